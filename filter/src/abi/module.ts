@@ -1,0 +1,13 @@
+// What every proxy-wasm module built from this tree exports besides its callbacks:
+// the ABI version marker Envoy checks before loading, and the allocator the host calls
+// to hand data into guest memory. Importing abort.ts puts the guest's abort into the program
+// so that asconfig's `use: abort=...` can find it.
+import "./abort";
+
+export function proxy_abi_version_0_2_1(): void {}
+
+// Memory the host asks for is owned by the guest from then on; heap.alloc is not garbage
+// collected, so the guest frees it (heap.free) when it is done with the bytes.
+export function proxy_on_memory_allocate(size: usize): usize {
+  return heap.alloc(size);
+}

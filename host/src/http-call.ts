@@ -1,0 +1,103 @@
+// proxy_http_call performed for real: the module names an Envoy cluster, the embedder maps
+// cluster names to URLs, and the call goes out over HTTP/1.1 (or HTTPS) with keep-alive.
+import http from 'node:http';
+import https from 'node:https';
+import type { Pair } from './pairs.js';
+
+export interface HttpCallRequest {
+  url: URL;
+  headers: readonly Pair[];
+  body: Uint8Array;
+  trailers: readonly Pair[];
+  /** 0 means no timeout, as in Envoy. */
+  timeoutMs: number;
+}
+
+export interface HttpCallResponse {
+  /** Header pairs including `:status`, byte strings, keys lower-case. */
+  headers: Pair[];
+  body: Buffer;
+  trailers: Pair[];
+}
+
+/** Why a call got no response: a timeout, or a failure before or after the response headers. */
+export class HttpCallError extends Error {
+  constructor(message: string, readonly beforeHeaders: boolean, readonly timedOut = false) {
+    super(message);
+  }
+}
+
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+};
+
+function rawPairs(raw: readonly string[], into: Pair[] = []): Pair[] {
+  for (let i = 0; i + 1 < raw.length; i += 2) into.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+  return into;
+}
+
+/** Pseudo-headers become the request line and Host; the rest go through unchanged. */
+export function performHttpCall(call: HttpCallRequest): { done: Promise<HttpCallResponse>; cancel: () => void } {
+  let method = 'GET';
+  let path = '/';
+  const headers: [string, string][] = [];
+  for (const [k, v] of call.headers) {
+    if (k === ':method') method = v;
+    else if (k === ':path') path = v;
+    else if (k === ':authority') headers.push(['host', v]);
+    else if (!k.startsWith(':')) headers.push([k, v]);
+  }
+  const hasTrailers = call.trailers.length > 0;
+  // With trailers the body must go chunked, so no content-length then.
+  if (call.body.length > 0 && !hasTrailers) headers.push(['content-length', String(call.body.length)]);
+  if (hasTrailers) headers.push(['trailer', call.trailers.map(([k]) => k).join(', ')]);
+  const mod = call.url.protocol === 'https:' ? https : http;
+  let req: http.ClientRequest | undefined;
+  let gotHeaders = false;
+  let timedOut = false;
+  const done = new Promise<HttpCallResponse>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      reject(new HttpCallError(err.message, !gotHeaders, timedOut));
+    };
+    req = mod.request({
+      protocol: call.url.protocol,
+      hostname: call.url.hostname,
+      port: call.url.port,
+      method,
+      path,
+      headers: headers.flat(),
+      agent: agents[call.url.protocol as 'http:' | 'https:'],
+      setHost: false,
+    }, (res) => {
+      gotHeaders = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', fail);
+      res.on('aborted', () => fail(new Error('response aborted')));
+      res.on('end', () => {
+        if (settled) return;
+        if (!res.complete) return fail(new Error('response ended early'));
+        settled = true;
+        if (timer) clearTimeout(timer);
+        const pairs = rawPairs(res.rawHeaders, [[':status', String(res.statusCode ?? 0)]]);
+        resolve({ headers: pairs, body: Buffer.concat(chunks), trailers: rawPairs(res.rawTrailers) });
+      });
+    });
+    req.on('error', fail);
+    if (call.timeoutMs > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        req?.destroy(new Error(`timed out after ${call.timeoutMs} ms`));
+      }, call.timeoutMs);
+    }
+    if (hasTrailers) req.addTrailers(call.trailers as [string, string][]);
+    req.end(Buffer.from(call.body));
+  });
+  return { done, cancel: () => req?.destroy(new Error('cancelled')) };
+}

@@ -1,0 +1,21 @@
+// The host's public API for embedders: tests, benches, `redtail proxy`.
+export { Action, BufferType, LogLevel, MapType, MetricType, Status, StreamType } from './abi.js';
+export type { LogLevelName } from './abi.js';
+export { BodyBuffer } from './buffer.js';
+export type { LocalReply } from './context.js';
+export { runExchange } from './exchange.js';
+export type { ExchangeOptions, ExchangeRequest, ExchangeResponse, ExchangeResult, UpstreamRequest } from './exchange.js';
+export { HeaderMap } from './headers.js';
+export { Host, printLogEntry } from './host.js';
+export type { ForeignFunction, HostOptions, LogEntry } from './host.js';
+export { compileModule, loadModule, ModuleError } from './module.js';
+export type { ProxyWasmModule } from './module.js';
+export { decodePairs, encodePairs } from './pairs.js';
+export type { Pair } from './pairs.js';
+export { Plugin, PluginError } from './plugin.js';
+export type { PluginOptions } from './plugin.js';
+export { Double, Duration, Timestamp } from './properties.js';
+export type { PropertyMap, PropertyValue } from './properties.js';
+export { HttpStream } from './stream.js';
+export type { FilterStatus, StreamEvents } from './stream.js';
+export type { VmFailure } from './vm.js';

@@ -1,0 +1,114 @@
+// Envoy's attributes, as proxy_get_property sees them: a tree walked by NUL-separated path
+// segments, whose leaves are encoded the way Envoy serializes CEL values:
+// strings and bytes raw; int64, uint64 and double as 8 bytes little-endian; bool as 1 byte;
+// timestamps and durations as int64 nanoseconds; maps and lists in the pairs encoding.
+import { Status } from './abi.js';
+import { encodePairs, type Pair } from './pairs.js';
+
+/** A duration, in nanoseconds (request.duration, upstream durations). */
+export class Duration {
+  constructor(readonly ns: bigint) {}
+  static ms(ms: number): Duration {
+    return new Duration(BigInt(Math.round(ms * 1e6)));
+  }
+}
+/** A point in time, in nanoseconds since the Unix epoch (request.time). */
+export class Timestamp {
+  constructor(readonly ns: bigint) {}
+}
+/** A floating-point value; plain integers are int64. */
+export class Double {
+  constructor(readonly value: number) {}
+}
+
+export type PropertyValue =
+  | string
+  | Uint8Array
+  | boolean
+  | number
+  | bigint
+  | Date
+  | Duration
+  | Timestamp
+  | Double
+  | PropertyMap
+  | readonly PropertyValue[]
+  | (() => PropertyValue | undefined);
+export interface PropertyMap {
+  [key: string]: PropertyValue | undefined;
+}
+
+const utf8 = new TextEncoder();
+
+function int64(value: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigInt64(0, BigInt.asIntN(64, value), true);
+  return out;
+}
+
+export function encodeProperty(value: PropertyValue): Uint8Array | Status {
+  if (typeof value === 'function') {
+    const v = value();
+    return v === undefined ? Status.NotFound : encodeProperty(v);
+  }
+  if (typeof value === 'string') return utf8.encode(value);
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'boolean') return Uint8Array.of(value ? 1 : 0);
+  if (typeof value === 'bigint') return int64(value);
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return int64(BigInt(value));
+    value = new Double(value);
+  }
+  if (value instanceof Double) {
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setFloat64(0, value.value, true);
+    return out;
+  }
+  if (value instanceof Date) return int64(BigInt(value.getTime()) * 1_000_000n);
+  if (value instanceof Duration || value instanceof Timestamp) return int64(value.ns);
+  const pairs: Pair[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const enc = encodeProperty(item as PropertyValue);
+      if (typeof enc === 'number') return Status.SerializationFailure;
+      pairs.push([Buffer.from(enc).toString('latin1'), '']);
+    }
+  } else {
+    for (const [k, item] of Object.entries(value as PropertyMap)) {
+      if (item === undefined) continue;
+      const enc = encodeProperty(item);
+      if (typeof enc === 'number') continue;
+      pairs.push([Buffer.from(k, 'utf8').toString('latin1'), Buffer.from(enc).toString('latin1')]);
+    }
+  }
+  return encodePairs(pairs);
+}
+
+/**
+ * Look a path up in layers of properties, first layer first. The first segment picks the
+ * top-level attribute (request, response, source, node, plugin_name, …); the rest walk into
+ * maps by key and into lists by index, as Envoy's getProperty does.
+ */
+export function lookupProperty(layers: readonly (PropertyMap | undefined)[], path: string): PropertyValue | undefined {
+  const segments = path.split('\0');
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  const [top, ...rest] = segments;
+  if (top === undefined || top === '') return undefined;
+  let value: PropertyValue | undefined;
+  for (const layer of layers) {
+    value = layer?.[top];
+    if (value !== undefined) break;
+  }
+  for (const segment of rest) {
+    if (typeof value === 'function') value = value();
+    if (value === undefined || value === null) return undefined;
+    if (Array.isArray(value)) {
+      const index = Number(segment);
+      value = Number.isInteger(index) ? (value as readonly PropertyValue[])[index] : undefined;
+    } else if (typeof value === 'object' && !(value instanceof Uint8Array) && !(value instanceof Date) &&
+      !(value instanceof Duration) && !(value instanceof Timestamp) && !(value instanceof Double)) {
+      value = Object.hasOwn(value, segment) ? (value as PropertyMap)[segment] : undefined;
+    } else return undefined;
+  }
+  return value;
+}

@@ -1,0 +1,214 @@
+// An HTTP stream context: one per request, driven through the callbacks in Envoy's order:
+// request headers, body chunks, trailers; response headers, body chunks, trailers; then
+// log, done and delete. Each step returns what the embedder must do next:
+//   'continue'  pass the headers/data on (for bodies: stream.requestBody.take());
+//   'pause'     hold it until the module calls proxy_continue_stream (events.resume);
+//   'reply'     the module answered locally (stream.localReply), or the VM failed closed.
+import { Action, BufferType, MapType, Status, StreamType } from './abi.js';
+import { BodyBuffer } from './buffer.js';
+import { Context, type LocalReply } from './context.js';
+import { HeaderMap } from './headers.js';
+import { bytesToText } from './pairs.js';
+import { type PropertyMap, type PropertyValue } from './properties.js';
+import type { RootContext } from './root-context.js';
+
+export type FilterStatus = 'continue' | 'pause' | 'reply';
+
+export interface StreamEvents {
+  /** The module called proxy_continue_stream for a paused direction. */
+  resume?(type: StreamType): void;
+  /** The module sent a local response outside a stream callback (e.g. from an http call response). */
+  reply?(reply: LocalReply): void;
+  /** The module called proxy_close_stream: reset the stream. */
+  close?(type: StreamType): void;
+}
+
+export class HttpStream extends Context {
+  requestHeaders: HeaderMap | undefined;
+  requestTrailers: HeaderMap | undefined;
+  responseHeaders: HeaderMap | undefined;
+  responseTrailers: HeaderMap | undefined;
+  readonly requestBody = new BodyBuffer();
+  readonly responseBody = new BodyBuffer();
+  localReply: LocalReply | undefined;
+  events: StreamEvents = {};
+  /** Set by proxy_close_stream. */
+  reset = false;
+  finished = false;
+  private readonly paused = [false, false];
+  private inCallback = false;
+  private replied = false;
+  private readonly properties: PropertyMap;
+
+  constructor(readonly root: RootContext, id: number, properties: PropertyMap = {}) {
+    super(root.vm, id);
+    this.properties = derivedProperties(this, properties);
+    this.vm.invoke(this, this.vm.callbacks.proxy_on_context_create, id, root.id);
+  }
+
+  onRequestHeaders(headers: HeaderMap, endOfStream: boolean): FilterStatus {
+    this.requestHeaders = headers;
+    return this.step(StreamType.Request, this.vm.callbacks.proxy_on_request_headers, headers.size, endOfStream ? 1 : 0);
+  }
+
+  /** The chunk joins what is buffered; on 'continue' forward stream.requestBody.take(). */
+  onRequestBody(chunk: Uint8Array, endOfStream: boolean): FilterStatus {
+    this.requestBody.append(chunk);
+    return this.step(StreamType.Request, this.vm.callbacks.proxy_on_request_body, this.requestBody.size, endOfStream ? 1 : 0);
+  }
+
+  onRequestTrailers(trailers: HeaderMap): FilterStatus {
+    this.requestTrailers = trailers;
+    return this.step(StreamType.Request, this.vm.callbacks.proxy_on_request_trailers, trailers.size);
+  }
+
+  onResponseHeaders(headers: HeaderMap, endOfStream: boolean): FilterStatus {
+    this.responseHeaders = headers;
+    return this.step(StreamType.Response, this.vm.callbacks.proxy_on_response_headers, headers.size, endOfStream ? 1 : 0);
+  }
+
+  onResponseBody(chunk: Uint8Array, endOfStream: boolean): FilterStatus {
+    this.responseBody.append(chunk);
+    return this.step(StreamType.Response, this.vm.callbacks.proxy_on_response_body, this.responseBody.size, endOfStream ? 1 : 0);
+  }
+
+  onResponseTrailers(trailers: HeaderMap): FilterStatus {
+    this.responseTrailers = trailers;
+    return this.step(StreamType.Response, this.vm.callbacks.proxy_on_response_trailers, trailers.size);
+  }
+
+  /** The end of the stream, in Envoy's order: log (the access-log step), done, delete. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const { vm } = this;
+    vm.invoke(this, vm.callbacks.proxy_on_log, this.id);
+    vm.invoke(this, vm.callbacks.proxy_on_done, this.id);
+    vm.invoke(this, vm.callbacks.proxy_on_delete, this.id);
+    vm.contexts.delete(this.id);
+  }
+
+  isPaused(type: StreamType): boolean {
+    return this.paused[type] === true;
+  }
+
+  private step(type: StreamType, callback: ((...args: number[]) => number) | undefined, a: number, b = 0): FilterStatus {
+    this.replied = false;
+    this.inCallback = true;
+    const result = callback ? this.vm.invoke(this, callback, this.id, a, b) : Action.Continue;
+    this.inCallback = false;
+    if (result === null) return this.failStream();
+    // Envoy: after proxy_send_local_response the callback stops iteration whatever it returns.
+    if (this.replied) return 'reply';
+    if (result === Action.Continue) return 'continue';
+    this.paused[type] = true;
+    return 'pause';
+  }
+
+  /** A failed VM: fail open lets the stream through, fail closed answers 503 as Envoy does. */
+  private failStream(): FilterStatus {
+    if (this.root.plugin.failOpen) return 'continue';
+    this.localReply = { status: 503, details: 'wasm_fail_stream', body: Buffer.alloc(0), headers: [], grpcStatus: 14 };
+    return 'reply';
+  }
+
+  override buffer(type: BufferType): BodyBuffer | undefined {
+    if (type === BufferType.HttpRequestBody) return this.requestBody;
+    if (type === BufferType.HttpResponseBody) return this.responseBody;
+    return super.buffer(type);
+  }
+
+  override headerMap(type: MapType): HeaderMap | undefined {
+    return this.mutableHeaderMap(type) ?? super.headerMap(type);
+  }
+
+  override mutableHeaderMap(type: MapType): HeaderMap | undefined {
+    switch (type) {
+      case MapType.RequestHeaders:
+        return this.requestHeaders;
+      case MapType.RequestTrailers:
+        return this.requestTrailers;
+      case MapType.ResponseHeaders:
+        return this.responseHeaders;
+      case MapType.ResponseTrailers:
+        return this.responseTrailers;
+      default:
+        return undefined;
+    }
+  }
+
+  propertyLayers(): readonly (PropertyMap | undefined)[] {
+    return [this.stored, this.properties, this.root.pluginPropertyMap];
+  }
+
+  override setProperty(path: string, value: Uint8Array): Status {
+    (this.stored ??= {})[path.split('\0')[0]!] = value.slice();
+    return Status.Ok;
+  }
+
+  override continueStream(type: StreamType): Status {
+    if (type !== StreamType.Request && type !== StreamType.Response) return Status.BadArgument;
+    if (this.paused[type]) {
+      this.paused[type] = false;
+      // After the current call into the VM returns, as cpp-host defers it.
+      queueMicrotask(() => this.events.resume?.(type));
+    }
+    return Status.Ok;
+  }
+
+  override closeStream(type: StreamType): Status {
+    if (type !== StreamType.Request && type !== StreamType.Response) return Status.BadArgument;
+    this.reset = true;
+    queueMicrotask(() => this.events.close?.(type));
+    return Status.Ok;
+  }
+
+  override sendLocalResponse(reply: LocalReply): Status {
+    this.localReply = reply;
+    this.replied = true;
+    if (!this.inCallback) queueMicrotask(() => this.events.reply?.(reply));
+    return Status.Ok;
+  }
+}
+
+/**
+ * The request.* and response.* attributes Envoy derives from the headers (path, method, host,
+ * headers, …), merged under what the embedder supplies (time, duration, sizes, protocol, …).
+ */
+function derivedProperties(stream: HttpStream, given: PropertyMap): PropertyMap {
+  const text = (name: string) => () => {
+    const v = stream.requestHeaders?.get(name);
+    return v === undefined ? undefined : bytesToText(v);
+  };
+  const headersOf = (map: () => HeaderMap | undefined) => () => {
+    const m = map();
+    return m ? (m.toObject() as PropertyMap) : undefined;
+  };
+  const request: PropertyMap = {
+    path: text(':path'),
+    url_path: () => text(':path')()?.split('?')[0],
+    query: () => {
+      const p = text(':path')();
+      const i = p?.indexOf('?') ?? -1;
+      return p !== undefined && i >= 0 ? p.slice(i + 1) : '';
+    },
+    host: text(':authority'),
+    scheme: text(':scheme'),
+    method: text(':method'),
+    headers: headersOf(() => stream.requestHeaders),
+    referer: text('referer'),
+    useragent: text('user-agent'),
+    id: text('x-request-id'),
+    ...(given.request as PropertyMap | undefined),
+  };
+  const response: PropertyMap = {
+    code: () => {
+      const s = stream.responseHeaders?.get(':status');
+      return s === undefined ? undefined : Number(s);
+    },
+    headers: headersOf(() => stream.responseHeaders),
+    trailers: headersOf(() => stream.responseTrailers),
+    ...(given.response as PropertyMap | undefined),
+  };
+  return { ...given, request, response } as Record<string, PropertyValue>;
+}

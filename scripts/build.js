@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Builds what redtail runs: the TypeScript (tsc → dist/), the filter (asc → build/filter.wasm,
+// release, and build/filter.debug.wasm), and the test guests (asc → build/guests/*.wasm).
+// With --if-missing it skips every output that is newer than all of its sources.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root); // asc resolves `use abort=filter/src/...` against the working directory
+const ifMissing = process.argv.includes('--if-missing');
+
+function files(dir, ext) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : files(p, ext);
+    return p.endsWith(ext) ? [p] : [];
+  });
+}
+
+function newest(paths) {
+  return Math.max(0, ...paths.map((p) => statSync(p).mtimeMs));
+}
+
+function stale(output, sources) {
+  if (!ifMissing || !existsSync(output)) return true;
+  return newest(sources) > statSync(output).mtimeMs;
+}
+
+function step(label, fn) {
+  const t = Date.now();
+  process.stderr.write(`build: ${label} … `);
+  fn();
+  process.stderr.write(`${Date.now() - t} ms\n`);
+}
+
+const COMMON = ['--exportStart', '_initialize', '--use', 'abort=filter/src/abi/abort/guestAbort', '--runtime', 'incremental'];
+
+async function compileAs(entry, outFile, extra) {
+  mkdirSync(dirname(outFile), { recursive: true });
+  const { error } = await asc.main([entry, '-o', outFile, ...extra], { stderr: process.stderr });
+  if (error) throw new Error(`asc failed on ${entry}: ${error.message}`);
+}
+
+const asSources = [...files('filter/src', '.ts')];
+
+// The TypeScript: host, collector, CLI, tests, benches.
+const tsSources = ['host/src', 'host/test', 'filter/test', 'collector', 'cli', 'benches'].flatMap((d) => files(d, '.ts'))
+  .filter((f) => !f.startsWith(join('host', 'test', 'guests')));
+if (stale('dist/.built', [...tsSources, 'tsconfig.json'])) {
+  // A full build starts from an empty dist/, so a deleted test cannot linger there and run.
+  if (!ifMissing) rmSync('dist', { recursive: true, force: true });
+  step('tsc', () => {
+    execFileSync(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { stdio: 'inherit' });
+    execFileSync('touch', ['dist/.built']);
+  });
+}
+
+// The filter.
+if (existsSync('filter/src/index.ts')) {
+  if (stale('build/filter.wasm', asSources)) {
+    await compileAs('filter/src/index.ts', 'build/filter.wasm', [...COMMON, '-O3', '--converge', '--noAssert']);
+    process.stderr.write('build: filter/src → build/filter.wasm\n');
+  }
+  if (stale('build/filter.debug.wasm', asSources)) {
+    await compileAs('filter/src/index.ts', 'build/filter.debug.wasm', [...COMMON, '--debug', '--sourceMap']);
+  }
+}
+
+// The host's test guests. Two are built without our usual options on purpose (see their headers).
+const SPECIAL = {
+  'start-section': COMMON.filter((a, i, all) => a !== '--exportStart' && all[i - 1] !== '--exportStart'),
+  'env-abort': ['--exportStart', '_initialize'],
+};
+for (const guest of files('host/test/guests', '.ts')) {
+  const name = relative('host/test/guests', guest).replace(/\.ts$/, '');
+  const out = `build/guests/${name}.wasm`;
+  if (!stale(out, [guest, ...asSources])) continue;
+  await compileAs(guest, out, [...(SPECIAL[name] ?? COMMON), '-O2']);
+  process.stderr.write(`build: ${guest} → ${out}\n`);
+}
