@@ -64,7 +64,8 @@ export class Plugin {
     return new HttpStream(this.root, this.vm.newContextId(), properties);
   }
 
-  close(): Promise<void> {
-    return this.root.close();
+  /** Shut down as Envoy drains a plugin; a module deferring on_done gets deferLimitMs to call proxy_done. */
+  close(deferLimitMs?: number): Promise<void> {
+    return this.root.close(deferLimitMs);
   }
 }

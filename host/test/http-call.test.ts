@@ -1,0 +1,149 @@
+// proxy_http_call against real HTTP servers on loopback.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { encodePairs, runExchange, Status } from '../src/index.js';
+import { GET, hex, startProbe } from './probe.js';
+
+interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; trailers: Record<string, string> }
+
+async function server(handler: (req: http.IncomingMessage, res: http.ServerResponse, seen: Seen) => void) {
+  const seen: Seen[] = [];
+  const srv = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const s = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString(), trailers: req.trailers as Record<string, string> };
+      seen.push(s);
+      handler(req, res, s);
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  return { url, seen, close: () => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()); }) };
+}
+
+const waitFor = async (cond: () => boolean, ms = 2000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+test('a call reaches the cluster with its headers, body and trailers; the response is readable in the callback', async () => {
+  const srv = await server((_req, res) => {
+    res.writeHead(202, { 'x-reply': 'r1', 'content-type': 'text/plain' });
+    res.end('accepted!');
+  });
+  const p = await startProbe([
+    'configure: http collector :method=POST,:path=/v1/ingest,:authority=redtail-collector,X-Batch=src/1 line1%0aline2 1000 x-sum=abc',
+    'http_call_response: pairs 6; get 6 :status; buf 4 0 100; bufstatus 4; status',
+  ].join('\n'), { host: { clusters: { collector: srv.url } } });
+  assert.deepEqual(p.answer('http collector :method=POST,:path=/v1/ingest,:authority=redtail-collector,X-Batch=src/1 line1%0aline2 1000 x-sum=abc'), { status: Status.Ok, result: '1' });
+  await waitFor(() => p.lines().some((l) => l.startsWith('cb http_call_response')));
+  const [seen] = srv.seen;
+  assert.equal(seen!.method, 'POST');
+  assert.equal(seen!.url, '/v1/ingest');
+  assert.equal(seen!.headers.host, 'redtail-collector');
+  assert.equal(seen!.headers['x-batch'], 'src/1', 'header keys are lower-cased');
+  assert.equal(seen!.body, 'line1\nline2');
+  assert.deepEqual(seen!.trailers, { 'x-sum': 'abc' });
+  const cb = p.lines().find((l) => l.startsWith('cb http_call_response'))!;
+  const [, , root, token, nHeaders, bodySize, nTrailers] = cb.split(' ');
+  assert.deepEqual([root, token, bodySize, nTrailers], ['1', '1', '9', '0']);
+  assert.equal(p.answer('get 6 :status').result, hex('202'));
+  assert.equal(p.answer('buf 4 0 100').result, hex('accepted!'));
+  assert.equal(p.answer('bufstatus 4').result, '9 0');
+  assert.equal(p.answer('status').result, '0 ');
+  const pairs = Buffer.from(p.answer('pairs 6').result, 'hex');
+  assert.equal(pairs.readUInt32LE(0), Number(nHeaders));
+  assert.ok(pairs.subarray(0, 4 + 8 * Number(nHeaders)).length > 0);
+  assert.ok(pairs.includes(encodePairs([[':status', '202']]).subarray(12)), ':status comes first among the headers');
+  await p.plugin.close();
+  await srv.close();
+});
+
+test('an unknown cluster or a missing :method, :path or :authority is BAD_ARGUMENT', async () => {
+  const p = await startProbe('configure: http nowhere :method=GET,:path=/,:authority=a; http known :method=GET,:authority=a; http known :path=/,:authority=a; http known :method=GET,:path=/', {
+    host: { clusters: { known: 'http://127.0.0.1:9' } },
+  });
+  assert.equal(p.answer('http nowhere :method=GET,:path=/,:authority=a').status, Status.BadArgument);
+  assert.ok(p.logs.some((e) => e.source === 'host' && /unknown cluster "nowhere"/.test(e.message)));
+  assert.equal(p.answer('http known :method=GET,:authority=a').status, Status.BadArgument);
+  assert.equal(p.answer('http known :path=/,:authority=a').status, Status.BadArgument);
+  assert.equal(p.answer('http known :method=GET,:path=/').status, Status.BadArgument);
+});
+
+test('a refused connection comes back as Envoy\'s local 503, a timeout as a 504', async () => {
+  const slow = await server(() => { /* never answers */ });
+  const refused = await server(() => {});
+  await refused.close(); // the port is now closed
+  const p = await startProbe([
+    'configure: http down :method=GET,:path=/,:authority=a x 1000; http slow :method=GET,:path=/,:authority=a x 50',
+    'http_call_response: get 6 :status; buf 4 0 200',
+  ].join('\n'), { host: { clusters: { down: refused.url, slow: slow.url } } });
+  await waitFor(() => p.lines().filter((l) => l.startsWith('cb http_call_response')).length === 2);
+  const statuses = p.logs.filter((e) => e.message.startsWith('get 6 :status')).map((e) => Buffer.from(e.message.split(' ').at(-1)!, 'hex').toString());
+  assert.deepEqual(statuses.sort(), ['503', '504']);
+  const bodies = p.logs.filter((e) => e.message.startsWith('buf 4 0 200')).map((e) => Buffer.from(e.message.split(' ').at(-1)!, 'hex').toString());
+  assert.ok(bodies.some((b) => b === 'upstream request timeout'));
+  assert.ok(bodies.some((b) => b.startsWith('upstream connect error or disconnect/reset before headers')));
+  await p.plugin.close();
+  await slow.close();
+});
+
+test('a reset after the response headers is a failure: (0, 0, 0) and status 11 "reset"', async () => {
+  const srv = await server((_req, res) => {
+    res.writeHead(200, { 'content-length': '100' });
+    res.write('partial');
+    setTimeout(() => res.socket?.destroy(), 10);
+  });
+  const p = await startProbe('configure: http c :method=GET,:path=/,:authority=a\nhttp_call_response: status; buf 4 0 10', { host: { clusters: { c: srv.url } } });
+  await waitFor(() => p.lines().some((l) => l.startsWith('cb http_call_response')));
+  assert.ok(p.lines().includes('cb http_call_response 1 1 0 0 0'));
+  assert.deepEqual(p.answer('status'), { status: Status.Ok, result: `11 ${hex('reset')}` });
+  assert.equal(p.answer('buf 4 0 10').status, Status.NotFound, 'no body on a failure');
+  await p.plugin.close();
+  await srv.close();
+});
+
+test('the response is gone once the callback returns; calls from a stream belong to the root', async () => {
+  const srv = await server((_req, res) => res.end('ok'));
+  const p = await startProbe([
+    'request_headers: http c :method=GET,:path=/x,:authority=a; pause',
+    'http_call_response: effective 2; continue 0',
+    'response_headers: buf 4 0 10; get 6 :status',
+  ].join('\n'), { host: { clusters: { c: srv.url } } });
+  const r = await runExchange(p.plugin, { headers: GET });
+  assert.ok(p.lines().some((l) => l.startsWith('cb http_call_response 1 ')), 'delivered to the root context');
+  assert.equal(r.upstreamRequest!.headers.get(':path'), '/', 'the paused request went on after the call');
+  assert.equal(p.answer('buf 4 0 10').status, Status.NotFound);
+  assert.equal(p.answer('get 6 :status').status, Status.BadArgument);
+  await p.plugin.close();
+  await srv.close();
+});
+
+test('an auth-style filter answers from the call response through the effective context', async () => {
+  const srv = await server((_req, res) => { res.writeHead(401); res.end(); });
+  const p = await startProbe([
+    'request_headers: http c :method=GET,:path=/check,:authority=auth; pause',
+    'http_call_response: effective 2; reply 401 no unauthorized',
+  ].join('\n'), { host: { clusters: { c: srv.url } } });
+  const r = await runExchange(p.plugin, { headers: GET });
+  assert.equal(r.upstreamRequest, undefined);
+  assert.equal(r.response!.headers.get(':status'), '401');
+  await p.plugin.close();
+  await srv.close();
+});
+
+test('close cancels calls in flight: no callback after close', async () => {
+  const srv = await server(() => {});
+  const p = await startProbe('configure: http c :method=GET,:path=/,:authority=a', { host: { clusters: { c: srv.url } } });
+  assert.equal(p.plugin.root.pendingCalls, 1);
+  await p.plugin.close();
+  await new Promise((r) => setTimeout(r, 30));
+  assert.ok(!p.lines().some((l) => l.startsWith('cb http_call_response')));
+  await srv.close();
+});
