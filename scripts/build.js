@@ -4,7 +4,7 @@
 // With --if-missing it skips every output that is newer than all of its sources.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
@@ -49,7 +49,7 @@ const asSources = [...files('filter/src', '.ts')];
 
 // The TypeScript: host, collector, CLI, tests, benches.
 const tsSources = ['host/src', 'host/test', 'filter/test', 'collector', 'cli', 'benches'].flatMap((d) => files(d, '.ts'))
-  .filter((f) => !f.startsWith(join('host', 'test', 'guests')));
+  .filter((f) => !f.startsWith(join('host', 'test', 'guests')) && !f.startsWith(join('benches', 'guests')));
 if (stale('dist/.built', [...tsSources, 'tsconfig.json'])) {
   // A full build starts from an empty dist/, so a deleted test cannot linger there and run.
   if (!ifMissing) rmSync('dist', { recursive: true, force: true });
@@ -70,13 +70,13 @@ if (existsSync('filter/src/index.ts')) {
   }
 }
 
-// The host's test guests. Two are built without our usual options on purpose (see their headers).
 const SPECIAL = {
   'start-section': COMMON.filter((a, i, all) => a !== '--exportStart' && all[i - 1] !== '--exportStart'),
   'env-abort': ['--exportStart', '_initialize'],
 };
-for (const guest of files('host/test/guests', '.ts')) {
-  const name = relative('host/test/guests', guest).replace(/\.ts$/, '');
+// The host's test guests and the benches' guests. Two are built without our usual options on purpose (see their headers).
+for (const guest of [...files('host/test/guests', '.ts'), ...files('benches/guests', '.ts')]) {
+  const name = guest.split(/[\\/]/).pop().replace(/\.ts$/, '');
   const out = `build/guests/${name}.wasm`;
   if (!stale(out, [guest, ...asSources])) continue;
   await compileAs(guest, out, [...(SPECIAL[name] ?? COMMON), '-O2']);

@@ -22,8 +22,11 @@ export abstract class Context {
   /** Values the module stored with proxy_set_property (Envoy keeps them in filter state). */
   protected stored: PropertyMap | undefined;
 
+  /** Where this context stands in its VM's ContextTable. */
+  slot = -1;
+
   constructor(readonly vm: Vm, readonly id: number) {
-    vm.contexts.set(id, this); // before proxy_on_context_create, so the module may address it at once
+    vm.contexts.add(this); // before proxy_on_context_create, so the module may address it at once
   }
 
   buffer(type: BufferType): BodyBuffer | undefined {
@@ -56,5 +59,42 @@ export abstract class Context {
 
   sendLocalResponse(_reply: LocalReply): Status {
     return Status.BadArgument;
+  }
+}
+
+/**
+ * The live contexts of a VM. An array with swap-removal rather than a Map: a stream is added and
+ * removed on every request, and only proxy_set_effective_context looks one up by id.
+ */
+export class ContextTable {
+  private live: Context[] = [];
+
+  add(context: Context): void {
+    context.slot = this.live.length;
+    this.live.push(context);
+  }
+
+  remove(context: Context): void {
+    const i = context.slot;
+    if (i < 0 || this.live[i] !== context) return;
+    const last = this.live.pop()!;
+    if (last !== context) {
+      this.live[i] = last;
+      last.slot = i;
+    }
+    context.slot = -1;
+  }
+
+  get(id: number): Context | undefined {
+    for (const c of this.live) if (c.id === id) return c;
+    return undefined;
+  }
+
+  has(id: number): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  get size(): number {
+    return this.live.length;
   }
 }

@@ -1,64 +1,151 @@
-// A header map as Envoy keeps one: ordered entries, keys lower-cased on the way in, repeated
-// keys allowed, `get` answering the first value. Values are byte strings (see pairs.ts).
-// The encoded form is cached because a filter may ask for all pairs more than once per request.
-import { encodePairs, type Pair, textToBytes, bytesToText } from './pairs.js';
+// A header map as Envoy keeps one: ordered entries, keys lower-cased, repeated keys allowed,
+// `get` answering the first value. Values are byte strings (see pairs.ts).
+//
+// It is held in whichever form it arrived in and converted lazily, because the conversion is
+// most of what a header map costs here: Node hands over strings (rawHeaders, keys not yet
+// lower-cased), a module reads the proxy-wasm pairs encoding. Reading a value for a module
+// is done on the encoded bytes, with no strings made.
+import { decodePairs, type Pair, textToBytes, bytesToText } from './pairs.js';
 
 export type HeadersInit = HeaderMap | readonly Pair[] | Record<string, string | readonly string[]>;
 
 export class HeaderMap {
-  private entries: Pair[];
+  /** Flat [key0, value0, key1, value1, …]; keys lower-cased once `lowered`. */
+  private raw: string[] | undefined;
+  private lowered: boolean;
+  /** The pairs encoding (keys lower-cased), once made. */
   private encoded: Buffer | undefined;
+  /** Per entry in `encoded`: key offset, key length, value length; for lookups by bytes. */
+  private index: Uint32Array | undefined;
 
-  constructor(entries: Pair[] = []) {
-    this.entries = entries;
+  private constructor(raw: string[] | undefined, lowered: boolean, encoded: Buffer | undefined) {
+    this.raw = raw;
+    this.lowered = lowered;
+    this.encoded = encoded;
   }
 
-  /** From ordinary JavaScript text (values are UTF-8 encoded). Keys are lower-cased. */
+  /** From Node's rawHeaders (alternating names and values, byte strings). The array is kept, not copied. */
+  static fromRaw(raw: string[]): HeaderMap {
+    return new HeaderMap(raw, false, undefined);
+  }
+
+  /** From the proxy-wasm pairs encoding, as bytes on the wire would give it (keys must be lower-case). */
+  static fromEncoded(encoded: Buffer): HeaderMap {
+    return new HeaderMap(undefined, true, encoded);
+  }
+
+  static fromPairs(pairs: readonly Pair[]): HeaderMap {
+    return new HeaderMap(pairs.flat(), false, undefined);
+  }
+
+  /** From ordinary JavaScript text (values are UTF-8 encoded). */
   static from(init: HeadersInit | undefined): HeaderMap {
-    if (init === undefined) return new HeaderMap();
     if (init instanceof HeaderMap) return init;
-    const entries: Pair[] = [];
-    const add = (k: string, v: string) => entries.push([textToBytes(k).toLowerCase(), textToBytes(v)]);
-    if (Array.isArray(init)) for (const [k, v] of init as readonly Pair[]) add(k, v);
-    else {
+    const raw: string[] = [];
+    const add = (k: string, v: string) => raw.push(textToBytes(k), textToBytes(v));
+    if (init === undefined) {
+      // empty
+    } else if (Array.isArray(init)) {
+      for (const [k, v] of init as readonly Pair[]) add(k, v);
+    } else {
       for (const [k, v] of Object.entries(init as Record<string, string | readonly string[]>)) {
         if (typeof v === 'string') add(k, v);
         else for (const one of v) add(k, one);
       }
     }
-    return new HeaderMap(entries);
+    return new HeaderMap(raw, false, undefined);
   }
 
-  /** From Node's rawHeaders (alternating names and values, already byte strings). */
-  static fromRaw(raw: readonly string[]): HeaderMap {
-    const entries: Pair[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) entries.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
-    return new HeaderMap(entries);
+  /** The strings, keys lower-cased. */
+  private strings(): string[] {
+    if (this.raw === undefined) this.raw = (decodePairs(this.encoded!) ?? []).flat();
+    if (!this.lowered) {
+      const raw = this.raw;
+      for (let i = 0; i < raw.length; i += 2) raw[i] = raw[i]!.toLowerCase();
+      this.lowered = true;
+    }
+    return this.raw;
+  }
+
+  private changed(): void {
+    this.encoded = undefined;
+    this.index = undefined;
   }
 
   get size(): number {
-    return this.entries.length;
+    if (this.raw !== undefined) return this.raw.length >> 1;
+    return this.encoded!.length === 0 ? 0 : this.encoded!.readUInt32LE(0);
   }
 
   /** Envoy's header map "byte size": the sum of key and value lengths. */
   get byteSize(): number {
+    if (this.raw === undefined) return this.encoded!.length === 0 ? 0 : this.encoded!.length - 4 - 10 * this.size;
     let n = 0;
-    for (const [k, v] of this.entries) n += k.length + v.length;
+    for (const s of this.raw) n += s.length;
     return n;
   }
 
-  pairs(): readonly Pair[] {
-    return this.entries;
+  pairs(): Pair[] {
+    const raw = this.strings();
+    const out: Pair[] = [];
+    for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+    return out;
   }
 
+  /** The pairs encoding, keys lower-cased; made once until the map changes. */
   encode(): Buffer {
-    return (this.encoded ??= encodePairs(this.entries));
+    if (this.encoded !== undefined) return this.encoded;
+    const raw = this.raw!;
+    const n = raw.length >> 1;
+    if (n === 0) return (this.encoded = Buffer.alloc(0));
+    let size = 4 + 10 * n;
+    for (let i = 0; i < raw.length; i++) size += raw[i]!.length;
+    const out = Buffer.allocUnsafe(size);
+    out.writeUInt32LE(n, 0);
+    let at = 4 + 8 * n;
+    for (let i = 0; i < raw.length; i++) {
+      const s = raw[i]!;
+      out.writeUInt32LE(s.length, 4 + 4 * i);
+      // A byte loop, lower-casing keys as it goes: faster here than Buffer.write per string.
+      if ((i & 1) === 0 && !this.lowered) {
+        for (let j = 0; j < s.length; j++) {
+          const c = s.charCodeAt(j);
+          out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
+        }
+      } else {
+        for (let j = 0; j < s.length; j++) out[at++] = s.charCodeAt(j);
+      }
+      out[at++] = 0;
+    }
+    return (this.encoded = out);
+  }
+
+  /**
+   * Where the first value for a key stands in encode(): [offset, length], or undefined. The key
+   * is given as bytes (from guest memory) and matched case-insensitively, as Envoy lower-cases it.
+   */
+  findEncoded(key: Uint8Array, keyStart: number, keyLength: number): [number, number] | undefined {
+    const enc = this.encode();
+    const index = (this.index ??= indexOf(enc));
+    for (let e = 0; e < index.length; e += 3) {
+      if (index[e + 1] !== keyLength) continue;
+      const at = index[e]!;
+      let j = 0;
+      for (; j < keyLength; j++) {
+        let c = key[keyStart + j]!;
+        if (c >= 65 && c <= 90) c += 32;
+        if (enc[at + j] !== c) break;
+      }
+      if (j === keyLength) return [at + keyLength + 1, index[e + 2]!];
+    }
+    return undefined;
   }
 
   /** The first value for key (a byte string), as Envoy answers proxy_get_header_map_value. */
   get(key: string): string | undefined {
     const k = key.toLowerCase();
-    for (const [ek, ev] of this.entries) if (ek === k) return ev;
+    const raw = this.strings();
+    for (let i = 0; i < raw.length; i += 2) if (raw[i] === k) return raw[i + 1];
     return undefined;
   }
 
@@ -70,12 +157,15 @@ export class HeaderMap {
 
   all(key: string): string[] {
     const k = key.toLowerCase();
-    return this.entries.filter(([ek]) => ek === k).map(([, v]) => v);
+    const raw = this.strings();
+    const out: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) if (raw[i] === k) out.push(raw[i + 1]!);
+    return out;
   }
 
   add(key: string, value: string): void {
-    this.entries.push([key.toLowerCase(), value]);
-    this.encoded = undefined;
+    this.strings().push(key.toLowerCase(), value);
+    this.changed();
   }
 
   /** Envoy's setCopy: every existing value of key is removed, then the new one is added. */
@@ -86,22 +176,43 @@ export class HeaderMap {
 
   remove(key: string): void {
     const k = key.toLowerCase();
-    this.entries = this.entries.filter(([ek]) => ek !== k);
-    this.encoded = undefined;
+    const raw = this.strings();
+    const kept: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) if (raw[i] !== k) kept.push(raw[i]!, raw[i + 1]!);
+    this.raw = kept;
+    this.changed();
   }
 
   setAll(pairs: readonly Pair[]): void {
-    this.entries = pairs.map(([k, v]) => [k.toLowerCase(), v]);
-    this.encoded = undefined;
+    this.raw = pairs.flat();
+    this.lowered = false;
+    this.strings();
+    this.changed();
   }
 
   /** A plain object of text values (repeated keys joined with ", "), for tests and printing. */
   toObject(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of this.entries) {
+    for (const [k, v] of this.pairs()) {
       const t = bytesToText(v);
       out[k] = k in out ? `${out[k]}, ${t}` : t;
     }
     return out;
   }
+}
+
+/** Key offsets and lengths of a pairs encoding. */
+function indexOf(enc: Buffer): Uint32Array {
+  const n = enc.length === 0 ? 0 : enc.readUInt32LE(0);
+  const index = new Uint32Array(3 * n);
+  let at = 4 + 8 * n;
+  for (let i = 0; i < n; i++) {
+    const kLen = enc.readUInt32LE(4 + 8 * i);
+    const vLen = enc.readUInt32LE(8 + 8 * i);
+    index[3 * i] = at;
+    index[3 * i + 1] = kLen;
+    index[3 * i + 2] = vLen;
+    at += kLen + vLen + 2;
+  }
+  return index;
 }

@@ -35,7 +35,7 @@ export interface HostOptions {
   vmEnvironment?: Record<string, string>;
   /** Wall clock in ns since the epoch; tests may fix it. */
   now?: () => bigint;
-  /** How many log entries `host.logs` keeps for inspection (default 1000). */
+  /** How many log entries `host.logs` keeps for inspection (at least this many, at most twice; default 1000). */
   keepLogs?: number;
 }
 
@@ -100,11 +100,13 @@ export class Host {
 
   /** The host's own messages. */
   log(level: LogLevelName, vmId: string, message: string): void {
+    if (levelNumber(level) < this.logLevel) return;
     this.emit({ time: new Date(), level, source: 'host', vmId, message });
   }
 
   /** What a module logged, with the plugin and context it came from. */
   guestLog(vm: Vm, context: Context | undefined, level: LogLevel, message: string): void {
+    if (level < this.logLevel) return;
     const plugin = context?.root.plugin;
     this.emit({
       time: new Date(), level: LOG_LEVEL_NAMES[level]!, source: 'wasm', vmId: vm.vmId,
@@ -113,9 +115,9 @@ export class Host {
   }
 
   private emit(entry: LogEntry): void {
-    if (levelNumber(entry.level) < this.logLevel) return;
     this.logs.push(entry);
-    if (this.logs.length > this.keepLogs) this.logs.splice(0, this.logs.length - this.keepLogs);
+    // Trimmed in batches: shifting the array on every line would cost O(keepLogs) per line.
+    if (this.logs.length >= 2 * this.keepLogs) this.logs.splice(0, this.logs.length - this.keepLogs);
     this.onLog(entry);
   }
 }

@@ -6,28 +6,36 @@ import { type AbiVersion, BUFFER_TYPE_MAX, LIMITS, MAP_TYPE_MAX, Status, STREAM_
 import type { Context } from './context.js';
 import { InvalidMemoryAccess } from './memory.js';
 import { decodePairs, type Pair } from './pairs.js';
-import { encodeProperty, lookupProperty } from './properties.js';
+import { lookupProperty, pathSegments, writeProperty } from './properties.js';
+import type { GuestMemory } from './memory.js';
 import type { Vm } from './vm.js';
 
 type HostFn = (...args: never[]) => number | void;
 
-/** Out-of-bounds pointers answer INVALID_MEMORY_ACCESS instead of trapping the module. */
-function guarded<F extends HostFn>(fn: F): F {
-  return ((...args: never[]) => {
+const NONE = new Uint8Array(0);
+
+/**
+ * Out-of-bounds pointers answer INVALID_MEMORY_ACCESS instead of trapping the module. A fixed
+ * arity rather than rest arguments: this wraps every host call on every request.
+ */
+function guarded(fn: HostFn): HostFn {
+  const f = fn as (...a: unknown[]) => number | void;
+  return ((a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, g: unknown, h: unknown, i: unknown, j: unknown, k: unknown) => {
     try {
-      return fn(...args);
+      return f(a, b, c, d, e, g, h, i, j, k);
     } catch (err) {
       if (err instanceof InvalidMemoryAccess) return Status.InvalidMemoryAccess;
       throw err;
     }
-  }) as F;
+  }) as HostFn;
 }
 
 export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
   const mem = vm.memory;
   const host = vm.host;
   const str = (ptr: number, size: number) => mem.string(ptr, size);
-  const byteStr = (ptr: number, size: number) => Buffer.from(mem.view8(ptr, size)).toString('latin1');
+  const byteStr = (ptr: number, size: number) => mem.byteString(ptr, size);
+  const propertyPath = pathCache(mem);
   const pairsAt = (ptr: number, size: number, what: string): Pair[] => {
     const pairs = decodePairs(mem.view8(ptr, size));
     if (pairs !== undefined) return pairs;
@@ -41,6 +49,10 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
     // logging and context
     proxy_log(level: number, ptr: number, size: number) {
       if (level >>> 0 > 5) return Status.BadArgument;
+      if (level < host.logLevel) {
+        mem.bytes(ptr >>> 0, size >>> 0); // still answer INVALID_MEMORY_ACCESS as Envoy would
+        return Status.Ok;
+      }
       const message = str(ptr, size);
       vm.noteGuestLog(level, message);
       host.guestLog(vm, ctx(), level, message);
@@ -60,7 +72,7 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
       const c = ctx();
       const status = c?.root.status ?? { code: Status.Ok, message: '' };
       mem.setU32(codeOut, status.code);
-      mem.handOver(status.message, ptrOut, sizeOut);
+      mem.handOverText(status.message, ptrOut, sizeOut);
       return Status.Ok;
     },
 
@@ -106,7 +118,7 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
     proxy_get_header_map_pairs(type: number, ptrOut: number, sizeOut: number) {
       if (type >>> 0 > MAP_TYPE_MAX) return Status.BadArgument;
       const map = ctx()?.headerMap(type);
-      mem.handOver(map ? map.encode() : Buffer.alloc(0), ptrOut, sizeOut);
+      mem.handOver(map ? map.encode() : NONE, ptrOut, sizeOut);
       return Status.Ok;
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number) {
@@ -120,9 +132,9 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
       if (type >>> 0 > MAP_TYPE_MAX) return Status.BadArgument;
       const map = ctx()?.headerMap(type);
       if (map === undefined) return Status.BadArgument;
-      const value = map.get(byteStr(keyPtr, keySize));
-      if (value === undefined) return Status.NotFound;
-      mem.handOver(Buffer.from(value, 'latin1'), ptrOut, sizeOut);
+      const found = map.findEncoded(mem.bytes(keyPtr >>> 0, keySize >>> 0), keyPtr >>> 0, keySize >>> 0);
+      if (found === undefined) return Status.NotFound;
+      mem.handOverSlice(map.encode(), found[0], found[1], ptrOut, sizeOut);
       return Status.Ok;
     },
     proxy_add_header_map_value(type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) {
@@ -256,12 +268,9 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
     // properties and foreign functions
     proxy_get_property(pathPtr: number, pathSize: number, ptrOut: number, sizeOut: number) {
       const c = ctx();
-      const value = lookupProperty(c ? c.propertyLayers() : [], str(pathPtr, pathSize));
+      const value = lookupProperty(c ? c.propertyLayers() : [], propertyPath(pathPtr >>> 0, pathSize >>> 0));
       if (value === undefined) return Status.NotFound;
-      const bytes = encodeProperty(value);
-      if (typeof bytes === 'number') return bytes;
-      mem.handOver(bytes, ptrOut, sizeOut);
-      return Status.Ok;
+      return writeProperty(mem, value, ptrOut, sizeOut);
     },
     proxy_set_property(pathPtr: number, pathSize: number, valuePtr: number, valueSize: number) {
       const c = ctx();
@@ -291,4 +300,29 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
   }
   for (const name of Object.keys(calls)) calls[name] = guarded(calls[name]!);
   return calls;
+}
+
+/**
+ * Property paths by where they sit in guest memory: a filter asks for the same few paths, from
+ * the same static data, on every request. A hit is checked byte for byte, so memory reused for
+ * another path is never misread.
+ */
+function pathCache(mem: GuestMemory): (ptr: number, size: number) => string[] {
+  const cache = new Map<number, { bytes: Uint8Array; path: string[] }>();
+  return (ptr, size) => {
+    const u8 = mem.bytes(ptr, size);
+    const key = ptr * 256 + size;
+    const hit = size < 256 ? cache.get(key) : undefined;
+    if (hit !== undefined) {
+      let i = 0;
+      while (i < size && u8[ptr + i] === hit.bytes[i]) i++;
+      if (i === size) return hit.path;
+    }
+    const path = pathSegments(mem.string(ptr, size));
+    if (size < 256) {
+      if (cache.size >= 512) cache.clear();
+      cache.set(key, { bytes: u8.slice(ptr, ptr + size), path });
+    }
+    return path;
+  };
 }

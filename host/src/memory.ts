@@ -1,5 +1,8 @@
 // Reading and writing a guest's linear memory, and handing it bytes it will own.
-// The views are refreshed whenever the memory has grown (growth detaches the old buffer).
+// Views are cached and refreshed when the memory has grown: growth detaches the old buffer,
+// whose views then read as zero length. Host calls run on every request, so the common cases
+// (bytes, ASCII text, 8-byte integers) are written straight into guest memory, without
+// intermediate buffers.
 
 export class InvalidMemoryAccess extends Error {
   constructor(ptr: number, size: number) {
@@ -7,91 +10,130 @@ export class InvalidMemoryAccess extends Error {
   }
 }
 
-const utf8 = new TextDecoder('utf-8');
-const encoder = new TextEncoder();
-
 export class GuestMemory {
-  private bytes = new Uint8Array(0);
-  private view = new DataView(new ArrayBuffer(0));
+  private u8 = new Uint8Array(0);
+  private dv = new DataView(new ArrayBuffer(0));
+  private buf = Buffer.alloc(0);
   private memory: WebAssembly.Memory | undefined;
   /** The guest's allocator: `malloc` if exported, else `proxy_on_memory_allocate`. */
-  allocate: ((size: number) => number) | undefined;
+  private allocate: ((size: number) => number) | undefined;
 
   attach(memory: WebAssembly.Memory, allocate: ((size: number) => number) | undefined): void {
     this.memory = memory;
     this.allocate = allocate;
+    this.refresh();
   }
 
   private refresh(): void {
-    const buffer = this.memory?.buffer;
     // A host call from a wasm start section comes before the instance (and its memory) exists.
-    if (buffer === undefined) throw new InvalidMemoryAccess(0, 0);
-    if (this.bytes.buffer !== buffer) {
-      this.bytes = new Uint8Array(buffer);
-      this.view = new DataView(buffer);
-    }
+    if (this.memory === undefined) throw new InvalidMemoryAccess(0, 0);
+    const buffer = this.memory.buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.dv = new DataView(buffer);
+    this.buf = Buffer.from(buffer);
   }
 
-  private check(ptr: number, size: number): void {
-    this.refresh();
-    // Pointers arrive as i32; the ABI treats them as u32.
-    if (ptr < 0 || size < 0 || ptr + size > this.bytes.length) throw new InvalidMemoryAccess(ptr, size);
+  /** The whole memory as bytes, bounds-checked for [ptr, ptr + size). Pointers are u32. */
+  bytes(ptr: number, size: number): Uint8Array {
+    if (this.u8.length === 0) this.refresh();
+    if (ptr < 0 || size < 0 || ptr + size > this.u8.length) throw new InvalidMemoryAccess(ptr >>> 0, size >>> 0);
+    return this.u8;
   }
 
   /** A view (not a copy) of guest bytes: valid until the guest next runs. */
   view8(ptr: number, size: number): Uint8Array {
     ptr >>>= 0;
     size >>>= 0;
-    this.check(ptr, size);
-    return this.bytes.subarray(ptr, ptr + size);
+    return this.bytes(ptr, size).subarray(ptr, ptr + size);
   }
 
   copy(ptr: number, size: number): Uint8Array {
     return this.view8(ptr, size).slice();
   }
 
+  /** UTF-8 text (invalid sequences become U+FFFD). */
   string(ptr: number, size: number): string {
-    return utf8.decode(this.view8(ptr, size));
+    ptr >>>= 0;
+    size >>>= 0;
+    this.bytes(ptr, size);
+    return this.buf.toString('utf8', ptr, ptr + size);
+  }
+
+  /** Raw bytes as a byte string (latin1, one char per byte), for header keys and values. */
+  byteString(ptr: number, size: number): string {
+    ptr >>>= 0;
+    size >>>= 0;
+    this.bytes(ptr, size);
+    return this.buf.toString('latin1', ptr, ptr + size);
   }
 
   u32(ptr: number): number {
     ptr >>>= 0;
-    this.check(ptr, 4);
-    return this.view.getUint32(ptr, true);
+    this.bytes(ptr, 4);
+    return this.dv.getUint32(ptr, true);
   }
 
   setU32(ptr: number, value: number): void {
     ptr >>>= 0;
-    this.check(ptr, 4);
-    this.view.setUint32(ptr, value >>> 0, true);
+    this.bytes(ptr, 4);
+    this.dv.setUint32(ptr, value >>> 0, true);
   }
 
   setU64(ptr: number, value: bigint): void {
     ptr >>>= 0;
-    this.check(ptr, 8);
-    this.view.setBigUint64(ptr, BigInt.asUintN(64, value), true);
+    this.bytes(ptr, 8);
+    this.dv.setBigUint64(ptr, BigInt.asUintN(64, value), true);
   }
 
   write(ptr: number, data: Uint8Array): void {
     ptr >>>= 0;
-    this.check(ptr, data.length);
-    this.bytes.set(data, ptr);
+    this.bytes(ptr, data.length).set(data, ptr);
   }
 
-  /**
-   * Copy data into memory the guest allocates, and store its address and size at the two
-   * out-pointers. Like cpp-host, zero bytes are handed over as (0, 0) with nothing allocated.
-   */
-  handOver(data: Uint8Array | string, ptrOut: number, sizeOut: number): void {
-    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+  /** Memory the guest allocates for size bytes (0 for none); its pointer and size go to the out-pointers. */
+  private claim(size: number, ptrOut: number, sizeOut: number): number {
     let ptr = 0;
-    if (bytes.length > 0) {
+    if (size > 0) {
       if (this.allocate === undefined) throw new Error('the module exports neither malloc nor proxy_on_memory_allocate');
-      ptr = this.allocate(bytes.length) >>> 0;
-      if (ptr === 0) throw new InvalidMemoryAccess(0, bytes.length);
-      this.write(ptr, bytes);
+      ptr = this.allocate(size) >>> 0; // may grow memory: views refresh on next use
+      if (ptr === 0) throw new InvalidMemoryAccess(0, size);
     }
     this.setU32(ptrOut, ptr);
-    this.setU32(sizeOut, bytes.length);
+    this.setU32(sizeOut, size);
+    return ptr;
+  }
+
+  /** Copy bytes into memory the guest allocates. Like cpp-host, none are handed over as (0, 0). */
+  handOver(data: Uint8Array, ptrOut: number, sizeOut: number): void {
+    const ptr = this.claim(data.length, ptrOut, sizeOut);
+    if (ptr) this.bytes(ptr, data.length).set(data, ptr);
+  }
+
+  /** Bytes [start, start + length) of src, handed over without making a view of them. */
+  handOverSlice(src: Uint8Array, start: number, length: number, ptrOut: number, sizeOut: number): void {
+    const ptr = this.claim(length, ptrOut, sizeOut);
+    if (!ptr) return;
+    const u8 = this.bytes(ptr, length);
+    if (length > 64) u8.set(src.subarray(start, start + length), ptr);
+    else for (let i = 0; i < length; i++) u8[ptr + i] = src[start + i]!;
+  }
+
+  /** Text handed over as UTF-8. */
+  handOverText(text: string, ptrOut: number, sizeOut: number): void {
+    let ascii = true;
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) { ascii = false; break; }
+    if (!ascii) return this.handOver(Buffer.from(text, 'utf8'), ptrOut, sizeOut);
+    const ptr = this.claim(text.length, ptrOut, sizeOut);
+    if (!ptr) return;
+    const u8 = this.bytes(ptr, text.length);
+    for (let i = 0; i < text.length; i++) u8[ptr + i] = text.charCodeAt(i);
+  }
+
+  /** An int64 (or a double, with asDouble) handed over as 8 bytes little-endian. */
+  handOver8(value: bigint | number, asDouble: boolean, ptrOut: number, sizeOut: number): void {
+    const ptr = this.claim(8, ptrOut, sizeOut);
+    this.bytes(ptr, 8);
+    if (asDouble) this.dv.setFloat64(ptr, value as number, true);
+    else this.dv.setBigInt64(ptr, BigInt.asIntN(64, BigInt(value)), true);
   }
 }

@@ -3,6 +3,7 @@
 // strings and bytes raw; int64, uint64 and double as 8 bytes little-endian; bool as 1 byte;
 // timestamps and durations as int64 nanoseconds; maps and lists in the pairs encoding.
 import { Status } from './abi.js';
+import type { GuestMemory } from './memory.js';
 import { encodePairs, type Pair } from './pairs.js';
 
 /** A duration, in nanoseconds (request.duration, upstream durations). */
@@ -84,31 +85,58 @@ export function encodeProperty(value: PropertyValue): Uint8Array | Status {
   return encodePairs(pairs);
 }
 
+/** A property path as the module sends it (segments joined by NUL) split into its segments. */
+export function pathSegments(path: string): string[] {
+  const segments = path.split('\0');
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  return segments;
+}
+
 /**
  * Look a path up in layers of properties, first layer first. The first segment picks the
  * top-level attribute (request, response, source, node, plugin_name, …); the rest walk into
  * maps by key and into lists by index, as Envoy's getProperty does.
  */
-export function lookupProperty(layers: readonly (PropertyMap | undefined)[], path: string): PropertyValue | undefined {
-  const segments = path.split('\0');
-  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
-  const [top, ...rest] = segments;
+export function lookupProperty(layers: readonly (PropertyMap | undefined)[], segments: readonly string[]): PropertyValue | undefined {
+  const top = segments[0];
   if (top === undefined || top === '') return undefined;
   let value: PropertyValue | undefined;
-  for (const layer of layers) {
-    value = layer?.[top];
-    if (value !== undefined) break;
-  }
-  for (const segment of rest) {
+  for (let l = 0; l < layers.length && value === undefined; l++) value = layers[l]?.[top];
+  for (let s = 1; s < segments.length; s++) {
     if (typeof value === 'function') value = value();
-    if (value === undefined || value === null) return undefined;
+    if (value === undefined || value === null || typeof value !== 'object') return undefined;
+    const segment = segments[s]!;
     if (Array.isArray(value)) {
       const index = Number(segment);
       value = Number.isInteger(index) ? (value as readonly PropertyValue[])[index] : undefined;
-    } else if (typeof value === 'object' && !(value instanceof Uint8Array) && !(value instanceof Date) &&
-      !(value instanceof Duration) && !(value instanceof Timestamp) && !(value instanceof Double)) {
+    } else if (value.constructor === Object || Object.getPrototypeOf(value) === null) {
       value = Object.hasOwn(value, segment) ? (value as PropertyMap)[segment] : undefined;
-    } else return undefined;
+    } else return undefined; // a leaf (bytes, time, duration, double) has no fields
   }
   return value;
+}
+
+const TRUE = Uint8Array.of(1);
+const FALSE = Uint8Array.of(0);
+
+/** Hand a property's value to the module, written straight into its memory. */
+export function writeProperty(mem: GuestMemory, value: PropertyValue, ptrOut: number, sizeOut: number): Status {
+  if (typeof value === 'function') {
+    const v = value();
+    return v === undefined ? Status.NotFound : writeProperty(mem, v, ptrOut, sizeOut);
+  }
+  if (typeof value === 'string') mem.handOverText(value, ptrOut, sizeOut);
+  else if (typeof value === 'number') mem.handOver8(value, !Number.isInteger(value), ptrOut, sizeOut);
+  else if (typeof value === 'bigint') mem.handOver8(value, false, ptrOut, sizeOut);
+  else if (typeof value === 'boolean') mem.handOver(value ? TRUE : FALSE, ptrOut, sizeOut);
+  else if (value instanceof Uint8Array) mem.handOver(value, ptrOut, sizeOut);
+  else if (value instanceof Duration || value instanceof Timestamp) mem.handOver8(value.ns, false, ptrOut, sizeOut);
+  else if (value instanceof Double) mem.handOver8(value.value, true, ptrOut, sizeOut);
+  else if (value instanceof Date) mem.handOver8(BigInt(value.getTime()) * 1_000_000n, false, ptrOut, sizeOut);
+  else {
+    const encoded = encodeProperty(value);
+    if (typeof encoded === 'number') return encoded;
+    mem.handOver(encoded, ptrOut, sizeOut);
+  }
+  return Status.Ok;
 }

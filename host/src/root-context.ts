@@ -154,7 +154,7 @@ export class RootContext extends Context {
       return;
     }
     this.status = { code: Status.Ok, message: '' };
-    this.callResponse = { headers: new HeaderMap(res.headers), body: new BodyBuffer(res.body, false), trailers: new HeaderMap(res.trailers) };
+    this.callResponse = { headers: HeaderMap.fromPairs(res.headers), body: new BodyBuffer(res.body, false), trailers: HeaderMap.fromPairs(res.trailers) };
     try {
       vm.invoke(this, vm.callbacks.proxy_on_http_call_response, this.id, token, res.headers.length, res.body.length, res.trailers.length);
     } finally {
@@ -187,7 +187,7 @@ export class RootContext extends Context {
     return new Promise((resolve) => {
       const finish = () => {
         vm.invoke(this, vm.callbacks.proxy_on_delete, this.id);
-        vm.contexts.delete(this.id);
+        vm.contexts.remove(this);
         resolve();
       };
       const onDone = vm.callbacks.proxy_on_done;

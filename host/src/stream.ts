@@ -23,27 +23,38 @@ export interface StreamEvents {
   close?(type: StreamType): void;
 }
 
+const NO_EVENTS: StreamEvents = Object.freeze({});
+
 export class HttpStream extends Context {
   requestHeaders: HeaderMap | undefined;
   requestTrailers: HeaderMap | undefined;
   responseHeaders: HeaderMap | undefined;
   responseTrailers: HeaderMap | undefined;
-  readonly requestBody = new BodyBuffer();
-  readonly responseBody = new BodyBuffer();
   localReply: LocalReply | undefined;
-  events: StreamEvents = {};
+  events: StreamEvents = NO_EVENTS;
   /** Set by proxy_close_stream. */
   reset = false;
   finished = false;
-  private readonly paused = [false, false];
+  // What follows is made on first use: most requests never need it, and a stream is made per request.
+  private requestBuffer: BodyBuffer | undefined;
+  private responseBuffer: BodyBuffer | undefined;
+  private requestPaused = false;
+  private responsePaused = false;
   private inCallback = false;
   private replied = false;
-  private readonly properties: PropertyMap;
+  private properties: PropertyMap | undefined;
 
-  constructor(readonly root: RootContext, id: number, properties: PropertyMap = {}) {
+  constructor(readonly root: RootContext, id: number, private readonly given: PropertyMap | undefined) {
     super(root.vm, id);
-    this.properties = derivedProperties(this, properties);
     this.vm.invoke(this, this.vm.callbacks.proxy_on_context_create, id, root.id);
+  }
+
+  get requestBody(): BodyBuffer {
+    return (this.requestBuffer ??= new BodyBuffer());
+  }
+
+  get responseBody(): BodyBuffer {
+    return (this.responseBuffer ??= new BodyBuffer());
   }
 
   onRequestHeaders(headers: HeaderMap, endOfStream: boolean): FilterStatus {
@@ -85,11 +96,16 @@ export class HttpStream extends Context {
     vm.invoke(this, vm.callbacks.proxy_on_log, this.id);
     vm.invoke(this, vm.callbacks.proxy_on_done, this.id);
     vm.invoke(this, vm.callbacks.proxy_on_delete, this.id);
-    vm.contexts.delete(this.id);
+    vm.contexts.remove(this);
   }
 
   isPaused(type: StreamType): boolean {
-    return this.paused[type] === true;
+    return type === StreamType.Request ? this.requestPaused : type === StreamType.Response && this.responsePaused;
+  }
+
+  private setPaused(type: StreamType, paused: boolean): void {
+    if (type === StreamType.Request) this.requestPaused = paused;
+    else this.responsePaused = paused;
   }
 
   private step(type: StreamType, callback: ((...args: number[]) => number) | undefined, a: number, b = 0): FilterStatus {
@@ -101,7 +117,7 @@ export class HttpStream extends Context {
     // Envoy: after proxy_send_local_response the callback stops iteration whatever it returns.
     if (this.replied) return 'reply';
     if (result === Action.Continue) return 'continue';
-    this.paused[type] = true;
+    this.setPaused(type, true);
     return 'pause';
   }
 
@@ -138,6 +154,7 @@ export class HttpStream extends Context {
   }
 
   propertyLayers(): readonly (PropertyMap | undefined)[] {
+    this.properties ??= derivedProperties(this, this.given ?? {});
     return [this.stored, this.properties, this.root.pluginPropertyMap];
   }
 
@@ -148,8 +165,8 @@ export class HttpStream extends Context {
 
   override continueStream(type: StreamType): Status {
     if (type !== StreamType.Request && type !== StreamType.Response) return Status.BadArgument;
-    if (this.paused[type]) {
-      this.paused[type] = false;
+    if (this.isPaused(type)) {
+      this.setPaused(type, false);
       // After the current call into the VM returns, as cpp-host defers it.
       queueMicrotask(() => this.events.resume?.(type));
     }

@@ -4,7 +4,7 @@
 // the module's own last words, reported, and never thrown into the embedder.
 import { LogLevel } from './abi.js';
 import { BodyBuffer } from './buffer.js';
-import type { Context } from './context.js';
+import { type Context, ContextTable } from './context.js';
 import type { Host } from './host.js';
 import { hostImports } from './hostcalls.js';
 import { GuestMemory } from './memory.js';
@@ -34,7 +34,7 @@ export interface VmFailure {
 
 export class Vm {
   readonly memory = new GuestMemory();
-  readonly contexts = new Map<number, Context>();
+  readonly contexts = new ContextTable();
   readonly metrics: MetricIds;
   readonly callbacks: Callbacks;
   readonly vmConfiguration: BodyBuffer;

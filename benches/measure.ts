@@ -1,0 +1,40 @@
+// Timing for the benches: warm up, then several runs of many iterations; report ns per operation
+// as the median over runs (and the spread), so one noisy run does not decide a figure.
+export interface Measurement {
+  name: string;
+  nsPerOp: number;
+  minNs: number;
+  maxNs: number;
+  runs: number;
+  iterations: number;
+  note?: string;
+}
+
+export interface MeasureOptions {
+  iterations: number;
+  runs: number;
+  warmup?: number;
+  /** Operations done per call of fn (e.g. a guest loop of 1000 host calls). */
+  opsPerCall?: number;
+}
+
+export function measure(name: string, fn: () => void, o: MeasureOptions): Measurement {
+  const per = o.opsPerCall ?? 1;
+  for (let i = 0; i < (o.warmup ?? Math.max(1000, o.iterations / 10)); i++) fn();
+  const samples: number[] = [];
+  for (let r = 0; r < o.runs; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < o.iterations; i++) fn();
+    samples.push(Number(process.hrtime.bigint() - t0) / (o.iterations * per));
+  }
+  samples.sort((a, b) => a - b);
+  return { name, nsPerOp: samples[Math.floor(samples.length / 2)]!, minNs: samples[0]!, maxNs: samples.at(-1)!, runs: o.runs, iterations: o.iterations * per };
+}
+
+export function formatTable(rows: Measurement[]): string {
+  const head = ['measurement', 'ns/op (median)', 'min', 'max', 'runs × ops'];
+  const body = rows.map((r) => [r.name, r.nsPerOp.toFixed(1), r.minNs.toFixed(1), r.maxNs.toFixed(1), `${r.runs} × ${r.iterations}`]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}

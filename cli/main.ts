@@ -1,0 +1,26 @@
+// redtail: one command, subcommands per step of the data path. Each subcommand is registered
+// here when it exists; none is listed before it works.
+const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {};
+
+function help(): string {
+  const names = Object.keys(commands);
+  const width = Math.max(8, ...names.map((n) => n.length));
+  return [
+    'usage: redtail <command> [options]      (redtail <command> --help for its options)',
+    '',
+    names.length ? 'commands:' : 'no commands are built in this version yet: the host and the filter are libraries for now.',
+    ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`),
+  ].join('\n');
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  console.log(help());
+  process.exit(0);
+}
+const command = commands[name];
+if (command === undefined) {
+  console.error(`redtail: unknown command "${name}"\n\n${help()}`);
+  process.exit(2);
+}
+process.exitCode = await command.run(rest);
