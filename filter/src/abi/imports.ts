@@ -62,3 +62,4 @@
 // WASI, the two calls an AssemblyScript module may want: process exit (a VM failure) and stdout/stderr.
 @external("wasi_snapshot_preview1", "proc_exit") export declare function wasi_proc_exit(code: u32): void;
 @external("wasi_snapshot_preview1", "fd_write") export declare function wasi_fd_write(fd: u32, iovs: usize, iovsLen: u32, writtenOut: usize): u32;
+@external("wasi_snapshot_preview1", "random_get") export declare function wasi_random_get(ptr: usize, len: u32): u32;

@@ -1,0 +1,160 @@
+// Bytes in unmanaged memory: the writer the records and batches are built in, and the reader for
+// header maps in the proxy-wasm pairs encoding. The filter works on UTF-8 bytes end to end; no
+// header is turned into an AssemblyScript (UTF-16) string on the request path.
+
+export class ByteWriter {
+  ptr: usize;
+  len: u32 = 0;
+  cap: u32;
+
+  constructor(initial: u32) {
+    this.cap = initial;
+    this.ptr = heap.alloc(initial);
+  }
+
+  @inline ensure(n: u32): void {
+    if (this.len + n > this.cap) this.grow(n);
+  }
+
+  private grow(n: u32): void {
+    let cap = this.cap << 1;
+    while (cap < this.len + n) cap <<= 1;
+    this.ptr = heap.realloc(this.ptr, cap);
+    this.cap = cap;
+  }
+
+  @inline byte(b: u32): void {
+    this.ensure(1);
+    store<u8>(this.ptr + this.len, <u8>b);
+    this.len++;
+  }
+
+  copy(src: usize, n: u32): void {
+    this.ensure(n);
+    memory.copy(this.ptr + this.len, src, n);
+    this.len += n;
+  }
+
+  buf(b: ArrayBuffer): void {
+    this.copy(changetype<usize>(b), b.byteLength);
+  }
+
+  /** An ASCII string (keys, literals). */
+  ascii(s: string): void {
+    const n = <u32>s.length;
+    this.ensure(n);
+    for (let i: u32 = 0; i < n; i++) store<u8>(this.ptr + this.len + i, <u8>s.charCodeAt(i));
+    this.len += n;
+  }
+
+  /** Any string, as UTF-8. */
+  utf8(s: string): void {
+    this.buf(String.UTF8.encode(s));
+  }
+
+  dec(n: u64): void {
+    if (n == 0) {
+      this.byte(0x30);
+      return;
+    }
+    this.ensure(20);
+    let digits: u32 = 0;
+    let m = n;
+    while (m > 0) { digits++; m /= 10; }
+    let at = this.ptr + this.len + digits;
+    while (n > 0) {
+      at--;
+      store<u8>(at, <u8>(0x30 + <u32>(n % 10)));
+      n /= 10;
+    }
+    this.len += digits;
+  }
+
+  /** Drop the first n bytes (what was sent), keeping the rest. */
+  shift(n: u32): void {
+    memory.copy(this.ptr, this.ptr + n, this.len - n);
+    this.len -= n;
+  }
+
+  clear(): void {
+    this.len = 0;
+  }
+
+  /** Bytes as an ArrayBuffer copy (for tests and small values). */
+  toBuffer(): ArrayBuffer {
+    const out = new ArrayBuffer(this.len);
+    memory.copy(changetype<usize>(out), this.ptr, this.len);
+    return out;
+  }
+}
+
+/** ASCII case-insensitive equality of n bytes at p with the (lower-case) bytes of key. */
+export function eqLower(p: usize, n: u32, key: ArrayBuffer): bool {
+  if (n != <u32>key.byteLength) return false;
+  const k = changetype<usize>(key);
+  for (let i: u32 = 0; i < n; i++) {
+    let c = load<u8>(p + i);
+    if (c >= 0x41 && c <= 0x5a) c += 32;
+    if (c != load<u8>(k + i)) return false;
+  }
+  return true;
+}
+
+/**
+ * A header map in the pairs encoding, read in place: entry i is the key at keyPtr(i) (keyLen(i)
+ * bytes) and the value at valPtr(i). The index array is reused from request to request.
+ */
+export class Pairs {
+  base: usize = 0;
+  size: u32 = 0;
+  count: u32 = 0;
+  private index: StaticArray<u32> = new StaticArray<u32>(64 * 4);
+
+  /** Read a block the host handed over; false if it is malformed. The caller still owns it. */
+  parse(ptr: usize, len: u32): bool {
+    this.base = ptr;
+    this.size = len;
+    this.count = 0;
+    if (len < 4) return len == 0;
+    const count = load<u32>(ptr);
+    if (<u64>count * 8 + 4 > <u64>len) return false;
+    if (<i32>(count * 4) > this.index.length) this.index = new StaticArray<u32>(<i32>(count * 4));
+    let at = ptr + 4 + count * 8;
+    const end = ptr + len;
+    for (let i: u32 = 0; i < count; i++) {
+      const kLen = load<u32>(ptr + 4 + i * 8);
+      const vLen = load<u32>(ptr + 8 + i * 8);
+      if (at + kLen + vLen + 2 > end) return false;
+      unchecked(this.index[i * 4] = <u32>at);
+      unchecked(this.index[i * 4 + 1] = kLen);
+      unchecked(this.index[i * 4 + 2] = <u32>(at + kLen + 1));
+      unchecked(this.index[i * 4 + 3] = vLen);
+      at += kLen + vLen + 2;
+    }
+    this.count = count;
+    return true;
+  }
+
+  @inline keyPtr(i: u32): usize { return unchecked(this.index[i * 4]); }
+  @inline keyLen(i: u32): u32 { return unchecked(this.index[i * 4 + 1]); }
+  @inline valPtr(i: u32): usize { return unchecked(this.index[i * 4 + 2]); }
+  @inline valLen(i: u32): u32 { return unchecked(this.index[i * 4 + 3]); }
+
+  /** The entry of the first value for a lower-case key, or -1. */
+  find(key: ArrayBuffer): i32 {
+    for (let i: u32 = 0; i < this.count; i++) if (eqLower(this.keyPtr(i), this.keyLen(i), key)) return <i32>i;
+    return -1;
+  }
+
+  /** Forget the block (the caller frees it). */
+  reset(): void {
+    this.base = 0;
+    this.size = 0;
+    this.count = 0;
+  }
+}
+
+/** Static bytes of an ASCII string, made once. */
+export function bytesOf(s: string): ArrayBuffer {
+  return String.UTF8.encode(s);
+}

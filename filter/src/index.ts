@@ -1,0 +1,198 @@
+// redtail's filter: the proxy-wasm callbacks, routed to the steps of the data path:
+// configure (config.ts), capture at log time (capture.ts) with redaction (redact/), sampling
+// (sample.ts) and shipping (ship.ts). Every stream callback returns Continue: the request path
+// never waits for redtail.
+export * from "./abi/module";
+import { Action, BufferType, LogLevel, MapType } from "./abi/enums";
+import { done, getBuffer, getHeaderValue, log, nowNanos, randomHex, Ret, setTickPeriod } from "./abi/hostcalls";
+import { ByteWriter, bytesOf } from "./bytes";
+import { Capture, Exchange, identityJson } from "./capture";
+import { Config, parseConfig } from "./config";
+import { identityOf } from "./identity";
+import { Metrics } from "./metrics";
+import { Redactor } from "./redact/redactor";
+import { keep } from "./sample";
+import { Shipper } from "./ship";
+
+let rootId: u32 = 0;
+let config: Config | null = null;
+let capture: Capture | null = null;
+let shipper: Shipper | null = null;
+const exchanges = new Map<u32, Exchange>();
+const pool: Exchange[] = [];
+const K_CONTENT_TYPE = bytesOf("content-type");
+
+export function proxy_on_context_create(ctx: u32, parent: u32): void {
+  if (parent == 0) {
+    rootId = ctx;
+    return;
+  }
+  const ex = pool.length > 0 ? pool.pop() : new Exchange();
+  exchanges.set(ctx, ex);
+}
+
+export function proxy_on_vm_start(root: u32, size: u32): u32 {
+  return 1;
+}
+
+export function proxy_on_configure(root: u32, size: u32): u32 {
+  let text = "";
+  if (size > 0 && getBuffer(BufferType.PluginConfiguration, 0, size)) {
+    text = String.UTF8.decodeUnsafe(Ret.ptr, Ret.len);
+    Ret.free();
+  }
+  const result = parseConfig(text);
+  if (result.config === null) {
+    log(LogLevel.Error, "redtail: filter config: " + result.error);
+    return 0;
+  }
+  const c = result.config!;
+  const id = identityOf(c);
+  Metrics.define();
+  const redactor = new Redactor(c.modes, c.hmacKey, c.hmacKeyId, c.deniedParams);
+  capture = new Capture(c, redactor, identityJson(id.service, id.namespace, id.workload, id.node));
+  if (shipper === null) shipper = new Shipper(c, sourceName(id.workload.length ? id.workload : id.node));
+  else shipper!.reconfigure(c);
+  config = c;
+  setTickPeriod(c.flushIntervalMs);
+  log(LogLevel.Info, "redtail: configured; shipping to cluster " + c.cluster + " every " + c.flushIntervalMs.toString() + " ms");
+  return 1;
+}
+
+/** A batch source id that differs across restarts, so sequence numbers never collide. */
+function sourceName(base: string): string {
+  let clean = "";
+  for (let i = 0; i < base.length && clean.length < 64; i++) {
+    const c = base.charCodeAt(i);
+    clean += (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2d || c == 0x2e || c == 0x5f
+      ? String.fromCharCode(c) : "_";
+  }
+  return (clean.length ? clean : "redtail") + "-" + randomHex(6);
+}
+
+export function proxy_on_request_headers(ctx: u32, n: u32, eos: u32): u32 {
+  const ex = exchanges.get(ctx);
+  ex.startNs = nowNanos();
+  if (config !== null && config!.bodyEnabled) {
+    ex.captureRequestBody = bodyWanted(MapType.RequestHeaders);
+    ex.requestBodyForm = isType("application/x-www-form-urlencoded");
+    ex.requestBodyJson = isType("json");
+  }
+  return Action.Continue;
+}
+
+export function proxy_on_request_body(ctx: u32, size: u32, eos: u32): u32 {
+  const ex = exchanges.get(ctx);
+  ex.bytesReceived += size;
+  if (ex.captureRequestBody) ex.requestBody = excerpt(ex.requestBody, BufferType.HttpRequestBody, size);
+  return Action.Continue;
+}
+
+export function proxy_on_response_headers(ctx: u32, n: u32, eos: u32): u32 {
+  if (config !== null && config!.bodyEnabled) {
+    const ex = exchanges.get(ctx);
+    ex.captureResponseBody = bodyWanted(MapType.ResponseHeaders);
+    ex.responseBodyJson = isType("json");
+  }
+  return Action.Continue;
+}
+
+export function proxy_on_response_body(ctx: u32, size: u32, eos: u32): u32 {
+  const ex = exchanges.get(ctx);
+  ex.bytesSent += size;
+  if (ex.captureResponseBody) ex.responseBody = excerpt(ex.responseBody, BufferType.HttpResponseBody, size);
+  return Action.Continue;
+}
+
+let contentType = "";
+
+/** Whether the body's content type is one to capture (remembering it for isType). */
+function bodyWanted(map: u32): bool {
+  contentType = "";
+  if (!getHeaderValue(map, K_CONTENT_TYPE)) return false;
+  contentType = String.UTF8.decodeUnsafe(Ret.ptr, Ret.len).toLowerCase();
+  Ret.free();
+  const types = config!.bodyContentTypes;
+  for (let i = 0; i < types.length; i++) if (contentType.startsWith(types[i])) return true;
+  return false;
+}
+
+function isType(fragment: string): bool {
+  return contentType.includes(fragment);
+}
+
+/** Append up to the configured excerpt size from this chunk. */
+function excerpt(into: ByteWriter | null, type: u32, size: u32): ByteWriter {
+  const w = into === null ? new ByteWriter(256) : into;
+  const room = config!.bodyMaxBytes > w.len ? config!.bodyMaxBytes - w.len : 0;
+  if (room > 0 && size > 0 && getBuffer(type, 0, min(room, size))) {
+    w.copy(Ret.ptr, Ret.len);
+    Ret.free();
+  }
+  return w;
+}
+
+export function proxy_on_log(ctx: u32): void {
+  if (capture === null || shipper === null || !exchanges.has(ctx)) return;
+  const ex = exchanges.get(ctx);
+  const cap = capture!;
+  cap.readHeaders();
+  const code = cap.responseCode();
+  const id = cap.requestIdAt();
+  const kept = keep(code, config!.successRate, id >= 0 ? cap.request.valPtr(id) : 0, id >= 0 ? cap.request.valLen(id) : 0);
+  if (kept) {
+    cap.write(ex, code);
+    for (let i = 0; i < cap.redactor.counts.length; i++) {
+      const n = unchecked(cap.redactor.counts[i]);
+      if (n > 0) Metrics.add(Metrics.redactions[i], n);
+    }
+    Metrics.add(Metrics.captured, 1);
+    shipper!.add(cap.record);
+  } else {
+    Metrics.add(Metrics.sampledOut, 1);
+  }
+  cap.release();
+}
+
+export function proxy_on_done(ctx: u32): u32 {
+  if (ctx != rootId || shipper === null) return 1;
+  // Shutting down: send what is buffered, and hold the VM until the collector has answered.
+  if (shipper!.flushNow()) {
+    shipper!.draining = true;
+    return 0;
+  }
+  return 1;
+}
+
+export function proxy_on_delete(ctx: u32): void {
+  if (ctx == rootId) return;
+  if (!exchanges.has(ctx)) return;
+  const ex = exchanges.get(ctx);
+  exchanges.delete(ctx);
+  ex.reset();
+  if (pool.length < 1024) pool.push(ex);
+}
+
+export function proxy_on_tick(root: u32): void {
+  if (shipper !== null) shipper!.tick();
+}
+
+const K_STATUS = bytesOf(":status");
+
+export function proxy_on_http_call_response(root: u32, token: u32, headers: u32, bodySize: u32, trailers: u32): void {
+  if (shipper === null) return;
+  let status: u32 = 0;
+  if (headers > 0 && getHeaderValue(MapType.HttpCallResponseHeaders, K_STATUS)) {
+    for (let i: u32 = 0; i < Ret.len && i < 3; i++) status = status * 10 + (load<u8>(Ret.ptr + i) - 0x30);
+    Ret.free();
+  }
+  if (status < 200 || status >= 300) {
+    log(LogLevel.Warn, "redtail: the collector answered " + (status == 0 ? "nothing (the call failed)" : status.toString()) + "; the batch is kept and retried");
+  }
+  const wasDraining = shipper!.draining;
+  shipper!.onResponse(token, status);
+  if (wasDraining && !shipper!.inFlightNow) {
+    shipper!.draining = false;
+    done();
+  }
+}

@@ -1,0 +1,39 @@
+// The filter's own metrics, defined through the proxy (proxy_define_metric), so they appear in
+// Envoy's /stats/prometheus next to the sidecar's: records captured, dropped and sampled out,
+// batches sent and failed, redactions per rule, and the bytes waiting to be shipped.
+import { MetricType } from "./abi/enums";
+import { defineMetric, incrementMetric, recordMetric } from "./abi/hostcalls";
+import { Rule, RULE_NAMES } from "./redact/rules";
+
+export namespace Metrics {
+  export let captured: u32 = 0;
+  export let dropped: u32 = 0;
+  export let sampledOut: u32 = 0;
+  export let batchesSent: u32 = 0;
+  export let batchFailures: u32 = 0;
+  export let bufferBytes: u32 = 0;
+  export let redactions: StaticArray<u32> = new StaticArray<u32>(Rule.COUNT);
+  let defined = false;
+
+  export function define(): void {
+    if (defined) return;
+    defined = true;
+    captured = defineMetric(MetricType.Counter, "redtail_records_captured");
+    dropped = defineMetric(MetricType.Counter, "redtail_records_dropped");
+    sampledOut = defineMetric(MetricType.Counter, "redtail_records_sampled_out");
+    batchesSent = defineMetric(MetricType.Counter, "redtail_batches_sent");
+    batchFailures = defineMetric(MetricType.Counter, "redtail_batch_failures");
+    bufferBytes = defineMetric(MetricType.Gauge, "redtail_buffer_bytes");
+    for (let i = 0; i < Rule.COUNT; i++) {
+      redactions[i] = defineMetric(MetricType.Counter, "redtail_redactions_" + RULE_NAMES[i].toLowerCase());
+    }
+  }
+
+  export function add(id: u32, n: i64): void {
+    incrementMetric(id, n);
+  }
+
+  export function set(id: u32, v: u64): void {
+    recordMetric(id, v);
+  }
+}

@@ -1,0 +1,75 @@
+// Byte classes for the detectors, one table lookup per byte.
+
+export const DIGIT: u8 = 1;
+export const UPPER: u8 = 2;
+export const LOWER: u8 = 4;
+/** base64url: A-Z a-z 0-9 - _ */
+export const B64URL: u8 = 8;
+/** base64: A-Z a-z 0-9 + / */
+export const B64: u8 = 16;
+/** an email's local part: A-Z a-z 0-9 . _ % + - */
+export const LOCAL: u8 = 32;
+/** a host name label: A-Z a-z 0-9 - */
+export const HOST: u8 = 64;
+export const HEX: u8 = 128;
+
+const TABLE = new StaticArray<u8>(256);
+for (let c = 0; c < 256; c++) {
+  let k: u8 = 0;
+  const digit = c >= 0x30 && c <= 0x39;
+  const upper = c >= 0x41 && c <= 0x5a;
+  const lower = c >= 0x61 && c <= 0x7a;
+  const alnum = digit || upper || lower;
+  if (digit) k |= DIGIT;
+  if (upper) k |= UPPER;
+  if (lower) k |= LOWER;
+  if (alnum || c == 0x2d || c == 0x5f) k |= B64URL;
+  if (alnum || c == 0x2b || c == 0x2f) k |= B64;
+  if (alnum || c == 0x2e || c == 0x5f || c == 0x25 || c == 0x2b || c == 0x2d) k |= LOCAL;
+  if (alnum || c == 0x2d) k |= HOST;
+  if (digit || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)) k |= HEX;
+  TABLE[c] = k;
+}
+
+@inline export function cls(c: u32): u8 {
+  return unchecked(TABLE[c & 0xff]);
+}
+
+@inline export function isDigit(c: u32): bool {
+  return c - 0x30 < 10;
+}
+
+@inline export function isAlnum(c: u32): bool {
+  return (cls(c) & (DIGIT | UPPER | LOWER)) != 0;
+}
+
+/** The byte at i, or 0 outside [0, n). */
+@inline export function at(p: usize, n: u32, i: i64): u32 {
+  return i >= 0 && i < <i64>n ? <u32>load<u8>(p + <usize>i) : 0;
+}
+
+/** Does the text at i start with the ASCII literal (exactly)? */
+export function startsWith(p: usize, n: u32, i: u32, lit: string): bool {
+  const m = <u32>lit.length;
+  if (i + m > n) return false;
+  for (let j: u32 = 0; j < m; j++) if (load<u8>(p + i + j) != <u8>lit.charCodeAt(j)) return false;
+  return true;
+}
+
+/** Case-insensitive, for ASCII literals given in lower case. */
+export function startsWithLower(p: usize, n: u32, i: u32, lit: string): bool {
+  const m = <u32>lit.length;
+  if (i + m > n) return false;
+  for (let j: u32 = 0; j < m; j++) {
+    let c = load<u8>(p + i + j);
+    if (c >= 0x41 && c <= 0x5a) c += 32;
+    if (c != <u8>lit.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+/** The end of a run of bytes of class k starting at i. */
+export function runOf(p: usize, n: u32, i: u32, k: u8): u32 {
+  while (i < n && (cls(load<u8>(p + i)) & k) != 0) i++;
+  return i;
+}

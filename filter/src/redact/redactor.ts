@@ -1,0 +1,232 @@
+// Writing values into the record with their secrets replaced: the scan (detect.ts) finds spans,
+// this writes the original bytes between them, JSON-escaped, and a replacement for each span:
+// [RULE] (mask), [RULE:...1111] (partial) or [RULE:key_id:16 hex digits] (hmac). Percent-encoded
+// text is scanned decoded and redacted in the original. It also counts what fired, per record.
+import { ByteWriter } from "../bytes";
+import { writeEscaped } from "./escape";
+import { detect, KeyList, Spans } from "./detect";
+import { HmacSha256 } from "./hmac";
+import { Decoded } from "./percent";
+import { Mode, Rule, RULE_NAMES } from "./rules";
+
+const HEXD = "0123456789abcdef";
+
+export class Redactor {
+  modes: StaticArray<u8> = new StaticArray<u8>(0);
+  counts: StaticArray<u32> = new StaticArray<u32>(Rule.COUNT);
+  fired: u32 = 0;
+  private hmac: HmacSha256 | null = null;
+  private keyId: string = "";
+  private deniedParams: KeyList = new KeyList([]);
+  private spans: Spans = new Spans();
+  private decoded: Decoded = new Decoded();
+  private scratch: ByteWriter = new ByteWriter(128);
+  private mac: usize = heap.alloc(32);
+  private names: ArrayBuffer[] = [];
+
+  constructor(modes: u8[], hmacKey: string, keyId: string, deniedParams: string[]) {
+    const m = new StaticArray<u8>(modes.length);
+    for (let i = 0; i < modes.length; i++) m[i] = modes[i];
+    this.modes = m;
+    this.hmac = hmacKey.length > 0 ? new HmacSha256(String.UTF8.encode(hmacKey)) : null;
+    this.keyId = keyId;
+    const params: ArrayBuffer[] = [];
+    for (let i = 0; i < deniedParams.length; i++) params.push(String.UTF8.encode(deniedParams[i]));
+    this.deniedParams = new KeyList(params);
+    for (let i = 0; i < RULE_NAMES.length; i++) this.names.push(String.UTF8.encode(RULE_NAMES[i]));
+  }
+
+  /** Start a new record's tally. */
+  reset(): void {
+    if (this.fired == 0) return;
+    for (let i = 0; i < Rule.COUNT; i++) unchecked(this.counts[i] = 0);
+    this.fired = 0;
+  }
+
+  /**
+   * Plain text (a header value, a body excerpt): scanned as is, or decoded first when it holds
+   * percent-escapes (`plus`: '+' is a space, as in forms). jsonKeys: JSON body, find denied keys.
+   */
+  text(w: ByteWriter, p: usize, n: u32, decode: bool, plus: bool, json: bool): void {
+    const keys = json ? this.deniedParams : null;
+    if (decode && needsDecoding(p, n, plus)) {
+      const d = this.decoded;
+      d.decode(p, n, plus);
+      detect(d.ptr, d.len, this.modes, this.spans, keys);
+      this.writeSpans(w, p, n, d.ptr, true);
+    } else {
+      detect(p, n, this.modes, this.spans, keys);
+      this.writeSpans(w, p, n, p, false);
+    }
+  }
+
+  /** A request target: the path scanned (decoded), then each query parameter by name and value. */
+  url(w: ByteWriter, p: usize, n: u32): void {
+    let q: u32 = 0;
+    while (q < n && load<u8>(p + q) != 0x3f) q++;
+    this.text(w, p, q, true, false, false);
+    if (q >= n) return;
+    w.byte(0x3f);
+    this.query(w, p + q + 1, n - q - 1);
+  }
+
+  /** name=value&name=value: values of denied names replaced whole, the rest scanned. */
+  query(w: ByteWriter, p: usize, n: u32): void {
+    let s: u32 = 0;
+    while (s <= n) {
+      let e = s;
+      while (e < n && load<u8>(p + e) != 0x26) e++;
+      let eq = s;
+      while (eq < e && load<u8>(p + eq) != 0x3d) eq++;
+      this.text(w, p + s, eq - s, true, true, false);
+      if (eq < e) {
+        w.byte(0x3d);
+        if (this.isDeniedName(p + s, eq - s)) this.whole(w, Rule.SECRET_PARAM, p + eq + 1, e - eq - 1);
+        else this.text(w, p + eq + 1, e - eq - 1, true, true, false);
+      }
+      if (e >= n) break;
+      w.byte(0x26);
+      s = e + 1;
+    }
+  }
+
+  private isDeniedName(p: usize, n: u32): bool {
+    if (needsDecoding(p, n, true)) {
+      const d = this.decoded;
+      d.decode(p, n, true);
+      return this.deniedParams.has(d.ptr, d.len);
+    }
+    return this.deniedParams.has(p, n);
+  }
+
+  /** A value that is secret as a whole (a denied header or parameter): only its replacement is written. */
+  whole(w: ByteWriter, rule: i32, p: usize, n: u32): void {
+    if (n == 0) return;
+    this.replacement(w, rule, p, n);
+  }
+
+  private writeSpans(w: ByteWriter, orig: usize, n: u32, scanned: usize, decoded: bool): void {
+    const spans = this.spans;
+    let from: u32 = 0;
+    for (let s = 0; s < spans.count; s++) {
+      const ds = unchecked(spans.start[s]);
+      const de = unchecked(spans.end[s]);
+      const os = decoded ? unchecked(this.decoded.origin[ds]) : ds;
+      const oe = decoded ? unchecked(this.decoded.origin[de]) : de;
+      writeEscaped(w, orig + from, os - from);
+      this.replacement(w, unchecked(spans.rule[s]), scanned + ds, de - ds);
+      from = oe;
+    }
+    writeEscaped(w, orig + from, n - from);
+  }
+
+  /** The replacement for a match of rule over n bytes at p. */
+  private replacement(w: ByteWriter, rule: i32, p: usize, n: u32): void {
+    unchecked(this.counts[rule]++);
+    this.fired++;
+    w.byte(0x5b);
+    w.buf(unchecked(this.names[rule]));
+    const mode = unchecked(this.modes[rule]);
+    if (mode == Mode.Hmac && this.hmac !== null) {
+      w.byte(0x3a);
+      w.ascii(this.keyId);
+      w.byte(0x3a);
+      const norm = this.normalized(rule, p, n);
+      this.hmac!.mac(norm.ptr, norm.len, this.mac);
+      for (let i: u32 = 0; i < 8; i++) {
+        const b = load<u8>(this.mac + i);
+        w.byte(HEXD.charCodeAt(b >> 4));
+        w.byte(HEXD.charCodeAt(b & 15));
+      }
+    } else if (mode == Mode.Partial) {
+      this.partial(w, rule, p, n);
+    }
+    w.byte(0x5d);
+  }
+
+  /** What an HMAC is taken over: emails lower-cased, numbers as their digits, the rest as found. */
+  private normalized(rule: i32, p: usize, n: u32): ByteWriter {
+    const s = this.scratch;
+    s.clear();
+    const digitsOnly = rule == Rule.CREDIT_CARD || rule == Rule.US_SSN || rule == Rule.PHONE_NUMBER;
+    for (let i: u32 = 0; i < n; i++) {
+      let c = load<u8>(p + i);
+      if (digitsOnly && (c < 0x30 || c > 0x39)) continue;
+      if ((rule == Rule.EMAIL_ADDRESS || rule == Rule.IBAN_CODE) && c >= 0x41 && c <= 0x5a) c += 32;
+      if (rule == Rule.IBAN_CODE && c == 0x20) continue;
+      s.byte(c);
+    }
+    return s;
+  }
+
+  private partial(w: ByteWriter, rule: i32, p: usize, n: u32): void {
+    w.byte(0x3a);
+    if (rule == Rule.EMAIL_ADDRESS) {
+      let a: u32 = 0;
+      while (a < n && load<u8>(p + a) != 0x40) a++;
+      w.ascii("...");
+      writeEscaped(w, p + a, n - a);
+    } else if (rule == Rule.IP_ADDRESS) {
+      // The network, not the host: the first two parts of an IPv4, the first group of an IPv6.
+      let dots = 0;
+      let i: u32 = 0;
+      const v6 = isV6(p, n);
+      while (i < n) {
+        const c = load<u8>(p + i);
+        if (c == (v6 ? 0x3a : 0x2e) && ++dots == (v6 ? 1 : 2)) break;
+        i++;
+      }
+      writeEscaped(w, p, i);
+      w.ascii(v6 ? ":..." : ".x.x");
+    } else {
+      // The last digits (four, two for a phone number), and an IBAN's country code.
+      if (rule == Rule.IBAN_CODE) {
+        writeEscaped(w, p, 2);
+      }
+      const keep: u32 = rule == Rule.PHONE_NUMBER ? 2 : 4;
+      let start = n;
+      let kept: u32 = 0;
+      while (start > 0 && kept < keep) {
+        start--;
+        const c = load<u8>(p + start);
+        if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a)) kept++;
+      }
+      w.ascii("...");
+      for (let i = start; i < n; i++) {
+        const c = load<u8>(p + i);
+        if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a)) w.byte(c);
+      }
+    }
+  }
+
+  /** The redactions summary: "redactions":{"RULE":count,…}, or nothing when none fired. */
+  summary(w: ByteWriter): void {
+    if (this.fired == 0) return;
+    w.ascii(",\"redactions\":{");
+    let first = true;
+    for (let i = 0; i < Rule.COUNT; i++) {
+      const c = unchecked(this.counts[i]);
+      if (c == 0) continue;
+      if (!first) w.byte(0x2c);
+      first = false;
+      w.byte(0x22);
+      w.buf(unchecked(this.names[i]));
+      w.ascii("\":");
+      w.dec(c);
+    }
+    w.byte(0x7d);
+  }
+}
+
+function isV6(p: usize, n: u32): bool {
+  for (let i: u32 = 0; i < n; i++) if (load<u8>(p + i) == 0x3a) return true;
+  return false;
+}
+
+function needsDecoding(p: usize, n: u32, plus: bool): bool {
+  for (let i: u32 = 0; i < n; i++) {
+    const c = load<u8>(p + i);
+    if (c == 0x25 || (plus && c == 0x2b)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,171 @@
+// Detectors for credentials, as Datadog's sensitive data scanner names them: JSON Web Tokens,
+// bearer and basic credentials (and user:password@ in URLs), AWS access key ids and secret keys,
+// GitHub, Slack, Stripe and Google API keys, and private key blocks. Each looks at the text from
+// position i and, on a match, sets Found (numbers.ts) and returns true.
+import { at, B64, B64URL, cls, DIGIT, isAlnum, LOWER, runOf, startsWith, startsWithLower, UPPER } from "./chars";
+import { Found } from "./numbers";
+
+function found(start: u32, end: u32): bool {
+  Found.start = start;
+  Found.end = end;
+  return true;
+}
+
+@inline function b64urlBoundary(p: usize, n: u32, i: i64): bool {
+  return (cls(at(p, n, i)) & B64URL) == 0;
+}
+
+/** header.payload.signature, base64url, the header starting "eyJ" ('{"' encoded). */
+export function jwt(p: usize, n: u32, i: u32): bool {
+  if (!startsWith(p, n, i, "eyJ") || !b64urlBoundary(p, n, <i64>i - 1)) return false;
+  const h = runOf(p, n, i, B64URL);
+  if (h - i < 10 || at(p, n, h) != 0x2e) return false;
+  const b = runOf(p, n, h + 1, B64URL);
+  if (b - h - 1 < 4 || at(p, n, b) != 0x2e) return false;
+  const s = runOf(p, n, b + 1, B64URL);
+  return found(i, s);
+}
+
+/** The credential after "Bearer " or "Basic " (the scheme word stays readable). */
+export function authScheme(p: usize, n: u32, i: u32): i32 {
+  if (isAlnum(at(p, n, <i64>i - 1))) return -1;
+  let j: u32;
+  let basic = false;
+  if (startsWithLower(p, n, i, "bearer")) j = i + 6;
+  else if (startsWithLower(p, n, i, "basic")) { j = i + 5; basic = true; }
+  else return -1;
+  if (at(p, n, j) != 0x20 && at(p, n, j) != 0x3d && at(p, n, j) != 0x3a) return -1; // "Bearer x", "bearer=x", "bearer:x"
+  while (at(p, n, j) == 0x20 || at(p, n, j) == 0x3d || at(p, n, j) == 0x3a) j++;
+  const start = j;
+  while (j < n) {
+    const c = load<u8>(p + j);
+    // token68: A-Z a-z 0-9 - . _ ~ + / and trailing '='
+    if ((cls(c) & (B64URL | B64)) != 0 || c == 0x2e || c == 0x7e || c == 0x3d) j++;
+    else break;
+  }
+  if (j - start < 8) return -1;
+  found(start, j);
+  return basic ? 1 : 0;
+}
+
+/** scheme://user:password@host: the password. */
+export function urlCredentials(p: usize, n: u32, i: u32): bool {
+  if (!startsWith(p, n, i, "://")) return false;
+  let j = i + 3;
+  const userStart = j;
+  while (j < n) {
+    const c = load<u8>(p + j);
+    if (c == 0x3a || c == 0x40 || c == 0x2f || c <= 0x20) break;
+    j++;
+  }
+  if (j == userStart || at(p, n, j) != 0x3a) return false;
+  const passStart = j + 1;
+  j = passStart;
+  while (j < n) {
+    const c = load<u8>(p + j);
+    if (c == 0x40 || c == 0x2f || c <= 0x20) break;
+    j++;
+  }
+  if (j == passStart || at(p, n, j) != 0x40) return false;
+  return found(passStart, j);
+}
+
+const AWS_PREFIXES = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"];
+
+/** AWS access key ids: a known four-letter prefix and 16 upper-case letters or digits. */
+export function awsAccessKey(p: usize, n: u32, i: u32): bool {
+  if (isAlnum(at(p, n, <i64>i - 1)) || i + 20 > n) return false;
+  let known = false;
+  for (let k = 0; k < AWS_PREFIXES.length; k++) if (startsWith(p, n, i, AWS_PREFIXES[k])) { known = true; break; }
+  if (!known) return false;
+  for (let k: u32 = 4; k < 20; k++) if ((cls(load<u8>(p + i + k)) & (UPPER | DIGIT)) == 0) return false;
+  return !isAlnum(at(p, n, i + 20)) && found(i, i + 20);
+}
+
+/**
+ * AWS secret access keys: exactly 40 base64 characters standing alone, with upper case, lower case
+ * and digits mixed (a 40-character git hash, lower-case hex, is not one).
+ */
+export function awsSecretKey(p: usize, n: u32, i: u32): bool {
+  if ((cls(at(p, n, <i64>i - 1)) & B64) != 0 || i + 40 > n) return false;
+  let kinds: u8 = 0;
+  for (let k: u32 = 0; k < 40; k++) {
+    const c = cls(load<u8>(p + i + k));
+    if ((c & B64) == 0) return false;
+    kinds |= c & (UPPER | LOWER | DIGIT);
+  }
+  const after = at(p, n, i + 40);
+  if ((cls(after) & B64) != 0 || after == 0x3d) return false;
+  return kinds == (UPPER | LOWER | DIGIT) && found(i, i + 40);
+}
+
+/** Google API keys: "AIza" and 35 base64url characters. */
+export function googleApiKey(p: usize, n: u32, i: u32): bool {
+  if (!startsWith(p, n, i, "AIza") || !b64urlBoundary(p, n, <i64>i - 1)) return false;
+  const end = runOf(p, n, i + 4, B64URL);
+  return end - i == 39 && found(i, end);
+}
+
+/** GitHub tokens: ghp_ gho_ ghu_ ghs_ ghr_ and 36 or more characters, or github_pat_… */
+export function githubToken(p: usize, n: u32, i: u32): bool {
+  if (isAlnum(at(p, n, <i64>i - 1))) return false;
+  if (startsWith(p, n, i, "github_pat_")) {
+    const end = runOf(p, n, i + 11, B64URL);
+    return end - i - 11 >= 22 && found(i, end);
+  }
+  if (!startsWith(p, n, i, "gh") || at(p, n, i + 3) != 0x5f) return false;
+  const t = at(p, n, i + 2);
+  if (t != 0x70 && t != 0x6f && t != 0x75 && t != 0x73 && t != 0x72) return false;
+  const end = runOf(p, n, i + 4, DIGIT | UPPER | LOWER);
+  return end - i - 4 >= 36 && !isAlnum(at(p, n, end)) && found(i, end);
+}
+
+/** Slack tokens: xoxb- xoxp- xoxa- xoxr- xoxs- xapp- and 10 or more characters. */
+export function slackToken(p: usize, n: u32, i: u32): bool {
+  if (isAlnum(at(p, n, <i64>i - 1))) return false;
+  let start: u32 = 0;
+  if (startsWith(p, n, i, "xox") && at(p, n, i + 4) == 0x2d) {
+    const t = at(p, n, i + 3);
+    if (t != 0x62 && t != 0x70 && t != 0x61 && t != 0x72 && t != 0x73) return false;
+    start = i + 5;
+  } else if (startsWith(p, n, i, "xapp-")) start = i + 5;
+  else return false;
+  let end = start;
+  while (end < n && (isAlnum(load<u8>(p + end)) || load<u8>(p + end) == 0x2d)) end++;
+  return end - start >= 10 && found(i, end);
+}
+
+const STRIPE_PREFIXES = ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"];
+
+/** Stripe secret and restricted keys, and webhook secrets. */
+export function stripeKey(p: usize, n: u32, i: u32): bool {
+  if (isAlnum(at(p, n, <i64>i - 1))) return false;
+  for (let k = 0; k < STRIPE_PREFIXES.length; k++) {
+    const prefix = STRIPE_PREFIXES[k];
+    if (!startsWith(p, n, i, prefix)) continue;
+    const from = i + <u32>prefix.length;
+    const end = runOf(p, n, from, DIGIT | UPPER | LOWER);
+    return end - from >= 16 && found(i, end);
+  }
+  return false;
+}
+
+/** -----BEGIN … PRIVATE KEY----- through its END line (or the end of the text, if cut off). */
+export function privateKey(p: usize, n: u32, i: u32): bool {
+  if (!startsWith(p, n, i, "-----BEGIN ")) return false;
+  let j = i + 11;
+  const limit = min(n, j + 40);
+  while (j < limit && !startsWith(p, n, j, "PRIVATE KEY-----")) j++;
+  if (j >= limit) return false;
+  j += 16;
+  while (j < n) {
+    if (startsWith(p, n, j, "-----END ")) {
+      let k = j + 9;
+      const stop = min(n, k + 40);
+      while (k < stop && !startsWith(p, n, k, "PRIVATE KEY-----")) k++;
+      if (k < stop) return found(i, k + 16);
+    }
+    j++;
+  }
+  return found(i, n);
+}

@@ -1,0 +1,217 @@
+// Shipping: records are appended to an NDJSON batch per VM, sealed when the batch reaches its
+// record or byte limit or on the tick, and sent one batch at a time, in order, by proxy_http_call
+// POST to the collector cluster. Each batch carries `x-redtail-batch: <source>/<seq>`, so a batch
+// sent again after a failure is stored once. A failed or non-2xx call keeps the batch and retries
+// with exponential backoff. The buffer is bounded: when it is full the oldest records are dropped
+// and counted, and the next batch starts with a gap notice saying how many were lost.
+// Nothing here ever makes a request wait.
+import { httpCall, nowNanos } from "./abi/hostcalls";
+import { ByteWriter } from "./bytes";
+import { Config } from "./config";
+import { Metrics } from "./metrics";
+import { writeIsoTime } from "./time";
+
+class Batch {
+  constructor(public data: ByteWriter, public records: u32, public seq: u64) {}
+}
+
+export class Shipper {
+  private open: ByteWriter = new ByteWriter(16 * 1024);
+  private openRecords: u32 = 0;
+  private sealed: Batch[] = [];
+  private sealedBytes: u32 = 0;
+  private inFlight: Batch | null = null;
+  private token: u32 = 0;
+  private seq: u64 = 0;
+  private failures: u32 = 0;
+  private nextAttemptNs: i64 = 0;
+  private droppedRecords: u64 = 0;
+  private droppedSinceNs: i64 = 0;
+  private cluster: ArrayBuffer;
+  private config: Config;
+  private source: string;
+  /** Set when on_done deferred the shutdown: the next answer (or failure) finishes it. */
+  draining: bool = false;
+
+  constructor(config: Config, source: string) {
+    this.config = config;
+    this.source = source;
+    this.cluster = String.UTF8.encode(config.cluster);
+  }
+
+  /** A new configuration keeps what is buffered. */
+  reconfigure(config: Config): void {
+    this.config = config;
+    this.cluster = String.UTF8.encode(config.cluster);
+  }
+
+  get bufferedBytes(): u32 {
+    return this.open.len + this.sealedBytes + (this.inFlight !== null ? this.inFlight!.data.len : 0);
+  }
+
+  get pending(): bool {
+    return this.inFlight !== null || this.sealed.length > 0 || this.openRecords > 0;
+  }
+
+  /** Append one record (its JSON, without the newline). */
+  add(record: ByteWriter): void {
+    this.makeRoom(record.len + 1);
+    this.open.copy(record.ptr, record.len);
+    this.open.byte(0x0a);
+    this.openRecords++;
+    if (this.openRecords >= this.config.maxRecords || this.open.len >= this.config.maxBatchBytes) {
+      this.seal();
+      this.send(nowNanos(), false);
+    }
+    Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
+  }
+
+  /** On the tick: seal what is open and send if it is time. */
+  tick(): void {
+    this.seal();
+    this.send(nowNanos(), false);
+    Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
+  }
+
+  /** On shutdown: seal and send now, backoff or not. True if a call is still to be answered. */
+  flushNow(): bool {
+    this.seal();
+    this.send(nowNanos(), true);
+    return this.inFlight !== null;
+  }
+
+  /** Drop the oldest records (whole sealed batches, never the one in flight) until n more bytes fit. */
+  private makeRoom(n: u32): void {
+    const limit = this.config.bufferMaxBytes;
+    while (this.bufferedBytes + n > limit && this.sealed.length > 0) {
+      const oldest = this.sealed.shift();
+      this.sealedBytes -= oldest.data.len;
+      this.noteDropped(oldest.records);
+      heap.free(oldest.data.ptr);
+    }
+    if (this.bufferedBytes + n > limit && this.openRecords > 0) {
+      this.noteDropped(this.openRecords);
+      this.open.clear();
+      this.openRecords = 0;
+    }
+  }
+
+  private noteDropped(records: u32): void {
+    if (this.droppedRecords == 0) this.droppedSinceNs = nowNanos();
+    this.droppedRecords += records;
+    Metrics.add(Metrics.dropped, records);
+  }
+
+  private seal(): void {
+    if (this.openRecords == 0 && this.droppedRecords == 0) return;
+    const data = new ByteWriter(this.open.len + 160);
+    if (this.droppedRecords > 0) {
+      // The gap notice: the collector shows operators where records are missing, and why.
+      data.ascii("{\"gap\":{\"dropped\":");
+      data.dec(this.droppedRecords);
+      data.ascii(",\"since\":\"");
+      writeIsoTime(data, this.droppedSinceNs);
+      data.ascii("\",\"until\":\"");
+      writeIsoTime(data, nowNanos());
+      data.ascii("\",\"source\":\"");
+      data.ascii(this.source);
+      data.ascii("\",\"reason\":\"buffer full\"}}\n");
+      this.droppedRecords = 0;
+    }
+    data.copy(this.open.ptr, this.open.len);
+    this.seq++;
+    this.sealed.push(new Batch(data, this.openRecords, this.seq));
+    this.sealedBytes += data.len;
+    this.open.clear();
+    this.openRecords = 0;
+  }
+
+  private send(now: i64, ignoreBackoff: bool): void {
+    if (this.inFlight !== null || this.sealed.length == 0) return;
+    if (!ignoreBackoff && now < this.nextAttemptNs) return;
+    const batch = this.sealed[0];
+    const headers = this.headersFor(batch);
+    const token = httpCall(this.cluster, headers, batch.data.ptr, batch.data.len, this.config.timeoutMs);
+    if (token == 0) {
+      // The proxy refused the call (no such cluster, say): try again later, as for a failure.
+      this.failed(now);
+      return;
+    }
+    this.sealed.shift();
+    this.sealedBytes -= batch.data.len;
+    this.inFlight = batch;
+    this.token = token;
+  }
+
+  /** The answer to a call: 2xx means stored; anything else, or no answer (status 0), means retry. */
+  onResponse(token: u32, status: u32): void {
+    if (this.inFlight === null || token != this.token) return;
+    const batch = this.inFlight!;
+    this.inFlight = null;
+    const now = nowNanos();
+    if (status >= 200 && status < 300) {
+      heap.free(batch.data.ptr);
+      this.failures = 0;
+      this.nextAttemptNs = 0;
+      Metrics.add(Metrics.batchesSent, 1);
+      this.send(now, this.draining);
+    } else {
+      this.sealed.unshift(batch); // it goes again first: order is kept
+      this.sealedBytes += batch.data.len;
+      this.failed(now);
+      if (this.draining) this.draining = false; // no second try while shutting down
+    }
+    Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
+  }
+
+  private failed(now: i64): void {
+    Metrics.add(Metrics.batchFailures, 1);
+    this.failures++;
+    let delay = <u64>this.config.retryInitialMs;
+    for (let i: u32 = 1; i < this.failures && delay < <u64>this.config.retryMaxMs; i++) delay *= 2;
+    if (delay > <u64>this.config.retryMaxMs) delay = <u64>this.config.retryMaxMs;
+    this.nextAttemptNs = now + <i64>delay * 1000000;
+  }
+
+  get inFlightNow(): bool {
+    return this.inFlight !== null;
+  }
+
+  private headersFor(batch: Batch): ArrayBuffer {
+    const keys: string[] = [":method", ":path", ":authority", "content-type", "x-redtail-batch", "x-redtail-records"];
+    const values: string[] = ["POST", this.config.path, this.config.authority, "application/x-ndjson",
+      this.source + "/" + batch.seq.toString(), batch.records.toString()];
+    if (this.config.token.length > 0) {
+      keys.push("authorization");
+      values.push("Bearer " + this.config.token);
+    }
+    return encodePairs(keys, values);
+  }
+}
+
+/** The proxy-wasm pairs encoding of keys and values. */
+export function encodePairs(keys: string[], values: string[]): ArrayBuffer {
+  const k: ArrayBuffer[] = [];
+  const v: ArrayBuffer[] = [];
+  let size = 4;
+  for (let i = 0; i < keys.length; i++) {
+    k.push(String.UTF8.encode(keys[i]));
+    v.push(String.UTF8.encode(values[i]));
+    size += 8 + k[i].byteLength + v[i].byteLength + 2;
+  }
+  const out = new ArrayBuffer(size);
+  const base = changetype<usize>(out);
+  store<u32>(base, keys.length);
+  let at = base + 4 + 8 * keys.length;
+  for (let i = 0; i < keys.length; i++) {
+    store<u32>(base + 4 + 8 * i, k[i].byteLength);
+    store<u32>(base + 8 + 8 * i, v[i].byteLength);
+    memory.copy(at, changetype<usize>(k[i]), k[i].byteLength);
+    at += k[i].byteLength;
+    store<u8>(at++, 0);
+    memory.copy(at, changetype<usize>(v[i]), v[i].byteLength);
+    at += v[i].byteLength;
+    store<u8>(at++, 0);
+  }
+  return out;
+}
