@@ -25,6 +25,7 @@ export class Exchange {
   requestBodyForm: bool = false;
   requestBodyJson: bool = false;
   responseBodyJson: bool = false;
+  responseBodyForm: bool = false;
 
   reset(): void {
     this.startNs = 0;
@@ -37,6 +38,7 @@ export class Exchange {
     this.requestBodyForm = false;
     this.requestBodyJson = false;
     this.responseBodyJson = false;
+    this.responseBodyForm = false;
   }
 }
 
@@ -167,7 +169,9 @@ export class Capture {
     }
     if (ex.responseBody !== null && ex.responseBody!.len > 0) {
       w.ascii(",\"response_body\":\"");
-      r.text(w, ex.responseBody!.ptr, ex.responseBody!.len, false, false, ex.responseBodyJson);
+      const b = ex.responseBody!;
+      if (ex.responseBodyForm) r.query(w, b.ptr, b.len);
+      else r.text(w, b.ptr, b.len, false, false, ex.responseBodyJson);
       w.byte(0x22);
     }
     r.summary(w);
@@ -259,11 +263,17 @@ export class Capture {
     for (let k = 0; k < names.length; k++) {
       const i = pairs.find(names[k]);
       if (i < 0) continue;
-      w.ascii(opened ? ",\"" : ",\"" + field + "\":{\"");
+      if (!opened) {
+        w.ascii(",\"");
+        w.ascii(field);
+        w.ascii("\":{");
+      } else w.byte(0x2c);
+      w.byte(0x22);
       opened = true;
       w.buf(names[k]);
       w.ascii("\":\"");
       if (this.isDenied(names[k])) this.redactor.whole(w, Rule.SECRET_HEADER, pairs.valPtr(i), pairs.valLen(i));
+      else if (isUrlHeader(names[k])) this.redactor.url(w, pairs.valPtr(i), pairs.valLen(i));
       else this.redactor.text(w, pairs.valPtr(i), pairs.valLen(i), false, false, false);
       w.byte(0x22);
     }
@@ -274,6 +284,14 @@ export class Capture {
     for (let i = 0; i < this.denied.length; i++) if (eqLower(changetype<usize>(name), name.byteLength, this.denied[i])) return true;
     return false;
   }
+}
+
+const URL_HEADERS = [bytesOf("referer"), bytesOf("location"), bytesOf("content-location"), bytesOf("origin")];
+
+/** Headers that hold a URL: their query parameters are redacted by name, as the path's are. */
+function isUrlHeader(name: ArrayBuffer): bool {
+  for (let i = 0; i < URL_HEADERS.length; i++) if (eqLower(changetype<usize>(name), name.byteLength, URL_HEADERS[i])) return true;
+  return false;
 }
 
 function allHex(p: usize, n: u32): bool {

@@ -56,6 +56,7 @@ export function proxy_on_configure(root: u32, size: u32): u32 {
   config = c;
   setTickPeriod(c.flushIntervalMs);
   log(LogLevel.Info, "redtail: configured; shipping to cluster " + c.cluster + " every " + c.flushIntervalMs.toString() + " ms");
+  __collect();
   return 1;
 }
 
@@ -93,6 +94,7 @@ export function proxy_on_response_headers(ctx: u32, n: u32, eos: u32): u32 {
     const ex = exchanges.get(ctx);
     ex.captureResponseBody = bodyWanted(MapType.ResponseHeaders);
     ex.responseBodyJson = isType("json");
+    ex.responseBodyForm = isType("application/x-www-form-urlencoded");
   }
   return Action.Continue;
 }
@@ -175,6 +177,8 @@ export function proxy_on_delete(ctx: u32): void {
 
 export function proxy_on_tick(root: u32): void {
   if (shipper !== null) shipper!.tick();
+  // The minimal runtime collects only when asked; here nothing managed is on the stack.
+  __collect();
 }
 
 const K_STATUS = bytesOf(":status");

@@ -45,7 +45,9 @@ export class JsonParser {
   }
 
   private fail(what: string): JsonValue | null {
-    if (this.error.length == 0) this.error = what + " at offset " + this.i.toString();
+    if (this.error.length == 0) {
+      this.error = this.i >= this.s.length ? "unexpected end of input (" + what + ")" : what + " at offset " + this.i.toString();
+    }
     return null;
   }
 

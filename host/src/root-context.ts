@@ -176,16 +176,17 @@ export class RootContext extends Context {
   }
 
   /**
-   * Shut the plugin down as Envoy does on a drain: stop the timer, cancel calls in flight,
-   * proxy_on_done, and proxy_on_delete once the module agrees (it may defer with proxy_done).
+   * Shut the plugin down as Envoy does on a drain: stop the timer, proxy_on_done, and
+   * proxy_on_delete once the module agrees (it may defer with proxy_done, and its calls in
+   * flight may still answer meanwhile); calls still in flight then are cancelled.
    */
   close(deferLimitMs = 1000): Promise<void> {
     this.setTickPeriod(0);
-    for (const cancel of this.calls.values()) cancel();
-    this.calls.clear();
     const vm = this.vm;
     return new Promise((resolve) => {
       const finish = () => {
+        for (const cancel of this.calls.values()) cancel();
+        this.calls.clear();
         vm.invoke(this, vm.callbacks.proxy_on_delete, this.id);
         vm.contexts.remove(this);
         resolve();

@@ -79,5 +79,5 @@ export const DENIED_HEADERS: string[] = [
 export const DENIED_PARAMS: string[] = [
   "token", "access_token", "refresh_token", "id_token", "auth", "authorization", "password", "passwd", "pwd",
   "pass", "secret", "client_secret", "api_key", "apikey", "key", "signature", "sig", "session", "sessionid",
-  "session_id", "jwt", "code", "x-amz-signature", "x-amz-credential", "x-amz-security-token", "private_token",
+  "session_id", "jwt", "code", "otp", "pin", "ssn", "cvv", "cvc", "x-amz-signature", "x-amz-credential", "x-amz-security-token", "private_token",
 ];

@@ -1,0 +1,103 @@
+// The filter under test: the real build/filter.wasm in the host, shipping to a stub collector
+// (a real HTTP server on loopback) that keeps every batch it accepts.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Host, type LogEntry, type Plugin, type PluginOptions, runExchange, type ExchangeOptions, type ExchangeRequest } from '../../host/src/index.js';
+
+export const FILTER = new URL('../../../build/filter.wasm', import.meta.url).pathname;
+
+export interface Batch {
+  id: string;
+  headers: http.IncomingHttpHeaders;
+  lines: Record<string, unknown>[];
+  raw: string;
+}
+
+export class StubCollector {
+  batches: Batch[] = [];
+  /** Every POST seen, accepted or not. */
+  attempts: string[] = [];
+  /** What to answer next: a status, or 'reset' to drop the connection. */
+  answer: number | 'reset' = 200;
+  private server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString();
+      const id = String(req.headers['x-redtail-batch']);
+      this.attempts.push(id);
+      if (this.answer === 'reset') return req.socket.destroy();
+      if (this.answer >= 200 && this.answer < 300 && !this.batches.some((b) => b.id === id)) {
+        this.batches.push({ id, headers: req.headers, raw, lines: raw.split('\n').filter(Boolean).map((l) => JSON.parse(l)) });
+      }
+      res.writeHead(this.answer);
+      res.end();
+    });
+  });
+  url = '';
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  records(): Record<string, unknown>[] {
+    return this.batches.flatMap((b) => b.lines).filter((l) => !('gap' in l));
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+export async function waitFor(what: string, cond: () => boolean, ms = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export interface Running {
+  host: Host;
+  plugin: Plugin;
+  collector: StubCollector;
+  logs: LogEntry[];
+  /** Run one request through the filter. */
+  send(request: ExchangeRequest, options?: ExchangeOptions): ReturnType<typeof runExchange>;
+  /** Wait until n records have arrived, and return them. */
+  records(n: number, ms?: number): Promise<Record<string, unknown>[]>;
+  stop(): Promise<void>;
+}
+
+/** The filter with a configuration (an object, serialized, or a raw string), shipping to a stub collector. */
+export async function startFilter(config: object | string = {}, options: PluginOptions & { collector?: StubCollector } = {}): Promise<Running> {
+  const collector = options.collector ?? await new StubCollector().start();
+  const logs: LogEntry[] = [];
+  const host = new Host({ clusters: { 'redtail-collector': collector.url }, onLog: (e) => logs.push(e), logLevel: 'debug' });
+  const module = await host.load(FILTER);
+  const configuration = typeof config === 'string' ? config : JSON.stringify({ flush: { interval_ms: 20 }, ...config });
+  let plugin: Plugin;
+  try {
+    plugin = host.startPlugin(module, { configuration, ...options });
+  } catch (err) {
+    if (!options.collector) await collector.close();
+    throw err;
+  }
+  return {
+    host, plugin, collector, logs,
+    send: (request, opts) => runExchange(plugin, request, opts),
+    async records(n, ms) {
+      await waitFor(`${n} records at the collector`, () => collector.records().length >= n, ms);
+      return collector.records();
+    },
+    async stop() {
+      await plugin.close();
+      if (!options.collector) await collector.close();
+    },
+  };
+}
+
+export const GET = { ':method': 'GET', ':path': '/', ':authority': 'shop.example', ':scheme': 'http' };
