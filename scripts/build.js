@@ -52,7 +52,7 @@ const asSources = [...files('filter/src', '.ts')];
 
 // The TypeScript: host, collector, CLI, tests, benches.
 const tsSources = ['host/src', 'host/test', 'filter/test', 'collector', 'cli', 'benches'].flatMap((d) => files(d, '.ts'))
-  .filter((f) => !f.startsWith(join('host', 'test', 'guests')) && !f.startsWith(join('benches', 'guests')));
+  .filter((f) => !f.includes(`${join('test', 'guests')}`) && !f.startsWith(join('benches', 'guests')));
 if (stale('dist/.built', [...tsSources, 'tsconfig.json'])) {
   // A full build starts from an empty dist/, so a deleted test cannot linger there and run.
   if (!ifMissing) rmSync('dist', { recursive: true, force: true });
@@ -78,7 +78,7 @@ const SPECIAL = {
   'env-abort': ['--exportStart', '_initialize'],
 };
 // The host's test guests and the benches' guests. Two are built without our usual options on purpose (see their headers).
-for (const guest of [...files('host/test/guests', '.ts'), ...files('benches/guests', '.ts')]) {
+for (const guest of [...files('host/test/guests', '.ts'), ...files('filter/test/guests', '.ts'), ...files('benches/guests', '.ts')]) {
   const name = guest.split(/[\\/]/).pop().replace(/\.ts$/, '');
   const out = `build/guests/${name}.wasm`;
   if (!stale(out, [guest, ...asSources])) continue;

@@ -12,7 +12,9 @@ import { Metrics } from "./metrics";
 import { writeIsoTime } from "./time";
 
 class Batch {
-  constructor(public data: ByteWriter, public records: u32, public seq: u64) {}
+  constructor(public data: ByteWriter, public records: u32, public seq: u64,
+    /** The drops its gap notice reports (0 for none), and since when. */
+    public gap: u64, public gapSinceNs: i64) {}
 }
 
 export class Shipper {
@@ -87,6 +89,11 @@ export class Shipper {
       const oldest = this.sealed.shift();
       this.sealedBytes -= oldest.data.len;
       this.noteDropped(oldest.records);
+      if (oldest.gap > 0) {
+        // Its gap notice goes with it: carry the count on to the next one, not to the metric again.
+        this.droppedRecords += oldest.gap;
+        if (oldest.gapSinceNs < this.droppedSinceNs) this.droppedSinceNs = oldest.gapSinceNs;
+      }
       heap.free(oldest.data.ptr);
     }
     if (this.bufferedBytes + n > limit && this.openRecords > 0) {
@@ -105,6 +112,8 @@ export class Shipper {
   private seal(): void {
     if (this.openRecords == 0 && this.droppedRecords == 0) return;
     const data = new ByteWriter(this.open.len + 160);
+    const gap = this.droppedRecords;
+    const gapSinceNs = this.droppedSinceNs;
     if (this.droppedRecords > 0) {
       // The gap notice: the collector shows operators where records are missing, and why.
       data.ascii("{\"gap\":{\"dropped\":");
@@ -120,7 +129,7 @@ export class Shipper {
     }
     data.copy(this.open.ptr, this.open.len);
     this.seq++;
-    this.sealed.push(new Batch(data, this.openRecords, this.seq));
+    this.sealed.push(new Batch(data, this.openRecords, this.seq, gap, gapSinceNs));
     this.sealedBytes += data.len;
     this.open.clear();
     this.openRecords = 0;

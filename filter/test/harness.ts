@@ -2,7 +2,7 @@
 // (a real HTTP server on loopback) that keeps every batch it accepts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Host, type LogEntry, type Plugin, type PluginOptions, runExchange, type ExchangeOptions, type ExchangeRequest } from '../../host/src/index.js';
+import { Host, type HostOptions, type LogEntry, type Plugin, type PluginOptions, runExchange, type ExchangeOptions, type ExchangeRequest } from '../../host/src/index.js';
 
 export const FILTER = new URL('../../../build/filter.wasm', import.meta.url).pathname;
 
@@ -73,10 +73,10 @@ export interface Running {
 }
 
 /** The filter with a configuration (an object, serialized, or a raw string), shipping to a stub collector. */
-export async function startFilter(config: object | string = {}, options: PluginOptions & { collector?: StubCollector } = {}): Promise<Running> {
+export async function startFilter(config: object | string = {}, options: PluginOptions & { collector?: StubCollector; host?: HostOptions } = {}): Promise<Running> {
   const collector = options.collector ?? await new StubCollector().start();
   const logs: LogEntry[] = [];
-  const host = new Host({ clusters: { 'redtail-collector': collector.url }, onLog: (e) => logs.push(e), logLevel: 'debug' });
+  const host = new Host({ clusters: { 'redtail-collector': collector.url }, onLog: (e) => logs.push(e), logLevel: 'debug', ...options.host });
   const module = await host.load(FILTER);
   const configuration = typeof config === 'string' ? config : JSON.stringify({ flush: { interval_ms: 20 }, ...config });
   let plugin: Plugin;

@@ -1,0 +1,120 @@
+// Shipping: batches in order and once, retried with backoff while the collector is down, a
+// bounded buffer with counted drops and a gap notice, and a drain on shutdown.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GET, startFilter, StubCollector, waitFor } from './harness.js';
+
+const ids = (records: Record<string, unknown>[]) => records.map((r) => r.request_id);
+
+test('a batch carries its id, source and count, the token, and NDJSON', async () => {
+  const f = await startFilter({ collector: { token: 's3cr3t-t0ken' } });
+  await f.send({ headers: { ...GET, 'x-request-id': 'r1' } });
+  await f.send({ headers: { ...GET, 'x-request-id': 'r2' } });
+  await f.records(2);
+  const [batch] = f.collector.batches;
+  assert.match(batch!.id, /^redtail-[0-9a-f]{12}\/1$/);
+  assert.equal(batch!.headers['authorization'], 'Bearer s3cr3t-t0ken');
+  assert.equal(batch!.headers['content-type'], 'application/x-ndjson');
+  assert.equal(batch!.headers['x-redtail-records'], '2');
+  assert.equal(batch!.headers.host, 'redtail-collector');
+  assert.ok(batch!.raw.endsWith('\n'));
+  await f.stop();
+  assert.ok(!f.collector.batches.some((b) => b.raw.includes('s3cr3t-t0ken')), 'the token is not in the data');
+});
+
+test('max_records seals a batch at once, without waiting for the tick', async () => {
+  const f = await startFilter({ flush: { interval_ms: 60000, max_records: 3 } });
+  for (let i = 0; i < 7; i++) await f.send({ headers: { ...GET, 'x-request-id': `n${i}` } });
+  await f.records(6);
+  assert.deepEqual(f.collector.batches.map((b) => b.lines.length), [3, 3]);
+  await f.stop(); // the seventh goes out on shutdown
+  assert.deepEqual(ids(f.collector.records()), ['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+});
+
+test('collector down, then up: every record arrives once, in order, with backoff in between', async () => {
+  const collector = await new StubCollector().start();
+  collector.answer = 503;
+  const f = await startFilter({ flush: { interval_ms: 10, max_records: 2 }, retry: { initial_ms: 20, max_ms: 80 } }, { collector });
+  for (let i = 0; i < 6; i++) await f.send({ headers: { ...GET, 'x-request-id': `d${i}` } });
+  await waitFor('a few failed attempts', () => collector.attempts.length >= 4);
+  assert.equal(collector.batches.length, 0);
+  collector.answer = 'reset'; // a failure without any answer, too
+  await waitFor('an attempt on a reset connection', () => collector.attempts.length >= 6);
+  collector.answer = 200;
+  await f.records(6);
+  assert.deepEqual(ids(collector.records()), ['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
+  const seqs = collector.batches.map((b) => Number(b.id.split('/')[1]));
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'batches in sequence order');
+  const tries = collector.attempts.filter((a) => a === collector.batches[0]!.id).length;
+  assert.ok(tries >= 3, `the first batch was retried (${tries} tries)`);
+  const metrics = f.host.metrics.prometheus();
+  assert.match(metrics, /^redtail_batch_failures [1-9]\d*$/m);
+  assert.ok(f.logs.some((e) => e.level === 'warning' && /the collector answered 503; the batch is kept and retried/.test(e.message)));
+  await f.stop();
+  await collector.close();
+});
+
+test('an unreachable collector is retried too (a refused connection is Envoy\'s local 503)', async () => {
+  const gone = await new StubCollector().start();
+  const url = gone.url;
+  await gone.close();
+  const f = await startFilter({ flush: { interval_ms: 10 }, retry: { initial_ms: 10, max_ms: 20 } });
+  f.host.setCluster('redtail-collector', url);
+  await f.send({ headers: { ...GET, 'x-request-id': 'lost?' } });
+  await waitFor('failures counted', () => /^redtail_batch_failures [2-9]/m.test(f.host.metrics.prometheus()));
+  f.host.setCluster('redtail-collector', f.collector.url);
+  const records = await f.records(1);
+  assert.deepEqual(ids(records), ['lost?']);
+  await f.stop();
+});
+
+test('a full buffer drops the oldest records, counts them, and the next batch says so', async () => {
+  const collector = await new StubCollector().start();
+  collector.answer = 500;
+  const f = await startFilter({
+    flush: { interval_ms: 10, max_records: 5, max_bytes: 4096 },
+    buffer: { max_bytes: 16384 },
+    retry: { initial_ms: 10, max_ms: 20 },
+    capture: { request_headers: ['x-pad'] },
+  }, { collector });
+  const pad = 'p'.repeat(300);
+  for (let i = 0; i < 120; i++) await f.send({ headers: { ...GET, 'x-request-id': `b${i}`, 'x-pad': pad } });
+  const dropped = Number(/^redtail_records_dropped (\d+)$/m.exec(f.host.metrics.prometheus())![1]);
+  assert.ok(dropped > 60, `most of 120 records of ~650 bytes cannot fit in 16 KiB (${dropped} dropped)`);
+  collector.answer = 200;
+  await waitFor('the gap notice', () => collector.batches.some((b) => b.lines.some((l) => 'gap' in l)));
+  await waitFor('the last record', () => collector.records().some((r) => r.request_id === 'b119'));
+  const gaps = collector.batches.flatMap((b) => b.lines).filter((l) => 'gap' in l) as { gap: { dropped: number; since: string; until: string; source: string; reason: string } }[];
+  const reported = gaps.reduce((n, g) => n + g.gap.dropped, 0);
+  assert.equal(reported, dropped, 'every dropped record is reported');
+  assert.equal(gaps[0]!.gap.reason, 'buffer full');
+  assert.match(gaps[0]!.gap.since, /^\d{4}-\d\d-\d\dT/);
+  const got = collector.records().length;
+  assert.equal(got + dropped, 120, 'what arrived plus what was dropped is all of it');
+  const order = collector.records().map((r) => Number(String(r.request_id).slice(1)));
+  assert.deepEqual(order, [...order].sort((a, b) => a - b), 'what survived is in order: the oldest went');
+  await f.stop();
+  await collector.close();
+});
+
+test('on shutdown, the buffer is sent and the VM waits for the answer (proxy_done)', async () => {
+  const f = await startFilter({ flush: { interval_ms: 60000 } });
+  for (let i = 0; i < 3; i++) await f.send({ headers: { ...GET, 'x-request-id': `s${i}` } });
+  assert.equal(f.collector.batches.length, 0, 'nothing sent before the tick');
+  await f.stop();
+  assert.deepEqual(ids(f.collector.records()), ['s0', 's1', 's2']);
+});
+
+test('the request path never waits: a stalled collector does not slow requests', async () => {
+  const collector = await new StubCollector().start();
+  const f = await startFilter({ flush: { interval_ms: 10, max_records: 1 } }, { collector });
+  f.host.setCluster('redtail-collector', 'http://10.255.255.1:9'); // a black hole: the call hangs until its timeout
+  const t0 = Date.now();
+  for (let i = 0; i < 20; i++) {
+    const r = await f.send({ headers: { ...GET } }, { upstream: () => ({ headers: { ':status': '200' } }) });
+    assert.equal(r.response!.headers.get(':status'), '200');
+  }
+  assert.ok(Date.now() - t0 < 1000, `20 requests took ${Date.now() - t0} ms`);
+  await f.plugin.close(50);
+  await collector.close();
+});
