@@ -2,6 +2,7 @@
 // benches/results/latest.json with the machine it ran on.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { filterBench } from './filter.bench.js';
 import { hostBench } from './host.bench.js';
 import { formatTable, type Measurement } from './measure.js';
 
@@ -11,6 +12,7 @@ const only = args.filter((a) => !a.startsWith('--'));
 
 const suites: Record<string, (quick: boolean) => Promise<Measurement[]>> = {
   host: hostBench,
+  filter: filterBench,
 };
 
 const results: Record<string, Measurement[]> = {};

@@ -158,3 +158,40 @@ export class Pairs {
 export function bytesOf(s: string): ArrayBuffer {
   return String.UTF8.encode(s);
 }
+
+/**
+ * A set of header names, for picking all of them out of a map in one pass: entry k of `found`
+ * is the index of the first value of key k in the map, or -1. Names are grouped by length, so a
+ * header is compared only with the names as long as it is.
+ */
+export class KeySet {
+  readonly found: StaticArray<i32>;
+  private first: StaticArray<i32> = new StaticArray<i32>(65);
+  private next: StaticArray<i32>;
+
+  constructor(public keys: ArrayBuffer[]) {
+    this.found = new StaticArray<i32>(keys.length);
+    this.next = new StaticArray<i32>(keys.length);
+    for (let i = 0; i < 65; i++) this.first[i] = -1;
+    for (let k = keys.length - 1; k >= 0; k--) {
+      const len = keys[k].byteLength;
+      if (len > 64) continue;
+      this.next[k] = this.first[len];
+      this.first[len] = k;
+    }
+  }
+
+  pick(pairs: Pairs): void {
+    const found = this.found;
+    for (let k = 0; k < found.length; k++) unchecked(found[k] = -1);
+    for (let i: u32 = 0; i < pairs.count; i++) {
+      const len = pairs.keyLen(i);
+      if (len > 64) continue;
+      let k = unchecked(this.first[len]);
+      while (k >= 0) {
+        if (unchecked(found[k]) < 0 && eqLower(pairs.keyPtr(i), len, unchecked(this.keys[k]))) unchecked(found[k] = <i32>i);
+        k = unchecked(this.next[k]);
+      }
+    }
+  }
+}

@@ -5,12 +5,12 @@
 // AssemblyScript strings.
 import { MapType } from "./abi/enums";
 import { getHeaderPairs, getProperty, nowNanos, Ret } from "./abi/hostcalls";
-import { ByteWriter, bytesOf, eqLower, Pairs } from "./bytes";
+import { ByteWriter, bytesOf, eqLower, KeySet, Pairs } from "./bytes";
 import { Config } from "./config";
 import { HEX, cls } from "./redact/chars";
 import { writeEscaped } from "./redact/escape";
 import { Redactor } from "./redact/redactor";
-import { Rule } from "./redact/rules";
+import { Mode, Rule } from "./redact/rules";
 import { writeIsoTime } from "./time";
 
 /** What a stream remembers between its callbacks. Pooled: one is needed per request in flight. */
@@ -42,18 +42,36 @@ export class Exchange {
   }
 }
 
-const K_METHOD = bytesOf(":method");
-const K_PATH = bytesOf(":path");
-const K_AUTHORITY = bytesOf(":authority");
-const K_STATUS = bytesOf(":status");
-const K_USER_AGENT = bytesOf("user-agent");
-const K_XFF = bytesOf("x-forwarded-for");
-const K_REQUEST_ID = bytesOf("x-request-id");
-const K_UPSTREAM_TIME = bytesOf("x-envoy-upstream-service-time");
-const K_TRACEPARENT = bytesOf("traceparent");
-const K_B3_TRACE = bytesOf("x-b3-traceid");
-const K_B3_SPAN = bytesOf("x-b3-spanid");
-const K_B3 = bytesOf("b3");
+// Header names the record reads, in a fixed order: their slots in the KeySets below.
+const REQUEST_KEYS = [":method", ":path", ":authority", "user-agent", "x-forwarded-for", "x-request-id", "traceparent",
+  "x-b3-traceid", "x-b3-spanid", "b3"];
+const METHOD = 0, PATH = 1, AUTHORITY = 2, USER_AGENT = 3, XFF = 4, REQUEST_ID = 5, TRACEPARENT = 6, B3_TRACE = 7, B3_SPAN = 8, B3 = 9;
+const RESPONSE_KEYS = [":status", "x-envoy-upstream-service-time"];
+const STATUS = 0, UPSTREAM_TIME = 1;
+
+/** `,"name":"` for a field, made once. */
+function field(name: string): ArrayBuffer {
+  return bytesOf(",\"" + name + "\":\"");
+}
+const F_METHOD = field("method");
+const F_PATH = field("path");
+const F_PROTOCOL = field("protocol");
+const F_DETAILS = field("response_code_details");
+const F_TERMINATION = field("connection_termination_details");
+const F_UPSTREAM_TIME = field("upstream_service_time");
+const F_XFF = field("x_forwarded_for");
+const F_USER_AGENT = field("user_agent");
+const F_REQUEST_ID = field("request_id");
+const F_AUTHORITY = field("authority");
+const F_UPSTREAM_HOST = field("upstream_host");
+const F_CLUSTER = field("upstream_cluster");
+const F_TRANSPORT_FAILURE = field("upstream_transport_failure_reason");
+const F_LOCAL = field("downstream_local_address");
+const F_REMOTE = field("downstream_remote_address");
+const F_SNI = field("requested_server_name");
+const F_ROUTE = field("route_name");
+const F_TRACE_ID = field("trace_id");
+const F_SPAN_ID = field("span_id");
 
 const P_PROTOCOL = bytesOf("request\0protocol");
 const P_FLAGS = bytesOf("response\0flags");
@@ -61,7 +79,6 @@ const P_DETAILS = bytesOf("response\0code_details");
 const P_SOURCE = bytesOf("source\0address");
 const P_DESTINATION = bytesOf("destination\0address");
 const P_UPSTREAM = bytesOf("upstream\0address");
-const P_UPSTREAM_LOCAL = bytesOf("upstream\0local_address");
 const P_CLUSTER = bytesOf("cluster_name");
 const P_ROUTE = bytesOf("route_name");
 const P_SNI = bytesOf("connection\0requested_server_name");
@@ -76,6 +93,11 @@ export class Capture {
   readonly record: ByteWriter = new ByteWriter(2048);
   readonly request: Pairs = new Pairs();
   readonly response: Pairs = new Pairs();
+  private requestKeys: KeySet = new KeySet([]);
+  private responseKeys: KeySet = new KeySet([]);
+  /** Where the allow-listed headers start among the keys of each KeySet. */
+  private requestCaptured: i32 = REQUEST_KEYS.length;
+  private responseCaptured: i32 = RESPONSE_KEYS.length;
   private requestPtr: usize = 0;
   private responsePtr: usize = 0;
   private requestHeaders: ArrayBuffer[] = [];
@@ -86,6 +108,14 @@ export class Capture {
     for (let i = 0; i < config.requestHeaders.length; i++) this.requestHeaders.push(bytesOf(config.requestHeaders[i]));
     for (let i = 0; i < config.responseHeaders.length; i++) this.responseHeaders.push(bytesOf(config.responseHeaders[i]));
     for (let i = 0; i < config.deniedHeaders.length; i++) this.denied.push(bytesOf(config.deniedHeaders[i]));
+    const req: ArrayBuffer[] = [];
+    for (let i = 0; i < REQUEST_KEYS.length; i++) req.push(bytesOf(REQUEST_KEYS[i]));
+    for (let i = 0; i < this.requestHeaders.length; i++) req.push(this.requestHeaders[i]);
+    this.requestKeys = new KeySet(req);
+    const res: ArrayBuffer[] = [];
+    for (let i = 0; i < RESPONSE_KEYS.length; i++) res.push(bytesOf(RESPONSE_KEYS[i]));
+    for (let i = 0; i < this.responseHeaders.length; i++) res.push(this.responseHeaders[i]);
+    this.responseKeys = new KeySet(res);
   }
 
   /** Read both header maps (one host call each). */
@@ -94,6 +124,8 @@ export class Capture {
     if (!this.request.parse(this.requestPtr, Ret.len)) this.request.reset();
     this.responsePtr = getHeaderPairs(MapType.ResponseHeaders) ? Ret.ptr : 0;
     if (!this.response.parse(this.responsePtr, Ret.len)) this.response.reset();
+    this.requestKeys.pick(this.request);
+    this.responseKeys.pick(this.response);
   }
 
   release(): void {
@@ -107,7 +139,7 @@ export class Capture {
 
   /** The response code from :status; 0 when the stream ended before a response (a reset). */
   responseCode(): u32 {
-    const i = this.response.find(K_STATUS);
+    const i = unchecked(this.responseKeys.found[STATUS]);
     if (i < 0) return 0;
     let code: u32 = 0;
     const p = this.response.valPtr(i);
@@ -117,7 +149,7 @@ export class Capture {
 
   /** The x-request-id bytes, for sampling: [ptr, len] via the return, or len 0. */
   requestIdAt(): i32 {
-    return this.request.find(K_REQUEST_ID);
+    return unchecked(this.requestKeys.found[REQUEST_ID]);
   }
 
   /** Write the whole record into `record`. Headers must have been read. */
@@ -129,37 +161,39 @@ export class Capture {
     w.ascii("{\"start_time\":\"");
     writeIsoTime(w, ex.startNs);
     w.byte(0x22);
-    this.header(w, "method", this.request, K_METHOD, false);
-    this.header(w, "path", this.request, K_PATH, true);
-    this.property(w, "protocol", P_PROTOCOL);
+    const rq = this.requestKeys.found;
+    const rs = this.responseKeys.found;
+    this.header(w, F_METHOD, this.request, unchecked(rq[METHOD]), false);
+    this.header(w, F_PATH, this.request, unchecked(rq[PATH]), true);
+    this.property(w, F_PROTOCOL, P_PROTOCOL);
     w.ascii(",\"response_code\":");
     w.dec(code);
     const flags = this.flags(w);
-    this.property(w, "response_code_details", P_DETAILS);
-    if (flags != 0) this.property(w, "connection_termination_details", P_TERMINATION);
+    this.property(w, F_DETAILS, P_DETAILS);
+    if (flags != 0) this.property(w, F_TERMINATION, P_TERMINATION, true);
     w.ascii(",\"bytes_received\":");
     w.dec(ex.bytesReceived);
     w.ascii(",\"bytes_sent\":");
     w.dec(ex.bytesSent);
     w.ascii(",\"duration\":");
     w.dec(<u64>((nowNanos() - ex.startNs) / 1000000));
-    this.header(w, "upstream_service_time", this.response, K_UPSTREAM_TIME, false);
-    this.header(w, "x_forwarded_for", this.request, K_XFF, false);
-    this.header(w, "user_agent", this.request, K_USER_AGENT, false);
-    this.header(w, "request_id", this.request, K_REQUEST_ID, false);
-    this.header(w, "authority", this.request, K_AUTHORITY, false);
-    this.property(w, "upstream_host", P_UPSTREAM);
-    this.property(w, "upstream_cluster", P_CLUSTER);
-    this.property(w, "upstream_local_address", P_UPSTREAM_LOCAL);
-    if (flags != 0) this.property(w, "upstream_transport_failure_reason", P_TRANSPORT_FAILURE);
-    this.property(w, "downstream_local_address", P_DESTINATION);
-    this.property(w, "downstream_remote_address", P_SOURCE);
-    this.property(w, "requested_server_name", P_SNI);
-    this.property(w, "route_name", P_ROUTE);
+    this.header(w, F_UPSTREAM_TIME, this.response, unchecked(rs[UPSTREAM_TIME]), false);
+    this.header(w, F_XFF, this.request, unchecked(rq[XFF]), false);
+    this.header(w, F_USER_AGENT, this.request, unchecked(rq[USER_AGENT]), false);
+    this.header(w, F_REQUEST_ID, this.request, unchecked(rq[REQUEST_ID]), false);
+    this.header(w, F_AUTHORITY, this.request, unchecked(rq[AUTHORITY]), false);
+    const ips = this.redactor.modes[Rule.IP_ADDRESS] != Mode.Off;
+    this.property(w, F_UPSTREAM_HOST, P_UPSTREAM, ips);
+    this.property(w, F_CLUSTER, P_CLUSTER);
+    if (flags != 0) this.property(w, F_TRANSPORT_FAILURE, P_TRANSPORT_FAILURE);
+    this.property(w, F_LOCAL, P_DESTINATION, ips);
+    this.property(w, F_REMOTE, P_SOURCE, ips);
+    this.property(w, F_SNI, P_SNI, true);
+    this.property(w, F_ROUTE, P_ROUTE);
     this.trace(w);
     w.buf(this.identity);
-    this.headers(w, "request_headers", this.request, this.requestHeaders);
-    this.headers(w, "response_headers", this.response, this.responseHeaders);
+    this.headers(w, "request_headers", this.request, this.requestHeaders, this.requestKeys, this.requestCaptured);
+    this.headers(w, "response_headers", this.response, this.responseHeaders, this.responseKeys, this.responseCaptured);
     if (ex.requestBody !== null && ex.requestBody!.len > 0) {
       w.ascii(",\"request_body\":\"");
       const b = ex.requestBody!;
@@ -178,26 +212,27 @@ export class Capture {
     w.byte(0x7d);
   }
 
-  /** ,"name":"value" from a header, redacted; nothing when the header is absent. */
-  private header(w: ByteWriter, name: string, pairs: Pairs, key: ArrayBuffer, url: bool): void {
-    const i = pairs.find(key);
+  /** ,"name":"value" from header entry i, redacted; nothing when the header is absent (i < 0). */
+  private header(w: ByteWriter, name: ArrayBuffer, pairs: Pairs, i: i32, url: bool): void {
     if (i < 0) return;
-    w.ascii(",\"");
-    w.ascii(name);
-    w.ascii("\":\"");
+    w.buf(name);
     if (url) this.redactor.url(w, pairs.valPtr(i), pairs.valLen(i));
     else this.redactor.text(w, pairs.valPtr(i), pairs.valLen(i), false, false, false);
     w.byte(0x22);
   }
 
-  /** ,"name":"value" from a string property, redacted; nothing when Envoy has none. */
-  private property(w: ByteWriter, name: string, path: ArrayBuffer): void {
+  /**
+   * ,"name":"value" from a string property; nothing when Envoy has none. Values a client can put
+   * there (the TLS server name) are scanned; values Envoy makes from its own configuration
+   * (cluster and route names, response details, the protocol) are escaped only; addresses are
+   * scanned when the IP_ADDRESS rule is on.
+   */
+  private property(w: ByteWriter, name: ArrayBuffer, path: ArrayBuffer, scan: bool = false): void {
     if (!getProperty(path)) return;
     if (Ret.len > 0) {
-      w.ascii(",\"");
-      w.ascii(name);
-      w.ascii("\":\"");
-      this.redactor.text(w, Ret.ptr, Ret.len, false, false, false);
+      w.buf(name);
+      if (scan) this.redactor.text(w, Ret.ptr, Ret.len, false, false, false);
+      else writeEscaped(w, Ret.ptr, Ret.len);
       w.byte(0x22);
     }
     Ret.free();
@@ -226,24 +261,25 @@ export class Capture {
   /** trace_id and span_id from W3C traceparent, else B3 (multi or single header); lower-case hex. */
   private trace(w: ByteWriter): void {
     const req = this.request;
-    let i = req.find(K_TRACEPARENT);
+    const rq = this.requestKeys.found;
+    let i = unchecked(rq[TRACEPARENT]);
     if (i >= 0 && req.valLen(i) >= 55) {
       const p = req.valPtr(i);
       if (allHex(p + 3, 32) && allHex(p + 36, 16) && load<u8>(p + 2) == 0x2d && load<u8>(p + 35) == 0x2d) {
-        hexField(w, "trace_id", p + 3, 32);
-        hexField(w, "span_id", p + 36, 16);
+        hexField(w, F_TRACE_ID, p + 3, 32);
+        hexField(w, F_SPAN_ID, p + 36, 16);
         return;
       }
     }
-    i = req.find(K_B3_TRACE);
+    i = unchecked(rq[B3_TRACE]);
     if (i >= 0) {
       const n = req.valLen(i);
-      if ((n == 32 || n == 16) && allHex(req.valPtr(i), n)) hexField(w, "trace_id", req.valPtr(i), n);
-      const s = req.find(K_B3_SPAN);
-      if (s >= 0 && req.valLen(s) == 16 && allHex(req.valPtr(s), 16)) hexField(w, "span_id", req.valPtr(s), 16);
+      if ((n == 32 || n == 16) && allHex(req.valPtr(i), n)) hexField(w, F_TRACE_ID, req.valPtr(i), n);
+      const s = unchecked(rq[B3_SPAN]);
+      if (s >= 0 && req.valLen(s) == 16 && allHex(req.valPtr(s), 16)) hexField(w, F_SPAN_ID, req.valPtr(s), 16);
       return;
     }
-    i = req.find(K_B3);
+    i = unchecked(rq[B3]);
     if (i >= 0) {
       // b3: {TraceId}-{SpanId}[-{Sampled}[-{ParentSpanId}]]
       const p = req.valPtr(i);
@@ -251,17 +287,17 @@ export class Capture {
       let dash: u32 = 0;
       while (dash < n && load<u8>(p + dash) != 0x2d) dash++;
       if ((dash == 32 || dash == 16) && allHex(p, dash) && dash + 17 <= n && allHex(p + dash + 1, 16)) {
-        hexField(w, "trace_id", p, dash);
-        hexField(w, "span_id", p + dash + 1, 16);
+        hexField(w, F_TRACE_ID, p, dash);
+        hexField(w, F_SPAN_ID, p + dash + 1, 16);
       }
     }
   }
 
   /** "request_headers":{"name":"value",…} for the allow-listed names present; denied ones redacted whole. */
-  private headers(w: ByteWriter, field: string, pairs: Pairs, names: ArrayBuffer[]): void {
+  private headers(w: ByteWriter, field: string, pairs: Pairs, names: ArrayBuffer[], keys: KeySet, from: i32): void {
     let opened = false;
     for (let k = 0; k < names.length; k++) {
-      const i = pairs.find(names[k]);
+      const i = unchecked(keys.found[from + k]);
       if (i < 0) continue;
       if (!opened) {
         w.ascii(",\"");
@@ -299,10 +335,8 @@ function allHex(p: usize, n: u32): bool {
   return true;
 }
 
-function hexField(w: ByteWriter, name: string, p: usize, n: u32): void {
-  w.ascii(",\"");
-  w.ascii(name);
-  w.ascii("\":\"");
+function hexField(w: ByteWriter, name: ArrayBuffer, p: usize, n: u32): void {
+  w.buf(name);
   for (let i: u32 = 0; i < n; i++) {
     let c = load<u8>(p + i);
     if (c >= 0x41 && c <= 0x46) c += 32;

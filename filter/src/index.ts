@@ -144,20 +144,20 @@ export function proxy_on_log(ctx: u32): void {
   const kept = keep(code, config!.successRate, id >= 0 ? cap.request.valPtr(id) : 0, id >= 0 ? cap.request.valLen(id) : 0);
   if (kept) {
     cap.write(ex, code);
-    for (let i = 0; i < cap.redactor.counts.length; i++) {
-      const n = unchecked(cap.redactor.counts[i]);
-      if (n > 0) Metrics.add(Metrics.redactions[i], n);
+    if (cap.redactor.fired > 0) {
+      for (let i = 0; i < cap.redactor.counts.length; i++) unchecked(Metrics.pendingRedactions[i] += unchecked(cap.redactor.counts[i]));
     }
-    Metrics.add(Metrics.captured, 1);
+    Metrics.pendingCaptured++;
     shipper!.add(cap.record);
   } else {
-    Metrics.add(Metrics.sampledOut, 1);
+    Metrics.pendingSampledOut++;
   }
   cap.release();
 }
 
 export function proxy_on_done(ctx: u32): u32 {
   if (ctx != rootId || shipper === null) return 1;
+  Metrics.flush();
   // Shutting down: send what is buffered, and hold the VM until the collector has answered.
   if (shipper!.flushNow()) {
     shipper!.draining = true;
@@ -177,6 +177,7 @@ export function proxy_on_delete(ctx: u32): void {
 
 export function proxy_on_tick(root: u32): void {
   if (shipper !== null) shipper!.tick();
+  Metrics.flush();
   // The minimal runtime collects only when asked; here nothing managed is on the stack.
   __collect();
 }

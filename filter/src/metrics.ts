@@ -1,6 +1,8 @@
 // The filter's own metrics, defined through the proxy (proxy_define_metric), so they appear in
 // Envoy's /stats/prometheus next to the sidecar's: records captured, dropped and sampled out,
 // batches sent and failed, redactions per rule, and the bytes waiting to be shipped.
+// Per-request counts are added up here and handed to the proxy on the tick (and on shutdown):
+// one host call per metric per second instead of several per request.
 import { MetricType } from "./abi/enums";
 import { defineMetric, incrementMetric, recordMetric } from "./abi/hostcalls";
 import { Rule, RULE_NAMES } from "./redact/rules";
@@ -29,11 +31,25 @@ export namespace Metrics {
     }
   }
 
+  export let pendingCaptured: i64 = 0;
+  export let pendingSampledOut: i64 = 0;
+  export let pendingRedactions: StaticArray<i64> = new StaticArray<i64>(Rule.COUNT);
+
   export function add(id: u32, n: i64): void {
     incrementMetric(id, n);
   }
 
   export function set(id: u32, v: u64): void {
     recordMetric(id, v);
+  }
+
+  /** Hand the per-request counts to the proxy. */
+  export function flush(): void {
+    if (pendingCaptured > 0) { incrementMetric(captured, pendingCaptured); pendingCaptured = 0; }
+    if (pendingSampledOut > 0) { incrementMetric(sampledOut, pendingSampledOut); pendingSampledOut = 0; }
+    for (let i = 0; i < Rule.COUNT; i++) {
+      const n = unchecked(pendingRedactions[i]);
+      if (n > 0) { incrementMetric(redactions[i], n); unchecked(pendingRedactions[i] = 0); }
+    }
   }
 }

@@ -65,7 +65,6 @@ export class Shipper {
       this.seal();
       this.send(nowNanos(), false);
     }
-    Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
   }
 
   /** On the tick: seal what is open and send if it is time. */

@@ -40,7 +40,7 @@ test('a record has Istio\'s access-log fields, from headers and Envoy properties
     method: 'POST', path: '/api/orders?page=2', protocol: 'HTTP/2', response_code: 201, response_flags: '-',
     response_code_details: 'via_upstream', bytes_received: 11, bytes_sent: 9, upstream_service_time: '5',
     x_forwarded_for: '203.0.113.7', user_agent: 'curl/8.5.0', request_id: 'req-1', authority: 'orders.shop:8080',
-    upstream_host: '10.1.0.9:8081', upstream_cluster: 'inbound|8080||', upstream_local_address: '127.0.0.6:40211',
+    upstream_host: '10.1.0.9:8081', upstream_cluster: 'inbound|8080||',
     downstream_local_address: '10.1.0.9:8080', downstream_remote_address: '10.1.0.7:51234',
     requested_server_name: 'outbound_.8080_._.orders.shop.svc.cluster.local', route_name: 'default',
     service: 'orders', namespace: 'shop', workload: 'orders-v1', node: 'orders-v1-7d9f-x2x',

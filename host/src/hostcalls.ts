@@ -15,19 +15,26 @@ type HostFn = (...args: never[]) => number | void;
 const NONE = new Uint8Array(0);
 
 /**
- * Out-of-bounds pointers answer INVALID_MEMORY_ACCESS instead of trapping the module. A fixed
- * arity rather than rest arguments: this wraps every host call on every request.
+ * Out-of-bounds pointers answer INVALID_MEMORY_ACCESS instead of trapping the module. The
+ * wrapper takes exactly as many parameters as the host call: V8 calls an import whose arity
+ * matches the wasm signature without an adaptor, and this runs on every host call.
  */
 function guarded(fn: HostFn): HostFn {
   const f = fn as (...a: unknown[]) => number | void;
-  return ((a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, g: unknown, h: unknown, i: unknown, j: unknown, k: unknown) => {
-    try {
-      return f(a, b, c, d, e, g, h, i, j, k);
-    } catch (err) {
-      if (err instanceof InvalidMemoryAccess) return Status.InvalidMemoryAccess;
-      throw err;
-    }
-  }) as HostFn;
+  const fail = (err: unknown) => {
+    if (err instanceof InvalidMemoryAccess) return Status.InvalidMemoryAccess;
+    throw err;
+  };
+  type A = unknown;
+  switch (f.length) {
+    case 0: return (() => { try { return f(); } catch (e) { return fail(e); } }) as HostFn;
+    case 1: return ((a: A) => { try { return f(a); } catch (e) { return fail(e); } }) as HostFn;
+    case 2: return ((a: A, b: A) => { try { return f(a, b); } catch (e) { return fail(e); } }) as HostFn;
+    case 3: return ((a: A, b: A, c: A) => { try { return f(a, b, c); } catch (e) { return fail(e); } }) as HostFn;
+    case 4: return ((a: A, b: A, c: A, d: A) => { try { return f(a, b, c, d); } catch (e) { return fail(e); } }) as HostFn;
+    case 5: return ((a: A, b: A, c: A, d: A, e: A) => { try { return f(a, b, c, d, e); } catch (x) { return fail(x); } }) as HostFn;
+    default: return ((...args: A[]) => { try { return f(...args); } catch (e) { return fail(e); } }) as HostFn;
+  }
 }
 
 export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {

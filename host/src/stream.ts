@@ -42,7 +42,7 @@ export class HttpStream extends Context {
   private responsePaused = false;
   private inCallback = false;
   private replied = false;
-  private properties: PropertyMap | undefined;
+  private layers: (PropertyMap | undefined)[] | undefined;
 
   constructor(readonly root: RootContext, id: number, private readonly given: PropertyMap | undefined) {
     super(root.vm, id);
@@ -154,12 +154,16 @@ export class HttpStream extends Context {
   }
 
   propertyLayers(): readonly (PropertyMap | undefined)[] {
-    this.properties ??= derivedProperties(this, this.given ?? {});
-    return [this.stored, this.properties, this.root.pluginPropertyMap];
+    // Made once per stream; `stored` is set in place by setProperty.
+    return (this.layers ??= [this.stored, derivedProperties(this, this.given ?? {}), this.root.pluginPropertyMap]);
   }
 
   override setProperty(path: string, value: Uint8Array): Status {
-    (this.stored ??= {})[path.split('\0')[0]!] = value.slice();
+    if (this.stored === undefined) {
+      this.stored = {};
+      this.layers = undefined;
+    }
+    this.stored[path.split('\0')[0]!] = value.slice();
     return Status.Ok;
   }
 

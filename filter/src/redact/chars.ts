@@ -13,8 +13,13 @@ export const LOCAL: u8 = 32;
 export const HOST: u8 = 64;
 export const HEX: u8 = 128;
 
-const TABLE = new StaticArray<u8>(256);
+// In unmanaged memory, not a StaticArray: a managed array read in the scan loop would be
+// spilled to the GC's shadow stack on every byte.
+const TABLE: usize = memory.data(256);
+/** Bytes that can start a match although they are not letters or digits: @ + ( - : " / */
+const TRIGGERS: usize = memory.data(256);
 for (let c = 0; c < 256; c++) {
+  store<u8>(TRIGGERS + c, c == 0x40 || c == 0x2b || c == 0x28 || c == 0x2d || c == 0x3a || c == 0x22 || c == 0x2f ? 1 : 0);
   let k: u8 = 0;
   const digit = c >= 0x30 && c <= 0x39;
   const upper = c >= 0x41 && c <= 0x5a;
@@ -28,11 +33,15 @@ for (let c = 0; c < 256; c++) {
   if (alnum || c == 0x2e || c == 0x5f || c == 0x25 || c == 0x2b || c == 0x2d) k |= LOCAL;
   if (alnum || c == 0x2d) k |= HOST;
   if (digit || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)) k |= HEX;
-  TABLE[c] = k;
+  store<u8>(TABLE + c, k);
 }
 
 @inline export function cls(c: u32): u8 {
-  return unchecked(TABLE[c & 0xff]);
+  return load<u8>(TABLE + (c & 0xff));
+}
+
+@inline export function isTrigger(c: u32): bool {
+  return load<u8>(TRIGGERS + (c & 0xff)) != 0;
 }
 
 @inline export function isDigit(c: u32): bool {
@@ -72,4 +81,14 @@ export function startsWithLower(p: usize, n: u32, i: u32, lit: string): bool {
 export function runOf(p: usize, n: u32, i: u32, k: u8): u32 {
   while (i < n && (cls(load<u8>(p + i)) & k) != 0) i++;
   return i;
+}
+
+/** The first four bytes of an ASCII literal as a little-endian u32, for one-load prefix checks. */
+export function lit4(s: string): u32 {
+  return <u32>s.charCodeAt(0) | (<u32>s.charCodeAt(1) << 8) | (<u32>s.charCodeAt(2) << 16) | (<u32>s.charCodeAt(3) << 24);
+}
+
+/** The four bytes at i as a u32 (0 past the end). */
+@inline export function word4(p: usize, n: u32, i: u32): u32 {
+  return i + 4 <= n ? load<u32>(p + i) : 0;
 }

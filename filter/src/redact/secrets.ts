@@ -2,7 +2,7 @@
 // bearer and basic credentials (and user:password@ in URLs), AWS access key ids and secret keys,
 // GitHub, Slack, Stripe and Google API keys, and private key blocks. Each looks at the text from
 // position i and, on a match, sets Found (numbers.ts) and returns true.
-import { at, B64, B64URL, cls, DIGIT, isAlnum, LOWER, runOf, startsWith, startsWithLower, UPPER } from "./chars";
+import { at, B64, B64URL, cls, DIGIT, isAlnum, lit4, LOWER, runOf, startsWith, startsWithLower, UPPER, word4 } from "./chars";
 import { Found } from "./numbers";
 
 function found(start: u32, end: u32): bool {
@@ -15,9 +15,11 @@ function found(start: u32, end: u32): bool {
   return (cls(at(p, n, i)) & B64URL) == 0;
 }
 
+const EYJ = lit4("eyJ_") & 0xffffff;
+
 /** header.payload.signature, base64url, the header starting "eyJ" ('{"' encoded). */
 export function jwt(p: usize, n: u32, i: u32): bool {
-  if (!startsWith(p, n, i, "eyJ") || !b64urlBoundary(p, n, <i64>i - 1)) return false;
+  if ((word4(p, n, i) & 0xffffff) != EYJ || !b64urlBoundary(p, n, <i64>i - 1)) return false;
   const h = runOf(p, n, i, B64URL);
   if (h - i < 10 || at(p, n, h) != 0x2e) return false;
   const b = runOf(p, n, h + 1, B64URL);
@@ -70,16 +72,17 @@ export function urlCredentials(p: usize, n: u32, i: u32): bool {
   return found(passStart, j);
 }
 
-const AWS_PREFIXES = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"];
+const AWS_PREFIXES: usize = memory.data(40);
+const AWS_NAMES = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"];
+for (let k = 0; k < 10; k++) store<u32>(AWS_PREFIXES + k * 4, lit4(AWS_NAMES[k]));
 
 /** AWS access key ids: a known four-letter prefix and 16 upper-case letters or digits. */
 export function awsAccessKey(p: usize, n: u32, i: u32): bool {
-  if (isAlnum(at(p, n, <i64>i - 1)) || i + 20 > n) return false;
-  let known = false;
-  for (let k = 0; k < AWS_PREFIXES.length; k++) if (startsWith(p, n, i, AWS_PREFIXES[k])) { known = true; break; }
-  if (!known) return false;
+  if (i + 20 > n || isAlnum(at(p, n, i + 20))) return false;
   for (let k: u32 = 4; k < 20; k++) if ((cls(load<u8>(p + i + k)) & (UPPER | DIGIT)) == 0) return false;
-  return !isAlnum(at(p, n, i + 20)) && found(i, i + 20);
+  const head = load<u32>(p + i);
+  for (let k = 0; k < 10; k++) if (load<u32>(AWS_PREFIXES + k * 4) == head) return found(i, i + 20);
+  return false;
 }
 
 /**
@@ -99,9 +102,11 @@ export function awsSecretKey(p: usize, n: u32, i: u32): bool {
   return kinds == (UPPER | LOWER | DIGIT) && found(i, i + 40);
 }
 
+const AIZA = lit4("AIza");
+
 /** Google API keys: "AIza" and 35 base64url characters. */
 export function googleApiKey(p: usize, n: u32, i: u32): bool {
-  if (!startsWith(p, n, i, "AIza") || !b64urlBoundary(p, n, <i64>i - 1)) return false;
+  if (word4(p, n, i) != AIZA || !b64urlBoundary(p, n, <i64>i - 1)) return false;
   const end = runOf(p, n, i + 4, B64URL);
   return end - i == 39 && found(i, end);
 }
@@ -135,19 +140,22 @@ export function slackToken(p: usize, n: u32, i: u32): bool {
   return end - start >= 10 && found(i, end);
 }
 
-const STRIPE_PREFIXES = ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"];
+const SK_L = lit4("sk_l");
+const SK_T = lit4("sk_t");
+const RK_L = lit4("rk_l");
+const RK_T = lit4("rk_t");
+const WHSE = lit4("whse");
 
 /** Stripe secret and restricted keys, and webhook secrets. */
 export function stripeKey(p: usize, n: u32, i: u32): bool {
-  if (isAlnum(at(p, n, <i64>i - 1))) return false;
-  for (let k = 0; k < STRIPE_PREFIXES.length; k++) {
-    const prefix = STRIPE_PREFIXES[k];
-    if (!startsWith(p, n, i, prefix)) continue;
-    const from = i + <u32>prefix.length;
-    const end = runOf(p, n, from, DIGIT | UPPER | LOWER);
-    return end - from >= 16 && found(i, end);
-  }
-  return false;
+  const head = word4(p, n, i);
+  let from: u32;
+  if ((head == SK_L || head == RK_L) && startsWith(p, n, i + 4, "ive_")) from = i + 8;
+  else if ((head == SK_T || head == RK_T) && startsWith(p, n, i + 4, "est_")) from = i + 8;
+  else if (head == WHSE && startsWith(p, n, i + 4, "c_")) from = i + 6;
+  else return false;
+  const end = runOf(p, n, from, DIGIT | UPPER | LOWER);
+  return end - from >= 16 && found(i, end);
 }
 
 /** -----BEGIN … PRIVATE KEY----- through its END line (or the end of the text, if cut off). */
