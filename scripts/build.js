@@ -38,13 +38,15 @@ function step(label, fn) {
 }
 
 const COMMON = ['--exportStart', '_initialize', '--use', 'abort=filter/src/abi/abort/guestAbort', '--runtime', 'incremental'];
-// The filter uses the minimal runtime (no incremental GC work inside allocations, a smaller
-// module) and collects garbage itself, on the tick, where no managed object is on the stack.
-const FILTER = [...COMMON.slice(0, -1), 'minimal'];
+// The filter's options are in asconfig.json (targets release and debug). It uses the minimal
+// runtime (no incremental GC work inside allocations, a smaller module) and collects garbage
+// itself, on the tick, where no managed object is on the stack.
 
 async function compileAs(entry, outFile, extra) {
   mkdirSync(dirname(outFile), { recursive: true });
-  const { error } = await asc.main([entry, '-o', outFile, ...extra], { stderr: process.stderr });
+  // asc reads ./asconfig.json (the filter's) unless told otherwise: guests get an empty one.
+  const out = extra.includes('--config') ? [] : ['-o', outFile, '--config', 'scripts/asconfig.guests.json'];
+  const { error } = await asc.main([entry, ...out, ...extra], { stderr: process.stderr });
   if (error) throw new Error(`asc failed on ${entry}: ${error.message}`);
 }
 
@@ -64,12 +66,12 @@ if (stale('dist/.built', [...tsSources, 'tsconfig.json'])) {
 
 // The filter.
 if (existsSync('filter/src/index.ts')) {
-  if (stale('build/filter.wasm', asSources)) {
-    await compileAs('filter/src/index.ts', 'build/filter.wasm', [...FILTER, '-O3', '--converge', '--noAssert']);
+  if (stale('build/filter.wasm', [...asSources, 'asconfig.json'])) {
+    await compileAs('filter/src/index.ts', 'build/filter.wasm', ['--config', 'asconfig.json', '--target', 'release']);
     process.stderr.write('build: filter/src → build/filter.wasm\n');
   }
-  if (stale('build/filter.debug.wasm', asSources)) {
-    await compileAs('filter/src/index.ts', 'build/filter.debug.wasm', [...FILTER, '--debug', '--sourceMap']);
+  if (stale('build/filter.debug.wasm', [...asSources, 'asconfig.json'])) {
+    await compileAs('filter/src/index.ts', 'build/filter.debug.wasm', ['--config', 'asconfig.json', '--target', 'debug']);
   }
 }
 

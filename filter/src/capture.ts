@@ -13,32 +13,33 @@ import { Redactor } from "./redact/redactor";
 import { Mode, Rule } from "./redact/rules";
 import { writeIsoTime } from "./time";
 
+/** One direction's body: its size, and the excerpt kept of it (when body capture is on). */
+export class Body {
+  bytes: u64 = 0;
+  capture: bool = false;
+  form: bool = false;
+  json: bool = false;
+  excerpt: ByteWriter | null = null;
+
+  reset(): void {
+    this.bytes = 0;
+    this.capture = false;
+    this.form = false;
+    this.json = false;
+    if (this.excerpt !== null) this.excerpt!.clear();
+  }
+}
+
 /** What a stream remembers between its callbacks. Pooled: one is needed per request in flight. */
 export class Exchange {
   startNs: i64 = 0;
-  bytesReceived: u64 = 0;
-  bytesSent: u64 = 0;
-  requestBody: ByteWriter | null = null;
-  responseBody: ByteWriter | null = null;
-  captureRequestBody: bool = false;
-  captureResponseBody: bool = false;
-  requestBodyForm: bool = false;
-  requestBodyJson: bool = false;
-  responseBodyJson: bool = false;
-  responseBodyForm: bool = false;
+  request: Body = new Body();
+  response: Body = new Body();
 
   reset(): void {
     this.startNs = 0;
-    this.bytesReceived = 0;
-    this.bytesSent = 0;
-    if (this.requestBody !== null) this.requestBody!.clear();
-    if (this.responseBody !== null) this.responseBody!.clear();
-    this.captureRequestBody = false;
-    this.captureResponseBody = false;
-    this.requestBodyForm = false;
-    this.requestBodyJson = false;
-    this.responseBodyJson = false;
-    this.responseBodyForm = false;
+    this.request.reset();
+    this.response.reset();
   }
 }
 
@@ -72,6 +73,8 @@ const F_SNI = field("requested_server_name");
 const F_ROUTE = field("route_name");
 const F_TRACE_ID = field("trace_id");
 const F_SPAN_ID = field("span_id");
+const F_REQUEST_BODY = field("request_body");
+const F_RESPONSE_BODY = field("response_body");
 
 const P_PROTOCOL = bytesOf("request\0protocol");
 const P_FLAGS = bytesOf("response\0flags");
@@ -172,9 +175,9 @@ export class Capture {
     this.property(w, F_DETAILS, P_DETAILS);
     if (flags != 0) this.property(w, F_TERMINATION, P_TERMINATION, true);
     w.ascii(",\"bytes_received\":");
-    w.dec(ex.bytesReceived);
+    w.dec(ex.request.bytes);
     w.ascii(",\"bytes_sent\":");
-    w.dec(ex.bytesSent);
+    w.dec(ex.response.bytes);
     w.ascii(",\"duration\":");
     w.dec(<u64>((nowNanos() - ex.startNs) / 1000000));
     this.header(w, F_UPSTREAM_TIME, this.response, unchecked(rs[UPSTREAM_TIME]), false);
@@ -194,22 +197,20 @@ export class Capture {
     w.buf(this.identity);
     this.headers(w, "request_headers", this.request, this.requestHeaders, this.requestKeys, this.requestCaptured);
     this.headers(w, "response_headers", this.response, this.responseHeaders, this.responseKeys, this.responseCaptured);
-    if (ex.requestBody !== null && ex.requestBody!.len > 0) {
-      w.ascii(",\"request_body\":\"");
-      const b = ex.requestBody!;
-      if (ex.requestBodyForm) r.query(w, b.ptr, b.len);
-      else r.text(w, b.ptr, b.len, false, false, ex.requestBodyJson);
-      w.byte(0x22);
-    }
-    if (ex.responseBody !== null && ex.responseBody!.len > 0) {
-      w.ascii(",\"response_body\":\"");
-      const b = ex.responseBody!;
-      if (ex.responseBodyForm) r.query(w, b.ptr, b.len);
-      else r.text(w, b.ptr, b.len, false, false, ex.responseBodyJson);
-      w.byte(0x22);
-    }
+    this.body(w, F_REQUEST_BODY, ex.request);
+    this.body(w, F_RESPONSE_BODY, ex.response);
     r.summary(w);
     w.byte(0x7d);
+  }
+
+  /** ,"request_body":"…": the excerpt, redacted as a form, as JSON (denied keys) or as text. */
+  private body(w: ByteWriter, name: ArrayBuffer, body: Body): void {
+    const b = body.excerpt;
+    if (b === null || b.len == 0) return;
+    w.buf(name);
+    if (body.form) this.redactor.query(w, b.ptr, b.len);
+    else this.redactor.text(w, b.ptr, b.len, false, false, body.json);
+    w.byte(0x22);
   }
 
   /** ,"name":"value" from header entry i, redacted; nothing when the header is absent (i < 0). */

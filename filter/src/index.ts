@@ -6,7 +6,7 @@ export * from "./abi/module";
 import { Action, BufferType, LogLevel, MapType } from "./abi/enums";
 import { done, getBuffer, getHeaderValue, log, nowNanos, randomHex, Ret, setTickPeriod } from "./abi/hostcalls";
 import { ByteWriter, bytesOf } from "./bytes";
-import { Capture, Exchange, identityJson } from "./capture";
+import { Body, Capture, Exchange, identityJson } from "./capture";
 import { Config, parseConfig } from "./config";
 import { identityOf } from "./identity";
 import { Metrics } from "./metrics";
@@ -74,36 +74,44 @@ function sourceName(base: string): string {
 export function proxy_on_request_headers(ctx: u32, n: u32, eos: u32): u32 {
   const ex = exchanges.get(ctx);
   ex.startNs = nowNanos();
-  if (config !== null && config!.bodyEnabled) {
-    ex.captureRequestBody = bodyWanted(MapType.RequestHeaders);
-    ex.requestBodyForm = isType("application/x-www-form-urlencoded");
-    ex.requestBodyJson = isType("json");
-  }
+  bodyStarts(ex.request, MapType.RequestHeaders);
   return Action.Continue;
 }
 
 export function proxy_on_request_body(ctx: u32, size: u32, eos: u32): u32 {
-  const ex = exchanges.get(ctx);
-  ex.bytesReceived += size;
-  if (ex.captureRequestBody) ex.requestBody = excerpt(ex.requestBody, BufferType.HttpRequestBody, size);
+  bodyChunk(exchanges.get(ctx).request, BufferType.HttpRequestBody, size);
   return Action.Continue;
 }
 
 export function proxy_on_response_headers(ctx: u32, n: u32, eos: u32): u32 {
-  if (config !== null && config!.bodyEnabled) {
-    const ex = exchanges.get(ctx);
-    ex.captureResponseBody = bodyWanted(MapType.ResponseHeaders);
-    ex.responseBodyJson = isType("json");
-    ex.responseBodyForm = isType("application/x-www-form-urlencoded");
-  }
+  bodyStarts(exchanges.get(ctx).response, MapType.ResponseHeaders);
   return Action.Continue;
 }
 
 export function proxy_on_response_body(ctx: u32, size: u32, eos: u32): u32 {
-  const ex = exchanges.get(ctx);
-  ex.bytesSent += size;
-  if (ex.captureResponseBody) ex.responseBody = excerpt(ex.responseBody, BufferType.HttpResponseBody, size);
+  bodyChunk(exchanges.get(ctx).response, BufferType.HttpResponseBody, size);
   return Action.Continue;
+}
+
+/** With body capture on: whether this body's content type is one to keep, and how to read it. */
+function bodyStarts(body: Body, headers: u32): void {
+  if (config === null || !config!.bodyEnabled) return;
+  body.capture = bodyWanted(headers);
+  body.form = isType("application/x-www-form-urlencoded");
+  body.json = isType("json");
+}
+
+/** Count the chunk; keep up to the configured excerpt size of it. */
+function bodyChunk(body: Body, type: u32, size: u32): void {
+  body.bytes += size;
+  if (!body.capture) return;
+  if (body.excerpt === null) body.excerpt = new ByteWriter(256);
+  const w = body.excerpt!;
+  const room = config!.bodyMaxBytes > w.len ? config!.bodyMaxBytes - w.len : 0;
+  if (room > 0 && size > 0 && getBuffer(type, 0, min(room, size))) {
+    w.copy(Ret.ptr, Ret.len);
+    Ret.free();
+  }
 }
 
 let contentType = "";
@@ -121,17 +129,6 @@ function bodyWanted(map: u32): bool {
 
 function isType(fragment: string): bool {
   return contentType.includes(fragment);
-}
-
-/** Append up to the configured excerpt size from this chunk. */
-function excerpt(into: ByteWriter | null, type: u32, size: u32): ByteWriter {
-  const w = into === null ? new ByteWriter(256) : into;
-  const room = config!.bodyMaxBytes > w.len ? config!.bodyMaxBytes - w.len : 0;
-  if (room > 0 && size > 0 && getBuffer(type, 0, min(room, size))) {
-    w.copy(Ret.ptr, Ret.len);
-    Ret.free();
-  }
-  return w;
 }
 
 export function proxy_on_log(ctx: u32): void {
