@@ -31,7 +31,14 @@ export class ByteWriter {
 
   copy(src: usize, n: u32): void {
     this.ensure(n);
-    memory.copy(this.ptr + this.len, src, n);
+    const dst = this.ptr + this.len;
+    // memory.copy is a call into the engine's runtime: dearer than a loop for the short runs
+    // most values are made of.
+    if (n <= 32) {
+      let i: u32 = 0;
+      for (; i + 8 <= n; i += 8) store<u64>(dst + i, load<u64>(src + i));
+      for (; i < n; i++) store<u8>(dst + i, load<u8>(src + i));
+    } else memory.copy(dst, src, n);
     this.len += n;
   }
 
@@ -57,6 +64,22 @@ export class ByteWriter {
       this.byte(0x30);
       return;
     }
+    if (n > 0xffffffff) return this.dec64(n);
+    let v = <u32>n; // 32-bit division is much cheaper, and nearly every number fits
+    this.ensure(10);
+    let digits: u32 = 0;
+    let m = v;
+    while (m > 0) { digits++; m /= 10; }
+    let at = this.ptr + this.len + digits;
+    while (v > 0) {
+      at--;
+      store<u8>(at, <u8>(0x30 + v % 10));
+      v /= 10;
+    }
+    this.len += digits;
+  }
+
+  private dec64(n: u64): void {
     this.ensure(20);
     let digits: u32 = 0;
     let m = n;

@@ -74,6 +74,14 @@ const F_ROUTE = field("route_name");
 const F_TRACE_ID = field("trace_id");
 const F_SPAN_ID = field("span_id");
 const F_REQUEST_BODY = field("request_body");
+const F_REQUEST_HEADERS = bytesOf(",\"request_headers\":{");
+const F_RESPONSE_HEADERS = bytesOf(",\"response_headers\":{");
+const F_START = bytesOf("{\"start_time\":\"");
+const F_CODE = bytesOf(",\"response_code\":");
+const F_FLAGS = bytesOf(",\"response_flags\":\"");
+const F_RECEIVED = bytesOf(",\"bytes_received\":");
+const F_SENT = bytesOf(",\"bytes_sent\":");
+const F_DURATION = bytesOf(",\"duration\":");
 const F_RESPONSE_BODY = field("response_body");
 
 const P_PROTOCOL = bytesOf("request\0protocol");
@@ -106,11 +114,21 @@ export class Capture {
   private requestHeaders: ArrayBuffer[] = [];
   private responseHeaders: ArrayBuffer[] = [];
   private denied: ArrayBuffer[] = [];
+  /** Per allow-listed header, decided once: 0 scan its value, 1 it is denied, 2 it holds a URL. */
+  private requestKinds: StaticArray<u8> = new StaticArray<u8>(0);
+  private responseKinds: StaticArray<u8> = new StaticArray<u8>(0);
+  /** Per allow-listed header, `"name":"` ready to write. */
+  private requestLabels: ArrayBuffer[] = [];
+  private responseLabels: ArrayBuffer[] = [];
 
   constructor(public config: Config, public redactor: Redactor, private identity: ArrayBuffer) {
     for (let i = 0; i < config.requestHeaders.length; i++) this.requestHeaders.push(bytesOf(config.requestHeaders[i]));
     for (let i = 0; i < config.responseHeaders.length; i++) this.responseHeaders.push(bytesOf(config.responseHeaders[i]));
     for (let i = 0; i < config.deniedHeaders.length; i++) this.denied.push(bytesOf(config.deniedHeaders[i]));
+    this.requestKinds = this.kinds(this.requestHeaders);
+    this.responseKinds = this.kinds(this.responseHeaders);
+    for (let i = 0; i < config.requestHeaders.length; i++) this.requestLabels.push(bytesOf("\"" + config.requestHeaders[i] + "\":\""));
+    for (let i = 0; i < config.responseHeaders.length; i++) this.responseLabels.push(bytesOf("\"" + config.responseHeaders[i] + "\":\""));
     const req: ArrayBuffer[] = [];
     for (let i = 0; i < REQUEST_KEYS.length; i++) req.push(bytesOf(REQUEST_KEYS[i]));
     for (let i = 0; i < this.requestHeaders.length; i++) req.push(this.requestHeaders[i]);
@@ -161,7 +179,7 @@ export class Capture {
     const r = this.redactor;
     w.clear();
     r.reset();
-    w.ascii("{\"start_time\":\"");
+    w.buf(F_START);
     writeIsoTime(w, ex.startNs);
     w.byte(0x22);
     const rq = this.requestKeys.found;
@@ -169,16 +187,16 @@ export class Capture {
     this.header(w, F_METHOD, this.request, unchecked(rq[METHOD]), false);
     this.header(w, F_PATH, this.request, unchecked(rq[PATH]), true);
     this.property(w, F_PROTOCOL, P_PROTOCOL);
-    w.ascii(",\"response_code\":");
+    w.buf(F_CODE);
     w.dec(code);
     const flags = this.flags(w);
     this.property(w, F_DETAILS, P_DETAILS);
     if (flags != 0) this.property(w, F_TERMINATION, P_TERMINATION, true);
-    w.ascii(",\"bytes_received\":");
+    w.buf(F_RECEIVED);
     w.dec(ex.request.bytes);
-    w.ascii(",\"bytes_sent\":");
+    w.buf(F_SENT);
     w.dec(ex.response.bytes);
-    w.ascii(",\"duration\":");
+    w.buf(F_DURATION);
     w.dec(<u64>((nowNanos() - ex.startNs) / 1000000));
     this.header(w, F_UPSTREAM_TIME, this.response, unchecked(rs[UPSTREAM_TIME]), false);
     this.header(w, F_XFF, this.request, unchecked(rq[XFF]), false);
@@ -195,8 +213,8 @@ export class Capture {
     this.property(w, F_ROUTE, P_ROUTE);
     this.trace(w);
     w.buf(this.identity);
-    this.headers(w, "request_headers", this.request, this.requestHeaders, this.requestKeys, this.requestCaptured);
-    this.headers(w, "response_headers", this.response, this.responseHeaders, this.responseKeys, this.responseCaptured);
+    this.headers(w, F_REQUEST_HEADERS, this.request, this.requestLabels, this.requestKinds, this.requestKeys, this.requestCaptured);
+    this.headers(w, F_RESPONSE_HEADERS, this.response, this.responseLabels, this.responseKinds, this.responseKeys, this.responseCaptured);
     this.body(w, F_REQUEST_BODY, ex.request);
     this.body(w, F_RESPONSE_BODY, ex.response);
     r.summary(w);
@@ -246,7 +264,7 @@ export class Capture {
       if (Ret.len == 8) bits = load<u64>(Ret.ptr);
       Ret.free();
     }
-    w.ascii(",\"response_flags\":\"");
+    w.buf(F_FLAGS);
     if (bits == 0) w.byte(0x2d);
     let first = true;
     for (let b = 0; b < FLAG_CODES.length; b++) {
@@ -295,31 +313,34 @@ export class Capture {
   }
 
   /** "request_headers":{"name":"value",…} for the allow-listed names present; denied ones redacted whole. */
-  private headers(w: ByteWriter, field: string, pairs: Pairs, names: ArrayBuffer[], keys: KeySet, from: i32): void {
+  private headers(w: ByteWriter, field: ArrayBuffer, pairs: Pairs, labels: ArrayBuffer[], kinds: StaticArray<u8>, keys: KeySet, from: i32): void {
     let opened = false;
-    for (let k = 0; k < names.length; k++) {
+    for (let k = 0; k < labels.length; k++) {
       const i = unchecked(keys.found[from + k]);
       if (i < 0) continue;
-      if (!opened) {
-        w.ascii(",\"");
-        w.ascii(field);
-        w.ascii("\":{");
-      } else w.byte(0x2c);
-      w.byte(0x22);
+      if (!opened) w.buf(field);
+      else w.byte(0x2c);
       opened = true;
-      w.buf(names[k]);
-      w.ascii("\":\"");
-      if (this.isDenied(names[k])) this.redactor.whole(w, Rule.SECRET_HEADER, pairs.valPtr(i), pairs.valLen(i));
-      else if (isUrlHeader(names[k])) this.redactor.url(w, pairs.valPtr(i), pairs.valLen(i));
+      w.buf(unchecked(labels[k]));
+      const kind = unchecked(kinds[k]);
+      if (kind == 1) this.redactor.whole(w, Rule.SECRET_HEADER, pairs.valPtr(i), pairs.valLen(i));
+      else if (kind == 2) this.redactor.url(w, pairs.valPtr(i), pairs.valLen(i));
       else this.redactor.text(w, pairs.valPtr(i), pairs.valLen(i), false, false, false);
       w.byte(0x22);
     }
     if (opened) w.byte(0x7d);
   }
 
-  private isDenied(name: ArrayBuffer): bool {
-    for (let i = 0; i < this.denied.length; i++) if (eqLower(changetype<usize>(name), name.byteLength, this.denied[i])) return true;
-    return false;
+  private kinds(names: ArrayBuffer[]): StaticArray<u8> {
+    const out = new StaticArray<u8>(names.length);
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k];
+      let kind: u8 = 0;
+      for (let i = 0; i < this.denied.length; i++) if (eqLower(changetype<usize>(name), name.byteLength, this.denied[i])) kind = 1;
+      if (kind == 0 && isUrlHeader(name)) kind = 2;
+      out[k] = kind;
+    }
+    return out;
   }
 }
 

@@ -7,7 +7,7 @@ export { runExchange } from './exchange.js';
 export type { ExchangeOptions, ExchangeRequest, ExchangeResponse, ExchangeResult, UpstreamRequest } from './exchange.js';
 export { HeaderMap } from './headers.js';
 export { Host, printLogEntry } from './host.js';
-export type { ForeignFunction, HostOptions, LogEntry } from './host.js';
+export type { CallStats, ForeignFunction, HostOptions, LogEntry } from './host.js';
 export { compileModule, loadModule, ModuleError } from './module.js';
 export type { ProxyWasmModule } from './module.js';
 export { decodePairs, encodePairs } from './pairs.js';

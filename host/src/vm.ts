@@ -50,6 +50,7 @@ export class Vm {
     this.metrics = new MetricIds(host.metrics);
     this.vmConfiguration = new BodyBuffer(vmConfiguration, false);
     const env = hostImports(this, module.abi);
+    if (host.callStats) profiled(env, host.callStats);
     const wasi = wasiImports(this);
     const imports = { env, wasi_unstable: wasi, wasi_snapshot_preview1: wasi };
     checkImports(module, imports);
@@ -142,4 +143,23 @@ export class Vm {
 function nameOf(exports: WebAssembly.Exports, fn: Function): string {
   for (const [name, value] of Object.entries(exports)) if (value === fn) return name;
   return 'callback';
+}
+
+/** Wrap each host call to count it and time it. */
+function profiled(env: Record<string, (...a: never[]) => unknown>, stats: NonNullable<Host['callStats']>): void {
+  for (const [name, fn] of Object.entries(env)) {
+    const f = fn as (...a: unknown[]) => unknown;
+    let entry = stats.get(name);
+    if (entry === undefined) stats.set(name, (entry = { calls: 0, ns: 0 }));
+    const e = entry;
+    env[name] = ((...args: unknown[]) => {
+      const t0 = process.hrtime.bigint();
+      try {
+        return f(...args);
+      } finally {
+        e.ns += Number(process.hrtime.bigint() - t0);
+        e.calls++;
+      }
+    }) as (...a: never[]) => unknown;
+  }
 }

@@ -16,10 +16,15 @@ export const HEX: u8 = 128;
 // In unmanaged memory, not a StaticArray: a managed array read in the scan loop would be
 // spilled to the GC's shadow stack on every byte.
 const TABLE: usize = memory.data(256);
-/** Bytes that can start a match although they are not letters or digits: @ + ( - : " / */
-const TRIGGERS: usize = memory.data(256);
+/**
+ * For the scan loop, one load per byte: 1 for a letter or digit, 2 for the symbols that can start
+ * a match (@ + ( - : " /), 0 for the rest.
+ */
+const STARTS: usize = memory.data(256);
 for (let c = 0; c < 256; c++) {
-  store<u8>(TRIGGERS + c, c == 0x40 || c == 0x2b || c == 0x28 || c == 0x2d || c == 0x3a || c == 0x22 || c == 0x2f ? 1 : 0);
+  const word = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  const trigger = c == 0x40 || c == 0x2b || c == 0x28 || c == 0x2d || c == 0x3a || c == 0x22 || c == 0x2f;
+  store<u8>(STARTS + c, word ? 1 : trigger ? 2 : 0);
   let k: u8 = 0;
   const digit = c >= 0x30 && c <= 0x39;
   const upper = c >= 0x41 && c <= 0x5a;
@@ -40,8 +45,9 @@ for (let c = 0; c < 256; c++) {
   return load<u8>(TABLE + (c & 0xff));
 }
 
-@inline export function isTrigger(c: u32): bool {
-  return load<u8>(TRIGGERS + (c & 0xff)) != 0;
+/** 1 letter or digit, 2 a symbol that can start a match, 0 neither. */
+@inline export function startClass(c: u32): u32 {
+  return load<u8>(STARTS + (c & 0xff));
 }
 
 @inline export function isDigit(c: u32): bool {

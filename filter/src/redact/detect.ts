@@ -1,7 +1,7 @@
 // The single-pass scan: one walk over the bytes, trying at each position only the detectors that
 // can start with that byte, recording the spans to redact in order, never overlapping. No regular
 // expressions: every detector is a small hand-written matcher (numbers.ts, secrets.ts, email.ts).
-import { B64, cls, HEX, isAlnum, isDigit, isTrigger, UPPER } from "./chars";
+import { B64, cls, HEX, isAlnum, isDigit, startClass, UPPER } from "./chars";
 import { email } from "./email";
 import { card, Found, iban, ipv4, ipv6, phone, ssn } from "./numbers";
 import { Mode, Rule } from "./rules";
@@ -129,8 +129,9 @@ export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, j
   let prevAlnum = false;
   while (i < n) {
     const c = <u32>load<u8>(p + i);
-    const alnum = isAlnum(c);
-    if (alnum ? prevAlnum : !isTrigger(c)) {
+    const s = startClass(c);
+    const alnum = s == 1;
+    if (alnum ? prevAlnum : s == 0) {
       prevAlnum = alnum;
       i++;
       continue;

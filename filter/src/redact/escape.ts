@@ -5,12 +5,16 @@ import { ByteWriter } from "../bytes";
 
 const HEXD = "0123456789abcdef";
 
+/** 1 for the bytes that go into a JSON string as they are: printable ASCII but '"' and '\\'. */
+const PLAIN: usize = memory.data(256);
+for (let c = 0; c < 256; c++) store<u8>(PLAIN + c, c >= 0x20 && c < 0x80 && c != 0x22 && c != 0x5c ? 1 : 0);
+
 export function writeEscaped(w: ByteWriter, p: usize, n: u32): void {
   let i: u32 = 0;
   let run: u32 = 0; // start of the current run of bytes copied as they are
   while (i < n) {
     const c = <u32>load<u8>(p + i);
-    if (c >= 0x20 && c < 0x80 && c != 0x22 && c != 0x5c) {
+    if (load<u8>(PLAIN + c)) {
       i++;
       continue;
     }

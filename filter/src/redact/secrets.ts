@@ -90,7 +90,9 @@ export function awsAccessKey(p: usize, n: u32, i: u32): bool {
  * and digits mixed (a 40-character git hash, lower-case hex, is not one).
  */
 export function awsSecretKey(p: usize, n: u32, i: u32): bool {
-  if ((cls(at(p, n, <i64>i - 1)) & B64) != 0 || i + 40 > n) return false;
+  // Most words are not 40 characters long: two loads tell, before the walk.
+  if (i + 40 > n || (cls(load<u8>(p + i + 39)) & B64) == 0 || (cls(at(p, n, i + 40)) & B64) != 0) return false;
+  if ((cls(at(p, n, <i64>i - 1)) & B64) != 0) return false;
   let kinds: u8 = 0;
   for (let k: u32 = 0; k < 40; k++) {
     const c = cls(load<u8>(p + i + k));
