@@ -1,6 +1,10 @@
 // redtail: one command, subcommands per step of the data path. Each subcommand is registered
 // here when it exists; none is listed before it works.
-const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {};
+import { serve } from './serve.js';
+
+const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  serve: { summary: 'run the collector (ingest, SQLite shards, query)', run: serve },
+};
 
 function help(): string {
   const names = Object.keys(commands);
@@ -8,7 +12,7 @@ function help(): string {
   return [
     'usage: redtail <command> [options]      (redtail <command> --help for its options)',
     '',
-    names.length ? 'commands:' : 'no commands are built in this version yet: the host and the filter are libraries for now.',
+    'commands:',
     ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`),
   ].join('\n');
 }

@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// npm start: builds what is missing (npm's "start" script ran the build first), then starts
-// what exists of redtail. The collector, the proxy and the demo upstream come with their issues;
-// until then this says so rather than pretending.
-import { existsSync } from 'node:fs';
+// npm start: builds what is missing (npm's "start" script runs the build first), then starts what
+// exists of redtail: today the collector on ./data. The dev proxy in front of a demo upstream
+// comes with its issue; until then this says so rather than pretending.
+const { serve } = await import('../dist/cli/serve.js');
 
-const have = (p) => existsSync(new URL(`../${p}`, import.meta.url));
-console.log('redtail');
-console.log(`  host (proxy-wasm in Node):   ${have('dist/host/src/index.js') ? 'built' : 'missing'}   dist/host/src/index.js`);
-console.log(`  filter:                      ${have('build/filter.wasm') ? 'built' : 'not yet'}   build/filter.wasm`);
-console.log(`  collector, proxy, upstream:  not yet (see the README's status section)`);
-console.log('\nnext: npm test   (builds the filter and guests, runs every test)');
+const port = process.env.REDTAIL_PORT ?? '9900';
+const url = `http://127.0.0.1:${port}`;
+console.log(`redtail
+  collector   ${url}        (data in ./data; Ctrl-C stops it)
+  proxy       not built yet: the filter runs in the host library (see the README), not yet behind a port
+
+try it:
+  curl -s ${url}/v1/ingest -H 'x-redtail-batch: demo/1' \\
+    --data-binary '{"start_time":"${new Date().toISOString()}","method":"GET","path":"/hello","response_code":200,"service":"demo"}'
+  curl -s '${url}/v1/logs?service=demo&since=1h'
+`);
+process.exitCode = await serve(['--data', 'data']);

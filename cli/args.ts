@@ -1,0 +1,31 @@
+// Flag parsing for the redtail subcommands: --name value or --name=value, with clear errors.
+export class UsageError extends Error {}
+
+export interface FlagSpec {
+  [name: string]: { value: string; help: string };
+}
+
+export function parseFlags(argv: string[], spec: FlagSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (name === 'help') {
+      out.help = 'true';
+      continue;
+    }
+    if (!(name in spec)) throw new UsageError(`unknown option --${name}; options are ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value (${spec[name]!.value})`);
+    out[name] = value;
+  }
+  return out;
+}
+
+export function usage(command: string, summary: string, spec: FlagSpec): string {
+  const rows = Object.entries(spec).map(([k, v]) => [`--${k} ${v.value}`, v.help] as const);
+  const width = Math.max(...rows.map(([a]) => a.length));
+  return [`usage: redtail ${command} [options]`, '', summary, '', 'options:', ...rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`)].join('\n');
+}

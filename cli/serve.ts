@@ -1,0 +1,61 @@
+// redtail serve: the collector on one port, data in SQLite shards under --data.
+import { ConfigError, loadConfig } from '../collector/src/config.js';
+import { startCollector, stderrLog } from '../collector/src/server.js';
+import { parseFlags, usage, UsageError } from './args.js';
+
+const FLAGS = {
+  data: { value: 'DIR', help: 'where the SQLite shards live (default ./data; env REDTAIL_DATA)' },
+  port: { value: 'N', help: 'the HTTP port (default 9900; env REDTAIL_PORT)' },
+  host: { value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; env REDTAIL_HOST); others need tokens' },
+  config: { value: 'FILE', help: 'a JSON config file: tokens, retention_days, limits (see the README)' },
+};
+const SUMMARY = 'Runs the collector: POST /v1/ingest takes batches, GET /v1/logs answers queries, GET /healthz says it is up.';
+
+export async function serve(argv: string[]): Promise<number> {
+  let flags: Record<string, string>;
+  try {
+    flags = parseFlags(argv, FLAGS);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`redtail serve: ${err.message}\n\n${usage('serve', SUMMARY, FLAGS)}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (flags.help) {
+    console.log(usage('serve', SUMMARY, FLAGS));
+    return 0;
+  }
+  let port: number | undefined;
+  if (flags.port !== undefined) {
+    port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      console.error(`redtail serve: --port must be an integer from 0 to 65535, got ${JSON.stringify(flags.port)}`);
+      return 2;
+    }
+  }
+  let config;
+  try {
+    config = loadConfig({ file: flags.config, env: process.env, flags: { data: flags.data, host: flags.host, port } });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`redtail serve: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const collector = await startCollector(config);
+  if (config.tokens.length === 0) {
+    stderrLog({ level: 'warn', event: 'no_tokens', message: `no tokens configured: listening on ${config.host} only, and anyone on this machine can read and write` });
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      stderrLog({ level: 'info', event: 'stopping', signal });
+      collector.close().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  stderrLog({ level: 'info', event: 'stopped' });
+  return 0;
+}

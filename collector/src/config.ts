@@ -1,0 +1,113 @@
+// The collector's configuration: a JSON file (--config), environment variables and flags, in
+// that order of precedence from lowest to highest. Every limit has a safe default; every
+// mistake is refused at start with the field, the value and what was expected.
+import { readFileSync } from 'node:fs';
+
+export type Scope = 'ingest' | 'read' | 'admin';
+export const SCOPES: Scope[] = ['ingest', 'read', 'admin'];
+
+export interface CollectorConfig {
+  /** Where the shards live. */
+  data: string;
+  host: string;
+  port: number;
+  /** Bearer tokens and what each may do. None: the collector listens on loopback only. */
+  tokens: { token: string; scopes: Scope[] }[];
+  retentionDays: number;
+  limits: {
+    /** Largest request body (a batch), bytes: larger is answered 413. */
+    maxBodyBytes: number;
+    /** Longest record line, bytes. */
+    maxRecordBytes: number;
+    /** Most records in one batch. */
+    maxRecords: number;
+  };
+}
+
+export const DEFAULTS: CollectorConfig = {
+  data: './data',
+  host: '127.0.0.1',
+  port: 9900,
+  tokens: [],
+  retentionDays: 30,
+  limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000 },
+};
+
+export class ConfigError extends Error {}
+
+function fail(field: string, expected: string, got: unknown): never {
+  throw new ConfigError(`collector config: "${field}" must be ${expected}, got ${JSON.stringify(got)}`);
+}
+
+function int(v: unknown, field: string, min: number, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(field, `an integer from ${min} to ${max}`, v);
+  return n;
+}
+
+/** "tok1:ingest,read;tok2:admin" (the REDTAIL_TOKENS form) → tokens. */
+export function parseTokens(spec: string, field: string): CollectorConfig['tokens'] {
+  return spec.split(';').filter(Boolean).map((entry) => {
+    const [token, scopes = 'ingest,read'] = entry.split(':');
+    return { token: token!, scopes: scopes.split(',') as Scope[] };
+  }).map((t, i) => checkToken(t, `${field}[${i}]`));
+}
+
+function checkToken(t: unknown, field: string): { token: string; scopes: Scope[] } {
+  const o = t as { token?: unknown; scopes?: unknown };
+  if (typeof o !== 'object' || o === null) fail(field, 'an object { "token": …, "scopes": [...] }', t);
+  if (typeof o.token !== 'string' || o.token.length < 16 || !/^[\x21-\x7e]+$/.test(o.token)) {
+    fail(`${field}.token`, 'at least 16 visible ASCII characters', typeof o.token === 'string' ? `${o.token.slice(0, 4)}…` : o.token);
+  }
+  if (!Array.isArray(o.scopes) || o.scopes.length === 0 || !o.scopes.every((s) => SCOPES.includes(s as Scope))) {
+    fail(`${field}.scopes`, `a list of ${SCOPES.join(', ')}`, o.scopes);
+  }
+  return { token: o.token, scopes: o.scopes as Scope[] };
+}
+
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Pick<CollectorConfig, 'data' | 'host' | 'port'>> }): CollectorConfig {
+  const c: CollectorConfig = structuredClone(DEFAULTS);
+  if (options.file) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(options.file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`collector config: cannot read ${options.file}: ${(err as Error).message}`);
+    }
+    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'limits'];
+    const o = raw as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) fail('the configuration', 'a JSON object', raw);
+    for (const k of Object.keys(o)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${k}"; known fields are ${known.join(', ')}`);
+    if (o.data !== undefined) c.data = typeof o.data === 'string' && o.data ? o.data : fail('data', 'a folder path', o.data);
+    if (o.host !== undefined) c.host = typeof o.host === 'string' && o.host ? o.host : fail('host', 'an address to listen on', o.host);
+    if (o.port !== undefined) c.port = int(o.port, 'port', 0, 65535);
+    if (o.retention_days !== undefined) c.retentionDays = int(o.retention_days, 'retention_days', 1, 3650);
+    if (o.tokens !== undefined) {
+      if (!Array.isArray(o.tokens)) fail('tokens', 'a list of { "token": …, "scopes": [...] }', o.tokens);
+      c.tokens = o.tokens.map((t, i) => checkToken(t, `tokens[${i}]`));
+    }
+    if (o.limits !== undefined) {
+      const l = o.limits as Record<string, unknown>;
+      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records'];
+      for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "limits.${k}"; known fields are ${lk.join(', ')}`);
+      if (l.max_body_bytes !== undefined) c.limits.maxBodyBytes = int(l.max_body_bytes, 'limits.max_body_bytes', 1024, 1024 * 1024 * 1024);
+      if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
+      if (l.max_records !== undefined) c.limits.maxRecords = int(l.max_records, 'limits.max_records', 1, 1_000_000);
+    }
+  }
+  const env = options.env ?? {};
+  if (env.REDTAIL_DATA) c.data = env.REDTAIL_DATA;
+  if (env.REDTAIL_HOST) c.host = env.REDTAIL_HOST;
+  if (env.REDTAIL_PORT) c.port = int(env.REDTAIL_PORT, 'REDTAIL_PORT', 0, 65535);
+  if (env.REDTAIL_RETENTION_DAYS) c.retentionDays = int(env.REDTAIL_RETENTION_DAYS, 'REDTAIL_RETENTION_DAYS', 1, 3650);
+  if (env.REDTAIL_TOKENS) c.tokens = parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS');
+  if (options.flags?.data) c.data = options.flags.data;
+  if (options.flags?.host) c.host = options.flags.host;
+  if (options.flags?.port !== undefined) c.port = options.flags.port;
+  const loopback = c.host === '127.0.0.1' || c.host === '::1' || c.host === 'localhost';
+  if (!loopback && c.tokens.length === 0) {
+    throw new ConfigError(`collector config: refusing to listen on ${c.host} without tokens: anyone could write and read the audit trail. ` +
+      'Set "tokens" in the config file or REDTAIL_TOKENS="<token>:ingest,read", or listen on 127.0.0.1.');
+  }
+  return c;
+}

@@ -1,0 +1,134 @@
+// The collector's one HTTP port: POST /v1/ingest, GET /v1/logs, GET /healthz. Each request is
+// checked against the tokens' scopes; every error is JSON that says what to do.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CollectorConfig, Scope } from './config.js';
+import { query, QueryError, type Filters } from './query.js';
+import { Store } from './store.js';
+import { BatchError, parseBatch } from './validate.js';
+
+export interface Collector {
+  url: string;
+  store: Store;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+type Log = (event: Record<string, unknown>) => void;
+
+/** Structured logs of the collector's own, one JSON object a line, to stderr. */
+export const stderrLog: Log = (event) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function authorize(config: CollectorConfig, req: http.IncomingMessage, scope: Scope): { ok: true } | { ok: false; status: number; error: string } {
+  if (config.tokens.length === 0) return { ok: true }; // loopback only (checked at start)
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return { ok: false, status: 401, error: 'send "authorization: Bearer <token>"' };
+  const token = config.tokens.find((t) => t.token === m[1]);
+  if (!token) return { ok: false, status: 401, error: 'unknown token' };
+  if (!token.scopes.includes(scope) && !token.scopes.includes('admin')) return { ok: false, status: 403, error: `this token lacks the "${scope}" scope` };
+  return { ok: true };
+}
+
+/** Read a body up to a limit; undefined when it is larger (the caller answers 413). */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      return resolve(undefined);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startCollector(config: CollectorConfig, log: Log = stderrLog): Promise<Collector> {
+  const store = new Store(config.data);
+
+  async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req, config.limits.maxBodyBytes);
+    if (body === undefined) return send(res, 413, { error: `a batch may be at most ${config.limits.maxBodyBytes} bytes: send smaller batches` });
+    const batchHeader = req.headers['x-redtail-batch'];
+    const batch = typeof batchHeader === 'string' && batchHeader.length > 0 ? batchHeader : undefined;
+    if (batch !== undefined && (batch.length > 512 || !/^[\x21-\x7e]+$/.test(batch))) {
+      return send(res, 400, { error: 'invalid batch id', field: 'x-redtail-batch', expected: 'up to 512 visible ASCII characters, <source>/<seq>' });
+    }
+    let parsed;
+    try {
+      parsed = parseBatch(body.toString('utf8'), config.limits);
+    } catch (err) {
+      if (err instanceof BatchError) {
+        log({ level: 'warn', event: 'batch_rejected', batch, reason: err.message });
+        return send(res, 400, { ...err.toJSON(), batch });
+      }
+      throw err;
+    }
+    const result = store.write(batch, parsed.rows, parsed.gaps);
+    send(res, 200, result);
+  }
+
+  function logs(url: URL, res: http.ServerResponse): void {
+    const p = url.searchParams;
+    const get = (k: string) => p.get(k) ?? undefined;
+    const limit = get('limit');
+    const filters: Filters = {
+      service: get('service'), namespace: get('namespace'), workload: get('workload'), status: get('status'),
+      method: get('method'), authority: get('authority'), path: get('path'), requestId: get('request_id'),
+      traceId: get('trace_id'), text: get('q'), since: get('since'), until: get('until'), cursor: get('cursor'),
+      limit: limit === undefined ? undefined : Number(limit),
+    };
+    try {
+      send(res, 200, query(store, filters));
+    } catch (err) {
+      if (err instanceof QueryError) return send(res, 400, { error: err.message, field: err.field, expected: err.expected });
+      throw err;
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://collector');
+    const route = `${req.method} ${url.pathname}`;
+    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' ? 'read' : undefined;
+    if (route === 'GET /healthz') return send(res, 200, { ok: true, shards: store.list().length });
+    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see POST /v1/ingest, GET /v1/logs, GET /healthz` });
+    const auth = authorize(config, req, scope);
+    if (!auth.ok) return send(res, auth.status, { error: auth.error }, auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+    const handled = scope === 'ingest' ? ingest(req, res) : Promise.resolve(logs(url, res));
+    handled.catch((err: Error) => {
+      log({ level: 'error', event: 'request_failed', route, error: err.message });
+      if (!res.headersSent) send(res, 500, { error: 'internal error; the batch was not stored, send it again' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)' });
+  return {
+    url, store, server,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => {
+        store.close();
+        resolve();
+      });
+      server.closeIdleConnections();
+    }),
+  };
+}

@@ -1,0 +1,76 @@
+// The store: a folder of SQLite shards, one per UTC day, named redtail-YYYY-MM-DD.db.
+// A batch goes whole into the shard of its first record's day (one file, so one atomic
+// transaction), and each shard knows the time range it holds, so a query over a time range opens
+// exactly the shards that can answer it, including the odd batch that crossed midnight. A batch
+// id is looked for in every shard (an index lookup each), so a retry is recognised wherever the
+// first copy went.
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Shard } from './shard.js';
+import type { Gap, Row } from './validate.js';
+
+const SHARD_FILE = /^redtail-(\d{4}-\d\d-\d\d)\.db$/;
+
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export interface WriteResult {
+  batch: string;
+  stored: number;
+  duplicate: boolean;
+  shard: string;
+}
+
+export class Store {
+  private readonly shards = new Map<string, Shard>();
+  private anonymous = 0;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      const m = SHARD_FILE.exec(name);
+      if (m) this.open(m[1]!);
+    }
+  }
+
+  private open(day: string): Shard {
+    let shard = this.shards.get(day);
+    if (shard === undefined) {
+      shard = new Shard(day, join(this.dir, `redtail-${day}.db`));
+      this.shards.set(day, shard);
+    }
+    return shard;
+  }
+
+  /** Store a validated batch, unless its id was stored before. */
+  write(batch: string | undefined, rows: Row[], gaps: Gap[], received = Date.now()): WriteResult {
+    const first = rows[0]?.time ?? gaps[0]?.since ?? received;
+    const shard = this.open(dayOf(first));
+    const id = batch ?? `anonymous/${received}-${++this.anonymous}`;
+    if (batch !== undefined) {
+      // Any shard: a batch id is its producer's promise that this is the same batch, whatever it holds.
+      const seen = this.list().reverse().find((s) => s.hasBatch(batch));
+      if (seen) return { batch: id, stored: 0, duplicate: true, shard: seen.day };
+    }
+    const source = id.includes('/') ? id.slice(0, id.lastIndexOf('/')) : id;
+    shard.write(id, source, rows, gaps, received);
+    return { batch: id, stored: rows.length, duplicate: false, shard: shard.day };
+  }
+
+  /** The shards that may hold records in [since, until), newest first. */
+  shardsFor(since: number, until: number): Shard[] {
+    return [...this.shards.values()]
+      .filter((s) => s.min !== null && s.max !== null && s.max >= since && s.min < until)
+      .sort((a, b) => (a.day < b.day ? 1 : -1));
+  }
+
+  list(): Shard[] {
+    return [...this.shards.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+  }
+
+  close(): void {
+    for (const s of this.shards.values()) s.close();
+    this.shards.clear();
+  }
+}

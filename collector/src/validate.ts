@@ -1,0 +1,148 @@
+// Validation of what producers send: each line of a batch must be a record (or a gap notice) of
+// the shape the filter writes. A bad line rejects the whole batch with an error that names the
+// line, the field and what was expected, so the producer can be fixed; nothing is half-stored.
+
+export interface Row {
+  /** start_time in ms since the epoch. */
+  time: number;
+  service: string | null;
+  namespace: string | null;
+  workload: string | null;
+  status: number;
+  method: string | null;
+  authority: string | null;
+  path: string | null;
+  requestId: string | null;
+  traceId: string | null;
+  /** The record as received (one JSON object). */
+  json: string;
+}
+
+export interface Gap {
+  dropped: number;
+  since: number;
+  until: number;
+  source: string;
+  reason: string;
+}
+
+export class BatchError extends Error {
+  constructor(readonly line: number, readonly field: string, readonly expected: string, readonly got?: string) {
+    super(`line ${line}: ${field ? `"${field}" ` : ''}must be ${expected}${got !== undefined ? `, got ${got}` : ''}`);
+  }
+
+  toJSON(): object {
+    return { error: 'invalid batch', message: this.message, line: this.line, field: this.field, expected: this.expected, got: this.got };
+  }
+}
+
+export interface Limits {
+  /** The longest record line, in bytes. */
+  maxRecordBytes: number;
+  /** The most records in one batch. */
+  maxRecords: number;
+}
+
+const show = (v: unknown): string => {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 60)}…` : s;
+};
+
+/** Optional string fields and their length limits. */
+const STRINGS: Record<string, number> = {
+  method: 32, path: 8192, protocol: 32, response_flags: 256, response_code_details: 1024, upstream_service_time: 32,
+  x_forwarded_for: 1024, user_agent: 2048, request_id: 256, authority: 1024, upstream_host: 512, upstream_cluster: 512,
+  upstream_local_address: 512, downstream_local_address: 512, downstream_remote_address: 512, requested_server_name: 1024,
+  route_name: 512, trace_id: 32, span_id: 16, service: 253, namespace: 253, workload: 253, node: 253,
+  connection_termination_details: 1024, upstream_transport_failure_reason: 1024, request_body: 262144, response_body: 262144,
+};
+const INTEGERS = ['bytes_received', 'bytes_sent', 'duration'];
+
+function time(value: unknown, line: number, field: string): number {
+  const ms = typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) throw new BatchError(line, field, 'an ISO 8601 time such as 2026-11-27T23:59:59.123Z', show(value));
+  return ms;
+}
+
+/** Check one parsed line; a record becomes a Row, a gap notice a Gap. */
+export function validateLine(value: unknown, json: string, line: number): Row | Gap {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BatchError(line, '', 'a JSON object', show(value));
+  const v = value as Record<string, unknown>;
+  if ('gap' in v) {
+    const g = v.gap as Record<string, unknown> | null;
+    if (typeof g !== 'object' || g === null) throw new BatchError(line, 'gap', 'an object', show(g));
+    if (!Number.isInteger(g.dropped) || (g.dropped as number) < 0) throw new BatchError(line, 'gap.dropped', 'a non-negative integer', show(g.dropped));
+    return {
+      dropped: g.dropped as number, since: time(g.since, line, 'gap.since'), until: time(g.until, line, 'gap.until'),
+      source: typeof g.source === 'string' ? g.source.slice(0, 256) : '', reason: typeof g.reason === 'string' ? g.reason.slice(0, 256) : '',
+    };
+  }
+  const t = time(v.start_time, line, 'start_time');
+  const status = v.response_code;
+  if (!Number.isInteger(status) || (status as number) < 0 || (status as number) > 999) {
+    throw new BatchError(line, 'response_code', 'an integer from 0 to 999', show(status));
+  }
+  for (const [field, max] of Object.entries(STRINGS)) {
+    const s = v[field];
+    if (s !== undefined && (typeof s !== 'string' || s.length > max)) throw new BatchError(line, field, `a string of at most ${max} characters`, show(s));
+  }
+  for (const field of INTEGERS) {
+    const n = v[field];
+    if (n !== undefined && (!Number.isSafeInteger(n) || (n as number) < 0)) throw new BatchError(line, field, 'a non-negative integer', show(n));
+  }
+  for (const field of ['request_headers', 'response_headers', 'redactions']) {
+    const o = v[field];
+    if (o !== undefined && (typeof o !== 'object' || o === null || Array.isArray(o))) throw new BatchError(line, field, 'an object', show(o));
+  }
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : null);
+  return {
+    time: t, service: str('service'), namespace: str('namespace'), workload: str('workload'), status: status as number,
+    method: str('method'), authority: str('authority'), path: str('path'), requestId: str('request_id'), traceId: str('trace_id'), json,
+  };
+}
+
+/**
+ * Parse a batch: NDJSON (what the filter sends) or a JSON array. Empty lines are skipped. Any
+ * error rejects the whole batch.
+ */
+export function parseBatch(body: string, limits: Limits): { rows: Row[]; gaps: Gap[] } {
+  const rows: Row[] = [];
+  const gaps: Gap[] = [];
+  const trimmed = body.trimStart();
+  if (trimmed.startsWith('[')) {
+    let items: unknown;
+    try {
+      items = JSON.parse(body);
+    } catch (err) {
+      throw new BatchError(1, '', 'a JSON array of records (or NDJSON)', (err as Error).message);
+    }
+    if (!Array.isArray(items)) throw new BatchError(1, '', 'a JSON array of records');
+    if (items.length > limits.maxRecords) throw new BatchError(items.length, '', `at most ${limits.maxRecords} records in a batch`);
+    items.forEach((item, i) => {
+      const json = JSON.stringify(item);
+      if (Buffer.byteLength(json) > limits.maxRecordBytes) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
+      const r = validateLine(item, json, i + 1);
+      if ('json' in r) rows.push(r);
+      else gaps.push(r);
+    });
+    return { rows, gaps };
+  }
+  const lines = body.split('\n');
+  let count = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
+    if (text.trim() === '') continue;
+    if (++count > limits.maxRecords) throw new BatchError(i + 1, '', `at most ${limits.maxRecords} records in a batch`);
+    if (Buffer.byteLength(text) > limits.maxRecordBytes) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new BatchError(i + 1, '', 'one JSON object per line', (err as Error).message);
+    }
+    const r = validateLine(value, text, i + 1);
+    if ('json' in r) rows.push(r);
+    else gaps.push(r);
+  }
+  return { rows, gaps };
+}

@@ -1,0 +1,39 @@
+// Test helpers: a real collector on loopback over a temporary data folder.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CollectorConfig, DEFAULTS } from '../src/config.js';
+import { type Collector, startCollector } from '../src/server.js';
+
+export function tempDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-test-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function collector(overrides: Partial<CollectorConfig> = {}): Promise<Collector & { dir: string; logs: Record<string, unknown>[]; stop(): Promise<void> }> {
+  const tmp = tempDir();
+  const logs: Record<string, unknown>[] = [];
+  const c = await startCollector({ ...structuredClone(DEFAULTS), data: tmp.dir, port: 0, ...overrides }, (e) => logs.push(e));
+  return { ...c, dir: tmp.dir, logs, stop: async () => { await c.close(); tmp.remove(); } };
+}
+
+/** A record as the filter writes it, with overrides. */
+export function record(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    start_time: '2026-11-27T10:00:00.000Z', method: 'GET', path: '/api/orders', protocol: 'HTTP/1.1', response_code: 200,
+    response_flags: '-', bytes_received: 0, bytes_sent: 12, duration: 3, request_id: 'r-1', authority: 'shop',
+    service: 'orders', namespace: 'shop', workload: 'orders-v1', ...overrides,
+  };
+}
+
+export const ndjson = (records: object[]) => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+export async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${url}/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson', ...headers } });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+export async function get(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${url}${path}`, { headers });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}

@@ -1,0 +1,119 @@
+// The collector over HTTP on loopback: ingest, errors, duplicates, auth, queries across shards,
+// and the real filter shipping to it with secrets that must not reach the SQLite files.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Host, runExchange } from '../../host/src/index.js';
+import { collector, get, ndjson, post, record } from './helpers.js';
+
+test('a batch is stored and acknowledged after commit; the same batch id again is a duplicate', async () => {
+  const c = await collector();
+  const body = ndjson([record({ request_id: 'a' }), record({ request_id: 'b' })]);
+  assert.deepEqual((await post(c.url, body, { 'x-redtail-batch': 'sidecar-1/7' })).json, { batch: 'sidecar-1/7', stored: 2, duplicate: false, shard: '2026-11-27' });
+  assert.deepEqual((await post(c.url, body, { 'x-redtail-batch': 'sidecar-1/7' })).json, { batch: 'sidecar-1/7', stored: 0, duplicate: true, shard: '2026-11-27' });
+  const found = await get(c.url, '/v1/logs?since=2026-11-27T00:00:00Z');
+  assert.deepEqual((found.json.records as { request_id: string }[]).map((r) => r.request_id), ['b', 'a']);
+  await c.stop();
+});
+
+test('bad input gets a 4xx naming what is wrong, and the collector goes on working', async () => {
+  const c = await collector({ limits: { maxBodyBytes: 2048, maxRecordBytes: 1024, maxRecords: 10 } });
+  const bad = await post(c.url, ndjson([record(), record({ response_code: 'teapot' })]), { 'x-redtail-batch': 'x/1' });
+  assert.equal(bad.status, 400);
+  assert.deepEqual({ line: bad.json.line, field: bad.json.field, expected: bad.json.expected }, { line: 2, field: 'response_code', expected: 'an integer from 0 to 999' });
+  assert.equal((await post(c.url, 'x'.repeat(5000))).status, 413);
+  assert.equal((await post(c.url, ndjson([record()]), { 'x-redtail-batch': 'bad id with spaces' })).status, 400);
+  assert.equal((await get(c.url, '/v1/logs?status=teapot')).status, 400);
+  assert.match(String((await get(c.url, '/v1/logs?since=yesterday')).json.error), /"since" must be an ISO time .* or a duration ago/);
+  assert.equal((await get(c.url, '/nope')).status, 404);
+  assert.equal((await post(c.url, ndjson([record()]), { 'x-redtail-batch': 'x/1' })).status, 200, 'the same id, now valid, is stored');
+  const all = await get(c.url, '/v1/logs');
+  assert.equal((all.json.records as unknown[]).length, 1, 'nothing of the rejected batch was stored');
+  await c.stop();
+});
+
+test('tokens and scopes: ingest-only tokens cannot read, read-only cannot write', async () => {
+  const ingest = 'ingest-token-0123456789';
+  const reader = 'reader-token-0123456789';
+  const c = await collector({ tokens: [{ token: ingest, scopes: ['ingest'] }, { token: reader, scopes: ['read'] }] });
+  assert.equal((await post(c.url, ndjson([record()]))).status, 401);
+  assert.equal((await post(c.url, ndjson([record()]), { authorization: 'Bearer wrong-token-0000000000' })).status, 401);
+  assert.equal((await post(c.url, ndjson([record()]), { authorization: `Bearer ${reader}` })).status, 403);
+  assert.equal((await post(c.url, ndjson([record()]), { authorization: `Bearer ${ingest}` })).status, 200);
+  assert.equal((await get(c.url, '/v1/logs', { authorization: `Bearer ${ingest}` })).status, 403);
+  assert.equal((await get(c.url, '/v1/logs', { authorization: `Bearer ${reader}` })).status, 200);
+  assert.equal((await get(c.url, '/healthz')).status, 200, 'health needs no token');
+  await c.stop();
+});
+
+test('queries filter by every indexed column and page newest first across shard boundaries', async () => {
+  const c = await collector();
+  const batch: object[] = [];
+  // Three days, 30 records a day, a mix of services and codes.
+  for (const day of ['2026-11-25', '2026-11-26', '2026-11-27']) {
+    for (let i = 0; i < 30; i++) {
+      batch.push(record({
+        start_time: `${day}T10:00:${String(i).padStart(2, '0')}.000Z`, request_id: `${day}-${i}`, service: i % 3 === 0 ? 'payments' : 'orders',
+        response_code: i % 10 === 0 ? 503 : i % 7 === 0 ? 404 : 200, method: i % 2 ? 'POST' : 'GET', path: i % 5 === 0 ? '/admin/users' : '/api/orders',
+        trace_id: i === 4 ? '4bf92f3577b34da6a3ce929d0e0e4736' : undefined, authority: 'shop',
+      }));
+    }
+    await post(c.url, ndjson(batch.splice(0)), { 'x-redtail-batch': `s/${day}` });
+  }
+  const ids = async (q: string) => {
+    const r = await get(c.url, `/v1/logs?${q}`);
+    return { ids: (r.json.records as { request_id: string }[]).map((x) => x.request_id), next: r.json.next as string | null };
+  };
+  assert.equal((await ids('service=payments&limit=1000')).ids.length, 30);
+  assert.deepEqual((await ids('status=5xx&since=2026-11-27T00:00:00Z')).ids, ['2026-11-27-20', '2026-11-27-10', '2026-11-27-0']);
+  assert.equal((await ids('status=404')).ids.length, 3 * 4);
+  assert.equal((await ids('status=400-599&service=orders')).ids.length, 3 * (2 + 3));
+  assert.equal((await ids('method=post&limit=1000')).ids.length, 45);
+  assert.equal((await ids('path=/admin&limit=1000')).ids.length, 18);
+  assert.deepEqual((await ids('trace_id=4bf92f3577b34da6a3ce929d0e0e4736')).ids, ['2026-11-27-4', '2026-11-26-4', '2026-11-25-4']);
+  assert.deepEqual((await ids('request_id=2026-11-26-7')).ids, ['2026-11-26-7']);
+  assert.equal((await ids('q=admin/users&limit=1000')).ids.length, 18);
+  assert.equal((await ids('since=2026-11-26T10:00:10Z&until=2026-11-26T10:00:20Z')).ids.length, 10);
+  // Pages of 7 walk all 90 records newest first, across the three shards, each exactly once.
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await ids(`limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+    seen.push(...page.ids);
+    cursor = page.next;
+  } while (cursor);
+  assert.equal(seen.length, 90);
+  assert.equal(new Set(seen).size, 90);
+  assert.deepEqual(seen.slice(0, 2), ['2026-11-27-29', '2026-11-27-28']);
+  assert.deepEqual(seen.slice(28, 32), ['2026-11-27-1', '2026-11-27-0', '2026-11-26-29', '2026-11-26-28']);
+  assert.equal(seen.at(-1), '2026-11-25-0');
+  assert.equal((await get(c.url, '/v1/logs?cursor=garbage')).status, 400);
+  await c.stop();
+});
+
+test('the real filter ships to the real collector; no planted secret reaches the SQLite files', async () => {
+  const c = await collector();
+  const host = new Host({ clusters: { 'redtail-collector': c.url }, onLog: () => {} });
+  const plugin = host.startPlugin(await host.load(new URL('../../../build/filter.wasm', import.meta.url).pathname), {
+    configuration: JSON.stringify({ flush: { interval_ms: 20 }, capture: { request_headers: ['authorization', 'cookie', 'x-note'], body: { enabled: true } } }),
+  });
+  const secrets = ['Zm9vOmJhcg-sessionZ', 'alice.w@example.org', '4111111111111111', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2ln', 'hunter2-pass-word'];
+  for (let i = 0; i < 5; i++) {
+    await runExchange(plugin, {
+      headers: { ':method': 'POST', ':path': `/pay?card=${secrets[2]}&token=${secrets[0]}`, ':authority': 'shop', 'x-request-id': `e2e-${i}`,
+        authorization: `Bearer ${secrets[3]}`, cookie: `sid=${secrets[0]}`, 'x-note': `mail ${secrets[1]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ password: secrets[4], email: secrets[1] }),
+    }, { upstream: () => ({ headers: { ':status': i === 4 ? '500' : '200' } }) });
+  }
+  await plugin.close();
+  const found = await get(c.url, '/v1/logs?limit=10');
+  assert.equal((found.json.records as unknown[]).length, 5);
+  assert.equal(((await get(c.url, '/v1/logs?status=5xx')).json.records as unknown[]).length, 1);
+  await c.close();
+  for (const file of readdirSync(c.dir)) {
+    const bytes = readFileSync(join(c.dir, file));
+    for (const s of secrets) assert.ok(!bytes.includes(s), `${s} found in ${file}`);
+  }
+  await c.stop();
+});

@@ -1,0 +1,51 @@
+// The store on real SQLite files: shards per day, atomic batches, duplicates, reopening.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { Store } from '../src/store.js';
+import { parseBatch } from '../src/validate.js';
+import { ndjson, record, tempDir } from './helpers.js';
+
+const limits = { maxRecordBytes: 65536, maxRecords: 10000 };
+const rows = (...records: object[]) => parseBatch(ndjson(records), limits);
+
+test('a batch goes whole into the shard of its first record\'s day; a repeated batch id is not stored again', () => {
+  const tmp = tempDir();
+  const store = new Store(tmp.dir);
+  const b = rows(record({ start_time: '2026-11-27T23:59:59.900Z' }), record({ start_time: '2026-11-28T00:00:00.100Z' }));
+  assert.deepEqual(store.write('src-a/1', b.rows, b.gaps), { batch: 'src-a/1', stored: 2, duplicate: false, shard: '2026-11-27' });
+  assert.deepEqual(store.write('src-a/1', b.rows, b.gaps), { batch: 'src-a/1', stored: 0, duplicate: true, shard: '2026-11-27' });
+  assert.ok(existsSync(join(tmp.dir, 'redtail-2026-11-27.db')));
+  assert.ok(!existsSync(join(tmp.dir, 'redtail-2026-11-28.db')), 'one file per batch: one transaction');
+  const [shard] = store.list();
+  assert.equal(shard!.min, Date.parse('2026-11-27T23:59:59.900Z'));
+  assert.equal(shard!.max, Date.parse('2026-11-28T00:00:00.100Z'));
+  assert.deepEqual(store.shardsFor(Date.parse('2026-11-28T00:00:00Z'), Date.parse('2026-11-29T00:00:00Z')).map((s) => s.day), ['2026-11-27'],
+    'a query for the 28th still finds the record that crossed midnight');
+  store.close();
+  tmp.remove();
+});
+
+test('a failing batch leaves nothing behind (atomic), and reopening the folder finds every shard', () => {
+  const tmp = tempDir();
+  const store = new Store(tmp.dir);
+  const good = rows(record({ start_time: '2026-11-26T10:00:00Z' }), record({ start_time: '2026-11-26T10:00:01Z' }));
+  store.write('s/1', good.rows, good.gaps);
+  const bad = rows(record({ start_time: '2026-11-26T11:00:00Z' }), record({ start_time: '2026-11-26T11:00:01Z' }));
+  bad.rows[1]!.json = null as unknown as string; // NOT NULL: the second insert fails inside the transaction
+  assert.throws(() => store.write('s/2', bad.rows, bad.gaps));
+  store.close();
+  const db = new Database(join(tmp.dir, 'redtail-2026-11-26.db'), { readonly: true });
+  assert.equal((db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n, 2, 'none of the failed batch');
+  assert.equal((db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n, 1);
+  db.close();
+  const again = new Store(tmp.dir);
+  assert.deepEqual(again.list().map((s) => s.day), ['2026-11-26']);
+  const retry = rows(record({ start_time: '2026-11-26T11:00:00Z' }));
+  assert.equal(again.write('s/2', retry.rows, retry.gaps).duplicate, false, 'the failed batch can be sent again');
+  assert.equal(again.write('s/1', good.rows, good.gaps).duplicate, true, 'batch ids survive a restart');
+  again.close();
+  tmp.remove();
+});
