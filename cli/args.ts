@@ -1,6 +1,7 @@
 // Flag parsing for the redtail subcommands: --name value or --name=value, with clear errors.
 export class UsageError extends Error {}
 
+/** value '' marks a switch (--json), which takes no value. */
 export interface FlagSpec {
   [name: string]: { value: string; help: string };
 }
@@ -17,6 +18,10 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
       continue;
     }
     if (!(name in spec)) throw new UsageError(`unknown option --${name}; options are ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`);
+    if (spec[name]!.value === '') {
+      out[name] = eq >= 0 ? arg.slice(eq + 1) : 'true';
+      continue;
+    }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value (${spec[name]!.value})`);
     out[name] = value;
@@ -25,7 +30,7 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
 }
 
 export function usage(command: string, summary: string, spec: FlagSpec): string {
-  const rows = Object.entries(spec).map(([k, v]) => [`--${k} ${v.value}`, v.help] as const);
+  const rows = Object.entries(spec).map(([k, v]) => [v.value ? `--${k} ${v.value}` : `--${k}`, v.help] as const);
   const width = Math.max(...rows.map(([a]) => a.length));
   return [`usage: redtail ${command} [options]`, '', summary, '', 'options:', ...rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`)].join('\n');
 }

@@ -1,9 +1,13 @@
 // redtail: one command, subcommands per step of the data path. Each subcommand is registered
 // here when it exists; none is listed before it works.
+import { queryCommand } from './query.js';
 import { serve } from './serve.js';
+import { tail } from './tail.js';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
-  serve: { summary: 'run the collector (ingest, SQLite shards, query)', run: serve },
+  serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
+  query: { summary: 'print stored records, newest first (a table, or --json)', run: queryCommand },
+  tail: { summary: 'stream records live as they are stored', run: tail },
 };
 
 function help(): string {

@@ -2,14 +2,17 @@
 // checked against the tokens' scopes; every error is JSON that says what to do.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import type { CollectorConfig, Scope } from './config.js';
 import { query, QueryError, type Filters } from './query.js';
 import { Store } from './store.js';
+import { matcher, TailHub } from './tail.js';
 import { BatchError, parseBatch } from './validate.js';
 
 export interface Collector {
   url: string;
   store: Store;
+  tail: TailHub;
   server: http.Server;
   close(): Promise<void>;
 }
@@ -25,11 +28,12 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(text);
 }
 
-function authorize(config: CollectorConfig, req: http.IncomingMessage, scope: Scope): { ok: true } | { ok: false; status: number; error: string } {
+function authorize(config: CollectorConfig, req: http.IncomingMessage, scope: Scope, url?: URL): { ok: true } | { ok: false; status: number; error: string } {
   if (config.tokens.length === 0) return { ok: true }; // loopback only (checked at start)
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  if (!m) return { ok: false, status: 401, error: 'send "authorization: Bearer <token>"' };
-  const token = config.tokens.find((t) => t.token === m[1]);
+  // WebSocket clients in browsers cannot set headers: ?token= is accepted there.
+  const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? url?.searchParams.get('token') ?? undefined;
+  if (!given) return { ok: false, status: 401, error: 'send "authorization: Bearer <token>"' };
+  const token = config.tokens.find((t) => t.token === given);
   if (!token) return { ok: false, status: 401, error: 'unknown token' };
   if (!token.scopes.includes(scope) && !token.scopes.includes('admin')) return { ok: false, status: 403, error: `this token lacks the "${scope}" scope` };
   return { ok: true };
@@ -56,8 +60,23 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | un
   });
 }
 
+/** The query-string filters shared by /v1/logs and /v1/tail. */
+function filtersOf(url: URL): Filters {
+  const p = url.searchParams;
+  const get = (k: string) => p.get(k) ?? undefined;
+  const limit = get('limit');
+  return {
+    service: get('service'), namespace: get('namespace'), workload: get('workload'), status: get('status'),
+    method: get('method'), authority: get('authority'), path: get('path'), requestId: get('request_id'),
+    traceId: get('trace_id'), text: get('q'), since: get('since'), until: get('until'), cursor: get('cursor'),
+    limit: limit === undefined ? undefined : Number(limit),
+  };
+}
+
 export async function startCollector(config: CollectorConfig, log: Log = stderrLog): Promise<Collector> {
   const store = new Store(config.data);
+  const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBuffered: 1024 * 1024 });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
 
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req, config.limits.maxBodyBytes);
@@ -79,20 +98,12 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     }
     const result = store.write(batch, parsed.rows, parsed.gaps);
     send(res, 200, result);
+    if (!result.duplicate) tail.publish(parsed.rows);
   }
 
   function logs(url: URL, res: http.ServerResponse): void {
-    const p = url.searchParams;
-    const get = (k: string) => p.get(k) ?? undefined;
-    const limit = get('limit');
-    const filters: Filters = {
-      service: get('service'), namespace: get('namespace'), workload: get('workload'), status: get('status'),
-      method: get('method'), authority: get('authority'), path: get('path'), requestId: get('request_id'),
-      traceId: get('trace_id'), text: get('q'), since: get('since'), until: get('until'), cursor: get('cursor'),
-      limit: limit === undefined ? undefined : Number(limit),
-    };
     try {
-      send(res, 200, query(store, filters));
+      send(res, 200, query(store, filtersOf(url)));
     } catch (err) {
       if (err instanceof QueryError) return send(res, 400, { error: err.message, field: err.field, expected: err.expected });
       throw err;
@@ -113,6 +124,26 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       if (!res.headersSent) send(res, 500, { error: 'internal error; the batch was not stored, send it again' });
     });
   });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://collector');
+    const refuse = (status: number, message: string) => {
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`);
+    };
+    if (url.pathname !== '/v1/tail') return refuse(404, `no WebSocket endpoint at ${url.pathname}; see GET /v1/tail`);
+    const auth = authorize(config, req, 'read', url);
+    if (!auth.ok) return refuse(auth.status, auth.error);
+    const filters = filtersOf(url);
+    try {
+      matcher(filters); // refuse bad filters before the upgrade, with a readable 400
+    } catch (err) {
+      if (err instanceof QueryError) return refuse(400, err.message);
+      throw err;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      tail.subscribe(ws, filters);
+      log({ level: 'info', event: 'tail_subscribed', filters: url.search, subscribers: tail.size });
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -122,8 +153,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const url = `http://${host}:${address.port}`;
   log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)' });
   return {
-    url, store, server,
+    url, store, server, tail,
     close: () => new Promise<void>((resolve) => {
+      tail.close();
       server.close(() => {
         store.close();
         resolve();

@@ -18,7 +18,7 @@ test('a batch is stored and acknowledged after commit; the same batch id again i
 });
 
 test('bad input gets a 4xx naming what is wrong, and the collector goes on working', async () => {
-  const c = await collector({ limits: { maxBodyBytes: 2048, maxRecordBytes: 1024, maxRecords: 10 } });
+  const c = await collector({ limits: { maxBodyBytes: 2048, maxRecordBytes: 1024, maxRecords: 10, tailQueue: 100 } });
   const bad = await post(c.url, ndjson([record(), record({ response_code: 'teapot' })]), { 'x-redtail-batch': 'x/1' });
   assert.equal(bad.status, 400);
   assert.deepEqual({ line: bad.json.line, field: bad.json.field, expected: bad.json.expected }, { line: 2, field: 'response_code', expected: 'an integer from 0 to 999' });

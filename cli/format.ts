@@ -1,0 +1,24 @@
+// One record as one aligned line for people: time, status (colored on a terminal), method,
+// service, duration, authority and path, request id.
+const COLORS = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' };
+
+export function recordLine(r: Record<string, unknown>, color: boolean): string {
+  const code = Number(r.response_code ?? 0);
+  const paint = (c: keyof typeof COLORS, s: string) => (color ? `${COLORS[c]}${s}${COLORS.reset}` : s);
+  const status = String(code).padStart(3);
+  const colored = code >= 500 || code === 0 ? paint('red', status) : code >= 400 ? paint('yellow', status) : paint('green', status);
+  const time = String(r.start_time ?? '').replace('T', ' ').replace('Z', '');
+  const clip = (s: unknown, n: number) => {
+    const t = String(s ?? '-').replace(/[\x00-\x1f\x7f]/g, '?'); // no control characters on the terminal
+    return t.length > n ? `${t.slice(0, n - 1)}…` : t.padEnd(n);
+  };
+  return [
+    paint('dim', time.padEnd(23)), colored, clip(r.method, 7), clip(r.service, 16),
+    `${String(r.duration ?? '-').padStart(6)}ms`, clip(`${r.authority ?? ''}${r.path ?? ''}`, 60), paint('dim', String(r.request_id ?? '')),
+  ].join('  ');
+}
+
+export function gapLine(dropped: number, color: boolean): string {
+  const text = `… ${dropped} records dropped for this tail (it fell behind)`;
+  return color ? `${COLORS.yellow}${text}${COLORS.reset}` : text;
+}

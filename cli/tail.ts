@@ -1,0 +1,72 @@
+// redtail tail: a live stream of records from the collector, filtered, one line each (or NDJSON
+// with --json); it reconnects on its own when the connection drops, and says so on stderr.
+import WebSocket from 'ws';
+import { parseFlags, usage, UsageError } from './args.js';
+import { FILTER_FLAGS, queryString, target } from './filters.js';
+import { gapLine, recordLine } from './format.js';
+
+const SUMMARY = 'Streams records live from the collector as they are stored.';
+
+export async function tail(argv: string[]): Promise<number> {
+  let flags: Record<string, string>;
+  try {
+    flags = parseFlags(argv, FILTER_FLAGS);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`redtail tail: ${err.message}\n\n${usage('tail', SUMMARY, FILTER_FLAGS)}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(usage('tail', SUMMARY, FILTER_FLAGS));
+    return 0;
+  }
+  const { url, headers } = target(flags);
+  const wsUrl = `${url.replace(/^http/, 'ws')}/v1/tail?${queryString(flags)}`;
+  const json = flags.json !== undefined && flags.json !== 'false';
+  const color = !json && process.stdout.isTTY === true;
+  let delay = 250;
+  let stopping = false;
+  let current: WebSocket | undefined;
+  const stop = () => {
+    stopping = true;
+    current?.close();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  while (!stopping) {
+    const outcome = await new Promise<{ fatal?: string }>((resolve) => {
+      const ws = new WebSocket(wsUrl, { headers });
+      current = ws;
+      ws.on('open', () => {
+        delay = 250;
+        process.stderr.write(`redtail tail: connected to ${url}\n`);
+      });
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as Record<string, unknown>;
+        if (json) process.stdout.write(`${JSON.stringify(m)}\n`);
+        else if (typeof m.dropped === 'number') process.stdout.write(`${gapLine(m.dropped, color)}\n`);
+        else process.stdout.write(`${recordLine(m, color)}\n`);
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => {
+          const message = (() => { try { return (JSON.parse(body) as { error: string }).error; } catch { return body; } })();
+          // A refusal (bad filter, token) will not get better by retrying.
+          resolve(res.statusCode && res.statusCode < 500 ? { fatal: `HTTP ${res.statusCode}: ${message}` } : {});
+        });
+      });
+      ws.on('error', () => {});
+      ws.on('close', () => resolve({}));
+    });
+    if (outcome.fatal) {
+      console.error(`redtail tail: the collector refused: ${outcome.fatal}`);
+      return 1;
+    }
+    if (stopping) break;
+    process.stderr.write(`redtail tail: disconnected from ${url}; reconnecting in ${delay} ms\n`);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 10_000);
+  }
+  return 0;
+}

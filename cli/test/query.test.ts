@@ -1,0 +1,70 @@
+// redtail query and redtail tail as real child processes against a real collector.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { collector, ndjson, post, record } from '../../collector/test/helpers.js';
+
+const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('redtail query prints an aligned table, or NDJSON with --json, following pages', async () => {
+  const c = await collector();
+  await post(c.url, ndjson(Array.from({ length: 30 }, (_, i) => record({
+    request_id: `q${i}`, start_time: `2026-11-27T10:00:${String(i).padStart(2, '0')}.000Z`, response_code: i % 10 === 0 ? 500 : 200, path: `/p/${i}\r\nX`,
+  }))), { 'x-redtail-batch': 'q/1' });
+  const table = await run(['query', '--url', c.url, '--limit', '25']);
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.trim().split('\n');
+  assert.equal(lines.length, 25);
+  assert.match(lines[0]!, /^2026-11-27 10:00:29\.000\s+200\s+GET\s+orders\s+3ms\s+shop\/p\/29\?\?X\s+q29$/);
+  assert.equal(new Set(lines.map((l) => l.indexOf('GET'))).size, 1, 'columns line up');
+  const errors = await run(['query', '--url', c.url, '--status', '5xx', '--json']);
+  assert.deepEqual(errors.stdout.trim().split('\n').map((l) => JSON.parse(l).request_id), ['q20', 'q10', 'q0']);
+  const bad = await run(['query', '--url', c.url, '--status', 'teapot']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /the collector answered 400: "status" must be a code/);
+  const usage = await run(['query', '--nope']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /unknown option --nope/);
+  await c.stop();
+});
+
+test('redtail tail streams matching records live, and reconnects on its own', async () => {
+  const c = await collector();
+  const child = spawn(process.execPath, [BIN, 'tail', '--url', c.url, '--status', '5xx', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const until = async (cond: () => boolean) => {
+    const t0 = Date.now();
+    while (!cond()) {
+      if (Date.now() - t0 > 5000) throw new Error(`timed out; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await until(() => stderr.includes('connected'));
+  await post(c.url, ndjson([record({ request_id: 'ok', response_code: 200 }), record({ request_id: 'boom', response_code: 502 })]), { 'x-redtail-batch': 't/1' });
+  await until(() => stdout.includes('boom'));
+  assert.deepEqual(stdout.trim().split('\n').map((l) => JSON.parse(l).request_id), ['boom']);
+  // Drop the tail's connection: it says so and comes back by itself.
+  c.tail.close();
+  await until(() => /disconnected from .*; reconnecting in \d+ ms/.test(stderr));
+  await until(() => stderr.split('connected to').length > 2);
+  await post(c.url, ndjson([record({ request_id: 'again', response_code: 500 })]), { 'x-redtail-batch': 't/2' });
+  await until(() => stdout.includes('again'));
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+  await c.stop();
+});
