@@ -34,3 +34,23 @@ export function usage(command: string, summary: string, spec: FlagSpec): string 
   const width = Math.max(...rows.map(([a]) => a.length));
   return [`usage: redtail ${command} [options]`, '', summary, '', 'options:', ...rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`)].join('\n');
 }
+
+/**
+ * The flags of a subcommand, or the exit code when there is nothing more to do: 0 after
+ * printing --help, 2 after a usage error (printed with the usage).
+ */
+export function commandFlags(command: string, summary: string, spec: FlagSpec, argv: string[]): Record<string, string> | number {
+  let flags: Record<string, string>;
+  try {
+    flags = parseFlags(argv, spec);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`redtail ${command}: ${err.message}\n\n${usage(command, summary, spec)}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(usage(command, summary, spec));
+    return 0;
+  }
+  return flags;
+}

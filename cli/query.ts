@@ -1,5 +1,5 @@
 // redtail query: records from the collector, newest first, as an aligned table or NDJSON.
-import { parseFlags, usage, UsageError } from './args.js';
+import { commandFlags } from './args.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
 import { recordLine } from './format.js';
 
@@ -12,18 +12,8 @@ const FLAGS = {
 const SUMMARY = 'Prints stored records, newest first.';
 
 export async function queryCommand(argv: string[]): Promise<number> {
-  let flags: Record<string, string>;
-  try {
-    flags = parseFlags(argv, FLAGS);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`redtail query: ${err.message}\n\n${usage('query', SUMMARY, FLAGS)}`);
-    return 2;
-  }
-  if (flags.help) {
-    console.log(usage('query', SUMMARY, FLAGS));
-    return 0;
-  }
+  const flags = commandFlags('query', SUMMARY, FLAGS, argv);
+  if (typeof flags === 'number') return flags;
   const want = flags.limit === undefined ? 100 : Number(flags.limit);
   if (!Number.isInteger(want) || want < 1) {
     console.error(`redtail query: --limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);

@@ -1,7 +1,7 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
 import { ConfigError, loadConfig } from '../collector/src/config.js';
 import { startCollector, stderrLog } from '../collector/src/server.js';
-import { parseFlags, usage, UsageError } from './args.js';
+import { commandFlags } from './args.js';
 
 const FLAGS = {
   data: { value: 'DIR', help: 'where the SQLite shards live (default ./data; env REDTAIL_DATA)' },
@@ -12,20 +12,8 @@ const FLAGS = {
 const SUMMARY = 'Runs the collector: POST /v1/ingest takes batches, GET /v1/logs answers queries, GET /healthz says it is up.';
 
 export async function serve(argv: string[]): Promise<number> {
-  let flags: Record<string, string>;
-  try {
-    flags = parseFlags(argv, FLAGS);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`redtail serve: ${err.message}\n\n${usage('serve', SUMMARY, FLAGS)}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (flags.help) {
-    console.log(usage('serve', SUMMARY, FLAGS));
-    return 0;
-  }
+  const flags = commandFlags('serve', SUMMARY, FLAGS, argv);
+  if (typeof flags === 'number') return flags;
   let port: number | undefined;
   if (flags.port !== undefined) {
     port = Number(flags.port);

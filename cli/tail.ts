@@ -1,25 +1,15 @@
 // redtail tail: a live stream of records from the collector, filtered, one line each (or NDJSON
 // with --json); it reconnects on its own when the connection drops, and says so on stderr.
 import WebSocket from 'ws';
-import { parseFlags, usage, UsageError } from './args.js';
+import { commandFlags } from './args.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
 import { gapLine, recordLine } from './format.js';
 
 const SUMMARY = 'Streams records live from the collector as they are stored.';
 
 export async function tail(argv: string[]): Promise<number> {
-  let flags: Record<string, string>;
-  try {
-    flags = parseFlags(argv, FILTER_FLAGS);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`redtail tail: ${err.message}\n\n${usage('tail', SUMMARY, FILTER_FLAGS)}`);
-    return 2;
-  }
-  if (flags.help) {
-    console.log(usage('tail', SUMMARY, FILTER_FLAGS));
-    return 0;
-  }
+  const flags = commandFlags('tail', SUMMARY, FILTER_FLAGS, argv);
+  if (typeof flags === 'number') return flags;
   const { url, headers } = target(flags);
   const wsUrl = `${url.replace(/^http/, 'ws')}/v1/tail?${queryString(flags)}`;
   const json = flags.json !== undefined && flags.json !== 'false';
