@@ -1,5 +1,6 @@
 // redtail: one command, subcommands per step of the data path. Each subcommand is registered
 // here when it exists; none is listed before it works.
+import { pruneCommand } from './prune.js';
 import { queryCommand } from './query.js';
 import { serve } from './serve.js';
 import { tail } from './tail.js';
@@ -8,6 +9,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
   query: { summary: 'print stored records, newest first (a table, or --json)', run: queryCommand },
   tail: { summary: 'stream records live as they are stored', run: tail },
+  prune: { summary: 'remove shards older than the retention', run: pruneCommand },
 };
 
 function help(): string {

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { CollectorConfig, Scope } from './config.js';
 import { query, QueryError, type Filters } from './query.js';
-import { Store } from './store.js';
+import { CollectorMetrics } from './metrics.js';
+import { retentionStart, Store } from './store.js';
 import { matcher, TailHub } from './tail.js';
 import { BatchError, parseBatch } from './validate.js';
 
@@ -77,10 +78,22 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const store = new Store(config.data);
   const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBuffered: 1024 * 1024 });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
+  const metrics = new CollectorMetrics();
+  // Retention on a schedule: at start, then hourly.
+  const prune = () => {
+    for (const r of store.prune(retentionStart(config.retentionDays))) log({ level: 'info', event: 'shard_pruned', ...r });
+  };
+  prune();
+  const pruning = setInterval(prune, 3_600_000);
+  pruning.unref();
 
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
     const body = await readBody(req, config.limits.maxBodyBytes);
-    if (body === undefined) return send(res, 413, { error: `a batch may be at most ${config.limits.maxBodyBytes} bytes: send smaller batches` });
+    if (body === undefined) {
+      metrics.reject('too_large');
+      return send(res, 413, { error: `a batch may be at most ${config.limits.maxBodyBytes} bytes: send smaller batches` });
+    }
     const batchHeader = req.headers['x-redtail-batch'];
     const batch = typeof batchHeader === 'string' && batchHeader.length > 0 ? batchHeader : undefined;
     if (batch !== undefined && (batch.length > 512 || !/^[\x21-\x7e]+$/.test(batch))) {
@@ -91,12 +104,20 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       parsed = parseBatch(body.toString('utf8'), config.limits);
     } catch (err) {
       if (err instanceof BatchError) {
+        metrics.reject('invalid');
         log({ level: 'warn', event: 'batch_rejected', batch, reason: err.message });
         return send(res, 400, { ...err.toJSON(), batch });
       }
       throw err;
     }
     const result = store.write(batch, parsed.rows, parsed.gaps);
+    if (result.duplicate) metrics.duplicates++;
+    else {
+      metrics.batches++;
+      metrics.records += result.stored;
+      metrics.bytes += body.length;
+    }
+    metrics.wrote(Number(process.hrtime.bigint() - started) / 1e6);
     send(res, 200, result);
     if (!result.duplicate) tail.publish(parsed.rows);
   }
@@ -115,9 +136,18 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     const route = `${req.method} ${url.pathname}`;
     const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' ? 'read' : undefined;
     if (route === 'GET /healthz') return send(res, 200, { ok: true, shards: store.list().length });
-    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see POST /v1/ingest, GET /v1/logs, GET /healthz` });
+    if (route === 'GET /metrics') {
+      const text = metrics.prometheus(store, tail);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+      return res.end(text);
+    }
+    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see POST /v1/ingest, GET /v1/logs, GET /v1/tail, GET /metrics, GET /healthz` });
     const auth = authorize(config, req, scope);
-    if (!auth.ok) return send(res, auth.status, { error: auth.error }, auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+    if (!auth.ok) {
+      if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
+      req.resume();
+      return send(res, auth.status, { error: auth.error }, auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+    }
     const handled = scope === 'ingest' ? ingest(req, res) : Promise.resolve(logs(url, res));
     handled.catch((err: Error) => {
       log({ level: 'error', event: 'request_failed', route, error: err.message });
@@ -155,6 +185,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   return {
     url, store, server, tail,
     close: () => new Promise<void>((resolve) => {
+      clearInterval(pruning);
       tail.close();
       server.close(() => {
         store.close();

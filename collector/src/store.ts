@@ -4,7 +4,7 @@
 // exactly the shards that can answer it, including the odd batch that crossed midnight. A batch
 // id is looked for in every shard (an index lookup each), so a retry is recognised wherever the
 // first copy went.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Shard } from './shard.js';
 import type { Gap, Row } from './validate.js';
@@ -69,8 +69,34 @@ export class Store {
     return [...this.shards.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
   }
 
+  /**
+   * Retention: remove the shards of days before `keepFrom` (YYYY-MM-DD) whose records are all
+   * older than it too. With dryRun, only say what would go.
+   */
+  prune(keepFrom: string, dryRun = false): { day: string; file: string; bytes: number; records: number }[] {
+    const cutoff = Date.parse(`${keepFrom}T00:00:00Z`);
+    const removed = [];
+    for (const shard of this.list()) {
+      if (shard.day >= keepFrom || (shard.max !== null && shard.max >= cutoff)) continue;
+      const files = [shard.path, `${shard.path}-wal`, `${shard.path}-shm`];
+      const bytes = files.reduce((n, f) => { try { return n + statSync(f).size; } catch { return n; } }, 0);
+      const records = (shard.db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n;
+      removed.push({ day: shard.day, file: shard.path, bytes, records });
+      if (dryRun) continue;
+      shard.close();
+      this.shards.delete(shard.day);
+      for (const f of files) rmSync(f, { force: true });
+    }
+    return removed;
+  }
+
   close(): void {
     for (const s of this.shards.values()) s.close();
     this.shards.clear();
   }
+}
+
+/** The first day kept under a retention of `days` days, counting today. */
+export function retentionStart(days: number, now = Date.now()): string {
+  return dayOf(now - (days - 1) * 86_400_000);
 }

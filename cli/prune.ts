@@ -1,0 +1,43 @@
+// redtail prune: remove the shards older than the retention, and say what went.
+import { ConfigError, loadConfig } from '../collector/src/config.js';
+import { retentionStart, Store } from '../collector/src/store.js';
+import { commandFlags } from './args.js';
+
+const FLAGS = {
+  data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
+  'retention-days': { value: 'N', help: 'keep this many days, today included (default from the config, 30)' },
+  config: { value: 'FILE', help: 'the collector\'s config file' },
+  'dry-run': { value: '', help: 'only say what would be removed' },
+  json: { value: '', help: 'print NDJSON, one removed shard a line' },
+};
+const SUMMARY = 'Removes SQLite shards older than the retention. The running collector also prunes hourly.';
+
+export async function pruneCommand(argv: string[]): Promise<number> {
+  const flags = commandFlags('prune', SUMMARY, FLAGS, argv);
+  if (typeof flags === 'number') return flags;
+  let config;
+  try {
+    config = loadConfig({ file: flags.config, env: process.env, flags: { data: flags.data } });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`redtail prune: ${err.message}`);
+    return 2;
+  }
+  const days = flags['retention-days'] !== undefined ? Number(flags['retention-days']) : config.retentionDays;
+  if (!Number.isInteger(days) || days < 1) {
+    console.error(`redtail prune: --retention-days must be a positive integer, got ${JSON.stringify(flags['retention-days'])}`);
+    return 2;
+  }
+  const store = new Store(config.data);
+  const keepFrom = retentionStart(days);
+  const removed = store.prune(keepFrom, flags['dry-run'] !== undefined);
+  store.close();
+  if (flags.json !== undefined) {
+    for (const r of removed) console.log(JSON.stringify({ ...r, dryRun: flags['dry-run'] !== undefined }));
+    return 0;
+  }
+  const verb = flags['dry-run'] !== undefined ? 'would remove' : 'removed';
+  if (removed.length === 0) console.log(`nothing to prune: every shard in ${config.data} is from ${keepFrom} or later`);
+  for (const r of removed) console.log(`${verb}  ${r.day}  ${String(r.records).padStart(10)} records  ${(r.bytes / 1048576).toFixed(1).padStart(8)} MiB  ${r.file}`);
+  return 0;
+}

@@ -1,0 +1,64 @@
+// The collector's own metrics, in Prometheus text on GET /metrics: records and bytes ingested,
+// batches rejected by reason, duplicates, tail subscribers and drops, shards and their size,
+// and how long batch writes take.
+import { statSync } from 'node:fs';
+import type { Store } from './store.js';
+import type { TailHub } from './tail.js';
+
+const WRITE_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
+
+export class CollectorMetrics {
+  records = 0;
+  bytes = 0;
+  batches = 0;
+  duplicates = 0;
+  readonly rejected = new Map<string, number>();
+  private readonly writeBuckets = WRITE_BUCKETS_MS.map(() => 0);
+  private writeCount = 0;
+  private writeSum = 0;
+
+  reject(reason: 'invalid' | 'too_large' | 'unauthorized' | 'forbidden'): void {
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
+
+  wrote(ms: number): void {
+    const i = WRITE_BUCKETS_MS.findIndex((le) => ms <= le);
+    if (i >= 0) this.writeBuckets[i]!++;
+    this.writeCount++;
+    this.writeSum += ms;
+  }
+
+  prometheus(store: Store, tail: TailHub): string {
+    const out: string[] = [];
+    const metric = (name: string, type: string, help: string, lines: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
+    metric('redtail_records_ingested_total', 'counter', 'Records stored.', [`redtail_records_ingested_total ${this.records}`]);
+    metric('redtail_bytes_ingested_total', 'counter', 'Bytes of batches stored.', [`redtail_bytes_ingested_total ${this.bytes}`]);
+    metric('redtail_batches_stored_total', 'counter', 'Batches stored.', [`redtail_batches_stored_total ${this.batches}`]);
+    metric('redtail_batches_duplicate_total', 'counter', 'Batches whose id had been stored before (retries).', [`redtail_batches_duplicate_total ${this.duplicates}`]);
+    metric('redtail_batches_rejected_total', 'counter', 'Batches refused, by reason.',
+      ['invalid', 'too_large', 'unauthorized', 'forbidden'].map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
+    metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', [`redtail_tail_subscribers ${tail.size}`]);
+    metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', [`redtail_tail_dropped_total ${tail.drops}`]);
+    const shards = store.list();
+    let size = 0;
+    for (const s of shards) {
+      for (const suffix of ['', '-wal']) {
+        try {
+          size += statSync(s.path + suffix).size;
+        } catch {
+          // no WAL file right now
+        }
+      }
+    }
+    metric('redtail_shards', 'gauge', 'SQLite shard files.', [`redtail_shards ${shards.length}`]);
+    metric('redtail_shard_bytes', 'gauge', 'Bytes on disk in shard files (with their WAL).', [`redtail_shard_bytes ${size}`]);
+    let cumulative = 0;
+    metric('redtail_write_duration_ms', 'histogram', 'Time to validate and commit a batch, ms.', [
+      ...WRITE_BUCKETS_MS.map((le, i) => `redtail_write_duration_ms_bucket{le="${le}"} ${(cumulative += this.writeBuckets[i]!)}`),
+      `redtail_write_duration_ms_bucket{le="+Inf"} ${this.writeCount}`,
+      `redtail_write_duration_ms_sum ${this.writeSum.toFixed(3)}`,
+      `redtail_write_duration_ms_count ${this.writeCount}`,
+    ]);
+    return `${out.join('\n')}\n`;
+  }
+}
