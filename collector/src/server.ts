@@ -8,7 +8,7 @@ import { query, QueryError, type Filters } from './query.js';
 import { CollectorMetrics } from './metrics.js';
 import { retentionStart, Store } from './store.js';
 import { matcher, TailHub } from './tail.js';
-import { BatchError, parseBatch } from './validate.js';
+import { BatchError, type Gap, parseBatch, parseRecords, type Row } from './validate.js';
 
 export interface Collector {
   url: string;
@@ -87,6 +87,20 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
 
+  /** A valid batch, from HTTP or a WebSocket: stored (unless a duplicate), counted, tailed. */
+  function accept(batch: string | undefined, parsed: { rows: Row[]; gaps: Gap[] }, bytes: number, started: bigint) {
+    const result = store.write(batch, parsed.rows, parsed.gaps);
+    if (result.duplicate) metrics.duplicates++;
+    else {
+      metrics.batches++;
+      metrics.records += result.stored;
+      metrics.bytes += bytes;
+      tail.publish(parsed.rows);
+    }
+    metrics.wrote(Number(process.hrtime.bigint() - started) / 1e6);
+    return result;
+  }
+
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const body = await readBody(req, config.limits.maxBodyBytes);
@@ -110,16 +124,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       }
       throw err;
     }
-    const result = store.write(batch, parsed.rows, parsed.gaps);
-    if (result.duplicate) metrics.duplicates++;
-    else {
-      metrics.batches++;
-      metrics.records += result.stored;
-      metrics.bytes += body.length;
-    }
-    metrics.wrote(Number(process.hrtime.bigint() - started) / 1e6);
-    send(res, 200, result);
-    if (!result.duplicate) tail.publish(parsed.rows);
+    send(res, 200, accept(batch, parsed, body.length, started));
   }
 
   function logs(url: URL, res: http.ServerResponse): void {
@@ -154,12 +159,53 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       if (!res.headersSent) send(res, 500, { error: 'internal error; the batch was not stored, send it again' });
     });
   });
+  /**
+   * WebSocket ingest: each message {"batch": "<source>/<seq>", "records": [...]}, answered
+   * {"ack": id} after commit or {"error", "batch", …} naming what was wrong. A frame that is not
+   * such an object closes the socket with the reason. Messages are handled one at a time, each
+   * committed before the next is read, so a producer faster than the disk is slowed by TCP.
+   */
+  function stream(ws: import('ws').WebSocket): void {
+    ws.on('message', (data, isBinary) => {
+      const started = process.hrtime.bigint();
+      const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data);
+      let message: { batch?: unknown; records?: unknown };
+      try {
+        message = JSON.parse(text) as typeof message;
+      } catch {
+        metrics.reject('invalid');
+        return ws.close(1007, 'each message must be JSON: {"batch": "<source>/<seq>", "records": [...]}');
+      }
+      if (typeof message !== 'object' || message === null || typeof message.batch !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(message.batch) || !Array.isArray(message.records)) {
+        metrics.reject('invalid');
+        return ws.close(1008, 'each message must be {"batch": "<source>/<seq>", "records": [...]}');
+      }
+      try {
+        const result = accept(message.batch, parseRecords(message.records, config.limits), text.length, started);
+        ws.send(JSON.stringify({ ack: result.batch, stored: result.stored, duplicate: result.duplicate }));
+      } catch (err) {
+        if (!(err instanceof BatchError)) {
+          log({ level: 'error', event: 'stream_write_failed', batch: message.batch, error: (err as Error).message });
+          return ws.send(JSON.stringify({ error: 'internal error; the batch was not stored, send it again', batch: message.batch }));
+        }
+        metrics.reject('invalid');
+        ws.send(JSON.stringify({ ...err.toJSON(), batch: message.batch }));
+      }
+    });
+    ws.on('error', () => {});
+  }
+
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://collector');
     const refuse = (status: number, message: string) => {
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`);
     };
-    if (url.pathname !== '/v1/tail') return refuse(404, `no WebSocket endpoint at ${url.pathname}; see GET /v1/tail`);
+    if (url.pathname === '/v1/stream') {
+      const auth = authorize(config, req, 'ingest', url);
+      if (!auth.ok) return refuse(auth.status, auth.error);
+      return sockets.handleUpgrade(req, socket, head, (ws) => stream(ws));
+    }
+    if (url.pathname !== '/v1/tail') return refuse(404, `no WebSocket endpoint at ${url.pathname}; see GET /v1/tail and GET /v1/stream`);
     const auth = authorize(config, req, 'read', url);
     if (!auth.ok) return refuse(auth.status, auth.error);
     const filters = filtersOf(url);

@@ -117,15 +117,7 @@ export function parseBatch(body: string, limits: Limits): { rows: Row[]; gaps: G
       throw new BatchError(1, '', 'a JSON array of records (or NDJSON)', (err as Error).message);
     }
     if (!Array.isArray(items)) throw new BatchError(1, '', 'a JSON array of records');
-    if (items.length > limits.maxRecords) throw new BatchError(items.length, '', `at most ${limits.maxRecords} records in a batch`);
-    items.forEach((item, i) => {
-      const json = JSON.stringify(item);
-      if (Buffer.byteLength(json) > limits.maxRecordBytes) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
-      const r = validateLine(item, json, i + 1);
-      if ('json' in r) rows.push(r);
-      else gaps.push(r);
-    });
-    return { rows, gaps };
+    return parseRecords(items, limits);
   }
   const lines = body.split('\n');
   let count = 0;
@@ -144,5 +136,20 @@ export function parseBatch(body: string, limits: Limits): { rows: Row[]; gaps: G
     if ('json' in r) rows.push(r);
     else gaps.push(r);
   }
+  return { rows, gaps };
+}
+
+/** Records already parsed (a JSON array, a WebSocket message's "records"). */
+export function parseRecords(items: unknown[], limits: Limits): { rows: Row[]; gaps: Gap[] } {
+  const rows: Row[] = [];
+  const gaps: Gap[] = [];
+  if (items.length > limits.maxRecords) throw new BatchError(items.length, '', `at most ${limits.maxRecords} records in a batch`);
+  items.forEach((item, i) => {
+    const json = JSON.stringify(item);
+    if (Buffer.byteLength(json) > limits.maxRecordBytes) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
+    const r = validateLine(item, json, i + 1);
+    if ('json' in r) rows.push(r);
+    else gaps.push(r);
+  });
   return { rows, gaps };
 }

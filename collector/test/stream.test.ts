@@ -1,0 +1,59 @@
+// WebSocket ingest on GET /v1/stream: acks after commit, errors that name the problem, duplicates,
+// and malformed frames closing the socket without disturbing other producers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import WebSocket from 'ws';
+import { collector, get, record } from './helpers.js';
+
+function connect(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; replies: Record<string, unknown>[]; closed: Promise<{ code: number; reason: string }> }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/stream`, { headers });
+  const replies: Record<string, unknown>[] = [];
+  ws.on('message', (d) => replies.push(JSON.parse(String(d))));
+  const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, replies, closed }));
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+const until = async (cond: () => boolean) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > 3000) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+test('each batch message is acknowledged after commit, in order; a repeat is a duplicate', async () => {
+  const c = await collector();
+  const p = await connect(c.url);
+  for (let i = 1; i <= 5; i++) p.ws.send(JSON.stringify({ batch: `relay-1/${i}`, records: [record({ request_id: `w${i}` })] }));
+  p.ws.send(JSON.stringify({ batch: 'relay-1/3', records: [record({ request_id: 'w3' })] }));
+  await until(() => p.replies.length === 6);
+  assert.deepEqual(p.replies.map((r) => r.ack), ['relay-1/1', 'relay-1/2', 'relay-1/3', 'relay-1/4', 'relay-1/5', 'relay-1/3']);
+  assert.equal(p.replies[5]!.duplicate, true);
+  assert.equal(((await get(c.url, '/v1/logs')).json.records as unknown[]).length, 5);
+  p.ws.close();
+  await c.stop();
+});
+
+test('a bad batch gets an error naming it; a malformed frame closes only that socket', async () => {
+  const c = await collector({ tokens: [{ token: 'ingest-token-0123456789', scopes: ['ingest'] }] });
+  await assert.rejects(connect(c.url), /HTTP 401/);
+  const auth = { authorization: 'Bearer ingest-token-0123456789' };
+  const good = await connect(c.url, auth);
+  const bad = await connect(c.url, auth);
+  bad.ws.send(JSON.stringify({ batch: 'b/1', records: [record(), record({ response_code: 'x' })] }));
+  await until(() => bad.replies.length === 1);
+  assert.deepEqual({ batch: bad.replies[0]!.batch, line: bad.replies[0]!.line, field: bad.replies[0]!.field }, { batch: 'b/1', line: 2, field: 'response_code' });
+  bad.ws.send('not json at all');
+  assert.equal((await bad.closed).code, 1007);
+  good.ws.send(JSON.stringify({ batch: 'g/1', records: [record()] }));
+  await until(() => good.replies.length === 1);
+  assert.equal(good.replies[0]!.ack, 'g/1', 'the other producer is undisturbed');
+  const shapeless = await connect(c.url, auth);
+  shapeless.ws.send(JSON.stringify({ records: [] }));
+  assert.equal((await shapeless.closed).code, 1008);
+  good.ws.close();
+  await c.stop();
+});
