@@ -32,7 +32,7 @@ export function measure(name: string, fn: () => void, o: MeasureOptions): Measur
 }
 
 export function formatTable(rows: Measurement[]): string {
-  const head = ['measurement', 'ns/op (median)', 'min', 'max', 'runs × ops'];
+  const head = ['measurement', 'median (ns, or as named)', 'min', 'max', 'runs × ops'];
   const body = rows.map((r) => [r.name, r.nsPerOp.toFixed(1), r.minNs.toFixed(1), r.maxNs.toFixed(1), `${r.runs} × ${r.iterations}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

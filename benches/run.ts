@@ -2,6 +2,7 @@
 // benches/results/latest.json with the machine it ran on.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { collectorBench } from './collector.bench.js';
 import { filterBench } from './filter.bench.js';
 import { hostBench } from './host.bench.js';
 import { formatTable, type Measurement } from './measure.js';
@@ -13,6 +14,7 @@ const only = args.filter((a) => !a.startsWith('--'));
 const suites: Record<string, (quick: boolean) => Promise<Measurement[]>> = {
   host: hostBench,
   filter: filterBench,
+  collector: collectorBench,
 };
 
 const results: Record<string, Measurement[]> = {};

@@ -1,0 +1,155 @@
+// What the collector sustains, with the raw better-sqlite3 insert rate for the same rows measured
+// in the same run as the baseline: ingest over WebSocket and over HTTP (the collector in its own
+// process, as deployed), bytes stored per record, query latency over a loaded store, and tail
+// latency from commit to subscriber.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import WebSocket from 'ws';
+import { Store } from '../collector/src/store.js';
+import { query } from '../collector/src/query.js';
+import { parseRecords } from '../collector/src/validate.js';
+import type { Measurement } from './measure.js';
+
+const BIN = new URL('../../bin/redtail.js', import.meta.url).pathname;
+const SERVICES = ['orders', 'payments', 'catalog', 'cart', 'search', 'users', 'shipping', 'reviews'];
+
+/** A record like the filter's, about 600 bytes of JSON. */
+export function sampleRecord(i: number, time = Date.now()): Record<string, unknown> {
+  const service = SERVICES[i % SERVICES.length]!;
+  const code = i % 50 === 0 ? 503 : i % 13 === 0 ? 404 : 200;
+  return {
+    start_time: new Date(time).toISOString(), method: i % 4 ? 'GET' : 'POST', path: `/api/v1/${service}/${i % 1000}?page=${i % 7}&sort=desc`,
+    protocol: 'HTTP/1.1', response_code: code, response_flags: code === 503 ? 'UF' : '-', response_code_details: 'via_upstream',
+    bytes_received: i % 4 ? 0 : 342, bytes_sent: 1024 + (i % 4096), duration: 3 + (i % 40), upstream_service_time: String(2 + (i % 30)),
+    x_forwarded_for: `203.0.113.${i % 250}`, user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36',
+    request_id: `6f1c2a9e-3b7d-4f1e-9c0a-${String(i).padStart(12, '0')}`, authority: `${service}.shop.svc.cluster.local:8080`,
+    upstream_host: `10.1.${i % 8}.${i % 200}:8080`, upstream_cluster: `inbound|8080||`, downstream_local_address: '10.1.0.9:8080',
+    downstream_remote_address: `10.1.3.${i % 250}:51234`, route_name: 'default', trace_id: (i * 2654435761).toString(16).padStart(32, '0').slice(-32),
+    span_id: (i * 40503).toString(16).padStart(16, '0').slice(-16), service, namespace: 'shop', workload: `${service}-v1`, node: `${service}-v1-7d9f-x2x`,
+    request_headers: { 'content-type': 'application/json' },
+  };
+}
+
+const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
+const row = (name: string, value: number, unit: string, note?: string): Measurement =>
+  ({ name: `${name} (${unit})`, nsPerOp: value, minNs: value, maxNs: value, runs: 1, iterations: 0, note });
+
+async function serve(data: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stderr.on('data', (c: Buffer) => {
+      buf += c;
+      const m = /"url":"([^"]+)"/.exec(buf);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', () => reject(new Error(`redtail serve exited: ${buf}`)));
+  });
+  return { url, stop: () => new Promise((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+}
+
+function onDisk(dir: string): number {
+  return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+}
+
+export async function collectorBench(quick: boolean): Promise<Measurement[]> {
+  const results: Measurement[] = [];
+  const batchSize = 500;
+  const batches = quick ? 100 : 400;
+  const total = batchSize * batches;
+  const now = Date.now();
+  const payloads = Array.from({ length: batches }, (_, b) => Array.from({ length: batchSize }, (_, i) => sampleRecord(b * batchSize + i, now - (total - b * batchSize - i))));
+
+  // Baseline: the same rows straight into SQLite, same schema and indexes, one transaction a batch.
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'redtail-bench-'));
+    const store = new Store(dir);
+    const shard = (store as unknown as { open(day: string): { db: Database.Database } }).open('2026-01-01');
+    const insert = shard.db.prepare(`INSERT INTO records (time, status, service, namespace, workload, method, authority, path, request_id, trace_id, batch, record)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`);
+    const tx = shard.db.transaction((items: Record<string, unknown>[]) => {
+      for (const r of items) insert.run(Date.parse(r.start_time as string), r.response_code, r.service, r.namespace, r.workload, r.method, r.authority, r.path, r.request_id, r.trace_id, JSON.stringify(r));
+    });
+    const t0 = performance.now();
+    for (const p of payloads) tx(p);
+    results.push(row('raw better-sqlite3 insert, same rows, schema and indexes (baseline)', perSecond(total, performance.now() - t0), 'records/s'));
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Over WebSocket: one connection, batches pipelined, each acknowledged after commit.
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'redtail-bench-'));
+    const c = await serve(dir);
+    const ws = new WebSocket(`${c.url.replace('http', 'ws')}/v1/stream`);
+    await new Promise((r) => ws.once('open', r));
+    const messages = payloads.map((records, b) => JSON.stringify({ batch: `bench/${b}`, records }));
+    let acked = 0;
+    const done = new Promise<void>((resolve) => ws.on('message', () => { if (++acked === batches) resolve(); }));
+    const t0 = performance.now();
+    for (const m of messages) ws.send(m);
+    await done;
+    const ms = performance.now() - t0;
+    results.push(row('ingest over WebSocket, 500-record batches (target ≥ 100,000)', perSecond(total, ms), 'records/s'));
+    ws.close();
+    await c.stop();
+    const bytes = onDisk(dir);
+    results.push(row('stored bytes per record, indexes included (target ≤ 250)', Math.round(bytes / total), 'bytes'));
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Over HTTP: four producers posting NDJSON batches.
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'redtail-bench-'));
+    const c = await serve(dir);
+    const bodies = payloads.map((records) => records.map((r) => JSON.stringify(r)).join('\n'));
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (next < bodies.length) {
+        const b = next++;
+        const res = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: bodies[b], headers: { 'x-redtail-batch': `http/${b}` } });
+        await res.arrayBuffer();
+      }
+    }));
+    results.push(row('ingest over HTTP, 500-record NDJSON batches, 4 producers', perSecond(total, performance.now() - t0), 'records/s'));
+    await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Queries over a loaded store (in process: the query path, not HTTP).
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'redtail-bench-'));
+    const store = new Store(dir);
+    const loaded = quick ? 200_000 : 1_000_000;
+    const t0 = Date.now() - loaded * 10;
+    for (let b = 0; b * 1000 < loaded; b++) {
+      const items = Array.from({ length: 1000 }, (_, i) => sampleRecord(b * 1000 + i, t0 + (b * 1000 + i) * 10));
+      const parsed = parseRecords(items, { maxRecordBytes: 1 << 20, maxRecords: 100_000 });
+      store.write(`load/${b}`, parsed.rows, parsed.gaps);
+    }
+    const filters: [string, object][] = [
+      ['service and 5xx, last 15 minutes', { service: 'payments', status: '5xx', since: '15m' }],
+      ['one request id', { requestId: `6f1c2a9e-3b7d-4f1e-9c0a-${String(loaded - 4242).padStart(12, '0')}` }],
+      ['service, newest 100', { service: 'orders' }],
+      ['path prefix, last hour', { path: '/api/v1/cart/', since: '1h' }],
+    ];
+    for (const [name, f] of filters) {
+      const times: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const s = performance.now();
+        query(store, f);
+        times.push(performance.now() - s);
+      }
+      times.sort((a, b) => a - b);
+      results.push({ name: `query over ${loaded.toLocaleString('en')} records: ${name} (ms p50; min p50, max p99; target p99 < 50)`,
+        nsPerOp: times[Math.floor(times.length / 2)]!, minNs: times[Math.floor(times.length / 2)]!, maxNs: times[Math.floor(times.length * 0.99)]!, runs: 50, iterations: 0 });
+    }
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
