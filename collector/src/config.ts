@@ -23,6 +23,8 @@ export interface CollectorConfig {
     maxRecords: number;
     /** Records queued for one slow tail subscriber before its oldest are dropped. */
     tailQueue: number;
+    /** Bytes of batches being received or waiting to be written, all producers together: past it, 429. */
+    maxPendingBytes: number;
   };
 }
 
@@ -32,7 +34,7 @@ export const DEFAULTS: CollectorConfig = {
   port: 9900,
   tokens: [],
   retentionDays: 30,
-  limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, tailQueue: 10000 },
+  limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, tailQueue: 10000, maxPendingBytes: 64 * 1024 * 1024 },
 };
 
 export class ConfigError extends Error {}
@@ -90,12 +92,13 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     }
     if (o.limits !== undefined) {
       const l = o.limits as Record<string, unknown>;
-      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'tail_queue'];
+      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'tail_queue', 'max_pending_bytes'];
       for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "limits.${k}"; known fields are ${lk.join(', ')}`);
       if (l.max_body_bytes !== undefined) c.limits.maxBodyBytes = int(l.max_body_bytes, 'limits.max_body_bytes', 1024, 1024 * 1024 * 1024);
       if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
       if (l.max_records !== undefined) c.limits.maxRecords = int(l.max_records, 'limits.max_records', 1, 1_000_000);
       if (l.tail_queue !== undefined) c.limits.tailQueue = int(l.tail_queue, 'limits.tail_queue', 1, 1_000_000);
+      if (l.max_pending_bytes !== undefined) c.limits.maxPendingBytes = int(l.max_pending_bytes, 'limits.max_pending_bytes', 1024, 16 * 1024 * 1024 * 1024);
     }
   }
   const env = options.env ?? {};

@@ -17,7 +17,7 @@ export class CollectorMetrics {
   private writeCount = 0;
   private writeSum = 0;
 
-  reject(reason: 'invalid' | 'too_large' | 'unauthorized' | 'forbidden'): void {
+  reject(reason: 'invalid' | 'too_large' | 'unauthorized' | 'forbidden' | 'busy'): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
   }
 
@@ -36,7 +36,7 @@ export class CollectorMetrics {
     metric('redtail_batches_stored_total', 'counter', 'Batches stored.', [`redtail_batches_stored_total ${this.batches}`]);
     metric('redtail_batches_duplicate_total', 'counter', 'Batches whose id had been stored before (retries).', [`redtail_batches_duplicate_total ${this.duplicates}`]);
     metric('redtail_batches_rejected_total', 'counter', 'Batches refused, by reason.',
-      ['invalid', 'too_large', 'unauthorized', 'forbidden'].map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
+      ['invalid', 'too_large', 'unauthorized', 'forbidden', 'busy'].map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
     metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', [`redtail_tail_subscribers ${tail.size}`]);
     metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', [`redtail_tail_dropped_total ${tail.drops}`]);
     const shards = store.list();

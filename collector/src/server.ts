@@ -101,8 +101,29 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     return result;
   }
 
+  /** Bytes of batches being read or waiting to be written; bounded so memory is. */
+  let pending = 0;
+
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
+    // Backpressure: past the bound, producers are told to come back (the filter and the relay
+    // retry a batch with backoff), and the body is not read into memory.
+    const expected = Number(req.headers['content-length'] ?? config.limits.maxBodyBytes);
+    if (pending + Math.min(expected, config.limits.maxBodyBytes) > config.limits.maxPendingBytes) {
+      metrics.reject('busy');
+      res.once('finish', () => req.destroy());
+      return send(res, 429, { error: 'the collector is behind: retry this batch after the Retry-After seconds' }, { 'retry-after': '1', connection: 'close' });
+    }
+    const reserved = Math.min(expected, config.limits.maxBodyBytes);
+    pending += reserved;
+    try {
+      await ingestBody(req, res, started);
+    } finally {
+      pending -= reserved;
+    }
+  }
+
+  async function ingestBody(req: http.IncomingMessage, res: http.ServerResponse, started: bigint): Promise<void> {
     const body = await readBody(req, config.limits.maxBodyBytes);
     if (body === undefined) {
       metrics.reject('too_large');

@@ -10,10 +10,14 @@ export function tempDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function collector(overrides: Partial<CollectorConfig> = {}): Promise<Collector & { dir: string; logs: Record<string, unknown>[]; stop(): Promise<void> }> {
+type Overrides = Partial<Omit<CollectorConfig, 'limits'>> & { limits?: Partial<CollectorConfig['limits']> };
+
+export async function collector(overrides: Overrides = {}): Promise<Collector & { dir: string; logs: Record<string, unknown>[]; stop(): Promise<void> }> {
   const tmp = tempDir();
   const logs: Record<string, unknown>[] = [];
-  const c = await startCollector({ ...structuredClone(DEFAULTS), data: tmp.dir, port: 0, ...overrides }, (e) => logs.push(e));
+  const base = structuredClone(DEFAULTS);
+  const config = { ...base, data: tmp.dir, port: 0, ...overrides, limits: { ...base.limits, ...overrides.limits } };
+  const c = await startCollector(config, (e) => logs.push(e));
   return { ...c, dir: tmp.dir, logs, stop: async () => { await c.close(); tmp.remove(); } };
 }
 

@@ -2,6 +2,7 @@
 // and the real filter shipping to it with secrets that must not reach the SQLite files.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Host, runExchange } from '../../host/src/index.js';
@@ -18,7 +19,7 @@ test('a batch is stored and acknowledged after commit; the same batch id again i
 });
 
 test('bad input gets a 4xx naming what is wrong, and the collector goes on working', async () => {
-  const c = await collector({ limits: { maxBodyBytes: 2048, maxRecordBytes: 1024, maxRecords: 10, tailQueue: 100 } });
+  const c = await collector({ limits: { maxBodyBytes: 2048, maxRecordBytes: 1024, maxRecords: 10 } });
   const bad = await post(c.url, ndjson([record(), record({ response_code: 'teapot' })]), { 'x-redtail-batch': 'x/1' });
   assert.equal(bad.status, 400);
   assert.deepEqual({ line: bad.json.line, field: bad.json.field, expected: bad.json.expected }, { line: 2, field: 'response_code', expected: 'an integer from 0 to 999' });
@@ -30,6 +31,28 @@ test('bad input gets a 4xx naming what is wrong, and the collector goes on worki
   assert.equal((await post(c.url, ndjson([record()]), { 'x-redtail-batch': 'x/1' })).status, 200, 'the same id, now valid, is stored');
   const all = await get(c.url, '/v1/logs');
   assert.equal((all.json.records as unknown[]).length, 1, 'nothing of the rejected batch was stored');
+  await c.stop();
+});
+
+test('backpressure: past the pending-bytes bound producers get 429 with Retry-After, then get through again', async () => {
+  const c = await collector({ limits: { maxBodyBytes: 8192, maxPendingBytes: 16384 } });
+  const { port } = new URL(c.url);
+  // Two producers start batches and stall mid-body: 16 KiB of batches are now pending.
+  const stalled = [1, 2].map((n) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ingest', headers: { 'content-length': 8192, 'x-redtail-batch': `stall/${n}` } });
+    req.on('error', () => {});
+    req.write('{"start_time":');
+    return req;
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const busy = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record()]), headers: { 'x-redtail-batch': 'b/1' } });
+  assert.equal(busy.status, 429);
+  assert.equal(busy.headers.get('retry-after'), '1');
+  await busy.text();
+  for (const req of stalled) req.destroy();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await post(c.url, ndjson([record()]), { 'x-redtail-batch': 'b/1' })).status, 200, 'room again once they are gone');
+  assert.match(await (await fetch(`${c.url}/metrics`)).text(), /^redtail_batches_rejected_total\{reason="busy"\} 1$/m);
   await c.stop();
 });
 

@@ -57,7 +57,7 @@ test('bad filters and missing tokens are refused before the upgrade', async () =
 });
 
 test('a slow subscriber loses the oldest records, is told how many, and ingest never waits', async () => {
-  const c = await collector({ limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 65536, maxRecords: 20000, tailQueue: 50 } });
+  const c = await collector({ limits: { maxRecordBytes: 65536, tailQueue: 50 } });
   const slow = await subscribe(c.url, '');
   // The client stops reading: its socket fills, then the server's buffer, then its queue of 50.
   (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
