@@ -60,37 +60,23 @@ export class ByteWriter {
   }
 
   dec(n: u64): void {
-    if (n == 0) {
-      this.byte(0x30);
-      return;
-    }
-    if (n > 0xffffffff) return this.dec64(n);
-    let v = <u32>n; // 32-bit division is much cheaper, and nearly every number fits
-    this.ensure(10);
-    let digits: u32 = 0;
-    let m = v;
-    while (m > 0) { digits++; m /= 10; }
-    let at = this.ptr + this.len + digits;
-    while (v > 0) {
-      at--;
-      store<u8>(at, <u8>(0x30 + v % 10));
-      v /= 10;
-    }
-    this.len += digits;
+    if (n == 0) this.byte(0x30);
+    else if (n <= 0xffffffff) this.digits<u32>(<u32>n); // 32-bit division is much cheaper, and nearly every number fits
+    else this.digits<u64>(n);
   }
 
-  private dec64(n: u64): void {
+  private digits<T>(v: T): void {
     this.ensure(20);
-    let digits: u32 = 0;
-    let m = n;
-    while (m > 0) { digits++; m /= 10; }
-    let at = this.ptr + this.len + digits;
-    while (n > 0) {
+    let count: u32 = 0;
+    let m = v;
+    while (m > 0) { count++; m /= 10; }
+    let at = this.ptr + this.len + count;
+    while (v > 0) {
       at--;
-      store<u8>(at, <u8>(0x30 + <u32>(n % 10)));
-      n /= 10;
+      store<u8>(at, <u8>(0x30 + <u32>(v % 10)));
+      v /= 10;
     }
-    this.len += digits;
+    this.len += count;
   }
 
   /** Drop the first n bytes (what was sent), keeping the rest. */
