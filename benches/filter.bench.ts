@@ -26,7 +26,8 @@ const PROPERTIES = {
   upstream: { address: '10.1.0.9:8081', local_address: '127.0.0.6:40211' },
   cluster_name: 'inbound|8080||',
   route_name: 'default',
-  connection: { requested_server_name: 'outbound_.8080_._.orders.shop.svc.cluster.local' },
+  // One downstream connection carrying every request, as between sidecars.
+  connection: { id: 7n, requested_server_name: 'outbound_.8080_._.orders.shop.svc.cluster.local' },
   request: { protocol: 'HTTP/1.1' },
   response: { flags: 0, code_details: 'via_upstream' },
 };

@@ -93,6 +93,30 @@ const P_UPSTREAM = bytesOf("upstream\0address");
 const P_CLUSTER = bytesOf("cluster_name");
 const P_ROUTE = bytesOf("route_name");
 const P_SNI = bytesOf("connection\0requested_server_name");
+const P_CONNECTION = bytesOf("connection\0id");
+
+/**
+ * What stays the same for every request on a downstream connection, read once per connection:
+ * a sidecar's connections carry many requests, and each property read is a host call (which in
+ * Envoy evaluates an attribute expression). The raw values are kept; they are redacted and
+ * counted afresh in every record.
+ */
+class ConnectionValues {
+  protocol: ArrayBuffer | null = null;
+  local: ArrayBuffer | null = null;
+  remote: ArrayBuffer | null = null;
+  sni: ArrayBuffer | null = null;
+}
+
+const CONNECTIONS_KEPT = 1024;
+
+function read(path: ArrayBuffer): ArrayBuffer | null {
+  if (!getProperty(path)) return null;
+  const out = new ArrayBuffer(Ret.len);
+  memory.copy(changetype<usize>(out), Ret.ptr, Ret.len);
+  Ret.free();
+  return out;
+}
 const P_TERMINATION = bytesOf("connection\0termination_details");
 const P_TRANSPORT_FAILURE = bytesOf("upstream\0transport_failure_reason");
 
@@ -109,6 +133,7 @@ export class Capture {
   /** Where the allow-listed headers start among the keys of each KeySet. */
   private requestCaptured: i32 = REQUEST_KEYS.length;
   private responseCaptured: i32 = RESPONSE_KEYS.length;
+  private connections: Map<u64, ConnectionValues> = new Map<u64, ConnectionValues>();
   private requestPtr: usize = 0;
   private responsePtr: usize = 0;
   private requestHeaders: ArrayBuffer[] = [];
@@ -186,7 +211,8 @@ export class Capture {
     const rs = this.responseKeys.found;
     this.header(w, F_METHOD, this.request, unchecked(rq[METHOD]), false);
     this.header(w, F_PATH, this.request, unchecked(rq[PATH]), true);
-    this.property(w, F_PROTOCOL, P_PROTOCOL);
+    const conn = this.connection();
+    this.value(w, F_PROTOCOL, conn.protocol, false);
     w.buf(F_CODE);
     w.dec(code);
     const flags = this.flags(w);
@@ -207,9 +233,9 @@ export class Capture {
     this.property(w, F_UPSTREAM_HOST, P_UPSTREAM, ips);
     this.property(w, F_CLUSTER, P_CLUSTER);
     if (flags != 0) this.property(w, F_TRANSPORT_FAILURE, P_TRANSPORT_FAILURE);
-    this.property(w, F_LOCAL, P_DESTINATION, ips);
-    this.property(w, F_REMOTE, P_SOURCE, ips);
-    this.property(w, F_SNI, P_SNI, true);
+    this.value(w, F_LOCAL, conn.local, ips);
+    this.value(w, F_REMOTE, conn.remote, ips);
+    this.value(w, F_SNI, conn.sni, true);
     this.property(w, F_ROUTE, P_ROUTE);
     this.trace(w);
     w.buf(this.identity);
@@ -255,6 +281,39 @@ export class Capture {
       w.byte(0x22);
     }
     Ret.free();
+  }
+
+  /** The connection's values: from the cache by connection.id, or read (and kept) now. */
+  private connection(): ConnectionValues {
+    let id: u64 = 0;
+    let known = false;
+    if (getProperty(P_CONNECTION)) {
+      if (Ret.len == 8) {
+        id = load<u64>(Ret.ptr);
+        known = true;
+      }
+      Ret.free();
+    }
+    if (known && this.connections.has(id)) return this.connections.get(id);
+    const v = new ConnectionValues();
+    v.protocol = read(P_PROTOCOL);
+    v.local = read(P_DESTINATION);
+    v.remote = read(P_SOURCE);
+    v.sni = read(P_SNI);
+    if (known) {
+      if (this.connections.size >= CONNECTIONS_KEPT) this.connections.clear();
+      this.connections.set(id, v);
+    }
+    return v;
+  }
+
+  /** ,"name":"value" from a value read before; nothing when there is none. */
+  private value(w: ByteWriter, name: ArrayBuffer, v: ArrayBuffer | null, scan: bool): void {
+    if (v === null || v.byteLength == 0) return;
+    w.buf(name);
+    if (scan) this.redactor.text(w, changetype<usize>(v), v.byteLength, false, false, false);
+    else writeEscaped(w, changetype<usize>(v), v.byteLength);
+    w.byte(0x22);
   }
 
   /** response_flags as Envoy's short codes ("UF,URX"), "-" for none; returns the bits. */

@@ -2,6 +2,7 @@
 // identity, captured headers and bodies, and records for local replies and resets.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { statSync } from 'node:fs';
 import { Duration, type PropertyMap } from '../../host/src/index.js';
 import { GET, startFilter } from './harness.js';
 
@@ -159,4 +160,27 @@ test('body excerpts: only when enabled, only listed content types, cut at max_by
   await off.send({ headers: { ...GET, ':method': 'POST', 'content-type': 'application/json' }, body: '{"a":1}' });
   assert.equal((await off.records(1))[0]!.request_body, undefined, 'off by default');
   await off.stop();
+});
+
+test('values of a connection are read once per connection.id and still redacted in every record', async () => {
+  const f = await startFilter({ redact: { rules: { IP_ADDRESS: 'mask' } } }, { host: { profileCalls: true } });
+  const on = (id: bigint, remote: string) => ({ connection: { id, requested_server_name: 'mail bob@example.com' }, source: { address: remote }, request: { protocol: 'HTTP/2' } });
+  for (let i = 0; i < 3; i++) await f.send({ headers: { ...GET, 'x-request-id': `a${i}` } }, { properties: on(1n, '10.0.0.1:1111') });
+  await f.send({ headers: { ...GET, 'x-request-id': 'b0' } }, { properties: on(2n, '10.0.0.2:2222') });
+  const records = await f.records(4);
+  for (const r of records) {
+    assert.equal(r.downstream_remote_address, '[IP_ADDRESS]:' + (String(r.request_id).startsWith('a') ? '1111' : '2222'));
+    assert.equal(r.requested_server_name, 'mail [EMAIL_ADDRESS]');
+    assert.deepEqual(r.redactions, { EMAIL_ADDRESS: 1, IP_ADDRESS: 1 }, 'counted in every record, cached or not');
+  }
+  const reads = f.host.callStats!.get('proxy_get_property')!.calls;
+  // At configure, 5 reads of node metadata for the identity. Per request: connection.id, response
+  // flags and details, upstream host, cluster, route (6); plus the 4 connection values on the
+  // first request of each of the 2 connections.
+  assert.equal(reads, 5 + 4 * 6 + 2 * 4);
+  await f.stop();
+});
+
+test('build/filter.wasm stays under 100 KiB', () => {
+  assert.ok(statSync(new URL('../../../build/filter.wasm', import.meta.url)).size < 100 * 1024);
 });
