@@ -66,7 +66,7 @@ function readCursor(value: string): Cursor {
   throw new QueryError('cursor', 'a cursor from a previous answer ("next")', value);
 }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`); // for LIKE patterns
 
 export interface QueryResult {
   records: Record<string, unknown>[];
@@ -102,15 +102,11 @@ export function query(store: Store, f: Filters, now = Date.now()): QueryResult {
     where.push("path LIKE ? ESCAPE '\\'");
     params.push(`${likeEscape(f.path)}%`);
   }
-  if (f.text !== undefined) {
-    where.push("record LIKE ? ESCAPE '\\'");
-    params.push(`%${likeEscape(f.text)}%`);
-  }
 
   // Each shard gives its newest `limit` rows after the cursor; the merge keeps the newest overall.
   const rows: { time: number; shard: string; id: number; record: string }[] = [];
   for (const shard of store.shardsFor(since, until)) {
-    rows.push(...page(shard, where, params, cursor, limit));
+    rows.push(...page(shard, where, params, cursor, limit, f.text));
   }
   rows.sort((a, b) => b.time - a.time || (a.shard < b.shard ? 1 : a.shard > b.shard ? -1 : 0) || b.id - a.id);
   const kept = rows.slice(0, limit);
@@ -119,7 +115,12 @@ export function query(store: Store, f: Filters, now = Date.now()): QueryResult {
   return { records: kept.map((r) => JSON.parse(r.record) as Record<string, unknown>), next };
 }
 
-function page(shard: Shard, where: string[], params: unknown[], cursor: Cursor | undefined, limit: number) {
+/**
+ * A shard's newest `limit` matches after the cursor. Free text is matched in the records
+ * themselves (they are compressed in blocks), so candidates are read in chunks until enough
+ * match or the shard has no more.
+ */
+function page(shard: Shard, where: string[], params: unknown[], cursor: Cursor | undefined, limit: number, text: string | undefined) {
   const clauses = [...where];
   const values = [...params];
   if (cursor) {
@@ -135,7 +136,20 @@ function page(shard: Shard, where: string[], params: unknown[], cursor: Cursor |
       values.push(cursor.t);
     }
   }
-  const sql = `SELECT id, time, record FROM records WHERE ${clauses.join(' AND ')} ORDER BY time DESC, id DESC LIMIT ?`;
-  const found = shard.statement(sql).all(...values, limit) as { id: number; time: number; record: string }[];
-  return found.map((r) => ({ ...r, shard: shard.day }));
+  const base = `SELECT id, time, block, slot FROM records WHERE ${clauses.join(' AND ')}`;
+  const first = shard.statement(`${base} ORDER BY time DESC, id DESC LIMIT ?`);
+  const more = shard.statement(`${base} AND (time < ? OR (time = ? AND id < ?)) ORDER BY time DESC, id DESC LIMIT ?`);
+  const chunk = text === undefined ? limit : Math.max(limit, 500);
+  const found: { time: number; shard: string; id: number; record: string }[] = [];
+  let last: { id: number; time: number } | undefined;
+  for (;;) {
+    const candidates = (last === undefined ? first.all(...values, chunk) : more.all(...values, last.time, last.time, last.id, chunk)) as
+      { id: number; time: number; block: number; slot: number }[];
+    const records = shard.records(candidates);
+    candidates.forEach((c, i) => {
+      if (found.length < limit && (text === undefined || records[i]!.includes(text))) found.push({ time: c.time, shard: shard.day, id: c.id, record: records[i]! });
+    });
+    if (found.length >= limit || candidates.length < chunk) return found;
+    last = candidates.at(-1);
+  }
 }

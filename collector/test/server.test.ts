@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { inflateRawSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Host, runExchange } from '../../host/src/index.js';
@@ -137,6 +139,14 @@ test('the real filter ships to the real collector; no planted secret reaches the
   for (const file of readdirSync(c.dir)) {
     const bytes = readFileSync(join(c.dir, file));
     for (const s of secrets) assert.ok(!bytes.includes(s), `${s} found in ${file}`);
+  }
+  // Records are stored compressed: look inside every block too.
+  for (const file of readdirSync(c.dir).filter((f) => f.endsWith('.db'))) {
+    const db = new Database(join(c.dir, file), { readonly: true });
+    const blocks = (db.prepare('SELECT data FROM blocks').pluck().all() as Buffer[]).map((b) => inflateRawSync(b).toString());
+    db.close();
+    assert.ok(blocks.join('').includes('"request_id":"e2e-0"'), 'the blocks hold the records');
+    for (const s of secrets) assert.ok(!blocks.some((b) => b.includes(s)), `${s} found inside a block of ${file}`);
   }
   await c.stop();
 });

@@ -34,7 +34,7 @@ test('a failing batch leaves nothing behind (atomic), and reopening the folder f
   const good = rows(record({ start_time: '2026-11-26T10:00:00Z' }), record({ start_time: '2026-11-26T10:00:01Z' }));
   store.write('s/1', good.rows, good.gaps);
   const bad = rows(record({ start_time: '2026-11-26T11:00:00Z' }), record({ start_time: '2026-11-26T11:00:01Z' }));
-  bad.rows[1]!.json = null as unknown as string; // NOT NULL: the second insert fails inside the transaction
+  bad.rows[1]!.status = null as unknown as number; // NOT NULL: the second insert fails inside the transaction
   assert.throws(() => store.write('s/2', bad.rows, bad.gaps));
   store.close();
   const db = new Database(join(tmp.dir, 'redtail-2026-11-26.db'), { readonly: true });
