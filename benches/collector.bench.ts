@@ -127,6 +127,43 @@ export async function collectorBench(quick: boolean): Promise<Measurement[]> {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  // Tail latency: 10 subscribers while a producer sends 10,000 records a second over a WebSocket.
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'redtail-bench-'));
+    const c = await serve(dir);
+    const latencies: number[] = [];
+    const subscribers = await Promise.all(Array.from({ length: 10 }, () => new Promise<WebSocket>((resolve) => {
+      const ws = new WebSocket(`${c.url.replace('http', 'ws')}/v1/tail`);
+      ws.on('message', (d) => {
+        // Light work here: this process also produces, and its own lag would count as latency.
+        // The oldest record in a message is the first; it gives the message's worst latency.
+        const now = performance.now();
+        const text = String(d);
+        const sent = Number(/@([\d.]+)"/.exec(text)?.[1]);
+        if (sent) latencies.push(now - sent);
+      });
+      ws.once('open', () => resolve(ws));
+    })));
+    const producer = new WebSocket(`${c.url.replace('http', 'ws')}/v1/stream`);
+    await new Promise((r) => producer.once('open', r));
+    const seconds = quick ? 2 : 5;
+    for (let tick = 0; tick < seconds * 100; tick++) {
+      const sent = performance.now();
+      const records = Array.from({ length: 100 }, (_, i) => ({ ...sampleRecord(tick * 100 + i), request_id: `t${tick}-${i}@${sent}` }));
+      producer.send(JSON.stringify({ batch: `tail/${tick}`, records }));
+      await new Promise((r) => setTimeout(r, Math.max(0, 10 - (performance.now() - sent))));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+    results.push({ name: `tail latency, send to subscriber (write included), 10 subscribers at 10,000 records/s, per message (ms p50; p99; target p99 < 50)`,
+      nsPerOp: q(0.5), minNs: q(0.5), maxNs: q(0.99), runs: 1, iterations: latencies.length });
+    for (const s of subscribers) s.close();
+    producer.close();
+    await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
   // Queries over a loaded store (in process: the query path, not HTTP).
   {
     const dir = mkdtempSync(join(tmpdir(), 'redtail-bench-'));

@@ -32,10 +32,13 @@ export async function tail(argv: string[]): Promise<number> {
         process.stderr.write(`redtail tail: connected to ${url}\n`);
       });
       ws.on('message', (data) => {
-        const m = JSON.parse(String(data)) as Record<string, unknown>;
-        if (json) process.stdout.write(`${JSON.stringify(m)}\n`);
-        else if (typeof m.dropped === 'number') process.stdout.write(`${gapLine(m.dropped, color)}\n`);
-        else process.stdout.write(`${recordLine(m, color)}\n`);
+        // A message is NDJSON: records and drop notices, a line each.
+        for (const line of String(data).split('\n')) {
+          const m = JSON.parse(line) as Record<string, unknown>;
+          if (json) process.stdout.write(`${JSON.stringify(m)}\n`);
+          else if (typeof m.dropped === 'number') process.stdout.write(`${gapLine(m.dropped, color)}\n`);
+          else process.stdout.write(`${recordLine(m, color)}\n`);
+        }
       });
       ws.on('unexpected-response', (_req, res) => {
         let body = '';

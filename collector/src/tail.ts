@@ -1,7 +1,8 @@
 // Live tail: subscribers on GET /v1/tail (WebSocket) with the same filters as queries; each
-// record that matches is sent as soon as its batch has committed. A slow subscriber gets a
-// bounded queue of its own: past the bound the oldest records are dropped for that subscriber
-// alone and it is told {"dropped": N}. Ingest never waits for a tail.
+// record that matches is sent as soon as its batch has committed. A message is NDJSON: one or
+// more records (and drop notices), a line each, so a busy stream is not a frame per record.
+// A slow subscriber gets a bounded queue of its own: past the bound the oldest records are
+// dropped for that subscriber alone and it is told {"dropped": N}. Ingest never waits for a tail.
 import type { WebSocket } from 'ws';
 import { parseStatus, type Filters } from './query.js';
 import type { Row } from './validate.js';
@@ -80,12 +81,17 @@ class Subscriber {
         this.writing = true; // the frames in flight will call `written`
         return;
       }
+      // Everything queued (up to about 256 KiB) in one message, after any drop notice.
+      const lines: string[] = [];
+      let size = 0;
       if (this.dropped > 0) {
-        this.socket.send(JSON.stringify({ dropped: this.dropped }), this.written);
+        lines.push(JSON.stringify({ dropped: this.dropped }));
         this.dropped = 0;
-        continue;
       }
-      this.socket.send(this.queue.shift()!, this.written);
+      let n = 0;
+      while (n < this.queue.length && (size < 256 * 1024 || n === 0)) size += this.queue[n++]!.length + 1;
+      lines.push(...this.queue.splice(0, n));
+      this.socket.send(lines.join('\n'), this.written);
     }
   }
 }

@@ -7,7 +7,7 @@ import { collector, ndjson, post, record } from './helpers.js';
 function subscribe(url: string, query: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: unknown[] }> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/tail?${query}`, { headers });
   const messages: unknown[] = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+  ws.on('message', (data) => { for (const line of String(data).split('\n')) messages.push(JSON.parse(line)); });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve({ ws, messages }));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
