@@ -1,0 +1,110 @@
+// The Envoy and Istio configurations users deploy: every YAML parses; the type URLs and field
+// names are the APIs' own; the filter sits before the router; the collector cluster the filter
+// names exists; and every filter configuration in them passes the real filter's validation.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { Host } from '../../host/src/index.js';
+
+const DIR = new URL('../../../envoy-config/', import.meta.url).pathname;
+const FILTER = new URL('../../../build/filter.wasm', import.meta.url).pathname;
+
+const TYPES = {
+  wasm: 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm',
+  string: 'type.googleapis.com/google.protobuf.StringValue',
+  hcm: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+};
+// Fields of envoy.extensions.wasm.v3.PluginConfig and VmConfig: a typo here is a config Envoy rejects.
+const PLUGIN_FIELDS = ['name', 'root_id', 'vm_config', 'configuration', 'fail_open', 'failure_policy', 'capability_restriction_config'];
+const VM_FIELDS = ['vm_id', 'runtime', 'code', 'configuration', 'allow_precompiled', 'nack_on_code_cache_miss', 'environment_variables'];
+
+type Y = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'test' ? [] : yamlFiles(p);
+    return /\.ya?ml$/.test(e.name) ? [p] : [];
+  });
+}
+
+function load(file: string): Y[] {
+  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+  for (const d of docs) assert.deepEqual(d.errors, [], `${file} parses`);
+  return docs.map((d) => d.toJS() as Y);
+}
+
+/** The filter's configuration must be one the filter itself accepts. */
+async function validate(configuration: string, where: string): Promise<Y> {
+  const host = new Host({ onLog: () => {}, clusters: {} });
+  const plugin = host.startPlugin(await host.load(FILTER), { configuration }); // throws with the filter's message when refused
+  await plugin.close(10);
+  assert.ok(plugin, where);
+  return JSON.parse(configuration) as Y;
+}
+
+function checkWasm(typed: Y, where: string): string {
+  assert.equal(typed['@type'], TYPES.wasm, `${where}: the Wasm filter's type URL`);
+  const config = typed.config as Y;
+  for (const k of Object.keys(config)) assert.ok(PLUGIN_FIELDS.includes(k), `${where}: PluginConfig has no field "${k}"`);
+  for (const k of Object.keys(config.vm_config as Y)) assert.ok(VM_FIELDS.includes(k), `${where}: VmConfig has no field "${k}"`);
+  assert.equal(config.vm_config.runtime, 'envoy.wasm.runtime.v8');
+  assert.ok(config.vm_config.code.local?.filename || config.vm_config.code.remote?.http_uri, `${where}: code from a file or a URL`);
+  assert.equal(config.configuration['@type'], TYPES.string, `${where}: configuration is a StringValue`);
+  return config.configuration.value as string;
+}
+
+test('every YAML under envoy-config parses', () => {
+  const files = yamlFiles(DIR);
+  assert.ok(files.length >= 3);
+  for (const f of files) load(f);
+});
+
+test('envoy.yaml: the filter before the router, its collector cluster defined, its configuration valid', async () => {
+  const [bootstrap] = load(join(DIR, 'envoy.yaml'));
+  const hcm = bootstrap!.static_resources.listeners[0].filter_chains[0].filters[0];
+  assert.equal(hcm.name, 'envoy.filters.network.http_connection_manager');
+  assert.equal(hcm.typed_config['@type'], TYPES.hcm);
+  const filters = hcm.typed_config.http_filters as Y[];
+  assert.deepEqual(filters.map((f) => f.name), ['envoy.filters.http.wasm', 'envoy.filters.http.router']);
+  assert.equal(filters[1]!.typed_config['@type'], TYPES.router);
+  const config = await validate(checkWasm(filters[0]!.typed_config, 'envoy.yaml'), 'envoy.yaml');
+  const clusters = (bootstrap!.static_resources.clusters as Y[]).map((c) => c.name);
+  assert.ok(clusters.includes(config.collector?.cluster ?? 'redtail-collector'), 'the collector cluster exists');
+  const routes = hcm.typed_config.route_config.virtual_hosts[0].routes as Y[];
+  for (const r of routes) assert.ok(clusters.includes(r.route.cluster), `route cluster ${r.route.cluster} exists`);
+});
+
+test('istio/envoyfilter.yaml: inbound, before the router, a valid configuration and an Istio outbound cluster', async () => {
+  const [ef] = load(join(DIR, 'istio/envoyfilter.yaml'));
+  assert.equal(ef!.apiVersion, 'networking.istio.io/v1alpha3');
+  assert.equal(ef!.kind, 'EnvoyFilter');
+  const patch = ef!.spec.configPatches[0];
+  assert.equal(patch.applyTo, 'HTTP_FILTER');
+  assert.equal(patch.match.context, 'SIDECAR_INBOUND');
+  assert.equal(patch.match.listener.filterChain.filter.name, 'envoy.filters.network.http_connection_manager');
+  assert.equal(patch.match.listener.filterChain.filter.subFilter.name, 'envoy.filters.http.router');
+  assert.equal(patch.patch.operation, 'INSERT_BEFORE');
+  assert.equal(patch.patch.value.name, 'envoy.filters.http.wasm');
+  const config = await validate(checkWasm(patch.patch.value.typed_config, 'envoyfilter.yaml'), 'envoyfilter.yaml');
+  assert.match(config.collector.cluster, /^outbound\|\d+\|\|[a-z0-9.-]+\.svc\.cluster\.local$/, "Istio's outbound cluster name");
+});
+
+test('istio/wasmplugin.yaml: the WasmPlugin fields, FAIL_OPEN, and a pluginConfig the filter accepts', async () => {
+  const [wp] = load(join(DIR, 'istio/wasmplugin.yaml'));
+  assert.equal(wp!.apiVersion, 'extensions.istio.io/v1alpha1');
+  assert.equal(wp!.kind, 'WasmPlugin');
+  const spec = wp!.spec as Y;
+  const known = ['selector', 'targetRef', 'targetRefs', 'url', 'sha256', 'imagePullPolicy', 'imagePullSecret', 'pluginConfig', 'pluginName',
+    'phase', 'priority', 'failStrategy', 'vmConfig', 'match', 'type'];
+  for (const k of Object.keys(spec)) assert.ok(known.includes(k), `WasmPlugin has no field "${k}"`);
+  assert.match(spec.url, /^(oci|https?|file):\/\//);
+  assert.ok(['AUTHN', 'AUTHZ', 'STATS', 'UNSPECIFIED_PHASE'].includes(spec.phase));
+  assert.equal(spec.failStrategy, 'FAIL_OPEN');
+  assert.ok(['IfNotPresent', 'Always'].includes(spec.imagePullPolicy));
+  const config = await validate(JSON.stringify(spec.pluginConfig), 'wasmplugin.yaml');
+  assert.match(config.collector.cluster, /^outbound\|\d+\|\|[a-z0-9.-]+\.svc\.cluster\.local$/);
+});
