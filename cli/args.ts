@@ -24,7 +24,8 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value (${spec[name]!.value})`);
-    out[name] = value;
+    // A repeated option keeps every value, one a line (--cluster a=… --cluster b=…).
+    out[name] = name in out ? `${out[name]}\n${value}` : value;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // redtail: one command, subcommands per step of the data path. Each subcommand is registered
 // here when it exists; none is listed before it works.
+import { proxyCommand } from './proxy.js';
 import { pruneCommand } from './prune.js';
 import { queryCommand } from './query.js';
 import { serve } from './serve.js';
@@ -10,6 +11,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   query: { summary: 'print stored records, newest first (a table, or --json)', run: queryCommand },
   tail: { summary: 'stream records live as they are stored', run: tail },
   prune: { summary: 'remove shards older than the retention', run: pruneCommand },
+  proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
 };
 
 function help(): string {

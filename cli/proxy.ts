@@ -1,0 +1,89 @@
+// redtail proxy: a real HTTP/1.1 reverse proxy running a proxy-wasm filter on every request, as
+// Envoy would, on N VMs; its filter's metrics on an admin port, its log lines on stderr.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { Host, PluginError, ModuleError } from '../host/src/index.js';
+import { startProxy } from '../host/src/proxy.js';
+import { commandFlags } from './args.js';
+
+const FLAGS = {
+  listen: { value: 'PORT', help: 'the port to listen on (default 10000)' },
+  upstream: { value: 'URL', help: 'where requests go (default http://127.0.0.1:8080)' },
+  filter: { value: 'FILE', help: 'the proxy-wasm module (default build/filter.wasm)' },
+  'filter-config': { value: 'FILE', help: 'the filter\'s configuration (JSON; default none: the filter\'s defaults)' },
+  cluster: { value: 'NAME=URL', help: 'an Envoy cluster the filter may call (repeatable; default redtail-collector=http://127.0.0.1:9900)' },
+  workers: { value: 'N', help: 'VMs running the filter, like Envoy\'s worker threads (default 2)' },
+  admin: { value: 'PORT', help: 'the admin port: /stats/prometheus, /ready (default 15000)' },
+  'log-level': { value: 'LEVEL', help: 'trace, debug, info, warning, error, critical (default info)' },
+};
+const SUMMARY = 'Runs a proxy-wasm filter in front of an upstream, as Envoy would, for local work and demos.';
+
+export async function proxyCommand(argv: string[]): Promise<number> {
+  const flags = commandFlags('proxy', SUMMARY, FLAGS, argv);
+  if (typeof flags === 'number') return flags;
+  const fail = (message: string) => {
+    console.error(`redtail proxy: ${message}`);
+    return 2;
+  };
+  const port = Number(flags.listen ?? 10000);
+  const adminPort = Number(flags.admin ?? 15000);
+  const workers = Number(flags.workers ?? 2);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--listen must be a port, got ${JSON.stringify(flags.listen)}`);
+  if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) return fail(`--admin must be a port, got ${JSON.stringify(flags.admin)}`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) return fail(`--workers must be 1 to 64, got ${JSON.stringify(flags.workers)}`);
+  const clusters: Record<string, string> = {};
+  for (const spec of (flags.cluster ?? 'redtail-collector=http://127.0.0.1:9900').split('\n')) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) return fail(`--cluster must be NAME=URL, got ${JSON.stringify(spec)}`);
+    clusters[spec.slice(0, eq)] = spec.slice(eq + 1);
+  }
+  let configuration = '';
+  if (flags['filter-config']) {
+    try {
+      configuration = readFileSync(flags['filter-config'], 'utf8');
+    } catch (err) {
+      return fail(`cannot read --filter-config: ${(err as Error).message}`);
+    }
+  }
+  let host: Host;
+  try {
+    host = new Host({ clusters, logLevel: (flags['log-level'] ?? 'info') as never });
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const file = flags.filter ?? new URL('../../build/filter.wasm', import.meta.url).pathname;
+  let plugins;
+  try {
+    const module = await host.load(file);
+    plugins = Array.from({ length: workers }, (_, i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
+  } catch (err) {
+    if (err instanceof PluginError || err instanceof ModuleError) {
+      console.error(`redtail proxy: the filter was refused: ${err.message}`);
+      return 1;
+    }
+    return fail(`cannot load ${file}: ${(err as Error).message}`);
+  }
+  const proxy = await startProxy({ plugins, upstream: flags.upstream ?? 'http://127.0.0.1:8080', port });
+  const admin = http.createServer((req, res) => {
+    if (req.url === '/stats/prometheus') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      return res.end(host.metrics.prometheus());
+    }
+    if (req.url === '/ready') return res.end('LIVE\n');
+    res.writeHead(404);
+    res.end('see /stats/prometheus and /ready\n');
+  });
+  await new Promise<void>((r) => admin.listen(adminPort, '127.0.0.1', r));
+  const adminUrl = `http://127.0.0.1:${(admin.address() as import('node:net').AddressInfo).port}`;
+  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${flags.upstream ?? 'http://127.0.0.1:8080'}, ${workers} workers; admin ${adminUrl}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await proxy.close();
+  admin.close();
+  // Shut the filter down as Envoy drains: it sends what it holds before the VMs go.
+  await Promise.all(plugins.map((p) => p.close(3000)));
+  return 0;
+}

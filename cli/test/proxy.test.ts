@@ -1,0 +1,63 @@
+// redtail proxy as a child process: the filter on every request, shipping to a real collector;
+// its metrics on the admin port; a configuration the filter refuses stops it with the filter's words.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { collector, get } from '../../collector/test/helpers.js';
+
+const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
+
+test('redtail proxy runs the filter on every request and its records reach the collector', async () => {
+  const c = await collector();
+  const app = http.createServer((_req, res) => res.end('hello'));
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-proxy-'));
+  writeFileSync(join(dir, 'filter.json'), JSON.stringify({ flush: { interval_ms: 50 } }));
+  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '0', '--admin', '0', '--upstream', appUrl, '--cluster', `redtail-collector=${c.url}`,
+    '--filter-config', join(dir, 'filter.json'), '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const urls = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /listening on (\S+) -> .*admin (\S+)/.exec(stderr);
+      if (m) resolve({ proxy: m[1]!, admin: m[2]! });
+    });
+    child.once('exit', () => reject(new Error(stderr)));
+  });
+  for (let i = 0; i < 4; i++) {
+    const res = await fetch(`${urls.proxy}/hi?password=hunter2`);
+    assert.equal(await res.text(), 'hello');
+  }
+  const t0 = Date.now();
+  let records: { path: string }[] = [];
+  while (records.length < 4 && Date.now() - t0 < 3000) {
+    await new Promise((r) => setTimeout(r, 50));
+    records = (await get(c.url, '/v1/logs')).json.records as { path: string }[];
+  }
+  assert.equal(records.length, 4);
+  assert.ok(records.every((r) => r.path === '/hi?password=[SECRET_PARAM]'));
+  const metrics = await (await fetch(`${urls.admin}/stats/prometheus`)).text();
+  assert.match(metrics, /^redtail_batches_sent [1-9]/m);
+  assert.match(stderr, /\[info\]\[wasm\] wasm log redtail redtail worker-0: redtail: configured/);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  app.close();
+  await c.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a configuration the filter refuses stops the proxy with the filter\'s own message', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-proxy-'));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ flush: { interval_ms: 'fast' } }));
+  const r = spawnSync(process.execPath, [BIN, 'proxy', '--listen', '0', '--admin', '0', '--filter-config', join(dir, 'bad.json')], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /the filter was refused: .*"flush.interval_ms" must be an integer from 10 to 60000, got "fast"/);
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -1,0 +1,206 @@
+// A real HTTP/1.1 reverse proxy built on the host: every request runs through the plugin's
+// filter as Envoy would run it (headers, streamed bodies both ways, pauses, local replies, then
+// log, done and delete), on one of N VMs like Envoy's workers, with the properties Envoy gives a
+// filter. For local work and demos; it is not a production proxy.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamType } from './abi.js';
+import { HeaderMap } from './headers.js';
+import type { Plugin } from './plugin.js';
+import { Duration, Timestamp } from './properties.js';
+import type { FilterStatus, HttpStream } from './stream.js';
+
+export interface ProxyOptions {
+  /** The plugins to spread requests over (one per VM, like Envoy's worker threads). */
+  plugins: Plugin[];
+  /** Where requests go: http://host:port */
+  upstream: string;
+  port: number;
+  host?: string;
+}
+
+// Envoy's response flag bits (StreamInfo::CoreResponseFlag) the proxy can set.
+const UF = 0x20;
+const DC = 0x4000;
+
+/** Hop-by-hop headers are the proxy's own business, not forwarded. */
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+
+let nextConnection = 1n;
+
+export async function startProxy(options: ProxyOptions): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {
+  const upstream = new URL(options.upstream);
+  const agent = new http.Agent({ keepAlive: true });
+  let next = 0;
+
+  const server = http.createServer((req, res) => {
+    const plugin = options.plugins[next++ % options.plugins.length]!;
+    const socket = req.socket as typeof req.socket & { redtailId?: bigint };
+    socket.redtailId ??= nextConnection++;
+    const started = process.hrtime.bigint();
+    let flags = 0;
+    let details = 'via_upstream';
+    let upstreamAddress: string | undefined;
+    const stream = plugin.newStream({
+      request: {
+        time: new Timestamp(plugin.vm.host.now()),
+        protocol: `HTTP/${req.httpVersion}`,
+        duration: () => new Duration(process.hrtime.bigint() - started),
+      },
+      response: { flags: () => flags, code_details: () => details },
+      source: { address: `${req.socket.remoteAddress}:${req.socket.remotePort}` },
+      destination: { address: `${req.socket.localAddress}:${req.socket.localPort}` },
+      upstream: { address: () => upstreamAddress },
+      connection: { id: socket.redtailId },
+      cluster_name: 'upstream',
+      route_name: 'default',
+    });
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      stream.finish();
+    };
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        flags |= DC;
+        details = 'downstream_remote_disconnect';
+      }
+      finish();
+    });
+
+    /** Wait out a pause; resolves to how the stream went on. */
+    const settle = (status: FilterStatus, type: StreamType): Promise<FilterStatus> => {
+      if (status !== 'pause') return Promise.resolve(status);
+      return new Promise((resolve) => {
+        stream.events = {
+          resume: (t) => t === type && resolve('continue'),
+          reply: () => resolve('reply'),
+          close: () => {
+            res.destroy();
+            resolve('reply');
+          },
+        };
+      });
+    };
+
+    /** A local reply, run back through the response callbacks as Envoy's encoder chain does. */
+    const reply = () => {
+      const r = stream.localReply!;
+      details = r.details || 'local_reply';
+      const headers = HeaderMap.fromPairs([[':status', String(r.status)], ...r.headers, ['content-length', String(r.body.length)]]);
+      stream.onResponseHeaders(headers, r.body.length === 0);
+      if (r.body.length) stream.onResponseBody(r.body, true);
+      sendHead(res, headers);
+      res.end(r.body.length ? stream.responseBody.take() : undefined);
+    };
+
+    const run = async () => {
+      const raw = req.rawHeaders;
+      const pairs: [string, string][] = [[':method', req.method ?? 'GET'], [':path', req.url ?? '/'], [':authority', req.headers.host ?? ''], [':scheme', 'http']];
+      for (let i = 0; i + 1 < raw.length; i += 2) if (!HOP.has(raw[i]!.toLowerCase())) pairs.push([raw[i]!, raw[i + 1]!]);
+      if (req.headers['x-request-id'] === undefined) pairs.push(['x-request-id', randomUUID()]);
+      const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+      const requestHeaders = HeaderMap.fromPairs(pairs);
+      if ((await settle(stream.onRequestHeaders(requestHeaders, !hasBody), StreamType.Request)) === 'reply') return reply();
+
+      // The upstream request, with the headers as the filter left them.
+      const out: [string, string][] = [];
+      let authority = upstream.host;
+      for (const [k, v] of requestHeaders.pairs()) {
+        if (k === ':authority') authority = v;
+        else if (!k.startsWith(':')) out.push([k, v]);
+      }
+      const up = http.request({
+        protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, agent,
+        method: requestHeaders.get(':method'), path: requestHeaders.get(':path'), headers: [...out, ['host', authority]].flat(), setHost: false,
+      });
+      up.on('socket', (s) => s.on('connect', () => { upstreamAddress = `${s.remoteAddress}:${s.remotePort}`; }));
+      const response = new Promise<http.IncomingMessage>((resolve, reject) => {
+        up.on('response', resolve);
+        up.on('error', reject);
+      });
+      response.catch(() => {});
+
+      if (hasBody) {
+        for await (const chunk of req) {
+          const status = stream.onRequestBody(chunk as Buffer, false);
+          if (status === 'reply') { up.destroy(); return reply(); }
+          if (status === 'continue') up.write(stream.requestBody.take());
+        }
+        const last = await settle(stream.onRequestBody(Buffer.alloc(0), true), StreamType.Request);
+        if (last === 'reply') { up.destroy(); return reply(); }
+        const rest = stream.requestBody.take();
+        if (rest.length) up.write(rest);
+      }
+      up.end();
+
+      let upRes: http.IncomingMessage;
+      try {
+        upRes = await response;
+      } catch (err) {
+        // Envoy's answer when the upstream cannot be reached: a local 503 with the UF flag.
+        flags |= UF;
+        details = 'upstream_reset_before_response_started{connection_failure}';
+        const body = Buffer.from(`upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(err as Error).message}`);
+        const headers = HeaderMap.fromPairs([[':status', '503'], ['content-type', 'text/plain'], ['content-length', String(body.length)]]);
+        stream.onResponseHeaders(headers, false);
+        stream.onResponseBody(body, true);
+        sendHead(res, headers);
+        return res.end(stream.responseBody.take());
+      }
+      const responsePairs: [string, string][] = [[':status', String(upRes.statusCode ?? 502)]];
+      for (let i = 0; i + 1 < upRes.rawHeaders.length; i += 2) if (!HOP.has(upRes.rawHeaders[i]!.toLowerCase())) responsePairs.push([upRes.rawHeaders[i]!, upRes.rawHeaders[i + 1]!]);
+      const responseHeaders = HeaderMap.fromPairs(responsePairs);
+      const bodyExpected = upRes.headers['content-length'] !== '0' && req.method !== 'HEAD' && upRes.statusCode !== 204 && upRes.statusCode !== 304;
+      if ((await settle(stream.onResponseHeaders(responseHeaders, !bodyExpected), StreamType.Response)) === 'reply') {
+        upRes.destroy();
+        return reply();
+      }
+      // The filter may have changed the body: the length is the proxy's to send.
+      responseHeaders.remove('content-length');
+      sendHead(res, responseHeaders);
+      if (bodyExpected) {
+        for await (const chunk of upRes) {
+          const status = stream.onResponseBody(chunk as Buffer, false);
+          if (status === 'continue') res.write(stream.responseBody.take());
+        }
+        await settle(stream.onResponseBody(Buffer.alloc(0), true), StreamType.Response);
+        const rest = stream.responseBody.take();
+        if (rest.length) res.write(rest);
+      }
+      res.end();
+    };
+    run().catch((err: Error) => {
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`redtail proxy: ${err.message}\n`);
+      } else res.destroy();
+      finish();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    server,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+      agent.destroy();
+    }),
+  };
+}
+
+/** Response headers to the client: :status as the status, pseudo-headers and hop-by-hop ones left out. */
+function sendHead(res: http.ServerResponse, headers: HeaderMap): void {
+  const status = Number(headers.get(':status') ?? 200);
+  const out: string[] = [];
+  for (const [k, v] of headers.pairs()) if (!k.startsWith(':') && !HOP.has(k)) out.push(k, v);
+  res.writeHead(status, out);
+}

@@ -1,0 +1,93 @@
+// The dev proxy with real sockets: client -> proxy (filter in the host) -> upstream, on loopback.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { startFilter } from '../../filter/test/harness.js';
+import { startProxy } from '../src/proxy.js';
+import { startProbe } from './probe.js';
+
+async function upstream() {
+  const seen: { headers: http.IncomingHttpHeaders; body: string; url: string }[] = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ headers: req.headers, body, url: req.url! });
+      res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json', 'x-upstream': 'yes' });
+      res.end(JSON.stringify({ echo: body.length, path: req.url }));
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, seen, close: () => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()); }) };
+}
+
+test('requests go through the real filter to the upstream and back; records reach the collector', async () => {
+  const up = await upstream();
+  const f = await startFilter({ capture: { request_headers: ['content-type', 'authorization'], body: { enabled: true } } });
+  const second = f.host.startPlugin(f.plugin.vm.module, { configuration: JSON.stringify({ flush: { interval_ms: 20 }, capture: { body: { enabled: true } } }) });
+  const proxy = await startProxy({ plugins: [f.plugin, second], upstream: up.url, port: 0 });
+  const get = await fetch(`${proxy.url}/orders?token=abc`, { headers: { authorization: 'Bearer s3cr3t-value-123' } });
+  assert.equal(get.status, 200);
+  assert.equal(get.headers.get('x-upstream'), 'yes');
+  assert.deepEqual(await get.json(), { echo: 0, path: '/orders?token=abc' });
+  assert.match(String(up.seen[0]!.headers['x-request-id']), /^[0-9a-f-]{36}$/, 'a request id is generated when absent');
+  assert.equal(up.seen[0]!.headers.authorization, 'Bearer s3cr3t-value-123', 'the upstream gets the request untouched');
+  const post = await fetch(`${proxy.url}/pay`, { method: 'POST', body: JSON.stringify({ card: '4111 1111 1111 1111' }), headers: { 'content-type': 'application/json' } });
+  assert.deepEqual(await post.json(), { echo: 30, path: '/pay' });
+  const missing = await fetch(`${proxy.url}/missing`);
+  assert.equal(missing.status, 404);
+  await missing.text();
+  const records = await f.records(3);
+  const byPath = (p: string) => records.find((r) => String(r.path).startsWith(p))!;
+  assert.equal(byPath('/orders').path, '/orders?token=[SECRET_PARAM]');
+  assert.deepEqual(byPath('/orders').request_headers, { authorization: '[SECRET_HEADER]' });
+  assert.equal(byPath('/orders').protocol, 'HTTP/1.1');
+  assert.match(String(byPath('/orders').downstream_remote_address), /^127\.0\.0\.1:\d+$/);
+  assert.match(String(byPath('/orders').upstream_host), /^127\.0\.0\.1:\d+$/);
+  assert.equal(byPath('/pay').request_body, '{"card":"[CREDIT_CARD]"}');
+  assert.equal(byPath('/pay').bytes_received, 30);
+  assert.equal(byPath('/missing').response_code, 404);
+  await proxy.close();
+  await second.close(10);
+  await f.stop();
+  await up.close();
+});
+
+test('an unreachable upstream is Envoy\'s local 503 with the UF flag, and it is recorded', async () => {
+  const up = await upstream();
+  await up.close();
+  const f = await startFilter({});
+  const proxy = await startProxy({ plugins: [f.plugin], upstream: up.url, port: 0 });
+  const res = await fetch(`${proxy.url}/x`);
+  assert.equal(res.status, 503);
+  assert.match(await res.text(), /^upstream connect error or disconnect\/reset before headers/);
+  const [r] = await f.records(1);
+  assert.equal(r!.response_code, 503);
+  assert.equal(r!.response_flags, 'UF');
+  await proxy.close();
+  await f.stop();
+});
+
+test('a module\'s local reply and a paused request behave as in Envoy', async () => {
+  const up = await upstream();
+  const p = await startProbe([
+    'configure: tick 15',
+    'tick: effective 2; continue 0; effective 3; continue 0; effective 4; continue 0',
+    'request_headers: get 0 x-request-id',
+  ].join('\n'));
+  const proxy = await startProxy({ plugins: [p.plugin], upstream: up.url, port: 0 });
+  const denied = await fetch(`${proxy.url}/a`, { headers: { 'x-probe-request-headers': 'reply 403 no blocked' } });
+  assert.equal(denied.status, 403);
+  assert.equal(denied.headers.get('x-probe-reply'), 'yes');
+  assert.equal(await denied.text(), 'no');
+  assert.equal(up.seen.length, 0, 'the upstream never saw it');
+  const paused = await fetch(`${proxy.url}/b`, { headers: { 'x-probe-request-headers': 'pause' } });
+  assert.equal(paused.status, 200, 'continued from the tick');
+  await paused.text();
+  assert.equal(up.seen.length, 1);
+  assert.ok(p.lines().filter((l) => l.startsWith('cb log ')).length >= 2, 'each request ended with log');
+  await proxy.close();
+  await p.plugin.close(10);
+  await up.close();
+});
