@@ -82,23 +82,11 @@ export async function runExchange(plugin: Plugin, request: ExchangeRequest, opti
   });
   const timeoutMs = options.resumeTimeoutMs ?? 5000;
 
-  /** Wait out a pause: the module continues, answers locally, or resets the stream. */
+  /** Wait out a pause; a local reply or a reset ends the exchange early. */
   const settle = async (status: FilterStatus, type: StreamType): Promise<void> => {
-    if (status === 'reply') throw new Replied();
-    if (status === 'continue') return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the module paused the ${type === StreamType.Request ? 'request' : 'response'} and did not continue it within ${timeoutMs} ms`)), timeoutMs);
-      const done = (fn: () => void) => {
-        clearTimeout(timer);
-        stream.events = {};
-        fn();
-      };
-      stream.events = {
-        resume: (t) => t === type && done(resolve),
-        reply: () => done(() => reject(new Replied())),
-        close: () => done(() => reject(new Error('the module closed the stream'))),
-      };
-    });
+    const outcome = await stream.settle(status, type, timeoutMs);
+    if (outcome === 'reply') throw new Replied();
+    if (outcome === 'closed') throw new Error('the module closed the stream');
   };
 
   /** Headers, then body chunks (buffering while paused), then trailers, for one direction. */
@@ -143,17 +131,10 @@ export async function runExchange(plugin: Plugin, request: ExchangeRequest, opti
       }
     } catch (err) {
       if (!(err instanceof Replied)) throw err;
-      // Envoy sends a local reply through the encoder filters: the module sees it as the response.
       upstreamRequest = undefined;
-      const reply = stream.localReply!;
-      const headers: [string, string][] = [[':status', String(reply.status)], ...reply.headers];
-      if (reply.body.length) headers.push(['content-length', String(reply.body.length)]);
-      stream.onResponseHeaders(HeaderMap.from(headers), reply.body.length === 0);
-      if (reply.body.length) {
-        responseBytes = reply.body.length;
-        stream.onResponseBody(reply.body, true);
-      }
-      response = { headers: stream.responseHeaders!, body: stream.responseBody.take(), trailers: undefined };
+      responseBytes = stream.localReply!.body.length;
+      const { headers, body } = stream.encodeLocalReply();
+      response = { headers, body, trailers: undefined };
     }
   } finally {
     stream.finish();

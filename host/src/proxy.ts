@@ -70,30 +70,21 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
       finish();
     });
 
-    /** Wait out a pause; resolves to how the stream went on. */
-    const settle = (status: FilterStatus, type: StreamType): Promise<FilterStatus> => {
-      if (status !== 'pause') return Promise.resolve(status);
-      return new Promise((resolve) => {
-        stream.events = {
-          resume: (t) => t === type && resolve('continue'),
-          reply: () => resolve('reply'),
-          close: () => {
-            res.destroy();
-            resolve('reply');
-          },
-        };
-      });
+    /** Wait out a pause; a reset from the module resets the client's connection. */
+    const settle = async (status: FilterStatus, type: StreamType): Promise<FilterStatus> => {
+      const outcome = await stream.settle(status, type);
+      if (outcome !== 'closed') return outcome;
+      res.destroy();
+      return 'reply'; // nothing more to send
     };
 
-    /** A local reply, run back through the response callbacks as Envoy's encoder chain does. */
+    /** The module's local reply, as the client gets it after the response callbacks. */
     const reply = () => {
-      const r = stream.localReply!;
-      details = r.details || 'local_reply';
-      const headers = HeaderMap.fromPairs([[':status', String(r.status)], ...r.headers, ['content-length', String(r.body.length)]]);
-      stream.onResponseHeaders(headers, r.body.length === 0);
-      if (r.body.length) stream.onResponseBody(r.body, true);
+      if (res.destroyed) return;
+      details = stream.localReply!.details || 'local_reply';
+      const { headers, body } = stream.encodeLocalReply();
       sendHead(res, headers);
-      res.end(r.body.length ? stream.responseBody.take() : undefined);
+      res.end(body.length ? body : undefined);
     };
 
     const run = async () => {

@@ -99,6 +99,45 @@ export class HttpStream extends Context {
     vm.contexts.remove(this);
   }
 
+  /**
+   * Wait out what a callback said: 'continue' once the module continues a paused `type`, 'reply'
+   * when it answers locally, 'closed' when it resets the stream. With timeoutMs, a pause that
+   * lasts longer rejects.
+   */
+  settle(status: FilterStatus, type: StreamType, timeoutMs?: number): Promise<FilterStatus | 'closed'> {
+    if (status !== 'pause') return Promise.resolve(status);
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.events = NO_EVENTS;
+        reject(new Error(`the module paused the ${type === StreamType.Request ? 'request' : 'response'} and did not continue it within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (outcome: FilterStatus | 'closed') => {
+        if (timer) clearTimeout(timer);
+        this.events = NO_EVENTS;
+        resolve(outcome);
+      };
+      this.events = {
+        resume: (t) => t === type && done('continue'),
+        reply: () => done('reply'),
+        close: () => done('closed'),
+      };
+    });
+  }
+
+  /**
+   * Envoy sends a local reply through the encoder filters, so the module sees its own answer as
+   * the response: run it through the response callbacks; what the client gets comes back.
+   */
+  encodeLocalReply(): { headers: HeaderMap; body: Buffer } {
+    const reply = this.localReply!;
+    const pairs: [string, string][] = [[':status', String(reply.status)], ...reply.headers];
+    if (reply.body.length) pairs.push(['content-length', String(reply.body.length)]);
+    const headers = HeaderMap.fromPairs(pairs);
+    this.onResponseHeaders(headers, reply.body.length === 0);
+    if (reply.body.length) this.onResponseBody(reply.body, true);
+    return { headers, body: this.responseBody.take() };
+  }
+
   isPaused(type: StreamType): boolean {
     return type === StreamType.Request ? this.requestPaused : type === StreamType.Response && this.responsePaused;
   }
