@@ -54,11 +54,6 @@ export class ByteWriter {
     this.len += n;
   }
 
-  /** Any string, as UTF-8. */
-  utf8(s: string): void {
-    this.buf(String.UTF8.encode(s));
-  }
-
   dec(n: u64): void {
     if (n == 0) this.byte(0x30);
     else if (n <= 0xffffffff) this.digits<u32>(<u32>n); // 32-bit division is much cheaper, and nearly every number fits
@@ -77,12 +72,6 @@ export class ByteWriter {
       v /= 10;
     }
     this.len += count;
-  }
-
-  /** Drop the first n bytes (what was sent), keeping the rest. */
-  shift(n: u32): void {
-    memory.copy(this.ptr, this.ptr + n, this.len - n);
-    this.len -= n;
   }
 
   clear(): void {
@@ -148,12 +137,6 @@ export class Pairs {
   @inline keyLen(i: u32): u32 { return unchecked(this.index[i * 4 + 1]); }
   @inline valPtr(i: u32): usize { return unchecked(this.index[i * 4 + 2]); }
   @inline valLen(i: u32): u32 { return unchecked(this.index[i * 4 + 3]); }
-
-  /** The entry of the first value for a lower-case key, or -1. */
-  find(key: ArrayBuffer): i32 {
-    for (let i: u32 = 0; i < this.count; i++) if (eqLower(this.keyPtr(i), this.keyLen(i), key)) return <i32>i;
-    return -1;
-  }
 
   /** Forget the block (the caller frees it). */
   reset(): void {

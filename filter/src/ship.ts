@@ -51,10 +51,6 @@ export class Shipper {
     return this.open.len + this.sealedBytes + (this.inFlight !== null ? this.inFlight!.data.len : 0);
   }
 
-  get pending(): bool {
-    return this.inFlight !== null || this.sealed.length > 0 || this.openRecords > 0;
-  }
-
   /** Append one record (its JSON, without the newline). */
   add(record: ByteWriter): void {
     this.makeRoom(record.len + 1);
