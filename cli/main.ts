@@ -3,6 +3,7 @@
 import { proxyCommand } from './proxy.js';
 import { pruneCommand } from './prune.js';
 import { queryCommand } from './query.js';
+import { relayCommand } from './relay.js';
 import { serve } from './serve.js';
 import { tail } from './tail.js';
 
@@ -11,6 +12,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   query: { summary: 'print stored records, newest first (a table, or --json)', run: queryCommand },
   tail: { summary: 'stream records live as they are stored', run: tail },
   prune: { summary: 'remove shards older than the retention', run: pruneCommand },
+  relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
   proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
 };
 

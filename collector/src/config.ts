@@ -39,6 +39,9 @@ export const DEFAULTS: CollectorConfig = {
 
 export class ConfigError extends Error {}
 
+/** Without tokens a server may only listen where nobody else can reach it. */
+export const isLoopback = (host: string): boolean => host === '127.0.0.1' || host === '::1' || host === 'localhost';
+
 function fail(field: string, expected: string, got: unknown): never {
   throw new ConfigError(`collector config: "${field}" must be ${expected}, got ${JSON.stringify(got)}`);
 }
@@ -110,8 +113,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   if (options.flags?.data) c.data = options.flags.data;
   if (options.flags?.host) c.host = options.flags.host;
   if (options.flags?.port !== undefined) c.port = options.flags.port;
-  const loopback = c.host === '127.0.0.1' || c.host === '::1' || c.host === 'localhost';
-  if (!loopback && c.tokens.length === 0) {
+  if (!isLoopback(c.host) && c.tokens.length === 0) {
     throw new ConfigError(`collector config: refusing to listen on ${c.host} without tokens: anyone could write and read the audit trail. ` +
       'Set "tokens" in the config file or REDTAIL_TOKENS="<token>:ingest,read", or listen on 127.0.0.1.');
   }

@@ -2,6 +2,7 @@
 // batches rejected by reason, duplicates, tail subscribers and drops, shards and their size,
 // and how long batch writes take.
 import { statSync } from 'node:fs';
+import { Exposition } from './prometheus.js';
 import type { Store } from './store.js';
 import type { TailHub } from './tail.js';
 
@@ -29,16 +30,16 @@ export class CollectorMetrics {
   }
 
   prometheus(store: Store, tail: TailHub): string {
-    const out: string[] = [];
-    const metric = (name: string, type: string, help: string, lines: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
-    metric('redtail_records_ingested_total', 'counter', 'Records stored.', [`redtail_records_ingested_total ${this.records}`]);
-    metric('redtail_bytes_ingested_total', 'counter', 'Bytes of batches stored.', [`redtail_bytes_ingested_total ${this.bytes}`]);
-    metric('redtail_batches_stored_total', 'counter', 'Batches stored.', [`redtail_batches_stored_total ${this.batches}`]);
-    metric('redtail_batches_duplicate_total', 'counter', 'Batches whose id had been stored before (retries).', [`redtail_batches_duplicate_total ${this.duplicates}`]);
+    const out = new Exposition();
+    const metric = out.add.bind(out);
+    metric('redtail_records_ingested_total', 'counter', 'Records stored.', this.records);
+    metric('redtail_bytes_ingested_total', 'counter', 'Bytes of batches stored.', this.bytes);
+    metric('redtail_batches_stored_total', 'counter', 'Batches stored.', this.batches);
+    metric('redtail_batches_duplicate_total', 'counter', 'Batches whose id had been stored before (retries).', this.duplicates);
     metric('redtail_batches_rejected_total', 'counter', 'Batches refused, by reason.',
       ['invalid', 'too_large', 'unauthorized', 'forbidden', 'busy'].map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
-    metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', [`redtail_tail_subscribers ${tail.size}`]);
-    metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', [`redtail_tail_dropped_total ${tail.drops}`]);
+    metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', tail.size);
+    metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', tail.drops);
     const shards = store.list();
     let size = 0;
     for (const s of shards) {
@@ -50,8 +51,8 @@ export class CollectorMetrics {
         }
       }
     }
-    metric('redtail_shards', 'gauge', 'SQLite shard files.', [`redtail_shards ${shards.length}`]);
-    metric('redtail_shard_bytes', 'gauge', 'Bytes on disk in shard files (with their WAL).', [`redtail_shard_bytes ${size}`]);
+    metric('redtail_shards', 'gauge', 'SQLite shard files.', shards.length);
+    metric('redtail_shard_bytes', 'gauge', 'Bytes on disk in shard files (with their WAL).', size);
     let cumulative = 0;
     metric('redtail_write_duration_ms', 'histogram', 'Time to validate and commit a batch, ms.', [
       ...WRITE_BUCKETS_MS.map((le, i) => `redtail_write_duration_ms_bucket{le="${le}"} ${(cumulative += this.writeBuckets[i]!)}`),
@@ -59,6 +60,6 @@ export class CollectorMetrics {
       `redtail_write_duration_ms_sum ${this.writeSum.toFixed(3)}`,
       `redtail_write_duration_ms_count ${this.writeCount}`,
     ]);
-    return `${out.join('\n')}\n`;
+    return out.text();
   }
 }

@@ -8,7 +8,9 @@ import { query, QueryError, type Filters } from './query.js';
 import { CollectorMetrics } from './metrics.js';
 import { retentionStart, Store } from './store.js';
 import { matcher, TailHub } from './tail.js';
-import { BatchError, type Gap, parseBatch, parseRecords, type Row } from './validate.js';
+import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
+import { authorize } from './auth.js';
+import { isBatchId, receiveBatch, send } from './receive.js';
 
 export interface Collector {
   url: string;
@@ -22,44 +24,6 @@ type Log = (event: Record<string, unknown>) => void;
 
 /** Structured logs of the collector's own, one JSON object a line, to stderr. */
 export const stderrLog: Log = (event) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
-
-function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function authorize(config: CollectorConfig, req: http.IncomingMessage, scope: Scope, url?: URL): { ok: true } | { ok: false; status: number; error: string } {
-  if (config.tokens.length === 0) return { ok: true }; // loopback only (checked at start)
-  // WebSocket clients in browsers cannot set headers: ?token= is accepted there.
-  const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? url?.searchParams.get('token') ?? undefined;
-  if (!given) return { ok: false, status: 401, error: 'send "authorization: Bearer <token>"' };
-  const token = config.tokens.find((t) => t.token === given);
-  if (!token) return { ok: false, status: 401, error: 'unknown token' };
-  if (!token.scopes.includes(scope) && !token.scopes.includes('admin')) return { ok: false, status: 403, error: `this token lacks the "${scope}" scope` };
-  return { ok: true };
-}
-
-/** Read a body up to a limit; undefined when it is larger (the caller answers 413). */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      return resolve(undefined);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** The query-string filters shared by /v1/logs and /v1/tail. */
 function filtersOf(url: URL): Filters {
@@ -124,28 +88,13 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   }
 
   async function ingestBody(req: http.IncomingMessage, res: http.ServerResponse, started: bigint): Promise<void> {
-    const body = await readBody(req, config.limits.maxBodyBytes);
-    if (body === undefined) {
-      metrics.reject('too_large');
-      return send(res, 413, { error: `a batch may be at most ${config.limits.maxBodyBytes} bytes: send smaller batches` });
+    const received = await receiveBatch(req, config.limits);
+    if (!received.ok) {
+      metrics.reject(received.reason);
+      if (received.reason === 'invalid') log({ level: 'warn', event: 'batch_rejected', batch: received.answer.batch, reason: received.answer.message ?? received.answer.error });
+      return send(res, received.status, received.answer);
     }
-    const batchHeader = req.headers['x-redtail-batch'];
-    const batch = typeof batchHeader === 'string' && batchHeader.length > 0 ? batchHeader : undefined;
-    if (batch !== undefined && (batch.length > 512 || !/^[\x21-\x7e]+$/.test(batch))) {
-      return send(res, 400, { error: 'invalid batch id', field: 'x-redtail-batch', expected: 'up to 512 visible ASCII characters, <source>/<seq>' });
-    }
-    let parsed;
-    try {
-      parsed = parseBatch(body.toString('utf8'), config.limits);
-    } catch (err) {
-      if (err instanceof BatchError) {
-        metrics.reject('invalid');
-        log({ level: 'warn', event: 'batch_rejected', batch, reason: err.message });
-        return send(res, 400, { ...err.toJSON(), batch });
-      }
-      throw err;
-    }
-    send(res, 200, accept(batch, parsed, body.length, started));
+    send(res, 200, accept(received.batch, received, received.body.length, started));
   }
 
   function logs(url: URL, res: http.ServerResponse): void {
@@ -168,7 +117,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       return res.end(text);
     }
     if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see POST /v1/ingest, GET /v1/logs, GET /v1/tail, GET /metrics, GET /healthz` });
-    const auth = authorize(config, req, scope);
+    const auth = authorize(config.tokens, req, scope);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
       req.resume();
@@ -197,7 +146,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
         metrics.reject('invalid');
         return ws.close(1007, 'each message must be JSON: {"batch": "<source>/<seq>", "records": [...]}');
       }
-      if (typeof message !== 'object' || message === null || typeof message.batch !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(message.batch) || !Array.isArray(message.records)) {
+      if (typeof message !== 'object' || message === null || typeof message.batch !== 'string' || !isBatchId(message.batch) || !Array.isArray(message.records)) {
         metrics.reject('invalid');
         return ws.close(1008, 'each message must be {"batch": "<source>/<seq>", "records": [...]}');
       }
@@ -207,7 +156,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       } catch (err) {
         if (!(err instanceof BatchError)) {
           log({ level: 'error', event: 'stream_write_failed', batch: message.batch, error: (err as Error).message });
-          return ws.send(JSON.stringify({ error: 'internal error; the batch was not stored, send it again', batch: message.batch }));
+          return ws.send(JSON.stringify({ error: 'internal error; the batch was not stored, send it again', batch: message.batch, retry: true }));
         }
         metrics.reject('invalid');
         ws.send(JSON.stringify({ ...err.toJSON(), batch: message.batch }));
@@ -222,12 +171,12 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`);
     };
     if (url.pathname === '/v1/stream') {
-      const auth = authorize(config, req, 'ingest', url);
+      const auth = authorize(config.tokens, req, 'ingest', url);
       if (!auth.ok) return refuse(auth.status, auth.error);
       return sockets.handleUpgrade(req, socket, head, (ws) => stream(ws));
     }
     if (url.pathname !== '/v1/tail') return refuse(404, `no WebSocket endpoint at ${url.pathname}; see GET /v1/tail and GET /v1/stream`);
-    const auth = authorize(config, req, 'read', url);
+    const auth = authorize(config.tokens, req, 'read', url);
     if (!auth.ok) return refuse(auth.status, auth.error);
     const filters = filtersOf(url);
     try {
@@ -254,7 +203,13 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     close: () => new Promise<void>((resolve) => {
       clearInterval(pruning);
       tail.close();
+      // Producers on /v1/stream hold their sockets open: tell them to go (each message is
+      // committed and acknowledged before the next is read, so none is half-done), and cut
+      // whoever does not answer the close in time.
+      for (const ws of sockets.clients) ws.close(1001, 'the collector is stopping');
+      const cut = setTimeout(() => { for (const ws of sockets.clients) ws.terminate(); }, 2000);
       server.close(() => {
+        clearTimeout(cut);
         store.close();
         resolve();
       });

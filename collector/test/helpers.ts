@@ -1,4 +1,5 @@
 // Test helpers: a real collector on loopback over a temporary data folder.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,3 +42,35 @@ export async function get(url: string, path: string, headers: Record<string, str
   const res = await fetch(`${url}${path}`, { headers });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
+
+const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
+
+/**
+ * `redtail <args>` as a real child process, resolved once it logs that it is listening; its
+ * stderr lines (JSON logs) are collected as they come.
+ */
+export function spawnRedtail(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stderr: string[] }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const stderr: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        stderr.push(line);
+        let event: { event?: string; url?: string };
+        try {
+          event = JSON.parse(line) as typeof event;
+        } catch {
+          continue; // not one of our JSON logs (a Node warning, say)
+        }
+        if (event.event === 'listening') resolve({ child, url: event.url!, stderr });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`redtail ${args[0]} exited (${code}): ${stderr.join('\n')}`)));
+  });
+}
+
+export const exited = (child: ChildProcess): Promise<number | null> => new Promise((r) => child.once('exit', (code) => r(code)));

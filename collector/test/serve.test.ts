@@ -1,32 +1,10 @@
 // `redtail serve` as a real child process: a clean stop on SIGTERM, and kill -9 during heavy
 // ingest losing no batch that was acknowledged.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { ndjson, record, tempDir } from './helpers.js';
+import { exited, ndjson, record, spawnRedtail, tempDir } from './helpers.js';
 
-const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
-
-function start(data: string): Promise<{ child: ChildProcess; url: string; stderr: string[] }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const stderr: string[] = [];
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        stderr.push(line);
-        const event = JSON.parse(line) as { event?: string; url?: string };
-        if (event.event === 'listening') resolve({ child, url: event.url!, stderr });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`redtail serve exited (${code}): ${stderr.join('\n')}`)));
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+const start = (data: string) => spawnRedtail(['serve', '--port', '0', '--data', data]);
 
 test('SIGTERM: the collector stops accepting, closes its shards and exits 0', async () => {
   const tmp = tempDir();

@@ -57,3 +57,14 @@ test('a bad batch gets an error naming it; a malformed frame closes only that so
   good.ws.close();
   await c.stop();
 });
+
+test('stopping the collector closes producers\' sockets with 1001 instead of waiting on them', async () => {
+  const c = await collector();
+  const p = await connect(c.url);
+  p.ws.send(JSON.stringify({ batch: 'relay-1/1', records: [record()] }));
+  await until(() => p.replies.length === 1);
+  const t0 = Date.now();
+  await c.stop();
+  assert.ok(Date.now() - t0 < 1500, 'closed without waiting for the producer to leave');
+  assert.equal((await p.closed).code, 1001);
+});

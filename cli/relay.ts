@@ -1,0 +1,43 @@
+// redtail relay: the filter's batches in over HTTP on a node or cluster, out over one WebSocket to
+// the central collector, spooled to disk while the collector is away.
+import { ConfigError } from '../collector/src/config.js';
+import { stderrLog } from '../collector/src/server.js';
+import { loadRelayConfig } from '../relay/src/config.js';
+import { startRelay } from '../relay/src/relay.js';
+import { commandFlags } from './args.js';
+
+const FLAGS = {
+  listen: { value: 'PORT', help: 'the port sidecars send batches to (default 9901; env REDTAIL_PORT)' },
+  host: { value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; env REDTAIL_HOST); others need REDTAIL_TOKENS' },
+  upstream: { value: 'URL', help: 'the collector\'s WebSocket ingest, ws://collector:9900/v1/stream (env REDTAIL_UPSTREAM)' },
+  spool: { value: 'DIR', help: 'where batches wait for the collector (default ./spool; env REDTAIL_SPOOL)' },
+  'spool-max-bytes': { value: 'N', help: 'bound on the spool; past it sidecars get 429 and keep their batches (default 1 GiB)' },
+  window: { value: 'N', help: 'batches sent to the collector ahead of its acknowledgements (default 16)' },
+  'max-body-bytes': { value: 'N', help: 'largest batch taken from a sidecar (default 9 MiB; keep below the collector\'s)' },
+};
+const SUMMARY = 'Forwards the filter\'s batches to a central collector over one WebSocket, spooling them to disk while it is unreachable.\n' +
+  'Tokens come from the environment: REDTAIL_TOKENS (what sidecars must send), REDTAIL_UPSTREAM_TOKEN (what the relay sends).';
+
+export async function relayCommand(argv: string[]): Promise<number> {
+  const flags = commandFlags('relay', SUMMARY, FLAGS, argv);
+  if (typeof flags === 'number') return flags;
+  let config;
+  try {
+    config = loadRelayConfig(flags, process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`redtail relay: ${err.message}`);
+    return 2;
+  }
+  const relay = await startRelay(config, stderrLog);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      stderrLog({ level: 'info', event: 'stopping', signal, spooled: relay.spool.batches });
+      relay.close().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  stderrLog({ level: 'info', event: 'stopped' });
+  return 0;
+}

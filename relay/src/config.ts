@@ -1,0 +1,91 @@
+// The relay's configuration: flags over environment variables over defaults. Secrets (tokens)
+// come only from the environment, never the command line, where `ps` would show them.
+import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseTokens, type Scope } from '../../collector/src/config.js';
+
+export interface RelayConfig {
+  host: string;
+  port: number;
+  /** The collector's WebSocket ingest, ws://host:9900/v1/stream. */
+  upstream: string;
+  /** Bearer token for the collector (ingest scope). */
+  upstreamToken: string | undefined;
+  /** Tokens sidecars must present; none: loopback only, as for the collector. */
+  tokens: { token: string; scopes: Scope[] }[];
+  spool: string;
+  limits: {
+    /** Bytes of batches waiting in the spool: past it, sidecars are answered 429. */
+    spoolMaxBytes: number;
+    /** Batches sent to the collector and not yet acknowledged. */
+    window: number;
+    /** Largest batch a sidecar may send; keep it below the collector's max_body_bytes. */
+    maxBodyBytes: number;
+    maxRecordBytes: number;
+    maxRecords: number;
+  };
+}
+
+export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
+  host: '127.0.0.1',
+  port: 9901,
+  upstreamToken: undefined,
+  tokens: [],
+  spool: './spool',
+  limits: {
+    spoolMaxBytes: 1024 * 1024 * 1024,
+    window: 16,
+    // The filter's largest batch is 8 MiB (flush.max_bytes); the WebSocket message adds a few bytes.
+    maxBodyBytes: 9 * 1024 * 1024,
+    maxRecordBytes: COLLECTOR.limits.maxRecordBytes,
+    maxRecords: COLLECTOR.limits.maxRecords,
+  },
+};
+
+function fail(field: string, expected: string, got: unknown): never {
+  throw new ConfigError(`relay config: ${field} must be ${expected}, got ${JSON.stringify(got)}`);
+}
+
+function int(v: string | undefined, field: string, fallback: number, min: number, max: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) fail(field, `an integer from ${min} to ${max}`, v);
+  return n;
+}
+
+export interface RelayFlags {
+  listen?: string;
+  host?: string;
+  upstream?: string;
+  spool?: string;
+  'spool-max-bytes'?: string;
+  window?: string;
+  'max-body-bytes'?: string;
+}
+
+export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayConfig {
+  const d = RELAY_DEFAULTS;
+  const upstream = flags.upstream ?? env.REDTAIL_UPSTREAM;
+  if (!upstream || !/^wss?:\/\/[^/]+/.test(upstream)) fail('--upstream (or REDTAIL_UPSTREAM)', 'the collector\'s WebSocket ingest, ws://collector:9900/v1/stream', upstream ?? '');
+  const c: RelayConfig = {
+    host: flags.host ?? env.REDTAIL_HOST ?? d.host,
+    port: int(flags.listen ?? env.REDTAIL_PORT, '--listen (or REDTAIL_PORT)', d.port, 0, 65535),
+    upstream,
+    upstreamToken: env.REDTAIL_UPSTREAM_TOKEN || undefined,
+    tokens: env.REDTAIL_TOKENS ? parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS') : [],
+    spool: flags.spool ?? env.REDTAIL_SPOOL ?? d.spool,
+    limits: {
+      spoolMaxBytes: int(flags['spool-max-bytes'] ?? env.REDTAIL_SPOOL_MAX_BYTES, '--spool-max-bytes', d.limits.spoolMaxBytes, 1024 * 1024, 2 ** 44),
+      window: int(flags.window, '--window', d.limits.window, 1, 1024),
+      maxBodyBytes: int(flags['max-body-bytes'], '--max-body-bytes', d.limits.maxBodyBytes, 1024, 1024 * 1024 * 1024),
+      maxRecordBytes: d.limits.maxRecordBytes,
+      maxRecords: d.limits.maxRecords,
+    },
+  };
+  if (c.tokens.some((t) => !t.scopes.includes('ingest') && !t.scopes.includes('admin'))) {
+    fail('REDTAIL_TOKENS', 'tokens with the ingest scope (the relay only takes batches)', env.REDTAIL_TOKENS?.replace(/[^:;,]{5,}/g, '…'));
+  }
+  if (!isLoopback(c.host) && c.tokens.length === 0) {
+    throw new ConfigError(`relay config: refusing to listen on ${c.host} without tokens: anyone could write into the audit trail. ` +
+      'Set REDTAIL_TOKENS="<token>:ingest" (the filter sends it as collector.token), or listen on 127.0.0.1.');
+  }
+  return c;
+}

@@ -1,0 +1,116 @@
+// Forwarding the spool to the collector over one WebSocket (GET /v1/stream): batches go out in
+// spool order with a bounded number in flight, and each leaves the spool only when the collector
+// acknowledges it. On any break everything unacknowledged is sent again from the oldest after
+// reconnecting; the collector recognises the batch ids it already has, so nothing is stored twice.
+import WebSocket from 'ws';
+import type { Spool } from './spool.js';
+
+export interface ForwardOptions {
+  /** ws:// or wss:// URL of the collector's /v1/stream. */
+  url: string;
+  /** Bearer token with the ingest scope, if the collector has tokens. */
+  token?: string;
+  /** Batches sent and not yet acknowledged, at most. */
+  window: number;
+  /** Reconnect backoff bounds, ms. */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+type Log = (event: Record<string, unknown>) => void;
+
+export class Forwarder {
+  forwarded = 0;
+  connected = false;
+  private ws: WebSocket | undefined;
+  /** The last spool seq sent on this connection. */
+  private sentUpTo = 0;
+  private readonly inFlight = new Set<string>();
+  private backoff: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly spool: Spool, private readonly options: ForwardOptions, private readonly log: Log) {
+    this.backoff = options.minBackoffMs;
+    this.connect();
+  }
+
+  /** A batch was spooled: send it if the window allows. */
+  wake(): void {
+    this.pump();
+  }
+
+  private connect(): void {
+    this.retryTimer = undefined;
+    const headers: Record<string, string> = this.options.token ? { authorization: `Bearer ${this.options.token}` } : {};
+    const ws = new WebSocket(this.options.url, { headers, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.connected = true;
+      this.backoff = this.options.minBackoffMs;
+      this.sentUpTo = 0;
+      this.inFlight.clear();
+      this.log({ level: 'info', event: 'upstream_connected', url: this.options.url, spooled: this.spool.batches });
+      this.pump();
+    });
+    ws.on('message', (data) => this.answer(String(data)));
+    ws.on('unexpected-response', (_req, res) => {
+      this.log({ level: 'error', event: 'upstream_refused', url: this.options.url, status: res.statusCode, hint: res.statusCode === 401 || res.statusCode === 403 ? 'check REDTAIL_UPSTREAM_TOKEN: it needs the ingest scope' : undefined });
+      ws.terminate();
+    });
+    ws.on('error', (err) => {
+      if (!this.connected) this.log({ level: 'warn', event: 'upstream_unreachable', url: this.options.url, error: err.message, retry_ms: this.backoff });
+    });
+    ws.on('close', (code, reason) => {
+      if (this.connected) this.log({ level: 'warn', event: 'upstream_lost', code, reason: String(reason), unacknowledged: this.inFlight.size });
+      this.connected = false;
+      this.ws = undefined;
+      this.inFlight.clear();
+      if (this.closed) return;
+      this.retryTimer = setTimeout(() => this.connect(), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, this.options.maxBackoffMs);
+    });
+  }
+
+  private pump(): void {
+    const ws = this.ws;
+    if (!this.connected || ws === undefined) return;
+    const room = this.options.window - this.inFlight.size;
+    if (room <= 0) return;
+    for (const b of this.spool.next(this.sentUpTo, room)) {
+      ws.send(`{"batch":${JSON.stringify(b.batch)},"records":${b.records}}`);
+      this.inFlight.add(b.batch);
+      this.sentUpTo = b.seq;
+    }
+  }
+
+  /** The collector's answer to one batch: an ack, or an error that is for good unless it says retry. */
+  private answer(text: string): void {
+    let message: { ack?: unknown; error?: unknown; batch?: unknown; retry?: unknown; message?: unknown };
+    try {
+      message = JSON.parse(text) as typeof message;
+    } catch {
+      return this.log({ level: 'warn', event: 'upstream_garbled', text: text.slice(0, 200) });
+    }
+    if (typeof message.ack === 'string') {
+      if (this.inFlight.delete(message.ack) && this.spool.take(message.ack)) this.forwarded++;
+    } else if (typeof message.batch === 'string' && this.inFlight.has(message.batch)) {
+      const batch = message.batch;
+      if (message.retry === true) {
+        // The collector could not store it just now: start over from the oldest after a pause.
+        this.log({ level: 'warn', event: 'upstream_retry', batch, error: message.error });
+        return this.ws?.close(1013, 'retrying');
+      }
+      this.inFlight.delete(batch);
+      this.spool.reject(batch, String(message.message ?? message.error));
+      this.log({ level: 'error', event: 'batch_rejected_upstream', batch, error: message.message ?? message.error, hint: 'kept in the spool\'s rejected table' });
+    }
+    this.pump();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.ws?.terminate();
+  }
+}

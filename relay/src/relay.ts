@@ -1,0 +1,120 @@
+// The relay: takes the filter's batches over HTTP on a node or in a cluster (the same
+// POST /v1/ingest as the collector), commits each to the spool before answering, and forwards
+// the spool to the central collector over one WebSocket. A sidecar told 200 can forget its batch:
+// the relay has it on disk until the collector acknowledges it.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { authorize } from '../../collector/src/auth.js';
+import { Exposition } from '../../collector/src/prometheus.js';
+import { receiveBatch, send } from '../../collector/src/receive.js';
+import type { RelayConfig } from './config.js';
+import { Forwarder } from './forward.js';
+import { Spool } from './spool.js';
+
+type Log = (event: Record<string, unknown>) => void;
+
+export interface Relay {
+  url: string;
+  spool: Spool;
+  forwarder: Forwarder;
+  close(): Promise<void>;
+}
+
+/** A validated batch body (NDJSON or a JSON array) as one JSON array of records. */
+function asArray(body: string): string {
+  const trimmed = body.trim();
+  if (trimmed.startsWith('[')) return trimmed;
+  const lines: string[] = [];
+  for (const line of body.split('\n')) {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (text.trim() !== '') lines.push(text);
+  }
+  return `[${lines.join(',')}]`;
+}
+
+export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> {
+  const spool = new Spool(config.spool, config.limits.spoolMaxBytes);
+  const forwarder = new Forwarder(spool, { url: config.upstream, token: config.upstreamToken, window: config.limits.window, minBackoffMs: 100, maxBackoffMs: 5000 }, log);
+  // Batches sent without an id get one here, unique to this relay process, so the collector's
+  // duplicate check never mistakes a later batch for an earlier one.
+  const source = `relay-${hostname()}-${randomBytes(4).toString('hex')}`;
+  let unnamed = 0;
+  const counts = { received: 0, duplicate: 0, refused: new Map<string, number>() };
+  const refuse = (reason: string) => counts.refused.set(reason, (counts.refused.get(reason) ?? 0) + 1);
+
+  async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const received = await receiveBatch(req, config.limits);
+    if (!received.ok) {
+      refuse(received.reason);
+      return send(res, received.status, received.answer);
+    }
+    const batch = received.batch ?? `${source}/${++unnamed}`;
+    const outcome = spool.add(batch, asArray(received.body.toString('utf8')));
+    if (outcome === 'full') {
+      refuse('spool_full');
+      return send(res, 429, { error: 'the relay\'s spool is full (the collector has been unreachable for a while): retry after Retry-After seconds' }, { 'retry-after': '5' });
+    }
+    if (outcome === 'duplicate') counts.duplicate++;
+    else counts.received++;
+    forwarder.wake();
+    send(res, 200, { batch, spooled: true, duplicate: outcome === 'duplicate', records: received.rows.length });
+  }
+
+  function metrics(): string {
+    return new Exposition()
+      .add('redtail_relay_batches_received_total', 'counter', 'Batches committed to the spool.', counts.received)
+      .add('redtail_relay_batches_duplicate_total', 'counter', 'Batches whose id was already waiting in the spool (retries).', counts.duplicate)
+      .add('redtail_relay_batches_refused_total', 'counter', 'Batches refused to sidecars, by reason.',
+        ['invalid', 'too_large', 'unauthorized', 'forbidden', 'spool_full'].map((r) => `redtail_relay_batches_refused_total{reason="${r}"} ${counts.refused.get(r) ?? 0}`))
+      .add('redtail_relay_batches_forwarded_total', 'counter', 'Batches the collector acknowledged.', forwarder.forwarded)
+      .add('redtail_relay_batches_rejected_upstream', 'gauge', 'Batches the collector refused for good, kept in the spool\'s rejected table.', spool.rejectedCount)
+      .add('redtail_relay_spool_batches', 'gauge', 'Batches waiting in the spool.', spool.batches)
+      .add('redtail_relay_spool_bytes', 'gauge', 'Bytes of records waiting in the spool.', spool.bytes)
+      .add('redtail_relay_upstream_connected', 'gauge', '1 while the WebSocket to the collector is open.', forwarder.connected ? 1 : 0)
+      .text();
+  }
+
+  const server = http.createServer((req, res) => {
+    const route = `${req.method} ${new URL(req.url ?? '/', 'http://relay').pathname}`;
+    if (route === 'GET /healthz') {
+      return send(res, 200, { ok: true, upstream: forwarder.connected ? 'connected' : 'disconnected', spooled_batches: spool.batches, spooled_bytes: spool.bytes, rejected_upstream: spool.rejectedCount });
+    }
+    if (route === 'GET /metrics') {
+      const text = metrics();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+      return res.end(text);
+    }
+    if (route !== 'POST /v1/ingest') return send(res, 404, { error: `no such endpoint: ${route}; the relay takes POST /v1/ingest and answers GET /healthz, GET /metrics` });
+    const auth = authorize(config.tokens, req, 'ingest');
+    if (!auth.ok) {
+      refuse(auth.status === 401 ? 'unauthorized' : 'forbidden');
+      req.resume();
+      return send(res, auth.status, { error: auth.error }, auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+    }
+    ingest(req, res).catch((err: Error) => {
+      log({ level: 'error', event: 'spool_failed', error: err.message });
+      // Not spooled (a full disk, say): the sidecar keeps the batch and retries.
+      if (!res.headersSent) send(res, 503, { error: `the relay could not spool the batch (${err.message}); send it again` }, { 'retry-after': '5' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  log({ level: 'info', event: 'listening', url, upstream: config.upstream, spool: spool.path, spooled: spool.batches });
+  return {
+    url, spool, forwarder,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => {
+        forwarder.close();
+        spool.close();
+        resolve();
+      });
+      server.closeIdleConnections();
+    }),
+  };
+}

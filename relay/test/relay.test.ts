@@ -1,0 +1,203 @@
+// The relay on loopback between a sender and a real collector: forwarding with acks, spooling
+// while the collector is away and draining in order when it returns, nothing acknowledged lost
+// across kill -9, validation and auth as the collector does them, the spool's bound, and
+// batches the collector refuses set aside without stopping the rest.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { test } from 'node:test';
+import { collector, exited, ndjson, post, record, spawnRedtail, tempDir } from '../../collector/test/helpers.js';
+import { DEFAULTS } from '../../collector/src/config.js';
+import { startCollector } from '../../collector/src/server.js';
+import { loadRelayConfig, RELAY_DEFAULTS, type RelayConfig } from '../src/config.js';
+import { type Relay, startRelay } from '../src/relay.js';
+
+const TOKEN = 'relay-test-token-0123456789';
+
+async function relay(upstream: string, spool: string, overrides: Partial<RelayConfig> = {}): Promise<Relay & { logs: Record<string, unknown>[] }> {
+  const logs: Record<string, unknown>[] = [];
+  const config: RelayConfig = { ...structuredClone(RELAY_DEFAULTS), port: 0, upstream: `${upstream.replace('http', 'ws')}/v1/stream`, spool, ...overrides };
+  return { ...(await startRelay(config, (e) => logs.push(e))), logs };
+}
+
+/** A loopback port with nothing listening (yet). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Batch ids the collector stored, in the order it stored them. */
+const storedBatches = (c: { store: { list(): { db: { prepare(sql: string): { pluck(): { all(): unknown[] } } } }[] } }) =>
+  c.store.list().flatMap((s) => s.db.prepare('SELECT batch FROM batches ORDER BY id').pluck().all() as string[]);
+
+test('batches go through to the collector, acknowledged, and leave the spool', async () => {
+  const c = await collector();
+  const tmp = tempDir();
+  const r = await relay(c.url, tmp.dir);
+  const first = await post(r.url, ndjson([record({ request_id: 'via-relay-1' }), { gap: { dropped: 3, since: '2026-11-27T10:00:00Z', until: '2026-11-27T10:00:01Z' } }]), { 'x-redtail-batch': 'side/1' });
+  assert.equal(first.status, 200);
+  assert.deepEqual(first.json, { batch: 'side/1', spooled: true, duplicate: false, records: 1 });
+  const array = await post(r.url, JSON.stringify([record({ request_id: 'via-relay-2' })]));
+  assert.equal(array.status, 200);
+  assert.match(String(array.json.batch), /^relay-.+-[0-9a-f]{8}\/1$/, 'a batch without an id gets one of the relay\'s');
+  await until('both batches stored', () => storedBatches(c).length === 2);
+  assert.deepEqual(storedBatches(c), ['side/1', array.json.batch]);
+  await until('the spool emptied', () => r.spool.batches === 0);
+  const health = await (await fetch(`${r.url}/healthz`)).json();
+  assert.deepEqual(health, { ok: true, upstream: 'connected', spooled_batches: 0, spooled_bytes: 0, rejected_upstream: 0 });
+  const gaps = c.store.list()[0]!.db.prepare('SELECT dropped FROM gaps').pluck().all();
+  assert.deepEqual(gaps, [3], 'a gap notice travels with its batch');
+  const metrics = await (await fetch(`${r.url}/metrics`)).text();
+  assert.match(metrics, /^redtail_relay_batches_forwarded_total 2$/m);
+  assert.match(metrics, /^redtail_relay_upstream_connected 1$/m);
+  await r.close();
+  await c.stop();
+  tmp.remove();
+});
+
+test('while the collector is away batches are spooled, and drained in order when it returns', async () => {
+  const port = await freePort();
+  const tmp = tempDir();
+  const r = await relay(`http://127.0.0.1:${port}`, tmp.dir);
+  for (let i = 1; i <= 5; i++) {
+    const res = await post(r.url, ndjson([record({ request_id: `away-${i}` })]), { 'x-redtail-batch': `side/${i}` });
+    assert.equal(res.status, 200, 'the sidecar is answered at once: the spool has it');
+  }
+  const again = await post(r.url, ndjson([record({ request_id: 'away-1' })]), { 'x-redtail-batch': 'side/1' });
+  assert.equal(again.json.duplicate, true, 'a sidecar\'s retry of a waiting batch is not spooled twice');
+  const health = await (await fetch(`${r.url}/healthz`)).json() as Record<string, unknown>;
+  assert.equal(health.upstream, 'disconnected');
+  assert.equal(health.spooled_batches, 5);
+  assert.ok(r.logs.some((l) => l.event === 'upstream_unreachable'));
+
+  const data = tempDir();
+  const c = await startCollector({ ...structuredClone(DEFAULTS), data: data.dir, port }, () => {});
+  await until('the spool drained', () => r.spool.batches === 0, 10_000);
+  assert.deepEqual(storedBatches(c), ['side/1', 'side/2', 'side/3', 'side/4', 'side/5']);
+  await r.close();
+  await c.close();
+  data.remove();
+  tmp.remove();
+});
+
+test('kill -9: every batch the relay acknowledged reaches the collector after a restart', async () => {
+  const port = await freePort();
+  const tmp = tempDir();
+  const child = await spawnRedtail(['relay', '--listen', '0', '--upstream', `ws://127.0.0.1:${port}/v1/stream`, '--spool', tmp.dir]);
+  const acked: string[] = [];
+  let stop = false;
+  const senders = Array.from({ length: 4 }, async (_, s) => {
+    for (let seq = 1; !stop; seq++) {
+      const id = `s${s}/${seq}`;
+      try {
+        const res = await post(child.url, ndjson(Array.from({ length: 20 }, (_, i) => record({ request_id: `${id}#${i}` }))), { 'x-redtail-batch': id });
+        if (res.status === 200) acked.push(id);
+      } catch {
+        return; // the relay is gone
+      }
+    }
+  });
+  await until('some batches acknowledged', () => acked.length >= 40);
+  const gone = exited(child.child);
+  child.child.kill('SIGKILL');
+  await gone;
+  stop = true;
+  await Promise.all(senders);
+
+  const c = await collector({ port });
+  const r = await relay(c.url, tmp.dir);
+  await until('the spool drained', () => r.spool.batches === 0, 20_000);
+  const stored = new Set(storedBatches(c));
+  const lost = acked.filter((id) => !stored.has(id));
+  assert.deepEqual(lost, [], 'no acknowledged batch lost');
+  await r.close();
+  await c.stop();
+  tmp.remove();
+});
+
+test('bad batches are refused as the collector refuses them, and nothing is spooled', async () => {
+  const tmp = tempDir();
+  const r = await relay('http://127.0.0.1:1', tmp.dir, { limits: { ...RELAY_DEFAULTS.limits, maxBodyBytes: 4096 } });
+  const bad = await post(r.url, `${JSON.stringify(record())}\n{"start_time": "yesterday", "response_code": 200}\n`);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.line, 2);
+  assert.equal(bad.json.field, 'start_time');
+  assert.equal((await post(r.url, 'not json')).status, 400);
+  assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'bad id' })).json.field, 'x-redtail-batch');
+  assert.equal((await post(r.url, ndjson([record({ path: `/${'x'.repeat(5000)}` })]))).status, 413);
+  assert.equal(r.spool.batches, 0);
+  assert.match(await (await fetch(`${r.url}/metrics`)).text(), /^redtail_relay_batches_refused_total\{reason="invalid"\} 3$/m);
+  await r.close();
+  tmp.remove();
+});
+
+test('tokens: sidecars must present one with the ingest scope; the relay presents its own upstream', async () => {
+  const c = await collector({ tokens: [{ token: TOKEN, scopes: ['ingest'] }] });
+  const tmp = tempDir();
+  const sidecarToken = 'sidecar-token-0123456789';
+  const r = await relay(c.url, tmp.dir, { tokens: [{ token: sidecarToken, scopes: ['ingest'] }], upstreamToken: TOKEN });
+  assert.equal((await post(r.url, ndjson([record()]))).status, 401);
+  assert.equal((await post(r.url, ndjson([record()]), { authorization: `Bearer ${TOKEN}x` })).status, 401);
+  assert.equal((await post(r.url, ndjson([record()]), { authorization: `Bearer ${sidecarToken}`, 'x-redtail-batch': 'tok/1' })).status, 200);
+  await until('stored upstream with the relay\'s token', () => storedBatches(c).includes('tok/1'));
+  await r.close();
+
+  const other = tempDir();
+  const wrong = await relay(c.url, other.dir, { upstreamToken: 'not-the-collector-token-0000' });
+  await until('the refusal logged', () => wrong.logs.some((l) => l.event === 'upstream_refused' && l.status === 401));
+  assert.equal(wrong.forwarder.connected, false);
+  await wrong.close();
+  await c.stop();
+  tmp.remove();
+  other.remove();
+});
+
+test('a full spool answers 429 with Retry-After, so the sidecar keeps its batch', async () => {
+  const tmp = tempDir();
+  const r = await relay('http://127.0.0.1:1', tmp.dir, { limits: { ...RELAY_DEFAULTS.limits, spoolMaxBytes: 2000 } });
+  const body = ndjson([record({ path: `/${'a'.repeat(1200)}` })]);
+  assert.equal((await post(r.url, body, { 'x-redtail-batch': 'full/1' })).status, 200);
+  const res = await fetch(`${r.url}/v1/ingest`, { method: 'POST', body, headers: { 'x-redtail-batch': 'full/2' } });
+  assert.equal(res.status, 429);
+  assert.equal(res.headers.get('retry-after'), '5');
+  assert.equal(r.spool.batches, 1);
+  await r.close();
+  tmp.remove();
+});
+
+test('a batch the collector refuses for good is set aside, and the batches after it still flow', async () => {
+  const c = await collector({ limits: { maxRecords: 2 } });
+  const tmp = tempDir();
+  const r = await relay(c.url, tmp.dir);
+  assert.equal((await post(r.url, ndjson([record(), record(), record()]), { 'x-redtail-batch': 'big/1' })).status, 200);
+  assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'ok/2' })).status, 200);
+  await until('the good batch stored and acknowledged', () => storedBatches(c).includes('ok/2') && r.spool.batches === 0);
+  assert.deepEqual(storedBatches(c), ['ok/2']);
+  assert.equal(r.spool.rejectedCount, 1);
+  assert.ok(r.logs.some((l) => l.event === 'batch_rejected_upstream' && l.batch === 'big/1'));
+  await r.close();
+  await c.stop();
+  tmp.remove();
+});
+
+test('configuration: an upstream is required, public addresses need tokens, tokens need the ingest scope', () => {
+  assert.throws(() => loadRelayConfig({}, {}), /--upstream \(or REDTAIL_UPSTREAM\) must be the collector's WebSocket ingest/);
+  assert.throws(() => loadRelayConfig({ upstream: 'http://c:9900' }, {}), /ws:\/\/collector:9900\/v1\/stream/);
+  assert.throws(() => loadRelayConfig({ upstream: 'ws://c:9900/v1/stream', host: '0.0.0.0' }, {}), /refusing to listen on 0.0.0.0 without tokens/);
+  assert.throws(() => loadRelayConfig({ upstream: 'ws://c:9900/v1/stream', window: '0' }, {}), /--window must be an integer from 1 to 1024, got "0"/);
+  assert.throws(() => loadRelayConfig({ upstream: 'ws://c:9900/v1/stream' }, { REDTAIL_TOKENS: `${TOKEN}:read` }), /REDTAIL_TOKENS must be tokens with the ingest scope/);
+  const c = loadRelayConfig({ upstream: 'ws://c:9900/v1/stream', host: '0.0.0.0' }, { REDTAIL_TOKENS: `${TOKEN}:ingest`, REDTAIL_UPSTREAM_TOKEN: 'up' });
+  assert.equal(c.port, 9901);
+  assert.equal(c.upstreamToken, 'up');
+  assert.deepEqual(c.tokens, [{ token: TOKEN, scopes: ['ingest'] }]);
+});
