@@ -2,6 +2,7 @@
 // names are the APIs' own; the filter sits before the router; the collector cluster the filter
 // names exists; and every filter configuration in them passes the real filter's validation.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -107,4 +108,98 @@ test('istio/wasmplugin.yaml: the WasmPlugin fields, FAIL_OPEN, and a pluginConfi
   assert.ok(['IfNotPresent', 'Always'].includes(spec.imagePullPolicy));
   const config = await validate(JSON.stringify(spec.pluginConfig), 'wasmplugin.yaml');
   assert.match(config.collector.cluster, /^outbound\|\d+\|\|[a-z0-9.-]+\.svc\.cluster\.local$/);
+});
+
+/** The Services of the k8s manifests, as "name.namespace:port". */
+function services(): Set<string> {
+  const out = new Set<string>();
+  for (const file of ['collector.yaml', 'relay.yaml']) {
+    for (const d of load(join(DIR, 'k8s', file))) {
+      if (d.kind === 'Service') for (const p of d.spec.ports as Y[]) out.add(`${d.metadata.name}.${d.metadata.namespace}:${p.port}`);
+    }
+  }
+  return out;
+}
+
+test('the Istio configs reach the collector through a Service the k8s manifests define', () => {
+  const known = services();
+  const [wp] = load(join(DIR, 'istio/wasmplugin.yaml'));
+  assert.deepEqual(wp!.spec.match, [{ mode: 'SERVER' }], 'inbound only: one record a request, not one per sidecar on its path');
+  const [ef] = load(join(DIR, 'istio/envoyfilter.yaml'));
+  const clusters = [wp!.spec.pluginConfig.collector.cluster, JSON.parse(ef!.spec.configPatches[0].patch.value.typed_config.config.configuration.value).collector.cluster];
+  for (const cluster of clusters) {
+    const [, port, host] = /^outbound\|(\d+)\|\|([a-z0-9-]+\.[a-z0-9-]+)\.svc\.cluster\.local$/.exec(cluster)!;
+    assert.ok(known.has(`${host}:${port}`), `${cluster} names a Service of envoy-config/k8s (${[...known].join(', ')})`);
+  }
+});
+
+/** The workload of a manifest, checked the same way for a StatefulSet and a DaemonSet. */
+function checkWorkload(docs: Y[], kind: 'StatefulSet' | 'DaemonSet', command: string): Y {
+  const workload = docs.find((d) => d.kind === kind)!;
+  assert.ok(workload, `a ${kind}`);
+  assert.equal(workload.apiVersion, 'apps/v1');
+  const labels = workload.spec.template.metadata.labels as Y;
+  for (const [k, v] of Object.entries(workload.spec.selector.matchLabels as Y)) assert.equal(labels[k], v, 'the selector matches the pod template');
+  for (const svc of docs.filter((d) => d.kind === 'Service')) {
+    assert.equal(svc.apiVersion, 'v1');
+    for (const [k, v] of Object.entries(svc.spec.selector as Y)) assert.equal(labels[k], v, `Service ${svc.metadata.name} selects the pods`);
+    const container = workload.spec.template.spec.containers[0];
+    const portNames = (container.ports as Y[]).map((p) => p.name);
+    for (const p of svc.spec.ports as Y[]) {
+      assert.ok(portNames.includes(p.targetPort), `Service ${svc.metadata.name} targets a named container port`);
+      assert.match(p.name, /^http-/, 'Istio reads the protocol from the port name');
+    }
+  }
+  const container = workload.spec.template.spec.containers[0] as Y;
+  assert.equal(container.args[0], command);
+  for (const probe of [container.readinessProbe, container.livenessProbe]) {
+    assert.equal(probe.httpGet.path, '/healthz');
+    assert.ok((container.ports as Y[]).some((p) => p.name === probe.httpGet.port));
+  }
+  assert.ok(container.resources.requests.cpu && container.resources.requests.memory, 'resource requests');
+  assert.ok(workload.spec.template.spec.terminationGracePeriodSeconds >= 10, 'time for a clean stop');
+  // Every environment variable is one redtail reads, and secrets come from the one Secret.
+  const sources = ['collector/src/config.ts', 'relay/src/config.ts'].map((f) => readFileSync(join(DIR, '..', f), 'utf8')).join('\n');
+  for (const e of container.env as Y[]) {
+    assert.ok(sources.includes(`env.${e.name}`), `${e.name} is read by redtail`);
+    if (e.valueFrom) assert.deepEqual(e.valueFrom.secretKeyRef, { name: 'redtail-tokens', key: e.name });
+  }
+  return container;
+}
+
+/** The CLI accepts the manifest's arguments: with --help it parses them all and exits 0. */
+function acceptsArgs(args: string[]): void {
+  const run = spawnSync(process.execPath, [join(DIR, '../bin/redtail.js'), ...args, '--help'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `redtail ${args.join(' ')}: ${run.stderr}`);
+}
+
+test('k8s/collector.yaml: a one-replica StatefulSet with a volume, its Services, tokens from the Secret, probes', () => {
+  const docs = load(join(DIR, 'k8s/collector.yaml'));
+  const container = checkWorkload(docs, 'StatefulSet', 'serve');
+  const set = docs.find((d) => d.kind === 'StatefulSet')!;
+  assert.equal(set.spec.replicas, 1, 'one writer of the shards');
+  const governing = docs.find((d) => d.kind === 'Service' && d.metadata.name === set.spec.serviceName)!;
+  assert.equal(governing.spec.clusterIP, 'None', 'the governing Service is headless');
+  const data = container.args[container.args.indexOf('--data') + 1];
+  const claim = set.spec.volumeClaimTemplates[0];
+  assert.ok(container.volumeMounts.some((m: Y) => m.name === claim.metadata.name && m.mountPath === data), 'the data folder is the claimed volume');
+  assert.ok(container.env.some((e: Y) => e.name === 'REDTAIL_TOKENS'), 'tokens, since it listens on 0.0.0.0');
+  acceptsArgs(container.args);
+});
+
+test('k8s/relay.yaml: a DaemonSet with a node-local Service, a spool on the node, upstream the collector Service', () => {
+  const docs = load(join(DIR, 'k8s/relay.yaml'));
+  const container = checkWorkload(docs, 'DaemonSet', 'relay');
+  const ds = docs.find((d) => d.kind === 'DaemonSet')!;
+  assert.equal(docs.find((d) => d.kind === 'Service')!.spec.internalTrafficPolicy, 'Local');
+  const upstream = new URL(container.args[container.args.indexOf('--upstream') + 1]);
+  assert.equal(upstream.pathname, '/v1/stream');
+  const [name, namespace] = upstream.hostname.split('.');
+  assert.ok(services().has(`${name}.${namespace}:${upstream.port}`), 'the upstream is the collector Service');
+  const spool = container.args[container.args.indexOf('--spool') + 1];
+  const mount = container.volumeMounts.find((m: Y) => m.mountPath === spool);
+  const volume = ds.spec.template.spec.volumes.find((v: Y) => v.name === mount.name);
+  assert.ok(volume.hostPath, 'the spool is on the node, so it outlives the pod');
+  for (const name of ['REDTAIL_TOKENS', 'REDTAIL_UPSTREAM_TOKEN']) assert.ok(container.env.some((e: Y) => e.name === name), name);
+  acceptsArgs(container.args);
 });
