@@ -1,5 +1,5 @@
 // A real HTTP/1.1 reverse proxy built on the host: every request runs through the plugin's
-// filter as Envoy would run it (headers, streamed bodies both ways, pauses, local replies, then
+// filter as Envoy would run it (headers, streamed bodies and trailers both ways, pauses, local replies, then
 // log, done and delete), on one of N VMs like Envoy's workers, with the properties Envoy gives a
 // filter. For local work and demos; it is not a production proxy.
 import { randomUUID } from 'node:crypto';
@@ -24,8 +24,21 @@ export interface ProxyOptions {
 const UF = 0x20;
 const DC = 0x4000;
 
-/** Hop-by-hop headers are the proxy's own business, not forwarded. */
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+/** Hop-by-hop headers are the proxy's own business, not forwarded. (Trailer is end to end.) */
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade', 'host']);
+
+/** Trailers as the module sees them, or undefined when the message had none. */
+function trailersOf(raw: string[]): HeaderMap | undefined {
+  if (raw.length === 0) return undefined;
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+  return HeaderMap.fromPairs(pairs);
+}
+
+/** Header pairs for Node's writeHead/addTrailers: pseudo-headers and hop-by-hop ones left out. */
+function wirePairs(headers: HeaderMap): [string, string][] {
+  return headers.pairs().filter(([k]) => !k.startsWith(':') && !HOP.has(k));
+}
 
 let nextConnection = 1n;
 
@@ -120,10 +133,13 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
           if (status === 'reply') { up.destroy(); return reply(); }
           if (status === 'continue') up.write(stream.requestBody.take());
         }
-        const last = await settle(stream.onRequestBody(Buffer.alloc(0), true), StreamType.Request);
+        // As in Envoy: with trailers, the body never sees end_of_stream; the trailers end the stream.
+        const trailers = trailersOf(req.rawTrailers);
+        const last = await settle(trailers ? stream.onRequestTrailers(trailers) : stream.onRequestBody(Buffer.alloc(0), true), StreamType.Request);
         if (last === 'reply') { up.destroy(); return reply(); }
         const rest = stream.requestBody.take();
         if (rest.length) up.write(rest);
+        if (trailers) up.addTrailers(wirePairs(trailers));
       }
       up.end();
 
@@ -157,9 +173,11 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
           const status = stream.onResponseBody(chunk as Buffer, false);
           if (status === 'continue') res.write(stream.responseBody.take());
         }
-        await settle(stream.onResponseBody(Buffer.alloc(0), true), StreamType.Response);
+        const trailers = trailersOf(upRes.rawTrailers);
+        await settle(trailers ? stream.onResponseTrailers(trailers) : stream.onResponseBody(Buffer.alloc(0), true), StreamType.Response);
         const rest = stream.responseBody.take();
         if (rest.length) res.write(rest);
+        if (trailers) res.addTrailers(wirePairs(trailers));
       }
       res.end();
     };
@@ -190,8 +208,5 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
 
 /** Response headers to the client: :status as the status, pseudo-headers and hop-by-hop ones left out. */
 function sendHead(res: http.ServerResponse, headers: HeaderMap): void {
-  const status = Number(headers.get(':status') ?? 200);
-  const out: string[] = [];
-  for (const [k, v] of headers.pairs()) if (!k.startsWith(':') && !HOP.has(k)) out.push(k, v);
-  res.writeHead(status, out);
+  res.writeHead(Number(headers.get(':status') ?? 200), wirePairs(headers).flat());
 }

@@ -91,3 +91,47 @@ test('a module\'s local reply and a paused request behave as in Envoy', async ()
   await p.plugin.close(10);
   await up.close();
 });
+
+test('trailers both ways: the module sees them last (the body never at end of stream), may change them, and they go on', async () => {
+  // An upstream that answers with the trailers it got, as trailers of its own.
+  const got: Record<string, string>[] = [];
+  const srv = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      got.push(req.trailers as Record<string, string>);
+      res.writeHead(200, { trailer: 'x-checksum' });
+      res.write('part one;');
+      res.addTrailers({ 'x-checksum': `sum-${req.trailers['x-checksum']}` });
+      res.end('part two');
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const p = await startProbe();
+  const proxy = await startProxy({ plugins: [p.plugin], upstream: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, port: 0 });
+  const answer = await new Promise<{ body: string; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+    const req = http.request(`${proxy.url}/upload`, {
+      method: 'POST',
+      headers: { trailer: 'x-checksum', 'x-probe-request-trailers': 'add 1 x-added-by-module yes', 'x-probe-response-trailers': 'add 3 x-response-added yes' },
+    }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ body, trailers: res.trailers }));
+    });
+    req.on('error', reject);
+    req.write('chunk one;');
+    req.addTrailers({ 'x-checksum': 'abc123' });
+    req.end('chunk two');
+  });
+  assert.equal(answer.body, 'part one;part two');
+  assert.deepEqual(got, [{ 'x-checksum': 'abc123', 'x-added-by-module': 'yes' }], 'the upstream got the trailers, with the module\'s addition');
+  assert.deepEqual(answer.trailers, { 'x-checksum': 'sum-abc123', 'x-response-added': 'yes' }, 'the client got the response trailers, with the module\'s addition');
+  const callbacks = p.lines().filter((l) => /^cb (request|response)_(body|trailers) /.test(l)).map((l) => l.replace(/^cb (\S+) \d+ (\d+) (\d+)$/, '$1 $2 $3'));
+  assert.ok(callbacks.includes('request_trailers 1 0') && callbacks.includes('response_trailers 1 0'), callbacks.join('\n'));
+  assert.ok(callbacks.filter((c) => c.startsWith('request_body') || c.startsWith('response_body')).every((c) => c.endsWith(' 0')), `no body callback at end of stream:\n${callbacks.join('\n')}`);
+  const lastRequestBody = callbacks.map((c) => c.startsWith('request_body')).lastIndexOf(true);
+  assert.ok(lastRequestBody >= 0 && callbacks.indexOf('request_trailers 1 0') > lastRequestBody, 'request trailers after the request body');
+  await proxy.close();
+  await p.plugin.close(10);
+  srv.closeAllConnections();
+  srv.close();
+});
