@@ -17,6 +17,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/bin bin
 COPY --from=build /app/dist dist
+COPY --from=build /app/collector/web collector/web
 COPY --from=build /app/build/filter.wasm build/filter.wasm
 USER node
 EXPOSE 9900 9901

@@ -44,7 +44,7 @@ try it (the card number and the token never reach storage):
     -H 'content-type: application/json' -d '{"card":"4111 1111 1111 1111","email":"ann@example.com"}'
   npx redtail tail --url ${collector.url}            (live, in another terminal)
   npx redtail query --url ${collector.url} --since 15m
-  (the web page comes with a later release)
+  web page    ${collector.url}/              (search, and Live for the live tail)
 
 Ctrl-C stops everything.
 `);

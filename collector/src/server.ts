@@ -1,4 +1,4 @@
-// The collector's one HTTP port: POST /v1/ingest, GET /v1/logs, GET /healthz. Each request is
+// The collector's one HTTP port: the web page, POST /v1/ingest, GET /v1/logs, GET /healthz. Each request is
 // checked against the tokens' scopes; every error is JSON that says what to do.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { retentionStart, Store } from './store.js';
 import { matcher, TailHub } from './tail.js';
 import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
 import { authorize } from './auth.js';
+import { servePage } from './page.js';
 import { isBatchId, receiveBatch, send } from './receive.js';
 
 export interface Collector {
@@ -116,7 +117,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
       return res.end(text);
     }
-    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see POST /v1/ingest, GET /v1/logs, GET /v1/tail, GET /metrics, GET /healthz` });
+    // The page is static and holds no data: it asks the API, with the user's token, for records.
+    if (req.method === 'GET' && servePage(url.pathname, res)) return;
+    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/tail, GET /metrics, GET /healthz` });
     const auth = authorize(config.tokens, req, scope);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');

@@ -1,0 +1,105 @@
+// The web page in a real browser (headless Chromium): a search shows stored records, live mode
+// shows new ones as they are committed, record text is shown as text (a path carrying HTML runs
+// nothing), and with tokens the page works once given one.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, test as it } from 'node:test';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { collector, ndjson, post, record } from './helpers.js';
+
+const CHROMIUM = process.env.REDTAIL_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+// CI sets REDTAIL_REQUIRE_BROWSER, so there a missing Chromium fails; on a laptop without one
+// these tests are skipped, saying why.
+const MISSING = 'needs Chromium: apt-get install chromium, or set REDTAIL_CHROMIUM to a Chrome binary';
+if (!CHROMIUM && process.env.REDTAIL_REQUIRE_BROWSER) throw new Error(`the web page tests ${MISSING}`);
+const test = (name: string, fn: () => Promise<void>) => it(name, { skip: CHROMIUM ? false : MISSING }, fn);
+let browser: Browser;
+
+before(async () => {
+  if (CHROMIUM) browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+});
+after(async () => browser?.close());
+
+/** The record rows as their cells' text. */
+const table = (page: Page) => page.$$eval('#records tbody tr.record', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+
+async function open(url: string): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
+  const page = await browser.newPage();
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return { page, dialogs, errors };
+}
+
+test('search shows stored records, filtered, as text: HTML in a record runs nothing', async () => {
+  const c = await collector();
+  const hostile = '/q?<img src=x onerror=alert(1)><script>alert(2)</script>';
+  await post(c.url, ndjson([
+    record({ request_id: 'r-old', start_time: '2026-11-27T10:00:00.000Z', path: '/old' }),
+    record({ request_id: 'r-evil', start_time: '2026-11-27T10:00:01.000Z', path: hostile, response_code: 503 }),
+    record({ request_id: 'r-other', service: 'billing', start_time: '2026-11-27T10:00:02.000Z' }),
+  ]));
+  const { page, dialogs, errors } = await open(`${c.url}/?service=orders`);
+  await page.waitForSelector('#records tbody tr.record');
+  const cells = await table(page);
+  assert.deepEqual(cells.map((r) => r[6]), ['r-evil', 'r-old'], 'the service filter from the address, newest first');
+  assert.equal(cells[0]![1], '503');
+  assert.equal(cells[0]![5], `shop${hostile}`, 'the path shown exactly as text');
+  assert.equal(await page.$$eval('#records img, #records script', (n) => n.length), 0, 'no element made from a record');
+  assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /2 records/);
+  // A row opens to the whole record.
+  await page.click('#records tbody tr.record');
+  const detail = JSON.parse(await page.$eval('#records tr.detail pre', (e) => e.textContent ?? '')) as Record<string, unknown>;
+  assert.equal(detail.request_id, 'r-evil');
+  // A bad filter is reported with the field, not a blank page.
+  await page.$eval('input[name=status]', (e) => { (e as HTMLInputElement).value = 'teapot'; });
+  await page.click('#search');
+  await page.waitForFunction(() => document.querySelector('#status')?.className === 'error');
+  assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /^400: .*status/);
+  assert.deepEqual(dialogs, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+  await c.stop();
+});
+
+test('live mode shows each new record as it is committed, matching the filters', async () => {
+  const c = await collector();
+  const { page, errors } = await open(`${c.url}/?status=5xx`);
+  await page.waitForFunction(() => /records/.test(document.querySelector('#status')?.textContent ?? ''));
+  await page.click('#live');
+  await page.waitForFunction(() => /^live/.test(document.querySelector('#status')?.textContent ?? ''));
+  await post(c.url, ndjson([record({ request_id: 'live-ok', response_code: 200 }), record({ request_id: 'live-fail', response_code: 502 })]));
+  const t0 = Date.now();
+  await page.waitForSelector('#records tbody tr.record', { timeout: 2000 });
+  assert.ok(Date.now() - t0 < 2000);
+  await post(c.url, ndjson([record({ request_id: 'live-fail-2', response_code: 500 })]));
+  await page.waitForFunction(() => document.querySelectorAll('#records tbody tr.record').length === 2, { timeout: 2000 });
+  assert.deepEqual((await table(page)).map((r) => r[6]), ['live-fail-2', 'live-fail'], 'newest on top, only 5xx');
+  assert.deepEqual(errors, []);
+  await page.close();
+  await c.stop();
+});
+
+test('with tokens the page asks for one, and works once given a read token', async () => {
+  const token = 'page-read-token-0123456789';
+  const c = await collector({ tokens: [{ token, scopes: ['read', 'ingest'] }] });
+  await post(c.url, ndjson([record({ request_id: 'with-token' })]), { authorization: `Bearer ${token}` });
+  const { page } = await open(c.url);
+  await page.waitForFunction(() => document.querySelector('#status')?.className === 'error');
+  assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /^401: send "authorization: Bearer <token>"/);
+  await page.click('#auth summary');
+  await page.type('#token', token);
+  await page.click('#search');
+  await page.waitForSelector('#records tbody tr.record');
+  assert.deepEqual((await table(page)).map((r) => r[6]), ['with-token']);
+  await page.click('#live');
+  await page.waitForFunction(() => /^live/.test(document.querySelector('#status')?.textContent ?? ''));
+  await post(c.url, ndjson([record({ request_id: 'live-with-token' })]), { authorization: `Bearer ${token}` });
+  await page.waitForFunction(() => document.querySelector('#records tbody tr.record td:last-child')?.textContent === 'live-with-token', { timeout: 2000 });
+  const res = await fetch(c.url);
+  assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  await page.close();
+  await c.stop();
+});

@@ -1,0 +1,144 @@
+// The collector's web page: search (GET /v1/logs) and live tail (GET /v1/tail) with the same
+// filters. Every value from a record goes into the page as text, never as HTML: records carry
+// whatever clients sent.
+'use strict';
+
+const form = document.getElementById('filters');
+const rows = document.querySelector('#records tbody');
+const statusLine = document.getElementById('status');
+const liveButton = document.getElementById('live');
+const moreButton = document.getElementById('more');
+const tokenInput = document.getElementById('token');
+/** Rows kept on the page in live mode; older ones scroll away. */
+const LIVE_ROWS = 1000;
+
+let next = null;
+let socket = null;
+let live = false;
+
+tokenInput.value = localStorage.getItem('redtail.token') || '';
+tokenInput.addEventListener('change', () => localStorage.setItem('redtail.token', tokenInput.value.trim()));
+
+/** The filled-in filters, as query parameters. */
+function filters() {
+  const p = new URLSearchParams();
+  for (const [k, v] of new FormData(form)) if (String(v).trim()) p.set(k, String(v).trim());
+  return p;
+}
+
+function say(text, error = false) {
+  statusLine.textContent = text;
+  statusLine.className = error ? 'error' : '';
+}
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text == null ? '' : String(text);
+  if (className) td.className = className;
+  return td;
+}
+
+function row(r) {
+  const tr = document.createElement('tr');
+  tr.className = 'record';
+  const code = Number(r.response_code);
+  const time = typeof r.start_time === 'string' ? r.start_time.replace('T', ' ').replace('Z', '') : '';
+  tr.append(cell(time), cell(code, `s${Math.floor(code / 100)}`), cell(r.method), cell(r.service || r.workload),
+    cell(r.duration, 'num'), cell(`${r.authority || ''}${r.path || ''}`, 'path'), cell(r.request_id));
+  tr.addEventListener('click', () => {
+    if (tr.nextSibling && tr.nextSibling.className === 'detail') return tr.nextSibling.remove();
+    const detail = document.createElement('tr');
+    detail.className = 'detail';
+    const td = document.createElement('td');
+    td.colSpan = 7;
+    const pre = document.createElement('pre');
+    pre.textContent = JSON.stringify(r, null, 2);
+    td.append(pre);
+    detail.append(td);
+    tr.after(detail);
+  });
+  return tr;
+}
+
+function notice(text) {
+  const tr = document.createElement('tr');
+  tr.className = 'notice';
+  const td = cell(text);
+  td.colSpan = 7;
+  tr.append(td);
+  return tr;
+}
+
+function authHeaders() {
+  const token = tokenInput.value.trim();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function search(cursor) {
+  const p = filters();
+  history.replaceState(null, '', `?${p}`);
+  p.set('limit', '100');
+  if (cursor) p.set('cursor', cursor);
+  say('searching…');
+  let res;
+  let body;
+  try {
+    res = await fetch(`/v1/logs?${p}`, { headers: authHeaders() });
+    body = await res.json();
+  } catch (err) {
+    return say(`the collector did not answer: ${err.message}`, true);
+  }
+  if (!res.ok) return say(`${res.status}: ${body.error}${body.field ? ` (${body.field}: ${body.expected})` : ''}`, true);
+  if (!cursor) rows.replaceChildren();
+  for (const r of body.records) rows.append(row(r));
+  next = body.next;
+  moreButton.hidden = !next;
+  say(`${rows.querySelectorAll('tr.record').length} records, newest first${next ? '' : ' (all shown)'}`);
+}
+
+function startLive() {
+  const p = filters();
+  history.replaceState(null, '', `?${p}`);
+  const token = tokenInput.value.trim();
+  if (token) p.set('token', token); // browsers cannot set headers on a WebSocket
+  socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/tail?${p}`);
+  socket.onopen = () => say('live: new records appear at the top');
+  socket.onmessage = (event) => {
+    for (const line of String(event.data).split('\n')) {
+      if (!line) continue;
+      const r = JSON.parse(line);
+      rows.prepend('dropped' in r ? notice(`${r.dropped} records dropped: this page fell behind`) : row(r));
+    }
+    while (rows.children.length > LIVE_ROWS) rows.lastChild.remove();
+  };
+  socket.onclose = (event) => {
+    socket = null;
+    if (!live) return;
+    say(`live tail closed (${event.code}${event.reason ? `: ${event.reason}` : ''}); reconnecting…`, true);
+    setTimeout(() => { if (live && !socket) startLive(); }, 1000);
+  };
+}
+
+function setLive(on) {
+  live = on;
+  liveButton.setAttribute('aria-pressed', String(on));
+  if (socket) socket.close();
+  socket = null;
+  moreButton.hidden = true;
+  if (on) {
+    rows.replaceChildren();
+    startLive();
+  } else say('live tail stopped');
+}
+
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (live) setLive(false);
+  search();
+});
+liveButton.addEventListener('click', () => setLive(!live));
+moreButton.addEventListener('click', () => search(next));
+
+// Filters from the address (so a link can share a view); then the first page.
+for (const [k, v] of new URLSearchParams(location.search)) if (form.elements[k]) form.elements[k].value = v;
+search();
