@@ -12,7 +12,7 @@ const CHROMIUM = process.env.REDTAIL_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin
 // these tests are skipped, saying why.
 const MISSING = 'needs Chromium: apt-get install chromium, or set REDTAIL_CHROMIUM to a Chrome binary';
 if (!CHROMIUM && process.env.REDTAIL_REQUIRE_BROWSER) throw new Error(`the web page tests ${MISSING}`);
-const test = (name: string, fn: () => Promise<void>) => it(name, { skip: CHROMIUM ? false : MISSING }, fn);
+const test = (name: string, fn: () => Promise<void>) => it(name, { skip: CHROMIUM ? false : MISSING, timeout: 30_000 }, fn);
 let browser: Browser;
 
 before(async () => {
@@ -29,6 +29,8 @@ async function open(url: string): Promise<{ page: Page; dialogs: string[]; error
   const errors: string[] = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
   page.on('pageerror', (e) => errors.push(String(e)));
+  // A tab in the background gets no animation frames and slow timers: keep the tested one in front.
+  await page.bringToFront();
   await page.goto(url);
   return { page, dialogs, errors };
 }
@@ -56,7 +58,7 @@ test('search shows stored records, filtered, as text: HTML in a record runs noth
   // A bad filter is reported with the field, not a blank page.
   await page.$eval('input[name=status]', (e) => { (e as HTMLInputElement).value = 'teapot'; });
   await page.click('#search');
-  await page.waitForFunction(() => document.querySelector('#status')?.className === 'error');
+  await page.waitForFunction(() => document.querySelector('#status')?.className === 'error', { polling: 50 });
   assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /^400: .*status/);
   assert.deepEqual(dialogs, []);
   assert.deepEqual(errors, []);
@@ -67,15 +69,15 @@ test('search shows stored records, filtered, as text: HTML in a record runs noth
 test('live mode shows each new record as it is committed, matching the filters', async () => {
   const c = await collector();
   const { page, errors } = await open(`${c.url}/?status=5xx`);
-  await page.waitForFunction(() => /records/.test(document.querySelector('#status')?.textContent ?? ''));
+  await page.waitForFunction(() => /records/.test(document.querySelector('#status')?.textContent ?? ''), { polling: 50 });
   await page.click('#live');
-  await page.waitForFunction(() => /^live/.test(document.querySelector('#status')?.textContent ?? ''));
+  await page.waitForFunction(() => /^live/.test(document.querySelector('#status')?.textContent ?? ''), { polling: 50 });
   await post(c.url, ndjson([record({ request_id: 'live-ok', response_code: 200 }), record({ request_id: 'live-fail', response_code: 502 })]));
   const t0 = Date.now();
   await page.waitForSelector('#records tbody tr.record', { timeout: 2000 });
   assert.ok(Date.now() - t0 < 2000);
   await post(c.url, ndjson([record({ request_id: 'live-fail-2', response_code: 500 })]));
-  await page.waitForFunction(() => document.querySelectorAll('#records tbody tr.record').length === 2, { timeout: 2000 });
+  await page.waitForFunction(() => document.querySelectorAll('#records tbody tr.record').length === 2, { polling: 50, timeout: 2000 });
   assert.deepEqual((await table(page)).map((r) => r[6]), ['live-fail-2', 'live-fail'], 'newest on top, only 5xx');
   assert.deepEqual(errors, []);
   await page.close();
@@ -87,7 +89,7 @@ test('with tokens the page asks for one, and works once given a read token', asy
   const c = await collector({ tokens: [{ token, scopes: ['read', 'ingest'] }] });
   await post(c.url, ndjson([record({ request_id: 'with-token' })]), { authorization: `Bearer ${token}` });
   const { page } = await open(c.url);
-  await page.waitForFunction(() => document.querySelector('#status')?.className === 'error');
+  await page.waitForFunction(() => document.querySelector('#status')?.className === 'error', { polling: 50 });
   assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /^401: send "authorization: Bearer <token>"/);
   await page.click('#auth summary');
   await page.type('#token', token);
@@ -95,9 +97,9 @@ test('with tokens the page asks for one, and works once given a read token', asy
   await page.waitForSelector('#records tbody tr.record');
   assert.deepEqual((await table(page)).map((r) => r[6]), ['with-token']);
   await page.click('#live');
-  await page.waitForFunction(() => /^live/.test(document.querySelector('#status')?.textContent ?? ''));
+  await page.waitForFunction(() => /^live/.test(document.querySelector('#status')?.textContent ?? ''), { polling: 50 });
   await post(c.url, ndjson([record({ request_id: 'live-with-token' })]), { authorization: `Bearer ${token}` });
-  await page.waitForFunction(() => document.querySelector('#records tbody tr.record td:last-child')?.textContent === 'live-with-token', { timeout: 2000 });
+  await page.waitForFunction(() => document.querySelector('#records tbody tr.record td:last-child')?.textContent === 'live-with-token', { polling: 50, timeout: 2000 });
   const res = await fetch(c.url);
   assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   await page.close();
