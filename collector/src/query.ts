@@ -1,7 +1,11 @@
-// Queries over the shards: filters by the indexed columns, a time range (ISO or relative, like
+// Queries over the shards: filters on the record's fields, a time range (ISO or relative, like
 // "15m"), free text, newest first, and an opaque cursor for the next page that stays correct
-// across shard boundaries (records are ordered by time, then shard, then id).
-import type { Shard } from './shard.js';
+// across shard boundaries. Records are ordered by time, then shard, block and place in the block.
+//
+// Each shard narrows to candidate blocks by their time ranges and the full-text index (terms of
+// field values, status codes, words), reads them newest first, checks every record exactly, and
+// stops once no remaining block can hold a record newer than the page's oldest.
+import { FIELDS, serviceStatus, type Shard, term } from './shard.js';
 import type { Store } from './store.js';
 
 export interface Filters {
@@ -16,7 +20,10 @@ export interface Filters {
   path?: string;
   requestId?: string;
   traceId?: string;
-  /** Free text, matched anywhere in the record. */
+  /**
+   * Free text: the records holding these words (case-insensitive; the last may be cut short),
+   * then holding the text exactly as given. A text starting inside a word is not found.
+   */
   text?: string;
   since?: string;
   until?: string;
@@ -50,27 +57,116 @@ export function parseStatus(value: string): [number, number] {
   throw new QueryError('status', 'a code (404), a class (5xx) or a range (400-499)', value);
 }
 
-interface Cursor {
+/** Where a record is, in query order: newer time first, then later shard, block and slot. */
+interface Key {
   t: number;
   s: string;
+  b: number;
   i: number;
 }
 
-function readCursor(value: string): Cursor {
+/** > 0 when a comes before b in the answer (newest first). */
+function order(a: Key, b: Key): number {
+  return a.t - b.t || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0) || a.b - b.b || a.i - b.i;
+}
+
+function readCursor(value: string): Key {
   try {
-    const c = JSON.parse(Buffer.from(value, 'base64url').toString()) as Cursor;
-    if (Number.isFinite(c.t) && typeof c.s === 'string' && Number.isInteger(c.i)) return c;
+    const c = JSON.parse(Buffer.from(value, 'base64url').toString()) as Key;
+    if (Number.isFinite(c.t) && typeof c.s === 'string' && Number.isInteger(c.b) && Number.isInteger(c.i)) return c;
   } catch {
     // fall through
   }
   throw new QueryError('cursor', 'a cursor from a previous answer ("next")', value);
 }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`); // for LIKE patterns
-
 export interface QueryResult {
   records: Record<string, unknown>[];
   next: string | null;
+}
+
+/** What one record must be, checked on the record itself. */
+interface Match {
+  since: number;
+  until: number;
+  fields: [string, string][];
+  status?: [number, number];
+  path?: string;
+  text?: string;
+  /** Quoted values a matching line must contain, tried before parsing it. */
+  quick: string[];
+  /** The expression on the blocks' terms that narrows them, or undefined for all. */
+  fts?: string;
+  /** The expression on the blocks' words (free text), or undefined. */
+  words?: string;
+}
+
+const RECORD_FIELDS: Record<keyof typeof FIELDS, string> = {
+  service: 'service', namespace: 'namespace', workload: 'workload', method: 'method', authority: 'authority', requestId: 'request_id', traceId: 'trace_id',
+};
+
+/** Words as the index's tokenizer cuts them: runs of letters and digits. */
+const words = (s: string) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+
+function plan(f: Filters, since: number, until: number): Match {
+  const m: Match = { since, until, fields: [], quick: [] };
+  const fts: string[] = [];
+  for (const [key, letter] of Object.entries(FIELDS) as [keyof typeof FIELDS, string][]) {
+    let value = f[key];
+    if (value === undefined) continue;
+    if (key === 'method') value = value.toUpperCase();
+    m.fields.push([RECORD_FIELDS[key], value]);
+    fts.push(`"${term(letter, value)}"`);
+    // Only values no JSON writer would escape can be looked for as text.
+    if (/^[\w .:/@+-]*$/.test(value)) m.quick.push(JSON.stringify(value));
+  }
+  if (f.status !== undefined) {
+    m.status = parseStatus(f.status);
+    const [lo, hi] = m.status;
+    // With a service, the terms of that service answering each code; else the codes alone.
+    const code = (c: number) => (f.service !== undefined ? serviceStatus(f.service, c) : `xc${c}`);
+    if (hi - lo < 100) fts.push(`(${Array.from({ length: hi - lo + 1 }, (_, k) => `"${code(lo + k)}"`).join(' OR ')})`);
+  }
+  if (f.path !== undefined) {
+    m.path = f.path;
+    const w = words(f.path);
+    // The last word of a prefix may be cut short.
+    w.forEach((word, k) => fts.push(k === w.length - 1 && !/[^\p{L}\p{N}]$/u.test(f.path!) ? `"${word}"*` : `"${word}"`));
+  }
+  if (fts.length) m.fts = fts.join(' AND ');
+  if (f.text !== undefined && f.text !== '') {
+    m.text = f.text;
+    // Words as the index holds them (whole, case-folded); the last may be cut short.
+    const w = words(f.text);
+    if (w.length) m.words = w.map((word, k) => (k === w.length - 1 ? `"${word}"*` : `"${word}"`)).join(' AND ');
+  }
+  return m;
+}
+
+function matches(line: string, m: Match): Record<string, unknown> | undefined {
+  for (const q of m.quick) if (!line.includes(q)) return undefined;
+  if (m.text !== undefined && !line.includes(m.text)) return undefined;
+  const r = JSON.parse(line) as Record<string, unknown>;
+  for (const [field, value] of m.fields) if (r[field] !== value) return undefined;
+  if (m.status && !(typeof r.response_code === 'number' && r.response_code >= m.status[0] && r.response_code <= m.status[1])) return undefined;
+  if (m.path !== undefined && !(typeof r.path === 'string' && r.path.startsWith(m.path))) return undefined;
+  return r;
+}
+
+type Found = Key & { record: Record<string, unknown> };
+
+/** Keep the `limit` first records in answer order, in a sorted array. */
+function keep(found: Found[], item: Found, limit: number): void {
+  let lo = 0;
+  let hi = found.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order(found[mid]!, item) > 0) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= limit) return;
+  found.splice(lo, 0, item);
+  if (found.length > limit) found.pop();
 }
 
 export function query(store: Store, f: Filters, now = Date.now()): QueryResult {
@@ -79,77 +175,36 @@ export function query(store: Store, f: Filters, now = Date.now()): QueryResult {
   const since = f.since !== undefined ? parseTime(f.since, 'since', now) : 0;
   const until = f.until !== undefined ? parseTime(f.until, 'until', now) : Number.MAX_SAFE_INTEGER;
   const cursor = f.cursor !== undefined ? readCursor(f.cursor) : undefined;
-  const where: string[] = ['time >= ?', 'time < ?'];
-  const params: unknown[] = [since, until];
-  const eq = (column: string, value: string | undefined) => {
-    if (value === undefined) return;
-    where.push(`${column} = ?`);
-    params.push(value);
-  };
-  eq('service', f.service);
-  eq('namespace', f.namespace);
-  eq('workload', f.workload);
-  eq('method', f.method?.toUpperCase());
-  eq('authority', f.authority);
-  eq('request_id', f.requestId);
-  eq('trace_id', f.traceId);
-  if (f.status !== undefined) {
-    const [lo, hi] = parseStatus(f.status);
-    where.push('status BETWEEN ? AND ?');
-    params.push(lo, hi);
-  }
-  if (f.path !== undefined) {
-    where.push("path LIKE ? ESCAPE '\\'");
-    params.push(`${likeEscape(f.path)}%`);
-  }
-
-  // Each shard gives its newest `limit` rows after the cursor; the merge keeps the newest overall.
-  const rows: { time: number; shard: string; id: number; record: string }[] = [];
+  const m = plan(f, since, until);
+  const found: Found[] = [];
   for (const shard of store.shardsFor(since, until)) {
-    rows.push(...page(shard, where, params, cursor, limit, f.text));
+    if (cursor && shard.day > cursor.s && (shard.min ?? Infinity) > cursor.t) continue;
+    search(shard, m, cursor, limit, found);
   }
-  rows.sort((a, b) => b.time - a.time || (a.shard < b.shard ? 1 : a.shard > b.shard ? -1 : 0) || b.id - a.id);
-  const kept = rows.slice(0, limit);
-  const last = kept.at(-1);
-  const next = kept.length === limit && last ? Buffer.from(JSON.stringify({ t: last.time, s: last.shard, i: last.id })).toString('base64url') : null;
-  return { records: kept.map((r) => JSON.parse(r.record) as Record<string, unknown>), next };
+  const last = found.length === limit ? found.at(-1) : undefined;
+  const next = last ? Buffer.from(JSON.stringify({ t: last.t, s: last.s, b: last.b, i: last.i })).toString('base64url') : null;
+  return { records: found.map((r) => r.record), next };
 }
 
-/**
- * A shard's newest `limit` matches after the cursor. Free text is matched in the records
- * themselves (they are compressed in blocks), so candidates are read in chunks until enough
- * match or the shard has no more.
- */
-function page(shard: Shard, where: string[], params: unknown[], cursor: Cursor | undefined, limit: number, text: string | undefined) {
-  const clauses = [...where];
-  const values = [...params];
-  if (cursor) {
-    // After the cursor in (time desc, shard desc, id desc) order.
-    if (shard.day > cursor.s) {
-      clauses.push('time < ?');
-      values.push(cursor.t);
-    } else if (shard.day === cursor.s) {
-      clauses.push('(time < ? OR (time = ? AND id < ?))');
-      values.push(cursor.t, cursor.t, cursor.i);
-    } else {
-      clauses.push('time <= ?');
-      values.push(cursor.t);
+/** One shard's records into `found`, newest first, after the cursor. */
+function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, found: Found[]): void {
+  const upper = cursor ? Math.min(m.until, cursor.t + 1) : m.until;
+  const sql = `SELECT id, max_time, times FROM blocks WHERE max_time >= ? AND min_time < ?${m.fts ? ' AND id IN (SELECT rowid FROM terms WHERE terms MATCH ?)' : ''}${
+    m.words ? ' AND (id > ? OR id IN (SELECT rowid FROM words WHERE words MATCH ?))' : ''} ORDER BY max_time DESC, id DESC`;
+  const params: unknown[] = [m.since, upper];
+  if (m.fts) params.push(m.fts);
+  if (m.words) params.push(shard.wordsUpTo, m.words);
+  for (const row of shard.statement(sql).iterate(...params) as Iterable<{ id: number; max_time: number; times: Buffer }>) {
+    // No later block can hold a record newer than the page's oldest.
+    if (found.length === limit && row.max_time < found.at(-1)!.t) return;
+    const block = shard.block(row.id, row.times);
+    for (let i = block.times.length - 1; i >= 0; i--) {
+      const key: Key = { t: block.times[i]!, s: shard.day, b: row.id, i };
+      if (key.t < m.since || key.t >= m.until) continue;
+      if (cursor && order(key, cursor) >= 0) continue;
+      if (found.length === limit && order(key, found.at(-1)!) <= 0) continue;
+      const record = matches(block.lines()[i]!, m);
+      if (record) keep(found, { ...key, record }, limit);
     }
-  }
-  const base = `SELECT id, time, block, slot FROM records WHERE ${clauses.join(' AND ')}`;
-  const first = shard.statement(`${base} ORDER BY time DESC, id DESC LIMIT ?`);
-  const more = shard.statement(`${base} AND (time < ? OR (time = ? AND id < ?)) ORDER BY time DESC, id DESC LIMIT ?`);
-  const chunk = text === undefined ? limit : Math.max(limit, 500);
-  const found: { time: number; shard: string; id: number; record: string }[] = [];
-  let last: { id: number; time: number } | undefined;
-  for (;;) {
-    const candidates = (last === undefined ? first.all(...values, chunk) : more.all(...values, last.time, last.time, last.id, chunk)) as
-      { id: number; time: number; block: number; slot: number }[];
-    const records = shard.records(candidates);
-    candidates.forEach((c, i) => {
-      if (found.length < limit && (text === undefined || records[i]!.includes(text))) found.push({ time: c.time, shard: shard.day, id: c.id, record: records[i]! });
-    });
-    if (found.length >= limit || candidates.length < chunk) return found;
-    last = candidates.at(-1);
   }
 }

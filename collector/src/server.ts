@@ -51,6 +51,10 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   prune();
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
+  // The free-text index is built behind ingest, in slices of 20 ms every 50 ms at most, so a
+  // request waits at most one slice for the event loop; queries read what is not indexed yet.
+  const indexing = setInterval(() => store.indexWords(20), 50);
+  indexing.unref();
 
   /** A valid batch, from HTTP or a WebSocket: stored (unless a duplicate), counted, tailed. */
   function accept(batch: string | undefined, parsed: { rows: Row[]; gaps: Gap[] }, bytes: number, started: bigint) {
@@ -205,12 +209,16 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     url, store, server, tail,
     close: () => new Promise<void>((resolve) => {
       clearInterval(pruning);
+      clearInterval(indexing);
       tail.close();
       // Producers on /v1/stream hold their sockets open: tell them to go (each message is
       // committed and acknowledged before the next is read, so none is half-done), and cut
       // whoever does not answer the close in time.
       for (const ws of sockets.clients) ws.close(1001, 'the collector is stopping');
-      const cut = setTimeout(() => { for (const ws of sockets.clients) ws.terminate(); }, 2000);
+      const cut = setTimeout(() => {
+        for (const ws of sockets.clients) ws.terminate();
+        server.closeAllConnections(); // keep-alive connections a browser holds on to
+      }, 2000);
       server.close(() => {
         clearTimeout(cut);
         store.close();

@@ -58,6 +58,19 @@ export class Store {
     return { batch: id, stored: rows.length, duplicate: false, shard: shard.day };
   }
 
+  /**
+   * Build the free-text index behind ingest for about `budgetMs`, newest shard first. True when
+   * blocks remain to index.
+   */
+  indexWords(budgetMs: number): boolean {
+    const deadline = performance.now() + budgetMs;
+    for (const shard of this.list().reverse()) {
+      // Out of time: say there may be more; the next round finds out with one cheap select.
+      if (performance.now() >= deadline || shard.indexWords(deadline)) return true;
+    }
+    return false;
+  }
+
   /** The shards that may hold records in [since, until), newest first. */
   shardsFor(since: number, until: number): Shard[] {
     return [...this.shards.values()]
@@ -80,7 +93,7 @@ export class Store {
       if (shard.day >= keepFrom || (shard.max !== null && shard.max >= cutoff)) continue;
       const files = [shard.path, `${shard.path}-wal`, `${shard.path}-shm`];
       const bytes = files.reduce((n, f) => { try { return n + statSync(f).size; } catch { return n; } }, 0);
-      const records = (shard.db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n;
+      const records = shard.count();
       removed.push({ day: shard.day, file: shard.path, bytes, records });
       if (dryRun) continue;
       shard.close();

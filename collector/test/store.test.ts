@@ -34,11 +34,12 @@ test('a failing batch leaves nothing behind (atomic), and reopening the folder f
   const good = rows(record({ start_time: '2026-11-26T10:00:00Z' }), record({ start_time: '2026-11-26T10:00:01Z' }));
   store.write('s/1', good.rows, good.gaps);
   const bad = rows(record({ start_time: '2026-11-26T11:00:00Z' }), record({ start_time: '2026-11-26T11:00:01Z' }));
-  bad.rows[1]!.status = null as unknown as number; // NOT NULL: the second insert fails inside the transaction
+  // NOT NULL: the gap's insert fails inside the transaction, after the batch's records went in.
+  bad.gaps.push({ dropped: null as unknown as number, since: 0, until: 0, source: 's', reason: '' });
   assert.throws(() => store.write('s/2', bad.rows, bad.gaps));
   store.close();
   const db = new Database(join(tmp.dir, 'redtail-2026-11-26.db'), { readonly: true });
-  assert.equal((db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n, 2, 'none of the failed batch');
+  assert.equal(db.prepare('SELECT sum(count) FROM blocks').pluck().get(), 2, 'none of the failed batch');
   assert.equal((db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n, 1);
   db.close();
   const again = new Store(tmp.dir);
