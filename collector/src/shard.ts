@@ -1,6 +1,7 @@
 // One SQLite file of records, kept in blocks: up to 256 records of one batch, as received (JSON,
-// one a line), deflated together, with their time range, each record's time, and one full-text
-// document of the block's terms. No row per record: the indexes are per block, so a record costs
+// one a line), deflated together, with their time range, each record's time and status code (so
+// a query skips records without inflating or parsing them), and one full-text document of the
+// block's terms. No row per record: the indexes are per block, so a record costs
 // its compressed bytes plus a few bytes of index, and a batch is a handful of inserts.
 //
 // A query narrows by time (the blocks' ranges) and by two full-text indexes of blocks, then reads
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS blocks (
   max_time INTEGER NOT NULL,
   count INTEGER NOT NULL,
   times BLOB NOT NULL,
+  codes BLOB NOT NULL,
   data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS blocks_time ON blocks(max_time);
@@ -83,25 +85,48 @@ export const serviceStatus = (service: string, status: number): string => term('
  * Written with the block, in its transaction.
  */
 function terms(rows: Row[]): string {
-  const values = new Set<string>();
-  for (const r of rows) {
-    for (const field in FIELDS) {
-      const v = r[field as keyof typeof FIELDS];
-      if (v !== null) values.add(`${FIELDS[field as keyof typeof FIELDS]}${v}`);
-    }
-    values.add(`c${r.status}`);
-    if (r.service !== null) values.add(`k${r.status} ${r.service}`);
-  }
-  // Hashing once per distinct value: a block of one service hashes its name once, not 256 times.
+  // Distinct values per field first, then one hash each: a block of one service hashes its
+  // name once, not 256 times.
   const out: string[] = [];
-  for (const v of values) out.push(v[0] === 'c' ? `x${v}` : term(v[0]!, v.slice(1)));
+  for (const field in FIELDS) {
+    const values = new Set<string>();
+    for (const r of rows) {
+      const v = r[field as keyof typeof FIELDS];
+      if (v !== null) values.add(v);
+    }
+    for (const v of values) out.push(term(FIELDS[field as keyof typeof FIELDS], v));
+  }
+  const codes = new Set<number>();
+  const pairs = new Set<string>();
+  for (const r of rows) {
+    codes.add(r.status);
+    if (r.service !== null) pairs.add(`${r.status} ${r.service}`);
+  }
+  for (const c of codes) out.push(`xc${c}`);
+  for (const p of pairs) out.push(term('k', p));
   for (const r of rows) if (r.path !== null) out.push(r.path);
   return out.join(' ');
+}
+
+/**
+ * A batch's records with each service's together (in arrival order within it): a block then
+ * holds few services, so it compresses better and a query for one service reads fewer blocks.
+ * A sidecar's batch is one service already; a relay's or a mixed producer's is not.
+ */
+function byService(rows: Row[]): Row[] {
+  const groups = new Map<string | null, Row[]>();
+  for (const r of rows) {
+    const g = groups.get(r.service);
+    if (g) g.push(r);
+    else groups.set(r.service, [r]);
+  }
+  return groups.size === 1 ? rows : [...groups.values()].flat();
 }
 
 export interface Block {
   id: number;
   times: Float64Array;
+  codes: Uint16Array;
   /** The records' JSON, inflated on first use. */
   lines(): string[];
 }
@@ -136,14 +161,15 @@ export class Shard {
     this.db.pragma(`user_version = ${LAYOUT}`);
     this.hasBatchStmt = this.db.prepare('SELECT 1 FROM batches WHERE batch = ?').pluck();
     const insertBatch = this.db.prepare('INSERT INTO batches (batch, source, received, records) VALUES (?, ?, ?, ?)');
-    const insertBlock = this.db.prepare('INSERT INTO blocks (batch, min_time, max_time, count, times, data) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertBlock = this.db.prepare('INSERT INTO blocks (batch, min_time, max_time, count, times, codes, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const insertTerms = this.db.prepare('INSERT INTO terms (rowid, words) VALUES (?, ?)');
     this.blockStmt = this.db.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
     const insertGap = this.db.prepare('INSERT INTO gaps (batch, source, dropped, since, until, reason) VALUES (?, ?, ?, ?, ?, ?)');
     this.writeTx = this.db.transaction((batch: string, source: string, rows: Row[], gaps: Gap[], received: number) => {
       const batchId = Number(insertBatch.run(batch, source, received, rows.length).lastInsertRowid);
-      for (let start = 0; start < rows.length; start += BLOCK) {
-        const chunk = rows.slice(start, start + BLOCK);
+      const grouped = byService(rows);
+      for (let start = 0; start < grouped.length; start += BLOCK) {
+        const chunk = grouped.slice(start, start + BLOCK);
         const times = new Float64Array(chunk.map((r) => r.time));
         let min = times[0]!;
         let max = min;
@@ -153,7 +179,8 @@ export class Shard {
         }
         // Level 1: a third of level 6's time for about 10% more bytes; the writer is the bottleneck.
         const data = deflateRawSync(chunk.map((r) => r.json).join('\n'), { level: 1 });
-        const block = Number(insertBlock.run(batchId, min, max, chunk.length, Buffer.from(times.buffer), data).lastInsertRowid);
+        const codes = new Uint16Array(chunk.map((r) => r.status));
+        const block = Number(insertBlock.run(batchId, min, max, chunk.length, Buffer.from(times.buffer), Buffer.from(codes.buffer), data).lastInsertRowid);
         insertTerms.run(block, terms(chunk));
       }
       for (const g of gaps) insertGap.run(batchId, g.source, g.dropped, g.since, g.until, g.reason);
@@ -197,12 +224,15 @@ export class Shard {
     }
   }
 
-  /** A block as a query reads it: times at once, records when asked. */
-  block(id: number, times: Buffer): Block {
+  /** A block as a query reads it: times and codes at once, records when asked. */
+  block(id: number, times: Buffer, codes: Buffer): Block {
     let lines: string[] | undefined;
+    // Copied out: typed arrays need their own aligned buffers.
+    const copy = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
     return {
       id,
-      times: new Float64Array(times.buffer.slice(times.byteOffset, times.byteOffset + times.byteLength)),
+      times: new Float64Array(copy(times)),
+      codes: new Uint16Array(copy(codes)),
       lines: () => (lines ??= this.inflate(id)),
     };
   }
