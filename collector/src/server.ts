@@ -2,6 +2,7 @@
 // checked against the tokens' scopes; every error is JSON that says what to do.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
 import type { CollectorConfig, Scope } from './config.js';
 import { query, QueryError, type Filters } from './query.js';
@@ -51,17 +52,16 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   prune();
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
-  // The free-text index is built behind ingest, a slice every 50 ms: 10 ms while batches are
-  // arriving (ingest first), 40 ms when they are not, so a request waits at most one slice for
-  // the event loop. Queries read the blocks not indexed yet in full.
-  let lastWrite = 0;
-  const indexing = setInterval(() => store.indexWords(performance.now() - lastWrite < 200 ? 10 : 40), 50);
-  indexing.unref();
+  // The free-text index is built behind ingest by a worker thread, on the other core (words.ts).
+  const words = new Worker(new URL('./words-worker.js', import.meta.url), { workerData: { dir: config.data } });
+  words.on('message', (m: { error?: string }) => { if (m.error) log({ level: 'warn', event: 'words_index_failed', error: m.error }); });
+  words.on('error', (err) => log({ level: 'error', event: 'words_index_stopped', error: err.message, hint: 'free-text queries still work, reading unindexed blocks in full' }));
+  words.unref();
+  const wordsGone = new Promise<void>((r) => words.once('exit', () => r()));
 
   /** A valid batch, from HTTP or a WebSocket: stored (unless a duplicate), counted, tailed. */
   function accept(batch: string | undefined, parsed: { rows: Row[]; gaps: Gap[] }, bytes: number, started: bigint) {
     const result = store.write(batch, parsed.rows, parsed.gaps);
-    lastWrite = performance.now();
     if (result.duplicate) metrics.duplicates++;
     else {
       metrics.batches++;
@@ -204,15 +204,16 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
+  let closing: Promise<void> | undefined;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)' });
   return {
     url, store, server, tail,
-    close: () => new Promise<void>((resolve) => {
+    // Once: a second call waits for the first.
+    close: () => (closing ??= new Promise<void>((resolve) => {
       clearInterval(pruning);
-      clearInterval(indexing);
       tail.close();
       // Producers on /v1/stream hold their sockets open: tell them to go (each message is
       // committed and acknowledged before the next is read, so none is half-done), and cut
@@ -224,10 +225,17 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       }, 2000);
       server.close(() => {
         clearTimeout(cut);
-        store.close();
-        resolve();
+        // The indexer finishes its slice and closes its files; a stuck one is cut after 2 s.
+        words.ref(); // keep the process up until it is done
+        words.postMessage('stop');
+        const kill = setTimeout(() => void words.terminate(), 2000);
+        void wordsGone.then(() => {
+          clearTimeout(kill);
+          store.close();
+          resolve();
+        });
       });
       server.closeIdleConnections();
-    }),
+    })),
   };
 }

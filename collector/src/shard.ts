@@ -6,13 +6,14 @@
 //
 // A query narrows by time (the blocks' ranges) and by two full-text indexes of blocks, then reads
 // those blocks and checks each record exactly. `terms` (field values, status codes, paths) is
-// written with each block. `words` (every word of the records, for free-text search) costs three
-// times the rest of a write together, so it is built behind ingest, a slice at a time (indexWords),
-// and a query reads the blocks not indexed yet in full. A batch is written in one transaction:
-// stored whole or not at all, acknowledged only after it commits.
+// written with each block. `words` (every word of the records, for free text) is built behind
+// ingest in a file of its own (words.ts), attached here as `w`; a query reads the blocks it has
+// not reached in full. A batch is written in one transaction: stored whole or not at all,
+// acknowledged only after it commits.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { Gap, Row } from './validate.js';
+import { WordIndexer, wordsPath, wordsSchema } from './words.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS batches (
@@ -34,8 +35,6 @@ CREATE TABLE IF NOT EXISTS blocks (
 );
 CREATE INDEX IF NOT EXISTS blocks_time ON blocks(max_time);
 CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5(words, content='', detail='none', columnsize=0, tokenize='unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(text, content='', detail='none', columnsize=0, tokenize='unicode61 remove_diacritics 0');
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS gaps (
   id INTEGER PRIMARY KEY,
   batch INTEGER NOT NULL,
@@ -140,10 +139,9 @@ export class Shard {
   private readonly writeTx: (batch: string, source: string, rows: Row[], gaps: Gap[], received: number) => void;
   private readonly queries = new Map<string, Database.Statement>();
   private readonly blockStmt: Database.Statement;
-  /** Blocks up to this id are in the `words` index. */
-  wordsUpTo = 0;
-  private readonly unindexed: Database.Statement;
-  private readonly indexTx: (blocks: { id: number; data: Buffer }[]) => void;
+  private readonly wordsUpToStmt: Database.Statement;
+  /** This shard's words index, built in process (tests and benches; the collector uses a worker). */
+  private indexer: WordIndexer | undefined;
   /** The blocks read last, inflated: following pages and repeated queries read the same blocks. */
   private readonly inflated = new Map<number, string[]>();
 
@@ -185,14 +183,10 @@ export class Shard {
       }
       for (const g of gaps) insertGap.run(batchId, g.source, g.dropped, g.since, g.until, g.reason);
     });
-    const insertWords = this.db.prepare('INSERT INTO words (rowid, text) VALUES (?, ?)');
-    const setWordsUpTo = this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('words_up_to', ?)");
-    this.unindexed = this.db.prepare('SELECT id, data FROM blocks WHERE id > ? ORDER BY id LIMIT ?');
-    this.indexTx = this.db.transaction((blocks: { id: number; data: Buffer }[]) => {
-      for (const b of blocks) insertWords.run(b.id, inflateRawSync(b.data).toString('utf8'));
-      setWordsUpTo.run(blocks.at(-1)!.id);
-    });
-    this.wordsUpTo = (this.db.prepare("SELECT value FROM meta WHERE key = 'words_up_to'").pluck().get() as number | undefined) ?? 0;
+    this.db.prepare('ATTACH DATABASE ? AS w').run(wordsPath(path));
+    this.db.pragma('w.journal_mode = WAL');
+    this.db.exec(wordsSchema('w'));
+    this.wordsUpToStmt = this.db.prepare("SELECT value FROM w.meta WHERE key = 'words_up_to'").pluck();
     const range = this.db.prepare('SELECT min(min_time) AS min, max(max_time) AS max FROM blocks').get() as { min: number | null; max: number | null };
     this.min = range.min;
     this.max = range.max;
@@ -210,18 +204,15 @@ export class Shard {
     }
   }
 
-  /**
-   * Put the next blocks' words in the `words` index, a few blocks a transaction, until `deadline`
-   * (performance.now()). True when blocks remain.
-   */
+  /** Blocks up to this id are in the words index (built behind ingest, so it may lag). */
+  wordsUpTo(): number {
+    return (this.wordsUpToStmt.get() as number | undefined) ?? 0;
+  }
+
+  /** Build the words index in this thread until `deadline`; true when blocks remain. */
   indexWords(deadline: number): boolean {
-    for (;;) {
-      const blocks = this.unindexed.all(this.wordsUpTo, 4) as { id: number; data: Buffer }[];
-      if (blocks.length === 0) return false;
-      this.indexTx(blocks);
-      this.wordsUpTo = blocks.at(-1)!.id;
-      if (performance.now() >= deadline) return true;
-    }
+    this.indexer ??= new WordIndexer(this.path);
+    return this.indexer.indexUntil(deadline);
   }
 
   /** A block as a query reads it: times and codes at once, records when asked. */
@@ -260,6 +251,7 @@ export class Shard {
   }
 
   close(): void {
+    this.indexer?.close();
     this.db.close();
   }
 }

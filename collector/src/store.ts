@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Shard } from './shard.js';
+import { wordsPath } from './words.js';
 import type { Gap, Row } from './validate.js';
 
 const SHARD_FILE = /^redtail-(\d{4}-\d\d-\d\d)\.db$/;
@@ -91,7 +92,7 @@ export class Store {
     const removed = [];
     for (const shard of this.list()) {
       if (shard.day >= keepFrom || (shard.max !== null && shard.max >= cutoff)) continue;
-      const files = [shard.path, `${shard.path}-wal`, `${shard.path}-shm`];
+      const files = [shard.path, wordsPath(shard.path)].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]);
       const bytes = files.reduce((n, f) => { try { return n + statSync(f).size; } catch { return n; } }, 0);
       const records = shard.count();
       removed.push({ day: shard.day, file: shard.path, bytes, records });

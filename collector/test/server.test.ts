@@ -141,7 +141,7 @@ test('the real filter ships to the real collector; no planted secret reaches the
     for (const s of secrets) assert.ok(!bytes.includes(s), `${s} found in ${file}`);
   }
   // Records are stored compressed: look inside every block too.
-  for (const file of readdirSync(c.dir).filter((f) => f.endsWith('.db'))) {
+  for (const file of readdirSync(c.dir).filter((f) => /^redtail-\d{4}-\d\d-\d\d\.db$/.test(f))) {
     const db = new Database(join(c.dir, file), { readonly: true });
     const blocks = (db.prepare('SELECT data FROM blocks').pluck().all() as Buffer[]).map((b) => inflateRawSync(b).toString());
     db.close();

@@ -1,0 +1,57 @@
+// The worker thread that keeps every shard's words index caught up (words.ts), newest shard
+// first. It looks at the data folder on its own, so it needs nothing from the collector but the
+// folder, and a 'stop' message to finish its slice and close.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { WordIndexer } from './words.js';
+
+const SHARD_FILE = /^redtail-\d{4}-\d\d-\d\d\.db$/;
+const dir = (workerData as { dir: string }).dir;
+const indexers = new Map<string, WordIndexer>();
+let stopping = false;
+
+parentPort!.on('message', (m) => {
+  if (m === 'stop') stopping = true;
+});
+
+function round(): boolean {
+  const files = readdirSync(dir).filter((f) => SHARD_FILE.test(f)).sort().reverse();
+  // A shard removed by retention: let go of it.
+  for (const [file, ix] of indexers) {
+    if (!existsSync(join(dir, file))) {
+      ix.close();
+      indexers.delete(file);
+    }
+  }
+  for (const file of files) {
+    let ix = indexers.get(file);
+    if (ix === undefined) {
+      try {
+        ix = new WordIndexer(join(dir, file));
+      } catch {
+        continue; // a shard being created this instant: next round
+      }
+      indexers.set(file, ix);
+    }
+    if (ix.indexUntil(performance.now() + 50)) return true;
+  }
+  return false;
+}
+
+function loop(): void {
+  if (stopping) {
+    for (const ix of indexers.values()) ix.close();
+    parentPort!.close();
+    return;
+  }
+  let more = false;
+  try {
+    more = round();
+  } catch (err) {
+    parentPort!.postMessage({ error: (err as Error).message });
+  }
+  // Busy: straight on (yielding to messages); idle: look again in a while.
+  setTimeout(loop, more ? 0 : 100);
+}
+loop();

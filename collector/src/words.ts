@@ -1,0 +1,58 @@
+// The free-text index of a shard: every word of its records, one FTS5 document per block, in a
+// file of its own beside the shard (redtail-YYYY-MM-DD.words.db). Building it costs more than the
+// rest of a write together, so it is done behind ingest, by a worker thread (words-worker.ts) on
+// the other core; being another file, its writes never wait for the shard's, nor the shard's for
+// them. Queries attach it read-only and read the blocks it has not reached in full.
+import { inflateRawSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+
+/** The words file's tables, in the schema it is opened (main) or attached (w) as. */
+export const wordsSchema = (schema: string): string => `
+CREATE VIRTUAL TABLE IF NOT EXISTS ${schema}.words USING fts5(text, content='', detail='none', columnsize=0, tokenize='unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS ${schema}.meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+/** The words file of a shard file. */
+export const wordsPath = (shardPath: string): string => shardPath.replace(/\.db$/, '.words.db');
+
+/** Builds one shard's words index: reads its blocks, writes the words file. */
+export class WordIndexer {
+  private readonly shard: Database.Database;
+  private readonly words: Database.Database;
+  private readonly unindexed: Database.Statement;
+  private readonly indexTx: (blocks: { id: number; data: Buffer }[]) => void;
+  private upTo: number;
+
+  constructor(readonly shardPath: string) {
+    this.shard = new Database(shardPath, { readonly: true, fileMustExist: true });
+    this.words = new Database(wordsPath(shardPath));
+    this.words.pragma('journal_mode = WAL');
+    // Losing the last slices to a crash costs only their redoing: the shard has the records.
+    this.words.pragma('synchronous = OFF');
+    this.words.exec(wordsSchema('main'));
+    this.unindexed = this.shard.prepare('SELECT id, data FROM blocks WHERE id > ? ORDER BY id LIMIT ?');
+    const insert = this.words.prepare('INSERT INTO words (rowid, text) VALUES (?, ?)');
+    const setUpTo = this.words.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('words_up_to', ?)");
+    this.indexTx = this.words.transaction((blocks: { id: number; data: Buffer }[]) => {
+      for (const b of blocks) insert.run(b.id, inflateRawSync(b.data).toString('utf8'));
+      setUpTo.run(blocks.at(-1)!.id);
+    });
+    this.upTo = (this.words.prepare("SELECT value FROM meta WHERE key = 'words_up_to'").pluck().get() as number | undefined) ?? 0;
+  }
+
+  /** Index the next blocks, a few a transaction, until `deadline` (performance.now()). True when blocks remain. */
+  indexUntil(deadline: number): boolean {
+    for (;;) {
+      const blocks = this.unindexed.all(this.upTo, 8) as { id: number; data: Buffer }[];
+      if (blocks.length === 0) return false;
+      this.indexTx(blocks);
+      this.upTo = blocks.at(-1)!.id;
+      if (performance.now() >= deadline) return true;
+    }
+  }
+
+  close(): void {
+    this.shard.close();
+    this.words.close();
+  }
+}
