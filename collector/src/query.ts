@@ -189,15 +189,15 @@ export function query(store: Store, f: Filters, now = Date.now()): QueryResult {
 /** One shard's records into `found`, newest first, after the cursor. */
 function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, found: Found[]): void {
   const upper = cursor ? Math.min(m.until, cursor.t + 1) : m.until;
-  const sql = `SELECT id, max_time, times, codes FROM blocks WHERE max_time >= ? AND min_time < ?${m.fts ? ' AND id IN (SELECT rowid FROM terms WHERE terms MATCH ?)' : ''}${
+  const sql = `SELECT id, max_time FROM ranges WHERE max_time >= ? AND min_time < ?${m.fts ? ' AND id IN (SELECT rowid FROM terms WHERE terms MATCH ?)' : ''}${
     m.words ? ' AND (id > ? OR id IN (SELECT rowid FROM w.words WHERE words MATCH ?))' : ''} ORDER BY max_time DESC, id DESC`;
   const params: unknown[] = [m.since, upper];
   if (m.fts) params.push(m.fts);
   if (m.words) params.push(shard.wordsUpTo(), m.words);
-  for (const row of shard.statement(sql).iterate(...params) as Iterable<{ id: number; max_time: number; times: Buffer; codes: Buffer }>) {
+  for (const row of shard.statement(sql).iterate(...params) as Iterable<{ id: number; max_time: number }>) {
     // No later block can hold a record newer than the page's oldest.
     if (found.length === limit && row.max_time < found.at(-1)!.t) return;
-    const block = shard.block(row.id, row.times, row.codes);
+    const block = shard.block(row.id);
     for (let i = block.times.length - 1; i >= 0; i--) {
       const key: Key = { t: block.times[i]!, s: shard.day, b: row.id, i };
       if (key.t < m.since || key.t >= m.until) continue;

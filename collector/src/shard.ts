@@ -33,7 +33,14 @@ CREATE TABLE IF NOT EXISTS blocks (
   codes BLOB NOT NULL,
   data BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS blocks_time ON blocks(max_time);
+-- Each block's time range again, in rows of a few bytes: a query sorts and skips candidates
+-- here without touching the wide rows above.
+CREATE TABLE IF NOT EXISTS ranges (
+  id INTEGER PRIMARY KEY,
+  min_time INTEGER NOT NULL,
+  max_time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ranges_time ON ranges(max_time);
 CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5(words, content='', detail='none', columnsize=0, tokenize='unicode61 remove_diacritics 0');
 CREATE TABLE IF NOT EXISTS gaps (
   id INTEGER PRIMARY KEY,
@@ -53,8 +60,31 @@ const LAYOUT = 2;
  * query read more to find one record; 256 measured best for size with query times still small.
  */
 export const BLOCK = 256;
-/** Inflated blocks kept per shard (about 150 KB each). */
-const INFLATED_BLOCKS = 16;
+/**
+ * The blocks read last, inflated, for all shards of a store: following pages and repeated
+ * queries read the same blocks, and inflating is most of a query's time.
+ */
+export class BlockCache {
+  private readonly entries = new Map<string, string[]>();
+
+  /** `size` blocks of about 100-200 KB each. */
+  constructor(private readonly size = 64) {}
+
+  get(key: string, load: () => string[]): string[] {
+    let lines = this.entries.get(key);
+    if (lines === undefined) {
+      lines = load();
+      if (this.entries.size >= this.size) this.entries.delete(this.entries.keys().next().value!);
+    } else this.entries.delete(key);
+    this.entries.set(key, lines); // most recent last
+    return lines;
+  }
+
+  /** Drop a removed shard's blocks: a shard made later for the same day reuses their ids. */
+  forget(day: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(`${day}:`)) this.entries.delete(key);
+  }
+}
 
 /**
  * The full-text token for a field's value: a letter for the field, then a 60-bit hash of the
@@ -139,13 +169,12 @@ export class Shard {
   private readonly writeTx: (batch: string, source: string, rows: Row[], gaps: Gap[], received: number) => void;
   private readonly queries = new Map<string, Database.Statement>();
   private readonly blockStmt: Database.Statement;
+  private readonly columnsStmt: Database.Statement;
   private readonly wordsUpToStmt: Database.Statement;
   /** This shard's words index, built in process (tests and benches; the collector uses a worker). */
   private indexer: WordIndexer | undefined;
-  /** The blocks read last, inflated: following pages and repeated queries read the same blocks. */
-  private readonly inflated = new Map<number, string[]>();
 
-  constructor(readonly day: string, readonly path: string) {
+  constructor(readonly day: string, readonly path: string, private readonly cache = new BlockCache()) {
     this.db = new Database(path);
     // WAL: readers never block the writer. synchronous=NORMAL: a commit survives the process
     // being killed (kill -9), though not the machine losing power; FULL would cost an fsync a batch.
@@ -161,7 +190,9 @@ export class Shard {
     const insertBatch = this.db.prepare('INSERT INTO batches (batch, source, received, records) VALUES (?, ?, ?, ?)');
     const insertBlock = this.db.prepare('INSERT INTO blocks (batch, min_time, max_time, count, times, codes, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const insertTerms = this.db.prepare('INSERT INTO terms (rowid, words) VALUES (?, ?)');
+    const insertRange = this.db.prepare('INSERT INTO ranges (id, min_time, max_time) VALUES (?, ?, ?)');
     this.blockStmt = this.db.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
+    this.columnsStmt = this.db.prepare('SELECT times, codes FROM blocks WHERE id = ?');
     const insertGap = this.db.prepare('INSERT INTO gaps (batch, source, dropped, since, until, reason) VALUES (?, ?, ?, ?, ?, ?)');
     this.writeTx = this.db.transaction((batch: string, source: string, rows: Row[], gaps: Gap[], received: number) => {
       const batchId = Number(insertBatch.run(batch, source, received, rows.length).lastInsertRowid);
@@ -179,6 +210,7 @@ export class Shard {
         const data = deflateRawSync(chunk.map((r) => r.json).join('\n'), { level: 1 });
         const codes = new Uint16Array(chunk.map((r) => r.status));
         const block = Number(insertBlock.run(batchId, min, max, chunk.length, Buffer.from(times.buffer), Buffer.from(codes.buffer), data).lastInsertRowid);
+        insertRange.run(block, min, max);
         insertTerms.run(block, terms(chunk));
       }
       for (const g of gaps) insertGap.run(batchId, g.source, g.dropped, g.since, g.until, g.reason);
@@ -187,7 +219,7 @@ export class Shard {
     this.db.pragma('w.journal_mode = WAL');
     this.db.exec(wordsSchema('w'));
     this.wordsUpToStmt = this.db.prepare("SELECT value FROM w.meta WHERE key = 'words_up_to'").pluck();
-    const range = this.db.prepare('SELECT min(min_time) AS min, max(max_time) AS max FROM blocks').get() as { min: number | null; max: number | null };
+    const range = this.db.prepare('SELECT min(min_time) AS min, max(max_time) AS max FROM ranges').get() as { min: number | null; max: number | null };
     this.min = range.min;
     this.max = range.max;
   }
@@ -216,7 +248,8 @@ export class Shard {
   }
 
   /** A block as a query reads it: times and codes at once, records when asked. */
-  block(id: number, times: Buffer, codes: Buffer): Block {
+  block(id: number): Block {
+    const { times, codes } = this.columnsStmt.get(id) as { times: Buffer; codes: Buffer };
     let lines: string[] | undefined;
     // Copied out: typed arrays need their own aligned buffers.
     const copy = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
@@ -229,14 +262,9 @@ export class Shard {
   }
 
   private inflate(id: number): string[] {
-    let lines = this.inflated.get(id);
-    if (lines === undefined) {
-      lines = inflateRawSync(this.blockStmt.get(id) as Buffer).toString('utf8').split('\n');
-      if (this.inflated.size >= INFLATED_BLOCKS) this.inflated.delete(this.inflated.keys().next().value!);
-    } else this.inflated.delete(id);
-    this.inflated.set(id, lines); // most recent last
-    return lines;
+    return this.cache.get(`${this.day}:${id}`, () => inflateRawSync(this.blockStmt.get(id) as Buffer).toString('utf8').split('\n'));
   }
+
 
   /** How many records the shard holds. */
   count(): number {

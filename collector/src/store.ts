@@ -6,7 +6,7 @@
 // first copy went.
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Shard } from './shard.js';
+import { BlockCache, Shard } from './shard.js';
 import { wordsPath } from './words.js';
 import type { Gap, Row } from './validate.js';
 
@@ -25,6 +25,7 @@ export interface WriteResult {
 
 export class Store {
   private readonly shards = new Map<string, Shard>();
+  private readonly blocks = new BlockCache();
   private anonymous = 0;
 
   constructor(readonly dir: string) {
@@ -38,7 +39,7 @@ export class Store {
   private open(day: string): Shard {
     let shard = this.shards.get(day);
     if (shard === undefined) {
-      shard = new Shard(day, join(this.dir, `redtail-${day}.db`));
+      shard = new Shard(day, join(this.dir, `redtail-${day}.db`), this.blocks);
       this.shards.set(day, shard);
     }
     return shard;
@@ -99,6 +100,7 @@ export class Store {
       if (dryRun) continue;
       shard.close();
       this.shards.delete(shard.day);
+      this.blocks.forget(shard.day);
       for (const f of files) rmSync(f, { force: true });
     }
     return removed;

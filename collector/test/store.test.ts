@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { query } from '../src/query.js';
 import { Store } from '../src/store.js';
 import { parseBatch } from '../src/validate.js';
 import { ndjson, record, tempDir } from './helpers.js';
@@ -48,5 +49,19 @@ test('a failing batch leaves nothing behind (atomic), and reopening the folder f
   assert.equal(again.write('s/2', retry.rows, retry.gaps).duplicate, false, 'the failed batch can be sent again');
   assert.equal(again.write('s/1', good.rows, good.gaps).duplicate, true, 'batch ids survive a restart');
   again.close();
+  tmp.remove();
+});
+
+test('a shard made again for a pruned day never answers with the old one\'s cached blocks', () => {
+  const tmp = tempDir();
+  const store = new Store(tmp.dir);
+  const old = rows(record({ start_time: '2020-01-01T00:00:00Z', request_id: 'before-prune' }));
+  store.write('old/1', old.rows, old.gaps);
+  assert.deepEqual(query(store, {}).records.map((r) => r.request_id), ['before-prune']); // now cached
+  store.prune('2021-01-01');
+  const late = rows(record({ start_time: '2020-01-01T00:00:01Z', request_id: 'late-arrival' }));
+  store.write('late/1', late.rows, late.gaps);
+  assert.deepEqual(query(store, {}).records.map((r) => r.request_id), ['late-arrival']);
+  store.close();
   tmp.remove();
 });
