@@ -29,6 +29,8 @@ export class Forwarder {
   private backoff: number;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Batches still to send one at a time, to find the one the collector refused as too big. */
+  private singly = 0;
 
   constructor(private readonly spool: Spool, private readonly options: ForwardOptions, private readonly log: Log) {
     this.backoff = options.minBackoffMs;
@@ -63,6 +65,16 @@ export class Forwarder {
     });
     ws.on('close', (code, reason) => {
       if (this.connected) this.log({ level: 'warn', event: 'upstream_lost', code, reason: String(reason), unacknowledged: this.inFlight.size });
+      // 1009: a message over the collector's size limit. Sent alone, the one that does it again
+      // is set aside for good; otherwise it would be sent again and again, holding up the rest.
+      if (code === 1009) {
+        const [only] = this.inFlight;
+        if (this.singly > 0 && this.inFlight.size === 1 && only !== undefined) {
+          this.spool.reject(only, 'larger than the collector accepts (WebSocket close 1009): raise its limits.max_body_bytes or lower the relay\'s --max-body-bytes');
+          this.log({ level: 'error', event: 'batch_rejected_upstream', batch: only, error: 'message too big for the collector' });
+          this.singly = 0;
+        } else this.singly = Math.max(this.inFlight.size, 1);
+      }
       this.connected = false;
       this.ws = undefined;
       this.inFlight.clear();
@@ -75,7 +87,7 @@ export class Forwarder {
   private pump(): void {
     const ws = this.ws;
     if (!this.connected || ws === undefined) return;
-    const room = this.options.window - this.inFlight.size;
+    const room = (this.singly > 0 ? 1 : this.options.window) - this.inFlight.size;
     if (room <= 0) return;
     for (const b of this.spool.next(this.sentUpTo, room)) {
       ws.send(`{"batch":${JSON.stringify(b.batch)},"records":${b.records}}`);
@@ -94,6 +106,7 @@ export class Forwarder {
     }
     if (typeof message.ack === 'string') {
       if (this.inFlight.delete(message.ack) && this.spool.take(message.ack)) this.forwarded++;
+      if (this.singly > 0) this.singly--; // not this one
     } else if (typeof message.batch === 'string' && this.inFlight.has(message.batch)) {
       const batch = message.batch;
       if (message.retry === true) {

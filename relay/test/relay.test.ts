@@ -201,3 +201,21 @@ test('configuration: an upstream is required, public addresses need tokens, toke
   assert.equal(c.upstreamToken, 'up');
   assert.deepEqual(c.tokens, [{ token: TOKEN, scopes: ['ingest'] }]);
 });
+
+test('a batch over the collector\'s message size is found, set aside, and does not hold up the rest', async () => {
+  const c = await collector({ limits: { maxBodyBytes: 8192 } });
+  const tmp = tempDir();
+  const r = await relay(c.url, tmp.dir);
+  // Sent while the relay is connected: the three go out together, and the collector cuts the socket.
+  await until('connected', () => r.forwarder.connected);
+  assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'small/1' })).status, 200);
+  assert.equal((await post(r.url, ndjson(Array.from({ length: 20 }, () => record({ path: `/${'b'.repeat(500)}` }))), { 'x-redtail-batch': 'big/2' })).status, 200);
+  assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'small/3' })).status, 200);
+  await until('the small ones stored and the big one set aside', () => r.spool.batches === 0, 10_000);
+  assert.deepEqual(storedBatches(c).sort(), ['small/1', 'small/3']);
+  assert.equal(r.spool.rejectedCount, 1);
+  assert.ok(r.logs.some((l) => l.event === 'batch_rejected_upstream' && l.batch === 'big/2'));
+  await r.close();
+  await c.stop();
+  tmp.remove();
+});
