@@ -13,7 +13,7 @@ export const FILTER_FLAGS: FlagSpec = {
   path: { value: 'PREFIX', help: 'paths starting with this' },
   'request-id': { value: 'ID', help: 'one request' },
   'trace-id': { value: 'ID', help: 'one trace' },
-  q: { value: 'TEXT', help: 'text anywhere in the record' },
+  q: { value: 'TEXT', help: 'text in the record, from the start of a word (case-insensitive words, then the exact text)' },
   json: { value: '', help: 'print NDJSON (one record a line) instead of a table' },
 };
 
