@@ -5,7 +5,7 @@
 // Each shard narrows to candidate blocks by their time ranges and the full-text index (terms of
 // field values, status codes, words), reads them newest first, checks every record exactly, and
 // stops once no remaining block can hold a record newer than the page's oldest.
-import { FIELDS, serviceStatus, type Shard, term } from './shard.js';
+import { FIELDS, serviceStatus, type Shard, statusTerm, term } from './shard.js';
 import type { Store } from './store.js';
 
 export interface Filters {
@@ -124,7 +124,7 @@ function plan(f: Filters, since: number, until: number): Match {
     m.status = parseStatus(f.status);
     const [lo, hi] = m.status;
     // With a service, the terms of that service answering each code; else the codes alone.
-    const code = (c: number) => (f.service !== undefined ? serviceStatus(f.service, c) : `xc${c}`);
+    const code = (c: number) => (f.service !== undefined ? serviceStatus(f.service, c) : statusTerm(c));
     if (hi - lo < 100) fts.push(`(${Array.from({ length: hi - lo + 1 }, (_, k) => `"${code(lo + k)}"`).join(' OR ')})`);
   }
   if (f.path !== undefined) {

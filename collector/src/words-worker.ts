@@ -10,6 +10,8 @@ const SHARD_FILE = /^redtail-\d{4}-\d\d-\d\d\.db$/;
 const dir = (workerData as { dir: string }).dir;
 const indexers = new Map<string, WordIndexer>();
 let stopping = false;
+let lastError = '';
+let lastSaid = 0;
 
 parentPort!.on('message', (m) => {
   if (m === 'stop') stopping = true;
@@ -49,7 +51,13 @@ function loop(): void {
   try {
     more = round();
   } catch (err) {
-    parentPort!.postMessage({ error: (err as Error).message });
+    // Said once a minute at most: a full disk, say, fails every round until it is fixed.
+    const error = (err as Error).message;
+    if (error !== lastError || Date.now() - lastSaid > 60_000) {
+      parentPort!.postMessage({ error });
+      lastError = error;
+      lastSaid = Date.now();
+    }
   }
   // Busy: straight on (yielding to messages); idle: look again in a while.
   setTimeout(loop, more ? 0 : 100);
