@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { Exposition } from './prometheus.js';
 import type { Store } from './store.js';
 import type { TailHub } from './tail.js';
+import { wordsPath } from './words.js';
 
 const WRITE_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
@@ -42,17 +43,20 @@ export class CollectorMetrics {
     metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', tail.drops);
     const shards = store.list();
     let size = 0;
+    let lag = 0;
     for (const s of shards) {
-      for (const suffix of ['', '-wal']) {
+      for (const file of [s.path, `${s.path}-wal`, wordsPath(s.path), `${wordsPath(s.path)}-wal`]) {
         try {
-          size += statSync(s.path + suffix).size;
+          size += statSync(file).size;
         } catch {
           // no WAL file right now
         }
       }
+      lag += s.wordsLag();
     }
     metric('redtail_shards', 'gauge', 'SQLite shard files.', shards.length);
-    metric('redtail_shard_bytes', 'gauge', 'Bytes on disk in shard files (with their WAL).', size);
+    metric('redtail_shard_bytes', 'gauge', 'Bytes on disk in shard files (with their WAL and free-text index).', size);
+    metric('redtail_words_index_lag_blocks', 'gauge', 'Blocks not in the free-text index yet (queries read them in full).', lag);
     let cumulative = 0;
     metric('redtail_write_duration_ms', 'histogram', 'Time to validate and commit a batch, ms.', [
       ...WRITE_BUCKETS_MS.map((le, i) => `redtail_write_duration_ms_bucket{le="${le}"} ${(cumulative += this.writeBuckets[i]!)}`),

@@ -177,6 +177,7 @@ export class Shard {
   private readonly blockStmt: Database.Statement;
   private readonly columnsStmt: Database.Statement;
   private readonly wordsUpToStmt: Database.Statement;
+  private readonly lastBlockStmt: Database.Statement;
   /** This shard's words index, built in process (tests and benches; the collector uses a worker). */
   private indexer: WordIndexer | undefined;
 
@@ -225,6 +226,7 @@ export class Shard {
     this.db.pragma('w.journal_mode = WAL');
     this.db.exec(wordsSchema('w'));
     this.wordsUpToStmt = this.db.prepare("SELECT value FROM w.meta WHERE key = 'words_up_to'").pluck();
+    this.lastBlockStmt = this.db.prepare('SELECT max(id) FROM ranges').pluck();
     const range = this.db.prepare('SELECT min(min_time) AS min, max(max_time) AS max FROM ranges').get() as { min: number | null; max: number | null };
     this.min = range.min;
     this.max = range.max;
@@ -245,6 +247,11 @@ export class Shard {
   /** Blocks up to this id are in the words index (built behind ingest, so it may lag). */
   wordsUpTo(): number {
     return (this.wordsUpToStmt.get() as number | undefined) ?? 0;
+  }
+
+  /** Blocks written and not in the words index yet. */
+  wordsLag(): number {
+    return ((this.lastBlockStmt.get() as number | null) ?? 0) - this.wordsUpTo();
   }
 
   /** Build the words index in this thread until `deadline`; true when blocks remain. */

@@ -23,6 +23,7 @@ test('the indexer takes every block once, in order, and remembers where it stopp
   write(store, 'w/2', [record({ user_agent: 'Konqueror/5' })]);
   const shard = store.list()[0]!;
   assert.equal(shard.wordsUpTo(), 0);
+  assert.equal(shard.wordsLag(), 2);
   const first = new WordIndexer(shard.path);
   assert.equal(first.indexUntil(Infinity), false, 'all done');
   first.close();
@@ -49,6 +50,7 @@ test('the collector\'s worker keeps the index caught up; free text finds records
     assert.ok(Date.now() - t0 < 5000, 'the worker indexed the blocks within 5 s');
     await new Promise((r) => setTimeout(r, 20));
   }
+  assert.match(await (await fetch(`${c.url}/metrics`)).text(), /^redtail_words_index_lag_blocks 0$/m);
   const found = (await (await fetch(`${c.url}/v1/logs?q=rare-agent`)).json()) as { records: { request_id: string }[] };
   assert.deepEqual(found.records.map((r) => r.request_id), ['w-599']);
   await c.stop();
