@@ -11,7 +11,18 @@ export function send(res: http.ServerResponse, status: number, body: unknown, he
   res.end(text);
 }
 
-/** Read a body up to a limit; undefined when it is larger (the caller answers 413). */
+/** The producer went away before its batch was whole: nothing to store, nobody to answer. */
+export class ProducerGone extends Error {
+  readonly event = 'batch_abandoned';
+  constructor() {
+    super('the producer disconnected mid-batch; nothing of it was stored');
+  }
+}
+
+/**
+ * Read a body up to a limit; undefined when it is larger (the caller answers 413). Rejects with
+ * ProducerGone when the connection drops before the end.
+ */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -28,7 +39,7 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
       else chunks.push(c);
     });
     req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(req.complete ? err : new ProducerGone()));
   });
 }
 

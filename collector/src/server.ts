@@ -12,7 +12,7 @@ import { matcher, TailHub } from './tail.js';
 import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
 import { authorize } from './auth.js';
 import { servePage } from './page.js';
-import { isBatchId, receiveBatch, send } from './receive.js';
+import { isBatchId, ProducerGone, receiveBatch, send } from './receive.js';
 
 export interface Collector {
   url: string;
@@ -135,6 +135,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     }
     const handled = scope === 'ingest' ? ingest(req, res) : Promise.resolve(logs(url, res));
     handled.catch((err: Error) => {
+      if (err instanceof ProducerGone) return log({ level: 'info', event: err.event, message: err.message });
       log({ level: 'error', event: 'request_failed', route, error: err.message });
       if (!res.headersSent) send(res, 500, { error: 'internal error; the batch was not stored, send it again' });
     });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -148,5 +149,26 @@ test('the real filter ships to the real collector; no planted secret reaches the
     assert.ok(blocks.join('').includes('"request_id":"e2e-0"'), 'the blocks hold the records');
     for (const s of secrets) assert.ok(!blocks.some((b) => b.includes(s)), `${s} found inside a block of ${file}`);
   }
+  await c.stop();
+});
+
+test('a producer that disconnects mid-batch leaves nothing stored, and the collector goes on', async () => {
+  const c = await collector();
+  const port = Number(new URL(c.url).port);
+  await new Promise<void>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.write(`POST /v1/ingest HTTP/1.1\r\nhost: collector\r\ncontent-length: 5000\r\nx-redtail-batch: cut/1\r\n\r\n${JSON.stringify(record())}\n{"start`);
+      setTimeout(() => s.destroy(), 50);
+    });
+    s.on('close', () => resolve());
+  });
+  const t0 = Date.now();
+  while (!c.logs.some((l) => l.event === 'batch_abandoned')) {
+    assert.ok(Date.now() - t0 < 3000, 'the abandoned batch is noted');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(((await get(c.url, '/v1/logs')).json.records as unknown[]).length, 0);
+  assert.equal((await post(c.url, ndjson([record()]), { 'x-redtail-batch': 'cut/1' })).json.duplicate, false, 'the batch id was never taken');
+  assert.ok(!c.logs.some((l) => l.level === 'error'));
   await c.stop();
 });

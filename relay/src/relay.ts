@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { authorize } from '../../collector/src/auth.js';
 import { Exposition } from '../../collector/src/prometheus.js';
-import { receiveBatch, send } from '../../collector/src/receive.js';
+import { ProducerGone, receiveBatch, send } from '../../collector/src/receive.js';
 import type { RelayConfig } from './config.js';
 import { Forwarder } from './forward.js';
 import { Spool } from './spool.js';
@@ -94,6 +94,7 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
       return send(res, auth.status, { error: auth.error }, auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
     }
     ingest(req, res).catch((err: Error) => {
+      if (err instanceof ProducerGone) return log({ level: 'info', event: err.event, message: err.message });
       log({ level: 'error', event: 'spool_failed', error: err.message });
       // Not spooled (a full disk, say): the sidecar keeps the batch and retries.
       if (!res.headersSent) send(res, 503, { error: `the relay could not spool the batch (${err.message}); send it again` }, { 'retry-after': '5' });

@@ -219,3 +219,22 @@ test('a batch over the collector\'s message size is found, set aside, and does n
   await c.stop();
   tmp.remove();
 });
+
+test('a sidecar that disconnects mid-batch leaves nothing in the spool, and the relay goes on', async () => {
+  const tmp = tempDir();
+  const r = await relay('http://127.0.0.1:1', tmp.dir);
+  const port = Number(new URL(r.url).port);
+  await new Promise<void>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.write('POST /v1/ingest HTTP/1.1\r\nhost: relay\r\ncontent-length: 1000\r\nx-redtail-batch: cut/1\r\n\r\n{"start_time":"2026-11-27T10:00:00Z","resp');
+      setTimeout(() => s.destroy(), 50);
+    });
+    s.on('close', () => resolve());
+  });
+  await until('the abandoned batch noted', () => r.logs.some((l) => l.event === 'batch_abandoned'));
+  assert.equal(r.spool.batches, 0);
+  assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'after/1' })).status, 200);
+  assert.ok(!r.logs.some((l) => l.level === 'error'), 'not an error of the relay\'s');
+  await r.close();
+  tmp.remove();
+});
