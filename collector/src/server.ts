@@ -198,7 +198,10 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
       tail.subscribe(ws, filters);
-      log({ level: 'info', event: 'tail_subscribed', filters: url.search, subscribers: tail.size });
+      // Browsers send the token in the address: it stays out of the logs.
+      const shown = new URLSearchParams(url.searchParams);
+      shown.delete('token');
+      log({ level: 'info', event: 'tail_subscribed', filters: shown.toString(), subscribers: tail.size });
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -45,12 +45,15 @@ test('a subscriber gets each matching record as soon as its batch commits, and o
   await c.stop();
 });
 
-test('bad filters and missing tokens are refused before the upgrade', async () => {
+test('bad filters and missing tokens are refused before the upgrade; a token in the address is never logged', async () => {
   const c = await collector({ tokens: [{ token: 'read-token-0123456789ab', scopes: ['read'] }] });
   await assert.rejects(subscribe(c.url, ''), /HTTP 401/);
   await assert.rejects(subscribe(c.url, 'status=teapot&token=read-token-0123456789ab'), /HTTP 400/);
-  const ok = await subscribe(c.url, 'token=read-token-0123456789ab');
+  const ok = await subscribe(c.url, 'service=orders&token=read-token-0123456789ab');
   ok.ws.close();
+  const logged = c.logs.find((l) => l.event === 'tail_subscribed')!;
+  assert.equal(logged.filters, 'service=orders', 'the token given in the address stays out of the logs');
+  assert.ok(!JSON.stringify(c.logs).includes('read-token-0123456789ab'));
   const viaHeader = await subscribe(c.url, '', { authorization: 'Bearer read-token-0123456789ab' });
   viaHeader.ws.close();
   await c.stop();
