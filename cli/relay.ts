@@ -5,6 +5,7 @@ import { stderrLog } from '../collector/src/server.js';
 import { loadRelayConfig } from '../relay/src/config.js';
 import { startRelay } from '../relay/src/relay.js';
 import { commandFlags } from './args.js';
+import { runUntilSignal } from './stop.js';
 
 const FLAGS = {
   listen: { value: 'PORT', help: 'the port sidecars send batches to (default 9901; env REDTAIL_PORT)' },
@@ -30,14 +31,5 @@ export async function relayCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const relay = await startRelay(config, stderrLog);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      stderrLog({ level: 'info', event: 'stopping', signal, spooled: relay.spool.batches });
-      relay.close().then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  stderrLog({ level: 'info', event: 'stopped' });
-  return 0;
+  return runUntilSignal(() => relay.close(), () => ({ spooled: relay.spool.batches }));
 }

@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '../collector/src/config.js';
 import { startCollector, stderrLog } from '../collector/src/server.js';
 import { commandFlags } from './args.js';
+import { runUntilSignal } from './stop.js';
 
 const FLAGS = {
   data: { value: 'DIR', help: 'where the SQLite shards live (default ./data; env REDTAIL_DATA)' },
@@ -36,14 +37,5 @@ export async function serve(argv: string[]): Promise<number> {
   if (config.tokens.length === 0) {
     stderrLog({ level: 'warn', event: 'no_tokens', message: `no tokens configured: listening on ${config.host} only, and anyone on this machine can read and write` });
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      stderrLog({ level: 'info', event: 'stopping', signal });
-      collector.close().then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  stderrLog({ level: 'info', event: 'stopped' });
-  return 0;
+  return runUntilSignal(() => collector.close());
 }
