@@ -13,7 +13,7 @@ export const FILTER_FLAGS: FlagSpec = {
   path: { value: 'PREFIX', help: 'paths starting with this' },
   'request-id': { value: 'ID', help: 'one request' },
   'trace-id': { value: 'ID', help: 'one trace' },
-  q: { value: 'TEXT', help: 'text in the record, from the start of a word (case-insensitive words, then the exact text)' },
+  q: { value: 'TEXT', help: 'text in the record, exactly, starting where a word starts' },
   json: { value: '', help: 'print NDJSON (one record a line) instead of a table' },
 };
 

@@ -20,10 +20,7 @@ export interface Filters {
   path?: string;
   requestId?: string;
   traceId?: string;
-  /**
-   * Free text: the records holding these words (case-insensitive; the last may be cut short),
-   * then holding the text exactly as given. A text starting inside a word is not found.
-   */
+  /** Free text: the records holding the text exactly as given, starting where a word starts. */
   text?: string;
   since?: string;
   until?: string;
@@ -107,6 +104,20 @@ const RECORD_FIELDS: Record<keyof typeof FIELDS, string> = {
 
 /** Words as the index's tokenizer cuts them: runs of letters and digits. */
 const words = (s: string) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/**
+ * Whether a record's JSON holds the text where a word starts (or anywhere, if the text does not
+ * start with a letter or digit): exactly what the word index can find, so queries and the live
+ * tail agree on which records hold it.
+ */
+export function holdsText(line: string, text: string): boolean {
+  const atWordStart = WORD_CHAR.test(text.charAt(0));
+  for (let i = line.indexOf(text); i >= 0; i = line.indexOf(text, i + 1)) {
+    if (!atWordStart || i === 0 || !WORD_CHAR.test(line.charAt(i - 1))) return true;
+  }
+  return false;
+}
 
 function plan(f: Filters, since: number, until: number): Match {
   const m: Match = { since, until, fields: [], quick: [] };
@@ -145,7 +156,7 @@ function plan(f: Filters, since: number, until: number): Match {
 
 function matches(line: string, m: Match): Record<string, unknown> | undefined {
   for (const q of m.quick) if (!line.includes(q)) return undefined;
-  if (m.text !== undefined && !line.includes(m.text)) return undefined;
+  if (m.text !== undefined && !holdsText(line, m.text)) return undefined;
   const r = JSON.parse(line) as Record<string, unknown>;
   for (const [field, value] of m.fields) if (r[field] !== value) return undefined;
   if (m.status && !(typeof r.response_code === 'number' && r.response_code >= m.status[0] && r.response_code <= m.status[1])) return undefined;

@@ -4,7 +4,7 @@
 // A slow subscriber gets a bounded queue of its own: past the bound the oldest records are
 // dropped for that subscriber alone and it is told {"dropped": N}. Ingest never waits for a tail.
 import type { WebSocket } from 'ws';
-import { parseStatus, type Filters } from './query.js';
+import { holdsText, parseStatus, type Filters } from './query.js';
 import type { Row } from './validate.js';
 
 export interface TailOptions {
@@ -41,7 +41,7 @@ export function matcher(f: Filters): Match {
   }
   if (f.text !== undefined) {
     const text = f.text;
-    tests.push((r) => r.json.includes(text));
+    tests.push((r) => holdsText(r.json, text));
   }
   return (r) => tests.every((t) => t(r));
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BLOCK } from '../src/shard.js';
-import { type Filters, parseStatus, query } from '../src/query.js';
+import { type Filters, holdsText, parseStatus, query } from '../src/query.js';
 import { Store } from '../src/store.js';
 import { parseBatch } from '../src/validate.js';
 import { ndjson, record, tempDir } from './helpers.js';
@@ -40,6 +40,12 @@ function dataset(seed: number) {
   return { all, batches };
 }
 
+/** The text in the JSON, where a word starts if the text starts with a letter or digit. */
+function atWordStart(json: string, text: string): boolean {
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return /^[\p{L}\p{N}]/u.test(text) ? new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}`, 'u').test(json) : json.includes(text);
+}
+
 /** The answer by hand: filter, then newest first (ties in the order they were stored, newest first). */
 function bruteForce(all: Record<string, unknown>[], f: Filters): string[] {
   const [lo, hi] = f.status ? parseStatus(f.status) : [0, 999];
@@ -49,7 +55,7 @@ function bruteForce(all: Record<string, unknown>[], f: Filters): string[] {
       && (f.method === undefined || r.method === f.method.toUpperCase()) && (f.authority === undefined || r.authority === f.authority)
       && (f.requestId === undefined || r.request_id === f.requestId) && (f.traceId === undefined || r.trace_id === f.traceId)
       && (r.response_code as number) >= lo && (r.response_code as number) <= hi
-      && (f.path === undefined || String(r.path).startsWith(f.path)) && (f.text === undefined || JSON.stringify(r).includes(f.text))
+      && (f.path === undefined || String(r.path).startsWith(f.path)) && (f.text === undefined || atWordStart(JSON.stringify(r), f.text))
       && (f.since === undefined || t >= Date.parse(f.since)) && (f.until === undefined || t < Date.parse(f.until)))
     .sort((a, b) => b.t - a.t || b.i - a.i)
     .map(({ r }) => String(r.request_id));
@@ -83,7 +89,8 @@ test('every filter, paged to the end, gives exactly what a brute-force reading g
     { status: '5xx' }, { status: '404' }, { status: '200-302' }, { status: '500', service: 'billing' },
     { path: '/api/order' }, { path: '/api/orders/' }, { path: '/API' }, { path: '/v1/search?q=caf' }, { authority: 'api.example.com' },
     { requestId: 'req-300' }, { requestId: 'req-nope' }, { traceId: '00000000000000000000000000000003' },
-    { text: 'during-restart' }, { text: 'Linux x86' }, { text: 'café' }, { text: 'nothing-like-this' },
+    { text: 'during-restart' }, { text: 'Linux x86' }, { text: 'café' }, { text: 'nothing-like-this' }, { text: 'uring-restart' }, { text: 'inux' },
+    { text: '(X11' },
     { since: '2026-11-26T12:00:00Z', until: '2026-11-27T01:00:00Z' }, { since: '2026-11-27T00:00:00Z', status: '5xx', service: 'search' },
   ];
   for (const f of cases) {
@@ -93,4 +100,16 @@ test('every filter, paged to the end, gives exactly what a brute-force reading g
   }
   store.close();
   tmp.remove();
+});
+
+test('free text is found where a word starts, as the word index can find it', () => {
+  const line = '{"request_id":"during-0","user_agent":"Mozilla/5.0 (X11)"}';
+  assert.equal(holdsText(line, 'during'), true);
+  assert.equal(holdsText(line, 'during-0'), true);
+  assert.equal(holdsText(line, 'uring'), false, 'inside a word');
+  assert.equal(holdsText(line, '-0'), true, 'a text starting with a symbol is found anywhere');
+  assert.equal(holdsText(line, '(X11'), true);
+  assert.equal(holdsText(line, 'X11'), true, 'after a symbol is a word start');
+  assert.equal(holdsText(line, 'During'), false, 'exact text: case matters');
+  assert.equal(holdsText('{"a":"ba ab"}', 'ab'), true, 'a later occurrence at a word start counts');
 });
