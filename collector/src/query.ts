@@ -220,3 +220,32 @@ function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, 
     }
   }
 }
+
+export interface GapNotice {
+  source: string;
+  dropped: number;
+  since: string;
+  until: string;
+  reason: string;
+  /** When the batch that told of it arrived. */
+  received: string;
+}
+
+/**
+ * The records producers said they lost (the filter's gap notices: its buffer overflowed while
+ * the collector was away), overlapping a time range, newest first: what an auditor needs to
+ * know the trail is incomplete, and where.
+ */
+export function gaps(store: Store, f: Pick<Filters, 'since' | 'until' | 'limit'>, now = Date.now()): { gaps: GapNotice[] } {
+  const limit = f.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new QueryError('limit', `an integer from 1 to ${MAX_LIMIT}`, String(f.limit));
+  const since = f.since !== undefined ? parseTime(f.since, 'since', now) : 0;
+  const until = f.until !== undefined ? parseTime(f.until, 'until', now) : Number.MAX_SAFE_INTEGER;
+  const sql = `SELECT g.source, g.dropped, g.since, g.until, g.reason, b.received FROM gaps g JOIN batches b ON b.id = g.batch
+    WHERE g.until >= ? AND g.since < ? ORDER BY g.since DESC LIMIT ?`;
+  // Every shard: a notice lives in the shard of its batch, which need not hold its time range.
+  const rows = store.list().flatMap((s) => s.statement(sql).all(since, until, limit) as { source: string; dropped: number; since: number; until: number; reason: string; received: number }[]);
+  rows.sort((a, b) => b.since - a.since);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return { gaps: rows.slice(0, limit).map((g) => ({ source: g.source, dropped: g.dropped, since: iso(g.since), until: iso(g.until), reason: g.reason, received: iso(g.received) })) };
+}

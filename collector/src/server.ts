@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
 import type { CollectorConfig, Scope } from './config.js';
-import { query, QueryError, type Filters } from './query.js';
+import { gaps, query, QueryError, type Filters } from './query.js';
 import { CollectorMetrics } from './metrics.js';
 import { retentionStart, Store } from './store.js';
 import { matcher, TailHub } from './tail.js';
@@ -107,7 +107,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
 
   function logs(url: URL, res: http.ServerResponse): void {
     try {
-      send(res, 200, query(store, filtersOf(url)));
+      send(res, 200, url.pathname === '/v1/gaps' ? gaps(store, filtersOf(url)) : query(store, filtersOf(url)));
     } catch (err) {
       if (err instanceof QueryError) return send(res, 400, { error: err.message, field: err.field, expected: err.expected });
       throw err;
@@ -117,7 +117,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://collector');
     const route = `${req.method} ${url.pathname}`;
-    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' ? 'read' : undefined;
+    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' || route === 'GET /v1/gaps' ? 'read' : undefined;
     if (route === 'GET /healthz') return send(res, 200, { ok: true, shards: store.list().length });
     if (route === 'GET /metrics') {
       const text = metrics.prometheus(store, tail);
@@ -126,7 +126,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     }
     // The page is static and holds no data: it asks the API, with the user's token, for records.
     if (req.method === 'GET' && servePage(url.pathname, res)) return;
-    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/tail, GET /metrics, GET /healthz` });
+    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/tail, GET /metrics, GET /healthz` });
     const auth = authorize(config.tokens, req, scope);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');

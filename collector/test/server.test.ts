@@ -172,3 +172,19 @@ test('a producer that disconnects mid-batch leaves nothing stored, and the colle
   assert.ok(!c.logs.some((l) => l.level === 'error'));
   await c.stop();
 });
+
+test('GET /v1/gaps shows the records producers said they lost, newest first, by time range', async () => {
+  const c = await collector();
+  const gap = (since: string, until: string, dropped: number) => ({ gap: { dropped, since, until, source: 'orders-v1-abc', reason: 'buffer_full' } });
+  await post(c.url, ndjson([record(), gap('2026-11-27T09:00:00Z', '2026-11-27T09:05:00Z', 40)]), { 'x-redtail-batch': 'g/1' });
+  await post(c.url, ndjson([gap('2026-11-25T12:00:00Z', '2026-11-25T12:00:30Z', 3)]), { 'x-redtail-batch': 'g/2' });
+  const all = (await get(c.url, '/v1/gaps')).json.gaps as { dropped: number; since: string; source: string; reason: string; received: string }[];
+  assert.deepEqual(all.map((g) => [g.dropped, g.since]), [[40, '2026-11-27T09:00:00.000Z'], [3, '2026-11-25T12:00:00.000Z']]);
+  assert.equal(all[0]!.source, 'orders-v1-abc');
+  assert.equal(all[0]!.reason, 'buffer_full');
+  assert.match(all[0]!.received, /^\d{4}-\d\d-\d\dT/);
+  const recent = (await get(c.url, '/v1/gaps?since=2026-11-27T00:00:00Z')).json.gaps as unknown[];
+  assert.equal(recent.length, 1);
+  assert.equal((await get(c.url, '/v1/gaps?limit=0')).status, 400);
+  await c.stop();
+});
