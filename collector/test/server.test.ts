@@ -188,3 +188,27 @@ test('GET /v1/gaps shows the records producers said they lost, newest first, by 
   assert.equal((await get(c.url, '/v1/gaps?limit=0')).status, 400);
   await c.stop();
 });
+
+test('a full disk refuses the batch whole with a 500 the producer retries, and ingest resumes when there is room', async () => {
+  const c = await collector();
+  const first = await post(c.url, ndjson([record({ request_id: 'before-full' })]), { 'x-redtail-batch': 'disk/1' });
+  assert.equal(first.status, 200);
+  // SQLite's own ceiling on the file's size stands in for the disk filling up: the same
+  // "database or disk is full" error, at the same place in a write.
+  const shard = c.store.list()[0]!;
+  const pages = shard.db.pragma('page_count', { simple: true }) as number;
+  shard.db.pragma(`max_page_count = ${pages + 2}`);
+  const big = ndjson(Array.from({ length: 400 }, (_, i) => record({ request_id: `full-${i}`, path: `/${'x'.repeat(2000)}-${i}` })));
+  const refused = await post(c.url, big, { 'x-redtail-batch': 'disk/2' });
+  assert.equal(refused.status, 500);
+  assert.match(String(refused.json.error), /not stored, send it again/);
+  assert.ok(c.logs.some((l) => l.event === 'request_failed' && /full/.test(String(l.error))), 'the log says the disk is full');
+  const ids = () => get(c.url, '/v1/logs?limit=1000').then((r) => (r.json.records as { request_id: string }[]).map((x) => x.request_id));
+  assert.deepEqual(await ids(), ['before-full'], 'nothing of the refused batch');
+  shard.db.pragma('max_page_count = 1073741823');
+  const retried = await post(c.url, big, { 'x-redtail-batch': 'disk/2' });
+  assert.equal(retried.status, 200);
+  assert.equal(retried.json.duplicate, false, 'the refused batch id was never taken');
+  assert.equal((await ids()).length, 401);
+  await c.stop();
+});
