@@ -35,13 +35,14 @@ async function open(url: string): Promise<{ page: Page; dialogs: string[]; error
   return { page, dialogs, errors };
 }
 
-test('search shows stored records, filtered, as text: HTML in a record runs nothing', async () => {
+test('search shows stored records, filtered, as text (HTML in a record runs nothing), and where the trail has gaps', async () => {
   const c = await collector();
   const hostile = '/q?<img src=x onerror=alert(1)><script>alert(2)</script>';
   await post(c.url, ndjson([
     record({ request_id: 'r-old', start_time: '2026-11-27T10:00:00.000Z', path: '/old' }),
     record({ request_id: 'r-evil', start_time: '2026-11-27T10:00:01.000Z', path: hostile, response_code: 503 }),
     record({ request_id: 'r-other', service: 'billing', start_time: '2026-11-27T10:00:02.000Z' }),
+    { gap: { dropped: 12, since: '2026-11-27T09:00:00Z', until: '2026-11-27T09:01:00Z', source: 'orders-v1', reason: 'buffer_full' } },
   ]));
   const { page, dialogs, errors } = await open(`${c.url}/?service=orders`);
   await page.waitForSelector('#records tbody tr.record');
@@ -51,6 +52,8 @@ test('search shows stored records, filtered, as text: HTML in a record runs noth
   assert.equal(cells[0]![5], `shop${hostile}`, 'the path shown exactly as text');
   assert.equal(await page.$$eval('#records img, #records script', (n) => n.length), 0, 'no element made from a record');
   assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /2 records/);
+  const gaps = await page.$$eval('#records tr.notice', (trs) => trs.map((tr) => tr.textContent));
+  assert.deepEqual(gaps, ['12 records lost by orders-v1 between 2026-11-27T09:00:00.000Z and 2026-11-27T09:01:00.000Z (buffer_full): this trail is incomplete there']);
   // A row opens to the whole record.
   await page.click('#records tbody tr.record');
   const detail = JSON.parse(await page.$eval('#records tr.detail pre', (e) => e.textContent ?? '')) as Record<string, unknown>;

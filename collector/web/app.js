@@ -89,11 +89,29 @@ async function search(cursor) {
     return say(`the collector did not answer: ${err.message}`, true);
   }
   if (!res.ok) return say(`${res.status}: ${body.error}${body.field ? ` (${body.field}: ${body.expected})` : ''}`, true);
-  if (!cursor) rows.replaceChildren();
+  if (!cursor) {
+    rows.replaceChildren();
+    await showGaps();
+  }
   for (const r of body.records) rows.append(row(r));
   next = body.next;
   moreButton.hidden = !next;
   say(`${rows.querySelectorAll('tr.record').length} records, newest first${next ? '' : ' (all shown)'}`);
+}
+
+/** The records producers said they lost in the searched time range, above the results. */
+async function showGaps() {
+  const p = new URLSearchParams();
+  for (const k of ['since', 'until']) if (form.elements[k] && form.elements[k].value.trim()) p.set(k, form.elements[k].value.trim());
+  try {
+    const res = await fetch(`/v1/gaps?${p}`, { headers: authHeaders() });
+    if (!res.ok) return;
+    for (const g of (await res.json()).gaps) {
+      rows.append(notice(`${g.dropped} records lost by ${g.source || 'a producer'} between ${g.since} and ${g.until} (${g.reason || 'no reason given'}): this trail is incomplete there`));
+    }
+  } catch {
+    // the records still show; the gaps are a second question
+  }
 }
 
 function startLive() {
