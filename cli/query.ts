@@ -8,8 +8,10 @@ const FLAGS = {
   since: { value: 'TIME', help: 'from this time: ISO, or 15m, 2h, 7d ago (default: all)' },
   until: { value: 'TIME', help: 'until this time' },
   limit: { value: 'N', help: 'at most N records (default 100; pages are fetched as needed)' },
+  gaps: { value: '', help: 'print the records producers said they lost (gap notices) in the time range instead' },
 };
-const SUMMARY = 'Prints stored records, newest first.';
+type Page = { records?: Record<string, unknown>[]; next?: string | null };
+const SUMMARY = 'Prints stored records, newest first (or, with --gaps, where the trail is incomplete).';
 
 export async function queryCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('query', SUMMARY, FLAGS, argv);
@@ -21,28 +23,51 @@ export async function queryCommand(argv: string[]): Promise<number> {
   }
   const { url, headers } = target(flags);
   const json = flags.json !== undefined && flags.json !== 'false';
+  if (flags.gaps !== undefined && flags.gaps !== 'false') return printGaps(url, headers, flags, want, json);
   const color = !json && process.stdout.isTTY === true;
   let printed = 0;
   let cursor: string | null = null;
   do {
     const page = Math.min(1000, want - printed);
-    const qs = `${queryString(flags, ['since', 'until'])}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
-    let res: Response;
-    try {
-      res = await fetch(`${url}/v1/logs?${qs}`, { headers });
-    } catch (err) {
-      console.error(`redtail query: cannot reach the collector at ${url}: ${(err as Error).message}`);
-      return 1;
-    }
-    const body = (await res.json()) as { records?: Record<string, unknown>[]; next?: string | null; error?: string };
-    if (!res.ok) {
-      console.error(`redtail query: the collector answered ${res.status}: ${body.error}`);
-      return 1;
-    }
+    const qs: string = `${queryString(flags, ['since', 'until'])}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
+    const body: Page | number = await ask<Page>(url, `/v1/logs?${qs}`, headers);
+    if (typeof body === 'number') return body;
     for (const r of body.records ?? []) process.stdout.write(`${json ? JSON.stringify(r) : recordLine(r, color)}\n`);
     printed += body.records?.length ?? 0;
     cursor = body.next ?? null;
   } while (cursor && printed < want);
   if (!json && printed === 0) console.error('redtail query: no records match');
   return 0;
+}
+
+/** --gaps: each notice of lost records in the time range, newest first. */
+async function printGaps(url: string, headers: Record<string, string>, flags: Record<string, string>, limit: number, json: boolean): Promise<number> {
+  const qs = new URLSearchParams({ limit: String(Math.min(limit, 1000)) });
+  for (const k of ['since', 'until']) if (flags[k] !== undefined) qs.set(k, flags[k]!);
+  const body = await ask<{ gaps?: { source: string; dropped: number; since: string; until: string; reason: string }[] }>(url, `/v1/gaps?${qs}`, headers);
+  if (typeof body === 'number') return body;
+  const gaps = body.gaps ?? [];
+  const width = Math.max(0, ...gaps.map((g) => String(g.dropped).length));
+  for (const g of gaps) {
+    process.stdout.write(json ? `${JSON.stringify(g)}\n` : `${g.since} .. ${g.until}  ${String(g.dropped).padStart(width)} lost  ${g.source || '-'}  ${g.reason || ''}\n`);
+  }
+  if (!json && gaps.length === 0) console.error('redtail query: no gaps: producers reported no lost records in that range');
+  return 0;
+}
+
+/** GET from the collector: its JSON answer, or the exit code after saying what went wrong. */
+async function ask<T>(url: string, path: string, headers: Record<string, string>): Promise<T | number> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}${path}`, { headers });
+  } catch (err) {
+    console.error(`redtail query: cannot reach the collector at ${url}: ${(err as Error).message}`);
+    return 1;
+  }
+  const body = (await res.json()) as T & { error?: string };
+  if (!res.ok) {
+    console.error(`redtail query: the collector answered ${res.status}: ${body.error}`);
+    return 1;
+  }
+  return body;
 }

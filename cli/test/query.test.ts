@@ -17,7 +17,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-test('redtail query prints an aligned table, or NDJSON with --json, following pages', async () => {
+test('redtail query prints an aligned table, or NDJSON with --json, following pages; --gaps shows where the trail is incomplete', async () => {
   const c = await collector();
   await post(c.url, ndjson(Array.from({ length: 30 }, (_, i) => record({
     request_id: `q${i}`, start_time: `2026-11-27T10:00:${String(i).padStart(2, '0')}.000Z`, response_code: i % 10 === 0 ? 500 : 200, path: `/p/${i}\r\nX`,
@@ -33,6 +33,12 @@ test('redtail query prints an aligned table, or NDJSON with --json, following pa
   const bad = await run(['query', '--url', c.url, '--status', 'teapot']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /the collector answered 400: "status" must be a code/);
+  await post(c.url, ndjson([{ gap: { dropped: 7, since: '2026-11-27T09:00:00Z', until: '2026-11-27T09:00:05Z', source: 'orders-v1', reason: 'buffer_full' } }]), { 'x-redtail-batch': 'q/2' });
+  const gaps = await run(['query', '--url', c.url, '--gaps']);
+  assert.equal(gaps.code, 0, gaps.stderr);
+  assert.equal(gaps.stdout, '2026-11-27T09:00:00.000Z .. 2026-11-27T09:00:05.000Z  7 lost  orders-v1  buffer_full\n');
+  const none = await run(['query', '--url', c.url, '--gaps', '--since', '2026-11-28T00:00:00Z', '--json']);
+  assert.equal(none.stdout, '');
   const usage = await run(['query', '--nope']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /unknown option --nope/);
