@@ -2,6 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { Scope } from './config.js';
+import { send } from './receive.js';
 
 export type Token = { token: string; scopes: Scope[] };
 export type Verdict = { ok: true } | { ok: false; status: 401 | 403; error: string };
@@ -17,4 +18,10 @@ export function authorize(tokens: Token[], req: http.IncomingMessage, scope: Sco
   if (!token) return { ok: false, status: 401, error: 'unknown token' };
   if (!token.scopes.includes(scope) && !token.scopes.includes('admin')) return { ok: false, status: 403, error: `this token lacks the "${scope}" scope` };
   return { ok: true };
+}
+
+/** Answer a request its token does not allow: 401 with the Bearer challenge, or 403. */
+export function deny(req: http.IncomingMessage, res: http.ServerResponse, verdict: Verdict & { ok: false }): void {
+  req.resume();
+  send(res, verdict.status, { error: verdict.error }, verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
 }

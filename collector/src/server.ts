@@ -10,7 +10,7 @@ import { CollectorMetrics } from './metrics.js';
 import { retentionStart, Store } from './store.js';
 import { matcher, TailHub } from './tail.js';
 import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
-import { authorize } from './auth.js';
+import { authorize, deny } from './auth.js';
 import { servePage } from './page.js';
 import { isBatchId, ProducerGone, receiveBatch, send } from './receive.js';
 
@@ -130,8 +130,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     const auth = authorize(config.tokens, req, scope);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
-      req.resume();
-      return send(res, auth.status, { error: auth.error }, auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+      return deny(req, res, auth);
     }
     const handled = scope === 'ingest' ? ingest(req, res) : Promise.resolve(logs(url, res));
     handled.catch((err: Error) => {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { authorize } from '../../collector/src/auth.js';
+import { authorize, deny } from '../../collector/src/auth.js';
 import { Exposition } from '../../collector/src/prometheus.js';
 import { ProducerGone, receiveBatch, send } from '../../collector/src/receive.js';
 import type { RelayConfig } from './config.js';
@@ -42,18 +42,18 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
   const source = `relay-${hostname()}-${randomBytes(4).toString('hex')}`;
   let unnamed = 0;
   const counts = { received: 0, duplicate: 0, refused: new Map<string, number>() };
-  const refuse = (reason: string) => counts.refused.set(reason, (counts.refused.get(reason) ?? 0) + 1);
+  const count = (reason: string) => counts.refused.set(reason, (counts.refused.get(reason) ?? 0) + 1);
 
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const received = await receiveBatch(req, config.limits);
     if (!received.ok) {
-      refuse(received.reason);
+      count(received.reason);
       return send(res, received.status, received.answer);
     }
     const batch = received.batch ?? `${source}/${++unnamed}`;
     const outcome = spool.add(batch, asArray(received.body.toString('utf8')));
     if (outcome === 'full') {
-      refuse('spool_full');
+      count('spool_full');
       return send(res, 429, { error: 'the relay\'s spool is full (the collector has been unreachable for a while): retry after Retry-After seconds' }, { 'retry-after': '5' });
     }
     if (outcome === 'duplicate') counts.duplicate++;
@@ -89,9 +89,8 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
     if (route !== 'POST /v1/ingest') return send(res, 404, { error: `no such endpoint: ${route}; the relay takes POST /v1/ingest and answers GET /healthz, GET /metrics` });
     const auth = authorize(config.tokens, req, 'ingest');
     if (!auth.ok) {
-      refuse(auth.status === 401 ? 'unauthorized' : 'forbidden');
-      req.resume();
-      return send(res, auth.status, { error: auth.error }, auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+      count(auth.status === 401 ? 'unauthorized' : 'forbidden');
+      return deny(req, res, auth);
     }
     ingest(req, res).catch((err: Error) => {
       if (err instanceof ProducerGone) return log({ level: 'info', event: err.event, message: err.message });
