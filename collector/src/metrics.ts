@@ -1,11 +1,9 @@
 // The collector's own metrics, in Prometheus text on GET /metrics: records and bytes ingested,
 // batches rejected by reason, duplicates, tail subscribers and drops, shards and their size,
 // and how long batch writes take.
-import { statSync } from 'node:fs';
 import { Exposition } from './prometheus.js';
 import type { Store } from './store.js';
 import type { TailHub } from './tail.js';
-import { wordsPath } from './words.js';
 
 const WRITE_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
@@ -45,17 +43,11 @@ export class CollectorMetrics {
     let size = 0;
     let lag = 0;
     for (const s of shards) {
-      for (const file of [s.path, `${s.path}-wal`, wordsPath(s.path), `${wordsPath(s.path)}-wal`]) {
-        try {
-          size += statSync(file).size;
-        } catch {
-          // no WAL file right now
-        }
-      }
+      size += s.bytes();
       lag += s.wordsLag();
     }
     metric('redtail_shards', 'gauge', 'SQLite shard files.', shards.length);
-    metric('redtail_shard_bytes', 'gauge', 'Bytes on disk in shard files (with their WAL and free-text index).', size);
+    metric('redtail_shard_bytes', 'gauge', 'Bytes on disk in shard files (with their WAL, shared memory and free-text index).', size);
     metric('redtail_words_index_lag_blocks', 'gauge', 'Blocks not in the free-text index yet (queries read them in full).', lag);
     let cumulative = 0;
     metric('redtail_write_duration_ms', 'histogram', 'Time to validate and commit a batch, ms.', [

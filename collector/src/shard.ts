@@ -10,6 +10,7 @@
 // ingest in a file of its own (words.ts), attached here as `w`; a query reads the blocks it has
 // not reached in full. A batch is written in one transaction: stored whole or not at all,
 // acknowledged only after it commits.
+import { statSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { Gap, Row } from './validate.js';
@@ -278,6 +279,16 @@ export class Shard {
     return this.cache.get(`${this.day}:${id}`, () => inflateRawSync(this.blockStmt.get(id) as Buffer).toString('utf8').split('\n'));
   }
 
+
+  /** Every file the shard has on disk: the shard and its words index, each with WAL and shared memory. */
+  files(): string[] {
+    return [this.path, wordsPath(this.path)].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]);
+  }
+
+  /** Bytes of those files that exist now. */
+  bytes(): number {
+    return this.files().reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0);
+  }
 
   /** How many records the shard holds. */
   count(): number {

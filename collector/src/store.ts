@@ -4,10 +4,9 @@
 // exactly the shards that can answer it, including the odd batch that crossed midnight. A batch
 // id is looked for in every shard (an index lookup each), so a retry is recognised wherever the
 // first copy went.
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlockCache, Shard } from './shard.js';
-import { wordsPath } from './words.js';
 import type { Gap, Row } from './validate.js';
 
 const SHARD_FILE = /^redtail-(\d{4}-\d\d-\d\d)\.db$/;
@@ -93,10 +92,8 @@ export class Store {
     const removed = [];
     for (const shard of this.list()) {
       if (shard.day >= keepFrom || (shard.max !== null && shard.max >= cutoff)) continue;
-      const files = [shard.path, wordsPath(shard.path)].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]);
-      const bytes = files.reduce((n, f) => { try { return n + statSync(f).size; } catch { return n; } }, 0);
-      const records = shard.count();
-      removed.push({ day: shard.day, file: shard.path, bytes, records });
+      const files = shard.files();
+      removed.push({ day: shard.day, file: shard.path, bytes: shard.bytes(), records: shard.count() });
       if (dryRun) continue;
       shard.close();
       this.shards.delete(shard.day);
