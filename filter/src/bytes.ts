@@ -146,6 +146,18 @@ export class Pairs {
   }
 }
 
+/**
+ * A header name at p equal to the lower-case name at q, both n bytes, eight at a time: bit 0x20
+ * set on both sides folds case. Outside letters it also pairs bytes no header name may hold
+ * (controls, DEL, '@' '`' '[' '{'…) with ones it may, and Envoy refuses such names.
+ */
+@inline function sameName(p: usize, q: usize, n: u32): bool {
+  let i: u32 = 0;
+  for (; i + 8 <= n; i += 8) if ((load<u64>(p + i) | 0x2020202020202020) != (load<u64>(q + i) | 0x2020202020202020)) return false;
+  for (; i < n; i++) if ((load<u8>(p + i) | 0x20) != (load<u8>(q + i) | 0x20)) return false;
+  return true;
+}
+
 /** Static bytes of an ASCII string, made once. */
 export function bytesOf(s: string): ArrayBuffer {
   return String.UTF8.encode(s);
@@ -181,7 +193,7 @@ export class KeySet {
       if (len > 64) continue;
       let k = unchecked(this.first[len]);
       while (k >= 0) {
-        if (unchecked(found[k]) < 0 && eqLower(pairs.keyPtr(i), len, unchecked(this.keys[k]))) unchecked(found[k] = <i32>i);
+        if (unchecked(found[k]) < 0 && sameName(pairs.keyPtr(i), changetype<usize>(unchecked(this.keys[k])), len)) unchecked(found[k] = <i32>i);
         k = unchecked(this.next[k]);
       }
     }

@@ -40,6 +40,8 @@ export class KeyList {
   /** Per length 0..64: the offset of its first name in `data`, and how many there are. */
   private start: usize = heap.alloc(65 * 8);
   private data: usize = 0;
+  /** 256 bits, one set per name (`hint`): most strings are ruled out by one load. */
+  private hints: usize = heap.alloc(32);
 
   constructor(names: ArrayBuffer[]) {
     let total = 0;
@@ -57,10 +59,17 @@ export class KeyList {
       }
       store<u32>(this.start + len * 8 + 4, count);
     }
+    memory.fill(this.hints, 0, 32);
+    for (let i = 0; i < names.length; i++) {
+      const h = hint(changetype<usize>(names[i]), names[i].byteLength);
+      store<u8>(this.hints + (h >> 3), <u32>load<u8>(this.hints + (h >> 3)) | (<u32>1 << (h & 7)));
+    }
   }
 
   has(p: usize, n: u32): bool {
-    if (n > 64) return false;
+    if (n > 64 || n == 0) return false;
+    const h = hint(p, n);
+    if ((<u32>load<u8>(this.hints + (h >> 3)) & (<u32>1 << (h & 7))) == 0) return false;
     const count = load<u32>(this.start + n * 8 + 4);
     let q = this.data + load<u32>(this.start + n * 8);
     for (let k: u32 = 0; k < count; k++, q += n) {
@@ -76,7 +85,17 @@ export class KeyList {
   }
 }
 
+/** A name's bit among 256, from its length and first and last letters (in lower case). */
+@inline function hint(p: usize, n: u32): u32 {
+  return (n * 29 + (<u32>load<u8>(p) | 0x20) * 7 + (<u32>load<u8>(p + n - 1) | 0x20)) & 255;
+}
+
 function jsonSecretValue(p: usize, n: u32, i: u32, keys: KeyList): bool {
+  // A key's quote follows '{' or ',' (or starts the text): most quotes in JSON do not, and are
+  // dismissed before the walk to the closing quote.
+  let b = i;
+  while (b > 0 && isSpace(load<u8>(p + b - 1))) b--;
+  if (b > 0 && load<u8>(p + b - 1) != 0x7b && load<u8>(p + b - 1) != 0x2c) return false;
   // "key" <spaces> : <spaces> value
   let j = i + 1;
   while (j < n && load<u8>(p + j) != 0x22) {
@@ -114,33 +133,61 @@ function jsonSecretValue(p: usize, n: u32, i: u32, keys: KeyList): bool {
   return j > start;
 }
 
+@inline function isSpace(c: u32): bool {
+  return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
+}
+
 /**
  * Find what to redact in n bytes at p, with the rules whose mode is not Off. With jsonKeys, the
  * values of JSON keys on that list are found too.
  *
  * Every detector starts at the start of a word (a letter or digit after something that is not)
- * or at one of a few symbols (@ + ( - : "), so the loop skips everything else with two table
- * lookups, and only calls the detectors where one could match.
+ * or at one of a few symbols (@ + ( - : " /). The scan looks at 16 bytes at a time (wasm SIMD)
+ * and makes a bit mask of the positions where a detector could match; the detectors run only
+ * there. Most word starts cannot start anything (see `candidates`), so on ordinary text the
+ * detectors run every few dozen bytes instead of every few. `simd` false tries every word start
+ * and symbol one byte at a time instead: the tests check that both find the same.
  */
-export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): void {
+export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null, simd: bool = true): void {
   spans.count = 0;
+  Scan.next = 0;
+  Scan.floor = 0;
+  if (!simd) {
+    bytewise(p, n, modes, spans, jsonKeys);
+    return;
+  }
+  // IP addresses and phone numbers start at any hex letter, digit, ':' '+' or '(': with either
+  // rule on, every word start and symbol is a candidate.
+  const everyWord = unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off || unchecked(modes[Rule.PHONE_NUMBER]) != Mode.Off;
+  const symbols = AT | (everyWord ? COLON | PLUS_SLASH : 0);
+  const json = jsonKeys !== null;
+  Scan.alnumTop = 0; // the byte before the text is neither a letter nor a digit…
+  Scan.keyTop = 1; // …and a quote at its start may open a key
+  for (let base: u32 = 0; base < n; base += 16) {
+    const left = n - base;
+    // The next chunk, for `candidates` to tell whether a 40-character key can start in this one;
+    // 0 when the text ends before it does, and so before any such key could.
+    const next = left >= 32 ? p + base + 16 : 0;
+    let mask = candidates(chunk(p + base, left), next, everyWord, symbols, json);
+    if (left < 16) mask &= (<u32>1 << left) - 1;
+    while (mask != 0) {
+      const i = base + ctz(mask);
+      mask &= mask - 1;
+      if (i >= Scan.next) tryOne(p, n, i, <u32>load<u8>(p + i), modes, spans, jsonKeys);
+    }
+  }
+}
+
+/** Every word start and symbol, a byte at a time. */
+function bytewise(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): void {
   let i: u32 = 0;
-  let floor: u32 = 0;
   let prevAlnum = false;
   while (i < n) {
     const c = <u32>load<u8>(p + i);
     const s = startClass(c);
     const alnum = s == 1;
-    if (alnum ? prevAlnum : s == 0) {
-      prevAlnum = alnum;
-      i++;
-      continue;
-    }
-    const rule = tryAt(p, n, i, floor, c, modes, jsonKeys);
-    if (rule >= 0 && Found.end > Found.start) {
-      spans.push(Found.start, Found.end, rule);
-      i = Found.end;
-      floor = i;
+    if ((alnum ? !prevAlnum : s != 0) && tryOne(p, n, i, c, modes, spans, jsonKeys)) {
+      i = Scan.next;
       prevAlnum = i > 0 && isAlnum(load<u8>(p + i - 1));
       continue;
     }
@@ -149,6 +196,129 @@ export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, j
   }
 }
 
+/** Where the scan is: the next position it may match at (after the last match), and that match's end. */
+namespace Scan {
+  export let next: u32 = 0;
+  export let floor: u32 = 0;
+  /** Carried from chunk to chunk by `candidates`: 1 when the last byte is a letter or digit… */
+  export let alnumTop: u32 = 0;
+  /** …and 1 when it is a byte a JSON key's opening quote can follow ({ , or white space). */
+  export let keyTop: u32 = 0;
+}
+
+/** The detectors at i; on a match, its span is recorded and the scan moves past it. */
+@inline function tryOne(p: usize, n: u32, i: u32, c: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): bool {
+  const rule = tryAt(p, n, i, Scan.floor, c, modes, jsonKeys);
+  if (rule < 0 || Found.end <= Found.start) return false;
+  spans.push(Found.start, Found.end, rule);
+  Scan.next = Found.end;
+  Scan.floor = Found.end;
+  return true;
+}
+
+const PADDED: usize = memory.data(32);
+
+/**
+ * 17 bytes from q that may be read (a chunk and the byte after it): q itself, unless reading on
+ * would pass the end of memory; then a copy padded with zeros (which start nothing).
+ */
+@inline function chunk(q: usize, left: u32): usize {
+  if (left > 16 || q + 17 <= (<usize>memory.size() << 16)) return q;
+  v128.store(PADDED, i8x16.splat(0));
+  v128.store(PADDED + 16, i8x16.splat(0));
+  memory.copy(PADDED, q, min(left, 16));
+  return PADDED;
+}
+
+// Byte classes by nibble (the high nibble's table ANDed with the low nibble's), one bit each.
+// A bit's class is every byte whose high nibble and low nibble both have it: the tables below
+// are exact for the classes named, and where a class lets in a few bytes more, the comment says.
+const AT: u8 = 1; // '@'
+const COLON: u8 = 2; // ':'
+const DASH: u8 = 4; // '-'
+const QUOTE: u8 = 8; // '"'
+const PLUS_SLASH: u8 = 16; // '+' '/'; and '(' (phone numbers)
+const AB: u8 = 32; // A B: AWS (AKIA…), Google (AIza), Bearer/Basic
+const BRACE: u8 = 64; // '{'
+const SPACE_COMMA: u8 = 128; // ',' ' ' \t \n \r (and NUL ) * - FF: only ever a hint)
+// By low nibble: 0 '@' ' ' NUL; 1 A; 2 B '"'; 8 '('; 9 \t; A ':' \n; B '+' '{'; C ','; D '-' \r; F '/'.
+const LOW_NIBBLE = i8x16(<i8>(AT | SPACE_COMMA), AB, AB | QUOTE, 0, 0, 0, 0, 0, PLUS_SLASH, <i8>SPACE_COMMA,
+  <i8>(COLON | SPACE_COMMA), PLUS_SLASH | BRACE, <i8>SPACE_COMMA, <i8>(DASH | SPACE_COMMA), 0, PLUS_SLASH);
+// By high nibble: 0 controls; 2 ' ' '"' ( + , - /; 3 ':'; 4 '@' A B; 7 '{'.
+const HIGH_NIBBLE = i8x16(<i8>SPACE_COMMA, 0, <i8>(DASH | QUOTE | PLUS_SLASH | SPACE_COMMA), COLON, AT | AB, 0, 0, BRACE, 0, 0, 0, 0, 0, 0, 0, 0);
+
+// Lower-case prefixes, as pairs of a first letter and the letters that may follow it: e-y (eyJ),
+// s-k r-k (sk_live_, rk_live_), g-h g-i w-h (ghp_, github_pat_, whsec_), x-o x-a (xoxb-, xapp-),
+// b-e b-a in either case (bearer, basic). One bit per group: the first letter's class (FIRST_*)
+// ANDed with the next byte's (NEXT_*). Exact: no other pair of bytes gets through.
+const G_E: u8 = 1, G_SR: u8 = 2, G_GW: u8 = 4, G_X: u8 = 8, G_B: u8 = 16;
+const FIRST_LOW = i8x16(0, 0, G_SR | G_B, G_SR, 0, G_E, 0, G_GW, G_X, 0, 0, 0, 0, 0, 0, 0);
+const FIRST_HIGH = i8x16(0, 0, 0, 0, 0, 0, G_E | G_GW | G_B, G_SR | G_GW | G_X, 0, 0, 0, 0, 0, 0, 0, 0);
+const NEXT_LOW = i8x16(0, G_X | G_B, 0, 0, 0, G_B, 0, 0, G_GW, G_E | G_GW, 0, G_SR, 0, 0, 0, G_X);
+const NEXT_HIGH = i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 0, 0, 0, 0, 0, 0);
+
+/** Lanes with lo <= byte < lo + count. */
+@inline function inRange(v: v128, lo: i32, count: i32): v128 {
+  return i8x16.lt_u(i8x16.sub(v, i8x16.splat(<i8>lo)), i8x16.splat(<i8>count));
+}
+
+/** The positions whose nibble class has any of the bits. */
+@inline function classBits(k: v128, bits: i32): u32 {
+  return <u32>i8x16.bitmask(i8x16.ne(v128.and(k, i8x16.splat(<i8>bits)), i8x16.splat(0)));
+}
+
+@inline function nibbleClass(v: v128, low: v128, high: v128): v128 {
+  return v128.and(i8x16.swizzle(low, v128.and(v, i8x16.splat(0x0f))), i8x16.swizzle(high, i8x16.shr_u(v, 4)));
+}
+
+/**
+ * The 16 bytes at q as a bit mask of the positions where a detector could start:
+ * - a digit followed by digits or single separators (4111…, 4 1 1 1…, 123-45-…: cards, SSNs);
+ * - at a word start, A or B (AKIA, AIza, Bearer), or two capitals and two digits (an IBAN);
+ * - at a word start, the first letter of a lower-case prefix followed by its second (above);
+ * - any other word start, and '+' '/', only when an AWS secret key (40 base64 characters in a
+ *   row) could begin in this chunk, that is when all of the next chunk (`next`) is base64;
+ * - '@'; ':' before '/' (://); the first '-' of "--" (-----BEGIN); with `json`, a '"' after
+ *   '{', ',' or white space (where a key can start).
+ * With everyWord, every word start and symbol: IP addresses and phone numbers start anywhere.
+ * Bits for positions 13 to 15 that would look at the next chunk's bytes are let through.
+ */
+@inline function candidates(q: usize, next: usize, everyWord: bool, symbols: i32, json: bool): u32 {
+  const v = v128.load(q);
+  const digitV = inRange(v, 0x30, 10);
+  const upperV = inRange(v, 0x41, 26);
+  const alnumBits = <u32>i8x16.bitmask(v128.or(v128.or(digitV, upperV), inRange(v, 0x61, 26)));
+  const starts = alnumBits & ~((alnumBits << 1) | Scan.alnumTop);
+  Scan.alnumTop = alnumBits >> 15;
+  const k = nibbleClass(v, LOW_NIBBLE, HIGH_NIBBLE);
+  let sym = classBits(k, symbols);
+  const dash = classBits(k, DASH);
+  sym |= dash & ((dash >> 1) | 0x8000);
+  if (json) {
+    const keyPrev = classBits(k, BRACE | SPACE_COMMA);
+    sym |= classBits(k, QUOTE) & ((keyPrev << 1) | Scan.keyTop);
+    Scan.keyTop = keyPrev >> 15;
+  }
+  if (everyWord) return starts | sym | classBits(k, PLUS_SLASH);
+  const colon = classBits(k, COLON);
+  sym |= colon & ((<u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x2f))) >> 1) | 0x8000);
+  if (next != 0 && base64Run(next)) return starts | sym | classBits(k, PLUS_SLASH);
+  const digit = <u32>i8x16.bitmask(digitV) | 0x70000;
+  const upper = <u32>i8x16.bitmask(upperV) | 0x70000;
+  const pairs = i8x16.ne(v128.and(nibbleClass(v, FIRST_LOW, FIRST_HIGH), nibbleClass(v128.load(q, 1), NEXT_LOW, NEXT_HIGH)), i8x16.splat(0));
+  const words = classBits(k, AB) | (upper & (upper >> 1) & (digit >> 2) & (digit >> 3)) | <u32>i8x16.bitmask(pairs);
+  // A card or an SSN: a digit, then digits or single separators (4 1 1 1 …, 123-45-…).
+  const dsep = digit | <u32>i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(0x20)), i8x16.eq(v, i8x16.splat(0x2d))));
+  const numbers = digit & (dsep >> 1) & (dsep >> 2) & (dsep >> 3) & ((digit >> 1) | (digit >> 2));
+  return ((numbers | words) & starts) | sym;
+}
+
+/** Are all 16 bytes at q base64 (A-Z a-z 0-9 + /)? */
+@inline function base64Run(q: usize): bool {
+  const v = v128.load(q);
+  const alnum = v128.or(v128.or(inRange(v, 0x30, 10), inRange(v, 0x41, 26)), inRange(v, 0x61, 26));
+  return i8x16.all_true(v128.or(alnum, v128.or(i8x16.eq(v, i8x16.splat(0x2b)), i8x16.eq(v, i8x16.splat(0x2f)))));
+}
 /** The detectors that can start at i with byte c: the rule that matched (Found says where), or -1. */
 @noinline function tryAt(p: usize, n: u32, i: u32, floor: u32, c: u32, modes: StaticArray<u8>, jsonKeys: KeyList | null): i32 {
   const k = cls(c);
