@@ -90,6 +90,25 @@ export class KeyList {
   return (n * 29 + (<u32>load<u8>(p) | 0x20) * 7 + (<u32>load<u8>(p + n - 1) | 0x20)) & 255;
 }
 
+/**
+ * Where the JSON string whose text starts at j ends (its closing quote), or n or past it when it
+ * does not. Keys are short: one 16-byte look finds most ends.
+ */
+function stringEnd(p: usize, n: u32, j: u32): u32 {
+  if (j + 16 <= n) {
+    const v = v128.load(p + j);
+    const quote = <u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x22)));
+    const backslash = <u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x5c)));
+    // A quote with no backslash before it, within the 16 bytes.
+    if (quote != 0 && (backslash & ((quote & -quote) - 1)) == 0) return j + ctz(quote);
+  }
+  while (j < n && load<u8>(p + j) != 0x22) {
+    if (load<u8>(p + j) == 0x5c) j++;
+    j++;
+  }
+  return j;
+}
+
 function jsonSecretValue(p: usize, n: u32, i: u32, keys: KeyList): bool {
   // A key's quote follows '{' or ',' (or starts the text): most quotes in JSON do not, and are
   // dismissed before the walk to the closing quote.
@@ -97,11 +116,7 @@ function jsonSecretValue(p: usize, n: u32, i: u32, keys: KeyList): bool {
   while (b > 0 && isSpace(load<u8>(p + b - 1))) b--;
   if (b > 0 && load<u8>(p + b - 1) != 0x7b && load<u8>(p + b - 1) != 0x2c) return false;
   // "key" <spaces> : <spaces> value
-  let j = i + 1;
-  while (j < n && load<u8>(p + j) != 0x22) {
-    if (load<u8>(p + j) == 0x5c) j++;
-    j++;
-  }
+  let j = stringEnd(p, n, i + 1);
   if (j >= n || !keys.has(p + i + 1, j - i - 1)) return false;
   j++;
   while (j < n && load<u8>(p + j) == 0x20) j++;
@@ -111,12 +126,7 @@ function jsonSecretValue(p: usize, n: u32, i: u32, keys: KeyList): bool {
   if (j >= n) return false;
   if (load<u8>(p + j) == 0x22) {
     const start = j + 1;
-    j = start;
-    while (j < n && load<u8>(p + j) != 0x22) {
-      if (load<u8>(p + j) == 0x5c) j++;
-      j++;
-    }
-    if (j > n) j = n;
+    j = min(stringEnd(p, n, start), n);
     Found.start = start;
     Found.end = j;
     return j > start;
@@ -163,18 +173,34 @@ export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, j
   const json = jsonKeys !== null;
   Scan.alnumTop = 0; // the byte before the text is neither a letter nor a digit…
   Scan.keyTop = 1; // …and a quote at its start may open a key
+  // A chunk's candidates are tried once the next chunk is known: an AWS secret key (40 base64
+  // characters) can start in a chunk only if the whole next one is base64, and only then are
+  // the wider candidates (every word start, '+' '/') needed.
+  let narrow: u32 = 0;
+  let wide: u32 = 0;
   for (let base: u32 = 0; base < n; base += 16) {
     const left = n - base;
-    // The next chunk, for `candidates` to tell whether a 40-character key can start in this one;
-    // 0 when the text ends before it does, and so before any such key could.
-    const next = left >= 32 ? p + base + 16 : 0;
-    let mask = candidates(chunk(p + base, left), next, everyWord, symbols, json);
-    if (left < 16) mask &= (<u32>1 << left) - 1;
-    while (mask != 0) {
-      const i = base + ctz(mask);
-      mask &= mask - 1;
-      if (i >= Scan.next) tryOne(p, n, i, <u32>load<u8>(p + i), modes, spans, jsonKeys);
+    let nextNarrow = candidates(chunk(p + base, left), everyWord, symbols, json);
+    let nextWide = Scan.wide;
+    if (left < 16) {
+      const inside = (<u32>1 << left) - 1;
+      nextNarrow &= inside;
+      nextWide &= inside;
     }
+    if (base > 0) tryEach(p, n, base - 16, left >= 16 && Scan.base64 ? wide : narrow, modes, spans, jsonKeys);
+    narrow = nextNarrow;
+    wide = nextWide;
+  }
+  // The last chunk: the text ends too soon after it for a 40-character key to start there.
+  if (n > 0) tryEach(p, n, (n - 1) & ~15, narrow, modes, spans, jsonKeys);
+}
+
+/** The detectors at each candidate of the chunk at base, in order, except inside what matched before. */
+@inline function tryEach(p: usize, n: u32, base: u32, mask: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): void {
+  while (mask != 0) {
+    const i = base + ctz(mask);
+    mask &= mask - 1;
+    if (i >= Scan.next) tryOne(p, n, i, <u32>load<u8>(p + i), modes, spans, jsonKeys);
   }
 }
 
@@ -204,11 +230,15 @@ namespace Scan {
   export let alnumTop: u32 = 0;
   /** …and 1 when it is a byte a JSON key's opening quote can follow ({ , or white space). */
   export let keyTop: u32 = 0;
+  /** Also set by `candidates`: the chunk's wider candidates, and whether all of it is base64. */
+  export let wide: u32 = 0;
+  export let base64: bool = false;
 }
 
 /** The detectors at i; on a match, its span is recorded and the scan moves past it. */
 @inline function tryOne(p: usize, n: u32, i: u32, c: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): bool {
-  const rule = tryAt(p, n, i, Scan.floor, c, modes, jsonKeys);
+  // Quotes are most of a JSON body's candidates: straight to the one detector they start.
+  const rule = c == 0x22 ? (jsonKeys !== null && jsonSecretValue(p, n, i, jsonKeys) ? Rule.SECRET_PARAM : -1) : tryAt(p, n, i, Scan.floor, c, modes, jsonKeys);
   if (rule < 0 || Found.end <= Found.start) return false;
   spans.push(Found.start, Found.end, rule);
   Scan.next = Found.end;
@@ -276,14 +306,14 @@ const NEXT_HIGH = i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 
  * - a digit followed by digits or single separators (4111…, 4 1 1 1…, 123-45-…: cards, SSNs);
  * - at a word start, A or B (AKIA, AIza, Bearer), or two capitals and two digits (an IBAN);
  * - at a word start, the first letter of a lower-case prefix followed by its second (above);
- * - any other word start, and '+' '/', only when an AWS secret key (40 base64 characters in a
- *   row) could begin in this chunk, that is when all of the next chunk (`next`) is base64;
  * - '@'; ':' before '/' (://); the first '-' of "--" (-----BEGIN); with `json`, a '"' after
  *   '{', ',' or white space (where a key can start).
- * With everyWord, every word start and symbol: IP addresses and phone numbers start anywhere.
- * Bits for positions 13 to 15 that would look at the next chunk's bytes are let through.
+ * In Scan.wide, the same and every other word start and '+' '/': where an AWS secret key could
+ * begin, used when the next chunk is all base64 (Scan.base64 says whether this one is).
+ * With everyWord, both are every word start and symbol: IP addresses and phone numbers start
+ * anywhere. Bits for positions 13 to 15 that would look at the next chunk's bytes are let through.
  */
-@inline function candidates(q: usize, next: usize, everyWord: bool, symbols: i32, json: bool): u32 {
+@inline function candidates(q: usize, everyWord: bool, symbols: i32, json: bool): u32 {
   const v = v128.load(q);
   const digitV = inRange(v, 0x30, 10);
   const upperV = inRange(v, 0x41, 26);
@@ -291,6 +321,8 @@ const NEXT_HIGH = i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 
   const starts = alnumBits & ~((alnumBits << 1) | Scan.alnumTop);
   Scan.alnumTop = alnumBits >> 15;
   const k = nibbleClass(v, LOW_NIBBLE, HIGH_NIBBLE);
+  const plusSlash = classBits(k, PLUS_SLASH);
+  Scan.base64 = (alnumBits | plusSlash) == 0xffff; // '(' counts too: it only lets more through
   let sym = classBits(k, symbols);
   const dash = classBits(k, DASH);
   sym |= dash & ((dash >> 1) | 0x8000);
@@ -299,10 +331,13 @@ const NEXT_HIGH = i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 
     sym |= classBits(k, QUOTE) & ((keyPrev << 1) | Scan.keyTop);
     Scan.keyTop = keyPrev >> 15;
   }
-  if (everyWord) return starts | sym | classBits(k, PLUS_SLASH);
+  if (everyWord) {
+    Scan.wide = starts | sym | plusSlash;
+    return Scan.wide;
+  }
   const colon = classBits(k, COLON);
   sym |= colon & ((<u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x2f))) >> 1) | 0x8000);
-  if (next != 0 && base64Run(next)) return starts | sym | classBits(k, PLUS_SLASH);
+  Scan.wide = starts | sym | plusSlash;
   const digit = <u32>i8x16.bitmask(digitV) | 0x70000;
   const upper = <u32>i8x16.bitmask(upperV) | 0x70000;
   const pairs = i8x16.ne(v128.and(nibbleClass(v, FIRST_LOW, FIRST_HIGH), nibbleClass(v128.load(q, 1), NEXT_LOW, NEXT_HIGH)), i8x16.splat(0));
@@ -313,12 +348,6 @@ const NEXT_HIGH = i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 
   return ((numbers | words) & starts) | sym;
 }
 
-/** Are all 16 bytes at q base64 (A-Z a-z 0-9 + /)? */
-@inline function base64Run(q: usize): bool {
-  const v = v128.load(q);
-  const alnum = v128.or(v128.or(inRange(v, 0x30, 10), inRange(v, 0x41, 26)), inRange(v, 0x61, 26));
-  return i8x16.all_true(v128.or(alnum, v128.or(i8x16.eq(v, i8x16.splat(0x2b)), i8x16.eq(v, i8x16.splat(0x2f)))));
-}
 /** The detectors that can start at i with byte c: the rule that matched (Found says where), or -1. */
 @noinline function tryAt(p: usize, n: u32, i: u32, floor: u32, c: u32, modes: StaticArray<u8>, jsonKeys: KeyList | null): i32 {
   const k = cls(c);
