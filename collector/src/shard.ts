@@ -11,8 +11,8 @@
 // not reached in full. A batch is written in one transaction: stored whole or not at all,
 // acknowledged only after it commits.
 import { statSync } from 'node:fs';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { CURRENT_LAYOUT, LAYOUTS, packBlock, unpackBlock } from './codec.js';
 import type { Gap, Row } from './validate.js';
 import { WordIndexer, wordsPath, wordsSchema } from './words.js';
 
@@ -54,8 +54,6 @@ CREATE TABLE IF NOT EXISTS gaps (
 );
 `;
 
-/** The storage layout this code reads and writes (PRAGMA user_version). */
-const LAYOUT = 2;
 /**
  * Records per block. Bigger blocks compress better (records of a service look alike) but make a
  * query read more to find one record. 256 is a busy sidecar's second of records, and at most
@@ -169,6 +167,8 @@ export interface Block {
 
 export class Shard {
   readonly db: Database.Database;
+  /** The storage layout (codec.ts): how its blocks are compressed. */
+  readonly layout: number;
   /** The earliest and latest record time in the shard (ms), or null when it has none. */
   min: number | null = null;
   max: number | null = null;
@@ -188,12 +188,14 @@ export class Shard {
     // being killed (kill -9), though not the machine losing power; FULL would cost an fsync a batch.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    const layout = this.db.pragma('user_version', { simple: true }) as number;
-    if (layout !== 0 && layout !== LAYOUT) {
-      throw new Error(`shard ${path} has storage layout ${layout}; this collector reads layout ${LAYOUT}: use the redtail version that wrote it`);
+    // The storage layout (PRAGMA user_version): 0 for a new file, which gets the current one.
+    const found = this.db.pragma('user_version', { simple: true }) as number;
+    if (found !== 0 && !LAYOUTS.includes(found)) {
+      throw new Error(`shard ${path} has storage layout ${found}; this collector reads layouts ${LAYOUTS.join(' and ')}: use the redtail version that wrote it`);
     }
+    const layout = (this.layout = found || CURRENT_LAYOUT);
     this.db.exec(SCHEMA);
-    this.db.pragma(`user_version = ${LAYOUT}`);
+    this.db.pragma(`user_version = ${layout}`);
     this.hasBatchStmt = this.db.prepare('SELECT 1 FROM batches WHERE batch = ?').pluck();
     const insertBatch = this.db.prepare('INSERT INTO batches (batch, source, received, records) VALUES (?, ?, ?, ?)');
     const insertBlock = this.db.prepare('INSERT INTO blocks (batch, min_time, max_time, count, times, codes, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -214,8 +216,7 @@ export class Shard {
           if (t < min) min = t;
           if (t > max) max = t;
         }
-        // Level 1: a third of level 6's time for about 10% more bytes; the writer is the bottleneck.
-        const data = deflateRawSync(chunk.map((r) => r.json).join('\n'), { level: 1 });
+        const data = packBlock(chunk.map((r) => r.json).join('\n'), layout);
         const codes = new Uint16Array(chunk.map((r) => r.status));
         const block = Number(insertBlock.run(batchId, min, max, chunk.length, Buffer.from(times.buffer), Buffer.from(codes.buffer), data).lastInsertRowid);
         insertRange.run(block, min, max);
@@ -276,7 +277,7 @@ export class Shard {
   }
 
   private inflate(id: number): string[] {
-    return this.cache.get(`${this.day}:${id}`, () => inflateRawSync(this.blockStmt.get(id) as Buffer).toString('utf8').split('\n'));
+    return this.cache.get(`${this.day}:${id}`, () => unpackBlock(this.blockStmt.get(id) as Buffer, this.layout).split('\n'));
   }
 
 

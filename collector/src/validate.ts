@@ -59,8 +59,40 @@ const STRINGS: Record<string, number> = {
 const INTEGERS = ['bytes_received', 'bytes_sent', 'duration'];
 const STRING_LIMITS = Object.entries(STRINGS); // once: this is checked for every record
 
+/** Digits of s from i to j as a number, or NaN when any is not a digit. */
+function digits(s: string, i: number, j: number): number {
+  let n = 0;
+  for (; i < j; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * 2026-11-27T23:59:59.123Z, the form the filter writes, read by hand (Date.parse and a regular
+ * expression took a tenth of the collector's time on ingest); NaN for any other form, which the
+ * general reading below then takes.
+ */
+function filterTime(s: string): number {
+  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return NaN;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 7);
+  const day = digits(s, 8, 10);
+  const hour = digits(s, 11, 13);
+  const minute = digits(s, 14, 16);
+  const second = digits(s, 17, 19);
+  // Date.UTC reads years below 100 as 19xx: those go the general way.
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
+  // As Date.parse does here, a 30th of February rolls over into March.
+  return Date.UTC(year, month - 1, day, hour, minute, second, digits(s, 20, 23));
+}
+
 function time(value: unknown, line: number, field: string): number {
-  const ms = typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) ? Date.parse(value) : NaN;
+  let ms = typeof value === 'string' ? filterTime(value) : NaN;
+  if (Number.isNaN(ms) && typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value)) ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new BatchError(line, field, 'an ISO 8601 time such as 2026-11-27T23:59:59.123Z', show(value));
   return ms;
 }
@@ -102,6 +134,9 @@ export function validateLine(value: unknown, json: string, line: number): Row | 
   };
 }
 
+/** More than max bytes as UTF-8? A character is at most 3 bytes (4 for a pair), so short text needs no count. */
+const tooLong = (text: string, max: number): boolean => text.length * 3 > max && Buffer.byteLength(text) > max;
+
 /**
  * Parse a batch: NDJSON (what the filter sends) or a JSON array. Empty lines are skipped. Any
  * error rejects the whole batch.
@@ -126,7 +161,7 @@ export function parseBatch(body: string, limits: Limits): { rows: Row[]; gaps: G
     const text = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
     if (text.trim() === '') continue;
     if (++count > limits.maxRecords) throw new BatchError(i + 1, '', `at most ${limits.maxRecords} records in a batch`);
-    if (Buffer.byteLength(text) > limits.maxRecordBytes) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
+    if (tooLong(text, limits.maxRecordBytes)) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -147,7 +182,7 @@ export function parseRecords(items: unknown[], limits: Limits): { rows: Row[]; g
   if (items.length > limits.maxRecords) throw new BatchError(items.length, '', `at most ${limits.maxRecords} records in a batch`);
   items.forEach((item, i) => {
     const json = JSON.stringify(item);
-    if (Buffer.byteLength(json) > limits.maxRecordBytes) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
+    if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
     const r = validateLine(item, json, i + 1);
     if ('json' in r) rows.push(r);
     else gaps.push(r);

@@ -3,8 +3,8 @@
 // rest of a write together, so it is done behind ingest, by a worker thread (words-worker.ts) on
 // the other core; being another file, its writes never wait for the shard's, nor the shard's for
 // them. Queries attach it read-only and read the blocks it has not reached in full.
-import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { unpackBlock } from './codec.js';
 
 /** The words file's tables, in the schema it is opened (main) or attached (w) as. */
 export const wordsSchema = (schema: string): string => `
@@ -30,11 +30,12 @@ export class WordIndexer {
     // Losing the last slices to a crash costs only their redoing: the shard has the records.
     this.words.pragma('synchronous = OFF');
     this.words.exec(wordsSchema('main'));
+    const layout = this.shard.pragma('user_version', { simple: true }) as number;
     this.unindexed = this.shard.prepare('SELECT id, data FROM blocks WHERE id > ? ORDER BY id LIMIT ?');
     const insert = this.words.prepare('INSERT INTO words (rowid, text) VALUES (?, ?)');
     const setUpTo = this.words.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('words_up_to', ?)");
     this.indexTx = this.words.transaction((blocks: { id: number; data: Buffer }[]) => {
-      for (const b of blocks) insert.run(b.id, inflateRawSync(b.data).toString('utf8'));
+      for (const b of blocks) insert.run(b.id, unpackBlock(b.data, layout));
       setUpTo.run(blocks.at(-1)!.id);
     });
     this.upTo = (this.words.prepare("SELECT value FROM meta WHERE key = 'words_up_to'").pluck().get() as number | undefined) ?? 0;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliDecompressSync, inflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { query } from '../src/query.js';
@@ -62,6 +63,33 @@ test('a shard made again for a pruned day never answers with the old one\'s cach
   const late = rows(record({ start_time: '2020-01-01T00:00:01Z', request_id: 'late-arrival' }));
   store.write('late/1', late.rows, late.gaps);
   assert.deepEqual(query(store, {}).records.map((r) => r.request_id), ['late-arrival']);
+  store.close();
+  tmp.remove();
+});
+
+test('a shard of the previous layout (deflated blocks) is still read, appended to as it was, and word-indexed', () => {
+  const tmp = tempDir();
+  // A file as the previous version left it: layout 2 (the schema is made on open either way).
+  const file = join(tmp.dir, 'redtail-2026-11-27.db');
+  const old = new Database(file);
+  old.pragma('user_version = 2');
+  old.close();
+  const store = new Store(tmp.dir);
+  const a = rows(record({ start_time: '2026-11-27T10:00:00Z', request_id: 'deflated-one', path: '/kept/in/deflate' }));
+  store.write('old/1', a.rows, a.gaps);
+  const b = rows(record({ start_time: '2026-11-28T10:00:00Z', request_id: 'brotli-one', path: '/kept/in/brotli' }));
+  store.write('new/1', b.rows, b.gaps);
+  assert.deepEqual(store.list().map((s) => [s.day, s.layout]), [['2026-11-27', 2], ['2026-11-28', 3]]);
+  const data = (day: string) => {
+    const db = new Database(join(tmp.dir, `redtail-${day}.db`), { readonly: true });
+    const blob = db.prepare('SELECT data FROM blocks').pluck().get() as Buffer;
+    db.close();
+    return blob;
+  };
+  assert.match(inflateRawSync(data('2026-11-27')).toString(), /deflated-one/);
+  assert.match(brotliDecompressSync(data('2026-11-28')).toString(), /brotli-one/);
+  while (store.indexWords(1000));
+  assert.deepEqual(query(store, { text: 'kept' }, Date.parse('2026-11-29T00:00:00Z')).records.map((r) => r.request_id), ['brotli-one', 'deflated-one']);
   store.close();
   tmp.remove();
 });

@@ -36,3 +36,28 @@ test('every kind of bad line is refused with its line, field and what was expect
     assert.throws(() => parseBatch(body, limits), (err: unknown) => err instanceof BatchError && expected.test(err.message), `for ${body.slice(0, 80)}`);
   }
 });
+
+test('start_time read by hand means what Date.parse says it means, for every form it takes', () => {
+  const times = ['2026-11-27T23:59:59.123Z', '2026-02-30T00:00:00.000Z', '2026-11-31T12:00:00.000Z', '2024-02-29T00:00:00.000Z', '0099-11-27T23:59:59.123Z',
+    '1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '2026-11-27T24:00:00.000Z', '2026-11-27T23:59:59Z', '2026-11-27T23:59:59.1234Z',
+    '2026-11-27T23:59:59.123+01:00'];
+  let x = 12345;
+  const rand = (n: number) => { x = (x * 1103515245 + 12345) % 2147483648; return x % n; };
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  for (let i = 0; i < 2000; i++) {
+    times.push(`${pad(rand(10000), 4)}-${pad(rand(14), 2)}-${pad(rand(33), 2)}T${pad(rand(26), 2)}:${pad(rand(61), 2)}:${pad(rand(61), 2)}.${pad(rand(1000), 3)}Z`);
+  }
+  let refused = 0;
+  for (const t of times) {
+    let got: number;
+    try {
+      got = parseBatch(ndjson([record({ start_time: t })]), limits).rows[0]!.time;
+    } catch (err) {
+      if (!(err instanceof BatchError)) throw err;
+      got = NaN;
+      refused++;
+    }
+    assert.equal(got, Date.parse(t), t); // NaN equals NaN here: refused exactly when Date.parse refuses
+  }
+  assert.ok(refused > 100 && refused < times.length - 100, 'the cases cover both');
+});
