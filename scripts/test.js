@@ -20,5 +20,6 @@ if (files.length === 0) {
   console.error('test: no compiled tests under dist/: run npm run build first');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
+// A test that hangs fails after two minutes instead of holding the run (and CI) forever.
+const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-timeout=120000', '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
 process.exit(result.status ?? 1);

@@ -2,6 +2,7 @@
 // (a real HTTP server on loopback) that keeps every batch it accepts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after } from 'node:test';
 import { Host, type HostOptions, type LogEntry, type Plugin, type PluginOptions, runExchange, type ExchangeOptions, type ExchangeRequest } from '../../host/src/index.js';
 
 export const FILTER = new URL('../../../build/filter.wasm', import.meta.url).pathname;
@@ -86,18 +87,29 @@ export async function startFilter(config: object | string = {}, options: PluginO
     if (!options.collector) await collector.close();
     throw err;
   }
-  return {
+  let stopped: Promise<void> | undefined;
+  const running: Running = {
     host, plugin, collector, logs,
     send: (request, opts) => runExchange(plugin, request, opts),
     async records(n, ms) {
       await waitFor(`${n} records at the collector`, () => collector.records().length >= n, ms);
       return collector.records();
     },
-    async stop() {
+    stop: () => (stopped ??= (async () => {
+      unstopped.delete(running);
       await plugin.close();
       if (!options.collector) await collector.close();
-    },
+    })()),
   };
+  unstopped.add(running);
+  return running;
 }
+
+// A test that fails before its stop() would leave its collector listening and the file's
+// process running forever: whatever is still running is stopped when the file's tests end.
+const unstopped = new Set<Running>();
+after(async () => {
+  for (const r of [...unstopped]) await r.stop();
+});
 
 export const GET = { ':method': 'GET', ':path': '/', ':authority': 'shop.example', ':scheme': 'http' };
