@@ -194,7 +194,7 @@ export class HttpStream extends Context {
 
   propertyLayers(): readonly (PropertyMap | undefined)[] {
     // Made once per stream; `stored` is set in place by setProperty.
-    return (this.layers ??= [this.stored, derivedProperties(this, this.given ?? {}), this.root.pluginPropertyMap]);
+    return (this.layers ??= [this.stored, derivedProperties(this, this.given ?? {}), this.given, this.root.pluginPropertyMap]);
   }
 
   override setProperty(path: string, value: Uint8Array): Status {
@@ -234,17 +234,29 @@ export class HttpStream extends Context {
 /**
  * The request.* and response.* attributes Envoy derives from the headers (path, method, host,
  * headers, …), merged under what the embedder supplies (time, duration, sizes, protocol, …).
+ * Each map is made when a module first asks into it: a stream is made per request, and most
+ * modules ask for a few properties or none.
  */
 function derivedProperties(stream: HttpStream, given: PropertyMap): PropertyMap {
+  let request: PropertyMap | undefined;
+  let response: PropertyMap | undefined;
+  return {
+    request: () => (request ??= requestProperties(stream, given.request as PropertyMap | undefined)),
+    response: () => (response ??= responseProperties(stream, given.response as PropertyMap | undefined)),
+  };
+}
+
+const headersOf = (map: () => HeaderMap | undefined) => () => {
+  const m = map();
+  return m ? (m.toObject() as PropertyMap) : undefined;
+};
+
+function requestProperties(stream: HttpStream, given: PropertyMap | undefined): PropertyMap {
   const text = (name: string) => () => {
     const v = stream.requestHeaders?.get(name);
     return v === undefined ? undefined : bytesToText(v);
   };
-  const headersOf = (map: () => HeaderMap | undefined) => () => {
-    const m = map();
-    return m ? (m.toObject() as PropertyMap) : undefined;
-  };
-  const request: PropertyMap = {
+  return {
     path: text(':path'),
     url_path: () => text(':path')()?.split('?')[0],
     query: () => {
@@ -259,16 +271,18 @@ function derivedProperties(stream: HttpStream, given: PropertyMap): PropertyMap 
     referer: text('referer'),
     useragent: text('user-agent'),
     id: text('x-request-id'),
-    ...(given.request as PropertyMap | undefined),
+    ...given,
   };
-  const response: PropertyMap = {
+}
+
+function responseProperties(stream: HttpStream, given: PropertyMap | undefined): PropertyMap {
+  return {
     code: () => {
       const s = stream.responseHeaders?.get(':status');
       return s === undefined ? undefined : Number(s);
     },
     headers: headersOf(() => stream.responseHeaders),
     trailers: headersOf(() => stream.responseTrailers),
-    ...(given.response as PropertyMap | undefined),
+    ...given,
   };
-  return { ...given, request, response } as Record<string, PropertyValue>;
 }
