@@ -17,7 +17,7 @@ const PIECES = [
   '10.1.0.7', '192.168.1.255:8080', '2001:db8::1', 'fe80::1%eth0', '+1 (415) 555-0100', '(415) 555-0100', '415-555-0100',
   '"password":"hunter2"', '"token": "abc"', '{"key":12345}', '["a","b"]', '"sku":"SKU-1"', 'ski', 'sk', 'gh', 'ey', 'xo',
 ];
-const NOISE = 'aAbBeEgGrRsSwWxXyYkKhHiIoO0123456789 -:/+(@"{},._=\n\t%';
+const NOISE = 'aAbBeEgGrRsSwWxXyYkKhHiIoO0123456789 -:/+(@"{},._=\n\t%é€😀\\';
 
 function texts(count: number, seed: number): string[] {
   let x = seed;
@@ -25,7 +25,7 @@ function texts(count: number, seed: number): string[] {
   const out: string[] = [];
   for (let t = 0; t < count; t++) {
     let s = '';
-    const target = rand(120);
+    const target = rand(t % 10 === 0 ? 600 : 120);
     while (s.length < target) {
       const r = rand(10);
       if (r < 4) s += PIECES[rand(PIECES.length)]!;
