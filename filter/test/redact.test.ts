@@ -180,6 +180,16 @@ test('the record is valid JSON whatever the bytes: CR/LF, quotes, backslashes, N
   await f.stop();
 });
 
+test('values come back exactly as sent, whatever mix of quotes, backslashes, controls and UTF-8, at every length', async () => {
+  // Escaping works 16 and 8 bytes at a time: lengths and positions across those boundaries.
+  const alphabet = ['"', '"', '\\', 'a', 'b', ' ', 'é', '€', '😀', '\t', '\u0001', 'q', 'z', '{', ':', ','];
+  let x = 7;
+  const rand = (n: number) => { x = (x * 1103515245 + 12345) % 2147483648; return x % n; };
+  const texts = Array.from({ length: 120 }, (_, t) => Array.from({ length: t }, () => alphabet[rand(alphabet.length)]).join(''));
+  const out = await redacted(texts);
+  texts.forEach((text, i) => assert.equal(out[i], text, `length ${i}: ${JSON.stringify(text)}`));
+});
+
 test('secrets planted in every place a request can carry them never reach the collector', async () => {
   const secrets = {
     email: 'carol.secret@example.net', card: '4242424242424242', ssn: '219-09-9999', iban: 'GB82WEST12345698765432',

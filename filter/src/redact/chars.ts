@@ -98,3 +98,21 @@ export function lit4(s: string): u32 {
 @inline export function word4(p: usize, n: u32, i: u32): u32 {
   return i + 4 <= n ? load<u32>(p + i) : 0;
 }
+
+// V8 builds a 128-bit constant afresh wherever it is used (a few instructions, in every turn of
+// a loop); a load from memory is one. So the SIMD loops take their constants from here: every
+// byte's splat, and the lookup tables, stored once at start.
+const SPLATS: usize = memory.data(256 * 16);
+for (let b = 0; b < 256; b++) v128.store(SPLATS + (<usize>b << 4), i8x16.splat(<i8>b));
+
+/** The byte b in all 16 lanes. */
+@inline export function splat(b: i32): v128 {
+  return v128.load(SPLATS + (<usize>(b & 255) << 4));
+}
+
+/** A 16-byte table kept in memory (see SPLATS): `stored` once, `at` each time it is used. */
+@inline export function storeTable(t: v128): usize {
+  const at = heap.alloc(16);
+  v128.store(at, t);
+  return at;
+}

@@ -1,7 +1,7 @@
 // The single-pass scan: one walk over the bytes, trying at each position only the detectors that
 // can start with that byte, recording the spans to redact in order, never overlapping. No regular
 // expressions: every detector is a small hand-written matcher (numbers.ts, secrets.ts, email.ts).
-import { B64, cls, HEX, isAlnum, isDigit, startClass, UPPER } from "./chars";
+import { B64, cls, HEX, isAlnum, isDigit, splat, startClass, storeTable, UPPER } from "./chars";
 import { email } from "./email";
 import { card, Found, iban, ipv4, ipv6, phone, ssn } from "./numbers";
 import { Mode, Rule } from "./rules";
@@ -97,8 +97,8 @@ export class KeyList {
 function stringEnd(p: usize, n: u32, j: u32): u32 {
   if (j + 16 <= n) {
     const v = v128.load(p + j);
-    const quote = <u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x22)));
-    const backslash = <u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x5c)));
+    const quote = <u32>i8x16.bitmask(i8x16.eq(v, splat(0x22)));
+    const backslash = <u32>i8x16.bitmask(i8x16.eq(v, splat(0x5c)));
     // A quote with no backslash before it, within the 16 bytes.
     if (quote != 0 && (backslash & ((quote & -quote) - 1)) == 0) return j + ctz(quote);
   }
@@ -272,33 +272,34 @@ const AB: u8 = 32; // A B: AWS (AKIA…), Google (AIza), Bearer/Basic
 const BRACE: u8 = 64; // '{'
 const SPACE_COMMA: u8 = 128; // ',' ' ' \t \n \r (and NUL ) * - FF: only ever a hint)
 // By low nibble: 0 '@' ' ' NUL; 1 A; 2 B '"'; 8 '('; 9 \t; A ':' \n; B '+' '{'; C ','; D '-' \r; F '/'.
-const LOW_NIBBLE = i8x16(<i8>(AT | SPACE_COMMA), AB, AB | QUOTE, 0, 0, 0, 0, 0, PLUS_SLASH, <i8>SPACE_COMMA,
-  <i8>(COLON | SPACE_COMMA), PLUS_SLASH | BRACE, <i8>SPACE_COMMA, <i8>(DASH | SPACE_COMMA), 0, PLUS_SLASH);
+const LOW_NIBBLE = storeTable(i8x16(<i8>(AT | SPACE_COMMA), AB, AB | QUOTE, 0, 0, 0, 0, 0, PLUS_SLASH, <i8>SPACE_COMMA,
+  <i8>(COLON | SPACE_COMMA), PLUS_SLASH | BRACE, <i8>SPACE_COMMA, <i8>(DASH | SPACE_COMMA), 0, PLUS_SLASH));
 // By high nibble: 0 controls; 2 ' ' '"' ( + , - /; 3 ':'; 4 '@' A B; 7 '{'.
-const HIGH_NIBBLE = i8x16(<i8>SPACE_COMMA, 0, <i8>(DASH | QUOTE | PLUS_SLASH | SPACE_COMMA), COLON, AT | AB, 0, 0, BRACE, 0, 0, 0, 0, 0, 0, 0, 0);
+const HIGH_NIBBLE = storeTable(i8x16(<i8>SPACE_COMMA, 0, <i8>(DASH | QUOTE | PLUS_SLASH | SPACE_COMMA), COLON, AT | AB, 0, 0, BRACE, 0, 0, 0, 0, 0, 0, 0, 0));
 
 // Lower-case prefixes, as pairs of a first letter and the letters that may follow it: e-y (eyJ),
 // s-k r-k (sk_live_, rk_live_), g-h g-i w-h (ghp_, github_pat_, whsec_), x-o x-a (xoxb-, xapp-),
 // b-e b-a in either case (bearer, basic). One bit per group: the first letter's class (FIRST_*)
 // ANDed with the next byte's (NEXT_*). Exact: no other pair of bytes gets through.
 const G_E: u8 = 1, G_SR: u8 = 2, G_GW: u8 = 4, G_X: u8 = 8, G_B: u8 = 16;
-const FIRST_LOW = i8x16(0, 0, G_SR | G_B, G_SR, 0, G_E, 0, G_GW, G_X, 0, 0, 0, 0, 0, 0, 0);
-const FIRST_HIGH = i8x16(0, 0, 0, 0, 0, 0, G_E | G_GW | G_B, G_SR | G_GW | G_X, 0, 0, 0, 0, 0, 0, 0, 0);
-const NEXT_LOW = i8x16(0, G_X | G_B, 0, 0, 0, G_B, 0, 0, G_GW, G_E | G_GW, 0, G_SR, 0, 0, 0, G_X);
-const NEXT_HIGH = i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 0, 0, 0, 0, 0, 0);
+const FIRST_LOW = storeTable(i8x16(0, 0, G_SR | G_B, G_SR, 0, G_E, 0, G_GW, G_X, 0, 0, 0, 0, 0, 0, 0));
+const FIRST_HIGH = storeTable(i8x16(0, 0, 0, 0, 0, 0, G_E | G_GW | G_B, G_SR | G_GW | G_X, 0, 0, 0, 0, 0, 0, 0, 0));
+const NEXT_LOW = storeTable(i8x16(0, G_X | G_B, 0, 0, 0, G_B, 0, 0, G_GW, G_E | G_GW, 0, G_SR, 0, 0, 0, G_X));
+const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 0, 0, 0, 0, 0, 0));
 
 /** Lanes with lo <= byte < lo + count. */
 @inline function inRange(v: v128, lo: i32, count: i32): v128 {
-  return i8x16.lt_u(i8x16.sub(v, i8x16.splat(<i8>lo)), i8x16.splat(<i8>count));
+  return i8x16.lt_u(i8x16.sub(v, splat(lo)), splat(count));
 }
 
 /** The positions whose nibble class has any of the bits. */
 @inline function classBits(k: v128, bits: i32): u32 {
-  return <u32>i8x16.bitmask(i8x16.ne(v128.and(k, i8x16.splat(<i8>bits)), i8x16.splat(0)));
+  return <u32>i8x16.bitmask(i8x16.ne(v128.and(k, splat(bits)), splat(0)));
 }
 
-@inline function nibbleClass(v: v128, low: v128, high: v128): v128 {
-  return v128.and(i8x16.swizzle(low, v128.and(v, i8x16.splat(0x0f))), i8x16.swizzle(high, i8x16.shr_u(v, 4)));
+@inline function nibbleClass(v: v128, low: usize, high: usize): v128 {
+  const mask = splat(0x0f);
+  return v128.and(i8x16.swizzle(v128.load(low), v128.and(v, mask)), i8x16.swizzle(v128.load(high), v128.and(i16x8.shr_u(v, 4), mask)));
 }
 
 /**
@@ -336,14 +337,14 @@ const NEXT_HIGH = i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 
     return Scan.wide;
   }
   const colon = classBits(k, COLON);
-  sym |= colon & ((<u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x2f))) >> 1) | 0x8000);
+  sym |= colon & ((<u32>i8x16.bitmask(i8x16.eq(v, splat(0x2f))) >> 1) | 0x8000);
   Scan.wide = starts | sym | plusSlash;
   const digit = <u32>i8x16.bitmask(digitV) | 0x70000;
   const upper = <u32>i8x16.bitmask(upperV) | 0x70000;
-  const pairs = i8x16.ne(v128.and(nibbleClass(v, FIRST_LOW, FIRST_HIGH), nibbleClass(v128.load(q, 1), NEXT_LOW, NEXT_HIGH)), i8x16.splat(0));
+  const pairs = i8x16.ne(v128.and(nibbleClass(v, FIRST_LOW, FIRST_HIGH), nibbleClass(v128.load(q, 1), NEXT_LOW, NEXT_HIGH)), splat(0));
   const words = classBits(k, AB) | (upper & (upper >> 1) & (digit >> 2) & (digit >> 3)) | <u32>i8x16.bitmask(pairs);
   // A card or an SSN: a digit, then digits or single separators (4 1 1 1 …, 123-45-…).
-  const dsep = digit | <u32>i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(0x20)), i8x16.eq(v, i8x16.splat(0x2d))));
+  const dsep = digit | <u32>i8x16.bitmask(v128.or(i8x16.eq(v, splat(0x20)), i8x16.eq(v, splat(0x2d))));
   const numbers = digit & (dsep >> 1) & (dsep >> 2) & (dsep >> 3) & ((digit >> 1) | (digit >> 2));
   return ((numbers | words) & starts) | sym;
 }

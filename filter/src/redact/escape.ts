@@ -2,6 +2,7 @@
 // them: no log injection) are escaped, and bytes that are not valid UTF-8 become U+FFFD, so no
 // value can break out of its field or make the record invalid JSON.
 import { ByteWriter } from "../bytes";
+import { splat } from "./chars";
 
 const HEXD = "0123456789abcdef";
 
@@ -10,9 +11,30 @@ const PLAIN: usize = memory.data(256);
 for (let c = 0; c < 256; c++) store<u8>(PLAIN + c, c >= 0x20 && c < 0x80 && c != 0x22 && c != 0x5c ? 1 : 0);
 
 /**
- * 16 bytes at a time (wasm SIMD): a chunk that needs nothing is stored whole; in one that holds
- * only quotes and backslashes besides (JSON bodies are full of quotes), the plain stretches are
- * stored 16 bytes at a time and the writer moves past their length. Control characters, bytes
+ * For 8 bytes whose quotes and backslashes are the bits of m, the shuffle that writes them with a
+ * backslash before each of those: lane o of the output takes input lane EXPAND[m][o], where
+ * lanes 0-7 are the bytes and lane 15 a backslash. 256 × 16 bytes, made at start.
+ */
+const EXPAND: usize = memory.data(256 * 16);
+for (let m = 0; m < 256; m++) {
+  let o = 0;
+  for (let j = 0; j < 8; j++) {
+    if (m & (1 << j)) store<u8>(EXPAND + m * 16 + o++, 15);
+    store<u8>(EXPAND + m * 16 + o++, <u8>j);
+  }
+  while (o < 16) store<u8>(EXPAND + m * 16 + o++, 0x80);
+}
+
+/** The 8 bytes at q, with a backslash before each quote and backslash (the bits of m), stored at out; their length. */
+@inline function expand8(out: usize, q: usize, m: u32): u32 {
+  v128.store(out, i8x16.swizzle(i8x16.replace_lane(v128.load(q), 15, 0x5c), v128.load(EXPAND + (<usize>m << 4))));
+  return 8 + popcnt(m);
+}
+
+/**
+ * 16 bytes at a time (wasm SIMD): a chunk that needs nothing is stored whole; one that holds
+ * only quotes and backslashes besides (JSON bodies are full of quotes) is written through the
+ * EXPAND shuffles, 8 bytes at a time, without a branch per quote. Control characters, bytes
  * from 0x80 and the last few bytes are done one at a time.
  */
 export function writeEscaped(w: ByteWriter, p: usize, n: u32): void {
@@ -29,11 +51,15 @@ export function writeEscaped(w: ByteWriter, p: usize, n: u32): void {
     let out = w.ptr + w.len;
     const v = v128.load(p + i);
     v128.store(out, v);
-    const escaped = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(0x22)), i8x16.eq(v, i8x16.splat(0x5c))));
-    const other = <u32>(i8x16.bitmask(i8x16.lt_u(v, i8x16.splat(0x20))) | i8x16.bitmask(v));
+    const escaped = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, splat(0x22)), i8x16.eq(v, splat(0x5c))));
+    const other = <u32>(i8x16.bitmask(i8x16.lt_u(v, splat(0x20))) | i8x16.bitmask(v));
     const left = n - i;
-    if ((escaped | other) == 0 && left >= 16) {
-      w.len += 16;
+    if (other == 0 && left >= 16) {
+      if (escaped != 0) {
+        out += expand8(out, p + i, escaped & 0xff);
+        out += expand8(out, p + i + 8, escaped >> 8);
+        w.len = <u32>(out - w.ptr);
+      } else w.len += 16;
       i += 16;
       continue;
     }
