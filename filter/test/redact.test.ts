@@ -162,6 +162,15 @@ test('query parameters are redacted by name, including configured ones', async (
   await f.stop();
 });
 
+test('JSON body keys on the list are found in any case, one-letter configured names too; other keys stay', async () => {
+  const f = await startFilter({ redact: { query_params: ['k', 'Zq'] }, capture: { body: { enabled: true } } });
+  const body = '{"Password":"p1","PIN": 4321,"k":"v2","zq" : "v3","kk":"keep","id":"keep2","pass":"p4","tokens":"keep3","x-amz-signature":"p5"}';
+  await f.send({ headers: { ':method': 'POST', ':path': '/', ':authority': 'shop', 'content-type': 'application/json' }, body });
+  const [r] = await f.records(1);
+  assert.equal(r!.request_body, '{"Password":"[SECRET_PARAM]","PIN": [SECRET_PARAM],"k":"[SECRET_PARAM]","zq" : "[SECRET_PARAM]","kk":"keep","id":"keep2","pass":"[SECRET_PARAM]","tokens":"keep3","x-amz-signature":"[SECRET_PARAM]"}');
+  await f.stop();
+});
+
 test('the record is valid JSON whatever the bytes: CR/LF, quotes, backslashes, NUL, invalid UTF-8', async () => {
   const f = await startFilter({ capture: { request_headers: ['x-probe', 'x-bin'] } });
   const evil = 'a"b\\c\r\nd\te\u0000f\u001b';

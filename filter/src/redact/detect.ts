@@ -42,6 +42,8 @@ export class KeyList {
   private data: usize = 0;
   /** 256 bits, one set per name (`hint`): most strings are ruled out by one load. */
   private hints: usize = heap.alloc(32);
+  /** 1024 bits, one per name's first two bytes (`opening`): most JSON keys are ruled out before their end is looked for. */
+  private openings: usize = heap.alloc(128);
 
   constructor(names: ArrayBuffer[]) {
     let total = 0;
@@ -60,10 +62,21 @@ export class KeyList {
       store<u32>(this.start + len * 8 + 4, count);
     }
     memory.fill(this.hints, 0, 32);
+    memory.fill(this.openings, 0, 128);
     for (let i = 0; i < names.length; i++) {
-      const h = hint(changetype<usize>(names[i]), names[i].byteLength);
-      store<u8>(this.hints + (h >> 3), <u32>load<u8>(this.hints + (h >> 3)) | (<u32>1 << (h & 7)));
+      const p = changetype<usize>(names[i]);
+      const n = <u32>names[i].byteLength;
+      if (n == 0) continue;
+      setBit(this.hints, hint(p, n));
+      // A one-byte name is followed by the key's closing quote.
+      setBit(this.openings, opening(load<u8>(p), n > 1 ? load<u8>(p + 1) : 0x22));
     }
+  }
+
+  /** Could a name start with the bytes a and b (b may be the closing quote of a one-byte key)? */
+  @inline mayOpen(a: u32, b: u32): bool {
+    const h = opening(a, b);
+    return (<u32>load<u8>(this.openings + (h >> 3)) & (<u32>1 << (h & 7))) != 0;
   }
 
   has(p: usize, n: u32): bool {
@@ -83,6 +96,15 @@ export class KeyList {
     }
     return false;
   }
+}
+
+@inline function setBit(bits: usize, h: u32): void {
+  store<u8>(bits + (h >> 3), <u32>load<u8>(bits + (h >> 3)) | (<u32>1 << (h & 7)));
+}
+
+/** A name's bit among 1024, from its first two bytes (in lower case). */
+@inline function opening(a: u32, b: u32): u32 {
+  return (((a | 0x20) << 5) ^ (b | 0x20)) & 1023;
 }
 
 /** A name's bit among 256, from its length and first and last letters (in lower case). */
@@ -110,6 +132,7 @@ function stringEnd(p: usize, n: u32, j: u32): u32 {
 }
 
 function jsonSecretValue(p: usize, n: u32, i: u32, keys: KeyList): bool {
+  if (i + 2 >= n || !keys.mayOpen(load<u8>(p + i + 1), load<u8>(p + i + 2))) return false;
   // A key's quote follows '{' or ',' (or starts the text): most quotes in JSON do not, and are
   // dismissed before the walk to the closing quote.
   let b = i;
