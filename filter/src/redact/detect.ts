@@ -132,7 +132,6 @@ function stringEnd(p: usize, n: u32, j: u32): u32 {
 }
 
 function jsonSecretValue(p: usize, n: u32, i: u32, keys: KeyList): bool {
-  if (i + 2 >= n || !keys.mayOpen(load<u8>(p + i + 1), load<u8>(p + i + 2))) return false;
   // A key's quote follows '{' or ',' (or starts the text): most quotes in JSON do not, and are
   // dismissed before the walk to the closing quote.
   let b = i;
@@ -260,8 +259,11 @@ namespace Scan {
 
 /** The detectors at i; on a match, its span is recorded and the scan moves past it. */
 @inline function tryOne(p: usize, n: u32, i: u32, c: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): bool {
-  // Quotes are most of a JSON body's candidates: straight to the one detector they start.
-  const rule = c == 0x22 ? (jsonKeys !== null && jsonSecretValue(p, n, i, jsonKeys) ? Rule.SECRET_PARAM : -1) : tryAt(p, n, i, Scan.floor, c, modes, jsonKeys);
+  // Quotes are most of a JSON body's candidates: straight to the one detector they start, and
+  // only when the key's first two bytes can open a name on the list.
+  const rule = c == 0x22
+    ? (jsonKeys !== null && i + 2 < n && jsonKeys.mayOpen(load<u8>(p + i + 1), load<u8>(p + i + 2)) && jsonSecretValue(p, n, i, jsonKeys) ? Rule.SECRET_PARAM : -1)
+    : tryAt(p, n, i, Scan.floor, c, modes, jsonKeys);
   if (rule < 0 || Found.end <= Found.start) return false;
   spans.push(Found.start, Found.end, rule);
   Scan.next = Found.end;
@@ -310,14 +312,17 @@ const FIRST_HIGH = storeTable(i8x16(0, 0, 0, 0, 0, 0, G_E | G_GW | G_B, G_SR | G
 const NEXT_LOW = storeTable(i8x16(0, G_X | G_B, 0, 0, 0, G_B, 0, 0, G_GW, G_E | G_GW, 0, G_SR, 0, 0, 0, G_X));
 const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 0, 0, 0, 0, 0, 0));
 
-/** Lanes with lo <= byte < lo + count. */
+// The comparisons are the ones x64 has an instruction for (signed greater-than, equal): V8
+// spells out the others in three or four.
+
+/** Lanes with lo <= byte < lo + count: shifted by 128 more, the range starts at -128, signed. */
 @inline function inRange(v: v128, lo: i32, count: i32): v128 {
-  return i8x16.lt_u(i8x16.sub(v, splat(lo)), splat(count));
+  return i8x16.lt_s(i8x16.sub(v, splat(lo + 128)), splat(count - 128));
 }
 
 /** The positions whose nibble class has any of the bits. */
 @inline function classBits(k: v128, bits: i32): u32 {
-  return <u32>i8x16.bitmask(i8x16.ne(v128.and(k, splat(bits)), splat(0)));
+  return ~<u32>i8x16.bitmask(i8x16.eq(v128.and(k, splat(bits)), splat(0))) & 0xffff;
 }
 
 @inline function nibbleClass(v: v128, low: usize, high: usize): v128 {
@@ -364,8 +369,8 @@ const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, 
   Scan.wide = starts | sym | plusSlash;
   const digit = <u32>i8x16.bitmask(digitV) | 0x70000;
   const upper = <u32>i8x16.bitmask(upperV) | 0x70000;
-  const pairs = i8x16.ne(v128.and(nibbleClass(v, FIRST_LOW, FIRST_HIGH), nibbleClass(v128.load(q, 1), NEXT_LOW, NEXT_HIGH)), splat(0));
-  const words = classBits(k, AB) | (upper & (upper >> 1) & (digit >> 2) & (digit >> 3)) | <u32>i8x16.bitmask(pairs);
+  const pairs = ~<u32>i8x16.bitmask(i8x16.eq(v128.and(nibbleClass(v, FIRST_LOW, FIRST_HIGH), nibbleClass(v128.load(q, 1), NEXT_LOW, NEXT_HIGH)), splat(0))) & 0xffff;
+  const words = classBits(k, AB) | (upper & (upper >> 1) & (digit >> 2) & (digit >> 3)) | pairs;
   // A card or an SSN: a digit, then digits or single separators (4 1 1 1 …, 123-45-…).
   const dsep = digit | <u32>i8x16.bitmask(v128.or(i8x16.eq(v, splat(0x20)), i8x16.eq(v, splat(0x2d))));
   const numbers = digit & (dsep >> 1) & (dsep >> 2) & (dsep >> 3) & ((digit >> 1) | (digit >> 2));
