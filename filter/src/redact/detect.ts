@@ -182,6 +182,9 @@ function jsonSecretValue(p: usize, n: u32, i: u32, keys: KeyList): bool {
  */
 export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null, simd: bool = true): void {
   spans.count = 0;
+  // Nothing a detector finds is shorter than three bytes but IPv6's "::", and a request is full
+  // of shorter values (query parameters, methods, status codes).
+  if (n < 2 || (n < 3 && unchecked(modes[Rule.IP_ADDRESS]) == Mode.Off)) return;
   Scan.next = 0;
   Scan.floor = 0;
   if (!simd) {
