@@ -116,3 +116,8 @@ for (let b = 0; b < 256; b++) v128.store(SPLATS + (<usize>b << 4), i8x16.splat(<
   v128.store(at, t);
   return at;
 }
+
+/** Lanes with lo <= byte < lo + count: shifted by 128 more, the range starts at -128, signed (one x64 instruction). */
+@inline export function inRange(v: v128, lo: i32, count: i32): v128 {
+  return i8x16.lt_s(i8x16.sub(v, splat(lo + 128)), splat(count - 128));
+}

@@ -1,7 +1,7 @@
 // The single-pass scan: one walk over the bytes, trying at each position only the detectors that
 // can start with that byte, recording the spans to redact in order, never overlapping. No regular
 // expressions: every detector is a small hand-written matcher (numbers.ts, secrets.ts, email.ts).
-import { B64, cls, HEX, isAlnum, isDigit, splat, startClass, storeTable, UPPER } from "./chars";
+import { B64, cls, HEX, inRange, isAlnum, isDigit, splat, startClass, storeTable, UPPER } from "./chars";
 import { email } from "./email";
 import { card, Found, iban, ipv4, ipv6, phone, ssn } from "./numbers";
 import { Mode, Rule } from "./rules";
@@ -315,13 +315,9 @@ const FIRST_HIGH = storeTable(i8x16(0, 0, 0, 0, 0, 0, G_E | G_GW | G_B, G_SR | G
 const NEXT_LOW = storeTable(i8x16(0, G_X | G_B, 0, 0, 0, G_B, 0, 0, G_GW, G_E | G_GW, 0, G_SR, 0, 0, 0, G_X));
 const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 0, 0, 0, 0, 0, 0));
 
-// The comparisons are the ones x64 has an instruction for (signed greater-than, equal): V8
-// spells out the others in three or four.
+// The comparisons are the ones x64 has an instruction for (signed greater-than, equal; see
+// inRange): V8 spells out the others in three or four.
 
-/** Lanes with lo <= byte < lo + count: shifted by 128 more, the range starts at -128, signed. */
-@inline function inRange(v: v128, lo: i32, count: i32): v128 {
-  return i8x16.lt_s(i8x16.sub(v, splat(lo + 128)), splat(count - 128));
-}
 
 /** The positions whose nibble class has any of the bits. */
 @inline function classBits(k: v128, bits: i32): u32 {
