@@ -9,6 +9,7 @@ import { gaps, query, QueryError, type Filters } from './query.js';
 import { CollectorMetrics } from './metrics.js';
 import { retentionStart, Store } from './store.js';
 import { matcher, TailHub } from './tail.js';
+import { messageItems } from './records.js';
 import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
 import { authorize, deny } from './auth.js';
 import { servePage } from './page.js';
@@ -149,19 +150,20 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     ws.on('message', (data, isBinary) => {
       const started = process.hrtime.bigint();
       const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data);
-      let message: { batch?: unknown; records?: unknown };
+      let read: ReturnType<typeof messageItems>;
       try {
-        message = JSON.parse(text) as typeof message;
+        read = messageItems(text);
       } catch {
         metrics.reject('invalid');
         return ws.close(1007, 'each message must be JSON: {"batch": "<source>/<seq>", "records": [...]}');
       }
+      const message = read.message;
       if (typeof message !== 'object' || message === null || typeof message.batch !== 'string' || !isBatchId(message.batch) || !Array.isArray(message.records)) {
         metrics.reject('invalid');
         return ws.close(1008, 'each message must be {"batch": "<source>/<seq>", "records": [...]}');
       }
       try {
-        const result = accept(message.batch, parseRecords(message.records, config.limits), text.length, started);
+        const result = accept(message.batch, parseRecords(message.records, config.limits, read.items?.texts), text.length, started);
         ws.send(JSON.stringify({ ack: result.batch, stored: result.stored, duplicate: result.duplicate }));
       } catch (err) {
         if (!(err instanceof BatchError)) {

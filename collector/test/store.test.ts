@@ -6,6 +6,7 @@ import { brotliDecompressSync, inflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { query } from '../src/query.js';
+import { base36 } from '../src/shard.js';
 import { Store } from '../src/store.js';
 import { parseBatch } from '../src/validate.js';
 import { ndjson, record, tempDir } from './helpers.js';
@@ -92,4 +93,13 @@ test('a shard of the previous layout (deflated blocks) is still read, appended t
   assert.deepEqual(query(store, { text: 'kept' }, Date.parse('2026-11-29T00:00:00Z')).records.map((r) => r.request_id), ['brotli-one', 'deflated-one']);
   store.close();
   tmp.remove();
+});
+
+test('terms are spelled as the previous layout spelled them (base 36 by hand equals toString(36))', () => {
+  let x = 1;
+  for (let i = 0; i < 100_000; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    assert.equal(base36(x), x.toString(36));
+  }
+  for (const n of [0, 1, 35, 36, 0xfffffff, 0xffffffff]) assert.equal(base36(n), n.toString(36));
 });
