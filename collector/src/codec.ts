@@ -17,6 +17,6 @@ export function packBlock(text: string, layout: number): Buffer {
   return layout === 2 ? deflateRawSync(text, { level: 1 }) : brotliCompressSync(text, BROTLI);
 }
 
-export function unpackBlock(data: Buffer, layout: number): string {
-  return (layout === 2 ? inflateRawSync(data) : brotliDecompressSync(data)).toString('utf8');
+export function unpackBlock(data: Buffer, layout: number): Buffer {
+  return layout === 2 ? inflateRawSync(data) : brotliDecompressSync(data);
 }

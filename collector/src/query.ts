@@ -92,6 +92,8 @@ interface Match {
   text?: string;
   /** Quoted values a matching line must contain, tried before parsing it. */
   quick: string[];
+  /** What every matching record holds (the free text, or the first quoted value), in UTF-8: a block's bytes are searched for it first. */
+  needle?: Buffer;
   /** The expression on the blocks' terms that narrows them, or undefined for all. */
   fts?: string;
   /** The expression on the blocks' words (free text), or undefined. */
@@ -151,6 +153,8 @@ function plan(f: Filters, since: number, until: number): Match {
     const w = words(f.text);
     if (w.length) m.words = w.map((word, k) => (k === w.length - 1 ? `"${word}"*` : `"${word}"`)).join(' AND ');
   }
+  const needle = m.text ?? m.quick[0];
+  if (needle !== undefined) m.needle = Buffer.from(needle, 'utf8');
   return m;
 }
 
@@ -209,13 +213,16 @@ function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, 
     // No later block can hold a record newer than the page's oldest.
     if (found.length === limit && row.max_time < found.at(-1)!.t) return;
     const block = shard.block(row.id);
+    let holding: Set<number> | undefined; // the records that hold the needle, found on the first one asked about
     for (let i = block.times.length - 1; i >= 0; i--) {
       const key: Key = { t: block.times[i]!, s: shard.day, b: row.id, i };
       if (key.t < m.since || key.t >= m.until) continue;
       if (cursor && order(key, cursor) >= 0) continue;
       if (found.length === limit && order(key, found.at(-1)!) <= 0) continue;
       if (m.status && (block.codes[i]! < m.status[0] || block.codes[i]! > m.status[1])) continue;
-      const record = matches(block.lines()[i]!, m);
+      const records = block.records();
+      if (m.needle && !(holding ??= new Set(records.holding(m.needle))).has(i)) continue;
+      const record = matches(records.line(i), m);
       if (record) keep(found, { ...key, record }, limit);
     }
   }

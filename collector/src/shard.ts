@@ -13,6 +13,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CURRENT_LAYOUT, LAYOUTS, packBlock, unpackBlock } from './codec.js';
+import { Unpacked } from './unpacked.js';
 import type { Gap, Row } from './validate.js';
 import { WordIndexer, wordsPath, wordsSchema } from './words.js';
 
@@ -65,19 +66,19 @@ export const BLOCK = 256;
  * queries read the same blocks, and inflating is most of a query's time.
  */
 export class BlockCache {
-  private readonly entries = new Map<string, string[]>();
+  private readonly entries = new Map<string, Unpacked>();
 
-  /** `size` blocks of about 100-200 KB each. */
+  /** `size` blocks of about 100-250 KB each. */
   constructor(private readonly size = 64) {}
 
-  get(key: string, load: () => string[]): string[] {
-    let lines = this.entries.get(key);
-    if (lines === undefined) {
-      lines = load();
+  get(key: string, load: () => Unpacked): Unpacked {
+    let records = this.entries.get(key);
+    if (records === undefined) {
+      records = load();
       if (this.entries.size >= this.size) this.entries.delete(this.entries.keys().next().value!);
     } else this.entries.delete(key);
-    this.entries.set(key, lines); // most recent last
-    return lines;
+    this.entries.set(key, records); // most recent last
+    return records;
   }
 
   /** Drop a removed shard's blocks: a shard made later for the same day reuses their ids. */
@@ -173,8 +174,8 @@ export interface Block {
   id: number;
   times: Float64Array;
   codes: Uint16Array;
-  /** The records' JSON, inflated on first use. */
-  lines(): string[];
+  /** The records, decompressed on first use. */
+  records(): Unpacked;
 }
 
 export class Shard {
@@ -277,19 +278,19 @@ export class Shard {
   /** A block as a query reads it: times and codes at once, records when asked. */
   block(id: number): Block {
     const { times, codes } = this.columnsStmt.get(id) as { times: Buffer; codes: Buffer };
-    let lines: string[] | undefined;
+    let records: Unpacked | undefined;
     // Copied out: typed arrays need their own aligned buffers.
     const copy = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
     return {
       id,
       times: new Float64Array(copy(times)),
       codes: new Uint16Array(copy(codes)),
-      lines: () => (lines ??= this.inflate(id)),
+      records: () => (records ??= this.unpack(id)),
     };
   }
 
-  private inflate(id: number): string[] {
-    return this.cache.get(`${this.day}:${id}`, () => unpackBlock(this.blockStmt.get(id) as Buffer, this.layout).split('\n'));
+  private unpack(id: number): Unpacked {
+    return this.cache.get(`${this.day}:${id}`, () => new Unpacked(unpackBlock(this.blockStmt.get(id) as Buffer, this.layout)));
   }
 
 

@@ -35,7 +35,7 @@ export class WordIndexer {
     const insert = this.words.prepare('INSERT INTO words (rowid, text) VALUES (?, ?)');
     const setUpTo = this.words.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('words_up_to', ?)");
     this.indexTx = this.words.transaction((blocks: { id: number; data: Buffer }[]) => {
-      for (const b of blocks) insert.run(b.id, unpackBlock(b.data, layout));
+      for (const b of blocks) insert.run(b.id, unpackBlock(b.data, layout).toString('utf8'));
       setUpTo.run(blocks.at(-1)!.id);
     });
     this.upTo = (this.words.prepare("SELECT value FROM meta WHERE key = 'words_up_to'").pluck().get() as number | undefined) ?? 0;

@@ -144,7 +144,7 @@ test('the real filter ships to the real collector; no planted secret reaches the
   // Records are stored compressed: look inside every block too.
   for (const file of readdirSync(c.dir).filter((f) => /^redtail-\d{4}-\d\d-\d\d\.db$/.test(f))) {
     const db = new Database(join(c.dir, file), { readonly: true });
-    const blocks = (db.prepare('SELECT data FROM blocks').pluck().all() as Buffer[]).map((b) => unpackBlock(b, db.pragma('user_version', { simple: true }) as number));
+    const blocks = (db.prepare('SELECT data FROM blocks').pluck().all() as Buffer[]).map((b) => unpackBlock(b, db.pragma('user_version', { simple: true }) as number).toString('utf8'));
     db.close();
     assert.ok(blocks.join('').includes('"request_id":"e2e-0"'), 'the blocks hold the records');
     for (const s of secrets) assert.ok(!blocks.some((b) => b.includes(s)), `${s} found inside a block of ${file}`);

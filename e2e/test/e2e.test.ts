@@ -78,7 +78,7 @@ function assertNoSecrets(dir: string): void {
     for (const s of SECRETS) assert.ok(!bytes.includes(s), `${s} in ${file}`);
     if (!/^redtail-\d{4}-\d\d-\d\d\.db$/.test(file)) continue; // a shard (the words file beside it is scanned as bytes)
     const db = new Database(join(dir, file), { readonly: true });
-    const text = (db.prepare('SELECT data FROM blocks').pluck().all() as Buffer[]).map((b) => unpackBlock(b, db.pragma('user_version', { simple: true }) as number)).join('\n');
+    const text = (db.prepare('SELECT data FROM blocks').pluck().all() as Buffer[]).map((b) => unpackBlock(b, db.pragma('user_version', { simple: true }) as number).toString('utf8')).join('\n');
     db.close();
     for (const s of SECRETS) assert.ok(!text.includes(s), `${s} inside a block of ${file}`);
   }

@@ -1,0 +1,37 @@
+// A block's records once decompressed, kept as bytes, and decoded into strings one record at a
+// time, when read. A query that looks for text (free text, or a field's quoted value) asks the
+// bytes where it occurs (a native search over the whole block) and decodes only those records:
+// decoding whole blocks was a quarter of such a query's time, checking every record another
+// tenth. Byte and string search agree, as records are valid UTF-8.
+
+export class Unpacked {
+  /** Where each record starts, and one past the end (so record i is starts[i] .. starts[i+1] - 1). */
+  private readonly starts: number[] = [0];
+  private readonly decoded: (string | undefined)[];
+
+  constructor(private readonly bytes: Buffer) {
+    for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) this.starts.push(at + 1);
+    this.starts.push(bytes.length + 1);
+    this.decoded = new Array<string | undefined>(this.starts.length - 1);
+  }
+
+  get count(): number {
+    return this.starts.length - 1;
+  }
+
+  /** Record i's JSON. */
+  line(i: number): string {
+    return (this.decoded[i] ??= this.bytes.toString('utf8', this.starts[i], this.starts[i + 1]! - 1));
+  }
+
+  /** The records whose bytes hold `needle` (UTF-8), in order. */
+  holding(needle: Buffer): number[] {
+    const out: number[] = [];
+    let record = 0;
+    for (let at = this.bytes.indexOf(needle); at >= 0; at = this.bytes.indexOf(needle, this.starts[record + 1])) {
+      while (this.starts[record + 1]! <= at) record++;
+      out.push(record);
+    }
+    return out;
+  }
+}
