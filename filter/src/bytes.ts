@@ -30,14 +30,14 @@ export class ByteWriter {
   }
 
   copy(src: usize, n: u32): void {
-    this.ensure(n);
+    // memory.copy is a call into the engine's runtime: dearer than two 16-byte moves for the
+    // short runs most values and field names are. Those move 32 bytes whatever n is (the room
+    // is made, and what lands past n is written over next), unless that would read past memory.
+    this.ensure(n > 32 ? n : 32);
     const dst = this.ptr + this.len;
-    // memory.copy is a call into the engine's runtime: dearer than a loop for the short runs
-    // most values are made of.
-    if (n <= 32) {
-      let i: u32 = 0;
-      for (; i + 8 <= n; i += 8) store<u64>(dst + i, load<u64>(src + i));
-      for (; i < n; i++) store<u8>(dst + i, load<u8>(src + i));
+    if (n <= 32 && src + 32 <= (<usize>memory.size() << 16)) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst + 16, v128.load(src + 16));
     } else memory.copy(dst, src, n);
     this.len += n;
   }
