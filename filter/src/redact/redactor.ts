@@ -4,7 +4,8 @@
 // text is scanned decoded and redacted in the original. It also counts what fired, per record.
 import { ByteWriter } from "../bytes";
 import { writeEscaped } from "./escape";
-import { detect, KeyList, Spans } from "./detect";
+import { detect, Spans } from "./detect";
+import { KeyList } from "./json-keys";
 import { HmacSha256 } from "./hmac";
 import { Decoded } from "./percent";
 import { Mode, Rule, RULE_NAMES } from "./rules";

@@ -7,7 +7,8 @@ export * from "../../src/abi/module";
 import { BufferType, LogLevel } from "../../src/abi/enums";
 import { getBuffer, log, Ret } from "../../src/abi/hostcalls";
 import { Config } from "../../src/config";
-import { detect, KeyList, Spans } from "../../src/redact/detect";
+import { detect, Spans } from "../../src/redact/detect";
+import { KeyList } from "../../src/redact/json-keys";
 import { Mode } from "../../src/redact/rules";
 
 const simd = new Spans();
