@@ -151,7 +151,11 @@ function terms(rows: Row[]): string {
     out.push(statusTerm(status));
     for (const service of services) out.push(serviceStatus(service, status));
   }
-  for (const r of rows) if (r.path !== null) out.push(r.path);
+  // Each path once: the index only says whether a block holds a word, and a service's records
+  // ask for the same few paths over and over.
+  const paths = new Set<string>();
+  for (const r of rows) if (r.path !== null) paths.add(r.path);
+  for (const path of paths) out.push(path);
   return out.join(' ');
 }
 
