@@ -13,7 +13,7 @@ export const LAYOUTS = [2, 3];
 
 const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } };
 
-export function packBlock(text: string, layout: number): Buffer {
+export function packBlock(text: string | Buffer, layout: number): Buffer {
   return layout === 2 ? deflateRawSync(text, { level: 1 }) : brotliCompressSync(text, BROTLI);
 }
 

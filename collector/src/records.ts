@@ -12,17 +12,29 @@ export interface Items {
   values: unknown[];
   /** Each record's text, when it was cut out of the message; undefined: stringify each value. */
   texts?: string[];
+  /**
+   * Each record's bytes, views into the message (no copy), when the message was all ASCII (a
+   * character a byte, so the cut's offsets are byte offsets): a block is then put together from
+   * them without encoding its records' text again.
+   */
+  raws?: Buffer[];
 }
 
-/** Cut the text between an array's brackets into its elements, or undefined. */
-function cut(inner: string): Items | undefined {
+/**
+ * Cut the text between an array's brackets (at `offset` in the message) into its elements, or
+ * undefined; with the message's bytes, their views too.
+ */
+function cut(inner: string, offset = 0, bytes?: Buffer): Items | undefined {
   const texts: string[] = [];
   const values: unknown[] = [];
-  if (inner.trim() === '') return { values, texts };
+  let raws: Buffer[] | undefined = bytes ? [] : undefined;
+  if (inner.trim() === '') return { values, texts, raws };
   let start = 0;
   for (;;) {
     const k = inner.indexOf('},{', start);
-    const text = (k < 0 ? inner.slice(start) : inner.slice(start, k + 1)).trim();
+    const end = k < 0 ? inner.length : k + 1;
+    const piece = inner.slice(start, end);
+    const text = piece.trim();
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -31,7 +43,9 @@ function cut(inner: string): Items | undefined {
     }
     texts.push(text);
     values.push(value);
-    if (k < 0) return { values, texts };
+    if (raws && text.length === piece.length) raws.push(bytes!.subarray(offset + start, offset + end));
+    else raws = undefined; // white space around a record: not worth slicing around
+    if (k < 0) return { values, texts, raws };
     start = k + 2;
   }
 }
@@ -50,10 +64,11 @@ export function arrayItems(body: string): Items | undefined {
 
 /**
  * A WebSocket message {"batch": …, "records": [...]} with "records" last (as producers write it):
- * the message with its records parsed and their texts; otherwise the message parsed whole (its
- * records then have no texts). Throws SyntaxError when the message is not JSON.
+ * the message with its records parsed and their texts (and, given the message's bytes, their
+ * bytes); otherwise the message parsed whole (its records then have no texts). Throws
+ * SyntaxError when the message is not JSON.
  */
-export function messageItems(text: string): { message: { batch?: unknown; records?: unknown }; items?: Items } {
+export function messageItems(text: string, bytes?: Buffer): { message: { batch?: unknown; records?: unknown }; items?: Items } {
   const key = '"records":[';
   const at = text.indexOf(key);
   const close = text.lastIndexOf(']');
@@ -66,7 +81,7 @@ export function messageItems(text: string): { message: { batch?: unknown; record
       envelope = undefined;
     }
     if (typeof envelope === 'object' && envelope !== null && Array.isArray(envelope.records) && envelope.records.length === 0) {
-      const items = cut(text.slice(bracket + 1, close));
+      const items = cut(text.slice(bracket + 1, close), bracket + 1, bytes?.length === text.length ? bytes : undefined);
       if (items) return { message: { ...envelope, records: items.values }, items };
     }
   }

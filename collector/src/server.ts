@@ -152,7 +152,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data);
       let read: ReturnType<typeof messageItems>;
       try {
-        read = messageItems(text);
+        read = messageItems(text, Buffer.isBuffer(data) ? data : undefined);
       } catch {
         metrics.reject('invalid');
         return ws.close(1007, 'each message must be JSON: {"batch": "<source>/<seq>", "records": [...]}');
@@ -163,7 +163,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
         return ws.close(1008, 'each message must be {"batch": "<source>/<seq>", "records": [...]}');
       }
       try {
-        const result = accept(message.batch, parseRecords(message.records, config.limits, read.items?.texts), text.length, started);
+        const result = accept(message.batch, parseRecords(message.records, config.limits, read.items?.texts, read.items?.raws), text.length, started);
         ws.send(JSON.stringify({ ack: result.batch, stored: result.stored, duplicate: result.duplicate }));
       } catch (err) {
         if (!(err instanceof BatchError)) {

@@ -174,6 +174,17 @@ function byService(rows: Row[]): Row[] {
   return groups.size === 1 ? rows : [...groups.values()].flat();
 }
 
+const NEWLINE = Buffer.from('\n');
+
+/** The records of a block, a line each: their bytes put together when every one has them (no encoding again), else their text. */
+function blockText(rows: Row[]): Buffer | string {
+  if (!rows.every((r) => r.raw !== undefined)) return rows.map((r) => r.json).join('\n');
+  const parts: Buffer[] = [];
+  for (const r of rows) parts.push(r.raw!, NEWLINE);
+  parts.pop();
+  return Buffer.concat(parts);
+}
+
 export interface Block {
   id: number;
   times: Float64Array;
@@ -233,7 +244,7 @@ export class Shard {
           if (t < min) min = t;
           if (t > max) max = t;
         }
-        const data = packBlock(chunk.map((r) => r.json).join('\n'), layout);
+        const data = packBlock(blockText(chunk), layout);
         const codes = new Uint16Array(chunk.map((r) => r.status));
         const block = Number(insertBlock.run(batchId, min, max, chunk.length, Buffer.from(times.buffer), Buffer.from(codes.buffer), data).lastInsertRowid);
         insertRange.run(block, min, max);

@@ -17,6 +17,8 @@ export interface Row {
   traceId: string | null;
   /** The record as received (one JSON object). */
   json: string;
+  /** Its bytes, when they are at hand (records.ts): the block is made of them. */
+  raw?: Buffer;
 }
 
 export interface Gap {
@@ -185,7 +187,7 @@ export function parseBatch(body: string, limits: Limits): { rows: Row[]; gaps: G
 }
 
 /** Records already parsed (a JSON array, a WebSocket message's "records"), with their texts when known (records.ts). */
-export function parseRecords(items: unknown[], limits: Limits, texts?: string[]): { rows: Row[]; gaps: Gap[] } {
+export function parseRecords(items: unknown[], limits: Limits, texts?: string[], raws?: Buffer[]): { rows: Row[]; gaps: Gap[] } {
   const rows: Row[] = [];
   const gaps: Gap[] = [];
   if (items.length > limits.maxRecords) throw new BatchError(items.length, '', `at most ${limits.maxRecords} records in a batch`);
@@ -193,8 +195,10 @@ export function parseRecords(items: unknown[], limits: Limits, texts?: string[])
     const json = texts?.[i] ?? JSON.stringify(item);
     if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
     const r = validateLine(item, json, i + 1);
-    if ('json' in r) rows.push(r);
-    else gaps.push(r);
+    if ('json' in r) {
+      if (raws) r.raw = raws[i];
+      rows.push(r);
+    } else gaps.push(r);
   });
   return { rows, gaps };
 }

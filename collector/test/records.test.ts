@@ -63,3 +63,15 @@ test('a JSON array body: the same, and not-an-array and not-JSON told apart', ()
   const plain = arrayItems('[{"a":1},{"b":2}]')!;
   assert.deepEqual(plain.texts, ['{"a":1}', '{"b":2}'], 'the texts are the records as sent');
 });
+
+test('given the message bytes, an all-ASCII message gives each record its bytes; any other, none', () => {
+  const ascii = JSON.stringify({ batch: 'b/1', records: [{ a: 1, path: '/x?y=1' }, { b: 'two' }, { c: { d: [1, 2] } }] });
+  const read = messageItems(ascii, Buffer.from(ascii));
+  assert.deepEqual(read.items!.raws!.map((b) => b.toString()), read.items!.texts);
+  const wide = JSON.stringify({ batch: 'b/1', records: [{ a: 'é' }, { b: 2 }] });
+  const other = messageItems(wide, Buffer.from(wide));
+  assert.ok(other.items?.texts, 'still cut');
+  assert.equal(other.items!.raws, undefined, 'offsets in the text are not byte offsets');
+  const spaced = '{"batch":"b/1","records":[ {"a":1},{"b":2} ]}';
+  assert.equal(messageItems(spaced, Buffer.from(spaced)).items!.raws, undefined);
+});
