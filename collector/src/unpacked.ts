@@ -15,10 +15,6 @@ export class Unpacked {
     this.decoded = new Array<string | undefined>(this.starts.length - 1);
   }
 
-  get count(): number {
-    return this.starts.length - 1;
-  }
-
   /** Record i's JSON. */
   line(i: number): string {
     return (this.decoded[i] ??= this.bytes.toString('utf8', this.starts[i], this.starts[i + 1]! - 1));

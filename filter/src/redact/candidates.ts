@@ -54,11 +54,10 @@ const FIRST_HIGH = storeTable(i8x16(0, 0, 0, 0, 0, 0, G_E | G_GW | G_B, G_SR | G
 const NEXT_LOW = storeTable(i8x16(0, G_X | G_B, 0, 0, 0, G_B, 0, 0, G_GW, G_E | G_GW, 0, G_SR, 0, 0, 0, G_X));
 const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 0, 0, 0, 0, 0, 0));
 
-// The comparisons are the ones x64 has an instruction for (signed greater-than, equal; see
-// inRange): V8 spells out the others in three or four.
-
-
-/** The positions whose nibble class has any of the bits. */
+/**
+ * The positions whose nibble class has any of the bits: an equality with zero, inverted, as x64
+ * has equality in one instruction and V8 spells "not equal" out in three.
+ */
 @inline function classBits(k: v128, bits: i32): u32 {
   return ~<u32>i8x16.bitmask(i8x16.eq(v128.and(k, splat(bits)), splat(0))) & 0xffff;
 }
