@@ -61,7 +61,7 @@ export async function receiveBatch(req: http.IncomingMessage, limits: Limits & {
     return { ok: false, status: 400, reason: 'invalid', answer: { error: 'invalid batch id', field: 'x-redtail-batch', expected: 'up to 512 visible ASCII characters, <source>/<seq>' } };
   }
   try {
-    return { ok: true, batch, body, ...parseBatch(body.toString('utf8'), limits) };
+    return { ok: true, batch, body, ...parseBatch(body.toString('utf8'), limits, body) };
   } catch (err) {
     if (err instanceof BatchError) return { ok: false, status: 400, reason: 'invalid', answer: { ...err.toJSON(), batch } };
     throw err;

@@ -150,9 +150,10 @@ const tooLong = (text: string, max: number): boolean => text.length * 3 > max &&
 
 /**
  * Parse a batch: NDJSON (what the filter sends) or a JSON array. Empty lines are skipped. Any
- * error rejects the whole batch.
+ * error rejects the whole batch. Given the body's bytes and all of it ASCII (offsets in the text
+ * are then byte offsets), each record keeps a view of its bytes, as records.ts does.
  */
-export function parseBatch(body: string, limits: Limits): { rows: Row[]; gaps: Gap[] } {
+export function parseBatch(body: string, limits: Limits, bytes?: Buffer): { rows: Row[]; gaps: Gap[] } {
   const rows: Row[] = [];
   const gaps: Gap[] = [];
   const trimmed = body.trimStart();
@@ -167,8 +168,10 @@ export function parseBatch(body: string, limits: Limits): { rows: Row[]; gaps: G
     return parseRecords(items.values, limits, items.texts);
   }
   const lines = body.split('\n');
+  const ascii = bytes !== undefined && bytes.length === body.length ? bytes : undefined;
   let count = 0;
-  for (let i = 0; i < lines.length; i++) {
+  let offset = 0; // where line i starts
+  for (let i = 0; i < lines.length; offset += lines[i]!.length + 1, i++) {
     const text = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
     if (text.trim() === '') continue;
     if (++count > limits.maxRecords) throw new BatchError(i + 1, '', `at most ${limits.maxRecords} records in a batch`);
@@ -180,8 +183,10 @@ export function parseBatch(body: string, limits: Limits): { rows: Row[]; gaps: G
       throw new BatchError(i + 1, '', 'one JSON object per line', (err as Error).message);
     }
     const r = validateLine(value, text, i + 1);
-    if ('json' in r) rows.push(r);
-    else gaps.push(r);
+    if ('json' in r) {
+      if (ascii) r.raw = ascii.subarray(offset, offset + text.length);
+      rows.push(r);
+    } else gaps.push(r);
   }
   return { rows, gaps };
 }

@@ -61,3 +61,13 @@ test('start_time read by hand means what Date.parse says it means, for every for
   }
   assert.ok(refused > 100 && refused < times.length - 100, 'the cases cover both');
 });
+
+test('given its bytes, an all-ASCII NDJSON batch gives each record a view of exactly its line', () => {
+  const gap = { gap: { dropped: 1, since: '2026-11-27T10:00:00.000Z', until: '2026-11-27T10:00:01.000Z' } };
+  const body = `${JSON.stringify(record({ path: '/a' }))}\r\n\n${JSON.stringify(gap)}\n  ${JSON.stringify(record({ path: '/b' }))}\n`;
+  const { rows } = parseBatch(body, limits, Buffer.from(body));
+  assert.deepEqual(rows.map((r) => r.raw!.toString()), rows.map((r) => r.json));
+  assert.equal(rows.length, 2);
+  const wide = ndjson([record({ path: '/é' }), record()]);
+  assert.ok(parseBatch(wide, limits, Buffer.from(wide)).rows.every((r) => r.raw === undefined), 'not ASCII: no views');
+});
