@@ -110,7 +110,7 @@ for (let b = 0; b < 256; b++) v128.store(SPLATS + (<usize>b << 4), i8x16.splat(<
   return v128.load(SPLATS + (<usize>(b & 255) << 4));
 }
 
-/** A 16-byte table kept in memory (see SPLATS): `stored` once, `at` each time it is used. */
+/** A 16-byte table put in memory once (see SPLATS); where it is, for a load at each use. */
 @inline export function storeTable(t: v128): usize {
   const at = heap.alloc(16);
   v128.store(at, t);

@@ -51,7 +51,6 @@ export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, j
   // of shorter values (query parameters, methods, status codes).
   if (n < 2 || (n < 3 && unchecked(modes[Rule.IP_ADDRESS]) == Mode.Off)) return;
   Scan.next = 0;
-  Scan.floor = 0;
   if (!simd) {
     bytewise(p, n, modes, spans, jsonKeys);
     return;
@@ -112,10 +111,12 @@ function bytewise(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, jsonKe
   }
 }
 
-/** Where the scan is: the next position it may match at (after the last match), and that match's end. */
+/**
+ * Where the scan is: the end of the last match, where the next may start (and how far back an
+ * email's local part may reach).
+ */
 namespace Scan {
   export let next: u32 = 0;
-  export let floor: u32 = 0;
 }
 
 /** The detectors at i; on a match, its span is recorded and the scan moves past it. */
@@ -124,16 +125,15 @@ namespace Scan {
   // only when the key's first two bytes can open a name on the list.
   const rule = c == 0x22
     ? (jsonKeys !== null && i + 2 < n && jsonKeys.mayOpen(load<u8>(p + i + 1), load<u8>(p + i + 2)) && jsonSecretValue(p, n, i, jsonKeys) ? Rule.SECRET_PARAM : -1)
-    : tryAt(p, n, i, Scan.floor, c, modes, jsonKeys);
+    : tryAt(p, n, i, Scan.next, c, modes);
   if (rule < 0 || Found.end <= Found.start) return false;
   spans.push(Found.start, Found.end, rule);
   Scan.next = Found.end;
-  Scan.floor = Found.end;
   return true;
 }
 
-/** The detectors that can start at i with byte c: the rule that matched (Found says where), or -1. */
-@noinline function tryAt(p: usize, n: u32, i: u32, floor: u32, c: u32, modes: StaticArray<u8>, jsonKeys: KeyList | null): i32 {
+/** The detectors that can start at i with byte c (not a quote: tryOne has those): the rule that matched (Found says where), or -1. */
+@noinline function tryAt(p: usize, n: u32, i: u32, floor: u32, c: u32, modes: StaticArray<u8>): i32 {
   const k = cls(c);
   if (c == 0x40) {
     if (unchecked(modes[Rule.EMAIL_ADDRESS]) != Mode.Off && email(p, n, i, floor)) return Rule.EMAIL_ADDRESS;
@@ -152,8 +152,6 @@ namespace Scan {
     if (urlCredentials(p, n, i)) return Rule.BASIC_AUTH;
     if (unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off && ipv6(p, n, i)) return Rule.IP_ADDRESS;
     return -1;
-  } else if (c == 0x22) {
-    return jsonKeys !== null && jsonSecretValue(p, n, i, jsonKeys) ? Rule.SECRET_PARAM : -1;
   } else if (c != 0x2f) {
     // A letter.
     if (c == 0x65 && jwt(p, n, i)) return Rule.JWT;
