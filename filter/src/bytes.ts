@@ -147,14 +147,15 @@ export class Pairs {
 }
 
 /**
- * A header name at p equal to the lower-case name at q, both n bytes, eight at a time: bit 0x20
- * set on both sides folds case. Outside letters it also pairs bytes no header name may hold
- * (controls, DEL, '@' '`' '[' '{'…) with ones it may, and Envoy refuses such names.
+ * A header name at p equal to the lower-case name `key`, n bytes: Envoy hands over header names
+ * in lower case, so first eight bytes at a time as they are; any difference, and eqLower decides
+ * (upper-case letters in the name fold, nothing else does).
  */
-@inline function sameName(p: usize, q: usize, n: u32): bool {
+@inline function sameName(p: usize, n: u32, key: ArrayBuffer): bool {
+  const q = changetype<usize>(key);
   let i: u32 = 0;
-  for (; i + 8 <= n; i += 8) if ((load<u64>(p + i) | 0x2020202020202020) != (load<u64>(q + i) | 0x2020202020202020)) return false;
-  for (; i < n; i++) if ((load<u8>(p + i) | 0x20) != (load<u8>(q + i) | 0x20)) return false;
+  for (; i + 8 <= n; i += 8) if (load<u64>(p + i) != load<u64>(q + i)) return eqLower(p, n, key);
+  for (; i < n; i++) if (load<u8>(p + i) != load<u8>(q + i)) return eqLower(p, n, key);
   return true;
 }
 
@@ -193,7 +194,7 @@ export class KeySet {
       if (len > 64) continue;
       let k = unchecked(this.first[len]);
       while (k >= 0) {
-        if (unchecked(found[k]) < 0 && sameName(pairs.keyPtr(i), changetype<usize>(unchecked(this.keys[k])), len)) unchecked(found[k] = <i32>i);
+        if (unchecked(found[k]) < 0 && sameName(pairs.keyPtr(i), len, unchecked(this.keys[k]))) unchecked(found[k] = <i32>i);
         k = unchecked(this.next[k]);
       }
     }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { statSync } from 'node:fs';
-import { Duration, type PropertyMap } from '../../host/src/index.js';
+import { Duration, HeaderMap, type PropertyMap } from '../../host/src/index.js';
 import { GET, startFilter } from './harness.js';
 
 const T0 = 1_795_823_999_123_000_000n; // 2026-11-27T23:59:59.123Z
@@ -183,4 +183,15 @@ test('values of a connection are read once per connection.id and still redacted 
 
 test('build/filter.wasm stays under 100 KiB', () => {
   assert.ok(statSync(new URL('../../../build/filter.wasm', import.meta.url)).size < 100 * 1024);
+});
+
+test('allow-listed header names match in any case, and only as written otherwise (x-a^b is not x-a~b)', async () => {
+  const f = await startFilter({ capture: { request_headers: ['x-a^b', 'x-long-header-name'] } });
+  await f.send({ headers: HeaderMap.fromPairs([...Object.entries(GET), ['x-request-id', 'tilde'], ['x-a~b', 'no'], ['X-Long-Header-NAME', 'yes']] as [string, string][]) });
+  await f.send({ headers: HeaderMap.fromPairs([...Object.entries(GET), ['x-request-id', 'caret'], ['X-A^B', 'yes']] as [string, string][]) });
+  const records = await f.records(2);
+  const by = (id: string) => (records.find((r) => r.request_id === id) as { request_headers?: Record<string, string> }).request_headers;
+  assert.deepEqual(by('tilde'), { 'x-long-header-name': 'yes' });
+  assert.deepEqual(by('caret'), { 'x-a^b': 'yes' });
+  await f.stop();
 });
