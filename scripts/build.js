@@ -75,6 +75,14 @@ if (existsSync('filter/src/index.ts')) {
   }
 }
 
+// The collector's modules (collector/src/wasm.ts loads them): no managed objects, so the stub runtime.
+for (const source of files('collector/wasm', '.ts')) {
+  const out = `build/${source.split(/[\\/]/).pop().replace(/\.ts$/, '')}.wasm`;
+  if (!stale(out, [source])) continue;
+  await compileAs(source, out, ['--runtime', 'stub', '--enable', 'simd', '-O3', '--noAssert']);
+  process.stderr.write(`build: ${source} → ${out}\n`);
+}
+
 const SPECIAL = {
   'start-section': COMMON.filter((a, i, all) => a !== '--exportStart' && all[i - 1] !== '--exportStart'),
   'env-abort': ['--exportStart', '_initialize'],

@@ -13,6 +13,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CURRENT_LAYOUT, LAYOUTS, packBlock, unpackBlock } from './codec.js';
+import { distinctWords } from './distinct.js';
 import { Unpacked } from './unpacked.js';
 import type { Gap, Row } from './validate.js';
 import { WordIndexer, wordsPath, wordsSchema } from './words.js';
@@ -118,6 +119,12 @@ export function base36(n: number): string {
 /** The indexed fields, and the letter each one's terms start with. */
 export const FIELDS = { service: 's', namespace: 'n', workload: 'w', method: 'm', authority: 'a', requestId: 'r', traceId: 't' } as const;
 
+/** Each indexed field's letter and value, read by name: `row[field]` is a slow lookup on every row. */
+const VALUES: [string, (r: Row) => string | null][] = [
+  [FIELDS.service, (r) => r.service], [FIELDS.namespace, (r) => r.namespace], [FIELDS.workload, (r) => r.workload], [FIELDS.method, (r) => r.method],
+  [FIELDS.authority, (r) => r.authority], [FIELDS.requestId, (r) => r.requestId], [FIELDS.traceId, (r) => r.traceId],
+];
+
 /** The term for a status code (digits are a token already). */
 export const statusTerm = (status: number): string => `xc${status}`;
 
@@ -126,23 +133,30 @@ export const serviceStatus = (service: string, status: number): string => term('
 
 /**
  * A block's terms: one per distinct field value, each status code, each service and status
- * together, then the records' paths (the index cuts them into words, for path prefixes).
+ * together, then the words of the records' paths (for path prefixes).
  * Written with the block, in its transaction.
  */
 function terms(rows: Row[]): string {
   // Distinct values per field first, then one hash each: a block of one service hashes its
-  // name once, not 256 times.
+  // name once, not 256 times. Rows mostly repeat the row before's values (the reader then gives
+  // the very same string), so that is checked before the set.
   const out: string[] = [];
-  for (const field in FIELDS) {
+  for (const [letter, get] of VALUES) {
     const values = new Set<string>();
+    let last: string | null = null;
     for (const r of rows) {
-      const v = r[field as keyof typeof FIELDS];
-      if (v !== null) values.add(v);
+      const v = get(r);
+      if (v !== last && v !== null) values.add((last = v));
     }
-    for (const v of values) out.push(term(FIELDS[field as keyof typeof FIELDS], v));
+    for (const v of values) out.push(term(letter, v));
   }
   const codes = new Map<number, Set<string>>(); // status -> services answering it
+  let lastStatus = -1;
+  let lastService: string | null = null;
   for (const r of rows) {
+    if (r.status === lastStatus && r.service === lastService) continue;
+    lastStatus = r.status;
+    lastService = r.service;
     let services = codes.get(r.status);
     if (services === undefined) codes.set(r.status, (services = new Set()));
     if (r.service !== null) services.add(r.service);
@@ -151,11 +165,11 @@ function terms(rows: Row[]): string {
     out.push(statusTerm(status));
     for (const service of services) out.push(serviceStatus(service, status));
   }
-  // Each path once: the index only says whether a block holds a word, and a service's records
-  // ask for the same few paths over and over.
+  // The paths' words, each once (distinct.ts): a service's records ask for the same few paths
+  // with the same few parameters over and over.
   const paths = new Set<string>();
   for (const r of rows) if (r.path !== null) paths.add(r.path);
-  for (const path of paths) out.push(path);
+  out.push(distinctWords(Buffer.from([...paths].join(' '))));
   return out.join(' ');
 }
 

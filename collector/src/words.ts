@@ -5,6 +5,7 @@
 // them. Queries attach it read-only and read the blocks it has not reached in full.
 import Database from 'better-sqlite3';
 import { unpackBlock } from './codec.js';
+import { distinctWords } from './distinct.js';
 
 /** The words file's tables, in the schema it is opened (main) or attached (w) as. */
 export const wordsSchema = (schema: string): string => `
@@ -35,7 +36,7 @@ export class WordIndexer {
     const insert = this.words.prepare('INSERT INTO words (rowid, text) VALUES (?, ?)');
     const setUpTo = this.words.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('words_up_to', ?)");
     this.indexTx = this.words.transaction((blocks: { id: number; data: Buffer }[]) => {
-      for (const b of blocks) insert.run(b.id, unpackBlock(b.data, layout).toString('utf8'));
+      for (const b of blocks) insert.run(b.id, distinctWords(unpackBlock(b.data, layout)));
       setUpTo.run(blocks.at(-1)!.id);
     });
     this.upTo = (this.words.prepare("SELECT value FROM meta WHERE key = 'words_up_to'").pluck().get() as number | undefined) ?? 0;
