@@ -2,6 +2,7 @@
 // limit, the x-redtail-batch id checked, every line validated. The collector and the relay take
 // the same contract, so both receive through this one function.
 import type http from 'node:http';
+import { readLines } from './reader.js';
 import { BatchError, type Gap, type Limits, parseBatch, type Row } from './validate.js';
 
 /** A JSON answer, with its length. */
@@ -61,7 +62,9 @@ export async function receiveBatch(req: http.IncomingMessage, limits: Limits & {
     return { ok: false, status: 400, reason: 'invalid', answer: { error: 'invalid batch id', field: 'x-redtail-batch', expected: 'up to 512 visible ASCII characters, <source>/<seq>' } };
   }
   try {
-    return { ok: true, batch, body, ...parseBatch(body.toString('utf8'), limits, body) };
+    // NDJSON is read straight from its bytes (reader.ts) unless the reader hands it back.
+    const read = body[0] === 0x5b ? undefined : readLines(body, limits);
+    return { ok: true, batch, body, ...(read ?? parseBatch(body.toString('utf8'), limits, body)) };
   } catch (err) {
     if (err instanceof BatchError) return { ok: false, status: 400, reason: 'invalid', answer: { ...err.toJSON(), batch } };
     throw err;

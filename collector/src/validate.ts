@@ -52,15 +52,15 @@ const show = (v: unknown): string => {
 };
 
 /** Optional string fields and their length limits. */
-const STRINGS: Record<string, number> = {
+export const STRINGS: Record<string, number> = {
   method: 32, path: 8192, protocol: 32, response_flags: 256, response_code_details: 1024, upstream_service_time: 32,
   x_forwarded_for: 1024, user_agent: 2048, request_id: 256, authority: 1024, upstream_host: 512, upstream_cluster: 512,
   upstream_local_address: 512, downstream_local_address: 512, downstream_remote_address: 512, requested_server_name: 1024,
   route_name: 512, trace_id: 32, span_id: 16, service: 253, namespace: 253, workload: 253, node: 253,
   connection_termination_details: 1024, upstream_transport_failure_reason: 1024, request_body: 262144, response_body: 262144,
 };
-const INTEGERS = ['bytes_received', 'bytes_sent', 'duration'];
-const OBJECTS = ['request_headers', 'response_headers', 'redactions'];
+export const INTEGERS = ['bytes_received', 'bytes_sent', 'duration'];
+export const OBJECTS = ['request_headers', 'response_headers', 'redactions'];
 // Once, as plain arrays: these are checked for every record, and indexed loops cost a tenth of
 // iterating [field, max] pairs.
 const STRING_FIELDS = Object.keys(STRINGS);
@@ -146,7 +146,7 @@ export function validateLine(value: unknown, json: string, line: number): Row | 
 }
 
 /** More than max bytes as UTF-8? A character is at most 3 bytes (4 for a pair), so short text needs no count. */
-const tooLong = (text: string, max: number): boolean => text.length * 3 > max && Buffer.byteLength(text) > max;
+export const tooLong = (text: string, max: number): boolean => text.length * 3 > max && Buffer.byteLength(text) > max;
 
 /**
  * Parse a batch: NDJSON (what the filter sends) or a JSON array. Empty lines are skipped. Any

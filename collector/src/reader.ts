@@ -1,0 +1,121 @@
+// Reading a batch through build/reader.wasm (collector/wasm/reader.ts): one pass over its bytes
+// checks the JSON, cuts out the records and finds their indexed fields, so a plainly valid
+// record becomes a row with no JSON.parse and no string of the whole batch. Records it cannot
+// vouch for (non-ASCII, escapes, a field out of shape, a gap notice) are parsed and checked here
+// as validate.ts always has, and any batch it does not expect at all is handed back (undefined)
+// for the general way, which also words every error.
+import { instantiate } from './wasm.js';
+import { BatchError, type Gap, INTEGERS, type Limits, OBJECTS, type Row, STRINGS, tooLong, validateLine } from './validate.js';
+
+interface Reader {
+  defineKey(len: number, kind: number, max: number, slot: number): void;
+  prepare(len: number, max: number): number;
+  table(): number;
+  batchFrom(): number;
+  batchTo(): number;
+  readMessage(len: number): number;
+  readLines(len: number): number;
+}
+
+/** The fields a row keeps, in the order of the module's slots. */
+const KEPT = ['service', 'namespace', 'workload', 'method', 'authority', 'path', 'request_id', 'trace_id'] as const;
+const KIND = { string: 1, integer: 2, object: 3, time: 4, status: 5, gap: 6 };
+const ENTRY = 24;
+
+function load() {
+  const reader = instantiate<Reader>('reader');
+  const define = (name: string, kind: number, max = 0, slot = -1) => {
+    const at = reader.prepare(name.length, 0);
+    new Uint8Array(reader.memory.buffer).set(Buffer.from(name, 'latin1'), at);
+    reader.defineKey(name.length, kind, max, slot);
+  };
+  for (const [name, max] of Object.entries(STRINGS)) define(name, KIND.string, max, KEPT.indexOf(name as (typeof KEPT)[number]));
+  for (const name of INTEGERS) define(name, KIND.integer);
+  for (const name of OBJECTS) define(name, KIND.object);
+  define('start_time', KIND.time);
+  define('response_code', KIND.status);
+  define('gap', KIND.gap);
+  return reader;
+}
+
+const reader = load();
+
+/** A row read from its bytes: its text is made when first asked for (the tail, a mixed block). */
+class ReadRow implements Row {
+  private text: string | undefined;
+  constructor(
+    readonly time: number, readonly status: number, readonly service: string | null, readonly namespace: string | null,
+    readonly workload: string | null, readonly method: string | null, readonly authority: string | null, readonly path: string | null,
+    readonly requestId: string | null, readonly traceId: string | null, readonly raw: Buffer,
+  ) {}
+
+  get json(): string {
+    return (this.text ??= this.raw.toString('latin1'));
+  }
+}
+
+type Read = { rows: Row[]; gaps: Gap[] };
+
+/** The records the module read into its table (`count` of them) as rows and gaps. */
+function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
+  const table = new Int32Array(reader.memory.buffer, reader.table(), count * ENTRY);
+  const times = new Float64Array(reader.memory.buffer, reader.table(), (count * ENTRY) / 2);
+  const rows: Row[] = [];
+  const gaps: Gap[] = [];
+  // Each kept field's value in the record before, reused when the module found the same bytes.
+  const last: (string | null)[] = KEPT.map(() => null);
+  const text = (k: number, e: number) => {
+    const from = table[e + 6 + 2 * k]!;
+    if (from === -2) return last[k]!;
+    return (last[k] = from < 0 ? null : bytes.toString('latin1', from, table[e + 7 + 2 * k]));
+  };
+  for (let i = 0; i < count; i++) {
+    const e = i * ENTRY;
+    const start = table[e]!;
+    const end = table[e + 1]!;
+    const line = table[e + 4]!;
+    const fields = [text(0, e), text(1, e), text(2, e), text(3, e), text(4, e), text(5, e), text(6, e), text(7, e)] as const;
+    if (table[e + 2] === 1) {
+      if (end - start > limits.maxRecordBytes) throw new BatchError(line, '', `a record of at most ${limits.maxRecordBytes} bytes`);
+      rows.push(new ReadRow(times[e / 2 + 11]!, table[e + 3]!, ...fields, bytes.subarray(start, end)));
+      continue;
+    }
+    // The general way for this record: parsed, checked, and kept as JSON.stringify writes it
+    // when it had escapes, so free text matches what it says rather than how it was escaped.
+    const json = bytes.toString('utf8', start, end);
+    if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(line, '', `a record of at most ${limits.maxRecordBytes} bytes`);
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch (err) {
+      throw new BatchError(line, '', 'one JSON object per record', (err as Error).message);
+    }
+    const r = validateLine(value, json.includes('\\') ? JSON.stringify(value) : json, line);
+    if ('json' in r) rows.push(r);
+    else gaps.push(r);
+  }
+  return { rows, gaps };
+}
+
+function copyIn(bytes: Buffer, limits: Limits): void {
+  const at = reader.prepare(bytes.length, limits.maxRecords);
+  new Uint8Array(reader.memory.buffer, at, bytes.length).set(bytes);
+}
+
+/**
+ * A WebSocket message {"batch": …, "records": [...]}: its batch id, and its records to be made
+ * into rows at once (before another batch is read); undefined for the general way.
+ */
+export function readMessage(bytes: Buffer, limits: Limits): { batch: string; records(): Read } | undefined {
+  copyIn(bytes, limits);
+  const count = reader.readMessage(bytes.length);
+  if (count < 0 || reader.batchFrom() < 0) return undefined;
+  return { batch: bytes.toString('utf8', reader.batchFrom(), reader.batchTo()), records: () => rowsOf(bytes, count, limits) };
+}
+
+/** An NDJSON batch: its records, or undefined for the general way. */
+export function readLines(bytes: Buffer, limits: Limits): Read | undefined {
+  copyIn(bytes, limits);
+  const count = reader.readLines(bytes.length);
+  return count < 0 ? undefined : rowsOf(bytes, count, limits);
+}
