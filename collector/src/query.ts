@@ -5,7 +5,8 @@
 // Each shard narrows to candidate blocks by their time ranges and the full-text index (terms of
 // field values, status codes, words), reads them newest first, checks every record exactly, and
 // stops once no remaining block can hold a record newer than the page's oldest.
-import { FIELDS, serviceStatus, type Shard, statusTerm, term } from './shard.js';
+import type { Shard } from './shard.js';
+import { FIELDS, serviceStatus, statusTerm, term } from './terms.js';
 import type { Store } from './store.js';
 
 export interface Filters {

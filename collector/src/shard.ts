@@ -13,7 +13,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CURRENT_LAYOUT, LAYOUTS, packBlock, unpackBlock } from './codec.js';
-import { distinctWords } from './distinct.js';
+import { blockTerms } from './terms.js';
 import { Unpacked } from './unpacked.js';
 import type { Gap, Row } from './validate.js';
 import { WordIndexer, wordsPath, wordsSchema } from './words.js';
@@ -86,91 +86,6 @@ export class BlockCache {
   forget(day: string): void {
     for (const key of this.entries.keys()) if (key.startsWith(`${day}:`)) this.entries.delete(key);
   }
-}
-
-/**
- * The full-text token for a field's value: a letter for the field, then a 60-bit hash of the
- * value in base 36, so any value (dots, dashes, any script) is one token that cannot be confused
- * with another field's. Hash collisions only add a candidate block: records are checked exactly.
- */
-export function term(field: string, value: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ value.length;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-  }
-  return `x${field}${base36(a >>> 0)}${base36((b >>> 0) & 0xfffffff)}`;
-}
-
-const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
-
-/** n.toString(36) for an unsigned 32-bit n, by hand: the built-in took most of a term's time. */
-export function base36(n: number): string {
-  let out = '';
-  do {
-    out = DIGITS36[n % 36]! + out;
-    n = Math.floor(n / 36);
-  } while (n > 0);
-  return out;
-}
-
-/** The indexed fields, and the letter each one's terms start with. */
-export const FIELDS = { service: 's', namespace: 'n', workload: 'w', method: 'm', authority: 'a', requestId: 'r', traceId: 't' } as const;
-
-/** Each indexed field's letter and value, read by name: `row[field]` is a slow lookup on every row. */
-const VALUES: [string, (r: Row) => string | null][] = [
-  [FIELDS.service, (r) => r.service], [FIELDS.namespace, (r) => r.namespace], [FIELDS.workload, (r) => r.workload], [FIELDS.method, (r) => r.method],
-  [FIELDS.authority, (r) => r.authority], [FIELDS.requestId, (r) => r.requestId], [FIELDS.traceId, (r) => r.traceId],
-];
-
-/** The term for a status code (digits are a token already). */
-export const statusTerm = (status: number): string => `xc${status}`;
-
-/** The term for a service answering a status: "service X, 5xx" is the query people run most. */
-export const serviceStatus = (service: string, status: number): string => term('k', `${status} ${service}`);
-
-/**
- * A block's terms: one per distinct field value, each status code, each service and status
- * together, then the words of the records' paths (for path prefixes).
- * Written with the block, in its transaction.
- */
-function terms(rows: Row[]): string {
-  // Distinct values per field first, then one hash each: a block of one service hashes its
-  // name once, not 256 times. Rows mostly repeat the row before's values (the reader then gives
-  // the very same string), so that is checked before the set.
-  const out: string[] = [];
-  for (const [letter, get] of VALUES) {
-    const values = new Set<string>();
-    let last: string | null = null;
-    for (const r of rows) {
-      const v = get(r);
-      if (v !== last && v !== null) values.add((last = v));
-    }
-    for (const v of values) out.push(term(letter, v));
-  }
-  const codes = new Map<number, Set<string>>(); // status -> services answering it
-  let lastStatus = -1;
-  let lastService: string | null = null;
-  for (const r of rows) {
-    if (r.status === lastStatus && r.service === lastService) continue;
-    lastStatus = r.status;
-    lastService = r.service;
-    let services = codes.get(r.status);
-    if (services === undefined) codes.set(r.status, (services = new Set()));
-    if (r.service !== null) services.add(r.service);
-  }
-  for (const [status, services] of codes) {
-    out.push(statusTerm(status));
-    for (const service of services) out.push(serviceStatus(service, status));
-  }
-  // The paths' words, each once (distinct.ts): a service's records ask for the same few paths
-  // with the same few parameters over and over.
-  const paths = new Set<string>();
-  for (const r of rows) if (r.path !== null) paths.add(r.path);
-  out.push(distinctWords(Buffer.from([...paths].join(' '))));
-  return out.join(' ');
 }
 
 /**
@@ -262,7 +177,7 @@ export class Shard {
         const codes = new Uint16Array(chunk.map((r) => r.status));
         const block = Number(insertBlock.run(batchId, min, max, chunk.length, Buffer.from(times.buffer), Buffer.from(codes.buffer), data).lastInsertRowid);
         insertRange.run(block, min, max);
-        insertTerms.run(block, terms(chunk));
+        insertTerms.run(block, blockTerms(chunk));
       }
       for (const g of gaps) insertGap.run(batchId, g.source, g.dropped, g.since, g.until, g.reason);
     });

@@ -6,7 +6,7 @@ import { brotliDecompressSync, inflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { query } from '../src/query.js';
-import { base36 } from '../src/shard.js';
+import { base36, statusTerm, term, Terms } from '../src/terms.js';
 import { Store } from '../src/store.js';
 import { parseBatch } from '../src/validate.js';
 import { ndjson, record, tempDir } from './helpers.js';
@@ -102,4 +102,20 @@ test('terms are spelled as the previous layout spelled them (base 36 by hand equ
     assert.equal(base36(x), x.toString(36));
   }
   for (const n of [0, 1, 35, 36, 0xfffffff, 0xffffffff]) assert.equal(base36(n), n.toString(36));
+});
+
+test('a block\'s terms written as bytes spell each term as queries do', () => {
+  const out = new Terms();
+  const expected: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const value = i % 7 === 0 ? `caf\u00e9-${i}` : `6f1c2a9e-3b7d-4f1e-9c0a-${String(i * 7919).padStart(12, '0')}`;
+    const field = 'snwmartk'[i % 8]!;
+    out.term(field, value);
+    expected.push(term(field, value));
+    if (i % 100 === 0) {
+      out.ascii(statusTerm(i % 600));
+      expected.push(statusTerm(i % 600));
+    }
+  }
+  assert.equal(out.text(), expected.map((t) => `${t} `).join(''));
 });
