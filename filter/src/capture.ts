@@ -4,6 +4,7 @@
 // on its way into the record. The request's own bytes are read in place; nothing is decoded into
 // AssemblyScript strings.
 import { MapType } from "./abi/enums";
+import { release } from "./abi/handed";
 import { getHeaderPairs, getProperty, nowNanos, Ret } from "./abi/hostcalls";
 import { ByteWriter, bytesOf, eqLower, KeySet, Pairs } from "./bytes";
 import { Config } from "./config";
@@ -175,8 +176,8 @@ export class Capture {
   }
 
   release(): void {
-    if (this.requestPtr != 0) heap.free(this.requestPtr);
-    if (this.responsePtr != 0) heap.free(this.responsePtr);
+    if (this.requestPtr != 0) release(this.requestPtr);
+    if (this.responsePtr != 0) release(this.responsePtr);
     this.requestPtr = 0;
     this.responsePtr = 0;
     this.request.reset();

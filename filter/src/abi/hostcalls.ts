@@ -3,6 +3,7 @@
 // the caller frees the memory (heap.free) when it is done with it.
 import * as abi from "./imports";
 import { Status } from "./enums";
+import { release } from "./handed";
 
 const OUT0 = memory.data(8);
 const OUT1 = memory.data(8);
@@ -13,7 +14,7 @@ export namespace Ret {
   export let ptr: usize = 0;
   export let len: u32 = 0;
   export function free(): void {
-    if (ptr != 0) heap.free(ptr);
+    if (ptr != 0) release(ptr);
     ptr = 0;
     len = 0;
   }

@@ -3,11 +3,12 @@
 // to hand data into guest memory. Importing abort.ts puts the guest's abort into the program
 // so that asconfig's `use: abort=...` can find it.
 import "./abort";
+import { handOut } from "./handed";
 
 export function proxy_abi_version_0_2_1(): void {}
 
-// Memory the host asks for is owned by the guest from then on; heap.alloc is not garbage
-// collected, so the guest frees it (heap.free) when it is done with the bytes.
+// Memory the host asks for is owned by the guest from then on: it gives it back (handed.ts's
+// release) when it is done with the bytes.
 export function proxy_on_memory_allocate(size: usize): usize {
-  return heap.alloc(size);
+  return handOut(size);
 }

@@ -8,6 +8,7 @@
 // Ids a command yields are kept as $http, $queue and $metric for later commands.
 export * from "../../../filter/src/abi/module";
 import * as abi from "../../../filter/src/abi/imports";
+import { release } from "../../../filter/src/abi/handed";
 
 const RET0 = memory.data(8);
 const RET1 = memory.data(8);
@@ -38,7 +39,7 @@ function handed(): string {
   const ptr = load<u32>(RET0);
   const len = load<u32>(RET1);
   const out = hex(ptr, len);
-  if (ptr != 0) heap.free(ptr);
+  if (ptr != 0) release(ptr);
   return out;
 }
 
@@ -260,7 +261,7 @@ function commandsFor(callback: string, stream: bool): void {
   if (abi.proxy_get_header_map_value(0, changetype<usize>(key), key.byteLength, RET0, RET1) == 0) {
     const ptr = load<u32>(RET0);
     const cmds = String.UTF8.decodeUnsafe(ptr, load<u32>(RET1));
-    heap.free(ptr);
+    release(ptr);
     runAll(cmds);
   }
 }
@@ -269,7 +270,7 @@ function readBuffer(type: u32, size: u32): string {
   if (abi.proxy_get_buffer_bytes(type, 0, size, RET0, RET1) != 0) return "";
   const ptr = load<u32>(RET0);
   const out = String.UTF8.decodeUnsafe(ptr, load<u32>(RET1));
-  if (ptr != 0) heap.free(ptr);
+  if (ptr != 0) release(ptr);
   return out;
 }
 
