@@ -41,7 +41,11 @@ test('the 16-byte scan finds exactly what a byte-at-a-time scan finds', async ()
   const lines: string[] = [];
   const host = new Host({ onLog: (e) => lines.push(e.message) });
   const module = await host.load(new URL('../../../build/guests/scan-compare.wasm', import.meta.url).pathname);
-  const all = texts(4000, 0x9e3779b9);
+  // And many values under nine bytes, where the scan takes a shortcut.
+  const short = '@@..::/-0123456789abcxyzABC+(';
+  const all = [...texts(4000, 0x9e3779b9), ...Array.from({ length: 3000 }, (_, t) =>
+    Array.from({ length: 1 + (t % 8) }, (_, k) => short[(t * 7 + k * k * 13 + (t >> 3) * k) % short.length]).join('')),
+  'a@b.co', 'x@y.io', '://a:b@c', 'u:p@h.io', '123456789', '2001::1', '::1', '1.2.3.4', '(415)555'];
   host.startPlugin(module, { configuration: all.join('\0') });
   const differences = lines.filter((l) => l.startsWith('text '));
   assert.deepEqual(differences.slice(0, 5).map((l) => `${l}\n  in ${JSON.stringify(all[Number(l.split(' ')[1])])}`), []);

@@ -58,6 +58,11 @@ export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, j
   // IP addresses and phone numbers start at any hex letter, digit, ':' '+' or '(': with either
   // rule on, every word start and symbol is a candidate.
   const everyWord = unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off || unchecked(modes[Rule.PHONE_NUMBER]) != Mode.Off;
+  // A request is full of values under nine bytes (a method, a parameter's name, a scheme, a
+  // length): there, only rules that need an '@' can match (an email, a URL's credentials; the
+  // shortest number any other rule takes is an SSN's nine digits), unless IP addresses or phone
+  // numbers are looked for. Such a value without an '@' is done.
+  if (n < 9 && !everyWord && jsonKeys === null && !hasAt(p, n)) return;
   const symbols = AT | (everyWord ? COLON | PLUS_SLASH : 0);
   const json = jsonKeys !== null;
   Carry.alnumTop = 0; // the byte before the text is neither a letter nor a digit…
@@ -82,6 +87,11 @@ export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, j
   }
   // The last chunk: the text ends too soon after it for a 40-character key to start there.
   if (n > 0) tryEach(p, n, (n - 1) & ~15, narrow, modes, spans, jsonKeys);
+}
+
+function hasAt(p: usize, n: u32): bool {
+  for (let i: u32 = 0; i < n; i++) if (load<u8>(p + i) == 0x40) return true;
+  return false;
 }
 
 /** The detectors at each candidate of the chunk at base, in order, except inside what matched before. */
