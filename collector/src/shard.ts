@@ -100,7 +100,10 @@ function byService(rows: Row[]): Row[] {
     if (g) g.push(r);
     else groups.set(r.service, [r]);
   }
-  return groups.size === 1 ? rows : [...groups.values()].flat();
+  if (groups.size === 1) return rows;
+  const out: Row[] = []; // by hand: Array.prototype.flat was a tenth of a write
+  for (const g of groups.values()) for (const r of g) out.push(r);
+  return out;
 }
 
 const NEWLINE = Buffer.from('\n');
