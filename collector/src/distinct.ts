@@ -14,9 +14,13 @@ interface Words {
 
 const words = instantiate<Words>('words');
 
-/** The distinct words of UTF-8 text, a space after each: what FTS5 needs to index it. */
+/**
+ * The distinct words of UTF-8 text, a space after each: what FTS5 needs to index it. Text
+ * larger than the module can hold goes over whole (the same index, for more FTS5 work).
+ */
 export function distinctWords(text: Uint8Array): string {
   const at = words.prepare(text.length);
+  if (at === 0) return Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8');
   new Uint8Array(words.memory.buffer, at, text.length).set(text);
   const n = words.distinct(text.length);
   return Buffer.from(words.memory.buffer, words.outputAt(), n).toString('utf8');

@@ -97,9 +97,12 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
   return { rows, gaps };
 }
 
-function copyIn(bytes: Buffer, limits: Limits): void {
+/** The batch in the module's memory; false when it cannot hold it (the general way then reads it). */
+function copyIn(bytes: Buffer, limits: Limits): boolean {
   const at = reader.prepare(bytes.length, limits.maxRecords);
+  if (at === 0) return false;
   new Uint8Array(reader.memory.buffer, at, bytes.length).set(bytes);
+  return true;
 }
 
 /**
@@ -107,7 +110,7 @@ function copyIn(bytes: Buffer, limits: Limits): void {
  * into rows at once (before another batch is read); undefined for the general way.
  */
 export function readMessage(bytes: Buffer, limits: Limits): { batch: string; records(): Read } | undefined {
-  copyIn(bytes, limits);
+  if (!copyIn(bytes, limits)) return undefined;
   const count = reader.readMessage(bytes.length);
   if (count < 0 || reader.batchFrom() < 0) return undefined;
   return { batch: bytes.toString('utf8', reader.batchFrom(), reader.batchTo()), records: () => rowsOf(bytes, count, limits) };
@@ -115,7 +118,7 @@ export function readMessage(bytes: Buffer, limits: Limits): { batch: string; rec
 
 /** An NDJSON batch: its records, or undefined for the general way. */
 export function readLines(bytes: Buffer, limits: Limits): Read | undefined {
-  copyIn(bytes, limits);
+  if (!copyIn(bytes, limits)) return undefined;
   const count = reader.readLines(bytes.length);
   return count < 0 ? undefined : rowsOf(bytes, count, limits);
 }

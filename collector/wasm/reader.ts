@@ -104,13 +104,14 @@ function findKey(p: usize, n: u32): i32 {
   }
 }
 
-/** Room for `len` bytes of input and a table of `max` records; the input's address. */
+/** Room for `len` bytes of input and a table of `max` records; the input's address, or 0 when memory cannot grow that far. */
 export function prepare(len: u32, max: u32): usize {
   if (base == 0) base = (__heap_base + 15) & ~15;
-  const need = <usize>max * ENTRY * 4 + len + 64;
-  const end = base + need;
+  const need = <u64>max * ENTRY * 4 + len + 64;
+  if (need > 0xf0000000) return 0;
+  const end = base + <usize>need;
   const have = <usize>memory.size() << 16;
-  if (end > have) memory.grow(<i32>((end - have + 0xffff) >>> 16));
+  if (end > have && memory.grow(<i32>((end - have + 0xffff) >>> 16)) < 0) return 0;
   input = base + <usize>max * ENTRY * 4;
   capacity = len;
   maxRecords = max;

@@ -16,16 +16,19 @@ let slotCount: u32 = 0; // room for this many slots
 let size: u32 = 0;
 let used: u32 = 0;
 
-/** Room for `len` bytes of text; the text's address. The output goes after it, then the set. */
+/** Room for `len` bytes of text; the text's address (0 when memory cannot grow that far). The output goes after it, then the set. */
 export function prepare(len: u32): usize {
   const base = (__heap_base + 15) & ~15;
   // The most words `len` bytes can hold is (len + 1) / 2; the set is kept under half full.
+  // A usual block is 100-250 KB; past 4 MB (a block of huge records) the caller hands FTS5
+  // the whole text, so the memory this takes stays under about 80 MB.
+  if (len > 4 << 20) return 0;
   let count: u32 = 1024;
   while (count < len + 2) count <<= 1;
   const size = <usize>len + 64 + (<usize>len + 32) + <usize>count * 8 + 64;
   const end = base + size;
   const have = <usize>memory.size() << 16;
-  if (end > have) memory.grow(<i32>((end - have + 0xffff) >>> 16));
+  if (end > have && memory.grow(<i32>((end - have + 0xffff) >>> 16)) < 0) return 0;
   input = base;
   output = (base + len + 64 + 15) & ~15;
   slots = (output + len + 32 + 15) & ~15;
