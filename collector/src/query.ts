@@ -102,8 +102,10 @@ interface Match {
 }
 
 const RECORD_FIELDS: Record<keyof typeof FIELDS, string> = {
-  service: 'service', namespace: 'namespace', workload: 'workload', method: 'method', authority: 'authority', requestId: 'request_id', traceId: 'trace_id',
+  service: 'service', namespace: 'namespace', workload: 'workload', method: 'method', authority: 'authority',
 };
+/** The fields found through the free-text index (terms.ts says why). */
+const ID_FIELDS = { requestId: 'request_id', traceId: 'trace_id' } as const;
 
 /** Words as the index's tokenizer cuts them: runs of letters and digits. */
 const words = (s: string) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
@@ -125,14 +127,27 @@ export function holdsText(line: string, text: string): boolean {
 function plan(f: Filters, since: number, until: number): Match {
   const m: Match = { since, until, fields: [], quick: [] };
   const fts: string[] = [];
+  const wordTerms: string[] = [];
+  // Only values no JSON writer would escape can be looked for as text.
+  const quick = (value: string) => {
+    if (/^[\w .:/@+-]*$/.test(value)) m.quick.push(JSON.stringify(value));
+  };
   for (const [key, letter] of Object.entries(FIELDS) as [keyof typeof FIELDS, string][]) {
     let value = f[key];
     if (value === undefined) continue;
     if (key === 'method') value = value.toUpperCase();
     m.fields.push([RECORD_FIELDS[key], value]);
     fts.push(`"${term(letter, value)}"`);
-    // Only values no JSON writer would escape can be looked for as text.
-    if (/^[\w .:/@+-]*$/.test(value)) m.quick.push(JSON.stringify(value));
+    quick(value);
+  }
+  for (const [key, name] of Object.entries(ID_FIELDS) as [keyof typeof ID_FIELDS, string][]) {
+    const value = f[key];
+    if (value === undefined) continue;
+    m.fields.push([name, value]);
+    quick(value);
+    // Whole words, as the record's text holds them unless JSON escapes something in the value
+    // (then no words: the blocks are read).
+    if (JSON.stringify(value) === `"${value}"`) for (const word of words(value)) wordTerms.push(`"${word}"`);
   }
   if (f.status !== undefined) {
     m.status = parseStatus(f.status);
@@ -152,8 +167,9 @@ function plan(f: Filters, since: number, until: number): Match {
     m.text = f.text;
     // Words as the index holds them (whole, case-folded); the last may be cut short.
     const w = words(f.text);
-    if (w.length) m.words = w.map((word, k) => (k === w.length - 1 ? `"${word}"*` : `"${word}"`)).join(' AND ');
+    w.forEach((word, k) => wordTerms.push(k === w.length - 1 ? `"${word}"*` : `"${word}"`));
   }
+  if (wordTerms.length) m.words = wordTerms.join(' AND ');
   const needle = m.text ?? m.quick[0];
   if (needle !== undefined) m.needle = Buffer.from(needle, 'utf8');
   return m;

@@ -9,13 +9,18 @@
 import { distinctWords } from './distinct.js';
 import type { Row } from './validate.js';
 
-/** The indexed fields, and the letter each one's terms start with. */
-export const FIELDS = { service: 's', namespace: 'n', workload: 'w', method: 'm', authority: 'a', requestId: 'r', traceId: 't' } as const;
+/**
+ * The fields with terms, and the letter each one's terms start with. Request and trace ids have
+ * none: each is in a record or two, so their terms were two new FTS5 terms a record, the most
+ * costly part of a write, and their words are in the free-text index already, where queries
+ * find them (query.ts). Shards written before still hold such terms ('r', 't'), unread.
+ */
+export const FIELDS = { service: 's', namespace: 'n', workload: 'w', method: 'm', authority: 'a' } as const;
 
-/** Each indexed field's letter and value, read by name: `row[field]` is a slow lookup on every row. */
+/** Each field's letter and value, read by name: `row[field]` is a slow lookup on every row. */
 const VALUES: [string, (r: Row) => string | null][] = [
   [FIELDS.service, (r) => r.service], [FIELDS.namespace, (r) => r.namespace], [FIELDS.workload, (r) => r.workload], [FIELDS.method, (r) => r.method],
-  [FIELDS.authority, (r) => r.authority], [FIELDS.requestId, (r) => r.requestId], [FIELDS.traceId, (r) => r.traceId],
+  [FIELDS.authority, (r) => r.authority],
 ];
 
 // The two halves of the last value hashed (32 and 28 bits).
