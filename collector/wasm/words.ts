@@ -9,7 +9,9 @@
 
 let input: usize = 0;
 let output: usize = 0;
-let slots: usize = 0; // the hash set: u32 offset + 1 of a word in the output, and its hash
+// The hash set, 16 bytes a slot: the word's offset + 1 in the output (0: empty), its length, and
+// its first 8 bytes (most words are no longer: compared without reading the output).
+let slots: usize = 0;
 let slotCount: u32 = 0; // room for this many slots
 // The set in use: small, so it stays in cache (a block has a thousand-odd distinct words), and
 // doubled when half full.
@@ -25,7 +27,7 @@ export function prepare(len: u32): usize {
   if (len > 4 << 20) return 0;
   let count: u32 = 1024;
   while (count < len + 2) count <<= 1;
-  const size = <usize>len + 64 + (<usize>len + 32) + <usize>count * 8 + 64;
+  const size = <usize>len + 64 + (<usize>len + 32) + <usize>count * 16 + 64;
   const end = base + size;
   const have = <usize>memory.size() << 16;
   if (end > have && memory.grow(<i32>((end - have + 0xffff) >>> 16)) < 0) return 0;
@@ -45,19 +47,17 @@ export function outputAt(): usize {
   return n >= 8 ? load<u64>(p) : load<u64>(p) & ((<u64>1 << (<u64>n << 3)) - 1);
 }
 
-function hashOf(p: usize, n: u32): u32 {
-  let h: u64 = 0x9e3779b97f4a7c15 ^ <u64>n;
-  let i: u32 = 0;
-  for (; i + 8 <= n; i += 8) h = (h ^ load<u64>(p + i)) * 0xff51afd7ed558ccd;
-  if (i < n) h = (h ^ head(p + i, n - i)) * 0xc4ceb9fe1a85ec53;
+/** A hash of the word at p (n bytes), whose first 8 bytes (zero-padded) are `first`. */
+function hashOf(p: usize, n: u32, first: u64): u32 {
+  let h: u64 = (first ^ <u64>n) * 0xff51afd7ed558ccd;
+  for (let i: u32 = 8; i < n; i += 8) h = (h ^ head(p + i, n - i)) * 0xc4ceb9fe1a85ec53;
   return <u32>(h >>> 32) ^ <u32>h;
 }
 
-/** Whether the words at a and b, both n bytes, are the same. */
-function same(a: usize, b: usize, n: u32): bool {
-  let i: u32 = 0;
-  for (; i + 8 <= n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
-  return i == n || head(a + i, n - i) == head(b + i, n - i);
+/** Whether bytes [8, n) of the words at a and b are the same (their first 8 are). */
+function sameRest(a: usize, b: usize, n: u32): bool {
+  for (let i: u32 = 8; i < n; i += 8) if (head(a + i, n - i) != head(b + i, n - i)) return false;
+  return true;
 }
 
 /**
@@ -70,7 +70,7 @@ export function distinct(len: u32): u32 {
   memory.fill(e, 0, 64);
   size = slotCount < 4096 ? slotCount : 4096;
   used = 0;
-  memory.fill(slots, 0, <usize>size * 8);
+  memory.fill(slots, 0, <usize>size * 16);
   let o = output;
   // Lower-case ASCII letters, 16 bytes at a time (the tail's bytes past the end are zeros).
   const A = i8x16.splat(0x41);
@@ -82,44 +82,77 @@ export function distinct(len: u32): u32 {
     v128.store(p, v128.or(v, v128.and(upper, bit)));
   }
   // Words from bit masks of 64 bytes at a time: a start where a word byte follows another
-  // byte, an end where a separator follows a word byte.
-  let before: u64 = 0; // 1 when the byte before this stretch is a word byte
+  // byte, an end where a separator follows a word byte. Starts and ends alternate, so after a
+  // start its end is the lowest end left.
+  let open = false; // a word started in an earlier stretch and has not ended
   let start: usize = 0;
   for (let p = input; p < e; p += 64) {
     let word = wordMask(p) | (wordMask(p + 16) << 16) | (wordMask(p + 32) << 32) | (wordMask(p + 48) << 48);
     if (p + 64 > e) word &= (<u64>1 << <u64>(e - p)) - 1; // the zeros after the text end a word there
-    const shifted = (word << 1) | before;
+    const shifted = (word << 1) | <u64>open;
     let starts = word & ~shifted;
     let ends = ~word & shifted;
-    before = word >>> 63;
-    while (starts | ends) {
-      // A start comes before its end; a word from the stretch before ends first.
-      const s = ctz(starts);
-      const f = ctz(ends);
-      if (f < s) {
-        const end = p + <usize>f;
-        ends &= ends - 1;
-        o = add(start, <u32>(end - start), o);
-      } else {
-        start = p + <usize>s;
-        starts &= starts - 1;
-      }
+    open = (word >>> 63) != 0;
+    if (shifted & 1 && ends != 0) {
+      o = add(start, <u32>(p + <usize>ctz(ends) - start), o);
+      ends &= ends - 1;
+    }
+    while (starts != 0) {
+      start = p + <usize>ctz(starts);
+      starts &= starts - 1;
+      if (ends == 0) break; // it goes on into the next stretch
+      o = add(start, <u32>(p + <usize>ctz(ends) - start), o);
+      ends &= ends - 1;
     }
   }
-  if (before) o = add(start, <u32>(e - start), o);
+  if (open) o = add(start, <u32>(e - start), o);
   return <u32>(o - output);
 }
 
 /** Write the word at p (n bytes) to the output at o unless it is there already; the output's new end. */
 function add(p: usize, n: u32, o: usize): usize {
-  const h = hashOf(p, n);
-  const s = slotFor(p, n, h);
-  if (load<u32>(slots + (<usize>s << 3)) != 0) return o; // seen
+  const first = head(p, n);
+  const h = hashOf(p, n, first);
+  const s = slotFor(p, n, first, h);
+  if (load<u32>(s) != 0) return o; // seen
   memory.copy(o, p, n);
   store<u8>(o + n, 0x20);
-  insert(s, <u32>(o - output), h);
+  store<u32>(s, <u32>(o - output) + 1);
+  store<u32>(s, n, 4);
+  store<u64>(s, first, 8);
+  used++;
   if (used * 2 > size) grow(o + n + 1);
   return o + n + 1;
+}
+
+/** The slot (its address) holding the word at p, or the empty slot where it would go. */
+function slotFor(p: usize, n: u32, first: u64, h: u32): usize {
+  const mask = size - 1;
+  let i = h & mask;
+  while (true) {
+    const s = slots + (<usize>i << 4);
+    const at = load<u32>(s);
+    if (at == 0 || (load<u32>(s, 4) == n && load<u64>(s, 8) == first && (n <= 8 || sameRest(output + at - 1, p, n)))) return s;
+    i = (i + 1) & mask;
+  }
+}
+
+/** Double the set and put back every word written so far (output up to o). */
+function grow(o: usize): void {
+  size <<= 1;
+  memory.fill(slots, 0, <usize>size * 16);
+  let p = output;
+  while (p < o) {
+    let q = p;
+    while (load<u8>(q) != 0x20) q++;
+    const n = <u32>(q - p);
+    const first = head(p, n);
+    const s = slotFor(p, n, first, hashOf(p, n, first));
+    store<u32>(s, <u32>(p - output) + 1);
+    store<u32>(s, n, 4);
+    store<u64>(s, first, 8);
+    p = q + 1;
+  }
 }
 
 // Constants for the masks, loaded from memory: V8 would build each one again at every use.
@@ -140,39 +173,4 @@ const CONSTS: usize = memory.data<u8>([
   const digit = i8x16.lt_s(i8x16.sub(v, v128.load(CONSTS)), v128.load(CONSTS + 16));
   const letter = i8x16.lt_s(i8x16.sub(v, v128.load(CONSTS + 32)), v128.load(CONSTS + 48));
   return <u64>i8x16.bitmask(v128.or(high, v128.or(digit, letter)));
-}
-
-/** The slot holding the word at p (n bytes, hash h), or the empty slot where it would go. */
-function slotFor(p: usize, n: u32, h: u32): u32 {
-  const mask = size - 1;
-  let s = h & mask;
-  while (true) {
-    const at = load<u32>(slots + (<usize>s << 3));
-    if (at == 0) return s;
-    // The stored word is followed by a space: its length is n if its byte n is the space.
-    if (load<u32>(slots + (<usize>s << 3) + 4) == h && load<u8>(output + at - 1 + n) == 0x20 && same(output + at - 1, p, n)) return s;
-    s = (s + 1) & mask;
-  }
-}
-
-@inline function insert(s: u32, offset: u32, h: u32): void {
-  store<u32>(slots + (<usize>s << 3), offset + 1);
-  store<u32>(slots + (<usize>s << 3) + 4, h);
-  used++;
-}
-
-/** Double the set and put back every word written so far (output up to o). */
-function grow(o: usize): void {
-  size <<= 1;
-  used = 0;
-  memory.fill(slots, 0, <usize>size * 8);
-  let p = output;
-  while (p < o) {
-    let q = p;
-    while (load<u8>(q) != 0x20) q++;
-    const n = <u32>(q - p);
-    const h = hashOf(p, n);
-    insert(slotFor(p, n, h), <u32>(p - output), h);
-    p = q + 1;
-  }
 }
