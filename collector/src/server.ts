@@ -148,7 +148,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
    * committed before the next is read, so a producer faster than the disk is slowed by TCP.
    */
   function stream(ws: import('ws').WebSocket): void {
-    ws.on('message', (data: Buffer, isBinary) => {
+    ws.on('message', (data: Buffer) => {
       const started = process.hrtime.bigint();
       let batch: string | undefined;
       try {
@@ -158,7 +158,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
           batch = read.batch;
           return ack(accept(batch, read.records(), data.length, started));
         }
-        const text = isBinary ? data.toString('utf8') : String(data);
+        const text = data.toString('utf8');
         let items: ReturnType<typeof messageItems>;
         try {
           items = messageItems(text, data);

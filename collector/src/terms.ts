@@ -61,8 +61,9 @@ export function base36(n: number): string {
 /** The term for a status code (digits are a token already). */
 export const statusTerm = (status: number): string => `xc${status}`;
 
-/** The term for a service answering a status: "service X, 5xx" is the query people run most. */
-export const serviceStatus = (service: string, status: number): string => term('k', `${status} ${service}`);
+/** The letter of a service answering a status: "service X, 5xx" is the query people run most. */
+const SERVICE_STATUS = 'k';
+export const serviceStatus = (service: string, status: number): string => term(SERVICE_STATUS, `${status} ${service}`);
 
 /** A terms document being written: terms as term() spells them, a space after each. */
 export class Terms {
@@ -142,7 +143,7 @@ export function blockTerms(rows: Row[]): string {
   }
   for (const [status, services] of codes) {
     out.ascii(statusTerm(status));
-    for (const service of services) out.term('k', `${status} ${service}`);
+    for (const service of services) out.term(SERVICE_STATUS, `${status} ${service}`);
   }
   // The paths' words, each once (distinct.ts): a service's records ask for the same few paths
   // with the same few parameters over and over.
