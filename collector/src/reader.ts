@@ -40,17 +40,34 @@ function load() {
 
 const reader = load();
 
-/** A row read from its bytes: its text is made when first asked for (the tail, a mixed block). */
+/**
+ * A row read from its bytes, bytes[start, end). Its text and its request and trace ids are made
+ * when first asked for: a write needs neither (the block is made of the bytes; ids have no
+ * terms), only the tail and a block of mixed rows do.
+ */
 class ReadRow implements Row {
   private text: string | undefined;
+  private rid: string | null | undefined;
+  private tid: string | null | undefined;
   constructor(
     readonly time: number, readonly status: number, readonly service: string | null, readonly namespace: string | null,
     readonly workload: string | null, readonly method: string | null, readonly authority: string | null, readonly path: string | null,
-    readonly requestId: string | null, readonly traceId: string | null, readonly raw: Buffer,
+    readonly bytes: Buffer, readonly start: number, readonly end: number,
+    private readonly ids: [number, number, number, number],
   ) {}
 
   get json(): string {
-    return (this.text ??= this.raw.toString('latin1'));
+    return (this.text ??= this.bytes.toString('latin1', this.start, this.end));
+  }
+
+  get requestId(): string | null {
+    if (this.rid === undefined) this.rid = this.ids[0] < 0 ? null : this.bytes.toString('latin1', this.ids[0], this.ids[1]);
+    return this.rid;
+  }
+
+  get traceId(): string | null {
+    if (this.tid === undefined) this.tid = this.ids[2] < 0 ? null : this.bytes.toString('latin1', this.ids[2], this.ids[3]);
+    return this.tid;
   }
 }
 
@@ -62,22 +79,32 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
   const times = new Float64Array(reader.memory.buffer, reader.table(), (count * ENTRY) / 2);
   const rows: Row[] = [];
   const gaps: Gap[] = [];
-  // Each kept field's value in the record before, reused when the module found the same bytes.
+  // Each kept field's value (or, for the ids, where it is) in the record before, reused when
+  // the module found the same bytes.
   const last: (string | null)[] = KEPT.map(() => null);
   const text = (k: number, e: number) => {
     const from = table[e + 6 + 2 * k]!;
     if (from === -2) return last[k]!;
     return (last[k] = from < 0 ? null : bytes.toString('latin1', from, table[e + 7 + 2 * k]));
   };
+  const ids: [number, number, number, number] = [-1, -1, -1, -1];
+  const span = (k: number, e: number, at: number) => {
+    const from = table[e + 6 + 2 * k]!;
+    if (from === -2) return;
+    ids[at] = from;
+    ids[at + 1] = table[e + 7 + 2 * k]!;
+  };
   for (let i = 0; i < count; i++) {
     const e = i * ENTRY;
     const start = table[e]!;
     const end = table[e + 1]!;
     const line = table[e + 4]!;
-    const fields = [text(0, e), text(1, e), text(2, e), text(3, e), text(4, e), text(5, e), text(6, e), text(7, e)] as const;
+    const fields = [text(0, e), text(1, e), text(2, e), text(3, e), text(4, e), text(5, e)] as const;
+    span(6, e, 0);
+    span(7, e, 2);
     if (table[e + 2] === 1) {
       if (end - start > limits.maxRecordBytes) throw new BatchError(line, '', `a record of at most ${limits.maxRecordBytes} bytes`);
-      rows.push(new ReadRow(times[e / 2 + 11]!, table[e + 3]!, ...fields, bytes.subarray(start, end)));
+      rows.push(new ReadRow(times[e / 2 + 11]!, table[e + 3]!, ...fields, bytes, start, end, [ids[0], ids[1], ids[2], ids[3]]));
       continue;
     }
     // The general way for this record: parsed, checked, and kept as JSON.stringify writes it

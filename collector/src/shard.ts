@@ -106,15 +106,20 @@ function byService(rows: Row[]): Row[] {
   return out;
 }
 
-const NEWLINE = Buffer.from('\n');
-
 /** The records of a block, a line each: their bytes put together when every one has them (no encoding again), else their text. */
 function blockText(rows: Row[]): Buffer | string {
-  if (!rows.every((r) => r.raw !== undefined)) return rows.map((r) => r.json).join('\n');
-  const parts: Buffer[] = [];
-  for (const r of rows) parts.push(r.raw!, NEWLINE);
-  parts.pop();
-  return Buffer.concat(parts);
+  let size = rows.length - 1;
+  for (const r of rows) {
+    if (r.bytes === undefined) return rows.map((row) => row.json).join('\n');
+    size += r.end! - r.start!;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const r of rows) {
+    if (at > 0) out[at++] = 0x0a;
+    at += r.bytes!.copy(out, at, r.start, r.end);
+  }
+  return out;
 }
 
 export interface Block {

@@ -17,8 +17,10 @@ export interface Row {
   traceId: string | null;
   /** The record as received (one JSON object). */
   json: string;
-  /** Its bytes, when they are at hand (records.ts): the block is made of them. */
-  raw?: Buffer;
+  /** Its bytes, bytes[start, end), when they are at hand (reader.ts, records.ts): the block is made of them. */
+  bytes?: Buffer;
+  start?: number;
+  end?: number;
 }
 
 export interface Gap {
@@ -184,7 +186,11 @@ export function parseBatch(body: string, limits: Limits, bytes?: Buffer): { rows
     }
     const r = validateLine(value, text, i + 1);
     if ('json' in r) {
-      if (ascii) r.raw = ascii.subarray(offset, offset + text.length);
+      if (ascii) {
+        r.bytes = ascii;
+        r.start = offset;
+        r.end = offset + text.length;
+      }
       rows.push(r);
     } else gaps.push(r);
   }
@@ -201,7 +207,11 @@ export function parseRecords(items: unknown[], limits: Limits, texts?: string[],
     if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
     const r = validateLine(item, json, i + 1);
     if ('json' in r) {
-      if (raws) r.raw = raws[i];
+      if (raws) {
+        r.bytes = raws[i];
+        r.start = 0;
+        r.end = raws[i]!.length;
+      }
       rows.push(r);
     } else gaps.push(r);
   });

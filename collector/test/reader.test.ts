@@ -106,7 +106,7 @@ test('WebSocket messages: the reader agrees with JSON.parse and validate.ts on e
     const message = JSON.parse(text) as { batch: unknown };
     assert.equal(read.batch, message.batch, text);
     assert.deepEqual(comparable(mine), comparable(general), text);
-    if (!('error' in mine)) fast += mine.rows.filter((r) => r.raw !== undefined).length;
+    if (!('error' in mine)) fast += mine.rows.filter((r) => r.bytes !== undefined).length;
   }
   assert.ok(taken > 700, `the reader took most batches (${taken})`);
   assert.ok(fast > 1000, `many records went the fast way (${fast})`);
