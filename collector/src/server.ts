@@ -59,6 +59,15 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   words.on('message', (m: { error?: string }) => { if (m.error) log({ level: 'warn', event: 'words_index_failed', error: m.error }); });
   words.on('error', (err) => log({ level: 'error', event: 'words_index_stopped', error: err.message, hint: 'free-text queries still work, reading unindexed blocks in full' }));
   words.unref();
+  // Each batch's blocks go to the worker as they commit, their text moved, not copied.
+  store.onBlocks = (path, blocks) => {
+    const moved = blocks.filter((b) => b.text.byteOffset === 0 && b.text.buffer.byteLength === b.text.length).map((b) => b.text.buffer as ArrayBuffer);
+    try {
+      words.postMessage({ path, blocks }, moved);
+    } catch {
+      // The worker is gone: it reads blocks back when it runs again.
+    }
+  };
   const wordsGone = new Promise<void>((r) => words.once('exit', () => r()));
 
   /** A valid batch, from HTTP or a WebSocket: stored (unless a duplicate), counted, tailed. */

@@ -122,6 +122,19 @@ function blockText(rows: Row[]): Buffer | string {
   return out;
 }
 
+/**
+ * A block just committed, with its records' text: handed to the free-text worker (words.ts), so
+ * that it need not read the block back and decompress it. Its count and time range let the
+ * worker check that the text is this block's.
+ */
+export interface Committed {
+  id: number;
+  count: number;
+  minTime: number;
+  maxTime: number;
+  text: Buffer;
+}
+
 export interface Block {
   id: number;
   times: Float64Array;
@@ -146,6 +159,9 @@ export class Shard {
   private readonly lastBlockStmt: Database.Statement;
   /** This shard's words index, built in process (tests and benches; the collector uses a worker). */
   private indexer: WordIndexer | undefined;
+  /** Told of the blocks of each batch once it has committed (the collector hands them to its worker). */
+  onCommit: ((path: string, blocks: Committed[]) => void) | undefined;
+  private committed: Committed[] = [];
 
   constructor(readonly day: string, readonly path: string, private readonly cache = new BlockCache()) {
     this.db = new Database(path);
@@ -181,9 +197,11 @@ export class Shard {
           if (t < min) min = t;
           if (t > max) max = t;
         }
-        const data = packBlock(blockText(chunk), layout);
+        const text = blockText(chunk);
+        const data = packBlock(text, layout);
         const codes = new Uint16Array(chunk.map((r) => r.status));
         const block = Number(insertBlock.run(batchId, min, max, chunk.length, Buffer.from(times.buffer), Buffer.from(codes.buffer), data).lastInsertRowid);
+        if (this.onCommit && typeof text !== 'string') this.committed.push({ id: block, count: chunk.length, minTime: min, maxTime: max, text });
         insertRange.run(block, min, max);
         insertTerms.run(block, blockTerms(chunk));
       }
@@ -204,7 +222,12 @@ export class Shard {
   }
 
   write(batch: string, source: string, rows: Row[], gaps: Gap[], received: number): void {
-    this.writeTx(batch, source, rows, gaps, received);
+    try {
+      this.writeTx(batch, source, rows, gaps, received);
+      if (this.committed.length > 0) this.onCommit?.(this.path, this.committed);
+    } finally {
+      this.committed = [];
+    }
     for (const r of rows) {
       if (this.min === null || r.time < this.min) this.min = r.time;
       if (this.max === null || r.time > this.max) this.max = r.time;

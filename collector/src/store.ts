@@ -6,7 +6,7 @@
 // first copy went.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlockCache, Shard } from './shard.js';
+import { BlockCache, type Committed, Shard } from './shard.js';
 import type { Gap, Row } from './validate.js';
 
 const SHARD_FILE = /^redtail-(\d{4}-\d\d-\d\d)\.db$/;
@@ -26,6 +26,8 @@ export class Store {
   private readonly shards = new Map<string, Shard>();
   private readonly blocks = new BlockCache();
   private anonymous = 0;
+  /** Told of each batch's blocks once committed, with their text (the collector hands them to its words worker). */
+  onBlocks: ((shardPath: string, blocks: Committed[]) => void) | undefined;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -39,6 +41,7 @@ export class Store {
     let shard = this.shards.get(day);
     if (shard === undefined) {
       shard = new Shard(day, join(this.dir, `redtail-${day}.db`), this.blocks);
+      shard.onCommit = (path, blocks) => this.onBlocks?.(path, blocks);
       this.shards.set(day, shard);
     }
     return shard;

@@ -1,9 +1,12 @@
 // The worker thread that keeps every shard's words index caught up (words.ts), newest shard
 // first. It looks at the data folder on its own, so it needs nothing from the collector but the
-// folder, and a 'stop' message to finish its slice and close.
+// folder, and a 'stop' message to finish its slice and close. The collector also hands it each
+// batch's blocks as they commit, with their text, so that it need not read them back and
+// decompress them; what it has no room for, it reads back.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Committed } from './shard.js';
 import { WordIndexer } from './words.js';
 
 const SHARD_FILE = /^redtail-\d{4}-\d\d-\d\d\.db$/;
@@ -13,8 +16,25 @@ let stopping = false;
 let lastError = '';
 let lastSaid = 0;
 
-parentPort!.on('message', (m) => {
-  if (m === 'stop') stopping = true;
+/** Handed-over blocks by shard file, then block id; at most HANDED a shard (about 60 MB). */
+const handed = new Map<string, Map<number, Committed>>();
+const HANDED = 256;
+const handedTo = (file: string) => {
+  let blocks = handed.get(file);
+  if (blocks === undefined) handed.set(file, (blocks = new Map()));
+  return blocks;
+};
+
+parentPort!.on('message', (m: 'stop' | { path: string; blocks: Committed[] }) => {
+  if (m === 'stop') {
+    stopping = true;
+    return;
+  }
+  const blocks = handedTo(basename(m.path));
+  for (const b of m.blocks) {
+    // A transferred Buffer arrives as a plain Uint8Array.
+    if (blocks.size < HANDED) blocks.set(b.id, { ...b, text: Buffer.from(b.text.buffer, b.text.byteOffset, b.text.byteLength) });
+  }
 });
 
 function round(): boolean {
@@ -24,13 +44,14 @@ function round(): boolean {
     if (!existsSync(join(dir, file))) {
       ix.close();
       indexers.delete(file);
+      handed.delete(file);
     }
   }
   for (const file of files) {
     let ix = indexers.get(file);
     if (ix === undefined) {
       try {
-        ix = new WordIndexer(join(dir, file));
+        ix = new WordIndexer(join(dir, file), handedTo(file));
       } catch {
         continue; // a shard being created this instant: next round
       }

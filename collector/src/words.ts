@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { unpackBlock } from './codec.js';
 import { distinctWords } from './distinct.js';
+import type { Committed } from './shard.js';
 
 /** The words file's tables, in the schema it is opened (main) or attached (w) as. */
 export const wordsSchema = (schema: string): string => `
@@ -16,15 +17,26 @@ CREATE TABLE IF NOT EXISTS ${schema}.meta (key TEXT PRIMARY KEY, value INTEGER N
 /** The words file of a shard file. */
 export const wordsPath = (shardPath: string): string => shardPath.replace(/\.db$/, '.words.db');
 
-/** Builds one shard's words index: reads its blocks, writes the words file. */
+interface Unindexed {
+  id: number;
+  count: number;
+  min_time: number;
+  max_time: number;
+}
+
+/**
+ * Builds one shard's words index: reads its blocks, writes the words file. Blocks whose text the
+ * collector handed over as it committed them (`handed`, by id) are not read back.
+ */
 export class WordIndexer {
   private readonly shard: Database.Database;
   private readonly words: Database.Database;
   private readonly unindexed: Database.Statement;
-  private readonly indexTx: (blocks: { id: number; data: Buffer }[]) => void;
+  private readonly data: Database.Statement;
+  private readonly indexTx: (blocks: Unindexed[]) => void;
   private upTo: number;
 
-  constructor(readonly shardPath: string) {
+  constructor(readonly shardPath: string, private readonly handed = new Map<number, Committed>()) {
     this.shard = new Database(shardPath, { readonly: true, fileMustExist: true });
     this.words = new Database(wordsPath(shardPath));
     this.words.pragma('journal_mode = WAL');
@@ -32,11 +44,19 @@ export class WordIndexer {
     this.words.pragma('synchronous = OFF');
     this.words.exec(wordsSchema('main'));
     const layout = this.shard.pragma('user_version', { simple: true }) as number;
-    this.unindexed = this.shard.prepare('SELECT id, data FROM blocks WHERE id > ? ORDER BY id LIMIT ?');
+    this.unindexed = this.shard.prepare('SELECT id, count, min_time, max_time FROM blocks WHERE id > ? ORDER BY id LIMIT ?');
+    this.data = this.shard.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
     const insert = this.words.prepare('INSERT INTO words (rowid, text) VALUES (?, ?)');
     const setUpTo = this.words.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('words_up_to', ?)");
-    this.indexTx = this.words.transaction((blocks: { id: number; data: Buffer }[]) => {
-      for (const b of blocks) insert.run(b.id, distinctWords(unpackBlock(b.data, layout)));
+    this.indexTx = this.words.transaction((blocks: Unindexed[]) => {
+      for (const b of blocks) {
+        // Handed-over text is used only if it is this block's (a shard removed and made again
+        // reuses block ids): the same count and time range.
+        const h = this.handed.get(b.id);
+        const text = h && h.count === b.count && h.minTime === b.min_time && h.maxTime === b.max_time
+          ? h.text : unpackBlock(this.data.get(b.id) as Buffer, layout);
+        insert.run(b.id, distinctWords(text));
+      }
       setUpTo.run(blocks.at(-1)!.id);
     });
     this.upTo = (this.words.prepare("SELECT value FROM meta WHERE key = 'words_up_to'").pluck().get() as number | undefined) ?? 0;
@@ -44,12 +64,17 @@ export class WordIndexer {
 
   /** Index the next blocks, a few a transaction, until `deadline` (performance.now()). True when blocks remain. */
   indexUntil(deadline: number): boolean {
-    for (;;) {
-      const blocks = this.unindexed.all(this.upTo, 8) as { id: number; data: Buffer }[];
-      if (blocks.length === 0) return false;
-      this.indexTx(blocks);
-      this.upTo = blocks.at(-1)!.id;
-      if (performance.now() >= deadline) return true;
+    try {
+      for (;;) {
+        const blocks = this.unindexed.all(this.upTo, 8) as Unindexed[];
+        if (blocks.length === 0) return false;
+        this.indexTx(blocks);
+        this.upTo = blocks.at(-1)!.id;
+        if (performance.now() >= deadline) return true;
+      }
+    } finally {
+      // Texts of blocks indexed already (used, or handed over after the block was read back).
+      for (const id of this.handed.keys()) if (id <= this.upTo) this.handed.delete(id);
     }
   }
 

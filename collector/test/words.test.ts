@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { Store } from '../src/store.js';
 import { parseBatch } from '../src/validate.js';
+import type { Committed } from '../src/shard.js';
 import { wordsPath, WordIndexer } from '../src/words.js';
 import { collector, ndjson, post, record, tempDir } from './helpers.js';
 
@@ -65,6 +66,40 @@ test('retention removes a shard\'s words file with it', () => {
   assert.ok(existsSync(wordsPath(path)));
   assert.equal(store.prune('2021-01-01').length, 1);
   assert.ok(!existsSync(path) && !existsSync(wordsPath(path)) && !existsSync(`${wordsPath(path)}-wal`));
+  store.close();
+  tmp.remove();
+});
+
+test('a block\'s text handed over at commit is indexed without reading the block back, unless it is not that block\'s', () => {
+  const tmp = tempDir();
+  const store = new Store(tmp.dir);
+  const handed: Committed[][] = [];
+  store.onBlocks = (_path, blocks) => handed.push(blocks);
+  // Given their bytes, as ingest has them (a block made of strings is not handed over).
+  const writeBytes = (id: string, records: object[]) => {
+    const text = ndjson(records);
+    const p = parseBatch(text, { maxRecords: 1000, maxRecordBytes: 1 << 20 }, Buffer.from(text));
+    store.write(id, p.rows, p.gaps);
+  };
+  writeBytes('h/1', [record({ user_agent: 'Lynx/2.9' })]);
+  writeBytes('h/2', [record({ user_agent: 'Konqueror/5' })]);
+  assert.deepEqual(handed.map((b) => b.map((c) => c.id)), [[1], [2]], 'each batch\'s blocks, once committed');
+  assert.match(handed[0]![0]!.text.toString(), /Lynx/);
+  const shard = store.list()[0]!;
+  // The text handed over for block 1 is used as it is (here a made-up one, to see that it was);
+  // block 2's claims another count, as a block of a removed shard with the same id would: read back.
+  const given = new Map<number, Committed>([
+    [1, { ...handed[0]![0]!, text: Buffer.from('{"marker":"handed"}') }],
+    [2, { ...handed[1]![0]!, count: 7, text: Buffer.from('{"marker":"stale"}') }],
+  ]);
+  const ix = new WordIndexer(shard.path, given);
+  assert.equal(ix.indexUntil(Infinity), false);
+  ix.close();
+  assert.deepEqual(blocksWith(store, 'handed'), [1]);
+  assert.deepEqual(blocksWith(store, 'lynx'), []);
+  assert.deepEqual(blocksWith(store, 'stale'), []);
+  assert.deepEqual(blocksWith(store, 'konqueror'), [2]);
+  assert.equal(given.size, 0, 'handed texts are let go once their blocks are indexed');
   store.close();
   tmp.remove();
 });
