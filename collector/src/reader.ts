@@ -53,7 +53,7 @@ class ReadRow implements Row {
     readonly time: number, readonly status: number, readonly service: string | null, readonly namespace: string | null,
     readonly workload: string | null, readonly method: string | null, readonly authority: string | null, readonly path: string | null,
     readonly bytes: Buffer, readonly start: number, readonly end: number,
-    private readonly ids: [number, number, number, number],
+    private readonly ridFrom: number, private readonly ridTo: number, private readonly tidFrom: number, private readonly tidTo: number,
   ) {}
 
   get json(): string {
@@ -61,12 +61,12 @@ class ReadRow implements Row {
   }
 
   get requestId(): string | null {
-    if (this.rid === undefined) this.rid = this.ids[0] < 0 ? null : this.bytes.toString('latin1', this.ids[0], this.ids[1]);
+    if (this.rid === undefined) this.rid = this.ridFrom < 0 ? null : this.bytes.toString('latin1', this.ridFrom, this.ridTo);
     return this.rid;
   }
 
   get traceId(): string | null {
-    if (this.tid === undefined) this.tid = this.ids[2] < 0 ? null : this.bytes.toString('latin1', this.ids[2], this.ids[3]);
+    if (this.tid === undefined) this.tid = this.tidFrom < 0 ? null : this.bytes.toString('latin1', this.tidFrom, this.tidTo);
     return this.tid;
   }
 }
@@ -99,12 +99,18 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
     const start = table[e]!;
     const end = table[e + 1]!;
     const line = table[e + 4]!;
-    const fields = [text(0, e), text(1, e), text(2, e), text(3, e), text(4, e), text(5, e)] as const;
+    // In order, every record: the record after may reuse them.
+    const service = text(0, e);
+    const namespace = text(1, e);
+    const workload = text(2, e);
+    const method = text(3, e);
+    const authority = text(4, e);
+    const path = text(5, e);
     span(6, e, 0);
     span(7, e, 2);
     if (table[e + 2] === 1) {
       if (end - start > limits.maxRecordBytes) throw new BatchError(line, '', `a record of at most ${limits.maxRecordBytes} bytes`);
-      rows.push(new ReadRow(times[e / 2 + 11]!, table[e + 3]!, ...fields, bytes, start, end, [ids[0], ids[1], ids[2], ids[3]]));
+      rows.push(new ReadRow(times[e / 2 + 11]!, table[e + 3]!, service, namespace, workload, method, authority, path, bytes, start, end, ids[0], ids[1], ids[2], ids[3]));
       continue;
     }
     // The general way for this record: parsed, checked, and kept as JSON.stringify writes it
