@@ -68,3 +68,33 @@ test('stopping the collector closes producers\' sockets with 1001 instead of wai
   assert.ok(Date.now() - t0 < 1500, 'closed without waiting for the producer to leave');
   assert.equal((await p.closed).code, 1001);
 });
+
+test('a message mixing plain records with non-ASCII, escaped and invalid UTF-8 ones stores each as it says', async () => {
+  const c = await collector();
+  const p = await connect(c.url);
+  const records = [
+    record({ request_id: 'plain', path: '/a' }),
+    record({ request_id: 'wide', path: '/caf\u00e9', user_agent: '\u6771\u4eac' }),
+    record({ request_id: 'escaped', user_agent: 'line\r\nbreak "quoted" \\ back' }),
+  ];
+  p.ws.send(JSON.stringify({ batch: 'mix/1', records }));
+  // A binary frame whose record holds a byte that is not UTF-8: read as U+FFFD, as a text decoder does.
+  const bad = Buffer.from(JSON.stringify({ batch: 'mix/2', records: [record({ request_id: 'invalid', user_agent: 'x#y' })] }));
+  bad[bad.indexOf('x#y') + 1] = 0xff;
+  p.ws.send(bad, { binary: true });
+  await until(() => p.replies.length === 2);
+  assert.deepEqual(p.replies.map((r) => r.stored), [3, 1]);
+  const found = (await get(c.url, '/v1/logs')).json.records as Record<string, string>[];
+  const byId = Object.fromEntries(found.map((r) => [r.request_id, r]));
+  assert.equal(byId.plain!.path, '/a');
+  assert.equal(byId.wide!.path, '/caf\u00e9');
+  assert.equal(byId.wide!.user_agent, '\u6771\u4eac');
+  assert.equal(byId.escaped!.user_agent, 'line\r\nbreak "quoted" \\ back');
+  assert.equal(byId.invalid!.user_agent, 'x\ufffdy');
+  // Each is found by its fields and its text.
+  assert.equal(((await get(c.url, '/v1/logs?request_id=wide')).json.records as unknown[]).length, 1);
+  assert.equal(((await get(c.url, `/v1/logs?q=${encodeURIComponent('\u6771\u4eac')}`)).json.records as unknown[]).length, 1);
+  assert.equal(((await get(c.url, '/v1/logs?q=quoted')).json.records as unknown[]).length, 1);
+  p.ws.close();
+  await c.stop();
+});
