@@ -203,3 +203,12 @@ test('k8s/relay.yaml: a DaemonSet with a node-local Service, a spool on the node
   for (const name of ['REDTAIL_TOKENS', 'REDTAIL_UPSTREAM_TOKEN']) assert.ok(container.env.some((e: Y) => e.name === name), name);
   acceptsArgs(container.args);
 });
+
+test('the image carries every WebAssembly module the collector loads, and the filter', () => {
+  const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const copied = new Set([...runtime.matchAll(/\/app\/build\/([\w.-]+\.wasm)/g)].map((m) => m[1]));
+  const modules = readdirSync(new URL('../../../collector/wasm/', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '.wasm'));
+  assert.ok(modules.length >= 2, `the collector's modules: ${modules.join(', ')}`);
+  for (const wasm of ['filter.wasm', ...modules]) assert.ok(copied.has(wasm), `the image's last stage copies build/${wasm}`);
+});
