@@ -39,6 +39,10 @@ let namesLen: usize = 0;
 /** The slot of response_code, the one STATUS key. */
 let statusKey: i32 = -1;
 
+/** Where each kept field's last value was, in the record before (-1: it had none). */
+const PREV_FROM: usize = memory.data(KEPT * 4);
+const PREV_TO: usize = memory.data(KEPT * 4);
+
 /** Mark each kept value that has the same bytes as the record before's (-2), and remember where each is. */
 function sameAsBefore(entry: usize): void {
   for (let k: usize = 0; k < <usize>KEPT; k++) {
@@ -62,7 +66,6 @@ function forgetBefore(): void {
 
 let base: usize = 0; // the table, then the input
 let input: usize = 0;
-let capacity: u32 = 0;
 let records: u32 = 0;
 let maxRecords: u32 = 0;
 /** The "batch" value of a message: its span. */
@@ -72,7 +75,6 @@ let batchEnd: i32 = -1;
 // The current string's and record's findings.
 let escaped = false;
 let wide = false;
-let failed = false;
 
 function keyHash(p: usize, n: u32): i32 {
   return <i32>((n * 31 + <u32>load<u8>(p) * 7 + <u32>load<u8>(p + n - 1)) & <u32>(SLOTS - 1));
@@ -113,7 +115,6 @@ export function prepare(len: u32, max: u32): usize {
   const have = <usize>memory.size() << 16;
   if (end > have && memory.grow(<i32>((end - have + 0xffff) >>> 16)) < 0) return 0;
   input = base + <usize>max * ENTRY * 4;
-  capacity = len;
   maxRecords = max;
   return input;
 }
@@ -129,10 +130,6 @@ export function batchFrom(): i32 {
 export function batchTo(): i32 {
   return batchEnd;
 }
-
-/** Where each kept field's last value was, in the record before (-1: it had none). */
-const PREV_FROM: usize = memory.data(KEPT * 4);
-const PREV_TO: usize = memory.data(KEPT * 4);
 
 /** Digits [p, p + n) as a number, or -1 when any is not a digit. */
 function digits(p: usize, n: u32): i32 {

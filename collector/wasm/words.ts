@@ -22,9 +22,9 @@ let used: u32 = 0;
 export function prepare(len: u32): usize {
   const base = (__heap_base + 15) & ~15;
   // The most words `len` bytes can hold is (len + 1) / 2; the set is kept under half full.
-  // A usual block is 100-250 KB; past 4 MB (a block of huge records) the caller hands FTS5
-  // the whole text, so the memory this takes stays under about 80 MB.
-  if (len > 4 << 20) return 0;
+  // A usual block is 100-250 KB; past 2 MB (a block of huge records) the caller hands FTS5
+  // the whole text, so the memory this takes (16 bytes a slot) stays under about 70 MB.
+  if (len > 2 << 20) return 0;
   let count: u32 = 1024;
   while (count < len + 2) count <<= 1;
   const size = <usize>len + 64 + (<usize>len + 32) + <usize>count * 16 + 64;
