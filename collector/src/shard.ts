@@ -82,6 +82,10 @@ export class BlockCache {
     return records;
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Drop a removed shard's blocks: a shard made later for the same day reuses their ids. */
   forget(day: string): void {
     for (const key of this.entries.keys()) if (key.startsWith(`${day}:`)) this.entries.delete(key);

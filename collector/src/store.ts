@@ -62,6 +62,11 @@ export class Store {
     return { batch: id, stored: rows.length, duplicate: false, shard: shard.day };
   }
 
+  /** Forget the blocks read so far: the next query reads every block it needs (benches time that). */
+  forgetBlocks(): void {
+    this.blocks.clear();
+  }
+
   /**
    * Build the free-text index behind ingest for about `budgetMs`, newest shard first. True when
    * blocks remain to index.
