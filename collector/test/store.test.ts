@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, inflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
+import { uncompressSync } from 'lz4-napi';
 import Database from 'better-sqlite3';
 import { query } from '../src/query.js';
 import { base36, statusTerm, term, Terms } from '../src/terms.js';
@@ -68,29 +69,31 @@ test('a shard made again for a pruned day never answers with the old one\'s cach
   tmp.remove();
 });
 
-test('a shard of the previous layout (deflated blocks) is still read, appended to as it was, and word-indexed', () => {
+test('shards of earlier layouts (deflated, brotli blocks) are still read, appended to as they were, and word-indexed', () => {
   const tmp = tempDir();
-  // A file as the previous version left it: layout 2 (the schema is made on open either way).
-  const file = join(tmp.dir, 'redtail-2026-11-27.db');
-  const old = new Database(file);
-  old.pragma('user_version = 2');
-  old.close();
+  // Files as earlier versions left them: layouts 2 and 3 (the schema is made on open either way).
+  for (const [day, layout] of [['2026-11-26', 2], ['2026-11-27', 3]] as const) {
+    const old = new Database(join(tmp.dir, `redtail-${day}.db`));
+    old.pragma(`user_version = ${layout}`);
+    old.close();
+  }
   const store = new Store(tmp.dir);
-  const a = rows(record({ start_time: '2026-11-27T10:00:00Z', request_id: 'deflated-one', path: '/kept/in/deflate' }));
-  store.write('old/1', a.rows, a.gaps);
-  const b = rows(record({ start_time: '2026-11-28T10:00:00Z', request_id: 'brotli-one', path: '/kept/in/brotli' }));
-  store.write('new/1', b.rows, b.gaps);
-  assert.deepEqual(store.list().map((s) => [s.day, s.layout]), [['2026-11-27', 2], ['2026-11-28', 3]]);
+  for (const [day, id] of [['26', 'deflated-one'], ['27', 'brotli-one'], ['28', 'lz4-one']]) {
+    const r = rows(record({ start_time: `2026-11-${day}T10:00:00Z`, request_id: id, path: `/kept/in/${id}` }));
+    store.write(`${id}/1`, r.rows, r.gaps);
+  }
+  assert.deepEqual(store.list().map((s) => [s.day, s.layout]), [['2026-11-26', 2], ['2026-11-27', 3], ['2026-11-28', 4]]);
   const data = (day: string) => {
     const db = new Database(join(tmp.dir, `redtail-${day}.db`), { readonly: true });
     const blob = db.prepare('SELECT data FROM blocks').pluck().get() as Buffer;
     db.close();
     return blob;
   };
-  assert.match(inflateRawSync(data('2026-11-27')).toString(), /deflated-one/);
-  assert.match(brotliDecompressSync(data('2026-11-28')).toString(), /brotli-one/);
+  assert.match(inflateRawSync(data('2026-11-26')).toString(), /deflated-one/);
+  assert.match(brotliDecompressSync(data('2026-11-27')).toString(), /brotli-one/);
+  assert.match(uncompressSync(data('2026-11-28')).toString(), /lz4-one/);
   while (store.indexWords(1000));
-  assert.deepEqual(query(store, { text: 'kept' }, Date.parse('2026-11-29T00:00:00Z')).records.map((r) => r.request_id), ['brotli-one', 'deflated-one']);
+  assert.deepEqual(query(store, { text: 'kept' }, Date.parse('2026-11-29T00:00:00Z')).records.map((r) => r.request_id), ['lz4-one', 'brotli-one', 'deflated-one']);
   store.close();
   tmp.remove();
 });
