@@ -5,7 +5,7 @@ import { BufferType, MapType, Status, StreamType } from './abi.js';
 import type { BodyBuffer } from './buffer.js';
 import type { HeaderMap } from './headers.js';
 import type { Pair } from './pairs.js';
-import type { PropertyMap } from './properties.js';
+import { lookupProperty, type PropertyMap, type PropertyValue } from './properties.js';
 import type { RootContext } from './root-context.js';
 import type { Vm } from './vm.js';
 
@@ -44,6 +44,11 @@ export abstract class Context {
   }
 
   abstract propertyLayers(): readonly (PropertyMap | undefined)[];
+
+  /** The property at a path (proxy_get_property): the first layer holding its first segment decides. */
+  property(segments: readonly string[]): PropertyValue | undefined {
+    return lookupProperty(this.propertyLayers(), segments);
+  }
 
   setProperty(_path: string, _value: Uint8Array): Status {
     return Status.NotFound; // Envoy: no stream info, no filter state to write to

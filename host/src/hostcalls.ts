@@ -6,7 +6,7 @@ import { type AbiVersion, BUFFER_TYPE_MAX, LIMITS, MAP_TYPE_MAX, Status, STREAM_
 import type { Context } from './context.js';
 import { InvalidMemoryAccess } from './memory.js';
 import { decodePairs, type Pair } from './pairs.js';
-import { lookupProperty, pathSegments, writeProperty } from './properties.js';
+import { pathSegments, writeProperty } from './properties.js';
 import type { GuestMemory } from './memory.js';
 import type { Vm } from './vm.js';
 
@@ -275,7 +275,8 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
     // properties and foreign functions
     proxy_get_property(pathPtr: number, pathSize: number, ptrOut: number, sizeOut: number) {
       const c = ctx();
-      const value = lookupProperty(c ? c.propertyLayers() : [], propertyPath(pathPtr >>> 0, pathSize >>> 0));
+      const path = propertyPath(pathPtr >>> 0, pathSize >>> 0);
+      const value = c?.property(path);
       if (value === undefined) return Status.NotFound;
       return writeProperty(mem, value, ptrOut, sizeOut);
     },
@@ -315,20 +316,21 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
  * another path is never misread.
  */
 function pathCache(mem: GuestMemory): (ptr: number, size: number) => string[] {
+  // By pointer alone (a small integer: V8 hashes it fastest), the size checked with the bytes.
   const cache = new Map<number, { bytes: Uint8Array; path: string[] }>();
   return (ptr, size) => {
     const u8 = mem.bytes(ptr, size);
-    const key = ptr * 256 + size;
-    const hit = size < 256 ? cache.get(key) : undefined;
-    if (hit !== undefined) {
+    const hit = cache.get(ptr);
+    if (hit !== undefined && hit.bytes.length === size) {
+      const bytes = hit.bytes;
       let i = 0;
-      while (i < size && u8[ptr + i] === hit.bytes[i]) i++;
+      while (i < size && u8[ptr + i] === bytes[i]) i++;
       if (i === size) return hit.path;
     }
     const path = pathSegments(mem.string(ptr, size));
     if (size < 256) {
       if (cache.size >= 512) cache.clear();
-      cache.set(key, { bytes: u8.slice(ptr, ptr + size), path });
+      cache.set(ptr, { bytes: u8.slice(ptr, ptr + size), path });
     }
     return path;
   };

@@ -10,6 +10,9 @@ export class InvalidMemoryAccess extends Error {
   }
 }
 
+/** Text whose UTF-8 is its UTF-16 code units, one byte each. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 export class GuestMemory {
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
@@ -120,9 +123,7 @@ export class GuestMemory {
 
   /** Text handed over as UTF-8. */
   handOverText(text: string, ptrOut: number, sizeOut: number): void {
-    let ascii = true;
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) { ascii = false; break; }
-    if (!ascii) return this.handOver(Buffer.from(text, 'utf8'), ptrOut, sizeOut);
+    if (!ASCII.test(text)) return this.handOver(Buffer.from(text, 'utf8'), ptrOut, sizeOut);
     const ptr = this.claim(text.length, ptrOut, sizeOut);
     if (!ptr) return;
     const u8 = this.bytes(ptr, text.length);

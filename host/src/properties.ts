@@ -102,7 +102,12 @@ export function lookupProperty(layers: readonly (PropertyMap | undefined)[], seg
   if (top === undefined || top === '') return undefined;
   let value: PropertyValue | undefined;
   for (let l = 0; l < layers.length && value === undefined; l++) value = layers[l]?.[top];
-  for (let s = 1; s < segments.length; s++) {
+  return walkProperty(value, segments, 1);
+}
+
+/** From `value`, found at segments[from - 1], the value at the end of the path: into maps by key, into lists by index. */
+export function walkProperty(value: PropertyValue | undefined, segments: readonly string[], from: number): PropertyValue | undefined {
+  for (let s = from; s < segments.length; s++) {
     if (typeof value === 'function') value = value();
     if (value === undefined || value === null || typeof value !== 'object') return undefined;
     const segment = segments[s]!;

@@ -9,7 +9,7 @@ import { BodyBuffer } from './buffer.js';
 import { Context, type LocalReply } from './context.js';
 import { HeaderMap } from './headers.js';
 import { bytesToText } from './pairs.js';
-import { type PropertyMap, type PropertyValue } from './properties.js';
+import { lookupProperty, type PropertyMap, type PropertyValue, walkProperty } from './properties.js';
 import type { RootContext } from './root-context.js';
 
 export type FilterStatus = 'continue' | 'pause' | 'reply';
@@ -197,6 +197,27 @@ export class HttpStream extends Context {
     return (this.layers ??= [this.stored, derivedProperties(this, this.given ?? {}), this.given, this.root.pluginPropertyMap]);
   }
 
+  /**
+   * As the layers answer, without making them for the paths modules ask on every request: a
+   * request.* or response.* field from what the embedder gave, else derived from the headers;
+   * any other attribute from what the embedder gave, else the plugin's.
+   */
+  override property(segments: readonly string[]): PropertyValue | undefined {
+    const top = segments[0];
+    if (top === undefined || top === '' || (this.stored !== undefined && Object.hasOwn(this.stored, top))) return lookupProperty(this.propertyLayers(), segments);
+    const given = this.given?.[top];
+    if (top === 'request' || top === 'response') {
+      const field = segments[1];
+      if (field === undefined) return lookupProperty(this.propertyLayers(), segments); // the whole map, merged
+      if (given !== undefined && given !== null && typeof given === 'object' && Object.hasOwn(given, field)) {
+        return walkProperty((given as PropertyMap)[field], segments, 2);
+      }
+      const derive = (top === 'request' ? REQUEST : RESPONSE)[field];
+      return derive === undefined ? undefined : walkProperty(derive(this), segments, 2);
+    }
+    return walkProperty(given !== undefined ? given : this.root.pluginPropertyMap[top], segments, 1);
+  }
+
   override setProperty(path: string, value: Uint8Array): Status {
     if (this.stored === undefined) {
       this.stored = {};
@@ -233,56 +254,58 @@ export class HttpStream extends Context {
 
 /**
  * The request.* and response.* attributes Envoy derives from the headers (path, method, host,
- * headers, …), merged under what the embedder supplies (time, duration, sizes, protocol, …).
- * Each map is made when a module first asks into it: a stream is made per request, and most
- * modules ask for a few properties or none.
+ * headers, …), under what the embedder supplies (time, duration, sizes, protocol, …), each
+ * computed when a module asks for it.
  */
+type Derive = (stream: HttpStream) => PropertyValue | undefined;
+
+const text = (name: string): Derive => (stream) => {
+  const v = stream.requestHeaders?.get(name);
+  return v === undefined ? undefined : bytesToText(v);
+};
+const headersOf = (map: (stream: HttpStream) => HeaderMap | undefined): Derive => (stream) => {
+  const m = map(stream);
+  return m ? (m.toObject() as PropertyMap) : undefined;
+};
+const path = text(':path');
+
+const REQUEST: Record<string, Derive> = {
+  path,
+  url_path: (s) => (path(s) as string | undefined)?.split('?')[0],
+  query: (s) => {
+    const p = path(s) as string | undefined;
+    const i = p?.indexOf('?') ?? -1;
+    return p !== undefined && i >= 0 ? p.slice(i + 1) : '';
+  },
+  host: text(':authority'),
+  scheme: text(':scheme'),
+  method: text(':method'),
+  headers: headersOf((s) => s.requestHeaders),
+  referer: text('referer'),
+  useragent: text('user-agent'),
+  id: text('x-request-id'),
+};
+
+const RESPONSE: Record<string, Derive> = {
+  code: (stream) => {
+    const s = stream.responseHeaders?.get(':status');
+    return s === undefined ? undefined : Number(s);
+  },
+  headers: headersOf((s) => s.responseHeaders),
+  trailers: headersOf((s) => s.responseTrailers),
+};
+
+/** The derived attributes as a layer: request and response, each a map made when first asked for whole. */
 function derivedProperties(stream: HttpStream, given: PropertyMap): PropertyMap {
+  const merged = (derived: Record<string, Derive>, over: PropertyMap | undefined): PropertyMap => {
+    const out: PropertyMap = {};
+    for (const [k, derive] of Object.entries(derived)) out[k] = () => derive(stream);
+    return { ...out, ...over };
+  };
   let request: PropertyMap | undefined;
   let response: PropertyMap | undefined;
   return {
-    request: () => (request ??= requestProperties(stream, given.request as PropertyMap | undefined)),
-    response: () => (response ??= responseProperties(stream, given.response as PropertyMap | undefined)),
-  };
-}
-
-const headersOf = (map: () => HeaderMap | undefined) => () => {
-  const m = map();
-  return m ? (m.toObject() as PropertyMap) : undefined;
-};
-
-function requestProperties(stream: HttpStream, given: PropertyMap | undefined): PropertyMap {
-  const text = (name: string) => () => {
-    const v = stream.requestHeaders?.get(name);
-    return v === undefined ? undefined : bytesToText(v);
-  };
-  return {
-    path: text(':path'),
-    url_path: () => text(':path')()?.split('?')[0],
-    query: () => {
-      const p = text(':path')();
-      const i = p?.indexOf('?') ?? -1;
-      return p !== undefined && i >= 0 ? p.slice(i + 1) : '';
-    },
-    host: text(':authority'),
-    scheme: text(':scheme'),
-    method: text(':method'),
-    headers: headersOf(() => stream.requestHeaders),
-    referer: text('referer'),
-    useragent: text('user-agent'),
-    id: text('x-request-id'),
-    ...given,
-  };
-}
-
-function responseProperties(stream: HttpStream, given: PropertyMap | undefined): PropertyMap {
-  return {
-    code: () => {
-      const s = stream.responseHeaders?.get(':status');
-      return s === undefined ? undefined : Number(s);
-    },
-    headers: headersOf(() => stream.responseHeaders),
-    trailers: headersOf(() => stream.responseTrailers),
-    ...given,
+    request: () => (request ??= merged(REQUEST, given.request as PropertyMap | undefined)),
+    response: () => (response ??= merged(RESPONSE, given.response as PropertyMap | undefined)),
   };
 }

@@ -2,7 +2,7 @@
 // received and the status codes Envoy answers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodePairs, runExchange, Status } from '../src/index.js';
+import { decodePairs, encodePairs, runExchange, Status } from '../src/index.js';
 import { GET, hex, startProbe } from './probe.js';
 
 test('header pairs reach the module byte for byte, keys lower-cased, in order', async () => {
@@ -152,6 +152,22 @@ test('properties: Envoy\'s encodings for strings, integers, timestamps, duration
   assert.equal(headers.readUInt32LE(0), 5, 'maps are encoded as pairs');
   assert.equal(p.answer('prop request%00path', 0).status, Status.NotFound, 'no request on a root context');
   assert.equal(p.answer('setprop k v').status, Status.NotFound, 'no filter state on a root context');
+});
+
+test('properties: what the embedder gives wins over what the headers give; other attributes fall back to the plugin\'s', async () => {
+  const p = await startProbe('request_headers: prop request%00path; prop request%00method; prop response%00code; prop node%00id; prop cluster_name; prop request', {
+    properties: { node: { id: 'sidecar~1' }, cluster_name: 'from-plugin' },
+  });
+  await runExchange(p.plugin, { headers: { ...GET, ':path': '/from/header' } }, {
+    properties: { request: { path: '/given' }, response: { code: 299 }, cluster_name: 'outbound|80||x' },
+    upstream: () => ({ headers: { ':status': '200' } }),
+  });
+  assert.equal(p.answer('prop request%00path').result, hex('/given'));
+  assert.equal(p.answer('prop request%00method').result, hex('GET'), 'fields not given are still derived');
+  assert.equal(p.answer('prop node%00id').result, hex('sidecar~1'));
+  assert.equal(p.answer('prop cluster_name').result, hex('outbound|80||x'));
+  const whole = decodePairs(Buffer.from(p.answer('prop request').result, 'hex'))!;
+  assert.deepEqual(Object.fromEntries(whole.filter(([k]) => k === 'path' || k === 'method')), { path: '/given', method: 'GET' }, 'the whole map merges both');
 });
 
 test('log levels, get_log_level, the clock, status and effective context', async () => {
