@@ -2,9 +2,10 @@
 // "15m"), free text, newest first, and an opaque cursor for the next page that stays correct
 // across shard boundaries. Records are ordered by time, then shard, block and place in the block.
 //
-// Each shard narrows to candidate blocks by their time ranges and the full-text index (terms of
+// Each shard narrows to candidate blocks by their time ranges and the full-text indexes (terms of
 // field values, status codes, words), reads them newest first, checks every record exactly, and
-// stops once no remaining block can hold a record newer than the page's oldest.
+// stops once no remaining block can hold a record newer than the page's oldest (`candidates`
+// below: by end time, or by block id with the latest end time up to each id).
 import type { Shard } from './shard.js';
 import { FIELDS, serviceStatus, statusTerm, term } from './terms.js';
 import type { Store } from './store.js';
@@ -165,9 +166,15 @@ function plan(f: Filters, since: number, until: number): Match {
   if (fts.length) m.fts = fts.join(' AND ');
   if (f.text !== undefined && f.text !== '') {
     m.text = f.text;
-    // Words as the index holds them (whole, case-folded); the last may be cut short.
+    // Words as the index holds them (whole, case-folded); the last may be cut short, so it is a
+    // prefix, left out when other words narrow and it is short: FTS5 merges every word the prefix
+    // starts ("77"* is thousands: numbers, hex ids) for little narrowing. The text itself is
+    // checked on every record either way.
     const w = words(f.text);
-    w.forEach((word, k) => wordTerms.push(k === w.length - 1 ? `"${word}"*` : `"${word}"`));
+    w.forEach((word, k) => {
+      if (k < w.length - 1) wordTerms.push(`"${word}"`);
+      else if (k === 0 || [...word].length >= 3) wordTerms.push(`"${word}"*`);
+    });
   }
   if (wordTerms.length) m.words = wordTerms.join(' AND ');
   const needle = m.text ?? m.quick[0];
@@ -218,17 +225,57 @@ export function query(store: Store, f: Filters, now = Date.now()): QueryResult {
   return { records: found.map((r) => r.record), next };
 }
 
+interface Candidate {
+  id: number;
+  min_time: number;
+  max_time: number;
+}
+
+/**
+ * A shard's candidate blocks, in an order with a bound: `stop(block, oldest)` is true when no
+ * block from that one on can hold a record as new as `oldest` (ms). Without an index expression,
+ * every block in the time range, latest end first. With one, the index's blocks newest id first,
+ * streamed: materialising every block a common word is in costs more than reading the few a page
+ * needs; the blocks the words index has not reached come first (they are the newest).
+ */
+function candidates(shard: Shard, m: Match, upper: number): { rows: Iterable<Candidate>; stop(c: Candidate, oldest: number): boolean } {
+  const inRange = 'max_time >= ? AND min_time < ?';
+  if (!m.fts && !m.words) {
+    return {
+      rows: shard.statement(`SELECT id, min_time, max_time FROM ranges WHERE ${inRange} ORDER BY max_time DESC, id DESC`).iterate(m.since, upper) as Iterable<Candidate>,
+      stop: (c, oldest) => c.max_time < oldest,
+    };
+  }
+  // Streamed without a time condition: a block out of the range is skipped by the reader (search),
+  // while the bound still stops the stream once every block left is older than the range.
+  const newest = shard.newestBefore();
+  // The terms' expression, on each candidate of the words' (an FTS5 lookup by rowid), or streamed itself.
+  const terms = m.fts ? ' AND EXISTS (SELECT 1 FROM terms WHERE terms MATCH ? AND terms.rowid = r.id)' : '';
+  const termsParams = m.fts ? [m.fts] : [];
+  const rows = function* (): Iterable<Candidate> {
+    if (m.words) {
+      const upTo = shard.wordsUpTo();
+      yield* shard.statement(`SELECT id, min_time, max_time FROM ranges r WHERE id > ?${terms} ORDER BY id DESC`)
+        .iterate(upTo, ...termsParams) as Iterable<Candidate>;
+      yield* shard.statement(`SELECT r.id, r.min_time, r.max_time FROM w.words JOIN ranges r ON r.id = w.words.rowid
+        WHERE words MATCH ? AND w.words.rowid <= ?${terms} ORDER BY w.words.rowid DESC`)
+        .iterate(m.words, upTo, ...termsParams) as Iterable<Candidate>;
+    } else {
+      yield* shard.statement(`SELECT r.id, r.min_time, r.max_time FROM terms JOIN ranges r ON r.id = terms.rowid
+        WHERE terms MATCH ? ORDER BY terms.rowid DESC`).iterate(m.fts) as Iterable<Candidate>;
+    }
+  };
+  return { rows: rows(), stop: (c, oldest) => newest(c.id) < oldest };
+}
+
 /** One shard's records into `found`, newest first, after the cursor. */
 function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, found: Found[]): void {
   const upper = cursor ? Math.min(m.until, cursor.t + 1) : m.until;
-  const sql = `SELECT id, max_time FROM ranges WHERE max_time >= ? AND min_time < ?${m.fts ? ' AND id IN (SELECT rowid FROM terms WHERE terms MATCH ?)' : ''}${
-    m.words ? ' AND (id > ? OR id IN (SELECT rowid FROM w.words WHERE words MATCH ?))' : ''} ORDER BY max_time DESC, id DESC`;
-  const params: unknown[] = [m.since, upper];
-  if (m.fts) params.push(m.fts);
-  if (m.words) params.push(shard.wordsUpTo(), m.words);
-  for (const row of shard.statement(sql).iterate(...params) as Iterable<{ id: number; max_time: number }>) {
-    // No later block can hold a record newer than the page's oldest.
-    if (found.length === limit && row.max_time < found.at(-1)!.t) return;
+  const { rows, stop } = candidates(shard, m, upper);
+  for (const row of rows) {
+    // No block from here on can hold a record newer than the page's oldest, or in the range.
+    if ((found.length === limit && stop(row, found.at(-1)!.t)) || stop(row, m.since)) return;
+    if (row.max_time < m.since || row.min_time >= upper) continue;
     const block = shard.block(row.id);
     let holding: Set<number> | undefined; // the records that hold the needle, found on the first one asked about
     for (let i = block.times.length - 1; i >= 0; i--) {

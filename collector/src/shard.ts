@@ -161,6 +161,10 @@ export class Shard {
   private readonly columnsStmt: Database.Statement;
   private readonly wordsUpToStmt: Database.Statement;
   private readonly lastBlockStmt: Database.Statement;
+  private readonly rangesFromStmt: Database.Statement;
+  /** Entry i: the latest record time of blocks 1..i (made on first use, caught up on each). */
+  private newestUpTo: Float64Array = new Float64Array(1).fill(-Infinity);
+  private newestKnown = 0;
   /** This shard's words index, built in process (tests and benches; the collector uses a worker). */
   private indexer: WordIndexer | undefined;
   /** Told of the blocks of each batch once it has committed (the collector hands them to its worker). */
@@ -216,6 +220,7 @@ export class Shard {
     this.db.exec(wordsSchema('w'));
     this.wordsUpToStmt = this.db.prepare("SELECT value FROM w.meta WHERE key = 'words_up_to'").pluck();
     this.lastBlockStmt = this.db.prepare('SELECT max(id) FROM ranges').pluck();
+    this.rangesFromStmt = this.db.prepare('SELECT max_time FROM ranges WHERE id > ? AND id <= ? ORDER BY id').pluck();
     const range = this.db.prepare('SELECT min(min_time) AS min, max(max_time) AS max FROM ranges').get() as { min: number | null; max: number | null };
     this.min = range.min;
     this.max = range.max;
@@ -241,6 +246,37 @@ export class Shard {
   /** Blocks up to this id are in the words index (built behind ingest, so it may lag). */
   wordsUpTo(): number {
     return (this.wordsUpToStmt.get() as number | undefined) ?? 0;
+  }
+
+  /**
+   * A function telling, for a block id, the latest record time in that block and every block
+   * before it: a query reading candidate blocks newest id first stops when no block left can
+   * hold a record it would keep. Caught up from the file at each call (another process may have
+   * written); blocks are numbered from 1 without gaps (rows are only appended, and a rolled-back
+   * write leaves no id used).
+   */
+  newestBefore(): (id: number) => number {
+    const last = (this.lastBlockStmt.get() as number | null) ?? 0;
+    const ends = last > this.newestKnown ? (this.rangesFromStmt.all(this.newestKnown, last) as number[]) : [];
+    // Ids are dense (rows are only ever appended), so the k-th after the last known is that id; if
+    // that ever failed, blocks past the last known would get no bound (read, never skipped).
+    if (ends.length > 0 && ends.length === last - this.newestKnown) {
+      if (last + 1 > this.newestUpTo.length) {
+        const grown = new Float64Array(Math.max(last + 1, this.newestUpTo.length * 2));
+        grown.set(this.newestUpTo);
+        this.newestUpTo = grown;
+      }
+      const upTo = this.newestUpTo;
+      let running = upTo[this.newestKnown]!;
+      for (let k = 0; k < ends.length; k++) {
+        if (ends[k]! > running) running = ends[k]!;
+        upTo[this.newestKnown + 1 + k] = running;
+      }
+      this.newestKnown = last;
+    }
+    const upTo = this.newestUpTo;
+    const known = this.newestKnown;
+    return (id) => (id > known ? Infinity : upTo[id]!);
   }
 
   /** Blocks written and not in the words index yet. */

@@ -102,6 +102,25 @@ test('every filter, paged to the end, gives exactly what a brute-force reading g
   tmp.remove();
 });
 
+test('blocks read newest id first still give the newest records when an older block holds newer ones', () => {
+  // Block 1 newest, block 2 oldest, block 3 between: with a page of one, block 2 alone is older
+  // than what block 3 gave, but block 1, before it, is newer still.
+  const tmp = tempDir();
+  const store = new Store(tmp.dir);
+  const at = (s: number) => new Date(Date.parse('2026-11-25T12:00:00Z') + s * 1000).toISOString();
+  [[10, 'a'], [-5, 'b'], [0, 'c']].forEach(([s, id], k) => {
+    const p = parseBatch(ndjson([record({ start_time: at(s as number), request_id: `skew-${id}`, user_agent: 'skewed clock' })]), { maxRecords: 10, maxRecordBytes: 1 << 20 });
+    store.write(`skew/${k}`, p.rows, p.gaps);
+  });
+  assert.equal(store.indexWords(60_000), false);
+  for (const f of [{ text: 'skewed' }, { requestId: 'skew-a' }, { service: 'orders' }, {}]) {
+    assert.deepEqual(query(store, { ...f, limit: 1 }).records.map((r) => r.request_id), ['skew-a'], JSON.stringify(f));
+  }
+  assert.deepEqual(allPages(store, { text: 'skewed', limit: 1 }), ['skew-a', 'skew-c', 'skew-b']);
+  store.close();
+  tmp.remove();
+});
+
 test('free text is found where a word starts, as the word index can find it', () => {
   const line = '{"request_id":"during-0","user_agent":"Mozilla/5.0 (X11)"}';
   assert.equal(holdsText(line, 'during'), true);
