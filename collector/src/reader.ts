@@ -21,6 +21,9 @@ interface Reader {
 const KEPT = ['service', 'namespace', 'workload', 'method', 'authority', 'path', 'request_id', 'trace_id'] as const;
 const KIND = { string: 1, integer: 2, object: 3, time: 4, status: 5, gap: 6 };
 const ENTRY = 24;
+/** The fields whose values the module keeps a dictionary of, and how many each. */
+const DICTIONARY = 5;
+const WORDS = 16;
 
 function load() {
   const reader = instantiate<Reader>('reader');
@@ -80,12 +83,18 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
   const rows: Row[] = [];
   const gaps: Gap[] = [];
   // Each kept field's value (or, for the ids, where it is) in the record before, reused when
-  // the module found the same bytes.
+  // the module found the same bytes; for the first DICTIONARY fields, the batch's first WORDS
+  // values, kept by the module's rule (collector/wasm/reader.ts, sameAsBefore).
   const last: (string | null)[] = KEPT.map(() => null);
+  const known: string[][] = KEPT.slice(0, DICTIONARY).map(() => []);
   const text = (k: number, e: number) => {
     const from = table[e + 6 + 2 * k]!;
     if (from === -2) return last[k]!;
-    return (last[k] = from < 0 ? null : bytes.toString('latin1', from, table[e + 7 + 2 * k]));
+    if (from <= -16) return known[k]![-16 - from]!;
+    if (from < 0) return (last[k] = null);
+    const value = bytes.toString('latin1', from, table[e + 7 + 2 * k]);
+    if (k < DICTIONARY && known[k]!.length < WORDS) known[k]!.push(value);
+    return (last[k] = value);
   };
   const ids: [number, number, number, number] = [-1, -1, -1, -1];
   const span = (k: number, e: number, at: number) => {

@@ -157,3 +157,15 @@ test('rows read the fast way reuse the strings of the record before, and give th
   assert.equal(read.rows[1]!.json, rec(2));
   assert.equal(read.rows[0]!.time, Date.parse('2026-11-27T23:59:59.123Z'));
 });
+
+test('a batch of many services, interleaved, past the module\'s 16 values a field, and with records read the general way among them', () => {
+  const rec = (i: number) => i % 7 === 3
+    ? `{"start_time":"2026-11-27T23:59:59.123Z","response_code":200,"service":"s\u00e9rvice-${i % 23}","namespace":"ns-${i % 5}","note":"caf\u00e9"}`
+    : `{"start_time":"2026-11-27T23:59:59.123Z","response_code":200,"service":"service-${i % 23}","namespace":"ns-${i % 5}","method":"${i % 2 ? 'GET' : 'POST'}"}`;
+  const records = Array.from({ length: 200 }, (_, i) => rec(i));
+  const read = readMessage(Buffer.from(`{"batch":"s/1","records":[${records.join(',')}]}`), { ...LIMITS, maxRecords: 1000 })!.records();
+  assert.deepEqual(read.rows.map((r) => [r.service, r.namespace, r.method]), records.map((r) => {
+    const v = JSON.parse(r) as Record<string, string>;
+    return [v.service, v.namespace, v.method ?? null];
+  }));
+});

@@ -19,9 +19,8 @@ const GAP: u8 = 6;
 /** i32 slots per record in the table. */
 const ENTRY: u32 = 24;
 // Slots: 0 start, 1 end (byte offsets of the record), 2 fast, 3 status code, 4 line (NDJSON),
-// 6 + 2k and 7 + 2k the value of kept field k (-1 when absent, -2 for the same bytes as the
-// record before: a batch's records mostly share their service, namespace, workload, method and
-// authority, and the collector then reuses the string it made), 22-23 start_time in ms (f64).
+// 6 + 2k and 7 + 2k the value of kept field k (-1 when absent; -2 or -16 - j when the collector
+// has its string already: see sameAsBefore), 22-23 start_time in ms (f64).
 const KEPT: i32 = 8;
 const DEPTH: i32 = 256;
 
@@ -43,11 +42,51 @@ let statusKey: i32 = -1;
 const PREV_FROM: usize = memory.data(KEPT * 4);
 const PREV_TO: usize = memory.data(KEPT * 4);
 
-/** Mark each kept value that has the same bytes as the record before's (-2), and remember where each is. */
+// The first DICTIONARY kept fields (service, namespace, workload, method, authority) take few
+// values in a batch, but not always the record before's (a relay's batch mixes services): each
+// field keeps the first WORDS distinct values of the batch, and a value found there is marked
+// -(16 + its index), so the collector makes each one's string once. A value not found is added
+// while there is room; the collector adds the string it makes by the same rule.
+const DICTIONARY: i32 = 5;
+const WORDS: i32 = 16;
+const WORD_FROM: usize = memory.data(DICTIONARY * WORDS * 4);
+const WORD_LEN: usize = memory.data(DICTIONARY * WORDS * 4);
+const WORD_COUNT: usize = memory.data(DICTIONARY * 4);
+
+/** The index of the bytes [from, to) among field k's values so far, or -1 (and added when there is room). */
+function wordOf(k: usize, from: i32, to: i32): i32 {
+  const count = load<i32>(WORD_COUNT + (k << 2));
+  const len = to - from;
+  const base = k * <usize>WORDS;
+  for (let j = 0; j < count; j++) {
+    const at = (base + <usize>j) << 2;
+    if (load<i32>(WORD_LEN + at) == len && memory.compare(input + from, input + load<i32>(WORD_FROM + at), len) == 0) return j;
+  }
+  if (count < WORDS) {
+    const at = (base + <usize>count) << 2;
+    store<i32>(WORD_FROM + at, from);
+    store<i32>(WORD_LEN + at, len);
+    store<i32>(WORD_COUNT + (k << 2), count + 1);
+  }
+  return -1;
+}
+
+/**
+ * Mark each kept value the collector has a string for already: for the first DICTIONARY
+ * fields, one of the batch's values so far (-16 - index); for the others, the same bytes as the
+ * record before's (-2). Remember where each is.
+ */
 function sameAsBefore(entry: usize): void {
   for (let k: usize = 0; k < <usize>KEPT; k++) {
     const from = load<i32>(entry + 24 + (k << 3));
     const to = load<i32>(entry + 28 + (k << 3));
+    if (k < <usize>DICTIONARY) {
+      if (from >= 0) {
+        const j = wordOf(k, from, to);
+        if (j >= 0) store<i32>(entry + 24 + (k << 3), -16 - j);
+      }
+      continue;
+    }
     const pf = load<i32>(PREV_FROM + (k << 2));
     const pt = load<i32>(PREV_TO + (k << 2));
     if (from >= 0 && pf >= 0 && to - from == pt - pf && memory.compare(input + from, input + pf, to - from) == 0) {
@@ -59,9 +98,10 @@ function sameAsBefore(entry: usize): void {
   }
 }
 
-/** A new batch: no record before. */
+/** A new batch: no record before, no values known. */
 function forgetBefore(): void {
   memory.fill(PREV_FROM, 0xff, KEPT * 4);
+  memory.fill(WORD_COUNT, 0, DICTIONARY * 4);
 }
 
 let base: usize = 0; // the table, then the input
