@@ -19,7 +19,7 @@ COPY --from=build /app/bin bin
 COPY --from=build /app/dist dist
 COPY --from=build /app/collector/web collector/web
 # The filter, and the collector's own modules (collector/wasm/: it cannot start without them).
-COPY --from=build /app/build/filter.wasm /app/build/reader.wasm /app/build/words.wasm build/
+COPY --from=build /app/build/filter.wasm /app/build/reader.wasm /app/build/words.wasm /app/build/find.wasm build/
 USER node
 EXPOSE 9900 9901
 ENTRYPOINT ["node", "/app/bin/redtail.js"]

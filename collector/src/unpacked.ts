@@ -1,8 +1,19 @@
 // A block's records once decompressed, kept as bytes, and decoded into strings one record at a
 // time, when read. A query that looks for text (free text, or a field's quoted value) asks the
-// bytes where it occurs (a native search over the whole block) and decodes only those records:
+// bytes where it occurs (one search over the whole block) and decodes only those records:
 // decoding whole blocks was a quarter of such a query's time, checking every record another
-// tenth. Byte and string search agree, as records are valid UTF-8.
+// tenth. Byte and string search agree, as records are valid UTF-8. The bytes are searched by
+// build/find.wasm (collector/wasm/find.ts).
+
+import { instantiate } from './wasm.js';
+
+interface Finder {
+  prepare(len: number, n: number): number;
+  needleAt(): number;
+  find(len: number, n: number, from: number): number;
+}
+
+const finder = instantiate<Finder>('find');
 
 export class Unpacked {
   /** Where each record starts, and one past the end (so record i is starts[i] .. starts[i+1] - 1). */
@@ -23,8 +34,18 @@ export class Unpacked {
   /** The records whose bytes hold `needle` (UTF-8), in order. */
   holding(needle: Buffer): number[] {
     const out: number[] = [];
+    const bytes = this.bytes;
+    const at0 = finder.prepare(bytes.length, needle.length);
+    if (at0 === 0) return this.holdingBy((from) => bytes.indexOf(needle, from), out);
+    new Uint8Array(finder.memory.buffer, at0, bytes.length).set(bytes);
+    new Uint8Array(finder.memory.buffer, finder.needleAt(), needle.length).set(needle);
+    return this.holdingBy((from) => finder.find(bytes.length, needle.length, from), out);
+  }
+
+  /** The records holding a match, from `next(from)`: the first match at or after `from`, or -1. */
+  private holdingBy(next: (from: number) => number, out: number[]): number[] {
     let record = 0;
-    for (let at = this.bytes.indexOf(needle); at >= 0; at = this.bytes.indexOf(needle, this.starts[record + 1])) {
+    for (let at = next(0); at >= 0; at = next(this.starts[record + 1]!)) {
       while (this.starts[record + 1]! <= at) record++;
       out.push(record);
     }
