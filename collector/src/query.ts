@@ -277,7 +277,10 @@ function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, 
     if ((found.length === limit && stop(row, found.at(-1)!.t)) || stop(row, m.since)) return;
     if (row.max_time < m.since || row.min_time >= upper) continue;
     const block = shard.block(row.id);
-    let holding: Set<number> | undefined; // the records that hold the needle, found on the first one asked about
+    // The records that hold the needle (ascending), found when the first record passes the
+    // cheap checks; from then on the loop goes from one of them to the next.
+    let holding: number[] | undefined;
+    let h = 0;
     for (let i = block.times.length - 1; i >= 0; i--) {
       const key: Key = { t: block.times[i]!, s: shard.day, b: row.id, i };
       if (key.t < m.since || key.t >= m.until) continue;
@@ -285,7 +288,15 @@ function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, 
       if (found.length === limit && order(key, found.at(-1)!) <= 0) continue;
       if (m.status && (block.codes[i]! < m.status[0] || block.codes[i]! > m.status[1])) continue;
       const records = block.records();
-      if (m.needle && !(holding ??= new Set(records.holding(m.needle))).has(i)) continue;
+      if (m.needle) {
+        if (holding === undefined) h = (holding = records.holding(m.needle)).length - 1;
+        while (h >= 0 && holding[h]! > i) h--;
+        if (h < 0) break;
+        if (holding[h] !== i) {
+          i = holding[h]! + 1; // the loop's i-- makes it the next record holding the needle
+          continue;
+        }
+      }
       const record = matches(records.line(i), m);
       if (record) keep(found, { ...key, record }, limit);
     }
