@@ -33,17 +33,17 @@ export class Unpacked {
 
   /** The records whose bytes hold `needle` (UTF-8), in order. */
   holding(needle: Buffer): number[] {
-    const out: number[] = [];
     const bytes = this.bytes;
     const at0 = finder.prepare(bytes.length, needle.length);
-    if (at0 === 0) return this.holdingBy((from) => bytes.indexOf(needle, from), out);
+    if (at0 === 0) return this.holdingBy((from) => bytes.indexOf(needle, from));
     new Uint8Array(finder.memory.buffer, at0, bytes.length).set(bytes);
     new Uint8Array(finder.memory.buffer, finder.needleAt(), needle.length).set(needle);
-    return this.holdingBy((from) => finder.find(bytes.length, needle.length, from), out);
+    return this.holdingBy((from) => finder.find(bytes.length, needle.length, from));
   }
 
   /** The records holding a match, from `next(from)`: the first match at or after `from`, or -1. */
-  private holdingBy(next: (from: number) => number, out: number[]): number[] {
+  private holdingBy(next: (from: number) => number): number[] {
+    const out: number[] = [];
     let record = 0;
     for (let at = next(0); at >= 0; at = next(this.starts[record + 1]!)) {
       while (this.starts[record + 1]! <= at) record++;
