@@ -10,9 +10,6 @@ export class InvalidMemoryAccess extends Error {
   }
 }
 
-/** Text whose UTF-8 is its UTF-16 code units, one byte each. */
-const ASCII = /^[\x00-\x7f]*$/;
-
 export class GuestMemory {
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
@@ -101,8 +98,12 @@ export class GuestMemory {
       ptr = this.allocate(size) >>> 0; // may grow memory: views refresh on next use
       if (ptr === 0) throw new InvalidMemoryAccess(0, size);
     }
-    this.setU32(ptrOut, ptr);
-    this.setU32(sizeOut, size);
+    ptrOut >>>= 0;
+    sizeOut >>>= 0;
+    const length = this.bytes(0, 0).length;
+    if (ptrOut + 4 > length || sizeOut + 4 > length) throw new InvalidMemoryAccess(ptrOut + 4 > length ? ptrOut : sizeOut, 4);
+    this.dv.setUint32(ptrOut, ptr, true);
+    this.dv.setUint32(sizeOut, size, true);
     return ptr;
   }
 
@@ -121,13 +122,17 @@ export class GuestMemory {
     else for (let i = 0; i < length; i++) u8[ptr + i] = src[start + i]!;
   }
 
-  /** Text handed over as UTF-8. */
+  /**
+   * Text handed over as UTF-8. Property values are short and nearly always ASCII: those are
+   * checked and copied a code unit a byte, without making a buffer (or running a regex).
+   */
   handOverText(text: string, ptrOut: number, sizeOut: number): void {
-    if (!ASCII.test(text)) return this.handOver(Buffer.from(text, 'utf8'), ptrOut, sizeOut);
-    const ptr = this.claim(text.length, ptrOut, sizeOut);
+    const n = text.length;
+    for (let i = 0; i < n; i++) if (text.charCodeAt(i) > 0x7f) return this.handOver(Buffer.from(text, 'utf8'), ptrOut, sizeOut);
+    const ptr = this.claim(n, ptrOut, sizeOut);
     if (!ptr) return;
-    const u8 = this.bytes(ptr, text.length);
-    for (let i = 0; i < text.length; i++) u8[ptr + i] = text.charCodeAt(i);
+    const u8 = this.bytes(ptr, n);
+    for (let i = 0; i < n; i++) u8[ptr + i] = text.charCodeAt(i);
   }
 
   /** An int64 (or a double, with asDouble) handed over as 8 bytes little-endian. */
@@ -135,6 +140,11 @@ export class GuestMemory {
     const ptr = this.claim(8, ptrOut, sizeOut);
     this.bytes(ptr, 8);
     if (asDouble) this.dv.setFloat64(ptr, value as number, true);
-    else this.dv.setBigInt64(ptr, BigInt.asIntN(64, BigInt(value)), true);
+    else if (typeof value === 'bigint') this.dv.setBigInt64(ptr, value, true); // wraps modulo 2^64, as a cast does
+    else if (value >= 0 && value <= 0xffffffff) {
+      // Flags, codes, sizes: no BigInt made for them.
+      this.dv.setUint32(ptr, value, true);
+      this.dv.setUint32(ptr + 4, 0, true);
+    } else this.dv.setBigInt64(ptr, BigInt(value), true);
   }
 }

@@ -112,7 +112,7 @@ test('Pause buffers body chunks (the module sees the size so far) until it conti
 test('properties: Envoy\'s encodings for strings, integers, timestamps, durations, bools, maps, lists', async () => {
   const fixed = 1_700_000_000_123_456_789n;
   const p = await startProbe([
-    'request_headers: prop request%00path; prop request%00url_path; prop request%00method; prop request%00time; prop plugin_name; prop plugin_root_id; prop plugin_vm_id; prop node%00metadata%00NAMESPACE; prop node%00list%001; prop source%00address; prop connection%00mtls; prop upstream%00weight; prop nope; prop request%00nope; prop request%00headers%00x-a; setprop my_key hello',
+    'request_headers: prop request%00path; prop request%00url_path; prop request%00method; prop request%00time; prop plugin_name; prop plugin_root_id; prop plugin_vm_id; prop node%00metadata%00NAMESPACE; prop node%00list%001; prop source%00address; prop connection%00mtls; prop upstream%00weight; prop upstream%00big; prop upstream%00neg; prop upstream%00id; prop source%00label; prop nope; prop request%00nope; prop request%00headers%00x-a; setprop my_key hello',
     'response_headers: prop response%00code; prop request%00duration',
     'log: prop my_key; prop request%00headers',
     'configure: prop request%00path; setprop k v',
@@ -122,7 +122,7 @@ test('properties: Envoy\'s encodings for strings, integers, timestamps, duration
     host: { now: () => fixed },
   });
   await runExchange(p.plugin, { headers: { ...GET, ':path': '/a/b?c=1', 'x-a': 'v' } }, {
-    properties: { source: { address: '10.0.0.1:5555' }, connection: { mtls: true }, upstream: { weight: 2.5 } },
+    properties: { source: { address: '10.0.0.1:5555', label: 'café ☕' }, connection: { mtls: true }, upstream: { weight: 2.5, big: 2 ** 40 + 3, neg: -3, id: 2n ** 64n - 1n } },
     upstream: () => ({ headers: { ':status': '201' } }),
   });
   const i64 = (n: bigint) => { const b = Buffer.alloc(8); b.writeBigInt64LE(n); return b.toString('hex'); };
@@ -139,6 +139,10 @@ test('properties: Envoy\'s encodings for strings, integers, timestamps, duration
   assert.equal(p.answer('prop source%00address').result, hex('10.0.0.1:5555'));
   assert.equal(p.answer('prop connection%00mtls').result, '01', 'bools are one byte');
   assert.equal(p.answer('prop upstream%00weight').result, f64(2.5), 'doubles are 8 bytes');
+  assert.equal(p.answer('prop upstream%00big').result, i64(2n ** 40n + 3n), 'integers past 32 bits keep their high word');
+  assert.equal(p.answer('prop upstream%00neg').result, i64(-3n), 'negative integers in two\'s complement');
+  assert.equal(p.answer('prop upstream%00id').result, 'ff'.repeat(8), 'a uint64 BigInt keeps all 64 bits');
+  assert.equal(p.answer('prop source%00label').result, hex('café ☕'), 'text that is not ASCII goes as UTF-8');
   assert.equal(p.answer('prop nope').status, Status.NotFound);
   assert.equal(p.answer('prop request%00nope').status, Status.NotFound);
   assert.equal(p.answer('prop request%00headers%00x-a').result, hex('v'));
