@@ -148,14 +148,21 @@ export class Pairs {
 
 /**
  * A header name at p equal to the lower-case name `key`, n bytes: Envoy hands over header names
- * in lower case, so first eight bytes at a time as they are; any difference, and eqLower decides
- * (upper-case letters in the name fold, nothing else does).
+ * in lower case, so eight bytes at a time as they are. Bytes that differ in more than the
+ * case bit (0x20) settle it at once; only a difference in that bit alone can be an upper-case
+ * letter, and eqLower decides then.
  */
 @inline function sameName(p: usize, n: u32, key: ArrayBuffer): bool {
   const q = changetype<usize>(key);
   let i: u32 = 0;
-  for (; i + 8 <= n; i += 8) if (load<u64>(p + i) != load<u64>(q + i)) return eqLower(p, n, key);
-  for (; i < n; i++) if (load<u8>(p + i) != load<u8>(q + i)) return eqLower(p, n, key);
+  for (; i + 8 <= n; i += 8) {
+    const x = load<u64>(p + i) ^ load<u64>(q + i);
+    if (x != 0) return (x & ~0x2020202020202020) == 0 && eqLower(p, n, key);
+  }
+  for (; i < n; i++) {
+    const x = load<u8>(p + i) ^ load<u8>(q + i);
+    if (x != 0) return x == 0x20 && eqLower(p, n, key);
+  }
   return true;
 }
 

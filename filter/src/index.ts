@@ -6,8 +6,9 @@ export * from "./abi/module";
 import { Action, BufferType, LogLevel, MapType } from "./abi/enums";
 import { done, getBuffer, getHeaderValue, log, nowNanos, randomHex, Ret, setTickPeriod } from "./abi/hostcalls";
 import { ByteWriter, bytesOf } from "./bytes";
-import { Body, Capture, Exchange, identityJson } from "./capture";
+import { Body, Capture, identityJson } from "./capture";
 import { Config, parseConfig } from "./config";
+import { Exchanges } from "./exchanges";
 import { identityOf } from "./identity";
 import { Metrics } from "./metrics";
 import { Redactor } from "./redact/redactor";
@@ -18,8 +19,7 @@ let rootId: u32 = 0;
 let config: Config | null = null;
 let capture: Capture | null = null;
 let shipper: Shipper | null = null;
-const exchanges = new Map<u32, Exchange>();
-const pool: Exchange[] = [];
+const exchanges = new Exchanges();
 const K_CONTENT_TYPE = bytesOf("content-type");
 
 export function proxy_on_context_create(ctx: u32, parent: u32): void {
@@ -27,8 +27,7 @@ export function proxy_on_context_create(ctx: u32, parent: u32): void {
     rootId = ctx;
     return;
   }
-  const ex = pool.length > 0 ? pool.pop() : new Exchange();
-  exchanges.set(ctx, ex);
+  exchanges.open(ctx);
 }
 
 export function proxy_on_vm_start(root: u32, size: u32): u32 {
@@ -73,23 +72,27 @@ function sourceName(base: string): string {
 
 export function proxy_on_request_headers(ctx: u32, n: u32, eos: u32): u32 {
   const ex = exchanges.get(ctx);
+  if (ex === null) return Action.Continue;
   ex.startNs = nowNanos();
   bodyStarts(ex.request, MapType.RequestHeaders);
   return Action.Continue;
 }
 
 export function proxy_on_request_body(ctx: u32, size: u32, eos: u32): u32 {
-  bodyChunk(exchanges.get(ctx).request, BufferType.HttpRequestBody, size);
+  const ex = exchanges.get(ctx);
+  if (ex !== null) bodyChunk(ex.request, BufferType.HttpRequestBody, size);
   return Action.Continue;
 }
 
 export function proxy_on_response_headers(ctx: u32, n: u32, eos: u32): u32 {
-  bodyStarts(exchanges.get(ctx).response, MapType.ResponseHeaders);
+  const ex = exchanges.get(ctx);
+  if (ex !== null) bodyStarts(ex.response, MapType.ResponseHeaders);
   return Action.Continue;
 }
 
 export function proxy_on_response_body(ctx: u32, size: u32, eos: u32): u32 {
-  bodyChunk(exchanges.get(ctx).response, BufferType.HttpResponseBody, size);
+  const ex = exchanges.get(ctx);
+  if (ex !== null) bodyChunk(ex.response, BufferType.HttpResponseBody, size);
   return Action.Continue;
 }
 
@@ -132,8 +135,9 @@ function isType(fragment: string): bool {
 }
 
 export function proxy_on_log(ctx: u32): void {
-  if (capture === null || shipper === null || !exchanges.has(ctx)) return;
-  const ex = exchanges.get(ctx);
+  const found = exchanges.get(ctx);
+  if (capture === null || shipper === null || found === null) return;
+  const ex = found;
   const cap = capture!;
   cap.readHeaders();
   const code = cap.responseCode();
@@ -164,12 +168,7 @@ export function proxy_on_done(ctx: u32): u32 {
 }
 
 export function proxy_on_delete(ctx: u32): void {
-  if (ctx == rootId) return;
-  if (!exchanges.has(ctx)) return;
-  const ex = exchanges.get(ctx);
-  exchanges.delete(ctx);
-  ex.reset();
-  if (pool.length < 1024) pool.push(ex);
+  if (ctx != rootId) exchanges.close(ctx);
 }
 
 export function proxy_on_tick(root: u32): void {

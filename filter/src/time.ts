@@ -6,12 +6,11 @@ function two(w: ByteWriter, v: u32): void {
   w.byte(0x30 + v % 10);
 }
 
-/** nanoseconds since the Unix epoch → 2026-11-27T23:59:59.123Z */
-export function writeIsoTime(w: ByteWriter, ns: i64): void {
-  const ms = ns / 1000000;
-  let days = <i32>(ms / 86400000);
-  let rem = <i32>(ms % 86400000);
-  if (rem < 0) { rem += 86400000; days--; }
+/** 2026-11-27T23:59:59 for a second since the Unix epoch. */
+function writeSecond(w: ByteWriter, sec: i64): void {
+  let days = <i32>(sec / 86400);
+  let rem = <i32>(sec % 86400);
+  if (rem < 0) { rem += 86400; days--; }
   // Howard Hinnant's civil_from_days.
   const z = days + 719468;
   const era = (z >= 0 ? z : z - 146096) / 146097;
@@ -25,13 +24,33 @@ export function writeIsoTime(w: ByteWriter, ns: i64): void {
   w.dec(<u64>y);
   w.byte(0x2d); two(w, m);
   w.byte(0x2d); two(w, d);
-  w.byte(0x54); two(w, <u32>rem / 3600000);
-  w.byte(0x3a); two(w, (<u32>rem / 60000) % 60);
-  w.byte(0x3a); two(w, (<u32>rem / 1000) % 60);
-  w.byte(0x2e);
-  const frac = <u32>rem % 1000;
-  w.byte(0x30 + frac / 100);
-  w.byte(0x30 + (frac / 10) % 10);
-  w.byte(0x30 + frac % 10);
-  w.byte(0x5a);
+  w.byte(0x54); two(w, <u32>rem / 3600);
+  w.byte(0x3a); two(w, (<u32>rem / 60) % 60);
+  w.byte(0x3a); two(w, <u32>rem % 60);
+}
+
+// Records come many to a second: the date and time up to the second are made once per second.
+const second = new ByteWriter(32);
+let secondOf: i64 = i64.MIN_VALUE;
+
+/** nanoseconds since the Unix epoch → 2026-11-27T23:59:59.123Z */
+export function writeIsoTime(w: ByteWriter, ns: i64): void {
+  const ms = ns / 1000000;
+  let sec = ms / 1000;
+  let frac = <i32>(ms % 1000);
+  if (frac < 0) { frac += 1000; sec--; }
+  if (sec != secondOf) {
+    second.clear();
+    writeSecond(second, sec);
+    secondOf = sec;
+  }
+  w.copy(second.ptr, second.len);
+  w.ensure(5);
+  const at = w.ptr + w.len;
+  store<u8>(at, 0x2e);
+  store<u8>(at + 1, 0x30 + frac / 100);
+  store<u8>(at + 2, 0x30 + (frac / 10) % 10);
+  store<u8>(at + 3, 0x30 + frac % 10);
+  store<u8>(at + 4, 0x5a);
+  w.len += 5;
 }

@@ -60,6 +60,25 @@ test('start_time is the request\'s start by the proxy\'s clock, in ISO 8601 UTC 
   await f.stop();
 });
 
+test('start_time is right across seconds and days, the clock going back included', async () => {
+  let now = T0;
+  const f = await startFilter({}, { host: { now: () => now } });
+  const at: [bigint, string][] = [
+    [T0 + 877_000_000n, '2026-11-28T00:00:00.000Z'],
+    [T0 - 123_000_001n, '2026-11-27T23:59:58.999Z'],
+    [T0 + 1_753_999_999n, '2026-11-28T00:00:00.876Z'],
+    [T0 + 86_400_000_000_000n * 400n, '2028-01-01T23:59:59.123Z'],
+    [0n, '1970-01-01T00:00:00.000Z'],
+  ];
+  for (const [t, iso] of at) {
+    now = t;
+    await f.send({ headers: { ...GET, 'x-request-id': iso } });
+  }
+  const records = await f.records(at.length);
+  for (const [, iso] of at) assert.equal(records.find((r) => r.request_id === iso)!.start_time, iso);
+  await f.stop();
+});
+
 test('trace ids from traceparent, else B3 headers, else the single b3 header; lower-case hex', async () => {
   const f = await startFilter({});
   await f.send({ headers: { ...GET, 'x-request-id': 'w3c', traceparent: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01' } });
@@ -193,5 +212,38 @@ test('allow-listed header names match in any case, and only as written otherwise
   const by = (id: string) => (records.find((r) => r.request_id === id) as { request_headers?: Record<string, string> }).request_headers;
   assert.deepEqual(by('tilde'), { 'x-long-header-name': 'yes' });
   assert.deepEqual(by('caret'), { 'x-a^b': 'yes' });
+  await f.stop();
+});
+
+test('each stream keeps its own state while others come and go, even one open across 1,100 later streams', async () => {
+  const f = await startFilter({ flush: { max_records: 10000 } });
+  const headers = (id: string) => HeaderMap.fromPairs([...Object.entries(GET), ['x-request-id', id]] as [string, string][]);
+  const response = HeaderMap.fromPairs([[':status', '200']]);
+  // The long one: its context id's slot is taken again 1,024 streams later.
+  const long = f.plugin.newStream();
+  long.onRequestHeaders(headers('long'), false);
+  long.onRequestBody(new Uint8Array(7), true);
+  // Pairs of interleaved streams, each with a body of its own size.
+  for (let i = 0; i < 550; i++) {
+    const a = f.plugin.newStream();
+    const b = f.plugin.newStream();
+    a.onRequestHeaders(headers(`a${i}`), false);
+    b.onRequestHeaders(headers(`b${i}`), false);
+    b.onRequestBody(new Uint8Array(i % 50), true);
+    a.onRequestBody(new Uint8Array(100 + (i % 50)), true);
+    b.onResponseHeaders(response, true);
+    a.onResponseHeaders(response, true);
+    b.finish();
+    a.finish();
+  }
+  long.onResponseHeaders(response, true);
+  long.finish();
+  const records = await f.records(1101, 10000);
+  const sizes = new Map(records.map((r) => [r.request_id, r.bytes_received]));
+  assert.equal(sizes.get('long'), 7);
+  for (let i = 0; i < 550; i++) {
+    assert.equal(sizes.get(`a${i}`), 100 + (i % 50));
+    assert.equal(sizes.get(`b${i}`), i % 50);
+  }
   await f.stop();
 });
