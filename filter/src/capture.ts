@@ -126,7 +126,6 @@ const FLAG_CODES: string[] = ["LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "N
   "URX", "SI", "IH", "DPE", "UMSDR", "RFCF", "NFCF", "DT", "UPE", "NC", "OM", "DF", "DO", "DR"];
 
 export class Capture {
-  readonly record: ByteWriter = new ByteWriter(2048);
   readonly request: Pairs = new Pairs();
   readonly response: Pairs = new Pairs();
   private requestKeys: KeySet = new KeySet([]);
@@ -199,11 +198,9 @@ export class Capture {
     return unchecked(this.requestKeys.found[REQUEST_ID]);
   }
 
-  /** Write the whole record into `record`. Headers must have been read. */
-  write(ex: Exchange, code: u32): void {
-    const w = this.record;
+  /** Write the whole record at the end of w. Headers must have been read. */
+  write(w: ByteWriter, ex: Exchange, code: u32): void {
     const r = this.redactor;
-    w.clear();
     r.reset();
     w.buf(F_START);
     writeIsoTime(w, ex.startNs);

@@ -144,12 +144,12 @@ export function proxy_on_log(ctx: u32): void {
   const id = cap.requestIdAt();
   const kept = keep(code, config!.successRate, id >= 0 ? cap.request.valPtr(id) : 0, id >= 0 ? cap.request.valLen(id) : 0);
   if (kept) {
-    cap.write(ex, code);
+    cap.write(shipper!.next(), ex, code);
     if (cap.redactor.fired > 0) {
       for (let i = 0; i < cap.redactor.counts.length; i++) unchecked(Metrics.pendingRedactions[i] += unchecked(cap.redactor.counts[i]));
     }
     Metrics.pendingCaptured++;
-    shipper!.add(cap.record);
+    shipper!.commit();
   } else {
     Metrics.pendingSampledOut++;
   }

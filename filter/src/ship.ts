@@ -11,6 +11,11 @@ import { Config } from "./config";
 import { Metrics } from "./metrics";
 import { writeIsoTime } from "./time";
 
+/** An open batch's buffer: its byte limit and room past it for the record that reaches it. */
+function batchBuffer(limit: u32): ByteWriter {
+  return new ByteWriter(limit + limit / 4);
+}
+
 class Batch {
   constructor(public data: ByteWriter, public records: u32, public seq: u64,
     /** The drops its gap notice reports (0 for none), and since when. */
@@ -18,8 +23,10 @@ class Batch {
 }
 
 export class Shipper {
-  private open: ByteWriter = new ByteWriter(16 * 1024);
+  private open: ByteWriter;
   private openRecords: u32 = 0;
+  /** Where the record being written starts in `open`. */
+  private recordStart: u32 = 0;
   private sealed: Batch[] = [];
   private sealedBytes: u32 = 0;
   private inFlight: Batch | null = null;
@@ -39,6 +46,7 @@ export class Shipper {
     this.config = config;
     this.source = source;
     this.cluster = String.UTF8.encode(config.cluster);
+    this.open = batchBuffer(config.maxBatchBytes);
   }
 
   /** A new configuration keeps what is buffered. */
@@ -51,12 +59,20 @@ export class Shipper {
     return this.open.len + this.sealedBytes + (this.inFlight !== null ? this.inFlight!.data.len : 0);
   }
 
-  /** Append one record (its JSON, without the newline). */
-  add(record: ByteWriter): void {
-    this.makeRoom(record.len + 1);
-    this.open.copy(record.ptr, record.len);
+  /**
+   * Where the next record is written: straight at the end of the open batch (no copy of it is
+   * made on its way to the collector but the proxy's). `commit` takes it, when it is complete.
+   */
+  next(): ByteWriter {
+    this.recordStart = this.open.len;
+    return this.open;
+  }
+
+  /** Take the record written since `next`, making room for it if the buffer is full. */
+  commit(): void {
     this.open.byte(0x0a);
     this.openRecords++;
+    this.makeRoom();
     if (this.openRecords >= this.config.maxRecords || this.open.len >= this.config.maxBatchBytes) {
       this.seal();
       this.send(nowNanos(), false);
@@ -77,10 +93,13 @@ export class Shipper {
     return this.inFlight !== null;
   }
 
-  /** Drop the oldest records (whole sealed batches, never the one in flight) until n more bytes fit. */
-  private makeRoom(n: u32): void {
+  /**
+   * Over the limit with the record just taken: drop the oldest records (whole sealed batches,
+   * never the one in flight), then the open batch's before the new one, until it fits.
+   */
+  private makeRoom(): void {
     const limit = this.config.bufferMaxBytes;
-    while (this.bufferedBytes + n > limit && this.sealed.length > 0) {
+    while (this.bufferedBytes > limit && this.sealed.length > 0) {
       const oldest = this.sealed.shift();
       this.sealedBytes -= oldest.data.len;
       this.noteDropped(oldest.records);
@@ -91,10 +110,13 @@ export class Shipper {
       }
       heap.free(oldest.data.ptr);
     }
-    if (this.bufferedBytes + n > limit && this.openRecords > 0) {
-      this.noteDropped(this.openRecords);
-      this.open.clear();
-      this.openRecords = 0;
+    if (this.bufferedBytes > limit && this.openRecords > 1) {
+      this.noteDropped(this.openRecords - 1);
+      const start = this.recordStart;
+      const n = this.open.len - start;
+      memory.copy(this.open.ptr, this.open.ptr + start, n);
+      this.open.len = n;
+      this.openRecords = 1;
     }
   }
 
@@ -106,28 +128,38 @@ export class Shipper {
 
   private seal(): void {
     if (this.openRecords == 0 && this.droppedRecords == 0) return;
-    const data = new ByteWriter(this.open.len + 160);
     const gap = this.droppedRecords;
     const gapSinceNs = this.droppedSinceNs;
-    if (this.droppedRecords > 0) {
-      // The gap notice: the collector shows operators where records are missing, and why.
-      data.ascii("{\"gap\":{\"dropped\":");
-      data.dec(this.droppedRecords);
-      data.ascii(",\"since\":\"");
-      writeIsoTime(data, this.droppedSinceNs);
-      data.ascii("\",\"until\":\"");
-      writeIsoTime(data, nowNanos());
-      data.ascii("\",\"source\":\"");
-      data.ascii(this.source);
-      data.ascii("\",\"reason\":\"buffer full\"}}\n");
-      this.droppedRecords = 0;
+    let data = this.open;
+    if (gap > 0 || data.len < data.cap / 2) {
+      // A copy the batch's size, led by the gap notice if there is one: a batch sealed on the
+      // tick with a few records must not hold on to a buffer made for a full one.
+      data = new ByteWriter(this.open.len + 160);
+      if (gap > 0) this.writeGap(data);
+      data.copy(this.open.ptr, this.open.len);
+      this.open.clear();
+    } else {
+      // A full batch takes the open buffer as it is; the next one gets a new buffer.
+      this.open = batchBuffer(this.config.maxBatchBytes);
     }
-    data.copy(this.open.ptr, this.open.len);
     this.seq++;
     this.sealed.push(new Batch(data, this.openRecords, this.seq, gap, gapSinceNs));
     this.sealedBytes += data.len;
-    this.open.clear();
     this.openRecords = 0;
+  }
+
+  /** The gap notice: the collector shows operators where records are missing, and why. */
+  private writeGap(data: ByteWriter): void {
+    data.ascii("{\"gap\":{\"dropped\":");
+    data.dec(this.droppedRecords);
+    data.ascii(",\"since\":\"");
+    writeIsoTime(data, this.droppedSinceNs);
+    data.ascii("\",\"until\":\"");
+    writeIsoTime(data, nowNanos());
+    data.ascii("\",\"source\":\"");
+    data.ascii(this.source);
+    data.ascii("\",\"reason\":\"buffer full\"}}\n");
+    this.droppedRecords = 0;
   }
 
   private send(now: i64, ignoreBackoff: bool): void {

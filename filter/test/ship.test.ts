@@ -97,6 +97,31 @@ test('a full buffer drops the oldest records, counts them, and the next batch sa
   await collector.close();
 });
 
+test('max_bytes seals a batch once it is reached; every record whole, in order', async () => {
+  const f = await startFilter({ flush: { interval_ms: 60000, max_bytes: 4096 }, capture: { request_headers: ['x-pad'] } });
+  for (let i = 0; i < 40; i++) await f.send({ headers: { ...GET, 'x-request-id': `m${i}`, 'x-pad': 'p'.repeat(i * 7) } });
+  await f.stop();
+  const sizes = f.collector.batches.map((b) => Buffer.byteLength(b.raw));
+  assert.ok(sizes.length >= 3, `several batches (${sizes.join(', ')} bytes)`);
+  for (const size of sizes.slice(0, -1)) assert.ok(size >= 4096 && size < 4096 + 1024, `a batch ends with the record that reaches 4096 bytes (${size})`);
+  assert.deepEqual(ids(f.collector.records()), Array.from({ length: 40 }, (_, i) => `m${i}`));
+  f.collector.records().forEach((r, i) => assert.equal((r.request_headers as Record<string, string>)['x-pad'], 'p'.repeat(i * 7)));
+});
+
+test('a full buffer with nothing sealed drops the open batch\'s older records and keeps the newest whole', async () => {
+  // A batch as big as the buffer is never sealed by size: the open batch itself runs out of room.
+  const f = await startFilter({ flush: { interval_ms: 60000, max_bytes: 16384 }, buffer: { max_bytes: 16384 }, capture: { request_headers: ['x-pad'] } });
+  for (let i = 0; i < 60; i++) await f.send({ headers: { ...GET, 'x-request-id': `o${i}`, 'x-pad': 'p'.repeat(300) } });
+  await f.stop();
+  const got = ids(f.collector.records());
+  const dropped = Number(/^redtail_records_dropped (\d+)$/m.exec(f.host.metrics.prometheus())![1]);
+  assert.ok(dropped > 0 && got.length > 0);
+  assert.equal(got.length + dropped, 60);
+  assert.deepEqual(got, Array.from({ length: got.length }, (_, k) => `o${60 - got.length + k}`), 'the newest survive, in order');
+  const gap = f.collector.batches[0]!.lines[0] as { gap?: { dropped: number } };
+  assert.equal(gap.gap?.dropped, dropped, 'the batch starts with the gap notice');
+});
+
 test('on shutdown, the buffer is sent and the VM waits for the answer (proxy_done)', async () => {
   const f = await startFilter({ flush: { interval_ms: 60000 } });
   for (let i = 0; i < 3; i++) await f.send({ headers: { ...GET, 'x-request-id': `s${i}` } });
