@@ -99,14 +99,16 @@ const P_CONNECTION = bytesOf("connection\0id");
 /**
  * What stays the same for every request on a downstream connection, read once per connection:
  * a sidecar's connections carry many requests, and each property read is a host call (which in
- * Envoy evaluates an attribute expression). The raw values are kept; they are redacted and
- * counted afresh in every record.
+ * Envoy evaluates an attribute expression). The protocol and the addresses are kept as the JSON
+ * they become, redacted once, with the redactions that took: every record still counts them.
  */
 class ConnectionValues {
-  protocol: ArrayBuffer | null = null;
-  local: ArrayBuffer | null = null;
-  remote: ArrayBuffer | null = null;
-  sni: ArrayBuffer | null = null;
+  /** ,"protocol":"…" */
+  protocol: ArrayBuffer = new ArrayBuffer(0);
+  /** ,"downstream_local_address":"…","downstream_remote_address":"…","requested_server_name":"…" */
+  addresses: ArrayBuffer = new ArrayBuffer(0);
+  /** The redactions in them: pairs of rule and count. */
+  redactions: StaticArray<u32> = new StaticArray<u32>(0);
 }
 
 const CONNECTIONS_KEPT = 1024;
@@ -134,6 +136,7 @@ export class Capture {
   private requestCaptured: i32 = REQUEST_KEYS.length;
   private responseCaptured: i32 = RESPONSE_KEYS.length;
   private connections: Map<u64, ConnectionValues> = new Map<u64, ConnectionValues>();
+  private scratch: ByteWriter = new ByteWriter(256);
   private requestPtr: usize = 0;
   private responsePtr: usize = 0;
   private requestHeaders: ArrayBuffer[] = [];
@@ -210,7 +213,8 @@ export class Capture {
     this.header(w, F_METHOD, this.request, unchecked(rq[METHOD]), false);
     this.header(w, F_PATH, this.request, unchecked(rq[PATH]), true);
     const conn = this.connection();
-    this.value(w, F_PROTOCOL, conn.protocol, false);
+    w.buf(conn.protocol);
+    r.add(conn.redactions);
     w.buf(F_CODE);
     w.dec(code);
     const flags = this.flags(w);
@@ -231,9 +235,7 @@ export class Capture {
     this.property(w, F_UPSTREAM_HOST, P_UPSTREAM, ips);
     this.property(w, F_CLUSTER, P_CLUSTER);
     if (flags != 0) this.property(w, F_TRANSPORT_FAILURE, P_TRANSPORT_FAILURE);
-    this.value(w, F_LOCAL, conn.local, ips);
-    this.value(w, F_REMOTE, conn.remote, ips);
-    this.value(w, F_SNI, conn.sni, true);
+    w.buf(conn.addresses);
     this.property(w, F_ROUTE, P_ROUTE);
     this.trace(w);
     w.buf(this.identity);
@@ -293,15 +295,40 @@ export class Capture {
       Ret.free();
     }
     if (known && this.connections.has(id)) return this.connections.get(id);
-    const v = new ConnectionValues();
-    v.protocol = read(P_PROTOCOL);
-    v.local = read(P_DESTINATION);
-    v.remote = read(P_SOURCE);
-    v.sni = read(P_SNI);
+    const v = this.readConnection();
     if (known) {
       if (this.connections.size >= CONNECTIONS_KEPT) this.connections.clear();
       this.connections.set(id, v);
     }
+    return v;
+  }
+
+  /** A connection's values as JSON, redacted (with a tally of their own, not the record's). */
+  private readConnection(): ConnectionValues {
+    const v = new ConnectionValues();
+    const r = this.redactor;
+    const w = this.scratch;
+    const before = r.counts.slice<StaticArray<u32>>(0);
+    const fired = r.fired;
+    const ips = r.modes[Rule.IP_ADDRESS] != Mode.Off;
+    w.clear();
+    this.value(w, F_PROTOCOL, read(P_PROTOCOL), false);
+    v.protocol = w.toBuffer();
+    w.clear();
+    this.value(w, F_LOCAL, read(P_DESTINATION), ips);
+    this.value(w, F_REMOTE, read(P_SOURCE), ips);
+    this.value(w, F_SNI, read(P_SNI), true);
+    v.addresses = w.toBuffer();
+    const pairs: u32[] = [];
+    for (let i = 0; i < Rule.COUNT; i++) {
+      const n = r.counts[i] - before[i];
+      if (n == 0) continue;
+      pairs.push(i);
+      pairs.push(n);
+      r.counts[i] = before[i];
+    }
+    r.fired = fired;
+    v.redactions = StaticArray.fromArray<u32>(pairs);
     return v;
   }
 

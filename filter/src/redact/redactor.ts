@@ -44,6 +44,14 @@ export class Redactor {
     this.fired = 0;
   }
 
+  /** Count redactions made before (pairs of rule and count) into this record's tally. */
+  add(pairs: StaticArray<u32>): void {
+    for (let i = 0; i < pairs.length; i += 2) {
+      unchecked(this.counts[pairs[i]] += pairs[i + 1]);
+      this.fired += pairs[i + 1];
+    }
+  }
+
   /**
    * Plain text (a header value, a body excerpt): scanned as is, or decoded first when it holds
    * percent-escapes (`plus`: '+' is a space, as in forms). jsonKeys: JSON body, find denied keys.
