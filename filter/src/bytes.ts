@@ -173,23 +173,42 @@ export function bytesOf(s: string): ArrayBuffer {
 
 /**
  * A set of header names, for picking all of them out of a map in one pass: entry k of `found`
- * is the index of the first value of key k in the map, or -1. Names are grouped by length, so a
- * header is compared only with the names as long as it is.
+ * is the index of the first value of key k in the map, or -1. A header is looked up by a hash
+ * of its length and three of its bytes (case folded), so nearly every header is settled by one
+ * table load, and a wanted one by one comparison. Keys may repeat (a name both read for the
+ * record and allow-listed): each gets the header.
  */
 export class KeySet {
   readonly found: StaticArray<i32>;
-  private first: StaticArray<i32> = new StaticArray<i32>(65);
-  private next: StaticArray<i32>;
+  /** Open addressing: a key index per slot, -1 for empty. */
+  private table: StaticArray<i32> = new StaticArray<i32>(TABLE);
+  /** The next key with the same name as key k, or -1. */
+  private same: StaticArray<i32>;
 
   constructor(public keys: ArrayBuffer[]) {
     this.found = new StaticArray<i32>(keys.length);
-    this.next = new StaticArray<i32>(keys.length);
-    for (let i = 0; i < 65; i++) this.first[i] = -1;
-    for (let k = keys.length - 1; k >= 0; k--) {
-      const len = keys[k].byteLength;
-      if (len > 64) continue;
-      this.next[k] = this.first[len];
-      this.first[len] = k;
+    this.same = new StaticArray<i32>(keys.length);
+    for (let h = 0; h < TABLE; h++) this.table[h] = -1;
+    for (let k = 0; k < keys.length; k++) {
+      this.same[k] = -1;
+      const p = changetype<usize>(keys[k]);
+      const n = <u32>keys[k].byteLength;
+      if (n == 0) continue;
+      let h = slot(p, n);
+      while (true) {
+        const at = this.table[h];
+        if (at < 0) {
+          this.table[h] = k;
+          break;
+        }
+        if (keys[at].byteLength == n && eqLower(p, n, keys[at])) {
+          let last = at;
+          while (this.same[last] >= 0) last = this.same[last];
+          this.same[last] = k;
+          break;
+        }
+        h = (h + 1) & (TABLE - 1);
+      }
     }
   }
 
@@ -197,13 +216,31 @@ export class KeySet {
     const found = this.found;
     for (let k = 0; k < found.length; k++) unchecked(found[k] = -1);
     for (let i: u32 = 0; i < pairs.count; i++) {
-      const len = pairs.keyLen(i);
-      if (len > 64) continue;
-      let k = unchecked(this.first[len]);
+      const n = pairs.keyLen(i);
+      if (n == 0) continue;
+      const p = pairs.keyPtr(i);
+      let h = slot(p, n);
+      let k = unchecked(this.table[h]);
       while (k >= 0) {
-        if (unchecked(found[k]) < 0 && sameName(pairs.keyPtr(i), len, unchecked(this.keys[k]))) unchecked(found[k] = <i32>i);
-        k = unchecked(this.next[k]);
+        const key = unchecked(this.keys[k]);
+        if (<u32>key.byteLength == n && sameName(p, n, key)) {
+          for (; k >= 0; k = unchecked(this.same[k])) if (unchecked(found[k]) < 0) unchecked(found[k] = <i32>i);
+          break;
+        }
+        h = (h + 1) & (TABLE - 1);
+        k = unchecked(this.table[h]);
       }
     }
   }
+}
+
+/** Slots in a KeySet's table: at most 64 allow-listed names and the record's own, under a third full. */
+const TABLE: i32 = 256;
+
+/** A name's slot: from its length and its first, middle and last bytes, case folded (0x20 set). */
+@inline function slot(p: usize, n: u32): i32 {
+  const a = <u32>load<u8>(p) | 0x20;
+  const b = <u32>load<u8>(p + (n >> 1)) | 0x20;
+  const c = <u32>load<u8>(p + n - 1) | 0x20;
+  return <i32>((a + b * 31 + c * 7 + n * 131) & (TABLE - 1));
 }

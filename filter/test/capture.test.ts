@@ -205,13 +205,15 @@ test('build/filter.wasm stays under 100 KiB', () => {
 });
 
 test('allow-listed header names match in any case, and only as written otherwise (x-a^b is not x-a~b)', async () => {
-  const f = await startFilter({ capture: { request_headers: ['x-a^b', 'x-long-header-name'] } });
+  const long = 'x-' + 'long'.repeat(30); // 122 bytes: names up to 128 are allowed
+  const f = await startFilter({ capture: { request_headers: ['x-a^b', 'x-long-header-name', 'user-agent', long] } });
   await f.send({ headers: HeaderMap.fromPairs([...Object.entries(GET), ['x-request-id', 'tilde'], ['x-a~b', 'no'], ['X-Long-Header-NAME', 'yes']] as [string, string][]) });
-  await f.send({ headers: HeaderMap.fromPairs([...Object.entries(GET), ['x-request-id', 'caret'], ['X-A^B', 'yes']] as [string, string][]) });
+  await f.send({ headers: HeaderMap.fromPairs([...Object.entries(GET), ['x-request-id', 'caret'], ['X-A^B', 'yes'], ['User-Agent', 'curl/8'], [long.toUpperCase(), 'long']] as [string, string][]) });
   const records = await f.records(2);
-  const by = (id: string) => (records.find((r) => r.request_id === id) as { request_headers?: Record<string, string> }).request_headers;
-  assert.deepEqual(by('tilde'), { 'x-long-header-name': 'yes' });
-  assert.deepEqual(by('caret'), { 'x-a^b': 'yes' });
+  const by = (id: string) => records.find((r) => r.request_id === id) as { request_headers?: Record<string, string>; user_agent?: string };
+  assert.deepEqual(by('tilde').request_headers, { 'x-long-header-name': 'yes' });
+  assert.deepEqual(by('caret').request_headers, { 'x-a^b': 'yes', 'user-agent': 'curl/8', [long]: 'long' });
+  assert.equal(by('caret').user_agent, 'curl/8', 'a name both read for the record and allow-listed goes to both');
   await f.stop();
 });
 
