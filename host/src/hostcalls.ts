@@ -316,21 +316,19 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
  * another path is never misread.
  */
 function pathCache(mem: GuestMemory): (ptr: number, size: number) => string[] {
-  // By pointer alone (a small integer: V8 hashes it fastest), the size checked with the bytes.
-  const cache = new Map<number, { bytes: Uint8Array; path: string[] }>();
+  // By pointer alone (a small integer: V8 hashes it fastest), the size checked with the bytes,
+  // four at a time.
+  const cache = new Map<number, { size: number; words: Uint32Array; path: string[] }>();
   return (ptr, size) => {
-    const u8 = mem.bytes(ptr, size);
     const hit = cache.get(ptr);
-    if (hit !== undefined && hit.bytes.length === size) {
-      const bytes = hit.bytes;
-      let i = 0;
-      while (i < size && u8[ptr + i] === bytes[i]) i++;
-      if (i === size) return hit.path;
-    }
+    if (hit !== undefined && hit.size === size && mem.holds(ptr, size, hit.words)) return hit.path;
     const path = pathSegments(mem.string(ptr, size));
     if (size < 256) {
       if (cache.size >= 512) cache.clear();
-      cache.set(ptr, { bytes: u8.slice(ptr, ptr + size), path });
+      const words = new Uint32Array((size + 3) >>> 2);
+      const bytes = mem.view8(ptr, size);
+      for (let i = 0; i < size; i++) words[i >>> 2] = words[i >>> 2]! | (bytes[i]! << (8 * (i & 3)));
+      cache.set(ptr, { size, words, path });
     }
     return path;
   };

@@ -174,6 +174,22 @@ test('properties: what the embedder gives wins over what the headers give; other
   assert.deepEqual(Object.fromEntries(whole.filter(([k]) => k === 'path' || k === 'method')), { path: '/given', method: 'GET' }, 'the whole map merges both');
 });
 
+test('properties: paths asked for from the same memory are told apart by every byte, the last ones too', async () => {
+  const p = await startProbe('request_headers: propat node%00metadata%00KEY_A; propat node%00metadata%00KEY_B; propat node%00metadata%00KEY_A; propat request%00path; propat request%00host; propat cluster_name; propat route_name', {
+    properties: { node: { metadata: { KEY_A: 'a', KEY_B: 'b' } } },
+  });
+  await runExchange(p.plugin, { headers: { ...GET, ':path': '/p', ':authority': 'h.example' } }, { properties: { cluster_name: 'c1', route_name: 'r1' } });
+  const answers = p.lines().filter((l) => l.startsWith('propat'));
+  assert.equal(answers.length, 7, answers.join('\n'));
+  assert.equal(p.answer('propat node%00metadata%00KEY_A', 0).result, hex('a'));
+  assert.equal(p.answer('propat node%00metadata%00KEY_B').result, hex('b'), 'differs in its last byte only');
+  assert.equal(p.answer('propat node%00metadata%00KEY_A', 1).result, hex('a'));
+  assert.equal(p.answer('propat request%00path').result, hex('/p'));
+  assert.equal(p.answer('propat request%00host').result, hex('h.example'), 'as long, differs in its last word');
+  assert.equal(p.answer('propat cluster_name').result, hex('c1'));
+  assert.equal(p.answer('propat route_name').result, hex('r1'));
+});
+
 test('log levels, get_log_level, the clock, status and effective context', async () => {
   const p = await startProbe('request_headers: log 6 x; log 0 trace-line; loglevel; time; effective 999; effective 1; status', {
     host: { logLevel: 'debug', now: () => 42n },

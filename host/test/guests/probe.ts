@@ -13,6 +13,8 @@ import { release } from "../../../filter/src/abi/handed";
 const RET0 = memory.data(8);
 const RET1 = memory.data(8);
 const RET2 = memory.data(8);
+/** One place for every path "propat" asks for: the host must not take one path for another there. */
+const FIXED = memory.data(256);
 let pluginConfig = "";
 log(2, "probe initialized"); // top-level code runs in _initialize, after instantiation
 let vars = new Map<string, string>();
@@ -162,6 +164,11 @@ function run(command: string): void {
   } else if (op == "prop") {
     const path = decodeWord(w[1]);
     status = abi.proxy_get_property(p(path), path.byteLength, RET0, RET1);
+    if (status == 0) result = handed();
+  } else if (op == "propat") {
+    const path = decodeWord(w[1]);
+    memory.copy(FIXED, p(path), min(path.byteLength, 256));
+    status = abi.proxy_get_property(FIXED, path.byteLength, RET0, RET1);
     if (status == 0) result = handed();
   } else if (op == "setprop") {
     const path = decodeWord(w[1]);
