@@ -274,10 +274,17 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
 
     // properties and foreign functions
     proxy_get_property(pathPtr: number, pathSize: number, ptrOut: number, sizeOut: number) {
-      const c = ctx();
-      const path = propertyPath(pathPtr >>> 0, pathSize >>> 0);
-      const value = c?.property(path);
+      const entry = propertyPath(pathPtr >>> 0, pathSize >>> 0);
+      const value = ctx()?.property(entry.path);
       if (value === undefined) return Status.NotFound;
+      if (typeof value === 'string') {
+        if (value !== entry.text) {
+          entry.text = value;
+          entry.bytes = Buffer.from(value, 'utf8');
+        }
+        mem.handOver(entry.bytes, ptrOut, sizeOut);
+        return Status.Ok;
+      }
       return writeProperty(mem, value, ptrOut, sizeOut);
     },
     proxy_set_property(pathPtr: number, pathSize: number, valuePtr: number, valueSize: number) {
@@ -312,24 +319,28 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
 
 /**
  * Property paths by where they sit in guest memory: a filter asks for the same few paths, from
- * the same static data, on every request. A hit is checked byte for byte, so memory reused for
- * another path is never misread.
+ * the same static data, on every request. A hit is checked byte for byte (four at a time), so
+ * memory reused for another path is never misread. Slots are picked by the pointer's bits
+ * (allocators align to 8 or 16): no hashing. Each path also keeps the bytes of the last text
+ * it answered, which the next request nearly always answers again (Envoy holds them as bytes).
  */
-function pathCache(mem: GuestMemory): (ptr: number, size: number) => string[] {
-  // By pointer alone (a small integer: V8 hashes it fastest), the size checked with the bytes,
-  // four at a time.
-  const cache = new Map<number, { size: number; words: Uint32Array; path: string[] }>();
+export class PathEntry {
+  text: string | undefined = undefined;
+  bytes: Uint8Array = new Uint8Array(0);
+  constructor(readonly ptr: number, readonly size: number, readonly words: Uint32Array, readonly path: string[]) {}
+}
+
+function pathCache(mem: GuestMemory): (ptr: number, size: number) => PathEntry {
+  const slots: (PathEntry | undefined)[] = new Array(256).fill(undefined);
   return (ptr, size) => {
-    const hit = cache.get(ptr);
-    if (hit !== undefined && hit.size === size && mem.holds(ptr, size, hit.words)) return hit.path;
-    const path = pathSegments(mem.string(ptr, size));
-    if (size < 256) {
-      if (cache.size >= 512) cache.clear();
-      const words = new Uint32Array((size + 3) >>> 2);
-      const bytes = mem.view8(ptr, size);
-      for (let i = 0; i < size; i++) words[i >>> 2] = words[i >>> 2]! | (bytes[i]! << (8 * (i & 3)));
-      cache.set(ptr, { size, words, path });
-    }
-    return path;
+    const slot = ((ptr >>> 3) ^ (ptr >>> 11)) & 255;
+    const hit = slots[slot];
+    if (hit !== undefined && hit.ptr === ptr && hit.size === size && mem.holds(ptr, size, hit.words)) return hit;
+    const words = new Uint32Array((size + 3) >>> 2);
+    const bytes = mem.view8(ptr, size);
+    for (let i = 0; i < size; i++) words[i >>> 2] = words[i >>> 2]! | (bytes[i]! << (8 * (i & 3)));
+    const entry = new PathEntry(ptr, size, words, pathSegments(mem.string(ptr, size)));
+    if (size < 256) slots[slot] = entry;
+    return entry;
   };
 }

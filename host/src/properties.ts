@@ -101,8 +101,28 @@ export function lookupProperty(layers: readonly (PropertyMap | undefined)[], seg
   const top = segments[0];
   if (top === undefined || top === '') return undefined;
   let value: PropertyValue | undefined;
-  for (let l = 0; l < layers.length && value === undefined; l++) value = layers[l]?.[top];
+  for (let l = 0; l < layers.length && value === undefined; l++) {
+    const layer = layers[l];
+    if (layer !== undefined) value = own(layer, top);
+  }
   return walkProperty(value, segments, 1);
+}
+
+/**
+ * A map's own entry: never what it inherits. A module may ask for "valueOf" or
+ * "request\0constructor"; Envoy has no such attribute, and neither has a map here.
+ */
+export function own<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {
+  const value = map[key];
+  // What a map inherits from Object.prototype is a function or its __proto__: only then ask.
+  if (value !== undefined && (typeof value === 'function' || key === '__proto__') && !Object.hasOwn(map, key)) return undefined;
+  return value;
+}
+
+/** A map (a plain object) as opposed to a leaf value that is an object (bytes, time, duration, double). */
+function isMap(value: object): value is PropertyMap {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** From `value`, found at segments[from - 1], the value at the end of the path: into maps by key, into lists by index. */
@@ -114,9 +134,8 @@ export function walkProperty(value: PropertyValue | undefined, segments: readonl
     if (Array.isArray(value)) {
       const index = Number(segment);
       value = Number.isInteger(index) ? (value as readonly PropertyValue[])[index] : undefined;
-    } else if (value.constructor === Object || Object.getPrototypeOf(value) === null) {
-      value = Object.hasOwn(value, segment) ? (value as PropertyMap)[segment] : undefined;
-    } else return undefined; // a leaf (bytes, time, duration, double) has no fields
+    } else if (isMap(value)) value = own(value, segment);
+    else return undefined; // a leaf has no fields
   }
   return value;
 }

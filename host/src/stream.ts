@@ -9,7 +9,7 @@ import { BodyBuffer } from './buffer.js';
 import { Context, type LocalReply } from './context.js';
 import { HeaderMap } from './headers.js';
 import { bytesToText } from './pairs.js';
-import { lookupProperty, type PropertyMap, type PropertyValue, walkProperty } from './properties.js';
+import { lookupProperty, own, type PropertyMap, type PropertyValue, walkProperty } from './properties.js';
 import type { RootContext } from './root-context.js';
 
 export type FilterStatus = 'continue' | 'pause' | 'reply';
@@ -205,17 +205,16 @@ export class HttpStream extends Context {
   override property(segments: readonly string[]): PropertyValue | undefined {
     const top = segments[0];
     if (top === undefined || top === '' || (this.stored !== undefined && Object.hasOwn(this.stored, top))) return lookupProperty(this.propertyLayers(), segments);
-    const given = this.given?.[top];
+    const given = this.given !== undefined ? own(this.given, top) : undefined;
     if (top === 'request' || top === 'response') {
       const field = segments[1];
       if (field === undefined) return lookupProperty(this.propertyLayers(), segments); // the whole map, merged
-      if (given !== undefined && given !== null && typeof given === 'object' && Object.hasOwn(given, field)) {
-        return walkProperty((given as PropertyMap)[field], segments, 2);
-      }
-      const derive = (top === 'request' ? REQUEST : RESPONSE)[field];
+      const mine = given !== undefined && given !== null && typeof given === 'object' ? own(given as PropertyMap, field) : undefined;
+      if (mine !== undefined) return walkProperty(mine, segments, 2);
+      const derive = own(top === 'request' ? REQUEST : RESPONSE, field);
       return derive === undefined ? undefined : walkProperty(derive(this), segments, 2);
     }
-    return walkProperty(given !== undefined ? given : this.root.pluginPropertyMap[top], segments, 1);
+    return walkProperty(given !== undefined ? given : own(this.root.pluginPropertyMap, top), segments, 1);
   }
 
   override setProperty(path: string, value: Uint8Array): Status {

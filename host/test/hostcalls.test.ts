@@ -190,6 +190,14 @@ test('properties: paths asked for from the same memory are told apart by every b
   assert.equal(p.answer('propat route_name').result, hex('r1'));
 });
 
+test('properties: what maps inherit is no attribute (valueOf, constructor, __proto__): not found, and the VM goes on', async () => {
+  const names = ['valueOf', 'toString', 'constructor', '__proto__', 'request%00constructor', 'response%00valueOf', 'upstream%00toString', 'request%00headers%00constructor', 'node%00hasOwnProperty'];
+  const p = await startProbe(`request_headers: ${names.map((n) => `prop ${n}`).join('; ')}; prop upstream%00address`, { properties: { node: { id: 'n' } } });
+  await runExchange(p.plugin, { headers: GET }, { properties: { upstream: { address: '10.0.0.9:80' } } });
+  for (const n of names) assert.equal(p.answer(`prop ${n}`).status, Status.NotFound, n);
+  assert.equal(p.answer('prop upstream%00address').result, hex('10.0.0.9:80'), 'and the next property is answered');
+});
+
 test('log levels, get_log_level, the clock, status and effective context', async () => {
   const p = await startProbe('request_headers: log 6 x; log 0 trace-line; loglevel; time; effective 999; effective 1; status', {
     host: { logLevel: 'debug', now: () => 42n },
