@@ -7,6 +7,7 @@ import type { Pair } from './pairs.js';
 export interface HttpCallRequest {
   url: URL;
   headers: readonly Pair[];
+  /** The call's own: it is sent as it is, not copied again. */
   body: Uint8Array;
   trailers: readonly Pair[];
   /** 0 means no timeout, as in Envoy. */
@@ -97,7 +98,7 @@ export function performHttpCall(call: HttpCallRequest): { done: Promise<HttpCall
       }, call.timeoutMs);
     }
     if (hasTrailers) req.addTrailers(call.trailers as [string, string][]);
-    req.end(Buffer.from(call.body));
+    req.end(Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength)); // a view: the body is the call's own copy
   });
   return { done, cancel: () => req?.destroy(new Error('cancelled')) };
 }
