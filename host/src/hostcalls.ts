@@ -4,6 +4,7 @@
 // Envoy (source/extensions/common/wasm/context.cc) where the spec leaves room.
 import { type AbiVersion, BUFFER_TYPE_MAX, LIMITS, MAP_TYPE_MAX, Status, STREAM_TYPE_MAX } from './abi.js';
 import type { Context } from './context.js';
+import { callBody } from './http-call.js';
 import { InvalidMemoryAccess } from './memory.js';
 import { decodePairs, type Pair } from './pairs.js';
 import { pathSegments, writeProperty } from './properties.js';
@@ -202,7 +203,8 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
       if (c === undefined) return Status.BadArgument;
       const cluster = str(clusterPtr, clusterSize);
       const headers = pairsAt(headersPtr, headersSize, 'proxy_http_call headers');
-      const body = mem.copy(bodyPtr, bodySize);
+      const body = callBody(bodySize >>> 0);
+      body.set(mem.view8(bodyPtr, bodySize));
       const trailers = pairsAt(trailersPtr, trailersSize, 'proxy_http_call trailers');
       mem.setU32(tokenOut, 0);
       const call = c.root.httpCall(cluster, headers, body, trailers, timeoutMs >>> 0);

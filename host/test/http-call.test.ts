@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { callBody, performHttpCall } from '../src/http-call.js';
 import { encodePairs, runExchange, Status } from '../src/index.js';
 import { GET, hex, startProbe } from './probe.js';
 
@@ -146,4 +147,30 @@ test('close cancels calls in flight: no callback after close', async () => {
   await new Promise((r) => setTimeout(r, 30));
   assert.ok(!p.lines().some((l) => l.startsWith('cb http_call_response')));
   await srv.close();
+});
+
+test('call bodies reuse the memory of calls that are over, never of one in flight', async () => {
+  const srv = await server((_req, res) => res.end('ok'));
+  try {
+    const url = new URL(srv.url);
+    const headers: [string, string][] = [[':method', 'POST'], [':path', '/b'], [':authority', 'x']];
+    const send = (text: string) => {
+      const body = callBody(text.length);
+      body.set(Buffer.from(text));
+      return { body, call: performHttpCall({ url, headers, body, trailers: [], timeoutMs: 0 }) };
+    };
+    const first = send('a'.repeat(5000));
+    await first.call.done;
+    await new Promise((r) => setImmediate(r)); // the request's close comes after the response
+    const second = send('b'.repeat(4000));
+    assert.equal(second.body.buffer, first.body.buffer, 'the first body\'s memory serves the second');
+    const third = send('c'.repeat(4000)); // while the second is in flight
+    assert.notEqual(third.body.buffer, second.body.buffer);
+    await Promise.all([second.call.done, third.call.done]);
+    await waitFor(() => srv.seen.length === 3);
+    assert.equal(srv.seen[0]!.body, 'a'.repeat(5000));
+    assert.deepEqual(srv.seen.slice(1).map((s) => s.body).sort(), ['b'.repeat(4000), 'c'.repeat(4000)], 'each as it was sent');
+  } finally {
+    await srv.close();
+  }
 });
