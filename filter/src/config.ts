@@ -12,8 +12,8 @@ export class Config {
   token: string = "";
   timeoutMs: u32 = 5000;
   flushIntervalMs: u32 = 1000;
-  maxRecords: u32 = 500;
-  maxBatchBytes: u32 = 256 * 1024;
+  maxRecords: u32 = 2000;
+  maxBatchBytes: u32 = 1024 * 1024;
   bufferMaxBytes: u32 = 4 * 1024 * 1024;
   retryInitialMs: u32 = 250;
   retryMaxMs: u32 = 30000;

@@ -20,7 +20,7 @@ async function refused(config: string | object): Promise<string> {
 test('no configuration, an empty object, and every field at its default are accepted', async () => {
   for (const c of ['', '{}', JSON.stringify({
     collector: { cluster: 'redtail-collector', authority: 'redtail-collector', path: '/v1/ingest', token: 't0k3n', timeout_ms: 5000 },
-    flush: { interval_ms: 1000, max_records: 500, max_bytes: 262144 }, buffer: { max_bytes: 4194304 },
+    flush: { interval_ms: 1000, max_records: 2000, max_bytes: 1048576 }, buffer: { max_bytes: 4194304 },
     retry: { initial_ms: 250, max_ms: 30000 },
     capture: { request_headers: ['content-type'], response_headers: [], body: { enabled: false, max_bytes: 1024, content_types: ['application/json'] } },
     redact: { headers: ['x-internal-token'], query_params: ['otp'], rules: { EMAIL_ADDRESS: 'hmac', CREDIT_CARD: 'partial', IP_ADDRESS: 'off' }, hmac: { key: 'a-key-of-16-chars-or-more', key_id: 'k2' } },
