@@ -135,9 +135,8 @@ function isType(fragment: string): bool {
 }
 
 export function proxy_on_log(ctx: u32): void {
-  const found = exchanges.get(ctx);
-  if (capture === null || shipper === null || found === null) return;
-  const ex = found;
+  const ex = exchanges.get(ctx);
+  if (capture === null || shipper === null || ex === null) return;
   const cap = capture!;
   cap.readHeaders();
   const code = cap.responseCode();

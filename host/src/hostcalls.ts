@@ -326,7 +326,7 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
  * (allocators align to 8 or 16): no hashing. Each path also keeps the bytes of the last text
  * it answered, which the next request nearly always answers again (Envoy holds them as bytes).
  */
-export class PathEntry {
+class PathEntry {
   text: string | undefined = undefined;
   bytes: Uint8Array = new Uint8Array(0);
   constructor(readonly ptr: number, readonly size: number, readonly words: Uint32Array, readonly path: string[]) {}
