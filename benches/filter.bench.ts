@@ -72,9 +72,11 @@ async function collectorStub(): Promise<{ url: string; received(): number; stop(
     child.once('error', reject);
     child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
   });
+  let partial = '';
   child.stdout.on('data', (d: Buffer) => {
-    const lines = String(d).trim().split('\n');
-    latest = Number(lines.at(-1));
+    const lines = (partial + String(d)).split('\n');
+    partial = lines.pop()!; // a line the pipe has not finished
+    if (lines.length) latest = Number(lines.at(-1));
   });
   return { url: `http://127.0.0.1:${port}`, received: () => latest, stop: () => child.kill() };
 }
