@@ -350,9 +350,13 @@ export class Capture {
     }
     w.buf(F_FLAGS);
     if (bits == 0) w.byte(0x2d);
+    // The bits that are set, lowest first (nearly always none).
+    let rest = bits;
     let first = true;
-    for (let b = 0; b < FLAG_CODES.length; b++) {
-      if ((bits & (<u64>1 << b)) == 0) continue;
+    while (rest != 0) {
+      const b = <i32>ctz(rest);
+      rest &= rest - 1;
+      if (b >= FLAG_CODES.length) break;
       if (!first) w.byte(0x2c);
       first = false;
       w.ascii(FLAG_CODES[b]);
@@ -436,8 +440,16 @@ function isUrlHeader(name: ArrayBuffer): bool {
   return false;
 }
 
+/** Whether n bytes at p are all hex digits: 16 at a time (trace and span ids are 16 or 32). */
 function allHex(p: usize, n: u32): bool {
-  for (let i: u32 = 0; i < n; i++) if ((cls(load<u8>(p + i)) & HEX) == 0) return false;
+  let i: u32 = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v = v128.load(p + i);
+    // Digits as they are; A-F and a-f alike once bit 0x20 is set (nothing else lands on a-f).
+    const hex = v128.or(inRange(v, 0x30, 10), inRange(v128.or(v, splat(0x20)), 0x61, 6));
+    if (i8x16.bitmask(hex) != 0xffff) return false;
+  }
+  for (; i < n; i++) if ((cls(load<u8>(p + i)) & HEX) == 0) return false;
   return true;
 }
 

@@ -94,6 +94,24 @@ test('trace ids from traceparent, else B3 headers, else the single b3 header; lo
   await f.stop();
 });
 
+test('a trace or span id with one byte that is not hex anywhere in it is no id', async () => {
+  const f = await startFilter({});
+  const good = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  // Next to the hex digits: G g ` @ / : [ { and a byte from 0x80; at the start, middle and end of each id.
+  const cases: string[] = [];
+  for (const bad of ['G', 'g', '`', '@', '/', ':', '[', '{', '\u00e9']) {
+    for (const at of [3, 18, 34, 36, 44, 51]) cases.push(good.slice(0, at) + bad + good.slice(at + 1));
+  }
+  for (const [i, traceparent] of cases.entries()) await f.send({ headers: { ...GET, 'x-request-id': `c${i}`, traceparent } });
+  await f.send({ headers: { ...GET, 'x-request-id': 'upper', traceparent: good.toUpperCase() } });
+  const records = await f.records(cases.length + 1);
+  for (const r of records) {
+    if (r.request_id === 'upper') assert.deepEqual([r.trace_id, r.span_id], ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7']);
+    else assert.deepEqual([r.trace_id, r.span_id], [undefined, undefined], String(r.request_id));
+  }
+  await f.stop();
+});
+
 test('identity: the configuration wins over node metadata; app label and workload are fallbacks', async () => {
   const node = (labels: PropertyMap): PropertyMap => ({ node: { metadata: { NAMESPACE: 'ns1', WORKLOAD_NAME: 'wl1', NAME: 'pod1', LABELS: labels } } });
   const cases: [object, PropertyMap, object][] = [
