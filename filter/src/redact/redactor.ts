@@ -11,6 +11,7 @@ import { Decoded } from "./percent";
 import { Mode, Rule, RULE_NAMES } from "./rules";
 
 const HEXD = "0123456789abcdef";
+const REDACTIONS = String.UTF8.encode(",\"redactions\":{");
 
 export class Redactor {
   modes: StaticArray<u8> = new StaticArray<u8>(0);
@@ -211,7 +212,7 @@ export class Redactor {
   /** The redactions summary: "redactions":{"RULE":count,…}, or nothing when none fired. */
   summary(w: ByteWriter): void {
     if (this.fired == 0) return;
-    w.ascii(",\"redactions\":{");
+    w.buf(REDACTIONS);
     let first = true;
     for (let i = 0; i < Rule.COUNT; i++) {
       const c = unchecked(this.counts[i]);
@@ -220,7 +221,8 @@ export class Redactor {
       first = false;
       w.byte(0x22);
       w.buf(unchecked(this.names[i]));
-      w.ascii("\":");
+      w.byte(0x22);
+      w.byte(0x3a);
       w.dec(c);
     }
     w.byte(0x7d);
