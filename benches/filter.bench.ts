@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { encodePairs, HeaderMap, Host, type Plugin, type Pair } from '../host/src/index.js';
 import { REQUEST_RAW, RESPONSE_RAW } from './host.bench.js';
-import { measure, type Measurement } from './measure.js';
+import { type Measurement } from './measure.js';
 
 const built = (p: string) => new URL(`../../build/${p}`, import.meta.url).pathname;
 
@@ -178,15 +178,29 @@ export async function filterBench(quick: boolean): Promise<Measurement[]> {
   );
   await calls.close();
 
-  // The scanner alone over a 4 KiB JSON body, inside the guest.
+  // The scanner alone over a 4 KiB JSON body, inside the guest; each run beside a slice of
+  // no-op requests, to tell the machine's speed at the time as the rounds above do.
   const body = jsonBody();
   const loops = quick ? 200 : 1000;
   const scan = host.startPlugin(await host.load(built('guests/scan-loop.wasm')), { vmConfiguration: body, configuration: String(loops) });
   const stream = scan.newStream();
   const headers = HeaderMap.fromEncoded(REQUEST);
-  const m = measure('scan', () => stream.onRequestHeaders(headers, true), { iterations: quick ? 5 : 20, runs, warmup: 2, opsPerCall: loops });
+  const scans: [number, number][] = [];
+  for (let i = 0; i < 2; i++) stream.onRequestHeaders(headers, true);
+  for (let r = 0; r < runs; r++) {
+    const base = (await requests(noop, 2000)) / 2000;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < (quick ? 5 : 20); i++) stream.onRequestHeaders(headers, true);
+    scans.push([base, Number(process.hrtime.bigint() - t0) / ((quick ? 5 : 20) * loops)]);
+  }
   const mbps = (ns: number) => (body.length / ns) * 1e3; // bytes per ns → MB/s
-  results.push({ ...m, name: `redaction scan of a ${body.length}-byte JSON body (target ≥ 300 MB/s): ${mbps(m.nsPerOp).toFixed(0)} MB/s` });
+  const scanAt = (name: string, rows: [number, number][]): Measurement => ({ ...spread(name, rows.map(([, ns]) => ns)), iterations: (quick ? 5 : 20) * loops });
+  const all = scanAt('', scans);
+  const fullScans = scans.filter(([base]) => base <= 1.3 * fastest);
+  const slowScans = scans.filter(([base]) => base > 1.3 * fastest);
+  results.push({ ...all, name: `redaction scan of a ${body.length}-byte JSON body (target ≥ 300 MB/s): ${mbps(all.nsPerOp).toFixed(0)} MB/s` });
+  if (fullScans.length) { const m = scanAt('', fullScans); results.push({ ...m, name: `… in the ${fullScans.length} runs at the machine's full speed: ${mbps(m.nsPerOp).toFixed(0)} MB/s` }); }
+  if (slowScans.length) { const m = scanAt('', slowScans); results.push({ ...m, name: `… in the ${slowScans.length} runs in a slow spell: ${mbps(m.nsPerOp).toFixed(0)} MB/s` }); }
 
   const size = statSync(built('filter.wasm')).size;
   results.push({ name: `build/filter.wasm: ${(size / 1024).toFixed(1)} KiB (target < 100 KiB)`, nsPerOp: 0, minNs: 0, maxNs: 0, runs: 0, iterations: 0 });
