@@ -5,7 +5,9 @@ import { BufferType } from "../../filter/src/abi/enums";
 import { getBuffer, Ret } from "../../filter/src/abi/hostcalls";
 import { ByteWriter } from "../../filter/src/bytes";
 import { Config } from "../../filter/src/config";
-import { Redactor } from "../../filter/src/redact/redactor";
+import { hintGroups } from "../../filter/src/redact/candidates";
+import { KeyList, SecretNames } from "../../filter/src/redact/names";
+import { As, Redactor } from "../../filter/src/redact/redactor";
 
 let body: usize = 0;
 let bodyLen: u32 = 0;
@@ -25,7 +27,9 @@ export function proxy_on_configure(root: u32, size: u32): u32 {
   count = U32.parseInt(String.UTF8.decodeUnsafe(Ret.ptr, Ret.len));
   Ret.free();
   const c = new Config();
-  redactor = new Redactor(c.modes, "", "k1", c.deniedParams);
+  const names = new SecretNames(c.secretNames);
+  hintGroups(names.groups());
+  redactor = new Redactor(c.modes, "", "k1", names, new KeyList([]));
   return 1;
 }
 
@@ -34,7 +38,7 @@ export function proxy_on_request_headers(ctx: u32, n: u32, eos: u32): u32 {
   for (let i: u32 = 0; i < count; i++) {
     out.clear();
     r.reset();
-    r.text(out, body, bodyLen, false, false, true);
+    r.text(out, body, bodyLen, As.Json);
   }
   return 0;
 }

@@ -1,16 +1,19 @@
 // Capture: at log time (Envoy's access-log step), one record per request, with the field names of
-// Istio's default JSON access log, trace ids, the source identity, the allow-listed headers,
-// optional body excerpts and a summary of the redactions. Every value goes through the redactor
+// Istio's default JSON access log, trace ids, the source identity, who called (the mTLS peer and
+// the bearer JWT's claims), the allow-listed headers, optional body excerpts and a summary of
+// the redactions. Every value goes through the redactor
 // on its way into the record. The request's own bytes are read in place; nothing is decoded into
 // AssemblyScript strings.
 import { MapType } from "./abi/enums";
 import { release } from "./abi/handed";
 import { getHeaderPairs, getProperty, nowNanos, Ret } from "./abi/hostcalls";
 import { ByteWriter, bytesOf, eqLower, KeySet, Pairs } from "./bytes";
+import { Caller } from "./caller";
 import { Config } from "./config";
 import { HEX, cls, inRange, splat } from "./redact/chars";
+import { keptOfCut } from "./redact/cut";
 import { writeEscaped } from "./redact/escape";
-import { Redactor } from "./redact/redactor";
+import { As, Redactor } from "./redact/redactor";
 import { Mode, Rule } from "./redact/rules";
 import { writeIsoTime } from "./time";
 
@@ -46,8 +49,9 @@ export class Exchange {
 
 // Header names the record reads, in a fixed order: their slots in the KeySets below.
 const REQUEST_KEYS = [":method", ":path", ":authority", "user-agent", "x-forwarded-for", "x-request-id", "traceparent",
-  "x-b3-traceid", "x-b3-spanid", "b3"];
-const METHOD = 0, PATH = 1, AUTHORITY = 2, USER_AGENT = 3, XFF = 4, REQUEST_ID = 5, TRACEPARENT = 6, B3_TRACE = 7, B3_SPAN = 8, B3 = 9;
+  "x-b3-traceid", "x-b3-spanid", "b3", "authorization"];
+const METHOD = 0, PATH = 1, AUTHORITY = 2, USER_AGENT = 3, XFF = 4, REQUEST_ID = 5, TRACEPARENT = 6, B3_TRACE = 7, B3_SPAN = 8, B3 = 9,
+  AUTHORIZATION = 10;
 const RESPONSE_KEYS = [":status", "x-envoy-upstream-service-time"];
 const STATUS = 0, UPSTREAM_TIME = 1;
 
@@ -71,6 +75,7 @@ const F_TRANSPORT_FAILURE = field("upstream_transport_failure_reason");
 const F_LOCAL = field("downstream_local_address");
 const F_REMOTE = field("downstream_remote_address");
 const F_SNI = field("requested_server_name");
+const F_PRINCIPAL = field("source_principal");
 const F_ROUTE = field("route_name");
 const F_TRACE_ID = field("trace_id");
 const F_SPAN_ID = field("span_id");
@@ -94,6 +99,7 @@ const P_UPSTREAM = bytesOf("upstream\0address");
 const P_CLUSTER = bytesOf("cluster_name");
 const P_ROUTE = bytesOf("route_name");
 const P_SNI = bytesOf("connection\0requested_server_name");
+const P_PEER_SAN = bytesOf("connection\0uri_san_peer_certificate");
 const P_CONNECTION = bytesOf("connection\0id");
 
 /**
@@ -105,7 +111,7 @@ const P_CONNECTION = bytesOf("connection\0id");
 class ConnectionValues {
   /** ,"protocol":"…" */
   protocol: ArrayBuffer = new ArrayBuffer(0);
-  /** ,"downstream_local_address":"…","downstream_remote_address":"…","requested_server_name":"…" */
+  /** ,"downstream_local_address":"…","downstream_remote_address":"…","requested_server_name":"…","source_principal":"…" */
   addresses: ArrayBuffer = new ArrayBuffer(0);
   /** The redactions in them: pairs of rule and count. */
   redactions: StaticArray<u32> = new StaticArray<u32>(0);
@@ -142,14 +148,17 @@ export class Capture {
   private requestHeaders: ArrayBuffer[] = [];
   private responseHeaders: ArrayBuffer[] = [];
   private denied: ArrayBuffer[] = [];
-  /** Per allow-listed header, decided once: 0 scan its value, 1 it is denied, 2 it holds a URL. */
+  /** Per allow-listed header, decided once: how its value is written (HeaderKind). */
   private requestKinds: StaticArray<u8> = new StaticArray<u8>(0);
   private responseKinds: StaticArray<u8> = new StaticArray<u8>(0);
   /** Per allow-listed header, `"name":"` ready to write. */
   private requestLabels: ArrayBuffer[] = [];
   private responseLabels: ArrayBuffer[] = [];
 
+  private caller: Caller;
+
   constructor(public config: Config, public redactor: Redactor, private identity: ArrayBuffer) {
+    this.caller = new Caller(redactor);
     for (let i = 0; i < config.requestHeaders.length; i++) this.requestHeaders.push(bytesOf(config.requestHeaders[i]));
     for (let i = 0; i < config.responseHeaders.length; i++) this.responseHeaders.push(bytesOf(config.responseHeaders[i]));
     for (let i = 0; i < config.deniedHeaders.length; i++) this.denied.push(bytesOf(config.deniedHeaders[i]));
@@ -239,6 +248,8 @@ export class Capture {
     this.property(w, F_ROUTE, P_ROUTE);
     this.trace(w);
     w.buf(this.identity);
+    const auth = unchecked(rq[AUTHORIZATION]);
+    if (auth >= 0) this.caller.write(w, this.request.valPtr(auth), this.request.valLen(auth));
     this.headers(w, F_REQUEST_HEADERS, this.request, this.requestLabels, this.requestKinds, this.requestKeys, this.requestCaptured);
     this.headers(w, F_RESPONSE_HEADERS, this.response, this.responseLabels, this.responseKinds, this.responseKeys, this.responseCaptured);
     this.body(w, F_REQUEST_BODY, ex.request);
@@ -247,13 +258,17 @@ export class Capture {
     w.byte(0x7d);
   }
 
-  /** ,"request_body":"…": the excerpt, redacted as a form, as JSON (denied keys) or as text. */
+  /**
+   * ,"request_body":"…": the excerpt, redacted as a form, as JSON or as text. An excerpt the
+   * limit cut short ends before the word it cut, so no part of a secret is left at its end.
+   */
   private body(w: ByteWriter, name: ArrayBuffer, body: Body): void {
     const b = body.excerpt;
     if (b === null || b.len == 0) return;
+    const n = body.bytes > <u64>b.len ? keptOfCut(b.ptr, b.len) : b.len;
     w.buf(name);
-    if (body.form) this.redactor.query(w, b.ptr, b.len);
-    else this.redactor.text(w, b.ptr, b.len, false, false, body.json);
+    if (body.form) this.redactor.query(w, b.ptr, n);
+    else this.redactor.text(w, b.ptr, n, body.json ? As.Json : As.Text);
     w.byte(0x22);
   }
 
@@ -262,7 +277,7 @@ export class Capture {
     if (i < 0) return;
     w.buf(name);
     if (url) this.redactor.url(w, pairs.valPtr(i), pairs.valLen(i));
-    else this.redactor.text(w, pairs.valPtr(i), pairs.valLen(i), false, false, false);
+    else this.redactor.text(w, pairs.valPtr(i), pairs.valLen(i), As.Text);
     w.byte(0x22);
   }
 
@@ -276,7 +291,7 @@ export class Capture {
     if (!getProperty(path)) return;
     if (Ret.len > 0) {
       w.buf(name);
-      if (scan) this.redactor.text(w, Ret.ptr, Ret.len, false, false, false);
+      if (scan) this.redactor.text(w, Ret.ptr, Ret.len, As.Text);
       else writeEscaped(w, Ret.ptr, Ret.len);
       w.byte(0x22);
     }
@@ -318,6 +333,7 @@ export class Capture {
     this.value(w, F_LOCAL, read(P_DESTINATION), ips);
     this.value(w, F_REMOTE, read(P_SOURCE), ips);
     this.value(w, F_SNI, read(P_SNI), true);
+    this.value(w, F_PRINCIPAL, read(P_PEER_SAN), true);
     v.addresses = w.toBuffer();
     const pairs: u32[] = [];
     for (let i = 0; i < Rule.COUNT; i++) {
@@ -336,7 +352,7 @@ export class Capture {
   private value(w: ByteWriter, name: ArrayBuffer, v: ArrayBuffer | null, scan: bool): void {
     if (v === null || v.byteLength == 0) return;
     w.buf(name);
-    if (scan) this.redactor.text(w, changetype<usize>(v), v.byteLength, false, false, false);
+    if (scan) this.redactor.text(w, changetype<usize>(v), v.byteLength, As.Text);
     else writeEscaped(w, changetype<usize>(v), v.byteLength);
     w.byte(0x22);
   }
@@ -400,7 +416,7 @@ export class Capture {
     }
   }
 
-  /** "request_headers":{"name":"value",…} for the allow-listed names present; denied ones redacted whole. */
+  /** "request_headers":{"name":"value",…} for the allow-listed names present, each written as its kind says. */
   private headers(w: ByteWriter, field: ArrayBuffer, pairs: Pairs, labels: ArrayBuffer[], kinds: StaticArray<u8>, keys: KeySet, from: i32): void {
     let opened = false;
     for (let k = 0; k < labels.length; k++) {
@@ -411,9 +427,14 @@ export class Capture {
       opened = true;
       w.buf(unchecked(labels[k]));
       const kind = unchecked(kinds[k]);
-      if (kind == 1) this.redactor.whole(w, Rule.SECRET_HEADER, pairs.valPtr(i), pairs.valLen(i));
-      else if (kind == 2) this.redactor.url(w, pairs.valPtr(i), pairs.valLen(i));
-      else this.redactor.text(w, pairs.valPtr(i), pairs.valLen(i), false, false, false);
+      const p = pairs.valPtr(i);
+      const n = pairs.valLen(i);
+      if (kind == HeaderKind.Denied) this.redactor.whole(w, Rule.SECRET_HEADER, p, n);
+      else if (kind == HeaderKind.Url) this.redactor.url(w, p, n);
+      else if (kind == HeaderKind.Authorization) this.redactor.authorization(w, p, n);
+      else if (kind == HeaderKind.Cookie) this.redactor.cookies(w, p, n, false);
+      else if (kind == HeaderKind.SetCookie) this.redactor.cookies(w, p, n, true);
+      else this.redactor.text(w, p, n, As.Text);
       w.byte(0x22);
     }
     if (opened) w.byte(0x7d);
@@ -423,20 +444,45 @@ export class Capture {
     const out = new StaticArray<u8>(names.length);
     for (let k = 0; k < names.length; k++) {
       const name = names[k];
-      let kind: u8 = 0;
-      for (let i = 0; i < this.denied.length; i++) if (eqLower(changetype<usize>(name), name.byteLength, this.denied[i])) kind = 1;
-      if (kind == 0 && isUrlHeader(name)) kind = 2;
+      const p = changetype<usize>(name);
+      const n = <u32>name.byteLength;
+      let denied = this.redactor.secretNames.has(p, n);
+      for (let i = 0; i < this.denied.length; i++) if (eqLower(p, n, this.denied[i])) denied = true;
+      let kind = HeaderKind.Scanned;
+      if (isOneOf(name, AUTHORIZATION_HEADERS)) kind = HeaderKind.Authorization;
+      else if (eqLower(p, n, COOKIE)) kind = HeaderKind.Cookie;
+      else if (eqLower(p, n, SET_COOKIE)) kind = HeaderKind.SetCookie;
+      else if (denied) kind = HeaderKind.Denied;
+      else if (isOneOf(name, URL_HEADERS)) kind = HeaderKind.Url;
       out[k] = kind;
     }
     return out;
   }
 }
 
-const URL_HEADERS = [bytesOf("referer"), bytesOf("location"), bytesOf("content-location"), bytesOf("origin")];
+/** How an allow-listed header's value is written. */
+namespace HeaderKind {
+  /** Scanned by every rule. */
+  export const Scanned: u8 = 0;
+  /** Denied, or named like a secret: replaced whole. */
+  export const Denied: u8 = 1;
+  /** A URL: its query parameters are redacted by name, as the path's are. */
+  export const Url: u8 = 2;
+  /** Its scheme kept, its credentials replaced. */
+  export const Authorization: u8 = 3;
+  /** Cookie names kept, their values replaced. */
+  export const Cookie: u8 = 4;
+  /** The cookie's name and attributes kept, its value replaced. */
+  export const SetCookie: u8 = 5;
+}
 
-/** Headers that hold a URL: their query parameters are redacted by name, as the path's are. */
-function isUrlHeader(name: ArrayBuffer): bool {
-  for (let i = 0; i < URL_HEADERS.length; i++) if (eqLower(changetype<usize>(name), name.byteLength, URL_HEADERS[i])) return true;
+const URL_HEADERS = [bytesOf("referer"), bytesOf("location"), bytesOf("content-location"), bytesOf("origin")];
+const AUTHORIZATION_HEADERS = [bytesOf("authorization"), bytesOf("proxy-authorization")];
+const COOKIE = bytesOf("cookie");
+const SET_COOKIE = bytesOf("set-cookie");
+
+function isOneOf(name: ArrayBuffer, list: ArrayBuffer[]): bool {
+  for (let i = 0; i < list.length; i++) if (eqLower(changetype<usize>(name), name.byteLength, list[i])) return true;
   return false;
 }
 

@@ -3,7 +3,7 @@
 // because a typo ("redact.rulez") must never silently weaken redaction. Errors name the field,
 // the value and what was expected.
 import { JsonKind, JsonParser, JsonValue } from "./json";
-import { DEFAULT_MODES, DENIED_HEADERS, DENIED_PARAMS, hasPartial, Mode, MODE_NAMES, mayTurnOff, RULE_NAMES, ruleIndex } from "./redact/rules";
+import { DEFAULT_MODES, DENIED_HEADERS, hasPartial, Mode, MODE_NAMES, mayTurnOff, RULE_NAMES, ruleIndex } from "./redact/rules";
 
 export class Config {
   cluster: string = "redtail-collector";
@@ -23,7 +23,9 @@ export class Config {
   bodyMaxBytes: u32 = 1024;
   bodyContentTypes: string[] = ["application/json", "application/x-www-form-urlencoded", "text/plain"];
   deniedHeaders: string[] = DENIED_HEADERS.slice(0);
-  deniedParams: string[] = DENIED_PARAMS.slice(0);
+  /** Names the configuration adds to those secret by their words (redact.query_params, redact.headers). */
+  secretNames: string[] = [];
+  cookiesKept: string[] = [];
   modes: u8[] = DEFAULT_MODES.slice(0);
   hmacKey: string = "";
   hmacKeyId: string = "k1";
@@ -188,9 +190,11 @@ export function parseConfig(text: string): ConfigResult {
   }
 
   const redact = root.get("redact");
-  if (redact !== null && r.object(redact, "redact", ["headers", "query_params", "rules", "hmac"])) {
-    c.deniedHeaders = union(DENIED_HEADERS, r.names(redact.get("headers"), "redact.headers", [], 128));
-    c.deniedParams = union(DENIED_PARAMS, r.names(redact.get("query_params"), "redact.query_params", [], 128));
+  if (redact !== null && r.object(redact, "redact", ["headers", "query_params", "cookies_kept", "rules", "hmac"])) {
+    const headers = r.names(redact.get("headers"), "redact.headers", [], 128);
+    c.deniedHeaders = union(DENIED_HEADERS, headers);
+    c.secretNames = union(r.names(redact.get("query_params"), "redact.query_params", [], 128), headers);
+    c.cookiesKept = r.names(redact.get("cookies_kept"), "redact.cookies_kept", [], 64);
     const rules = redact.get("rules");
     if (rules !== null && r.object(rules, "redact.rules", RULE_NAMES)) {
       for (let i = 0; i < rules.keys.length; i++) {

@@ -184,13 +184,13 @@ test('sampling keeps every error, samples successes by request id, the same way 
   await b.stop();
 });
 
-test('body excerpts: only when enabled, only listed content types, cut at max_bytes', async () => {
+test('body excerpts: only when enabled, only listed content types, cut at max_bytes before the word the limit cuts', async () => {
   const f = await startFilter({ capture: { body: { enabled: true, max_bytes: 8, content_types: ['text/plain'] } } });
-  await f.send({ headers: { ...GET, ':method': 'POST', 'x-request-id': 'txt', 'content-type': 'text/plain; charset=utf-8' }, body: ['0123', '456789abc'] });
+  await f.send({ headers: { ...GET, ':method': 'POST', 'x-request-id': 'txt', 'content-type': 'text/plain; charset=utf-8' }, body: ['ab c', 'd efghi'] });
   await f.send({ headers: { ...GET, ':method': 'POST', 'x-request-id': 'bin', 'content-type': 'application/octet-stream' }, body: 'raw-bytes' });
   const records = await f.records(2);
-  assert.equal(records.find((r) => r.request_id === 'txt')!.request_body, '01234567');
-  assert.equal(records.find((r) => r.request_id === 'txt')!.bytes_received, 13);
+  assert.equal(records.find((r) => r.request_id === 'txt')!.request_body, 'ab cd ');
+  assert.equal(records.find((r) => r.request_id === 'txt')!.bytes_received, 11);
   assert.equal(records.find((r) => r.request_id === 'bin')!.request_body, undefined);
   await f.stop();
   const off = await startFilter({});
@@ -212,9 +212,10 @@ test('values of a connection are read once per connection.id and still redacted 
   }
   const reads = f.host.callStats!.get('proxy_get_property')!.calls;
   // At configure, 5 reads of node metadata for the identity. Per request: connection.id, response
-  // flags and details, upstream host, cluster, route (6); plus the 4 connection values on the
-  // first request of each of the 2 connections.
-  assert.equal(reads, 5 + 4 * 6 + 2 * 4);
+  // flags and details, upstream host, cluster, route (6); plus the 5 connection values (protocol,
+  // addresses, server name, peer certificate's URI SAN) on the first request of each of the 2
+  // connections.
+  assert.equal(reads, 5 + 4 * 6 + 2 * 5);
   await f.stop();
 });
 

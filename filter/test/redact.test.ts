@@ -80,7 +80,7 @@ test('IBAN_CODE: the mod-97 checksum decides', () => expectAll([
 
 test('credentials: JWTs, bearer and basic, URL passwords, cloud and SaaS keys, private keys', () => expectAll([
   ['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl', '[JWT]'],
-  ['token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.', 'token=[JWT]'],
+  ['id=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.', 'id=[JWT]'],
   same('eyJhbGciOi'),
   ['Bearer abcdef0123456789', 'Bearer [BEARER_TOKEN]'],
   ['bearer:Zm9vYmFyYmF6cXV4', 'bearer:[BEARER_TOKEN]'],
@@ -89,7 +89,7 @@ test('credentials: JWTs, bearer and basic, URL passwords, cloud and SaaS keys, p
   ['https://user:s3cret@db.example.com/x', 'https://user:[BASIC_AUTH]@db.example.com/x'],
   ['AKIAIOSFODNN7EXAMPLE', '[AWS_ACCESS_KEY]'],
   same('AKIAIOSFODNN7EXAMPL'),
-  ['key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY;', 'key=[AWS_SECRET_KEY];'],
+  ['k: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY;', 'k: [AWS_SECRET_KEY];'],
   same('da39a3ee5e6b4b0d3255bfef95601890afd80709'), // a git hash: 40 characters, but lower-case hex
   ['ghp_' + 'a1B2'.repeat(9), '[GITHUB_TOKEN]'],
   ['github_pat_' + 'A1b2C3d4E5'.repeat(3), '[GITHUB_TOKEN]'],
@@ -164,10 +164,10 @@ test('query parameters are redacted by name, including configured ones', async (
 
 test('JSON body keys on the list are found in any case, one-letter configured names too; other keys stay', async () => {
   const f = await startFilter({ redact: { query_params: ['k', 'Zq'] }, capture: { body: { enabled: true } } });
-  const body = '{"Password":"p1","PIN": 4321,"k":"v2","zq" : "v3","kk":"keep","id":"keep2","pass":"p4","tokens":"keep3","x-amz-signature":"p5"}';
+  const body = '{"Password":"p1","PIN": 4321,"k":"v2","zq" : "v3","kk":"keep","id":"keep2","pass":"p4","token_type":"keep3","x-amz-signature":"p5"}';
   await f.send({ headers: { ':method': 'POST', ':path': '/', ':authority': 'shop', 'content-type': 'application/json' }, body });
   const [r] = await f.records(1);
-  assert.equal(r!.request_body, '{"Password":"[SECRET_PARAM]","PIN": [SECRET_PARAM],"k":"[SECRET_PARAM]","zq" : "[SECRET_PARAM]","kk":"keep","id":"keep2","pass":"[SECRET_PARAM]","tokens":"keep3","x-amz-signature":"[SECRET_PARAM]"}');
+  assert.equal(r!.request_body, '{"Password":"[SECRET_PARAM]","PIN": [SECRET_PARAM],"k":"[SECRET_PARAM]","zq" : "[SECRET_PARAM]","kk":"keep","id":"keep2","pass":"[SECRET_PARAM]","token_type":"keep3","x-amz-signature":"[SECRET_PARAM]"}');
   await f.stop();
 });
 

@@ -16,8 +16,16 @@ const PIECES = [
   '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----', '-----BEGIN PRIVATE KEY-----abc', 'https://user:pa55@host/x',
   '10.1.0.7', '192.168.1.255:8080', '2001:db8::1', 'fe80::1%eth0', '+1 (415) 555-0100', '(415) 555-0100', '415-555-0100',
   '"password":"hunter2"', '"token": "abc"', '{"key":12345}', '["a","b"]', '"sku":"SKU-1"', 'ski', 'sk', 'gh', 'ey', 'xo',
+  // Names and separators: secret, configured (k, zq, sessionish, x-custom-secret-name), look-alikes.
+  'password=', 'token: ', '"api_key":', '\\"secret\\":', "'pwd'=", 'user[password]=', 'x-auth-key: ', 'k=', 'zq=', '"zq" : ', '"k":',
+  'sessionish=', 'x-custom-secret-name=', 'monkey: ', 'token_type=', 'max_tokens=', '"card number":', 'code=', 'zip_code=',
+  '%22password%22:', 'user%5Bpassword%5D=', '&access_token=', '?sig=', ';jsessionid=', 'AWSAccessKeyId=', 'clientSecret =',
+  'pass', 'word', 'tok', 'en', ' = ', ': ', '[1,2]', '{"a":"b"}', '\\"x\\"', 'true', 'null',
+  'glpat-' + 'a1B2c3D4e5'.repeat(2), 'npm_' + 'A1b2C3'.repeat(6), 'SG.' + 'a'.repeat(22) + '.' + 'B'.repeat(43), 'ya29.' + 'c'.repeat(30),
+  'sk-proj-' + 'A1b2C3d4'.repeat(5), 'Ab1+'.repeat(21) + 'Ab==', '-----BEGIN PGP PRIVATE KEY BLOCK-----\nxyz', 'gb82west12345698765432',
+  '4111.1111.1111.1111', 'a@b.com-',
 ];
-const NOISE = 'aAbBeEgGrRsSwWxXyYkKhHiIoO0123456789 -:/+(@"{},._=\n\t%é€😀\\';
+const NOISE = 'aAbBeEgGrRsSwWxXyYkKhHiIoO0123456789 -:/+(@"{},._=\n\t%é€😀\\\'&;?[]';
 
 function texts(count: number, seed: number): string[] {
   let x = seed;

@@ -4,10 +4,12 @@ import { inRange, splat, storeTable } from "./chars";
 
 /** What `candidates` carries from one chunk to the next (and leaves for the scan loop). */
 export namespace Carry {
-  /** 1 when the chunk's last byte is a letter or digit… */
+  /** 1 when the chunk's last byte is a letter or digit. */
   export let alnumTop: u32 = 0;
-  /** …and 1 when it is a byte a JSON key's opening quote can follow ({ , or white space). */
-  export let keyTop: u32 = 0;
+  /** 1 when a run of name bytes holding a hint reaches past the chunk's end (see `candidates`). */
+  export let nameRun: u32 = 0;
+  /** Where the ends of hinted runs in the last two bytes put separators in reach, for the next chunk. */
+  export let endsTop: u32 = 0;
   /** The chunk's wider candidates (see `candidates`), and whether all of it is base64. */
   export let wide: u32 = 0;
   export let base64: bool = false;
@@ -33,26 +35,62 @@ const PADDED: usize = memory.data(32);
 export const AT: u8 = 1; // '@'
 export const COLON: u8 = 2; // ':'
 const DASH: u8 = 4; // '-'
-const QUOTE: u8 = 8; // '"'
+const SEPARATOR: u8 = 8; // ':' '='
 export const PLUS_SLASH: u8 = 16; // '+' '/'; and '(' (phone numbers)
 const AB: u8 = 32; // A B: AWS (AKIA…), Google (AIza), Bearer/Basic
-const BRACE: u8 = 64; // '{'
-const SPACE_COMMA: u8 = 128; // ',' ' ' \t \n \r (and NUL ) * - FF: only ever a hint)
-// By low nibble: 0 '@' ' ' NUL; 1 A; 2 B '"'; 8 '('; 9 \t; A ':' \n; B '+' '{'; C ','; D '-' \r; F '/'.
-const LOW_NIBBLE = storeTable(i8x16(<i8>(AT | SPACE_COMMA), AB, AB | QUOTE, 0, 0, 0, 0, 0, PLUS_SLASH, <i8>SPACE_COMMA,
-  <i8>(COLON | SPACE_COMMA), PLUS_SLASH | BRACE, <i8>SPACE_COMMA, <i8>(DASH | SPACE_COMMA), 0, PLUS_SLASH));
-// By high nibble: 0 controls; 2 ' ' '"' ( + , - /; 3 ':'; 4 '@' A B; 7 '{'.
-const HIGH_NIBBLE = storeTable(i8x16(<i8>SPACE_COMMA, 0, <i8>(DASH | QUOTE | PLUS_SLASH | SPACE_COMMA), COLON, AT | AB, 0, 0, BRACE, 0, 0, 0, 0, 0, 0, 0, 0));
+/** What a name holds besides letters and digits: ' ' $ % - . [ ] _ (and + / ^ T U P). */
+const NAME: u8 = 64;
+// By low nibble: 0 '@' ' '; 1 A; 2 B; 4 '$'; 5 '%'; 8 '('; A ':'; B '+' '['; D '-' '=' ']'; E '.'; F '/' '_'.
+const LOW_NIBBLE = storeTable(i8x16(AT | NAME, AB, AB, 0, NAME, NAME, 0, 0, PLUS_SLASH, 0,
+  COLON | SEPARATOR, PLUS_SLASH | NAME, 0, DASH | SEPARATOR | NAME, NAME, PLUS_SLASH | NAME));
+// By high nibble: 2 ' ' $ % ( + - . /; 3 ':' '='; 4 '@' A B; 5 [ ] _.
+const HIGH_NIBBLE = storeTable(i8x16(0, 0, DASH | PLUS_SLASH | NAME, COLON | SEPARATOR, AT | AB, NAME, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
 
-// Lower-case prefixes, as pairs of a first letter and the letters that may follow it: e-y (eyJ),
-// s-k r-k (sk_live_, rk_live_), g-h g-i w-h (ghp_, github_pat_, whsec_), x-o x-a (xoxb-, xapp-),
-// b-e b-a in either case (bearer, basic). One bit per group: the first letter's class (FIRST_*)
-// ANDed with the next byte's (NEXT_*). Exact: no other pair of bytes gets through.
-const G_E: u8 = 1, G_SR: u8 = 2, G_GW: u8 = 4, G_X: u8 = 8, G_B: u8 = 16;
-const FIRST_LOW = storeTable(i8x16(0, 0, G_SR | G_B, G_SR, 0, G_E, 0, G_GW, G_X, 0, 0, 0, 0, 0, 0, 0));
-const FIRST_HIGH = storeTable(i8x16(0, 0, 0, 0, 0, 0, G_E | G_GW | G_B, G_SR | G_GW | G_X, 0, 0, 0, 0, 0, 0, 0, 0));
-const NEXT_LOW = storeTable(i8x16(0, G_X | G_B, 0, 0, 0, G_B, 0, 0, G_GW, G_E | G_GW, 0, G_SR, 0, 0, 0, G_X));
-const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, G_E, 0, 0, 0, 0, 0, 0, 0, 0));
+// Token prefixes, as pairs of a first letter and the letters that may follow it: e-y (eyJ),
+// s-k r-k (sk_live_, sk-proj-, rk_live_), g-h g-i g-l w-h (ghp_, github_pat_, glpat-, whsec_),
+// x-o x-a (xoxb-, xapp-), b-e b-a in either case (bearer, basic), n-p (npm_), y-a (ya29.), S-G
+// (SG.). One bit per group: the first letter's class (FIRST_*) ANDed with the next byte's
+// (NEXT_*). Exact: no other pair of bytes gets through.
+const G_E: u8 = 1, G_SR: u8 = 2, G_GW: u8 = 4, G_X: u8 = 8, G_B: u8 = 16, G_N: u8 = 32, G_Y: u8 = 64, G_SG: u8 = 128;
+const FIRST_LOW = storeTable(i8x16(0, 0, G_SR | G_B, <i8>(G_SR | G_SG), 0, G_E, 0, G_GW, G_X, G_Y, 0, 0, 0, 0, G_N, 0));
+const FIRST_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, <i8>G_SG, G_E | G_GW | G_B | G_N, G_SR | G_GW | G_X | G_Y, 0, 0, 0, 0, 0, 0, 0, 0));
+const NEXT_LOW = storeTable(i8x16(G_N, G_X | G_B | G_Y, 0, 0, 0, G_B, 0, <i8>G_SG, G_GW, G_E | G_GW, 0, G_SR, G_GW, 0, 0, G_X));
+const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, <i8>(G_B | G_SG), 0, G_SR | G_GW | G_X | G_B | G_Y, G_E | G_N, 0, 0, 0, 0, 0, 0, 0, 0));
+
+// Pairs of letters that secret names hold (names.ts: HINT_GROUPS, and the configured names'
+// first two bytes as one more group), on lower-cased bytes, set at configure (`hintGroups`).
+const HINT_FIRST_LOW: usize = storeTable(i8x16.splat(0));
+const HINT_FIRST_HIGH: usize = storeTable(i8x16.splat(0));
+const HINT_NEXT_LOW: usize = storeTable(i8x16.splat(0));
+const HINT_NEXT_HIGH: usize = storeTable(i8x16.splat(0));
+
+/**
+ * Set the name hints: up to eight groups, each its first bytes and the bytes that may follow
+ * them ("or:kd"). A group lets through every first byte with every next byte, and the nibble
+ * tables a few more: never fewer pairs.
+ */
+export function hintGroups(groups: string[]): void {
+  memory.fill(HINT_FIRST_LOW, 0, 16);
+  memory.fill(HINT_FIRST_HIGH, 0, 16);
+  memory.fill(HINT_NEXT_LOW, 0, 16);
+  memory.fill(HINT_NEXT_HIGH, 0, 16);
+  for (let g = 0; g < min(groups.length, 8); g++) {
+    const bit = <u8>(<u32>1 << <u32>g);
+    const group = groups[g];
+    let next = false;
+    for (let k = 0; k < group.length; k++) {
+      const c = group.charCodeAt(k) | 0x20;
+      if (c == 0x3a && !next) next = true;
+      else if (next) setNibbles(HINT_NEXT_LOW, HINT_NEXT_HIGH, c, bit);
+      else setNibbles(HINT_FIRST_LOW, HINT_FIRST_HIGH, c, bit);
+    }
+  }
+}
+
+function setNibbles(low: usize, high: usize, c: i32, bit: u8): void {
+  store<u8>(low + (c & 15), load<u8>(low + (c & 15)) | bit);
+  store<u8>(high + ((c >> 4) & 15), load<u8>(high + ((c >> 4) & 15)) | bit);
+}
 
 /**
  * The positions whose nibble class has any of the bits: an equality with zero, inverted, as x64
@@ -67,23 +105,32 @@ const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, 
   return v128.and(i8x16.swizzle(v128.load(low), v128.and(v, mask)), i8x16.swizzle(v128.load(high), v128.and(i16x8.shr_u(v, 4), mask)));
 }
 
+/** Positions where a pair of the two tables' groups starts: the byte's first class ANDed with the next byte's. */
+@inline function pairStarts(v: v128, next: v128, firstLow: usize, firstHigh: usize, nextLow: usize, nextHigh: usize): u32 {
+  return ~<u32>i8x16.bitmask(i8x16.eq(v128.and(nibbleClass(v, firstLow, firstHigh), nibbleClass(next, nextLow, nextHigh)), splat(0))) & 0xffff;
+}
+
 /**
  * The 16 bytes at q as a bit mask of the positions where a detector could start:
  * - a digit followed by digits or single separators (4111…, 4 1 1 1…, 123-45-…: cards, SSNs);
- * - at a word start, A or B (AKIA, AIza, Bearer), or two capitals and two digits (an IBAN);
- * - at a word start, the first letter of a lower-case prefix followed by its second (above);
- * - '@'; ':' before '/' (://); the first '-' of "--" (-----BEGIN); with `json`, a '"' after
- *   '{', ',' or white space (where a key can start).
+ * - at a word start, A or B (AKIA, AIza, Bearer), or two letters and two digits (an IBAN);
+ * - at a word start, the first letter of a token prefix followed by its second (above);
+ * - '@'; ':' before '/' (://); the first '-' of "--" (-----BEGIN);
+ * - a separator (':' '=') within two bytes after a run of name bytes holding a hint pair: where
+ *   a secret name can end. The runs are followed by carrying through addition: adding a hint's
+ *   bit to the mask of name bytes carries along its run and sets the byte after it.
  * In Carry.wide, the same and every other word start and '+' '/': where an AWS secret key could
  * begin, used when the next chunk is all base64 (Carry.base64 says whether this one is).
  * With everyWord, both are every word start and symbol: IP addresses and phone numbers start
  * anywhere. Bits for positions 13 to 15 that would look at the next chunk's bytes are let through.
  */
-@inline export function candidates(q: usize, everyWord: bool, symbols: i32, json: bool): u32 {
+@inline export function candidates(q: usize, everyWord: bool, symbols: i32): u32 {
   const v = v128.load(q);
+  const next = v128.load(q, 1);
   const digitV = inRange(v, 0x30, 10);
   const upperV = inRange(v, 0x41, 26);
-  const alnumBits = <u32>i8x16.bitmask(v128.or(v128.or(digitV, upperV), inRange(v, 0x61, 26)));
+  const lowerV = inRange(v, 0x61, 26);
+  const alnumBits = <u32>i8x16.bitmask(v128.or(v128.or(digitV, upperV), lowerV));
   const starts = alnumBits & ~((alnumBits << 1) | Carry.alnumTop);
   Carry.alnumTop = alnumBits >> 15;
   const k = nibbleClass(v, LOW_NIBBLE, HIGH_NIBBLE);
@@ -92,11 +139,16 @@ const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, 
   let sym = classBits(k, symbols);
   const dash = classBits(k, DASH);
   sym |= dash & ((dash >> 1) | 0x8000);
-  if (json) {
-    const keyPrev = classBits(k, BRACE | SPACE_COMMA);
-    sym |= classBits(k, QUOTE) & ((keyPrev << 1) | Carry.keyTop);
-    Carry.keyTop = keyPrev >> 15;
-  }
+  // Separators where a secret name may end (see above).
+  const names = alnumBits | classBits(k, NAME);
+  const fold = splat(0x20);
+  const hints = pairStarts(v128.or(v, fold), v128.or(next, fold), HINT_FIRST_LOW, HINT_FIRST_HIGH, HINT_NEXT_LOW, HINT_NEXT_HIGH) & names;
+  const sum = names + hints + Carry.nameRun;
+  Carry.nameRun = sum >> 16;
+  const ends = (sum ^ names) & 0xffff;
+  const reach = ends | (ends << 1) | (ends << 2) | Carry.endsTop;
+  Carry.endsTop = reach >> 16;
+  sym |= classBits(k, SEPARATOR) & reach;
   if (everyWord) {
     Carry.wide = starts | sym | plusSlash;
     return Carry.wide;
@@ -105,11 +157,18 @@ const NEXT_HIGH = storeTable(i8x16(0, 0, 0, 0, G_B, 0, G_SR | G_GW | G_X | G_B, 
   sym |= colon & ((<u32>i8x16.bitmask(i8x16.eq(v, splat(0x2f))) >> 1) | 0x8000);
   Carry.wide = starts | sym | plusSlash;
   const digit = <u32>i8x16.bitmask(digitV) | 0x70000;
-  const upper = <u32>i8x16.bitmask(upperV) | 0x70000;
-  const pairs = ~<u32>i8x16.bitmask(i8x16.eq(v128.and(nibbleClass(v, FIRST_LOW, FIRST_HIGH), nibbleClass(v128.load(q, 1), NEXT_LOW, NEXT_HIGH)), splat(0))) & 0xffff;
-  const words = classBits(k, AB) | (upper & (upper >> 1) & (digit >> 2) & (digit >> 3)) | pairs;
-  // A card or an SSN: a digit, then digits or single separators (4 1 1 1 …, 123-45-…).
-  const dsep = digit | <u32>i8x16.bitmask(v128.or(i8x16.eq(v, splat(0x20)), i8x16.eq(v, splat(0x2d))));
+  const letter = <u32>i8x16.bitmask(v128.or(upperV, lowerV)) | 0x70000;
+  const pairs = pairStarts(v, next, FIRST_LOW, FIRST_HIGH, NEXT_LOW, NEXT_HIGH);
+  const words = classBits(k, AB) | (letter & (letter >> 1) & (digit >> 2) & (digit >> 3)) | pairs;
+  // A card or an SSN: a digit, then digits or single separators (4 1 1 1 …, 123-45-…, 4111.1111…).
+  const dsep = digit | <u32>i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, splat(0x20)), i8x16.eq(v, splat(0x2d))), i8x16.eq(v, splat(0x2e))));
   const numbers = digit & (dsep >> 1) & (dsep >> 2) & (dsep >> 3) & ((digit >> 1) | (digit >> 2));
   return ((numbers | words) & starts) | sym;
+}
+
+/** Start a scan: the byte before the text is neither a letter nor a digit, nor in a name. */
+@inline export function carryReset(): void {
+  Carry.alnumTop = 0;
+  Carry.nameRun = 0;
+  Carry.endsTop = 0;
 }

@@ -18,12 +18,12 @@ export const HEX: u8 = 128;
 const TABLE: usize = memory.data(256);
 /**
  * For the scan loop, one load per byte: 1 for a letter or digit, 2 for the symbols that can start
- * a match (@ + ( - : " /), 0 for the rest.
+ * a match (@ + ( - : = /), 0 for the rest.
  */
 const STARTS: usize = memory.data(256);
 for (let c = 0; c < 256; c++) {
   const word = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-  const trigger = c == 0x40 || c == 0x2b || c == 0x28 || c == 0x2d || c == 0x3a || c == 0x22 || c == 0x2f;
+  const trigger = c == 0x40 || c == 0x2b || c == 0x28 || c == 0x2d || c == 0x3a || c == 0x3d || c == 0x2f;
   store<u8>(STARTS + c, word ? 1 : trigger ? 2 : 0);
   let k: u8 = 0;
   const digit = c >= 0x30 && c <= 0x39;

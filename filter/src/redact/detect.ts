@@ -1,14 +1,16 @@
 // The single-pass scan: one walk over the bytes, trying only where a detector could start
 // (candidates.ts), recording the spans to redact in order, never overlapping. No regular
 // expressions: every detector is a small hand-written matcher (numbers.ts, secrets.ts, email.ts,
-// json-keys.ts).
-import { AT, candidates, Carry, chunk, COLON, PLUS_SLASH } from "./candidates";
-import { B64, cls, HEX, isAlnum, isDigit, startClass, UPPER } from "./chars";
+// pairs.ts).
+import { AT, candidates, Carry, carryReset, chunk, COLON, PLUS_SLASH } from "./candidates";
+import { cls, HEX, isAlnum, isDigit, LOWER, startClass, UPPER, B64 } from "./chars";
 import { email } from "./email";
-import { jsonSecretValue, KeyList } from "./json-keys";
+import { SecretNames } from "./names";
 import { card, Found, iban, ipv4, ipv6, phone, ssn } from "./numbers";
+import { secretPair } from "./pairs";
 import { Mode, Rule } from "./rules";
-import { authScheme, awsAccessKey, awsSecretKey, githubToken, googleApiKey, jwt, privateKey, slackToken, stripeKey, urlCredentials } from "./secrets";
+import { authScheme, awsAccessKey, awsSecretKey, azureStorageKey, githubToken, gitlabToken, googleApiKey, googleOauthToken, jwt, npmToken,
+  openaiKey, privateKey, sendgridKey, slackToken, stripeKey, urlCredentials } from "./secrets";
 
 export class Spans {
   start: StaticArray<u32> = new StaticArray<u32>(64);
@@ -35,38 +37,37 @@ export class Spans {
 }
 
 /**
- * Find what to redact in n bytes at p, with the rules whose mode is not Off. With jsonKeys, the
- * values of JSON keys on that list are found too.
+ * Find what to redact in n bytes at p, with the rules whose mode is not Off, and the values of
+ * secret names (pairs.ts; `names` says which are secret).
  *
  * Every detector starts at the start of a word (a letter or digit after something that is not)
- * or at one of a few symbols (@ + ( - : " /). The scan looks at 16 bytes at a time (wasm SIMD)
+ * or at one of a few symbols (@ + ( - : = /). The scan looks at 16 bytes at a time (wasm SIMD)
  * and makes a bit mask of the positions where a detector could match; the detectors run only
  * there. Most word starts cannot start anything (see `candidates`), so on ordinary text the
  * detectors run every few dozen bytes instead of every few. `simd` false tries every word start
  * and symbol one byte at a time instead: the tests check that both find the same.
  */
-export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null, simd: bool = true): void {
+export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames, simd: bool = true): void {
   spans.count = 0;
   // Nothing a detector finds is shorter than three bytes but IPv6's "::", and a request is full
   // of shorter values (query parameters, methods, status codes).
   if (n < 2 || (n < 3 && unchecked(modes[Rule.IP_ADDRESS]) == Mode.Off)) return;
   Scan.next = 0;
   if (!simd) {
-    bytewise(p, n, modes, spans, jsonKeys);
+    bytewise(p, n, modes, spans, names);
     return;
   }
   // IP addresses and phone numbers start at any hex letter, digit, ':' '+' or '(': with either
   // rule on, every word start and symbol is a candidate.
   const everyWord = unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off || unchecked(modes[Rule.PHONE_NUMBER]) != Mode.Off;
   // A request is full of values under nine bytes (a method, a parameter's name, a scheme, a
-  // length): there, only rules that need an '@' can match (an email, a URL's credentials; the
-  // shortest number any other rule takes is an SSN's nine digits), unless IP addresses or phone
-  // numbers are looked for. Such a value without an '@' is done.
-  if (n < 9 && !everyWord && jsonKeys === null && !hasAt(p, n)) return;
+  // length): there, only rules that need an '@', '=' or ':' can match (an email, a URL's
+  // credentials, a secret name's value; the shortest number any other rule takes is an SSN's
+  // nine digits), unless IP addresses or phone numbers are looked for. Such a value without
+  // one of them is done.
+  if (n < 9 && !everyWord && !hasSymbol(p, n)) return;
   const symbols = AT | (everyWord ? COLON | PLUS_SLASH : 0);
-  const json = jsonKeys !== null;
-  Carry.alnumTop = 0; // the byte before the text is neither a letter nor a digit…
-  Carry.keyTop = 1; // …and a quote at its start may open a key
+  carryReset();
   // A chunk's candidates are tried once the next chunk is known: an AWS secret key (40 base64
   // characters) can start in a chunk only if the whole next one is base64, and only then are
   // the wider candidates (every word start, '+' '/') needed.
@@ -74,44 +75,47 @@ export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, j
   let wide: u32 = 0;
   for (let base: u32 = 0; base < n; base += 16) {
     const left = n - base;
-    let nextNarrow = candidates(chunk(p + base, left), everyWord, symbols, json);
+    let nextNarrow = candidates(chunk(p + base, left), everyWord, symbols);
     let nextWide = Carry.wide;
     if (left < 16) {
       const inside = (<u32>1 << left) - 1;
       nextNarrow &= inside;
       nextWide &= inside;
     }
-    if (base > 0) tryEach(p, n, base - 16, left >= 16 && Carry.base64 ? wide : narrow, modes, spans, jsonKeys);
+    if (base > 0) tryEach(p, n, base - 16, left >= 16 && Carry.base64 ? wide : narrow, modes, spans, names);
     narrow = nextNarrow;
     wide = nextWide;
   }
   // The last chunk: the text ends too soon after it for a 40-character key to start there.
-  if (n > 0) tryEach(p, n, (n - 1) & ~15, narrow, modes, spans, jsonKeys);
+  if (n > 0) tryEach(p, n, (n - 1) & ~15, narrow, modes, spans, names);
 }
 
-function hasAt(p: usize, n: u32): bool {
-  for (let i: u32 = 0; i < n; i++) if (load<u8>(p + i) == 0x40) return true;
+function hasSymbol(p: usize, n: u32): bool {
+  for (let i: u32 = 0; i < n; i++) {
+    const c = load<u8>(p + i);
+    if (c == 0x40 || c == 0x3d || c == 0x3a) return true;
+  }
   return false;
 }
 
 /** The detectors at each candidate of the chunk at base, in order, except inside what matched before. */
-@inline function tryEach(p: usize, n: u32, base: u32, mask: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): void {
+@inline function tryEach(p: usize, n: u32, base: u32, mask: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames): void {
   while (mask != 0) {
     const i = base + ctz(mask);
     mask &= mask - 1;
-    if (i >= Scan.next) tryOne(p, n, i, <u32>load<u8>(p + i), modes, spans, jsonKeys);
+    if (i >= Scan.next) tryOne(p, n, i, <u32>load<u8>(p + i), modes, spans, names);
   }
 }
 
 /** Every word start and symbol, a byte at a time. */
-function bytewise(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): void {
+function bytewise(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames): void {
   let i: u32 = 0;
   let prevAlnum = false;
   while (i < n) {
     const c = <u32>load<u8>(p + i);
     const s = startClass(c);
     const alnum = s == 1;
-    if ((alnum ? !prevAlnum : s != 0) && tryOne(p, n, i, c, modes, spans, jsonKeys)) {
+    if ((alnum ? !prevAlnum : s != 0) && tryOne(p, n, i, c, modes, spans, names)) {
       i = Scan.next;
       prevAlnum = i > 0 && isAlnum(load<u8>(p + i - 1));
       continue;
@@ -130,19 +134,24 @@ namespace Scan {
 }
 
 /** The detectors at i; on a match, its span is recorded and the scan moves past it. */
-@inline function tryOne(p: usize, n: u32, i: u32, c: u32, modes: StaticArray<u8>, spans: Spans, jsonKeys: KeyList | null): bool {
-  // Quotes are most of a JSON body's candidates: straight to the one detector they start, and
-  // only when the key's first two bytes can open a name on the list.
-  const rule = c == 0x22
-    ? (jsonKeys !== null && i + 2 < n && jsonKeys.mayOpen(load<u8>(p + i + 1), load<u8>(p + i + 2)) && jsonSecretValue(p, n, i, jsonKeys) ? Rule.SECRET_PARAM : -1)
-    : tryAt(p, n, i, Scan.next, c, modes);
+@inline function tryOne(p: usize, n: u32, i: u32, c: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames): bool {
+  const rule = c == 0x3d || c == 0x3a ? trySeparator(p, n, i, c, modes, names) : tryAt(p, n, i, Scan.next, c, modes);
   if (rule < 0 || Found.end <= Found.start) return false;
   spans.push(Found.start, Found.end, rule);
   Scan.next = Found.end;
   return true;
 }
 
-/** The detectors that can start at i with byte c (not a quote: tryOne has those): the rule that matched (Found says where), or -1. */
+/** At '=' or ':': a secret name's value, or (':') a URL's password or an IPv6 address. */
+@noinline function trySeparator(p: usize, n: u32, i: u32, c: u32, modes: StaticArray<u8>, names: SecretNames): i32 {
+  if (secretPair(p, n, i, names)) return Rule.SECRET_PARAM;
+  if (c == 0x3d) return -1;
+  if (urlCredentials(p, n, i)) return Rule.BASIC_AUTH;
+  if (unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off && ipv6(p, n, i)) return Rule.IP_ADDRESS;
+  return -1;
+}
+
+/** The detectors that can start at i with byte c (not a separator: trySeparator has those): the rule that matched (Found says where), or -1. */
 @noinline function tryAt(p: usize, n: u32, i: u32, floor: u32, c: u32, modes: StaticArray<u8>): i32 {
   const k = cls(c);
   if (c == 0x40) {
@@ -158,25 +167,29 @@ namespace Scan {
     if (unchecked(modes[Rule.PHONE_NUMBER]) != Mode.Off && phone(p, n, i)) return Rule.PHONE_NUMBER;
   } else if (c == 0x2d) {
     return privateKey(p, n, i) ? Rule.PRIVATE_KEY : -1;
-  } else if (c == 0x3a) {
-    if (urlCredentials(p, n, i)) return Rule.BASIC_AUTH;
-    if (unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off && ipv6(p, n, i)) return Rule.IP_ADDRESS;
-    return -1;
   } else if (c != 0x2f) {
     // A letter.
     if (c == 0x65 && jwt(p, n, i)) return Rule.JWT;
     if (c == 0x41 && awsAccessKey(p, n, i)) return Rule.AWS_ACCESS_KEY;
     if (c == 0x41 && googleApiKey(p, n, i)) return Rule.GOOGLE_API_KEY;
     if (c == 0x67 && githubToken(p, n, i)) return Rule.GITHUB_TOKEN;
+    if (c == 0x67 && gitlabToken(p, n, i)) return Rule.GITLAB_TOKEN;
     if (c == 0x78 && slackToken(p, n, i)) return Rule.SLACK_TOKEN;
     if ((c == 0x73 || c == 0x72 || c == 0x77) && stripeKey(p, n, i)) return Rule.STRIPE_KEY;
+    if (c == 0x73 && openaiKey(p, n, i)) return Rule.OPENAI_KEY;
+    if (c == 0x6e && npmToken(p, n, i)) return Rule.NPM_TOKEN;
+    if (c == 0x79 && googleOauthToken(p, n, i)) return Rule.GOOGLE_OAUTH_TOKEN;
+    if (c == 0x53 && sendgridKey(p, n, i)) return Rule.SENDGRID_KEY;
     if (c == 0x62 || c == 0x42) {
       const scheme = authScheme(p, n, i);
       if (scheme >= 0) return scheme == 1 ? Rule.BASIC_AUTH : Rule.BEARER_TOKEN;
     }
-    if ((k & UPPER) != 0 && unchecked(modes[Rule.IBAN_CODE]) != Mode.Off && iban(p, n, i)) return Rule.IBAN_CODE;
+    if ((k & (UPPER | LOWER)) != 0 && unchecked(modes[Rule.IBAN_CODE]) != Mode.Off && iban(p, n, i)) return Rule.IBAN_CODE;
     if ((k & HEX) != 0 && unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off && ipv6(p, n, i)) return Rule.IP_ADDRESS;
   }
-  if ((k & B64) != 0 && awsSecretKey(p, n, i)) return Rule.AWS_SECRET_KEY;
+  if ((k & B64) != 0) {
+    if (awsSecretKey(p, n, i)) return Rule.AWS_SECRET_KEY;
+    if (azureStorageKey(p, n, i)) return Rule.AZURE_STORAGE_KEY;
+  }
   return -1;
 }

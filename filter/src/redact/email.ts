@@ -16,8 +16,10 @@ export function email(p: usize, n: u32, a: u32, floor: u32): bool {
   while (j < n) {
     const labelStart = j;
     while (j < n && (cls(load<u8>(p + j)) & HOST) != 0) j++;
+    // A label does not end with '-': one that seems to ("example.com-") ends before it.
+    while (j > labelStart && load<u8>(p + j - 1) == 0x2d) j--;
     const len = j - labelStart;
-    if (len == 0 || len > 63 || load<u8>(p + labelStart) == 0x2d || load<u8>(p + j - 1) == 0x2d) break;
+    if (len == 0 || len > 63 || load<u8>(p + labelStart) == 0x2d) break;
     labels++;
     end = j;
     tldLetters = true;

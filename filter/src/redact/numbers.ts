@@ -1,7 +1,7 @@
 // Detectors for numbers with structure: card numbers (Luhn), US social security numbers (valid
 // area, group and serial), IBANs (mod-97 checksum), IP addresses (v4 and v6) and phone numbers.
 // Each looks at the text from position i and, on a match, sets Found and returns true.
-import { at, cls, DIGIT, HEX, isAlnum, isDigit, UPPER } from "./chars";
+import { at, cls, HEX, isAlnum, isDigit } from "./chars";
 
 export namespace Found {
   export let start: u32 = 0;
@@ -16,7 +16,7 @@ function found(start: u32, end: u32): bool {
 
 const DIGITS = new StaticArray<u8>(40);
 
-/** 13–19 digits, single spaces or dashes between groups, an issuer's first digit (2–6), Luhn-valid. */
+/** 13–19 digits, single spaces, dashes or dots between groups, an issuer's first digit (2–6), Luhn-valid. */
 export function card(p: usize, n: u32, i: u32): bool {
   if (isAlnum(at(p, n, <i64>i - 1))) return false;
   const first = at(p, n, i);
@@ -29,7 +29,7 @@ export function card(p: usize, n: u32, i: u32): bool {
       if (count == 19) return false;
       unchecked(DIGITS[count++] = c - 0x30);
       j++;
-    } else if ((c == 0x20 || c == 0x2d) && isDigit(at(p, n, j + 1)) && isDigit(at(p, n, <i64>j - 1))) {
+    } else if ((c == 0x20 || c == 0x2d || c == 0x2e) && isDigit(at(p, n, j + 1)) && isDigit(at(p, n, <i64>j - 1))) {
       j++;
     } else break;
   }
@@ -64,30 +64,49 @@ export function ssn(p: usize, n: u32, i: u32): bool {
 
 const IBAN = new StaticArray<u8>(40);
 
-/** Country code, check digits, 11–30 letters or digits (spaces allowed between groups), mod 97 = 1. */
+/** Each IBAN country's length, by its two letters (26 × 26, 0 for a code that has no IBAN). */
+const IBAN_LENGTHS: usize = memory.data(26 * 26);
+const COUNTRIES = "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DJ27 DK18 DO28 EE20 EG29 " +
+  "ES24 FI18 FK18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 " +
+  "LU20 LV21 LY25 MC27 MD24 ME22 MK19 MN20 MR27 MT31 MU30 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22 RU33 SA24 SC31 " +
+  "SD18 SE24 SI19 SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26 UA29 VA22 VG24 XK20 YE30";
+for (let k = 0; k + 4 <= COUNTRIES.length; k += 5) {
+  const a = COUNTRIES.charCodeAt(k) - 0x41;
+  const b = COUNTRIES.charCodeAt(k + 1) - 0x41;
+  store<u8>(IBAN_LENGTHS + a * 26 + b, <u8>((COUNTRIES.charCodeAt(k + 2) - 0x30) * 10 + COUNTRIES.charCodeAt(k + 3) - 0x30));
+}
+
+/**
+ * A country's two letters (either case), check digits, then letters or digits (spaces allowed
+ * between groups) to that country's IBAN length, mod 97 = 1.
+ */
 export function iban(p: usize, n: u32, i: u32): bool {
   if (isAlnum(at(p, n, <i64>i - 1))) return false;
-  if ((cls(at(p, n, i)) & UPPER) == 0 || (cls(at(p, n, i + 1)) & UPPER) == 0 || !isDigit(at(p, n, i + 2)) || !isDigit(at(p, n, i + 3))) return false;
+  const a = (at(p, n, i) | 0x20) - 0x61;
+  const b = (at(p, n, i + 1) | 0x20) - 0x61;
+  if (a >= 26 || b >= 26 || !isDigit(at(p, n, i + 2)) || !isDigit(at(p, n, i + 3))) return false;
+  const length = <i32>load<u8>(IBAN_LENGTHS + a * 26 + b);
+  if (length == 0) return false;
   let j = i;
   let count = 0;
   let end = i;
   while (j < n) {
     const c = load<u8>(p + j);
-    if ((cls(c) & (DIGIT | UPPER)) != 0) {
-      if (count == 34) return false;
+    if (isAlnum(c)) {
+      if (count == length) return false;
       unchecked(IBAN[count++] = c);
       j++;
       end = j;
-    } else if (c == 0x20 && count >= 4 && (cls(at(p, n, j + 1)) & (DIGIT | UPPER)) != 0) j++;
+    } else if (c == 0x20 && count >= 4 && isAlnum(at(p, n, j + 1))) j++;
     else break;
   }
-  if (count < 15 || isAlnum(at(p, n, end))) return false;
+  if (count != length || isAlnum(at(p, n, end))) return false;
   // Move the first four characters to the end, letters become 10..35, and take it mod 97.
   let rem = 0;
   for (let k = 0; k < count; k++) {
     const c = unchecked(IBAN[(k + 4) % count]);
     if (isDigit(c)) rem = (rem * 10 + (c - 0x30)) % 97;
-    else rem = (rem * 100 + (c - 0x41 + 10)) % 97;
+    else rem = (rem * 100 + ((c | 0x20) - 0x61 + 10)) % 97;
   }
   return rem == 1 && found(i, end);
 }

@@ -1,17 +1,32 @@
 // Writing values into the record with their secrets replaced: the scan (detect.ts) finds spans,
 // this writes the original bytes between them, JSON-escaped, and a replacement for each span:
-// [RULE] (mask), [RULE:...1111] (partial) or [RULE:key_id:16 hex digits] (hmac). Percent-encoded
-// text is scanned decoded and redacted in the original. It also counts what fired, per record.
+// [RULE] (mask), [RULE:...1111] (partial) or [RULE:key_id:16 hex digits] (hmac). Encoded text is
+// scanned decoded and redacted in the original (percent.ts). Values with a structure of their
+// own (a URL, a query or form, cookies, an Authorization header) keep their shape: names and
+// schemes stay, secret values go. It also counts what fired, per record.
 import { ByteWriter } from "../bytes";
 import { writeEscaped } from "./escape";
 import { detect, Spans } from "./detect";
-import { KeyList } from "./json-keys";
 import { HmacSha256 } from "./hmac";
-import { Decoded } from "./percent";
+import { KeyList, SecretNames } from "./names";
+import { Source, Syntax } from "./pairs";
+import { Decode, Decoded, needsDecoding } from "./percent";
 import { Mode, Rule, RULE_NAMES } from "./rules";
 
 const HEXD = "0123456789abcdef";
 const REDACTIONS = String.UTF8.encode(",\"redactions\":{");
+
+/** What a text is, which says how it is decoded and read (pairs.ts: Syntax). */
+export enum As {
+  /** A header value or a text body: percent-decoded. */
+  Text,
+  /** A URL's path. */
+  Path,
+  /** A query parameter's or form field's value: '+' is a space too. */
+  QueryValue,
+  /** A JSON body: JSON's own escapes decoded too. */
+  Json,
+}
 
 export class Redactor {
   modes: StaticArray<u8> = new StaticArray<u8>(0);
@@ -19,22 +34,18 @@ export class Redactor {
   fired: u32 = 0;
   private hmac: HmacSha256 | null = null;
   private keyId: string = "";
-  private deniedParams: KeyList = new KeyList([]);
   private spans: Spans = new Spans();
   private decoded: Decoded = new Decoded();
   private scratch: ByteWriter = new ByteWriter(128);
   private mac: usize = heap.alloc(32);
   private names: ArrayBuffer[] = [];
 
-  constructor(modes: u8[], hmacKey: string, keyId: string, deniedParams: string[]) {
+  constructor(modes: u8[], hmacKey: string, keyId: string, readonly secretNames: SecretNames, private cookiesKept: KeyList) {
     const m = new StaticArray<u8>(modes.length);
     for (let i = 0; i < modes.length; i++) m[i] = modes[i];
     this.modes = m;
     this.hmac = hmacKey.length > 0 ? new HmacSha256(String.UTF8.encode(hmacKey)) : null;
     this.keyId = keyId;
-    const params: ArrayBuffer[] = [];
-    for (let i = 0; i < deniedParams.length; i++) params.push(String.UTF8.encode(deniedParams[i]));
-    this.deniedParams = new KeyList(params);
     for (let i = 0; i < RULE_NAMES.length; i++) this.names.push(String.UTF8.encode(RULE_NAMES[i]));
   }
 
@@ -53,34 +64,36 @@ export class Redactor {
     }
   }
 
-  /**
-   * Plain text (a header value, a body excerpt): scanned as is, or decoded first when it holds
-   * percent-escapes (`plus`: '+' is a space, as in forms). jsonKeys: JSON body, find denied keys.
-   */
-  text(w: ByteWriter, p: usize, n: u32, decode: bool, plus: bool, json: bool): void {
-    const keys = json ? this.deniedParams : null;
-    if (decode && needsDecoding(p, n, plus)) {
+  /** Text of a kind: scanned (decoded first when it holds anything encoded) and written redacted. */
+  text(w: ByteWriter, p: usize, n: u32, kind: As): void {
+    const how: u8 = kind == As.QueryValue ? Decode.Plus : kind == As.Json ? Decode.JsonEscapes : 0;
+    Source.syntax = kind == As.Path ? Syntax.Path : kind == As.Json ? Syntax.Json : Syntax.Text;
+    if (n > 0 && needsDecoding(p, n, how)) {
       const d = this.decoded;
-      d.decode(p, n, plus);
-      detect(d.ptr, d.len, this.modes, this.spans, keys);
+      d.decode(p, n, how);
+      Source.original = p;
+      Source.origin = d.origin;
+      detect(d.ptr, d.len, this.modes, this.spans, this.secretNames);
+      Source.origin = null;
       this.writeSpans(w, p, n, d.ptr, true);
     } else {
-      detect(p, n, this.modes, this.spans, keys);
+      Source.origin = null;
+      detect(p, n, this.modes, this.spans, this.secretNames);
       this.writeSpans(w, p, n, p, false);
     }
   }
 
-  /** A request target: the path scanned (decoded), then each query parameter by name and value. */
+  /** A request target or a URL header: the path scanned (decoded), then each query parameter by name and value. */
   url(w: ByteWriter, p: usize, n: u32): void {
     let q: u32 = 0;
     while (q < n && load<u8>(p + q) != 0x3f) q++;
-    this.text(w, p, q, true, false, false);
+    this.text(w, p, q, As.Path);
     if (q >= n) return;
     w.byte(0x3f);
     this.query(w, p + q + 1, n - q - 1);
   }
 
-  /** name=value&name=value: values of denied names replaced whole, the rest scanned. */
+  /** name=value&name=value (a query, a form body): values of secret names replaced whole, the rest scanned. */
   query(w: ByteWriter, p: usize, n: u32): void {
     let s: u32 = 0;
     while (s <= n) {
@@ -88,11 +101,11 @@ export class Redactor {
       while (e < n && load<u8>(p + e) != 0x26) e++;
       let eq = s;
       while (eq < e && load<u8>(p + eq) != 0x3d) eq++;
-      this.text(w, p + s, eq - s, true, true, false);
+      this.text(w, p + s, eq - s, As.QueryValue);
       if (eq < e) {
         w.byte(0x3d);
-        if (this.isDeniedName(p + s, eq - s)) this.whole(w, Rule.SECRET_PARAM, p + eq + 1, e - eq - 1);
-        else this.text(w, p + eq + 1, e - eq - 1, true, true, false);
+        if (this.isSecretName(p + s, eq - s, Decode.Plus)) this.whole(w, Rule.SECRET_PARAM, p + eq + 1, e - eq - 1);
+        else this.text(w, p + eq + 1, e - eq - 1, As.QueryValue);
       }
       if (e >= n) break;
       w.byte(0x26);
@@ -100,13 +113,62 @@ export class Redactor {
     }
   }
 
-  private isDeniedName(p: usize, n: u32): bool {
-    if (needsDecoding(p, n, true)) {
-      const d = this.decoded;
-      d.decode(p, n, true);
-      return this.deniedParams.has(d.ptr, d.len);
+  /**
+   * A Cookie header (name=value; name=value), or with `attributes` a Set-Cookie (its first
+   * pair, then attributes such as Path and Expires, kept as they are and scanned). Names stay;
+   * values go, but for cookies named in redact.cookies_kept, which are scanned.
+   */
+  cookies(w: ByteWriter, p: usize, n: u32, attributes: bool): void {
+    let s: u32 = 0;
+    while (s < n) {
+      let e = s;
+      while (e < n && load<u8>(p + e) != 0x3b) e++;
+      let a = s;
+      while (a < e && load<u8>(p + a) == 0x20) a++;
+      let eq = a;
+      while (eq < e && load<u8>(p + eq) != 0x3d) eq++;
+      writeEscaped(w, p + s, a - s);
+      if (eq >= e) this.whole(w, Rule.SECRET_HEADER, p + a, e - a);
+      else {
+        this.text(w, p + a, eq - a, As.Text);
+        w.byte(0x3d);
+        if (this.cookiesKept.has(p + a, eq - a)) this.text(w, p + eq + 1, e - eq - 1, As.Text);
+        else this.whole(w, Rule.SECRET_PARAM, p + eq + 1, e - eq - 1);
+      }
+      if (e >= n) return;
+      w.byte(0x3b);
+      if (attributes) {
+        this.text(w, p + e + 1, n - e - 1, As.Text);
+        return;
+      }
+      s = e + 1;
     }
-    return this.deniedParams.has(p, n);
+  }
+
+  /** Authorization and Proxy-Authorization: the scheme stays (Bearer, Basic, Digest…), the credentials go. */
+  authorization(w: ByteWriter, p: usize, n: u32): void {
+    let s: u32 = 0;
+    while (s < n && isSchemeByte(load<u8>(p + s))) s++;
+    if (s == 0 || s >= n || load<u8>(p + s) != 0x20) {
+      this.whole(w, Rule.SECRET_HEADER, p, n);
+      return;
+    }
+    writeEscaped(w, p, s + 1);
+    const rule = isWord(p, s, "bearer") ? Rule.BEARER_TOKEN : isWord(p, s, "basic") ? Rule.BASIC_AUTH : Rule.SECRET_HEADER;
+    let v = s + 1;
+    while (v < n && load<u8>(p + v) == 0x20) v++;
+    writeEscaped(w, p + s + 1, v - s - 1);
+    this.whole(w, rule, p + v, n - v);
+  }
+
+  private isSecretName(p: usize, n: u32, how: u8): bool {
+    const names = this.secretNames;
+    if (needsDecoding(p, n, how)) {
+      const d = this.decoded;
+      d.decode(p, n, how);
+      return names.hinted(d.ptr, d.len) && names.has(d.ptr, d.len);
+    }
+    return names.hinted(p, n) && names.has(p, n);
   }
 
   /** A value that is secret as a whole (a denied header or parameter): only its replacement is written. */
@@ -199,12 +261,12 @@ export class Redactor {
       while (start > 0 && kept < keep) {
         start--;
         const c = load<u8>(p + start);
-        if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a)) kept++;
+        if ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a)) kept++;
       }
       w.ascii("...");
       for (let i = start; i < n; i++) {
         const c = load<u8>(p + i);
-        if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a)) w.byte(c);
+        if ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a)) w.byte(c);
       }
     }
   }
@@ -234,10 +296,15 @@ function isV6(p: usize, n: u32): bool {
   return false;
 }
 
-function needsDecoding(p: usize, n: u32, plus: bool): bool {
-  for (let i: u32 = 0; i < n; i++) {
-    const c = load<u8>(p + i);
-    if (c == 0x25 || (plus && c == 0x2b)) return true;
-  }
-  return false;
+/** A token68 scheme's bytes (RFC 9110): letters, digits and - . _ ~ + / and !#$%&'*^`| */
+@inline function isSchemeByte(c: u32): bool {
+  return (c - 0x30 < 10) || ((c | 0x20) - 0x61 < 26) || c == 0x2d || c == 0x2e || c == 0x5f || c == 0x7e || c == 0x2b || c == 0x21 ||
+    (c >= 0x23 && c <= 0x27) || c == 0x2a || c == 0x5e || c == 0x60 || c == 0x7c;
+}
+
+/** Whether n bytes at p are the lower-case ASCII word, in any case. */
+function isWord(p: usize, n: u32, word: string): bool {
+  if (n != <u32>word.length) return false;
+  for (let i: u32 = 0; i < n; i++) if ((load<u8>(p + i) | 0x20) != <u8>word.charCodeAt(i)) return false;
+  return true;
 }

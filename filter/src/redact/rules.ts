@@ -33,15 +33,22 @@ export namespace Rule {
   export const PHONE_NUMBER: i32 = 15;
   /** A header on the deny-list (authorization, cookie, …): its value never leaves the proxy. */
   export const SECRET_HEADER: i32 = 16;
-  /** A query parameter named like a secret (token, password, …). */
+  /** The value of a name that is secret (names.ts): a parameter, form field, JSON key, cookie… */
   export const SECRET_PARAM: i32 = 17;
-  export const COUNT: i32 = 18;
+  export const GITLAB_TOKEN: i32 = 18;
+  export const NPM_TOKEN: i32 = 19;
+  export const SENDGRID_KEY: i32 = 20;
+  export const GOOGLE_OAUTH_TOKEN: i32 = 21;
+  export const OPENAI_KEY: i32 = 22;
+  export const AZURE_STORAGE_KEY: i32 = 23;
+  export const COUNT: i32 = 24;
 }
 
 export const RULE_NAMES: string[] = [
   "EMAIL_ADDRESS", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "JWT", "BEARER_TOKEN", "BASIC_AUTH",
   "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "GITHUB_TOKEN", "SLACK_TOKEN", "STRIPE_KEY", "GOOGLE_API_KEY",
-  "PRIVATE_KEY", "IP_ADDRESS", "PHONE_NUMBER", "SECRET_HEADER", "SECRET_PARAM",
+  "PRIVATE_KEY", "IP_ADDRESS", "PHONE_NUMBER", "SECRET_HEADER", "SECRET_PARAM", "GITLAB_TOKEN", "NPM_TOKEN", "SENDGRID_KEY",
+  "GOOGLE_OAUTH_TOKEN", "OPENAI_KEY", "AZURE_STORAGE_KEY",
 ];
 
 /** Default modes: everything masked, except IP addresses and phone numbers (off: too many false positives). */
@@ -49,6 +56,7 @@ export const DEFAULT_MODES: u8[] = [
   Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask,
   Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask,
   Mode.Mask, Mode.Off, Mode.Off, Mode.Mask, Mode.Mask,
+  Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask, Mode.Mask,
 ];
 
 /** Which rules have a partial form. */
@@ -68,16 +76,12 @@ export function ruleIndex(name: string): i32 {
   return -1;
 }
 
-/** Headers whose values never leave the proxy, whatever the configuration says. */
+/**
+ * Headers whose values never leave the proxy, whatever the configuration says; any header named
+ * like a secret (names.ts) is treated so too. Authorization keeps its scheme, cookies their names.
+ */
 export const DENIED_HEADERS: string[] = [
   "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token",
   "x-access-token", "x-csrf-token", "x-xsrf-token", "x-amz-security-token", "x-goog-api-key", "x-vault-token",
   "x-redtail-token",
-];
-
-/** Query parameters whose values never leave the proxy (matched case-insensitively). */
-export const DENIED_PARAMS: string[] = [
-  "token", "access_token", "refresh_token", "id_token", "auth", "authorization", "password", "passwd", "pwd",
-  "pass", "secret", "client_secret", "api_key", "apikey", "key", "signature", "sig", "session", "sessionid",
-  "session_id", "jwt", "code", "otp", "pin", "ssn", "cvv", "cvc", "x-amz-signature", "x-amz-credential", "x-amz-security-token", "private_token",
 ];

@@ -1,7 +1,8 @@
 // Detectors for credentials, as Datadog's sensitive data scanner names them: JSON Web Tokens,
 // bearer and basic credentials (and user:password@ in URLs), AWS access key ids and secret keys,
-// GitHub, Slack, Stripe and Google API keys, and private key blocks. Each looks at the text from
-// position i and, on a match, sets Found (numbers.ts) and returns true.
+// Azure storage account keys, GitHub, GitLab, npm, Slack, Stripe, SendGrid, OpenAI and Google
+// keys and tokens, and private key blocks (PEM and PGP). Each looks at the text from position i
+// and, on a match, sets Found (numbers.ts) and returns true.
 import { at, B64, B64URL, cls, DIGIT, isAlnum, lit4, LOWER, runOf, startsWith, startsWithLower, UPPER, word4 } from "./chars";
 import { Found } from "./numbers";
 
@@ -160,22 +161,101 @@ export function stripeKey(p: usize, n: u32, i: u32): bool {
   return end - from >= 16 && found(i, end);
 }
 
-/** -----BEGIN … PRIVATE KEY----- through its END line (or the end of the text, if cut off). */
+/**
+ * -----BEGIN … PRIVATE KEY----- (or PGP's PRIVATE KEY BLOCK-----) through its END line, or the
+ * end of the text if cut off.
+ */
 export function privateKey(p: usize, n: u32, i: u32): bool {
   if (!startsWith(p, n, i, "-----BEGIN ")) return false;
-  let j = i + 11;
-  const limit = min(n, j + 40);
-  while (j < limit && !startsWith(p, n, j, "PRIVATE KEY-----")) j++;
-  if (j >= limit) return false;
-  j += 16;
-  while (j < n) {
-    if (startsWith(p, n, j, "-----END ")) {
-      let k = j + 9;
-      const stop = min(n, k + 40);
-      while (k < stop && !startsWith(p, n, k, "PRIVATE KEY-----")) k++;
-      if (k < stop) return found(i, k + 16);
+  const j = keyLabelEnd(p, n, i + 11);
+  if (j < 0) return false;
+  for (let k = <u32>j; k < n; k++) {
+    if (startsWith(p, n, k, "-----END ")) {
+      const end = keyLabelEnd(p, n, k + 9);
+      if (end >= 0) return found(i, end);
     }
-    j++;
   }
   return found(i, n);
+}
+
+/** After BEGIN or END: where "PRIVATE KEY-----" or "PRIVATE KEY BLOCK-----" ends, within 40 bytes; -1 if not. */
+function keyLabelEnd(p: usize, n: u32, j: u32): i32 {
+  const limit = min(n, j + 40);
+  for (; j < limit; j++) {
+    if (!startsWith(p, n, j, "PRIVATE KEY")) continue;
+    if (startsWith(p, n, j + 11, "-----")) return j + 16;
+    if (startsWith(p, n, j + 11, " BLOCK-----")) return j + 22;
+  }
+  return -1;
+}
+
+/**
+ * GitLab tokens: gl and a kind (glpat-, gldt-, glrt-, glptt-, gloas-, glsoat-, glcbt-…), then 20
+ * or more of A-Z a-z 0-9 _ - and dots (newer tokens carry a routing part after a dot).
+ */
+export function gitlabToken(p: usize, n: u32, i: u32): bool {
+  if (at(p, n, i + 1) != 0x6c || isAlnum(at(p, n, <i64>i - 1))) return false;
+  let j = i + 2;
+  while (j < n && j - i < 9 && (cls(load<u8>(p + j)) & LOWER) != 0) j++;
+  if (j - i < 4 || at(p, n, j) != 0x2d) return false;
+  let end = j + 1;
+  while (end < n && ((cls(load<u8>(p + end)) & B64URL) != 0 || load<u8>(p + end) == 0x2e)) end++;
+  return end - j - 1 >= 20 && found(i, end);
+}
+
+/** npm access tokens: npm_ and 36 letters and digits. */
+export function npmToken(p: usize, n: u32, i: u32): bool {
+  if (!startsWith(p, n, i, "npm_") || isAlnum(at(p, n, <i64>i - 1))) return false;
+  const end = runOf(p, n, i + 4, DIGIT | UPPER | LOWER);
+  return end - i - 4 >= 36 && found(i, end);
+}
+
+/** SendGrid API keys: SG. then 22 base64url characters, a dot and 43 more. */
+export function sendgridKey(p: usize, n: u32, i: u32): bool {
+  if (!startsWith(p, n, i, "SG.") || isAlnum(at(p, n, <i64>i - 1))) return false;
+  const a = runOf(p, n, i + 3, B64URL);
+  if (a - i - 3 < 16 || at(p, n, a) != 0x2e) return false;
+  const b = runOf(p, n, a + 1, B64URL);
+  return b - a - 1 >= 30 && found(i, b);
+}
+
+/** Google OAuth access tokens: ya29. and 20 or more base64url characters (and dots). */
+export function googleOauthToken(p: usize, n: u32, i: u32): bool {
+  if (!startsWith(p, n, i, "ya29.") || isAlnum(at(p, n, <i64>i - 1))) return false;
+  let end = i + 5;
+  while (end < n && ((cls(load<u8>(p + end)) & B64URL) != 0 || load<u8>(p + end) == 0x2e)) end++;
+  return end - i - 5 >= 20 && found(i, end);
+}
+
+/**
+ * OpenAI and Anthropic API keys: sk- (sk-proj-, sk-svcacct-, sk-ant-api03-…) then 32 or more of
+ * A-Z a-z 0-9 _ -, mixing upper case, lower case and digits (so no kebab-case word is taken).
+ */
+export function openaiKey(p: usize, n: u32, i: u32): bool {
+  if (at(p, n, i + 1) != 0x6b || at(p, n, i + 2) != 0x2d || isAlnum(at(p, n, <i64>i - 1))) return false;
+  let kinds: u8 = 0;
+  let end = i + 3;
+  while (end < n) {
+    const c = cls(load<u8>(p + end));
+    if ((c & B64URL) == 0) break;
+    kinds |= c & (UPPER | LOWER | DIGIT);
+    end++;
+  }
+  return end - i - 3 >= 32 && kinds == (UPPER | LOWER | DIGIT) && found(i, end);
+}
+
+/**
+ * Azure storage account keys: exactly 86 base64 characters and "==", standing alone, with upper
+ * case, lower case and digits mixed.
+ */
+export function azureStorageKey(p: usize, n: u32, i: u32): bool {
+  if (i + 88 > n || load<u8>(p + i + 86) != 0x3d || load<u8>(p + i + 87) != 0x3d) return false;
+  if ((cls(at(p, n, <i64>i - 1)) & B64) != 0 || (cls(at(p, n, i + 88)) & B64) != 0 || at(p, n, i + 88) == 0x3d) return false;
+  let kinds: u8 = 0;
+  for (let k: u32 = 0; k < 86; k++) {
+    const c = cls(load<u8>(p + i + k));
+    if ((c & B64) == 0) return false;
+    kinds |= c & (UPPER | LOWER | DIGIT);
+  }
+  return kinds == (UPPER | LOWER | DIGIT) && found(i, i + 88);
 }

@@ -1,6 +1,7 @@
 // Runs the filter's scan both ways over each text: 16 bytes at a time with the candidate masks
-// (what the filter does) and every word start one byte at a time (the plain reading of the
-// rules), with the default rules, with every rule on, and as a JSON body. The plugin
+// (what the filter does) and every word start and separator one byte at a time (the plain
+// reading of the rules), with the default rules, with every rule on (read as a path), and as a
+// JSON body. And every secret word holds a pair of letters that the prefilters look for. The plugin
 // configuration holds the texts, separated by NUL bytes; the module logs one line per text
 // whose spans differ, and "done N" at the end.
 export * from "../../src/abi/module";
@@ -8,7 +9,9 @@ import { BufferType, LogLevel } from "../../src/abi/enums";
 import { getBuffer, log, Ret } from "../../src/abi/hostcalls";
 import { Config } from "../../src/config";
 import { detect, Spans } from "../../src/redact/detect";
-import { KeyList } from "../../src/redact/json-keys";
+import { hintGroups } from "../../src/redact/candidates";
+import { SecretNames, stems, words } from "../../src/redact/names";
+import { Source, Syntax } from "../../src/redact/pairs";
 import { Mode } from "../../src/redact/rules";
 
 const simd = new Spans();
@@ -39,10 +42,9 @@ export function proxy_on_configure(root: u32, size: u32): u32 {
     normal[i] = defaults[i];
     every[i] = Mode.Mask;
   }
-  const params: ArrayBuffer[] = [];
-  const names = new Config().deniedParams;
-  for (let i = 0; i < names.length; i++) params.push(String.UTF8.encode(names[i]));
-  const keys = new KeyList(params);
+  // Configured names too: one letter, two, and one that starts like a word's hint.
+  const names = new SecretNames(["k", "zq", "sessionish", "x-custom-secret-name"]);
+  hintGroups(names.groups());
   let texts = 0;
   let start: u32 = 0;
   for (let i: u32 = 0; i <= len; i++) {
@@ -51,15 +53,20 @@ export function proxy_on_configure(root: u32, size: u32): u32 {
     const n = i - start;
     for (let way = 0; way < 3; way++) {
       const modes = way == 1 ? every : normal;
-      const json = way == 2 ? keys : null;
-      detect(p, n, modes, simd, json, true);
-      detect(p, n, modes, bytewise, json, false);
+      Source.syntax = way == 2 ? Syntax.Json : way == 1 ? Syntax.Path : Syntax.Text;
+      detect(p, n, modes, simd, names, true);
+      detect(p, n, modes, bytewise, names, false);
       if (!same(simd, bytewise)) {
         log(LogLevel.Warn, `text ${texts} way ${way}: simd ${describe(simd)}| bytewise ${describe(bytewise)}`);
       }
     }
     texts++;
     start = i + 1;
+  }
+  // Every secret word holds a pair the prefilters look for.
+  for (let i = 0; i < stems.length + words.length; i++) {
+    const w = i < stems.length ? stems[i] : words[i - stems.length];
+    if (!names.hinted(changetype<usize>(w), w.byteLength)) log(LogLevel.Warn, `text word ${String.UTF8.decode(w)} holds no hint pair`);
   }
   log(LogLevel.Info, `done ${texts}`);
   return 1;

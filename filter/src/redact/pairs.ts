@@ -1,0 +1,198 @@
+// Names and their values inside any text: `name=value` (queries, forms, cookies, URLs inside
+// JSON strings), `name: value` (text lines, headers echoed in a body), `"name": value` (JSON
+// keys, also escaped as \"name\" in a JSON document inside a JSON string). Found from the
+// separator: the name is read back from it, and when the name is secret (names.ts) the whole
+// value after it is the span to redact, whatever its shape: a string, a number, an array or an
+// object, after any white space.
+import { NAME_MAX, SecretNames } from "./names";
+import { Found } from "./numbers";
+
+export namespace Syntax {
+  /** Header values, text bodies, query and form values: a bare value ends at white space or punctuation. */
+  export const Text: u8 = 0;
+  /** A URL's path: '/', '?' and '#' end a value too (;jsessionid=…/). */
+  export const Path: u8 = 1;
+  /** A JSON body: backslash escapes are the string's, and a name outside quotes is inside a string. */
+  export const Json: u8 = 2;
+}
+
+/**
+ * The text being scanned: its syntax, and when it was decoded (percent-escapes, JSON escapes),
+ * the original bytes and where each decoded byte came from. A byte that was encoded is a level
+ * deeper than one that was not: in `password=a%26b`, the '&' that %26 became is part of the
+ * value, not its end.
+ */
+export namespace Source {
+  export let syntax: u8 = Syntax.Text;
+  export let original: usize = 0;
+  export let origin: StaticArray<u32> | null = null;
+}
+
+/** 1 for a byte that was encoded in the original, 0 for one as it was. */
+@inline function level(p: usize, i: u32): u32 {
+  const origin = Source.origin;
+  if (origin === null) return 0;
+  return load<u8>(Source.original + unchecked(origin[i])) != load<u8>(p + i) ? 1 : 0;
+}
+
+/** Bytes a name is made of, outside quotes: letters, digits, _ - . $ % [ ]. */
+@inline export function isNameByte(c: u32): bool {
+  return (c - 0x30 < 10) || ((c | 0x20) - 0x61 < 26) || c == 0x5f || c == 0x2d || c == 0x2e || c == 0x24 || c == 0x25 || c == 0x5b || c == 0x5d;
+}
+
+@inline function isBlank(c: u32): bool {
+  return c == 0x20 || c == 0x09;
+}
+
+/** Backslashes right before position i (not before `from`). */
+@inline function backslashesBefore(p: usize, from: u32, i: u32): u32 {
+  let r: u32 = 0;
+  while (i - r > from && load<u8>(p + i - r - 1) == 0x5c) r++;
+  return r;
+}
+
+/**
+ * At the separator ('=' or ':') at s: when the name before it is secret, Found is set to the
+ * value after it and true returned.
+ */
+export function secretPair(p: usize, n: u32, s: u32, names: SecretNames): bool {
+  // The name: quoted ("name", \"name\", 'name') when a quote ends within two bytes of the
+  // separator (the prefilter looks no further); else the run of name bytes before it.
+  let e = s;
+  let quote: u32 = 0;
+  let run: u32 = 0;
+  while (e > 0 && load<u8>(p + e - 1) == 0x20) e--;
+  if (e > 0) {
+    const q = <u32>load<u8>(p + e - 1);
+    if (q == 0x22 || q == 0x27) {
+      run = backslashesBefore(p, 0, e - 1);
+      if (s - (e - 1 - run) > 2) return false;
+      quote = q;
+      e = e - 1 - run;
+    }
+  }
+  let b = e;
+  const floor = e > NAME_MAX ? e - NAME_MAX : 0;
+  // Inside quotes a name may hold spaces ("api key"); outside, it is one run.
+  while (b > floor && (isNameByte(load<u8>(p + b - 1)) || (quote != 0 && load<u8>(p + b - 1) == 0x20))) b--;
+  if (b == e || !names.has(p + b, e - b)) return false;
+  return value(p, n, s + 1, quote, run, level(p, s), load<u8>(p + s));
+}
+
+/** The value that starts at v (after white space), into Found. */
+function value(p: usize, n: u32, v: u32, quote: u32, run: u32, lvl: u32, separator: u32): bool {
+  const json = Source.syntax == Syntax.Json;
+  // White space; after a quoted name (a JSON key) line breaks too, raw or escaped.
+  while (v < n) {
+    const c = <u32>load<u8>(p + v);
+    if (isBlank(c) || (quote != 0 && (c == 0x0a || c == 0x0d))) v++;
+    else if (quote != 0 && json && c == 0x5c && v + 1 < n && isEscapedSpace(load<u8>(p + v + 1))) v += 2;
+    else break;
+  }
+  if (v >= n) return false;
+  const c = <u32>load<u8>(p + v);
+  // A quoted string: "…", \"…\" (a level deeper: its quotes have that many backslashes), '…'.
+  let r: u32 = 0;
+  while (v + r < n && load<u8>(p + v + r) == 0x5c) r++;
+  if (v + r < n && load<u8>(p + v + r) == 0x22 && (r > 0 || quote != 0 || !json)) {
+    const start = v + r + 1;
+    return found(start, closingQuote(p, n, start, r));
+  }
+  if (c == 0x27) return found(v + 1, until(p, n, v + 1, 0x27));
+  if (c == 0x5b || c == 0x7b) return found(v, matching(p, n, v, quote != 0 ? run : 0, lvl));
+  if (quote != 0) {
+    // A JSON literal: a number is redacted; true, false and null say nothing.
+    let e = v;
+    while (e < n) {
+      const d = <u32>load<u8>(p + e);
+      if (d == 0x2c || d == 0x7d || d == 0x5d || d <= 0x20 || d == 0x5c || d == 0x22) break;
+      e++;
+    }
+    if (isLiteral(p + v, e - v)) return false;
+    return found(v, e);
+  }
+  return found(v, bareEnd(p, n, v, separator, lvl, json));
+}
+
+@inline function isEscapedSpace(c: u32): bool {
+  return c == 0x6e || c == 0x72 || c == 0x74; // \n \r \t
+}
+
+function found(start: u32, end: u32): bool {
+  Found.start = start;
+  Found.end = end;
+  return end > start;
+}
+
+/**
+ * The quote that closes a string opened by a quote after `run` backslashes: the next one after
+ * as many, less any pairs of that level's escaped backslashes (a quote k levels deep has 2^k - 1
+ * backslashes; one closing it has r backslashes with r % 2^(k+1) == 2^k - 1). Where the backslashes
+ * before it start; n when the text ends first.
+ */
+function closingQuote(p: usize, n: u32, start: u32, run: u32): u32 {
+  const period = (run + 1) << 1;
+  for (let j = start; j < n; j++) {
+    if (load<u8>(p + j) != 0x22) continue;
+    const r = backslashesBefore(p, start, j);
+    if (r % period == run) return j - r;
+  }
+  return n;
+}
+
+function until(p: usize, n: u32, j: u32, c: u8): u32 {
+  while (j < n && load<u8>(p + j) != c) j++;
+  return j;
+}
+
+/** The end of the array or object opening at v (after its closing bracket); n when it does not close. */
+function matching(p: usize, n: u32, v: u32, run: u32, lvl: u32): u32 {
+  const period = (run + 1) << 1;
+  let depth = 0;
+  let inString = false;
+  for (let j = v; j < n; j++) {
+    const c = <u32>load<u8>(p + j);
+    if (c == 0x22) {
+      if (backslashesBefore(p, v, j) % period == run) inString = !inString;
+    } else if (!inString && level(p, j) <= lvl) {
+      if (c == 0x5b || c == 0x7b) depth++;
+      else if ((c == 0x5d || c == 0x7d) && --depth == 0) return j + 1;
+    }
+  }
+  return n;
+}
+
+function isLiteral(p: usize, n: u32): bool {
+  if (n == 4) {
+    const w = load<u32>(p);
+    return w == 0x65757274 || w == 0x6c6c756e; // true, null
+  }
+  return n == 5 && load<u32>(p) == 0x736c6166 && load<u8>(p + 4) == 0x65; // false
+}
+
+/**
+ * Where a value outside quotes ends. After '=': at white space or punctuation that cannot be
+ * in a parameter's value (and in a path at '/', '?', '#'). After ':' (a `name: value` line):
+ * at the end of the line. In a JSON body, also where the string holding it ends (a quote, or a
+ * backslash escape of a quote or a line break). Only bytes no deeper than the separator end it.
+ */
+function bareEnd(p: usize, n: u32, v: u32, separator: u32, lvl: u32, json: bool): u32 {
+  const path = Source.syntax == Syntax.Path;
+  let j = v;
+  for (; j < n; j++) {
+    const c = <u32>load<u8>(p + j);
+    let ends = false;
+    if (c == 0x0a || c == 0x0d || c == 0x22 || c == 0x3c) ends = true;
+    else if (c == 0x5c) ends = json && j + 1 < n && isEscapeEnd(load<u8>(p + j + 1));
+    else if (path && (c == 0x2f || c == 0x3f || c == 0x23)) ends = true;
+    else if (separator == 0x3d) {
+      ends = c <= 0x20 || c == 0x26 || c == 0x3b || c == 0x2c || c == 0x27 || c == 0x3e || c == 0x29 || c == 0x5d || c == 0x7d || c == 0x23;
+    }
+    if (ends && level(p, j) <= lvl) break;
+  }
+  return j;
+}
+
+@inline function isEscapeEnd(c: u32): bool {
+  return c == 0x22 || c == 0x6e || c == 0x72 || c == 0x74;
+}
