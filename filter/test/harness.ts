@@ -113,3 +113,21 @@ after(async () => {
 });
 
 export const GET = { ':method': 'GET', ':path': '/', ':authority': 'shop.example', ':scheme': 'http' };
+
+/**
+ * Bodies of the given content types through the filter (body capture on, up to 64 KiB), each as
+ * the record's request_body.
+ */
+export async function bodiesOf(bodies: [string, string][], config: object = {}): Promise<string[]> {
+  const f = await startFilter({ capture: { body: { enabled: true, max_bytes: 65536 } }, ...config });
+  try {
+    for (let i = 0; i < bodies.length; i++) {
+      const [type, body] = bodies[i]!;
+      await f.send({ headers: { ':method': 'POST', ':path': '/', ':authority': 'shop', 'content-type': type, 'x-request-id': `body-${i}` }, body });
+    }
+    const records = await f.records(bodies.length);
+    return bodies.map((_, i) => String(records.find((r) => r.request_id === `body-${i}`)?.request_body ?? ''));
+  } finally {
+    await f.stop();
+  }
+}

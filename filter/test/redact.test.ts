@@ -102,6 +102,42 @@ test('credentials: JWTs, bearer and basic, URL passwords, cloud and SaaS keys, p
   ['-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg (cut off)', '[PRIVATE_KEY]'],
 ]));
 
+test('more token formats: GitLab, npm, SendGrid, Google OAuth, OpenAI and Anthropic, Azure storage keys, PGP private key blocks', () => expectAll([
+  ['glpat-' + 'xY3zA9bC7dE1fG5hJ2kL', '[GITLAB_TOKEN]'],
+  ['t glpat-' + 'xY3zA9bC7dE1fG5hJ2kL.01.0k0abc123 t', 't [GITLAB_TOKEN] t'],
+  ['gldt-' + 'Ab1Cd2Ef3Gh4Ij5Kl6Mn', '[GITLAB_TOKEN]'],
+  same('glpat-short'),
+  same('glossary-' + 'a'.repeat(24)),
+  ['npm_' + 'a1B2c3D4e5'.repeat(3) + 'f6G7h8', '[NPM_TOKEN]'],
+  same('npm_install_package_name'),
+  ['SG.' + 'ngeVfQFYQlKU0ufo8x5d1A' + '.' + 'TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr', '[SENDGRID_KEY]'],
+  same('SG.short.one'),
+  ['ya29.' + 'a0AfH6SMBx-Y3kQ9_zZ.p4L1mN7oR2sT', '[GOOGLE_OAUTH_TOKEN]'],
+  ['sk-proj-' + 'Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4f', '[OPENAI_KEY]'],
+  ['sk-' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2W3x4', '[OPENAI_KEY]'],
+  ['sk-ant-api03-' + 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe', '[OPENAI_KEY]'],
+  same('sk-learn-tutorial-on-kernels-and-regression'),
+  ['AccountName=x;AccountKey=' + 'Ab1+'.repeat(21) + 'Ab==;Endpoint', 'AccountName=x;AccountKey=[SECRET_PARAM];Endpoint'],
+  ['key ' + 'Ab1+'.repeat(21) + 'Ab== end', 'key [AZURE_STORAGE_KEY] end'],
+  same('a'.repeat(86) + '=='),
+  ['-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK----- ok', '[PRIVATE_KEY] ok'],
+  same('-----BEGIN PGP PUBLIC KEY BLOCK-----'),
+]));
+
+test('near variants: lower-case IBANs, cards grouped with dots, an email followed by a dash; IBANs need their country\'s length', () => expectAll([
+  ['gb82west12345698765432', '[IBAN_CODE]'],
+  ['iban de89 3704 0044 0532 0130 00.', 'iban [IBAN_CODE].'],
+  same('gb82west1234569876543'), // one short for GB
+  same('ab82west12345698765432'), // no such country
+  same('de89370400440532013000ff'), // hex: too long for DE
+  ['4111.1111.1111.1111', '[CREDIT_CARD]'],
+  same('v4.1.1.1111'),
+  ['alice@example.com-', '[EMAIL_ADDRESS]-'],
+  ['mail bob@mail.example.org--x', 'mail [EMAIL_ADDRESS]--x'],
+  same('6f1c2a9e-3b7d-4f1e-9c0a-5d2e8b7f4a31'), // a UUID
+  same('order 4111111111111112'), // fails Luhn
+]));
+
 test('IP_ADDRESS and PHONE_NUMBER are off by default, and detect when turned on', async () => {
   await expectAll([same('10.1.2.3'), same('+1 415 555 0100')]);
   await expectAll([

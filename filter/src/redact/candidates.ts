@@ -38,12 +38,15 @@ const DASH: u8 = 4; // '-'
 const SEPARATOR: u8 = 8; // ':' '='
 export const PLUS_SLASH: u8 = 16; // '+' '/'; and '(' (phone numbers)
 const AB: u8 = 32; // A B: AWS (AKIA…), Google (AIza), Bearer/Basic
-/** What a name holds besides letters and digits: ' ' $ % - . [ ] _ (and + / ^ T U P). */
+/**
+ * What a name holds besides letters and digits: ' ' $ % - . [ ] _, and backslashes, so that the
+ * run of an escaped key (\\\"password\\\") ends at its quote (and , + / ^ T U P).
+ */
 const NAME: u8 = 64;
-// By low nibble: 0 '@' ' '; 1 A; 2 B; 4 '$'; 5 '%'; 8 '('; A ':'; B '+' '['; D '-' '=' ']'; E '.'; F '/' '_'.
+// By low nibble: 0 '@' ' '; 1 A; 2 B; 4 '$'; 5 '%'; 8 '('; A ':'; B '+' '['; C '\\'; D '-' '=' ']'; E '.'; F '/' '_'.
 const LOW_NIBBLE = storeTable(i8x16(AT | NAME, AB, AB, 0, NAME, NAME, 0, 0, PLUS_SLASH, 0,
-  COLON | SEPARATOR, PLUS_SLASH | NAME, 0, DASH | SEPARATOR | NAME, NAME, PLUS_SLASH | NAME));
-// By high nibble: 2 ' ' $ % ( + - . /; 3 ':' '='; 4 '@' A B; 5 [ ] _.
+  COLON | SEPARATOR, PLUS_SLASH | NAME, NAME, DASH | SEPARATOR | NAME, NAME, PLUS_SLASH | NAME));
+// By high nibble: 2 ' ' $ % ( + - . /; 3 ':' '='; 4 '@' A B; 5 [ \\ ] _.
 const HIGH_NIBBLE = storeTable(i8x16(0, 0, DASH | PLUS_SLASH | NAME, COLON | SEPARATOR, AT | AB, NAME, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
 
 // Token prefixes, as pairs of a first letter and the letters that may follow it: e-y (eyJ),

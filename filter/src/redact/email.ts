@@ -23,7 +23,13 @@ export function email(p: usize, n: u32, a: u32, floor: u32): bool {
     labels++;
     end = j;
     tldLetters = true;
-    for (let k = labelStart; k < j; k++) if ((cls(load<u8>(p + k)) & (UPPER | LOWER)) == 0) { tldLetters = false; break; }
+    for (let k = labelStart; k < j; k++) {
+      if ((cls(load<u8>(p + k)) & (UPPER | LOWER)) != 0) continue;
+      // A top-level domain is letters: "example.org-x" is example.org and a dash after it.
+      if (load<u8>(p + k) == 0x2d && k > labelStart + 1) end = k;
+      else tldLetters = false;
+      break;
+    }
     if (at(p, n, j) != 0x2e || (cls(at(p, n, j + 1)) & HOST) == 0) break;
     j++;
   }

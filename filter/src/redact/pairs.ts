@@ -65,8 +65,8 @@ export function secretPair(p: usize, n: u32, s: u32, names: SecretNames): bool {
   if (e > 0) {
     const q = <u32>load<u8>(p + e - 1);
     if (q == 0x22 || q == 0x27) {
+      if (s - (e - 1) > 2) return false;
       run = backslashesBefore(p, 0, e - 1);
-      if (s - (e - 1 - run) > 2) return false;
       quote = q;
       e = e - 1 - run;
     }
@@ -127,15 +127,15 @@ function found(start: u32, end: u32): bool {
 /**
  * The quote that closes a string opened by a quote after `run` backslashes: the next one after
  * as many, less any pairs of that level's escaped backslashes (a quote k levels deep has 2^k - 1
- * backslashes; one closing it has r backslashes with r % 2^(k+1) == 2^k - 1). Where the backslashes
- * before it start; n when the text ends first.
+ * backslashes; one closing it has r backslashes with r % 2^(k+1) == 2^k - 1). Where its own
+ * backslashes start; n when the text ends first.
  */
 function closingQuote(p: usize, n: u32, start: u32, run: u32): u32 {
   const period = (run + 1) << 1;
   for (let j = start; j < n; j++) {
     if (load<u8>(p + j) != 0x22) continue;
     const r = backslashesBefore(p, start, j);
-    if (r % period == run) return j - r;
+    if (r % period == run) return j - run;
   }
   return n;
 }

@@ -197,10 +197,22 @@ export function gitlabToken(p: usize, n: u32, i: u32): bool {
   if (at(p, n, i + 1) != 0x6c || isAlnum(at(p, n, <i64>i - 1))) return false;
   let j = i + 2;
   while (j < n && j - i < 9 && (cls(load<u8>(p + j)) & LOWER) != 0) j++;
-  if (j - i < 4 || at(p, n, j) != 0x2d) return false;
+  if (at(p, n, j) != 0x2d || !isGitlabKind(p + i + 2, j - i - 2)) return false;
   let end = j + 1;
   while (end < n && ((cls(load<u8>(p + end)) & B64URL) != 0 || load<u8>(p + end) == 0x2e)) end++;
   return end - j - 1 >= 20 && found(i, end);
+}
+
+const GITLAB_KINDS = " pat dt rt ptt oas soat cbt ffct imt agent ft wt ";
+
+function isGitlabKind(p: usize, n: u32): bool {
+  for (let k = 0; k + <i32>n + 1 < GITLAB_KINDS.length; k++) {
+    if (GITLAB_KINDS.charCodeAt(k) != 0x20 || GITLAB_KINDS.charCodeAt(k + n + 1) != 0x20) continue;
+    let j: u32 = 0;
+    while (j < n && <u32>GITLAB_KINDS.charCodeAt(k + 1 + j) == <u32>load<u8>(p + j)) j++;
+    if (j == n) return true;
+  }
+  return false;
 }
 
 /** npm access tokens: npm_ and 36 letters and digits. */
