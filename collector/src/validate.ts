@@ -60,6 +60,8 @@ export const STRINGS: Record<string, number> = {
   upstream_local_address: 512, downstream_local_address: 512, downstream_remote_address: 512, requested_server_name: 1024,
   route_name: 512, trace_id: 32, span_id: 16, service: 253, namespace: 253, workload: 253, node: 253,
   connection_termination_details: 1024, upstream_transport_failure_reason: 1024, request_body: 262144, response_body: 262144,
+  source_principal: 1024, jwt_issuer: 1024, jwt_subject: 1024, jwt_client_id: 1024, unverified_jwt_issuer: 1024,
+  unverified_jwt_subject: 1024, unverified_jwt_client_id: 1024,
 };
 export const INTEGERS = ['bytes_received', 'bytes_sent', 'duration'];
 export const OBJECTS = ['request_headers', 'response_headers', 'redactions'];

@@ -29,10 +29,12 @@ test('form text and JSON text inside a JSON string, as an echoing upstream retur
     [json, '{"data": "user=ann&password=S3&remember=1"}'],
     [json, JSON.stringify({ data: inner })],
     [json, JSON.stringify({ data: JSON.stringify({ data: inner }) })],
+    [json, JSON.stringify({ data: 'user: ann\napi_key=S5\nkey: S6\n\tsig=S7' })],
   ]);
   assert.equal(out[0], '{"data": "user=ann&password=[SECRET_PARAM]&remember=1"}');
   assert.equal(out[1], JSON.stringify({ data: JSON.stringify({ user: 'ann', password: '[SECRET_PARAM]', nested: { apiKey: '[SECRET_PARAM]' } }) }));
   assert.equal(out[2], JSON.stringify({ data: JSON.stringify({ data: JSON.stringify({ user: 'ann', password: '[SECRET_PARAM]', nested: { apiKey: '[SECRET_PARAM]' } }) }) }));
+  assert.equal(out[3], JSON.stringify({ data: 'user: ann\napi_key=[SECRET_PARAM]\nkey: [SECRET_PARAM]\n\tsig=[SECRET_PARAM]' }), 'a line break escaped before a name is not part of it');
 });
 
 test('text bodies: key: value and key=value lines, to the end of the line or of the value', async () => {

@@ -74,7 +74,12 @@ export function secretPair(p: usize, n: u32, s: u32, names: SecretNames): bool {
   let b = e;
   const floor = e > NAME_MAX ? e - NAME_MAX : 0;
   // Inside quotes a name may hold spaces ("api key"); outside, it is one run.
-  while (b > floor && (isNameByte(load<u8>(p + b - 1)) || (quote != 0 && load<u8>(p + b - 1) == 0x20))) b--;
+  const json = Source.syntax == Syntax.Json;
+  while (b > floor && (isNameByte(load<u8>(p + b - 1)) || (quote != 0 && load<u8>(p + b - 1) == 0x20))) {
+    // In JSON text, \n \r \t before a name (a line break in a string) are not part of it.
+    if (json && b >= 2 && load<u8>(p + b - 2) == 0x5c && isEscapedSpace(load<u8>(p + b - 1)) && backslashesBefore(p, 0, b - 1) % 2 == 1) break;
+    b--;
+  }
   if (b == e || !names.has(p + b, e - b)) return false;
   return value(p, n, s + 1, quote, run, level(p, s), load<u8>(p + s));
 }
