@@ -2,8 +2,9 @@
 // anything is redacted. Claims Envoy's jwt_authn filter verified (its dynamic metadata, where it
 // runs before redtail with payload_in_metadata set, as Istio's RequestAuthentication does) are
 // written as jwt_*; claims read from the token itself, unchecked, as unverified_jwt_*, so that
-// nobody takes them for verified. Never the token. (The mTLS peer's identity, per connection,
-// is read with the connection's other values in capture.ts.)
+// nobody takes them for verified. Never the token. A client sends the same token with many
+// requests: the claims read from one are kept, by the token's payload. (The mTLS peer's
+// identity, per connection, is read with the connection's other values in capture.ts.)
 import { getProperty, Ret } from "./abi/hostcalls";
 import { ByteWriter, bytesOf, Pairs } from "./bytes";
 import { As, Redactor } from "./redact/redactor";
@@ -20,6 +21,15 @@ const claimNames = CLAIMS.map<ArrayBuffer>((c) => bytesOf(c));
 const CLAIM_MAX: u32 = 1024;
 /** A token whose payload is longer than this is not read. */
 const PAYLOAD_MAX: u32 = 16384;
+/** Tokens whose claims are kept; past it, all are let go. */
+const TOKENS_KEPT = 256;
+
+/** A token's claims as written (redacted), and what that redacted. */
+class Claims {
+  payload: ArrayBuffer = new ArrayBuffer(0);
+  json: ArrayBuffer = new ArrayBuffer(0);
+  redactions: StaticArray<u32> = new StaticArray<u32>(0);
+}
 
 export class Caller {
   private outer: Pairs = new Pairs();
@@ -28,22 +38,51 @@ export class Caller {
   private value: ByteWriter = new ByteWriter(128);
   /** Where each claim's value is in the payload (start, end), or -1. */
   private at: StaticArray<i32> = new StaticArray<i32>(8);
+  private kept: Map<u32, Claims> = new Map<u32, Claims>();
+  private scratch: ByteWriter = new ByteWriter(256);
 
   constructor(private redactor: Redactor) {}
 
-  /** The caller's claims, for a request whose Authorization header (n bytes at p) is given. */
+  /** The caller's claims, for a request whose Authorization header (n bytes at p) holds a bearer JWT. */
   write(w: ByteWriter, p: usize, n: u32): void {
-    if (this.verified(w)) return;
     const token = bearerJwt(p, n);
-    if (token < 0) return;
+    if (token < 0 || this.verified(w)) return;
     // header.payload.signature: the payload, base64url.
     let a = <u32>token;
     while (a < n && load<u8>(p + a) != 0x2e) a++;
     let b = a + 1;
     while (b < n && load<u8>(p + b) != 0x2e) b++;
-    if (b >= n || b - a - 1 > PAYLOAD_MAX * 4 / 3 || !base64url(p + a + 1, b - a - 1, this.payload)) return;
-    if (!this.find(this.payload.ptr, this.payload.len)) return;
-    this.writeClaims(w, UNVERIFIED, this.payload.ptr);
+    if (b >= n || b - a - 1 > PAYLOAD_MAX * 4 / 3) return;
+    const payload = p + a + 1;
+    const size = b - a - 1;
+    const key = hashOf(payload, size);
+    if (this.kept.has(key)) {
+      const c = this.kept.get(key);
+      if (<u32>c.payload.byteLength == size && memory.compare(changetype<usize>(c.payload), payload, size) == 0) {
+        w.buf(c.json);
+        this.redactor.add(c.redactions);
+        return;
+      }
+    }
+    const c = this.read(payload, size);
+    if (this.kept.size >= TOKENS_KEPT) this.kept.clear();
+    this.kept.set(key, c);
+    w.buf(c.json);
+    this.redactor.add(c.redactions);
+  }
+
+  /** A token's unverified claims, written (redacted) apart, with their tally. */
+  private read(payload: usize, size: u32): Claims {
+    const c = new Claims();
+    c.payload = new ArrayBuffer(size);
+    memory.copy(changetype<usize>(c.payload), payload, size);
+    const s = this.scratch;
+    s.clear();
+    const mark = this.redactor.keepFrom();
+    if (base64url(payload, size, this.payload) && this.find(this.payload.ptr, this.payload.len)) this.writeClaims(s, UNVERIFIED, this.payload.ptr);
+    c.redactions = this.redactor.keptSince(mark);
+    c.json = s.toBuffer();
+    return c;
   }
 
   /** Claims from jwt_authn's metadata: {payload key: {claim: value}}; whether any was written. */
@@ -120,9 +159,16 @@ export class Caller {
 
   private field(w: ByteWriter, name: ArrayBuffer, p: usize, n: u32): void {
     w.buf(name);
-    this.redactor.text(w, p, n, As.Text);
+    this.redactor.text(w, p, n, As.Value);
     w.byte(0x22);
   }
+}
+
+/** FNV-1a, for finding a token's kept claims. */
+function hashOf(p: usize, n: u32): u32 {
+  let h: u32 = 2166136261;
+  for (let i: u32 = 0; i < n; i++) h = (h ^ load<u8>(p + i)) * 16777619;
+  return h;
 }
 
 /** Where a bearer JWT starts in an Authorization value ("Bearer eyJ…"), or -1. */

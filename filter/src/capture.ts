@@ -277,7 +277,7 @@ export class Capture {
     if (i < 0) return;
     w.buf(name);
     if (url) this.redactor.url(w, pairs.valPtr(i), pairs.valLen(i));
-    else this.redactor.text(w, pairs.valPtr(i), pairs.valLen(i), As.Text);
+    else this.redactor.text(w, pairs.valPtr(i), pairs.valLen(i), As.Value);
     w.byte(0x22);
   }
 
@@ -291,7 +291,7 @@ export class Capture {
     if (!getProperty(path)) return;
     if (Ret.len > 0) {
       w.buf(name);
-      if (scan) this.redactor.text(w, Ret.ptr, Ret.len, As.Text);
+      if (scan) this.redactor.text(w, Ret.ptr, Ret.len, As.Value);
       else writeEscaped(w, Ret.ptr, Ret.len);
       w.byte(0x22);
     }
@@ -323,8 +323,7 @@ export class Capture {
     const v = new ConnectionValues();
     const r = this.redactor;
     const w = this.scratch;
-    const before = r.counts.slice<StaticArray<u32>>(0);
-    const fired = r.fired;
+    const mark = r.keepFrom();
     const ips = r.modes[Rule.IP_ADDRESS] != Mode.Off;
     w.clear();
     this.value(w, F_PROTOCOL, read(P_PROTOCOL), false);
@@ -335,16 +334,7 @@ export class Capture {
     this.value(w, F_SNI, read(P_SNI), true);
     this.value(w, F_PRINCIPAL, read(P_PEER_SAN), true);
     v.addresses = w.toBuffer();
-    const pairs: u32[] = [];
-    for (let i = 0; i < Rule.COUNT; i++) {
-      const n = r.counts[i] - before[i];
-      if (n == 0) continue;
-      pairs.push(i);
-      pairs.push(n);
-      r.counts[i] = before[i];
-    }
-    r.fired = fired;
-    v.redactions = StaticArray.fromArray<u32>(pairs);
+    v.redactions = r.keptSince(mark);
     return v;
   }
 
@@ -352,7 +342,7 @@ export class Capture {
   private value(w: ByteWriter, name: ArrayBuffer, v: ArrayBuffer | null, scan: bool): void {
     if (v === null || v.byteLength == 0) return;
     w.buf(name);
-    if (scan) this.redactor.text(w, changetype<usize>(v), v.byteLength, As.Text);
+    if (scan) this.redactor.text(w, changetype<usize>(v), v.byteLength, As.Value);
     else writeEscaped(w, changetype<usize>(v), v.byteLength);
     w.byte(0x22);
   }
@@ -434,7 +424,7 @@ export class Capture {
       else if (kind == HeaderKind.Authorization) this.redactor.authorization(w, p, n);
       else if (kind == HeaderKind.Cookie) this.redactor.cookies(w, p, n, false);
       else if (kind == HeaderKind.SetCookie) this.redactor.cookies(w, p, n, true);
-      else this.redactor.text(w, p, n, As.Text);
+      else this.redactor.text(w, p, n, As.Value);
       w.byte(0x22);
     }
     if (opened) w.byte(0x7d);

@@ -103,14 +103,14 @@ function setNibbles(low: usize, high: usize, c: i32, bit: u8): void {
   return ~<u32>i8x16.bitmask(i8x16.eq(v128.and(k, splat(bits)), splat(0))) & 0xffff;
 }
 
-@inline function nibbleClass(v: v128, low: usize, high: usize): v128 {
-  const mask = splat(0x0f);
-  return v128.and(i8x16.swizzle(v128.load(low), v128.and(v, mask)), i8x16.swizzle(v128.load(high), v128.and(i16x8.shr_u(v, 4), mask)));
+/** The class of each byte by its nibbles (each 0-15): the low nibble's table ANDed with the high nibble's. */
+@inline function nibbleClass(lo: v128, hi: v128, low: usize, high: usize): v128 {
+  return v128.and(i8x16.swizzle(v128.load(low), lo), i8x16.swizzle(v128.load(high), hi));
 }
 
 /** Positions where a pair of the two tables' groups starts: the byte's first class ANDed with the next byte's. */
-@inline function pairStarts(v: v128, next: v128, firstLow: usize, firstHigh: usize, nextLow: usize, nextHigh: usize): u32 {
-  return ~<u32>i8x16.bitmask(i8x16.eq(v128.and(nibbleClass(v, firstLow, firstHigh), nibbleClass(next, nextLow, nextHigh)), splat(0))) & 0xffff;
+@inline function pairStarts(first: v128, next: v128): u32 {
+  return ~<u32>i8x16.bitmask(i8x16.eq(v128.and(first, next), splat(0))) & 0xffff;
 }
 
 /**
@@ -125,27 +125,34 @@ function setNibbles(low: usize, high: usize, c: i32, bit: u8): void {
  * In Carry.wide, the same and every other word start and '+' '/': where an AWS secret key could
  * begin, used when the next chunk is all base64 (Carry.base64 says whether this one is).
  * With everyWord, both are every word start and symbol: IP addresses and phone numbers start
- * anywhere. Bits for positions 13 to 15 that would look at the next chunk's bytes are let through.
+ * anywhere. Number bits for positions 13 to 15 that would look past the next byte are let through.
  */
 @inline export function candidates(q: usize, everyWord: bool, symbols: i32): u32 {
   const v = v128.load(q);
   const next = v128.load(q, 1);
+  // Nibbles, each looked up in several tables. A byte lower-cased (| 0x20) has the same low
+  // nibble, and its high nibble | 2.
+  const mask = splat(0x0f);
+  const lo = v128.and(v, mask);
+  const hi = v128.and(i16x8.shr_u(v, 4), mask);
+  const nextLo = v128.and(next, mask);
+  const nextHi = v128.and(i16x8.shr_u(next, 4), mask);
+  const two = splat(2);
   const digitV = inRange(v, 0x30, 10);
   const upperV = inRange(v, 0x41, 26);
   const lowerV = inRange(v, 0x61, 26);
   const alnumBits = <u32>i8x16.bitmask(v128.or(v128.or(digitV, upperV), lowerV));
   const starts = alnumBits & ~((alnumBits << 1) | Carry.alnumTop);
   Carry.alnumTop = alnumBits >> 15;
-  const k = nibbleClass(v, LOW_NIBBLE, HIGH_NIBBLE);
+  const k = nibbleClass(lo, hi, LOW_NIBBLE, HIGH_NIBBLE);
   const plusSlash = classBits(k, PLUS_SLASH);
   Carry.base64 = (alnumBits | plusSlash) == 0xffff; // '(' counts too: it only lets more through
   let sym = classBits(k, symbols);
-  const dash = classBits(k, DASH);
-  sym |= dash & ((dash >> 1) | 0x8000);
+  sym |= classBits(k, DASH) & <u32>i8x16.bitmask(i8x16.eq(next, splat(0x2d)));
   // Separators where a secret name may end (see above).
   const names = alnumBits | classBits(k, NAME);
-  const fold = splat(0x20);
-  const hints = pairStarts(v128.or(v, fold), v128.or(next, fold), HINT_FIRST_LOW, HINT_FIRST_HIGH, HINT_NEXT_LOW, HINT_NEXT_HIGH) & names;
+  const hints = pairStarts(nibbleClass(lo, v128.or(hi, two), HINT_FIRST_LOW, HINT_FIRST_HIGH),
+    nibbleClass(nextLo, v128.or(nextHi, two), HINT_NEXT_LOW, HINT_NEXT_HIGH)) & names;
   const sum = names + hints + Carry.nameRun;
   Carry.nameRun = sum >> 16;
   const ends = (sum ^ names) & 0xffff;
@@ -156,15 +163,15 @@ function setNibbles(low: usize, high: usize, c: i32, bit: u8): void {
     Carry.wide = starts | sym | plusSlash;
     return Carry.wide;
   }
-  const colon = classBits(k, COLON);
-  sym |= colon & ((<u32>i8x16.bitmask(i8x16.eq(v, splat(0x2f))) >> 1) | 0x8000);
+  sym |= classBits(k, COLON) & <u32>i8x16.bitmask(i8x16.eq(next, splat(0x2f)));
   Carry.wide = starts | sym | plusSlash;
   const digit = <u32>i8x16.bitmask(digitV) | 0x70000;
   const letter = <u32>i8x16.bitmask(v128.or(upperV, lowerV)) | 0x70000;
-  const pairs = pairStarts(v, next, FIRST_LOW, FIRST_HIGH, NEXT_LOW, NEXT_HIGH);
+  const pairs = pairStarts(nibbleClass(lo, hi, FIRST_LOW, FIRST_HIGH), nibbleClass(nextLo, nextHi, NEXT_LOW, NEXT_HIGH));
   const words = classBits(k, AB) | (letter & (letter >> 1) & (digit >> 2) & (digit >> 3)) | pairs;
-  // A card or an SSN: a digit, then digits or single separators (4 1 1 1 …, 123-45-…, 4111.1111…).
-  const dsep = digit | <u32>i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, splat(0x20)), i8x16.eq(v, splat(0x2d))), i8x16.eq(v, splat(0x2e))));
+  // A card or an SSN: a digit, then digits or single separators (4 1 1 1 …, 123-45-…; a card
+  // grouped by dots starts with four digits).
+  const dsep = digit | <u32>i8x16.bitmask(v128.or(i8x16.eq(v, splat(0x20)), i8x16.eq(v, splat(0x2d))));
   const numbers = digit & (dsep >> 1) & (dsep >> 2) & (dsep >> 3) & ((digit >> 1) | (digit >> 2));
   return ((numbers | words) & starts) | sym;
 }

@@ -3,7 +3,7 @@
 // expressions: every detector is a small hand-written matcher (numbers.ts, secrets.ts, email.ts,
 // pairs.ts).
 import { AT, candidates, Carry, carryReset, chunk, COLON, PLUS_SLASH } from "./candidates";
-import { cls, HEX, isAlnum, isDigit, LOWER, startClass, UPPER, B64 } from "./chars";
+import { at, B64, cls, HEX, isAlnum, isDigit, LOWER, startClass, UPPER } from "./chars";
 import { email } from "./email";
 import { SecretNames } from "./names";
 import { card, Found, iban, ipv4, ipv6, phone, ssn } from "./numbers";
@@ -144,7 +144,9 @@ namespace Scan {
 
 /** At '=' or ':': a secret name's value, or (':') a URL's password or an IPv6 address. */
 @noinline function trySeparator(p: usize, n: u32, i: u32, c: u32, modes: StaticArray<u8>, names: SecretNames): i32 {
-  if (secretPair(p, n, i, names)) return Rule.SECRET_PARAM;
+  // "scheme://" is not a name and its value.
+  const url = c == 0x3a && at(p, n, i + 1) == 0x2f && at(p, n, i + 2) == 0x2f;
+  if (!url && secretPair(p, n, i, names)) return Rule.SECRET_PARAM;
   if (c == 0x3d) return -1;
   if (urlCredentials(p, n, i)) return Rule.BASIC_AUTH;
   if (unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off && ipv6(p, n, i)) return Rule.IP_ADDRESS;
@@ -184,7 +186,7 @@ namespace Scan {
       const scheme = authScheme(p, n, i);
       if (scheme >= 0) return scheme == 1 ? Rule.BASIC_AUTH : Rule.BEARER_TOKEN;
     }
-    if ((k & (UPPER | LOWER)) != 0 && unchecked(modes[Rule.IBAN_CODE]) != Mode.Off && iban(p, n, i)) return Rule.IBAN_CODE;
+    if ((k & (UPPER | LOWER)) != 0 && isDigit(at(p, n, i + 2)) && unchecked(modes[Rule.IBAN_CODE]) != Mode.Off && iban(p, n, i)) return Rule.IBAN_CODE;
     if ((k & HEX) != 0 && unchecked(modes[Rule.IP_ADDRESS]) != Mode.Off && ipv6(p, n, i)) return Rule.IP_ADDRESS;
   }
   if ((k & B64) != 0) {

@@ -9,46 +9,150 @@
  * Secret wherever they stand in a word, so compounds written in one word are caught too
  * (accesstoken, csrftoken, sessionid, phpsessid, apikey).
  */
-export const stems = list("passw passphrase passcode secret token credential apikey privatekey session sessid cookie csrf xsrf signature cardnum jwt");
+export const STEMS = "passw passphrase passcode secret token credential apikey privatekey session sessid cookie csrf xsrf signature cardnum jwt";
 /** Secret as whole words. */
-export const words = list("pass pwd pw auth authn authz authorization authorisation sig sid sess cvv cvc cvn pin otp totp hotp ssn cred creds verifier");
+export const WORDS = "pass pwd pw auth authn authz authorization authorisation sig sid sess cvv cvc cvn pin otp totp hotp ssn cred creds";
 /** "key" is secret alone or after one of these (api_key, privateKey, AccountKey); not sort_key, monkey or key_id. */
-const keyQualifiers = list("api private secret access signing sign encryption enc client master account shared auth license licence " +
-  "subscription storage app application consumer session ssh gpg pgp rsa hmac sas service root admin webhook write x");
+const KEY_QUALIFIERS = "api private secret access signing sign encryption enc client master account shared auth license licence " +
+  "subscription storage app application consumer session ssh gpg pgp rsa hmac sas service root admin webhook write x";
 /** "code" is secret alone (OAuth's authorization code) or after one of these; not zip_code or status_code. */
-const codeQualifiers = list("auth authorization verification verify otp security access recovery backup mfa sms confirmation confirm " +
-  "reset login device activation one pin");
+const CODE_QUALIFIERS = "auth authorization verification verify otp security access recovery backup mfa sms confirmation confirm " +
+  "reset login device activation one pin";
 /** A card number by name: card_number, cardNo. */
-const cardNumbers = list("number num no nr");
+const CARD_NUMBERS = "number num no nr";
 /** Counted, not held: max_tokens, total_tokens are numbers; tokens and refresh_tokens are secret. */
-const tokensQualifiers = list("access refresh api auth id bearer session oauth");
+const TOKENS_QUALIFIERS = "access refresh api auth id bearer session oauth";
 /** Words that, after a secret word, say the value describes it rather than holds it. */
-const descriptors = list("type types kind format expires expiry expiration exp expired ttl lifetime timeout length len count size max " +
+const DESCRIPTORS = "type types kind format expires expiry expiration exp expired ttl lifetime timeout length len count size max " +
   "min url uri endpoint path version algorithm alg method methods scheme policy required enabled strength hint provider issuer at " +
-  "name label field");
-const KEY = String.UTF8.encode("key");
-const CODE = String.UTF8.encode("code");
-const CARD = String.UTF8.encode("card");
-const TOKENS = String.UTF8.encode("tokens");
+  "name label field";
 
 /**
  * Pairs of letters at least one of which every secret word above holds (ss: pass, session, ssn;
  * ok: token, cookie; ke: key…), in groups of first letters and the letters that may follow
- * them ("or:kd" is ok, od, rk, rd). The scan's prefilter (candidates.ts) and `has` look for
+ * them ("or:kd" is ok, od, rk, rd). The scan's prefilter (candidates.ts) and `hinted` look for
  * these; a configured name's first two bytes are looked for too.
  */
-export const HINT_GROUPS: string[] = ["s:sri", "p:wi", "c:rv", "or:kd", "k:e", "ia:gfu", "tj:pw"];
+export const HINT_GROUPS: string[] = ["s:sri", "p:wi", "c:rv", "or:kd", "k:e", "i:g", "a:u", "tj:pw"];
 
-/** Words separated by spaces, each as its bytes. */
-function list(text: string): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
+// What each word is, as bits: a word may be several (auth is secret and qualifies key and code).
+const SECRET: u32 = 1, KEY_QUALIFIER: u32 = 2, CODE_QUALIFIER: u32 = 4, CARD_NUMBER: u32 = 8, TOKENS_QUALIFIER: u32 = 16,
+  DESCRIPTOR: u32 = 32, KEY: u32 = 64, CODE: u32 = 128, CARD: u32 = 256, TOKENS: u32 = 512, VERIFIER: u32 = 1024;
+
+/** The words, by a hash of their bytes: open addressing over 512 slots of offset, length and kinds. */
+const SLOTS: u32 = 512;
+const SLOT_AT: usize = heap.alloc(SLOTS * 4);
+const SLOT_LEN: usize = heap.alloc(SLOTS);
+const SLOT_KINDS: usize = heap.alloc(SLOTS * 2);
+const BYTES: usize = heap.alloc(2048);
+let bytesUsed: u32 = 0;
+memory.fill(SLOT_LEN, 0, SLOTS);
+
+@inline function hashOf(p: usize, n: u32): u32 {
+  let h = n;
+  for (let i: u32 = 0; i < n; i++) h = h * 31 + load<u8>(p + i);
+  return h & (SLOTS - 1);
+}
+
+/** Each space-separated word of `text` gets the kinds `kinds` (added to those it has). */
+function define(text: string, kinds: u32): void {
   let from = 0;
   for (let i = 0; i <= text.length; i++) {
     if (i < text.length && text.charCodeAt(i) != 0x20) continue;
-    if (i > from) out.push(String.UTF8.encode(text.substring(from, i)));
+    const n = <u32>(i - from);
+    if (n > 0) {
+      const p = BYTES + bytesUsed;
+      for (let k: u32 = 0; k < n; k++) store<u8>(p + k, <u8>text.charCodeAt(from + k));
+      let h = hashOf(p, n);
+      while (true) {
+        const len = <u32>load<u8>(SLOT_LEN + h);
+        if (len == 0) {
+          store<u32>(SLOT_AT + h * 4, <u32>(p - BYTES));
+          store<u8>(SLOT_LEN + h, <u8>n);
+          store<u16>(SLOT_KINDS + h * 2, <u16>kinds);
+          bytesUsed += n;
+          break;
+        }
+        if (len == n && memory.compare(BYTES + load<u32>(SLOT_AT + h * 4), p, n) == 0) {
+          store<u16>(SLOT_KINDS + h * 2, <u16>(load<u16>(SLOT_KINDS + h * 2) | kinds));
+          break;
+        }
+        h = (h + 1) & (SLOTS - 1);
+      }
+    }
     from = i + 1;
   }
-  return out;
+}
+define(WORDS, SECRET);
+define(KEY_QUALIFIERS, KEY_QUALIFIER);
+define(CODE_QUALIFIERS, CODE_QUALIFIER);
+define(CARD_NUMBERS, CARD_NUMBER);
+define(TOKENS_QUALIFIERS, TOKENS_QUALIFIER);
+define(DESCRIPTORS, DESCRIPTOR);
+define("key", KEY);
+define("code", CODE);
+define("card", CARD);
+define("tokens", TOKENS);
+define("verifier", VERIFIER);
+
+/** The kinds of the lower-cased word at p (n bytes), or 0 for a word not listed. */
+function kindsOf(p: usize, n: u32): u32 {
+  let h = hashOf(p, n);
+  while (true) {
+    const len = <u32>load<u8>(SLOT_LEN + h);
+    if (len == 0) return 0;
+    if (len == n && memory.compare(BYTES + load<u32>(SLOT_AT + h * 4), p, n) == 0) return load<u16>(SLOT_KINDS + h * 2);
+    h = (h + 1) & (SLOTS - 1);
+  }
+}
+
+/**
+ * The stems, each found from a pair of letters it holds (its anchor): at most one stem starts
+ * with a given anchor offset per pair, so a word is searched only where one of the pairs is.
+ */
+const STEM_BYTES: usize = heap.alloc(256);
+/** Per stem: its offset in STEM_BYTES, length, anchor pair (pairBit) and the anchor's offset in the stem. */
+const STEM_AT = new StaticArray<u32>(32);
+const STEM_LEN = new StaticArray<u32>(32);
+const STEM_ANCHOR = new StaticArray<u32>(32);
+const STEM_OFFSET = new StaticArray<u32>(32);
+/** 1024 bits: the anchors of the stems. */
+const ANCHORS: usize = heap.alloc(128);
+let stemCount = 0;
+memory.fill(ANCHORS, 0, 128);
+{
+  let from = 0;
+  let at: u32 = 0;
+  for (let i = 0; i <= STEMS.length; i++) {
+    if (i < STEMS.length && STEMS.charCodeAt(i) != 0x20) continue;
+    const n = <u32>(i - from);
+    for (let k: u32 = 0; k < n; k++) store<u8>(STEM_BYTES + at + k, <u8>STEMS.charCodeAt(from + k));
+    // The anchor: the stem's first pair that is a hint.
+    let offset: u32 = 0;
+    while (offset + 1 < n && !isHint(load<u8>(STEM_BYTES + at + offset), load<u8>(STEM_BYTES + at + offset + 1))) offset++;
+    const anchor = pairBit(load<u8>(STEM_BYTES + at + offset), load<u8>(STEM_BYTES + at + offset + 1));
+    STEM_AT[stemCount] = at;
+    STEM_LEN[stemCount] = n;
+    STEM_ANCHOR[stemCount] = anchor;
+    STEM_OFFSET[stemCount] = offset;
+    store<u8>(ANCHORS + (anchor >> 3), load<u8>(ANCHORS + (anchor >> 3)) | (<u8>1 << <u8>(anchor & 7)));
+    stemCount++;
+    at += n;
+    from = i + 1;
+  }
+}
+
+/** Whether the lower-case pair (a, b) is one of HINT_GROUPS'. */
+function isHint(a: u32, b: u32): bool {
+  for (let g = 0; g < HINT_GROUPS.length; g++) {
+    const group = HINT_GROUPS[g];
+    const colon = group.indexOf(":");
+    let first = false;
+    for (let k = 0; k < colon; k++) if (<u32>group.charCodeAt(k) == a) first = true;
+    if (!first) continue;
+    for (let k = colon + 1; k < group.length; k++) if (<u32>group.charCodeAt(k) == b) return true;
+  }
+  return false;
 }
 
 /** The longest name looked at, in bytes: a longer run is judged by its last bytes. */
@@ -136,10 +240,16 @@ export class SecretNames {
     this.listed = new KeyList(names);
   }
 
-  /** The pairs a secret name may hold, in groups (candidates.ts: hintGroups): the built-in ones, and the configured names'. */
+  /**
+   * The pairs a secret name may hold, in at most eight groups (candidates.ts: hintGroups): the
+   * built-in ones, and the configured names' (for which two built-in groups are joined).
+   */
   groups(): string[] {
-    const out = HINT_GROUPS.slice(0);
-    if (this.listedFirst.length > 0) out.push(this.listedFirst + ":" + this.listedNext);
+    if (this.listedFirst.length == 0) return HINT_GROUPS;
+    const out = HINT_GROUPS.slice(0, HINT_GROUPS.length - 3);
+    out.push("ia:gu");
+    out.push(HINT_GROUPS[HINT_GROUPS.length - 1]);
+    out.push(this.listedFirst + ":" + this.listedNext);
     return out;
   }
 
@@ -203,26 +313,17 @@ function split(p: usize, n: u32): i32 {
   return count;
 }
 
-/** Is the lower-cased word at LOWER[s, e) equal to b? */
-@inline function isWord(s: u32, e: u32, b: ArrayBuffer): bool {
-  const m = <u32>b.byteLength;
-  if (e - s != m) return false;
-  return memory.compare(LOWER + s, changetype<usize>(b), m) == 0;
-}
-
-function inList(s: u32, e: u32, list: ArrayBuffer[]): bool {
-  for (let i = 0; i < list.length; i++) if (isWord(s, e, unchecked(list[i]))) return true;
-  return false;
-}
-
+/** Whether the lower-cased word at LOWER[s, e) holds a stem: looked for only where its anchor pairs are. */
 function holdsStem(s: u32, e: u32): bool {
-  for (let k = 0; k < stems.length; k++) {
-    const stem = unchecked(stems[k]);
-    const m = <u32>stem.byteLength;
-    if (e - s < m) continue;
-    const first = load<u8>(changetype<usize>(stem));
-    for (let i = s; i + m <= e; i++) {
-      if (load<u8>(LOWER + i) == first && memory.compare(LOWER + i, changetype<usize>(stem), m) == 0) return true;
+  for (let i = s; i + 1 < e; i++) {
+    const pair = pairBit(load<u8>(LOWER + i), load<u8>(LOWER + i + 1));
+    if ((load<u8>(ANCHORS + (pair >> 3)) & (1 << (pair & 7))) == 0) continue;
+    for (let k = 0; k < stemCount; k++) {
+      if (unchecked(STEM_ANCHOR[k]) != pair) continue;
+      const offset = unchecked(STEM_OFFSET[k]);
+      const n = unchecked(STEM_LEN[k]);
+      if (i < s + offset || i - offset + n > e) continue;
+      if (memory.compare(LOWER + i - offset, STEM_BYTES + unchecked(STEM_AT[k]), n) == 0) return true;
     }
   }
   return false;
@@ -232,20 +333,21 @@ function holdsStem(s: u32, e: u32): bool {
 export function secretByWords(p: usize, n: u32): bool {
   const count = split(p, n);
   let secret = false;
+  let before: u32 = 0;
   for (let w = 0; w < count; w++) {
     const s = unchecked(BOUNDS[w * 2]);
     const e = unchecked(BOUNDS[w * 2 + 1]);
-    const prev = w > 0;
-    const ps = prev ? unchecked(BOUNDS[w * 2 - 2]) : 0;
-    const pe = prev ? unchecked(BOUNDS[w * 2 - 1]) : 0;
+    const kinds = kindsOf(LOWER + s, e - s);
     let hit = false;
-    if (isWord(s, e, TOKENS)) hit = count == 1 || (prev && inList(ps, pe, tokensQualifiers));
-    else if (isWord(s, e, KEY)) hit = count == 1 || (prev && inList(ps, pe, keyQualifiers));
-    else if (isWord(s, e, CODE)) hit = count == 1 || (prev && inList(ps, pe, codeQualifiers));
-    else if (prev && isWord(ps, pe, CARD) && inList(s, e, cardNumbers)) hit = true;
-    else hit = inList(s, e, words) || holdsStem(s, e);
+    if ((kinds & TOKENS) != 0) hit = count == 1 || (before & TOKENS_QUALIFIER) != 0;
+    else if ((kinds & KEY) != 0) hit = count == 1 || (before & KEY_QUALIFIER) != 0;
+    else if ((kinds & CODE) != 0) hit = count == 1 || (before & CODE_QUALIFIER) != 0;
+    else if ((kinds & VERIFIER) != 0) hit = (before & CODE) != 0; // code_verifier (PKCE)
+    else if ((kinds & CARD_NUMBER) != 0 && (before & CARD) != 0) hit = true;
+    else hit = (kinds & SECRET) != 0 || holdsStem(s, e);
     if (hit) secret = true;
-    else if (secret && inList(s, e, descriptors)) secret = false;
+    else if (secret && (kinds & DESCRIPTOR) != 0) secret = false;
+    before = kinds;
   }
   return secret;
 }

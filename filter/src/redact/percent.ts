@@ -29,45 +29,75 @@ export class Decoded {
     this.cap = cap;
   }
 
-  /** Decode n bytes at p, as `how` (Decode flags) says. */
+  /**
+   * Decode n bytes at p, as `how` (Decode flags) says. Runs of 16 bytes with nothing to decode
+   * are copied whole, their origins written four at a time: a body has few escapes.
+   */
   decode(p: usize, n: u32, how: u8): void {
     this.reserve(n);
     const plus = (how & Decode.Plus) != 0;
     const json = (how & Decode.JsonEscapes) != 0;
-    let o: u32 = 0;
+    const readable = <usize>memory.size() << 16;
+    const origin = changetype<usize>(this.origin);
+    const step = i32x4(0, 1, 2, 3);
+    this.len = 0;
     let i: u32 = 0;
     while (i < n) {
-      const c = load<u8>(p + i);
-      unchecked(this.origin[o] = i);
-      let out: i32 = -1;
-      let used: u32 = 1;
-      if (c == 0x25 && i + 2 < n) {
-        const v = (hex(load<u8>(p + i + 1)) << 4) | hex(load<u8>(p + i + 2));
-        if (v >= 0 && keeps(v)) { out = v; used = 3; }
-      } else if (c == 0x5c && json && i + 1 < n) {
-        const e = load<u8>(p + i + 1);
-        if (e == 0x2f) { out = 0x2f; used = 2; }
-        else if (e == 0x75 && i + 5 < n && load<u8>(p + i + 2) == 0x30 && load<u8>(p + i + 3) == 0x30) {
-          const v = (hex(load<u8>(p + i + 4)) << 4) | hex(load<u8>(p + i + 5));
-          if (v >= 0x20 && v < 0x7f && keeps(v)) { out = v; used = 6; }
-        } else {
-          // Any other escape (\" \\ \n…) is copied whole, so its second byte is not read as a first.
-          store<u8>(this.ptr + o, c);
-          unchecked(this.origin[++o] = i + 1);
-          out = e;
-          used = 2;
-          store<u8>(this.ptr + o, <u8>out);
-          o++;
-          i += used;
-          continue;
-        }
+      if (i + 16 <= n && p + i + 16 <= readable) {
+        const v = v128.load(p + i);
+        let hit = v128.or(i8x16.eq(v, splat(0x25)), i8x16.eq(v, splat(plus ? 0x2b : 0x25)));
+        if (json) hit = v128.or(hit, i8x16.eq(v, splat(0x5c)));
+        // The bytes before the first one to decode (all 16 if none) go as they are.
+        const run: u32 = v128.any_true(hit) ? ctz(<u32>i8x16.bitmask(hit)) : 16;
+        const o = this.len;
+        v128.store(this.ptr + o, v);
+        const at = origin + (<usize>o << 2);
+        const from = i32x4.add(i32x4.splat(i), step);
+        v128.store(at, from);
+        v128.store(at, i32x4.add(from, i32x4.splat(4)), 16);
+        v128.store(at, i32x4.add(from, i32x4.splat(8)), 32);
+        v128.store(at, i32x4.add(from, i32x4.splat(12)), 48);
+        this.len += run;
+        i += run;
+        if (run == 16) continue;
       }
-      store<u8>(this.ptr + o, <u8>(out >= 0 ? out : plus && c == 0x2b ? 0x20 : c));
-      i += used;
-      o++;
+      i = this.unit(p, n, i, plus, json);
     }
-    unchecked(this.origin[o] = n);
-    this.len = o;
+    unchecked(this.origin[this.len] = n);
+  }
+
+  /** The unit at i (a byte, an escape decoded to one, or an escape kept as it is) added at len; where the next starts. */
+  private unit(p: usize, n: u32, i: u32, plus: bool, json: bool): u32 {
+    const c = load<u8>(p + i);
+    let out: i32 = plus && c == 0x2b ? 0x20 : c;
+    let next = i + 1;
+    if (c == 0x25 && i + 2 < n) {
+      const v = (hex(load<u8>(p + i + 1)) << 4) | hex(load<u8>(p + i + 2));
+      if (v >= 0 && keeps(v)) { out = v; next = i + 3; }
+    } else if (c == 0x5c && json && i + 1 < n) {
+      const e = load<u8>(p + i + 1);
+      if (e == 0x2f) { out = 0x2f; next = i + 2; }
+      else if (e == 0x75 && i + 5 < n && load<u8>(p + i + 2) == 0x30 && load<u8>(p + i + 3) == 0x30) {
+        const v = (hex(load<u8>(p + i + 4)) << 4) | hex(load<u8>(p + i + 5));
+        if (v >= 0x20 && v < 0x7f && keeps(v)) { out = v; next = i + 6; }
+      }
+      if (next == i + 1) {
+        // Any other escape (\" \\ \n…) stays, its second byte copied with it, so that it is
+        // not read as the first of another.
+        this.put(c, i);
+        out = e;
+        i++;
+        next = i + 1;
+      }
+    }
+    this.put(out, i);
+    return next;
+  }
+
+  @inline private put(b: i32, from: u32): void {
+    store<u8>(this.ptr + this.len, <u8>b);
+    unchecked(this.origin[this.len] = from);
+    this.len++;
   }
 }
 
@@ -76,19 +106,24 @@ export class Decoded {
   return v != 0x22 && v != 0x27 && v != 0x5c;
 }
 
-/** Whether n bytes at p hold anything `decode` would change: 16 bytes at a time, as a body is long. */
+/**
+ * Whether n bytes at p may hold anything `decode` would change: 16 bytes at a time, as a body is
+ * long and most values are short (a short one is read in one load, bytes past it left out).
+ */
 export function needsDecoding(p: usize, n: u32, how: u8): bool {
   const plus = (how & Decode.Plus) != 0;
   const json = (how & Decode.JsonEscapes) != 0;
   const readable = <usize>memory.size() << 16;
   let i: u32 = 0;
-  for (; i + 16 <= n && p + i + 16 <= readable; i += 16) {
+  for (; i < n && p + i + 16 <= readable; i += 16) {
     const v = v128.load(p + i);
     let hit = v128.or(i8x16.eq(v, splat(0x25)), i8x16.eq(v, splat(plus ? 0x2b : 0x25)));
     if (json) hit = v128.or(hit, i8x16.eq(v, splat(0x5c)));
-    if (v128.any_true(hit) && oneAt(p, n, i, i + 16, plus, json)) return true;
+    let bits = <u32>i8x16.bitmask(hit);
+    if (n - i < 16) bits &= (<u32>1 << (n - i)) - 1;
+    if (bits != 0 && (!json || oneAt(p, n, i, min(i + 16, n), plus, json))) return true;
   }
-  return oneAt(p, n, i, n, plus, json);
+  return i < n && oneAt(p, n, i, n, plus, json);
 }
 
 function oneAt(p: usize, n: u32, from: u32, to: u32, plus: bool, json: bool): bool {

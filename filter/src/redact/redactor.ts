@@ -18,7 +18,9 @@ const REDACTIONS = String.UTF8.encode(",\"redactions\":{");
 
 /** What a text is, which says how it is decoded and read (pairs.ts: Syntax). */
 export enum As {
-  /** A header value or a text body: percent-decoded. */
+  /** A header value or a property: scanned as it is. */
+  Value,
+  /** A text body: percent-decoded. */
   Text,
   /** A URL's path. */
   Path,
@@ -56,6 +58,32 @@ export class Redactor {
     this.fired = 0;
   }
 
+  /**
+   * Begin writing a value that will be kept and written again in later records (a connection's
+   * addresses, a token's claims): what it redacts is set apart (`keptSince`), to be counted in
+   * every record it is written into (`add`).
+   */
+  keepFrom(): StaticArray<u32> {
+    const mark = new StaticArray<u32>(Rule.COUNT + 1);
+    for (let i = 0; i < Rule.COUNT; i++) unchecked(mark[i] = this.counts[i]);
+    unchecked(mark[Rule.COUNT] = this.fired);
+    return mark;
+  }
+
+  /** The redactions made since `keepFrom` gave `mark`, as pairs of rule and count, taken out of this record's tally. */
+  keptSince(mark: StaticArray<u32>): StaticArray<u32> {
+    const pairs: u32[] = [];
+    for (let i = 0; i < Rule.COUNT; i++) {
+      const n = unchecked(this.counts[i]) - unchecked(mark[i]);
+      if (n == 0) continue;
+      pairs.push(i);
+      pairs.push(n);
+      unchecked(this.counts[i] = mark[i]);
+    }
+    this.fired = unchecked(mark[Rule.COUNT]);
+    return StaticArray.fromArray<u32>(pairs);
+  }
+
   /** Count redactions made before (pairs of rule and count) into this record's tally. */
   add(pairs: StaticArray<u32>): void {
     for (let i = 0; i < pairs.length; i += 2) {
@@ -68,7 +96,7 @@ export class Redactor {
   text(w: ByteWriter, p: usize, n: u32, kind: As): void {
     const how: u8 = kind == As.QueryValue ? Decode.Plus : kind == As.Json ? Decode.JsonEscapes : 0;
     Source.syntax = kind == As.Path ? Syntax.Path : kind == As.Json ? Syntax.Json : Syntax.Text;
-    if (n > 0 && needsDecoding(p, n, how)) {
+    if (kind != As.Value && n > 0 && needsDecoding(p, n, how)) {
       const d = this.decoded;
       d.decode(p, n, how);
       Source.original = p;
@@ -130,15 +158,15 @@ export class Redactor {
       writeEscaped(w, p + s, a - s);
       if (eq >= e) this.whole(w, Rule.SECRET_HEADER, p + a, e - a);
       else {
-        this.text(w, p + a, eq - a, As.Text);
+        this.text(w, p + a, eq - a, As.Value);
         w.byte(0x3d);
-        if (this.cookiesKept.has(p + a, eq - a)) this.text(w, p + eq + 1, e - eq - 1, As.Text);
+        if (this.cookiesKept.has(p + a, eq - a)) this.text(w, p + eq + 1, e - eq - 1, As.Value);
         else this.whole(w, Rule.SECRET_PARAM, p + eq + 1, e - eq - 1);
       }
       if (e >= n) return;
       w.byte(0x3b);
       if (attributes) {
-        this.text(w, p + e + 1, n - e - 1, As.Text);
+        this.text(w, p + e + 1, n - e - 1, As.Value);
         return;
       }
       s = e + 1;

@@ -10,7 +10,7 @@ import { getBuffer, log, Ret } from "../../src/abi/hostcalls";
 import { Config } from "../../src/config";
 import { detect, Spans } from "../../src/redact/detect";
 import { hintGroups } from "../../src/redact/candidates";
-import { SecretNames, stems, words } from "../../src/redact/names";
+import { SecretNames, STEMS, WORDS } from "../../src/redact/names";
 import { Source, Syntax } from "../../src/redact/pairs";
 import { Mode } from "../../src/redact/rules";
 
@@ -64,9 +64,10 @@ export function proxy_on_configure(root: u32, size: u32): u32 {
     start = i + 1;
   }
   // Every secret word holds a pair the prefilters look for.
-  for (let i = 0; i < stems.length + words.length; i++) {
-    const w = i < stems.length ? stems[i] : words[i - stems.length];
-    if (!names.hinted(changetype<usize>(w), w.byteLength)) log(LogLevel.Warn, `text word ${String.UTF8.decode(w)} holds no hint pair`);
+  const secretWords = (STEMS + " " + WORDS + " key code card tokens").split(" ");
+  for (let i = 0; i < secretWords.length; i++) {
+    const w = String.UTF8.encode(secretWords[i]);
+    if (!names.hinted(changetype<usize>(w), w.byteLength)) log(LogLevel.Warn, `text word ${secretWords[i]} holds no hint pair`);
   }
   log(LogLevel.Info, `done ${texts}`);
   return 1;
