@@ -22,3 +22,21 @@ export function gapLine(dropped: number, color: boolean): string {
   const text = `… ${dropped} records dropped for this tail (it fell behind)`;
   return color ? `${COLORS.yellow}${text}${COLORS.reset}` : text;
 }
+
+/** A line from the collector that is not a record (not JSON, or not an object): shown as such, so the stream goes on. */
+export function unreadableLine(text: string, color: boolean): string {
+  const shown = text.length > 120 ? `${text.slice(0, 119)}…` : text;
+  const line = `(unreadable, not a record: ${shown.replace(/[\x00-\x1f\x7f]/g, '?')})`;
+  return color ? `${COLORS.red}${line}${COLORS.reset}` : line;
+}
+
+/** A parsed line as a record (a JSON object), or undefined. */
+export function asRecord(line: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

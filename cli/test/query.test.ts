@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { collector, ndjson, post, record } from '../../collector/test/helpers.js';
+import { collector, garbledCollector, ndjson, post, record } from '../../collector/test/helpers.js';
 
 const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
 
@@ -73,4 +73,46 @@ test('redtail tail streams matching records live, and reconnects on its own', as
   child.kill('SIGINT');
   assert.equal(await exited, 0);
   await c.stop();
+});
+
+test('redtail query and redtail tail show a line that is not a record as unreadable, and go on', async () => {
+  const good = JSON.stringify(record({ request_id: 'readable' }));
+  const g = await garbledCollector([null, JSON.parse(good), 5], [`{"request_id":"cut",\n${good}`, `null\n\n${good.replace('readable', 'after')}`]);
+  const q = await run(['query', '--url', g.url]);
+  assert.equal(q.code, 0, q.stderr);
+  const lines = q.stdout.trim().split('\n');
+  assert.equal(lines.length, 3);
+  assert.match(lines[0]!, /^\(unreadable, not a record: null\)$/);
+  assert.match(lines[1]!, /GET\s+orders.*readable$/);
+  assert.match(lines[2]!, /^\(unreadable, not a record: 5\)$/);
+  const notJson = await run(['query', '--url', `${g.url}/elsewhere`]);
+  assert.equal(notJson.code, 1);
+  assert.match(notJson.stderr, /the answer from .* \(HTTP 404\) is not the collector's JSON.*is --url the collector\?/);
+
+  for (const json of [false, true]) {
+    const child = spawn(process.execPath, [BIN, 'tail', '--url', g.url, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    for (let t = 0; !stdout.includes('after'); t++) {
+      assert.ok(t < 500 && child.exitCode === null, `the tail went on to the last record; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const out = stdout.trim().split('\n');
+    if (json) {
+      assert.deepEqual(out.map((l) => JSON.parse(l).request_id), ['readable', 'after']);
+      assert.equal(stderr.match(/skipped a line that is not a record/g)?.length, 2, stderr);
+    } else {
+      assert.equal(out.length, 4);
+      assert.match(out[0]!, /^\(unreadable, not a record: \{"request_id":"cut",\)$/);
+      assert.match(out[1]!, /readable$/);
+      assert.match(out[2]!, /^\(unreadable, not a record: null\)$/);
+      assert.match(out[3]!, /after$/);
+    }
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+  }
+  await g.close();
 });

@@ -122,8 +122,7 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
       rows.push(new ReadRow(times[e / 2 + 11]!, table[e + 3]!, service, namespace, workload, method, authority, path, bytes, start, end, ids[0], ids[1], ids[2], ids[3]));
       continue;
     }
-    // The general way for this record: parsed, checked, and kept as JSON.stringify writes it
-    // when it had escapes, so free text matches what it says rather than how it was escaped.
+    // The general way for this record: parsed, checked, and stored as record-text.ts says.
     const json = bytes.toString('utf8', start, end);
     if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(line, '', `a record of at most ${limits.maxRecordBytes} bytes`);
     let value: unknown;
@@ -132,7 +131,7 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
     } catch (err) {
       throw new BatchError(line, '', 'one JSON object per record', (err as Error).message);
     }
-    const r = validateLine(value, json.includes('\\') ? JSON.stringify(value) : json, line);
+    const r = validateLine(value, json, line);
     if ('json' in r) rows.push(r);
     else gaps.push(r);
   }

@@ -55,8 +55,12 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
   // The free-text index is built behind ingest by a worker thread, on the other core (words.ts).
+  store.unreadable.onReport = (event) => log({ ...event });
   const words = new Worker(new URL('./words-worker.js', import.meta.url), { workerData: { dir: config.data } });
-  words.on('message', (m: { error?: string }) => { if (m.error) log({ level: 'warn', event: 'words_index_failed', error: m.error }); });
+  words.on('message', (m: { error?: string; unreadable?: { shard: string; block: number; error: string } }) => {
+    if (m.error) log({ level: 'warn', event: 'words_index_failed', error: m.error });
+    if (m.unreadable) store.unreadable.block(m.unreadable.shard, m.unreadable.block, m.unreadable.error);
+  });
   words.on('error', (err) => log({ level: 'error', event: 'words_index_stopped', error: err.message, hint: 'free-text queries still work, reading unindexed blocks in full' }));
   words.unref();
   // Each batch's blocks go to the worker as they commit, their text moved, not copied.
@@ -143,7 +147,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
       return deny(req, res, auth);
     }
-    const handled = scope === 'ingest' ? ingest(req, res) : Promise.resolve(logs(url, res));
+    // Async either way, so that any failure lands in the catch below, never outside a handler.
+    const handled = scope === 'ingest' ? ingest(req, res) : (async () => logs(url, res))();
     handled.catch((err: Error) => {
       if (err instanceof ProducerGone) return log({ level: 'info', event: err.event, message: err.message });
       log({ level: 'error', event: 'request_failed', route, error: err.message });

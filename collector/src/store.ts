@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlockCache, type Committed, Shard } from './shard.js';
+import { Unreadable } from './unreadable.js';
 import type { Gap, Row } from './validate.js';
 
 const SHARD_FILE = /^redtail-(\d{4}-\d\d-\d\d)\.db$/;
@@ -26,6 +27,8 @@ export class Store {
   private readonly shards = new Map<string, Shard>();
   private readonly blocks = new BlockCache();
   private anonymous = 0;
+  /** Blocks and records found unreadable when read back: reported, counted, skipped. */
+  readonly unreadable = new Unreadable();
   /** Told of each batch's blocks once committed, with their text (the collector hands them to its words worker). */
   onBlocks: ((shardPath: string, blocks: Committed[]) => void) | undefined;
 

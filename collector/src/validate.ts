@@ -1,6 +1,7 @@
 // Validation of what producers send: each line of a batch must be a record (or a gap notice) of
 // the shape the filter writes. A bad line rejects the whole batch with an error that names the
 // line, the field and what was expected, so the producer can be fixed; nothing is half-stored.
+import { storedText } from './record-text.js';
 import { arrayItems, type Items } from './records.js';
 
 export interface Row {
@@ -15,7 +16,7 @@ export interface Row {
   path: string | null;
   requestId: string | null;
   traceId: string | null;
-  /** The record as received (one JSON object). */
+  /** The record as stored: one line of JSON, as received unless it had to be written again (record-text.ts). */
   json: string;
   /** Its bytes, bytes[start, end), when they are at hand (reader.ts, records.ts): the block is made of them. */
   bytes?: Buffer;
@@ -106,8 +107,11 @@ function time(value: unknown, line: number, field: string): number {
   return ms;
 }
 
-/** Check one parsed line; a record becomes a Row, a gap notice a Gap. */
-export function validateLine(value: unknown, json: string, line: number): Row | Gap {
+/**
+ * Check one parsed line (`text` as received); a record becomes a Row, a gap notice a Gap. The
+ * row's json is `text` itself when it can be stored as it came, so callers keep its bytes only then.
+ */
+export function validateLine(value: unknown, text: string, line: number): Row | Gap {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BatchError(line, '', 'a JSON object', show(value));
   const v = value as Record<string, unknown>;
   if ('gap' in v) {
@@ -143,7 +147,7 @@ export function validateLine(value: unknown, json: string, line: number): Row | 
     time: t, service: (v.service as string | undefined) ?? null, namespace: (v.namespace as string | undefined) ?? null,
     workload: (v.workload as string | undefined) ?? null, status: status as number, method: (v.method as string | undefined) ?? null,
     authority: (v.authority as string | undefined) ?? null, path: (v.path as string | undefined) ?? null,
-    requestId: (v.request_id as string | undefined) ?? null, traceId: (v.trace_id as string | undefined) ?? null, json,
+    requestId: (v.request_id as string | undefined) ?? null, traceId: (v.trace_id as string | undefined) ?? null, json: storedText(text, value),
   };
 }
 
@@ -186,7 +190,7 @@ export function parseBatch(body: string, limits: Limits, bytes?: Buffer): { rows
     }
     const r = validateLine(value, text, i + 1);
     if ('json' in r) {
-      if (ascii) {
+      if (ascii && r.json === text) {
         r.bytes = ascii;
         r.start = offset;
         r.end = offset + text.length;
@@ -207,7 +211,7 @@ export function parseRecords(items: unknown[], limits: Limits, texts?: string[],
     if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
     const r = validateLine(item, json, i + 1);
     if ('json' in r) {
-      if (raws) {
+      if (raws && r.json === json) {
         r.bytes = raws[i];
         r.start = 0;
         r.end = raws[i]!.length;

@@ -51,7 +51,9 @@ function round(): boolean {
     let ix = indexers.get(file);
     if (ix === undefined) {
       try {
-        ix = new WordIndexer(join(dir, file), handedTo(file));
+        // The shard's day is in its name: redtail-YYYY-MM-DD.db.
+        const unreadable = (block: number, err: unknown) => parentPort!.postMessage({ unreadable: { shard: file.slice(8, 18), block, error: (err as Error).message } });
+        ix = new WordIndexer(join(dir, file), handedTo(file), unreadable);
       } catch {
         continue; // a shard being created this instant: next round
       }

@@ -3,9 +3,9 @@
 // numbers and was the largest part of ingest; the collector needs only a record's bytes and a
 // few of its fields. This walks the batch's bytes once, checks that they are JSON, cuts out each
 // record, and for each known top-level key checks the value's type and size and notes where it
-// is. A record that is plainly valid (ASCII, no escapes, required fields well formed) is "fast":
-// its row is made from its bytes. Any other record is left to JSON.parse and the usual checks,
-// which also word every error. Anything this does not expect (a syntax error, deep nesting, a
+// is. A record that is plainly valid (ASCII, no escapes, no white space but spaces, required
+// fields well formed) is "fast": its row is made from its bytes. Any other record is left to
+// JSON.parse and the usual checks, which also word every error. Anything this does not expect (a syntax error, deep nesting, a
 // second "records") answers -1: the whole batch then goes the general way.
 
 // Kinds of known keys (the collector's validate.ts defines them at start, with their limits).
@@ -212,11 +212,19 @@ function filterTime(p: usize): f64 {
 
 /** Reading NDJSON: a newline is not white space but the end of a record. */
 let lines = false;
+/**
+ * White space other than a space was skipped (a tab, CR or LF) since the current record began:
+ * it is stored as one line, so its text is written again by the collector (record-text.ts).
+ */
+let spaced = false;
 
 function ws(p: usize, e: usize): usize {
   while (p < e) {
     const c = at(p);
-    if (c != 0x20 && c != 0x0d && c != 0x09 && (c != 0x0a || lines)) break;
+    if (c != 0x20) {
+      if (c != 0x0d && c != 0x09 && (c != 0x0a || lines)) break;
+      spaced = true;
+    }
     p++;
   }
   return p;
@@ -366,6 +374,7 @@ function record(p: usize, e: usize, line: i32): usize {
   let anyEscape = false;
   let gap = false;
   wide = false;
+  spaced = false;
   p = ws(p + 1, e);
   if (p < e && at(p) == 0x7d) p++;
   else while (true) {
@@ -427,7 +436,7 @@ function record(p: usize, e: usize, line: i32): usize {
   sameAsBefore(entry);
   store<i32>(entry, <i32>(start - input));
   store<i32>(entry + 4, <i32>(p - input));
-  store<i32>(entry + 8, bad == 0 && required && !gap && !anyEscape && !wide ? 1 : 0);
+  store<i32>(entry + 8, bad == 0 && required && !gap && !anyEscape && !wide && !spaced ? 1 : 0);
   store<i32>(entry + 16, line);
   records++;
   return p;
