@@ -4,6 +4,7 @@
 // vouch for (non-ASCII, escapes, a field out of shape, a gap notice) are parsed and checked here
 // as validate.ts always has, and any batch it does not expect at all is handed back (undefined)
 // for the general way, which also words every error.
+import { DEFAULT_MAX_DEPTH } from './depth.js';
 import { instantiate } from './wasm.js';
 import { BatchError, type Gap, INTEGERS, type Limits, OBJECTS, type Row, STRINGS, tooLong, validateLine } from './validate.js';
 
@@ -13,8 +14,8 @@ interface Reader {
   table(): number;
   batchFrom(): number;
   batchTo(): number;
-  readMessage(len: number): number;
-  readLines(len: number): number;
+  readMessage(len: number, depth: number): number;
+  readLines(len: number, depth: number): number;
 }
 
 /** The fields a row keeps, in the order of the module's slots. */
@@ -131,7 +132,7 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
     } catch (err) {
       throw new BatchError(line, '', 'one JSON object per record', (err as Error).message);
     }
-    const r = validateLine(value, json, line);
+    const r = validateLine(value, json, line, limits);
     if ('json' in r) rows.push(r);
     else gaps.push(r);
   }
@@ -152,7 +153,7 @@ function copyIn(bytes: Buffer, limits: Limits): boolean {
  */
 export function readMessage(bytes: Buffer, limits: Limits): { batch: string; records(): Read } | undefined {
   if (!copyIn(bytes, limits)) return undefined;
-  const count = reader.readMessage(bytes.length);
+  const count = reader.readMessage(bytes.length, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
   if (count < 0 || reader.batchFrom() < 0) return undefined;
   return { batch: bytes.toString('utf8', reader.batchFrom(), reader.batchTo()), records: () => rowsOf(bytes, count, limits) };
 }
@@ -160,6 +161,6 @@ export function readMessage(bytes: Buffer, limits: Limits): { batch: string; rec
 /** An NDJSON batch: its records, or undefined for the general way. */
 export function readLines(bytes: Buffer, limits: Limits): Read | undefined {
   if (!copyIn(bytes, limits)) return undefined;
-  const count = reader.readLines(bytes.length);
+  const count = reader.readLines(bytes.length, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
   return count < 0 ? undefined : rowsOf(bytes, count, limits);
 }

@@ -1,6 +1,7 @@
 // Validation of what producers send: each line of a batch must be a record (or a gap notice) of
 // the shape the filter writes. A bad line rejects the whole batch with an error that names the
 // line, the field and what was expected, so the producer can be fixed; nothing is half-stored.
+import { DEFAULT_MAX_DEPTH, tooDeep } from './depth.js';
 import { storedText } from './record-text.js';
 import { arrayItems, type Items } from './records.js';
 
@@ -47,12 +48,28 @@ export interface Limits {
   maxRecordBytes: number;
   /** The most records in one batch. */
   maxRecords: number;
+  /** How deep a record may nest, the record itself the first level (depth.ts); DEFAULT_MAX_DEPTH when not given. */
+  maxDepth?: number;
 }
 
 const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    return 'a value that cannot be shown';
+  }
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 60)}…` : s;
 };
+
+/** Refuse a value nested deeper than the limit, naming the field; before anything writes it out. */
+function checkDepth(value: unknown, line: number, limits: Limits): void {
+  const max = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const field = tooDeep(value, max);
+  if (field !== undefined) {
+    throw new BatchError(line, field, `nested at most ${max} levels deep, the record being the first (the collector's limits.max_depth)`, 'deeper');
+  }
+}
 
 /** Optional string fields and their length limits. */
 export const STRINGS: Record<string, number> = {
@@ -111,7 +128,8 @@ function time(value: unknown, line: number, field: string): number {
  * Check one parsed line (`text` as received); a record becomes a Row, a gap notice a Gap. The
  * row's json is `text` itself when it can be stored as it came, so callers keep its bytes only then.
  */
-export function validateLine(value: unknown, text: string, line: number): Row | Gap {
+export function validateLine(value: unknown, text: string, line: number, limits: Limits): Row | Gap {
+  checkDepth(value, line, limits);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BatchError(line, '', 'a JSON object', show(value));
   const v = value as Record<string, unknown>;
   if ('gap' in v) {
@@ -188,7 +206,7 @@ export function parseBatch(body: string, limits: Limits, bytes?: Buffer): { rows
     } catch (err) {
       throw new BatchError(i + 1, '', 'one JSON object per line', (err as Error).message);
     }
-    const r = validateLine(value, text, i + 1);
+    const r = validateLine(value, text, i + 1, limits);
     if ('json' in r) {
       if (ascii && r.json === text) {
         r.bytes = ascii;
@@ -207,9 +225,11 @@ export function parseRecords(items: unknown[], limits: Limits, texts?: string[],
   const gaps: Gap[] = [];
   if (items.length > limits.maxRecords) throw new BatchError(items.length, '', `at most ${limits.maxRecords} records in a batch`);
   items.forEach((item, i) => {
+    // Without its text, a record is written out to be measured: not before its depth is known to be safe.
+    if (texts?.[i] === undefined) checkDepth(item, i + 1, limits);
     const json = texts?.[i] ?? JSON.stringify(item);
     if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
-    const r = validateLine(item, json, i + 1);
+    const r = validateLine(item, json, i + 1, limits);
     if ('json' in r) {
       if (raws && r.json === json) {
         r.bytes = raws[i];

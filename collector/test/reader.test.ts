@@ -9,7 +9,7 @@ import { readLines, readMessage } from '../src/reader.js';
 import { messageItems } from '../src/records.js';
 import { BatchError, type Gap, type Limits, parseBatch, parseRecords, type Row } from '../src/validate.js';
 
-const LIMITS: Limits = { maxRecordBytes: 4096, maxRecords: 50 };
+const LIMITS: Limits = { maxRecordBytes: 4096, maxRecords: 50, maxDepth: 5 };
 
 function random(seed: number): () => number {
   let s = seed;
@@ -39,7 +39,7 @@ function recordText(rnd: () => number, i: number, spaces = [' ', '\t', '\r', '  
   // Drop some, repeat some (the last one counts), add unknown keys, a gap notice now and then.
   const kept = fields.filter(() => rnd() > 0.04);
   if (rnd() < 0.1) kept.push(any(fields));
-  if (rnd() < 0.1) kept.push(['extra', any(['1', '"x"', '[1,2,{"y":[]}]', 'null', 'true', '-0.5e-3'])]);
+  if (rnd() < 0.1) kept.push(['extra', any(['1', '"x"', '[1,2,{"y":[]}]', 'null', 'true', '-0.5e-3', '{"a":{"b":{"c":{"d":1}}}}', '[[[[[1]]]]]', '[{"a":[{}]}]'])]);
   if (rnd() < 0.03) kept.push(['gap', any(['{"dropped":5,"since":"2026-11-27T23:00:00.000Z","until":"2026-11-27T23:01:00.000Z","source":"s","reason":"r"}', '{"dropped":-1}', 'null'])]);
   if (rnd() < 0.03) kept.push(['meth\\u006fd', '"PUT"']);
   // Mostly none; now and then a space; rarely other white space (the record is then written again to be stored).
@@ -148,6 +148,10 @@ test('a record\'s errors name its line; too many records or a non-object element
   assert.equal(readLines(Buffer.from('{"start_time":\n"2026-11-27T23:59:59.123Z","response_code":200}'), LIMITS), undefined);
   const deep = `{"start_time":"2026-11-27T23:59:59.123Z","response_code":200,"x":${'['.repeat(300)}${']'.repeat(300)}}`;
   assert.equal(readLines(Buffer.from(deep), LIMITS), undefined, 'deep nesting goes the general way');
+  assert.throws(() => parseBatch(deep, LIMITS), /line 1: "x" must be nested at most 5 levels deep/);
+  const five = '{"start_time":"2026-11-27T23:59:59.123Z","response_code":200,"x":[[[[1]]]]}';
+  assert.equal(readLines(Buffer.from(five), LIMITS)!.rows[0]!.bytes !== undefined, true, 'as deep as the limit: the fast way');
+  assert.throws(() => readLines(Buffer.from(five.replace('[[[[1]]]]', '[[[[[1]]]]]')), LIMITS), /line 1: "x" must be nested at most 5 levels deep/);
 });
 
 test('rows read the fast way reuse the strings of the record before, and give their text when asked', () => {

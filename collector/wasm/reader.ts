@@ -322,8 +322,13 @@ function value(p: usize, e: usize, depth: i32): usize {
   return number(p, e);
 }
 
+/** The deepest level reached in the current record (the record is level 1), and the most a fast record may reach. */
+let deepest: i32 = 1;
+let maxDepth: i32 = DEPTH;
+
 function object(p: usize, e: usize, depth: i32): usize {
   if (depth > DEPTH) return 0;
+  if (depth > deepest) deepest = depth;
   p = ws(p + 1, e);
   if (p < e && at(p) == 0x7d) return p + 1;
   while (true) {
@@ -344,6 +349,7 @@ function object(p: usize, e: usize, depth: i32): usize {
 
 function array(p: usize, e: usize, depth: i32): usize {
   if (depth > DEPTH) return 0;
+  if (depth > deepest) deepest = depth;
   p = ws(p + 1, e);
   if (p < e && at(p) == 0x5d) return p + 1;
   while (true) {
@@ -375,6 +381,7 @@ function record(p: usize, e: usize, line: i32): usize {
   let gap = false;
   wide = false;
   spaced = false;
+  deepest = 1;
   p = ws(p + 1, e);
   if (p < e && at(p) == 0x7d) p++;
   else while (true) {
@@ -436,7 +443,7 @@ function record(p: usize, e: usize, line: i32): usize {
   sameAsBefore(entry);
   store<i32>(entry, <i32>(start - input));
   store<i32>(entry + 4, <i32>(p - input));
-  store<i32>(entry + 8, bad == 0 && required && !gap && !anyEscape && !wide && !spaced ? 1 : 0);
+  store<i32>(entry + 8, bad == 0 && required && !gap && !anyEscape && !wide && !spaced && deepest <= maxDepth ? 1 : 0);
   store<i32>(entry + 16, line);
   records++;
   return p;
@@ -444,10 +451,12 @@ function record(p: usize, e: usize, line: i32): usize {
 
 /**
  * A WebSocket message {"batch": "...", "records": [{...}, ...]} of `len` input bytes: the
- * number of records read into the table, or -1 to take the general way.
+ * number of records read into the table, or -1 to take the general way. A record nested deeper
+ * than `depth` levels is not fast (the collector words the error).
  */
-export function readMessage(len: u32): i32 {
+export function readMessage(len: u32, depth: i32): i32 {
   const e = input + len;
+  maxDepth = depth;
   records = 0;
   forgetBefore();
   batchStart = -1;
@@ -510,8 +519,9 @@ const RECORDS_KEY = memory.data<u8>([0x72, 0x65, 0x63, 0x6f, 0x72, 0x64, 0x73]);
 const BATCH_KEY = memory.data<u8>([0x62, 0x61, 0x74, 0x63, 0x68]);
 
 /** An NDJSON batch of `len` input bytes, a record a line, blank lines skipped: as readMessage. */
-export function readLines(len: u32): i32 {
+export function readLines(len: u32, depth: i32): i32 {
   const e = input + len;
+  maxDepth = depth;
   records = 0;
   forgetBefore();
   // A line ends a record: between its tokens only spaces, tabs and CR count as white space.
