@@ -44,6 +44,8 @@ function filtersOf(url: URL): Filters {
 
 export async function startCollector(config: CollectorConfig, log: Log = stderrLog): Promise<Collector> {
   const store = new Store(config.data);
+  // What batches are checked against: the limits, and the retention (an older record is refused).
+  const limits = { ...config.limits, keepDays: config.retentionDays };
   const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBuffered: 1024 * 1024 });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
   const metrics = new CollectorMetrics();
@@ -111,7 +113,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   }
 
   async function ingestBody(req: http.IncomingMessage, res: http.ServerResponse, started: bigint): Promise<void> {
-    const received = await receiveBatch(req, config.limits);
+    const received = await receiveBatch(req, limits);
     if (!received.ok) {
       metrics.reject(received.reason);
       if (received.reason === 'invalid') log({ level: 'warn', event: 'batch_rejected', batch: received.answer.batch, reason: received.answer.message ?? received.answer.error });
@@ -198,7 +200,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
    */
   function readStreamed(ws: import('ws').WebSocket, data: Buffer, out: { batch?: string }): { rows: Row[]; gaps: Gap[] } | undefined {
     // Most messages are read straight from their bytes (reader.ts); the rest the general way.
-    const read = readMessage(data, config.limits);
+    const read = readMessage(data, limits);
     if (read !== undefined && isBatchId(read.batch)) {
       out.batch = read.batch;
       return read.records();
@@ -218,7 +220,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       return undefined;
     }
     out.batch = message.batch;
-    return parseRecords(message.records, config.limits, items.items?.texts, items.items?.raws);
+    return parseRecords(message.records, limits, items.items?.texts, items.items?.raws);
   }
 
   server.on('upgrade', (req, socket, head) => {

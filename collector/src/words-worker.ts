@@ -6,10 +6,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { SHARD_FILE } from './days.js';
 import type { Committed } from './shard.js';
 import { WordIndexer } from './words.js';
 
-const SHARD_FILE = /^redtail-\d{4}-\d\d-\d\d\.db$/;
 const dir = (workerData as { dir: string }).dir;
 const indexers = new Map<string, WordIndexer>();
 let stopping = false;

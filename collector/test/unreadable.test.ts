@@ -19,7 +19,8 @@ const running = new Set<ChildProcess>();
 after(() => { for (const child of running) child.kill('SIGKILL'); });
 
 async function serve(data: string): Promise<Awaited<ReturnType<typeof spawnRedtail>>> {
-  const c = await spawnRedtail(['serve', '--port', '0', '--data', data]);
+  // Records of fixed dates: a retention of ten years keeps them within its bounds.
+  const c = await spawnRedtail(['serve', '--port', '0', '--data', data], { REDTAIL_RETENTION_DAYS: '3650' });
   running.add(c.child);
   c.child.once('exit', () => running.delete(c.child));
   return c;

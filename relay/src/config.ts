@@ -24,6 +24,7 @@ export interface RelayConfig {
     maxRecordBytes: number;
     maxRecords: number;
     maxDepth: number;
+    maxClockSkewMs: number;
   };
 }
 
@@ -42,6 +43,9 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
     maxRecordBytes: COLLECTOR.limits.maxRecordBytes,
     maxRecords: COLLECTOR.limits.maxRecords,
     maxDepth: COLLECTOR.limits.maxDepth,
+    // Times are bounded ahead by the collector's default skew; behind, not here: after an outage the
+    // spool holds days-old batches, and only the collector knows its retention.
+    maxClockSkewMs: COLLECTOR.limits.maxClockSkewMs,
   },
 };
 
@@ -86,6 +90,7 @@ export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): Rela
       maxRecordBytes: d.limits.maxRecordBytes,
       maxRecords: d.limits.maxRecords,
       maxDepth: d.limits.maxDepth,
+      maxClockSkewMs: d.limits.maxClockSkewMs,
     },
   };
   if (c.tokens.some((t) => !t.scopes.includes('ingest') && !t.scopes.includes('admin'))) {
