@@ -72,6 +72,8 @@ export const OBJECTS = ['request_headers', 'response_headers', 'redactions'];
 // iterating [field, max] pairs.
 const STRING_FIELDS = Object.keys(STRINGS);
 const STRING_MAX = Object.values(STRINGS);
+/** Every optional field redtail knows: null in one is taken as absent. */
+const OPTIONAL = [...STRING_FIELDS, ...INTEGERS, ...OBJECTS];
 
 /**
  * Check one parsed line (`text` as received); a record becomes a Row, a gap notice a Gap. The
@@ -100,6 +102,14 @@ export function validateLine(value: unknown, text: string, line: number, rules: 
   const status = v.response_code;
   if (!Number.isInteger(status) || (status as number) < 0 || (status as number) > 999) {
     throw new BatchError(line, 'response_code', 'an integer from 0 to 999', show(status));
+  }
+  // Envoy's JSON access log writes null for a value it does not have: the same as the field left
+  // out, and stored so (a record's text says nothing of fields it lacks).
+  for (let i = 0; i < OPTIONAL.length; i++) {
+    if (v[OPTIONAL[i]!] === null) {
+      delete v[OPTIONAL[i]!];
+      rewrite = true;
+    }
   }
   for (let i = 0; i < STRING_FIELDS.length; i++) {
     const s = v[STRING_FIELDS[i]!];

@@ -4,9 +4,10 @@
 // few of its fields. This walks the batch's bytes once, checks that they are JSON, cuts out each
 // record, and for each known top-level key checks the value's type and size and notes where it
 // is. A record that is plainly valid (ASCII, no escapes, no white space but spaces, required
-// fields well formed) is "fast": its row is made from its bytes. Any other record is left to
-// JSON.parse and the usual checks, which also word every error. Anything this does not expect (a syntax error, deep nesting, a
-// second "records") answers -1: the whole batch then goes the general way.
+// fields well formed; a null, which the collector drops, is not) is "fast": its row is made from
+// its bytes. Any other record is left to JSON.parse and the usual checks, which also word every
+// error. Anything this does not expect (a syntax error, deep nesting, a second "records")
+// answers -1: the whole batch then goes the general way.
 
 // Kinds of known keys (the collector's validate.ts defines them at start, with their limits).
 const STRING: u8 = 1;
