@@ -2,6 +2,7 @@
 import { commandFlags } from './args.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
 import { recordLine, unreadableLine } from './format.js';
+import { printable } from './printable.js';
 
 const FLAGS = {
   ...FILTER_FLAGS,
@@ -53,7 +54,8 @@ async function printGaps(url: string, headers: Record<string, string>, flags: Re
   const gaps = body.gaps ?? [];
   const width = Math.max(0, ...gaps.map((g) => String(g.dropped).length));
   for (const g of gaps) {
-    process.stdout.write(json ? `${JSON.stringify(g)}\n` : `${g.since} .. ${g.until}  ${String(g.dropped).padStart(width)} lost  ${g.source || '-'}  ${g.reason || ''}\n`);
+    const text = (v: unknown) => printable(String(v ?? ''));
+    process.stdout.write(json ? `${JSON.stringify(g)}\n` : `${text(g.since)} .. ${text(g.until)}  ${text(g.dropped).padStart(width)} lost  ${text(g.source || '-')}  ${text(g.reason)}\n`);
   }
   if (!json && gaps.length === 0) console.error('redtail query: no gaps: producers reported no lost records in that range');
   return 0;
@@ -65,18 +67,18 @@ async function ask<T>(url: string, path: string, headers: Record<string, string>
   try {
     res = await fetch(`${url}${path}`, { headers });
   } catch (err) {
-    console.error(`redtail query: cannot reach the collector at ${url}: ${(err as Error).message}`);
+    console.error(`redtail query: cannot reach the collector at ${url}: ${printable((err as Error).message)}`);
     return 1;
   }
   let body: T & { error?: string };
   try {
     body = (await res.json()) as T & { error?: string };
   } catch (err) {
-    console.error(`redtail query: the answer from ${url} (HTTP ${res.status}) is not the collector's JSON: ${(err as Error).message}; is --url the collector?`);
+    console.error(`redtail query: the answer from ${url} (HTTP ${res.status}) is not the collector's JSON: ${printable((err as Error).message)}; is --url the collector?`);
     return 1;
   }
   if (!res.ok) {
-    console.error(`redtail query: the collector answered ${res.status}: ${body.error}`);
+    console.error(`redtail query: the collector answered ${res.status}: ${printable(String(body.error))}`);
     return 1;
   }
   return body;

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { commandFlags } from './args.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
 import { asRecord, gapLine, recordLine, unreadableLine } from './format.js';
+import { printable } from './printable.js';
 
 const SUMMARY = 'Streams records live from the collector as they are stored.';
 
@@ -58,7 +59,7 @@ export async function tail(argv: string[]): Promise<number> {
       ws.on('close', () => resolve({}));
     });
     if (outcome.fatal) {
-      console.error(`redtail tail: the collector refused: ${outcome.fatal}`);
+      console.error(`redtail tail: the collector refused: ${printable(outcome.fatal)}`);
       return 1;
     }
     if (stopping) break;
