@@ -1,24 +1,46 @@
 // One record as one aligned line for people: time, status (colored on a terminal), method,
-// service, duration, authority and path, request id.
+// service, duration, authority and path, request id. Every value is printable (printable.ts).
+import { printable } from './printable.js';
+
 const COLORS = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' };
+
+/** A value as people see it: its control characters escaped, cut to n characters or padded to them. */
+function clip(s: unknown, n: number): string {
+  const t = printable(String(s ?? '-'));
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t.padEnd(n);
+}
 
 export function recordLine(r: Record<string, unknown>, color: boolean): string {
   const code = Number(r.response_code ?? 0);
   const paint = (c: keyof typeof COLORS, s: string) => (color ? `${COLORS[c]}${s}${COLORS.reset}` : s);
-  const status = String(code).padStart(3);
+  const status = printable(String(Number.isInteger(code) ? code : r.response_code)).padStart(3);
   const colored = code >= 500 || code === 0 ? paint('red', status) : code >= 400 ? paint('yellow', status) : paint('green', status);
-  const time = String(r.start_time ?? '').replace('T', ' ').replace('Z', '');
-  const clip = (s: unknown, n: number) => {
-    const t = String(s ?? '-').replace(/[\x00-\x1f\x7f]/g, '?'); // no control characters on the terminal
-    return t.length > n ? `${t.slice(0, n - 1)}…` : t.padEnd(n);
-  };
+  const time = printable(String(r.start_time ?? '').replace('T', ' ').replace('Z', ''));
   return [
     paint('dim', time.padEnd(23)), colored, clip(r.method, 7), clip(r.service, 16),
-    `${String(r.duration ?? '-').padStart(6)}ms`, clip(`${r.authority ?? ''}${r.path ?? ''}`, 60), paint('dim', String(r.request_id ?? '')),
+    `${printable(String(r.duration ?? '-')).padStart(6)}ms`, clip(`${r.authority ?? ''}${r.path ?? ''}`, 60), paint('dim', printable(String(r.request_id ?? ''))),
   ].join('  ');
 }
 
 export function gapLine(dropped: number, color: boolean): string {
   const text = `… ${dropped} records dropped for this tail (it fell behind)`;
   return color ? `${COLORS.yellow}${text}${COLORS.reset}` : text;
+}
+
+/** A line from the collector that is not a record (not JSON, or not an object): shown as such, so the stream goes on. */
+export function unreadableLine(text: string, color: boolean): string {
+  const shown = text.length > 120 ? `${text.slice(0, 119)}…` : text;
+  const line = `(unreadable, not a record: ${printable(shown)})`;
+  return color ? `${COLORS.red}${line}${COLORS.reset}` : line;
+}
+
+/** A parsed line as a record (a JSON object), or undefined. */
+export function asRecord(line: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

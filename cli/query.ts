@@ -1,7 +1,8 @@
 // redtail query: records from the collector, newest first, as an aligned table or NDJSON.
 import { commandFlags } from './args.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
-import { recordLine } from './format.js';
+import { recordLine, unreadableLine } from './format.js';
+import { printable } from './printable.js';
 
 const FLAGS = {
   ...FILTER_FLAGS,
@@ -32,7 +33,11 @@ export async function queryCommand(argv: string[]): Promise<number> {
     const qs: string = `${queryString(flags, ['since', 'until'])}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
     const body: Page | number = await ask<Page>(url, `/v1/logs?${qs}`, headers);
     if (typeof body === 'number') return body;
-    for (const r of body.records ?? []) process.stdout.write(`${json ? JSON.stringify(r) : recordLine(r, color)}\n`);
+    for (const r of body.records ?? []) {
+      const readable = typeof r === 'object' && r !== null && !Array.isArray(r);
+      if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else process.stdout.write(`${readable ? recordLine(r, color) : unreadableLine(JSON.stringify(r) ?? String(r), color)}\n`);
+    }
     printed += body.records?.length ?? 0;
     cursor = body.next ?? null;
   } while (cursor && printed < want);
@@ -49,7 +54,8 @@ async function printGaps(url: string, headers: Record<string, string>, flags: Re
   const gaps = body.gaps ?? [];
   const width = Math.max(0, ...gaps.map((g) => String(g.dropped).length));
   for (const g of gaps) {
-    process.stdout.write(json ? `${JSON.stringify(g)}\n` : `${g.since} .. ${g.until}  ${String(g.dropped).padStart(width)} lost  ${g.source || '-'}  ${g.reason || ''}\n`);
+    const text = (v: unknown) => printable(String(v ?? ''));
+    process.stdout.write(json ? `${JSON.stringify(g)}\n` : `${text(g.since)} .. ${text(g.until)}  ${text(g.dropped).padStart(width)} lost  ${text(g.source || '-')}  ${text(g.reason)}\n`);
   }
   if (!json && gaps.length === 0) console.error('redtail query: no gaps: producers reported no lost records in that range');
   return 0;
@@ -61,12 +67,18 @@ async function ask<T>(url: string, path: string, headers: Record<string, string>
   try {
     res = await fetch(`${url}${path}`, { headers });
   } catch (err) {
-    console.error(`redtail query: cannot reach the collector at ${url}: ${(err as Error).message}`);
+    console.error(`redtail query: cannot reach the collector at ${url}: ${printable((err as Error).message)}`);
     return 1;
   }
-  const body = (await res.json()) as T & { error?: string };
+  let body: T & { error?: string };
+  try {
+    body = (await res.json()) as T & { error?: string };
+  } catch (err) {
+    console.error(`redtail query: the answer from ${url} (HTTP ${res.status}) is not the collector's JSON: ${printable((err as Error).message)}; is --url the collector?`);
+    return 1;
+  }
   if (!res.ok) {
-    console.error(`redtail query: the collector answered ${res.status}: ${body.error}`);
+    console.error(`redtail query: the collector answered ${res.status}: ${printable(String(body.error))}`);
     return 1;
   }
   return body;

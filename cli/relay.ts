@@ -15,6 +15,7 @@ const FLAGS = {
   'spool-max-bytes': { value: 'N', help: 'bound on the spool; past it sidecars get 429 and keep their batches (default 1 GiB)' },
   window: { value: 'N', help: 'batches sent to the collector ahead of its acknowledgements (default 16)' },
   'max-body-bytes': { value: 'N', help: 'largest batch taken from a sidecar (default 9 MiB; keep below the collector\'s)' },
+  'max-batch-errors': { value: 'N', help: 'collector errors on one batch before it is set aside in the spool\'s rejected table (default 10)' },
 };
 const SUMMARY = 'Forwards the filter\'s batches to a central collector over one WebSocket, spooling them to disk while it is unreachable.\n' +
   'Tokens come from the environment: REDTAIL_TOKENS (what sidecars must send), REDTAIL_UPSTREAM_TOKEN (what the relay sends).';

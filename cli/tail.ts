@@ -3,7 +3,8 @@
 import WebSocket from 'ws';
 import { commandFlags } from './args.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
-import { gapLine, recordLine } from './format.js';
+import { asRecord, gapLine, recordLine, unreadableLine } from './format.js';
+import { printable } from './printable.js';
 
 const SUMMARY = 'Streams records live from the collector as they are stored.';
 
@@ -32,10 +33,15 @@ export async function tail(argv: string[]): Promise<number> {
         process.stderr.write(`redtail tail: connected to ${url}\n`);
       });
       ws.on('message', (data) => {
-        // A message is NDJSON: records and drop notices, a line each.
+        // A message is NDJSON: records and drop notices, a line each. A line that is not a
+        // record is said to be unreadable (on stderr with --json, whose output stays JSON), and the tail goes on.
         for (const line of String(data).split('\n')) {
-          const m = JSON.parse(line) as Record<string, unknown>;
-          if (json) process.stdout.write(`${JSON.stringify(m)}\n`);
+          if (line.trim() === '') continue;
+          const m = asRecord(line);
+          if (m === undefined) {
+            if (json) process.stderr.write(`redtail tail: skipped a line that is not a record: ${unreadableLine(line, false)}\n`);
+            else process.stdout.write(`${unreadableLine(line, color)}\n`);
+          } else if (json) process.stdout.write(`${JSON.stringify(m)}\n`);
           else if (typeof m.dropped === 'number') process.stdout.write(`${gapLine(m.dropped, color)}\n`);
           else process.stdout.write(`${recordLine(m, color)}\n`);
         }
@@ -53,7 +59,7 @@ export async function tail(argv: string[]): Promise<number> {
       ws.on('close', () => resolve({}));
     });
     if (outcome.fatal) {
-      console.error(`redtail tail: the collector refused: ${outcome.fatal}`);
+      console.error(`redtail tail: the collector refused: ${printable(outcome.fatal)}`);
       return 1;
     }
     if (stopping) break;

@@ -53,7 +53,7 @@ async function compileAs(entry, outFile, extra) {
 const asSources = [...files('filter/src', '.ts')];
 
 // The TypeScript: host, collector, CLI, tests, benches.
-const tsSources = ['host/src', 'host/test', 'filter/test', 'collector', 'cli', 'benches', 'envoy-config', 'e2e'].flatMap((d) => files(d, '.ts'))
+const tsSources = ['host/src', 'host/test', 'filter/test', 'collector', 'relay', 'cli', 'benches', 'envoy-config', 'e2e'].flatMap((d) => files(d, '.ts'))
   .filter((f) => !f.includes(`${join('test', 'guests')}`) && !f.startsWith(join('benches', 'guests')));
 if (stale('dist/.built', [...tsSources, 'tsconfig.json'])) {
   // A full build starts from an empty dist/, so a deleted test cannot linger there and run.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { collector, ndjson, post, record } from '../../collector/test/helpers.js';
+import { collector, garbledCollector, ndjson, post, record } from '../../collector/test/helpers.js';
 
 const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
 
@@ -26,7 +26,7 @@ test('redtail query prints an aligned table, or NDJSON with --json, following pa
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.trim().split('\n');
   assert.equal(lines.length, 25);
-  assert.match(lines[0]!, /^2026-11-27 10:00:29\.000\s+200\s+GET\s+orders\s+3ms\s+shop\/p\/29\?\?X\s+q29$/);
+  assert.match(lines[0]!, /^2026-11-27 10:00:29\.000\s+200\s+GET\s+orders\s+3ms\s+shop\/p\/29\\r\\nX\s+q29$/);
   assert.equal(new Set(lines.map((l) => l.indexOf('GET'))).size, 1, 'columns line up');
   const errors = await run(['query', '--url', c.url, '--status', '5xx', '--json']);
   assert.deepEqual(errors.stdout.trim().split('\n').map((l) => JSON.parse(l).request_id), ['q20', 'q10', 'q0']);
@@ -74,3 +74,83 @@ test('redtail tail streams matching records live, and reconnects on its own', as
   assert.equal(await exited, 0);
   await c.stop();
 });
+
+test('redtail query and redtail tail show a line that is not a record as unreadable, and go on', async () => {
+  const good = JSON.stringify(record({ request_id: 'readable' }));
+  const g = await garbledCollector([null, JSON.parse(good), 5], [`{"request_id":"cut",\n${good}`, `null\n\n${good.replace('readable', 'after')}`]);
+  const q = await run(['query', '--url', g.url]);
+  assert.equal(q.code, 0, q.stderr);
+  const lines = q.stdout.trim().split('\n');
+  assert.equal(lines.length, 3);
+  assert.match(lines[0]!, /^\(unreadable, not a record: null\)$/);
+  assert.match(lines[1]!, /GET\s+orders.*readable$/);
+  assert.match(lines[2]!, /^\(unreadable, not a record: 5\)$/);
+  const notJson = await run(['query', '--url', `${g.url}/elsewhere`]);
+  assert.equal(notJson.code, 1);
+  assert.match(notJson.stderr, /the answer from .* \(HTTP 404\) is not the collector's JSON.*is --url the collector\?/);
+
+  for (const json of [false, true]) {
+    const child = spawn(process.execPath, [BIN, 'tail', '--url', g.url, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    for (let t = 0; !stdout.includes('after'); t++) {
+      assert.ok(t < 500 && child.exitCode === null, `the tail went on to the last record; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const out = stdout.trim().split('\n');
+    if (json) {
+      assert.deepEqual(out.map((l) => JSON.parse(l).request_id), ['readable', 'after']);
+      assert.equal(stderr.match(/skipped a line that is not a record/g)?.length, 2, stderr);
+    } else {
+      assert.equal(out.length, 4);
+      assert.match(out[0]!, /^\(unreadable, not a record: \{"request_id":"cut",\)$/);
+      assert.match(out[1]!, /readable$/);
+      assert.match(out[2]!, /^\(unreadable, not a record: null\)$/);
+      assert.match(out[3]!, /after$/);
+    }
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+  }
+  await g.close();
+});
+
+test('control characters in records and gap notices are printed as escapes by query, query --gaps and tail; --json stays exact', async () => {
+  const c = await collector();
+  // C0 (ESC sequences, BEL, a CR that would overwrite the line), DEL, C1 (CSI in one character, OSC) and a right-to-left override.
+  const evil = {
+    request_id: 'id-\u001b[2J\u001b]0;owned\u0007-\u009b31m-\u009d0;t\u009c-\u007f-\u202eexe.txt',
+    service: 'svc\u001b[31m', method: 'G\u0085T', path: '/p\rX\u0000\u0008', authority: 'a\u001b', user_agent: '\u009b6n',
+  };
+  const child = spawn(process.execPath, [BIN, 'tail', '--url', c.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let tailed = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (tailed += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  while (!stderr.includes('connected')) await new Promise((r) => setTimeout(r, 10));
+  await post(c.url, ndjson([record({ ...evil, start_time: '2026-11-27T10:00:00.000Z' }),
+    { gap: { dropped: 2, since: '2026-11-27T09:00:00Z', until: '2026-11-27T09:00:01Z', source: 'src\u001b[1A\u009b2K', reason: 'why\u0007\r' } }]), { 'x-redtail-batch': 'evil/1' });
+  while (!tailed.includes('id-')) await new Promise((r) => setTimeout(r, 10));
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await exited;
+  const table = await run(['query', '--url', c.url]);
+  const gaps = await run(['query', '--url', c.url, '--gaps']);
+  // Nothing but printable text and the line ends.
+  for (const out of [table.stdout, gaps.stdout, tailed]) assert.doesNotMatch(out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/, JSON.stringify(out));
+  const escaped = 'id-\\x1b[2J\\x1b]0;owned\\x07-\\x9b31m-\\x9d0;t\\x9c-\\x7f-\\u202eexe.txt';
+  assert.ok(table.stdout.trim().endsWith(escaped), table.stdout);
+  assert.ok(tailed.trim().endsWith(escaped), tailed);
+  assert.match(table.stdout, /G\\x85T\s+svc\\x1b\[31m\s+3ms\s+a\\x1b\/p\\rX\\x00\\x08/);
+  assert.equal(gaps.stdout, '2026-11-27T09:00:00.000Z .. 2026-11-27T09:00:01.000Z  2 lost  src\\x1b[1A\\x9b2K  why\\x07\\r\n');
+  // --json is exact: the values come back as they were sent.
+  const json = await run(['query', '--url', c.url, '--json']);
+  assert.deepEqual(pickOf(JSON.parse(json.stdout) as Record<string, unknown>, Object.keys(evil)), evil);
+  const gapsJson = await run(['query', '--url', c.url, '--gaps', '--json']);
+  assert.equal((JSON.parse(gapsJson.stdout) as { source: string }).source, 'src\u001b[1A\u009b2K');
+  await c.stop();
+});
+
+const pickOf = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));

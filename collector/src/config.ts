@@ -2,6 +2,7 @@
 // that order of precedence from lowest to highest. Every limit has a safe default; every
 // mistake is refused at start with the field, the value and what was expected.
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_DEPTH, MOST_DEPTH } from './depth.js';
 
 export type Scope = 'ingest' | 'read' | 'admin';
 export const SCOPES: Scope[] = ['ingest', 'read', 'admin'];
@@ -21,6 +22,10 @@ export interface CollectorConfig {
     maxRecordBytes: number;
     /** Most records in one batch. */
     maxRecords: number;
+    /** How deep a record may nest (objects and arrays), the record itself the first level. */
+    maxDepth: number;
+    /** How far past the collector's clock a record's time may be, ms (times.ts). */
+    maxClockSkewMs: number;
     /** Records queued for one slow tail subscriber before its oldest are dropped. */
     tailQueue: number;
     /** Bytes of batches being received or waiting to be written, all producers together: past it, 429. */
@@ -34,7 +39,10 @@ export const DEFAULTS: CollectorConfig = {
   port: 9900,
   tokens: [],
   retentionDays: 30,
-  limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, tailQueue: 10000, maxPendingBytes: 64 * 1024 * 1024 },
+  limits: {
+    maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, maxDepth: DEFAULT_MAX_DEPTH, maxClockSkewMs: 86_400_000,
+    tailQueue: 10000, maxPendingBytes: 64 * 1024 * 1024,
+  },
 };
 
 export class ConfigError extends Error {}
@@ -95,11 +103,13 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     }
     if (o.limits !== undefined) {
       const l = o.limits as Record<string, unknown>;
-      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'tail_queue', 'max_pending_bytes'];
+      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'max_depth', 'max_clock_skew_ms', 'tail_queue', 'max_pending_bytes'];
       for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "limits.${k}"; known fields are ${lk.join(', ')}`);
       if (l.max_body_bytes !== undefined) c.limits.maxBodyBytes = int(l.max_body_bytes, 'limits.max_body_bytes', 1024, 1024 * 1024 * 1024);
       if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
       if (l.max_records !== undefined) c.limits.maxRecords = int(l.max_records, 'limits.max_records', 1, 1_000_000);
+      if (l.max_depth !== undefined) c.limits.maxDepth = int(l.max_depth, 'limits.max_depth', 2, MOST_DEPTH);
+      if (l.max_clock_skew_ms !== undefined) c.limits.maxClockSkewMs = int(l.max_clock_skew_ms, 'limits.max_clock_skew_ms', 1000, 30 * 86_400_000);
       if (l.tail_queue !== undefined) c.limits.tailQueue = int(l.tail_queue, 'limits.tail_queue', 1, 1_000_000);
       if (l.max_pending_bytes !== undefined) c.limits.maxPendingBytes = int(l.max_pending_bytes, 'limits.max_pending_bytes', 1024, 16 * 1024 * 1024 * 1024);
     }

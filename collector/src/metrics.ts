@@ -17,7 +17,7 @@ export class CollectorMetrics {
   private writeCount = 0;
   private writeSum = 0;
 
-  reject(reason: 'invalid' | 'too_large' | 'unauthorized' | 'forbidden' | 'busy'): void {
+  reject(reason: 'invalid' | 'unreadable' | 'too_large' | 'unauthorized' | 'forbidden' | 'busy'): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
   }
 
@@ -36,7 +36,9 @@ export class CollectorMetrics {
     metric('redtail_batches_stored_total', 'counter', 'Batches stored.', this.batches);
     metric('redtail_batches_duplicate_total', 'counter', 'Batches whose id had been stored before (retries).', this.duplicates);
     metric('redtail_batches_rejected_total', 'counter', 'Batches refused, by reason.',
-      ['invalid', 'too_large', 'unauthorized', 'forbidden', 'busy'].map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
+      ['invalid', 'unreadable', 'too_large', 'unauthorized', 'forbidden', 'busy'].map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
+    metric('redtail_unreadable_blocks_total', 'counter', 'Stored blocks found unreadable when read back (skipped; logged as block_unreadable).', store.unreadable.blocks);
+    metric('redtail_unreadable_records_total', 'counter', 'Stored records found unreadable when read back (skipped; logged as record_unreadable).', store.unreadable.records);
     metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', tail.size);
     metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', tail.drops);
     const shards = store.list();

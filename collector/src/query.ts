@@ -6,9 +6,11 @@
 // field values, status codes, words), reads them newest first, checks every record exactly, and
 // stops once no remaining block can hold a record newer than the page's oldest (`candidates`
 // below: by end time, or by block id with the latest end time up to each id).
-import type { Shard } from './shard.js';
+import type { Block, Shard } from './shard.js';
 import { FIELDS, serviceStatus, statusTerm, term } from './terms.js';
 import type { Store } from './store.js';
+import type { Unpacked } from './unpacked.js';
+import type { Unreadable } from './unreadable.js';
 
 export interface Filters {
   service?: string;
@@ -182,10 +184,12 @@ function plan(f: Filters, since: number, until: number): Match {
   return m;
 }
 
+/** The record if it matches; throws when it cannot be read (not JSON, not an object). */
 function matches(line: string, m: Match): Record<string, unknown> | undefined {
   for (const q of m.quick) if (!line.includes(q)) return undefined;
   if (m.text !== undefined && !holdsText(line, m.text)) return undefined;
   const r = JSON.parse(line) as Record<string, unknown>;
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new Error('the record is not a JSON object');
   for (const [field, value] of m.fields) if (r[field] !== value) return undefined;
   if (m.status && !(typeof r.response_code === 'number' && r.response_code >= m.status[0] && r.response_code <= m.status[1])) return undefined;
   if (m.path !== undefined && !(typeof r.path === 'string' && r.path.startsWith(m.path))) return undefined;
@@ -218,7 +222,7 @@ export function query(store: Store, f: Filters, now = Date.now()): QueryResult {
   const found: Found[] = [];
   for (const shard of store.shardsFor(since, until)) {
     if (cursor && shard.day > cursor.s && (shard.min ?? Infinity) > cursor.t) continue;
-    search(shard, m, cursor, limit, found);
+    search(shard, m, cursor, limit, found, store.unreadable);
   }
   const last = found.length === limit ? found.at(-1) : undefined;
   const next = last ? Buffer.from(JSON.stringify({ t: last.t, s: last.s, b: last.b, i: last.i })).toString('base64url') : null;
@@ -268,15 +272,24 @@ function candidates(shard: Shard, m: Match, upper: number): { rows: Iterable<Can
   return { rows: rows(), stop: (c, oldest) => newest(c.id) < oldest };
 }
 
-/** One shard's records into `found`, newest first, after the cursor. */
-function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, found: Found[]): void {
+/**
+ * One shard's records into `found`, newest first, after the cursor. A block or record that cannot
+ * be read is reported and skipped: the answer is every readable record.
+ */
+function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, found: Found[], unreadable: Unreadable): void {
   const upper = cursor ? Math.min(m.until, cursor.t + 1) : m.until;
   const { rows, stop } = candidates(shard, m, upper);
   for (const row of rows) {
     // No block from here on can hold a record newer than the page's oldest, or in the range.
     if ((found.length === limit && stop(row, found.at(-1)!.t)) || stop(row, m.since)) return;
     if (row.max_time < m.since || row.min_time >= upper) continue;
-    const block = shard.block(row.id);
+    let block: Block;
+    try {
+      block = shard.block(row.id);
+    } catch (err) {
+      unreadable.block(shard.day, row.id, err);
+      continue;
+    }
     // The records that hold the needle (ascending), found when the first record passes the
     // cheap checks; from then on the loop goes from one of them to the next.
     let holding: number[] | undefined;
@@ -287,7 +300,13 @@ function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, 
       if (cursor && order(key, cursor) >= 0) continue;
       if (found.length === limit && order(key, found.at(-1)!) <= 0) continue;
       if (m.status && (block.codes[i]! < m.status[0] || block.codes[i]! > m.status[1])) continue;
-      const records = block.records();
+      let records: Unpacked;
+      try {
+        records = block.records();
+      } catch (err) {
+        unreadable.block(shard.day, row.id, err);
+        break;
+      }
       if (m.needle) {
         if (holding === undefined) h = (holding = records.holding(m.needle)).length - 1;
         while (h >= 0 && holding[h]! > i) h--;
@@ -297,7 +316,13 @@ function search(shard: Shard, m: Match, cursor: Key | undefined, limit: number, 
           continue;
         }
       }
-      const record = matches(records.line(i), m);
+      let record: Record<string, unknown> | undefined;
+      try {
+        record = matches(records.line(i), m);
+      } catch (err) {
+        unreadable.record(shard.day, row.id, i, err);
+        continue;
+      }
       if (record) keep(found, { ...key, record }, limit);
     }
   }

@@ -4,8 +4,10 @@
 // vouch for (non-ASCII, escapes, a field out of shape, a gap notice) are parsed and checked here
 // as validate.ts always has, and any batch it does not expect at all is handed back (undefined)
 // for the general way, which also words every error.
+import { DEFAULT_MAX_DEPTH } from './depth.js';
 import { instantiate } from './wasm.js';
-import { BatchError, type Gap, INTEGERS, type Limits, OBJECTS, type Row, STRINGS, tooLong, validateLine } from './validate.js';
+import { bounded } from './times.js';
+import { BatchError, type Gap, INTEGERS, type Limits, OBJECTS, type Row, rulesOf, STRINGS, tooLong, validateLine } from './validate.js';
 
 interface Reader {
   defineKey(len: number, kind: number, max: number, slot: number): void;
@@ -13,8 +15,8 @@ interface Reader {
   table(): number;
   batchFrom(): number;
   batchTo(): number;
-  readMessage(len: number): number;
-  readLines(len: number): number;
+  readMessage(len: number, depth: number): number;
+  readLines(len: number, depth: number): number;
 }
 
 /** The fields a row keeps, in the order of the module's slots. */
@@ -78,6 +80,7 @@ type Read = { rows: Row[]; gaps: Gap[] };
 
 /** The records the module read into its table (`count` of them) as rows and gaps. */
 function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
+  const rules = rulesOf(limits);
   const table = new Int32Array(reader.memory.buffer, reader.table(), count * ENTRY);
   const times = new Float64Array(reader.memory.buffer, reader.table(), (count * ENTRY) / 2);
   const rows: Row[] = [];
@@ -119,11 +122,13 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
     span(7, e, 2);
     if (table[e + 2] === 1) {
       if (end - start > limits.maxRecordBytes) throw new BatchError(line, '', `a record of at most ${limits.maxRecordBytes} bytes`);
-      rows.push(new ReadRow(times[e / 2 + 11]!, table[e + 3]!, service, namespace, workload, method, authority, path, bytes, start, end, ids[0], ids[1], ids[2], ids[3]));
+      const time = times[e / 2 + 11]!;
+      // Out of bounds: the error shows the time as it came (read again, as this is rare).
+      if (time < rules.times.earliest || time > rules.times.latest) bounded(time, startTime(bytes, start, end), line, 'start_time', rules.times);
+      rows.push(new ReadRow(time, table[e + 3]!, service, namespace, workload, method, authority, path, bytes, start, end, ids[0], ids[1], ids[2], ids[3]));
       continue;
     }
-    // The general way for this record: parsed, checked, and kept as JSON.stringify writes it
-    // when it had escapes, so free text matches what it says rather than how it was escaped.
+    // The general way for this record: parsed, checked, and stored as record-text.ts says.
     const json = bytes.toString('utf8', start, end);
     if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(line, '', `a record of at most ${limits.maxRecordBytes} bytes`);
     let value: unknown;
@@ -132,12 +137,15 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
     } catch (err) {
       throw new BatchError(line, '', 'one JSON object per record', (err as Error).message);
     }
-    const r = validateLine(value, json.includes('\\') ? JSON.stringify(value) : json, line);
+    const r = validateLine(value, json, line, rules);
     if ('json' in r) rows.push(r);
     else gaps.push(r);
   }
   return { rows, gaps };
 }
+
+/** A fast record's start_time as it came. */
+const startTime = (bytes: Buffer, start: number, end: number): unknown => (JSON.parse(bytes.toString('latin1', start, end)) as { start_time: unknown }).start_time;
 
 /** The batch in the module's memory; false when it cannot hold it (the general way then reads it). */
 function copyIn(bytes: Buffer, limits: Limits): boolean {
@@ -153,7 +161,7 @@ function copyIn(bytes: Buffer, limits: Limits): boolean {
  */
 export function readMessage(bytes: Buffer, limits: Limits): { batch: string; records(): Read } | undefined {
   if (!copyIn(bytes, limits)) return undefined;
-  const count = reader.readMessage(bytes.length);
+  const count = reader.readMessage(bytes.length, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
   if (count < 0 || reader.batchFrom() < 0) return undefined;
   return { batch: bytes.toString('utf8', reader.batchFrom(), reader.batchTo()), records: () => rowsOf(bytes, count, limits) };
 }
@@ -161,6 +169,6 @@ export function readMessage(bytes: Buffer, limits: Limits): { batch: string; rec
 /** An NDJSON batch: its records, or undefined for the general way. */
 export function readLines(bytes: Buffer, limits: Limits): Read | undefined {
   if (!copyIn(bytes, limits)) return undefined;
-  const count = reader.readLines(bytes.length);
+  const count = reader.readLines(bytes.length, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
   return count < 0 ? undefined : rowsOf(bytes, count, limits);
 }

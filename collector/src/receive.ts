@@ -49,7 +49,16 @@ export const isBatchId = (id: string): boolean => /^[\x21-\x7e]{1,512}$/.test(id
 
 export type Received =
   | { ok: true; batch: string | undefined; body: Buffer; rows: Row[]; gaps: Gap[] }
-  | { ok: false; status: number; reason: 'too_large' | 'invalid'; answer: Record<string, unknown> };
+  | { ok: false; status: number; reason: 'too_large' | 'invalid' | 'unreadable'; answer: Record<string, unknown> };
+
+/**
+ * The answer to a batch that could not be read for a reason of the collector's own (a fault
+ * reading it, not a rule it broke): reading goes the same way each time, so it is final.
+ */
+export function unreadableBatch(err: unknown, batch: string | undefined): Record<string, unknown> {
+  const why = err instanceof Error ? err.message : String(err);
+  return { error: `the collector could not read this batch (${why}); it was not stored, and sending it again will not help: keep it and report it`, batch };
+}
 
 export async function receiveBatch(req: http.IncomingMessage, limits: Limits & { maxBodyBytes: number }): Promise<Received> {
   const body = await readBody(req, limits.maxBodyBytes);
@@ -67,6 +76,6 @@ export async function receiveBatch(req: http.IncomingMessage, limits: Limits & {
     return { ok: true, batch, body, ...(read ?? parseBatch(body.toString('utf8'), limits, body)) };
   } catch (err) {
     if (err instanceof BatchError) return { ok: false, status: 400, reason: 'invalid', answer: { ...err.toJSON(), batch } };
-    throw err;
+    return { ok: false, status: 422, reason: 'unreadable', answer: unreadableBatch(err, batch) };
   }
 }

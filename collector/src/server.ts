@@ -14,7 +14,7 @@ import { readMessage } from './reader.js';
 import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
 import { authorize, deny } from './auth.js';
 import { servePage } from './page.js';
-import { isBatchId, ProducerGone, receiveBatch, send } from './receive.js';
+import { isBatchId, ProducerGone, receiveBatch, send, unreadableBatch } from './receive.js';
 
 export interface Collector {
   url: string;
@@ -44,6 +44,8 @@ function filtersOf(url: URL): Filters {
 
 export async function startCollector(config: CollectorConfig, log: Log = stderrLog): Promise<Collector> {
   const store = new Store(config.data);
+  // What batches are checked against: the limits, and the retention (an older record is refused).
+  const limits = { ...config.limits, keepDays: config.retentionDays };
   const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBuffered: 1024 * 1024 });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
   const metrics = new CollectorMetrics();
@@ -55,8 +57,12 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
   // The free-text index is built behind ingest by a worker thread, on the other core (words.ts).
+  store.unreadable.onReport = (event) => log({ ...event });
   const words = new Worker(new URL('./words-worker.js', import.meta.url), { workerData: { dir: config.data } });
-  words.on('message', (m: { error?: string }) => { if (m.error) log({ level: 'warn', event: 'words_index_failed', error: m.error }); });
+  words.on('message', (m: { error?: string; unreadable?: { shard: string; block: number; error: string } }) => {
+    if (m.error) log({ level: 'warn', event: 'words_index_failed', error: m.error });
+    if (m.unreadable) store.unreadable.block(m.unreadable.shard, m.unreadable.block, m.unreadable.error);
+  });
   words.on('error', (err) => log({ level: 'error', event: 'words_index_stopped', error: err.message, hint: 'free-text queries still work, reading unindexed blocks in full' }));
   words.unref();
   // Each batch's blocks go to the worker as they commit, their text moved, not copied.
@@ -107,10 +113,11 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   }
 
   async function ingestBody(req: http.IncomingMessage, res: http.ServerResponse, started: bigint): Promise<void> {
-    const received = await receiveBatch(req, config.limits);
+    const received = await receiveBatch(req, limits);
     if (!received.ok) {
       metrics.reject(received.reason);
       if (received.reason === 'invalid') log({ level: 'warn', event: 'batch_rejected', batch: received.answer.batch, reason: received.answer.message ?? received.answer.error });
+      if (received.reason === 'unreadable') log({ level: 'error', event: 'batch_unreadable', batch: received.answer.batch, error: received.answer.error });
       return send(res, received.status, received.answer);
     }
     send(res, 200, accept(received.batch, received, received.body.length, started));
@@ -143,7 +150,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
       return deny(req, res, auth);
     }
-    const handled = scope === 'ingest' ? ingest(req, res) : Promise.resolve(logs(url, res));
+    // Async either way, so that any failure lands in the catch below, never outside a handler.
+    const handled = scope === 'ingest' ? ingest(req, res) : (async () => logs(url, res))();
     handled.catch((err: Error) => {
       if (err instanceof ProducerGone) return log({ level: 'info', event: err.event, message: err.message });
       log({ level: 'error', event: 'request_failed', route, error: err.message });
@@ -159,40 +167,60 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   function stream(ws: import('ws').WebSocket): void {
     ws.on('message', (data: Buffer) => {
       const started = process.hrtime.bigint();
-      let batch: string | undefined;
+      const message: { batch?: string } = {};
+      let parsed: { rows: Row[]; gaps: Gap[] } | undefined;
       try {
-        // Most messages are read straight from their bytes (reader.ts); the rest the general way.
-        const read = readMessage(data, config.limits);
-        if (read !== undefined && isBatchId(read.batch)) {
-          batch = read.batch;
-          return ack(accept(batch, read.records(), data.length, started));
-        }
-        const text = data.toString('utf8');
-        let items: ReturnType<typeof messageItems>;
-        try {
-          items = messageItems(text, data);
-        } catch {
-          metrics.reject('invalid');
-          return ws.close(1007, 'each message must be JSON: {"batch": "<source>/<seq>", "records": [...]}');
-        }
-        const message = items.message;
-        if (typeof message !== 'object' || message === null || typeof message.batch !== 'string' || !isBatchId(message.batch) || !Array.isArray(message.records)) {
-          metrics.reject('invalid');
-          return ws.close(1008, 'each message must be {"batch": "<source>/<seq>", "records": [...]}');
-        }
-        batch = message.batch;
-        ack(accept(batch, parseRecords(message.records, config.limits, items.items?.texts, items.items?.raws), data.length, started));
+        parsed = readStreamed(ws, data, message);
       } catch (err) {
-        if (!(err instanceof BatchError)) {
-          log({ level: 'error', event: 'stream_write_failed', batch, error: (err as Error).message });
-          return ws.send(JSON.stringify({ error: 'internal error; the batch was not stored, send it again', batch, retry: true }));
+        if (err instanceof BatchError) {
+          metrics.reject('invalid');
+          return ws.send(JSON.stringify({ ...err.toJSON(), batch: message.batch }));
         }
-        metrics.reject('invalid');
-        ws.send(JSON.stringify({ ...err.toJSON(), batch }));
+        // Reading a batch goes the same way every time: it is refused for good, not retried.
+        metrics.reject('unreadable');
+        log({ level: 'error', event: 'batch_unreadable', batch: message.batch, error: (err as Error).message });
+        return ws.send(JSON.stringify(unreadableBatch(err, message.batch)));
+      }
+      if (parsed === undefined) return; // not a batch: the socket is closed, with the reason
+      try {
+        ack(accept(message.batch!, parsed, data.length, started));
+      } catch (err) {
+        // Storing failed (a full disk, say): that may pass, so the producer is told to send it again.
+        log({ level: 'error', event: 'stream_write_failed', batch: message.batch, error: (err as Error).message });
+        ws.send(JSON.stringify({ error: 'internal error; the batch was not stored, send it again', batch: message.batch, retry: true }));
       }
     });
     const ack = (result: { batch: string; stored: number; duplicate: boolean }) => ws.send(JSON.stringify({ ack: result.batch, stored: result.stored, duplicate: result.duplicate }));
     ws.on('error', () => {});
+  }
+
+  /**
+   * A WebSocket message's batch id (into `out`, as soon as it is known) and records, or undefined
+   * when the message is not a batch at all (the socket is then closed with the reason).
+   */
+  function readStreamed(ws: import('ws').WebSocket, data: Buffer, out: { batch?: string }): { rows: Row[]; gaps: Gap[] } | undefined {
+    // Most messages are read straight from their bytes (reader.ts); the rest the general way.
+    const read = readMessage(data, limits);
+    if (read !== undefined && isBatchId(read.batch)) {
+      out.batch = read.batch;
+      return read.records();
+    }
+    let items: ReturnType<typeof messageItems>;
+    try {
+      items = messageItems(data.toString('utf8'), data);
+    } catch {
+      metrics.reject('invalid');
+      ws.close(1007, 'each message must be JSON: {"batch": "<source>/<seq>", "records": [...]}');
+      return undefined;
+    }
+    const message = items.message;
+    if (typeof message !== 'object' || message === null || typeof message.batch !== 'string' || !isBatchId(message.batch) || !Array.isArray(message.records)) {
+      metrics.reject('invalid');
+      ws.close(1008, 'each message must be {"batch": "<source>/<seq>", "records": [...]}');
+      return undefined;
+    }
+    out.batch = message.batch;
+    return parseRecords(message.records, limits, items.items?.texts, items.items?.raws);
   }
 
   server.on('upgrade', (req, socket, head) => {

@@ -191,7 +191,7 @@ export class Shard {
     const insertTerms = this.db.prepare('INSERT INTO terms (rowid, words) VALUES (?, ?)');
     const insertRange = this.db.prepare('INSERT INTO ranges (id, min_time, max_time) VALUES (?, ?, ?)');
     this.blockStmt = this.db.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
-    this.columnsStmt = this.db.prepare('SELECT times, codes FROM blocks WHERE id = ?');
+    this.columnsStmt = this.db.prepare('SELECT count, times, codes FROM blocks WHERE id = ?');
     const insertGap = this.db.prepare('INSERT INTO gaps (batch, source, dropped, since, until, reason) VALUES (?, ?, ?, ?, ?, ?)');
     this.writeTx = this.db.transaction((batch: string, source: string, rows: Row[], gaps: Gap[], received: number) => {
       const batchId = Number(insertBatch.run(batch, source, received, rows.length).lastInsertRowid);
@@ -290,9 +290,17 @@ export class Shard {
     return this.indexer.indexUntil(deadline);
   }
 
-  /** A block as a query reads it: times and codes at once, records when asked. */
+  /**
+   * A block as a query reads it: times and codes at once, records when asked. Throws when the
+   * block cannot be read (its columns disagree; its records, when asked, do not decompress).
+   */
   block(id: number): Block {
-    const { times, codes } = this.columnsStmt.get(id) as { times: Buffer; codes: Buffer };
+    const row = this.columnsStmt.get(id) as { count: number; times: Buffer; codes: Buffer } | undefined;
+    if (row === undefined) throw new Error(`block ${id} is listed in the ranges but missing`);
+    const { count, times, codes } = row;
+    if (!(times instanceof Buffer) || !(codes instanceof Buffer) || times.length !== count * 8 || codes.length !== count * 2) {
+      throw new Error(`block ${id} holds ${count} records but its times and status codes do not match that count`);
+    }
     let records: Unpacked | undefined;
     // Copied out: typed arrays need their own aligned buffers.
     const copy = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
@@ -300,12 +308,12 @@ export class Shard {
       id,
       times: new Float64Array(copy(times)),
       codes: new Uint16Array(copy(codes)),
-      records: () => (records ??= this.unpack(id)),
+      records: () => (records ??= this.unpack(id, count)),
     };
   }
 
-  private unpack(id: number): Unpacked {
-    return this.cache.get(`${this.day}:${id}`, () => new Unpacked(unpackBlock(this.blockStmt.get(id) as Buffer, this.layout)));
+  private unpack(id: number, count: number): Unpacked {
+    return this.cache.get(`${this.day}:${id}`, () => new Unpacked(unpackBlock(this.blockStmt.get(id) as Buffer, this.layout), count));
   }
 
 

@@ -6,14 +6,12 @@
 // first copy went.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SHARD_FILE, shardDay } from './days.js';
 import { BlockCache, type Committed, Shard } from './shard.js';
+import { Unreadable } from './unreadable.js';
 import type { Gap, Row } from './validate.js';
 
-const SHARD_FILE = /^redtail-(\d{4}-\d\d-\d\d)\.db$/;
-
-export function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
+export { dayOf, retentionStart } from './days.js';
 
 export interface WriteResult {
   batch: string;
@@ -26,6 +24,8 @@ export class Store {
   private readonly shards = new Map<string, Shard>();
   private readonly blocks = new BlockCache();
   private anonymous = 0;
+  /** Blocks and records found unreadable when read back: reported, counted, skipped. */
+  readonly unreadable = new Unreadable();
   /** Told of each batch's blocks once committed, with their text (the collector hands them to its words worker). */
   onBlocks: ((shardPath: string, blocks: Committed[]) => void) | undefined;
 
@@ -50,7 +50,7 @@ export class Store {
   /** Store a validated batch, unless its id was stored before. */
   write(batch: string | undefined, rows: Row[], gaps: Gap[], received = Date.now()): WriteResult {
     const first = rows[0]?.time ?? gaps[0]?.since ?? received;
-    const shard = this.open(dayOf(first));
+    const shard = this.open(shardDay(first));
     const id = batch ?? `anonymous/${received}-${++this.anonymous}`;
     if (batch !== undefined) {
       // Any shard: a batch id is its producer's promise that this is the same batch, whatever it holds.
@@ -115,9 +115,4 @@ export class Store {
     for (const s of this.shards.values()) s.close();
     this.shards.clear();
   }
-}
-
-/** The first day kept under a retention of `days` days, counting today. */
-export function retentionStart(days: number, now = Date.now()): string {
-  return dayOf(now - (days - 1) * 86_400_000);
 }

@@ -1,7 +1,12 @@
 // Validation of what producers send: each line of a batch must be a record (or a gap notice) of
 // the shape the filter writes. A bad line rejects the whole batch with an error that names the
 // line, the field and what was expected, so the producer can be fixed; nothing is half-stored.
+import { BatchError, show } from './batch-error.js';
+export { BatchError } from './batch-error.js';
+import { DEFAULT_MAX_DEPTH, tooDeep } from './depth.js';
+import { storedText } from './record-text.js';
 import { arrayItems, type Items } from './records.js';
+import { inFilterForm, readTime, type TimeBounds, timeBounds, type TimeLimits } from './times.js';
 
 export interface Row {
   /** start_time in ms since the epoch. */
@@ -15,7 +20,7 @@ export interface Row {
   path: string | null;
   requestId: string | null;
   traceId: string | null;
-  /** The record as received (one JSON object). */
+  /** The record as stored: one line of JSON, as received unless it had to be written again (record-text.ts). */
   json: string;
   /** Its bytes, bytes[start, end), when they are at hand (reader.ts, records.ts): the block is made of them. */
   bytes?: Buffer;
@@ -31,27 +36,27 @@ export interface Gap {
   reason: string;
 }
 
-export class BatchError extends Error {
-  constructor(readonly line: number, readonly field: string, readonly expected: string, readonly got?: string) {
-    super(`line ${line}: ${field ? `"${field}" ` : ''}must be ${expected}${got !== undefined ? `, got ${got}` : ''}`);
-  }
-
-  toJSON(): object {
-    return { error: 'invalid batch', message: this.message, line: this.line, field: this.field, expected: this.expected, got: this.got };
-  }
-}
-
-export interface Limits {
+export interface Limits extends TimeLimits {
   /** The longest record line, in bytes. */
   maxRecordBytes: number;
   /** The most records in one batch. */
   maxRecords: number;
+  /** How deep a record may nest, the record itself the first level (depth.ts); DEFAULT_MAX_DEPTH when not given. */
+  maxDepth?: number;
 }
 
-const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 60)}…` : s;
-};
+/** A batch's limits, with the times its records may have (fixed when the batch is read). */
+export type Rules = Limits & { times: TimeBounds };
+export const rulesOf = (limits: Limits, now = Date.now()): Rules => ({ ...limits, times: timeBounds(limits, now) });
+
+/** Refuse a value nested deeper than the limit, naming the field; before anything writes it out. */
+function checkDepth(value: unknown, line: number, limits: Limits): void {
+  const max = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const field = tooDeep(value, max);
+  if (field !== undefined) {
+    throw new BatchError(line, field, `nested at most ${max} levels deep, the record being the first (the collector's limits.max_depth)`, 'deeper');
+  }
+}
 
 /** Optional string fields and their length limits. */
 export const STRINGS: Record<string, number> = {
@@ -69,47 +74,15 @@ export const OBJECTS = ['request_headers', 'response_headers', 'redactions'];
 // iterating [field, max] pairs.
 const STRING_FIELDS = Object.keys(STRINGS);
 const STRING_MAX = Object.values(STRINGS);
-
-/** Digits of s from i to j as a number, or NaN when any is not a digit. */
-function digits(s: string, i: number, j: number): number {
-  let n = 0;
-  for (; i < j; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return NaN;
-    n = n * 10 + d;
-  }
-  return n;
-}
+/** Every optional field redtail knows: null in one is taken as absent. */
+const OPTIONAL = [...STRING_FIELDS, ...INTEGERS, ...OBJECTS];
 
 /**
- * 2026-11-27T23:59:59.123Z, the form the filter writes, read by hand (Date.parse and a regular
- * expression took a tenth of the collector's time on ingest); NaN for any other form, which the
- * general reading below then takes.
+ * Check one parsed line (`text` as received); a record becomes a Row, a gap notice a Gap. The
+ * row's json is `text` itself when it can be stored as it came, so callers keep its bytes only then.
  */
-function filterTime(s: string): number {
-  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return NaN;
-  const year = digits(s, 0, 4);
-  const month = digits(s, 5, 7);
-  const day = digits(s, 8, 10);
-  const hour = digits(s, 11, 13);
-  const minute = digits(s, 14, 16);
-  const second = digits(s, 17, 19);
-  // Date.UTC reads years below 100 as 19xx: those go the general way.
-  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
-  // As Date.parse does here, a 30th of February rolls over into March.
-  return Date.UTC(year, month - 1, day, hour, minute, second, digits(s, 20, 23));
-}
-
-function time(value: unknown, line: number, field: string): number {
-  let ms = typeof value === 'string' ? filterTime(value) : NaN;
-  if (Number.isNaN(ms) && typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value)) ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new BatchError(line, field, 'an ISO 8601 time such as 2026-11-27T23:59:59.123Z', show(value));
-  return ms;
-}
-
-/** Check one parsed line; a record becomes a Row, a gap notice a Gap. */
-export function validateLine(value: unknown, json: string, line: number): Row | Gap {
+export function validateLine(value: unknown, text: string, line: number, rules: Rules): Row | Gap {
+  checkDepth(value, line, rules);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BatchError(line, '', 'a JSON object', show(value));
   const v = value as Record<string, unknown>;
   if ('gap' in v) {
@@ -117,14 +90,28 @@ export function validateLine(value: unknown, json: string, line: number): Row | 
     if (typeof g !== 'object' || g === null) throw new BatchError(line, 'gap', 'an object', show(g));
     if (!Number.isInteger(g.dropped) || (g.dropped as number) < 0) throw new BatchError(line, 'gap.dropped', 'a non-negative integer', show(g.dropped));
     return {
-      dropped: g.dropped as number, since: time(g.since, line, 'gap.since'), until: time(g.until, line, 'gap.until'),
+      dropped: g.dropped as number, since: readTime(g.since, line, 'gap.since', rules.times), until: readTime(g.until, line, 'gap.until', rules.times),
       source: typeof g.source === 'string' ? g.source.slice(0, 256) : '', reason: typeof g.reason === 'string' ? g.reason.slice(0, 256) : '',
     };
   }
-  const t = time(v.start_time, line, 'start_time');
+  const t = readTime(v.start_time, line, 'start_time', rules.times);
+  // Stored in the filter's form, UTC, whatever form it came in.
+  let rewrite = false;
+  if (!inFilterForm(v.start_time)) {
+    v.start_time = new Date(t).toISOString();
+    rewrite = true;
+  }
   const status = v.response_code;
   if (!Number.isInteger(status) || (status as number) < 0 || (status as number) > 999) {
     throw new BatchError(line, 'response_code', 'an integer from 0 to 999', show(status));
+  }
+  // Envoy's JSON access log writes null for a value it does not have: the same as the field left
+  // out, and stored so (a record's text says nothing of fields it lacks).
+  for (let i = 0; i < OPTIONAL.length; i++) {
+    if (v[OPTIONAL[i]!] === null) {
+      delete v[OPTIONAL[i]!];
+      rewrite = true;
+    }
   }
   for (let i = 0; i < STRING_FIELDS.length; i++) {
     const s = v[STRING_FIELDS[i]!];
@@ -145,7 +132,7 @@ export function validateLine(value: unknown, json: string, line: number): Row | 
     time: t, service: (v.service as string | undefined) ?? null, namespace: (v.namespace as string | undefined) ?? null,
     workload: (v.workload as string | undefined) ?? null, status: status as number, method: (v.method as string | undefined) ?? null,
     authority: (v.authority as string | undefined) ?? null, path: (v.path as string | undefined) ?? null,
-    requestId: (v.request_id as string | undefined) ?? null, traceId: (v.trace_id as string | undefined) ?? null, json,
+    requestId: (v.request_id as string | undefined) ?? null, traceId: (v.trace_id as string | undefined) ?? null, json: storedText(text, value, { rewrite }),
   };
 }
 
@@ -158,6 +145,7 @@ export const tooLong = (text: string, max: number): boolean => text.length * 3 >
  * are then byte offsets), each record keeps a view of its bytes, as records.ts does.
  */
 export function parseBatch(body: string, limits: Limits, bytes?: Buffer): { rows: Row[]; gaps: Gap[] } {
+  const rules = rulesOf(limits);
   const rows: Row[] = [];
   const gaps: Gap[] = [];
   const trimmed = body.trimStart();
@@ -186,9 +174,9 @@ export function parseBatch(body: string, limits: Limits, bytes?: Buffer): { rows
     } catch (err) {
       throw new BatchError(i + 1, '', 'one JSON object per line', (err as Error).message);
     }
-    const r = validateLine(value, text, i + 1);
+    const r = validateLine(value, text, i + 1, rules);
     if ('json' in r) {
-      if (ascii) {
+      if (ascii && r.json === text) {
         r.bytes = ascii;
         r.start = offset;
         r.end = offset + text.length;
@@ -201,15 +189,18 @@ export function parseBatch(body: string, limits: Limits, bytes?: Buffer): { rows
 
 /** Records already parsed (a JSON array, a WebSocket message's "records"), with their texts when known (records.ts). */
 export function parseRecords(items: unknown[], limits: Limits, texts?: string[], raws?: Buffer[]): { rows: Row[]; gaps: Gap[] } {
+  const rules = rulesOf(limits);
   const rows: Row[] = [];
   const gaps: Gap[] = [];
   if (items.length > limits.maxRecords) throw new BatchError(items.length, '', `at most ${limits.maxRecords} records in a batch`);
   items.forEach((item, i) => {
+    // Without its text, a record is written out to be measured: not before its depth is known to be safe.
+    if (texts?.[i] === undefined) checkDepth(item, i + 1, limits);
     const json = texts?.[i] ?? JSON.stringify(item);
     if (tooLong(json, limits.maxRecordBytes)) throw new BatchError(i + 1, '', `a record of at most ${limits.maxRecordBytes} bytes`);
-    const r = validateLine(item, json, i + 1);
+    const r = validateLine(item, json, i + 1, rules);
     if ('json' in r) {
-      if (raws) {
+      if (raws && r.json === json) {
         r.bytes = raws[i];
         r.start = 0;
         r.end = raws[i]!.length;

@@ -6,10 +6,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { SHARD_FILE } from './days.js';
 import type { Committed } from './shard.js';
 import { WordIndexer } from './words.js';
 
-const SHARD_FILE = /^redtail-\d{4}-\d\d-\d\d\.db$/;
 const dir = (workerData as { dir: string }).dir;
 const indexers = new Map<string, WordIndexer>();
 let stopping = false;
@@ -51,7 +51,9 @@ function round(): boolean {
     let ix = indexers.get(file);
     if (ix === undefined) {
       try {
-        ix = new WordIndexer(join(dir, file), handedTo(file));
+        // The shard's day is in its name: redtail-YYYY-MM-DD.db.
+        const unreadable = (block: number, err: unknown) => parentPort!.postMessage({ unreadable: { shard: file.slice(8, 18), block, error: (err as Error).message } });
+        ix = new WordIndexer(join(dir, file), handedTo(file), unreadable);
       } catch {
         continue; // a shard being created this instant: next round
       }

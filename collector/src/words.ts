@@ -26,7 +26,9 @@ interface Unindexed {
 
 /**
  * Builds one shard's words index: reads its blocks, writes the words file. Blocks whose text the
- * collector handed over as it committed them (`handed`, by id) are not read back.
+ * collector handed over as it committed them (`handed`, by id) are not read back. A block that
+ * cannot be read back is told to `onUnreadable` and indexed as holding no words (queries then
+ * find nothing in it by free text, which they could not read anyway), so the index moves on.
  */
 export class WordIndexer {
   private readonly shard: Database.Database;
@@ -36,7 +38,8 @@ export class WordIndexer {
   private readonly indexTx: (blocks: Unindexed[]) => void;
   private upTo: number;
 
-  constructor(readonly shardPath: string, private readonly handed = new Map<number, Committed>()) {
+  constructor(readonly shardPath: string, private readonly handed = new Map<number, Committed>(),
+    private readonly onUnreadable: (block: number, err: unknown) => void = () => {}) {
     this.shard = new Database(shardPath, { readonly: true, fileMustExist: true });
     this.words = new Database(wordsPath(shardPath));
     this.words.pragma('journal_mode = WAL');
@@ -53,9 +56,13 @@ export class WordIndexer {
         // Handed-over text is used only if it is this block's (a shard removed and made again
         // reuses block ids): the same count and time range.
         const h = this.handed.get(b.id);
-        const text = h && h.count === b.count && h.minTime === b.min_time && h.maxTime === b.max_time
-          ? h.text : unpackBlock(this.data.get(b.id) as Buffer, layout);
-        insert.run(b.id, distinctWords(text));
+        let text = h && h.count === b.count && h.minTime === b.min_time && h.maxTime === b.max_time ? h.text : undefined;
+        try {
+          text ??= unpackBlock(this.data.get(b.id) as Buffer, layout);
+        } catch (err) {
+          this.onUnreadable(b.id, err);
+        }
+        insert.run(b.id, text === undefined ? '' : distinctWords(text));
       }
       setUpTo.run(blocks.at(-1)!.id);
     });

@@ -17,7 +17,8 @@ export async function collector(overrides: Overrides = {}): Promise<Collector & 
   const tmp = tempDir();
   const logs: Record<string, unknown>[] = [];
   const base = structuredClone(DEFAULTS);
-  const config = { ...base, data: tmp.dir, port: 0, ...overrides, limits: { ...base.limits, ...overrides.limits } };
+  // Tests write records of fixed dates: a retention of ten years keeps them within its bounds whenever the tests run.
+  const config = { ...base, data: tmp.dir, port: 0, retentionDays: 3650, ...overrides, limits: { ...base.limits, ...overrides.limits } };
   const c = await startCollector(config, (e) => logs.push(e));
   return { ...c, dir: tmp.dir, logs, stop: async () => { await c.close(); tmp.remove(); } };
 }
@@ -74,3 +75,35 @@ export function spawnRedtail(args: string[], env: NodeJS.ProcessEnv = {}): Promi
 }
 
 export const exited = (child: ChildProcess): Promise<number | null> => new Promise((r) => child.once('exit', (code) => r(code)));
+
+/**
+ * A stand-in for a collector whose answers hold lines that are not records (as a damaged store or
+ * another version could send): the page, /v1/logs answering `records`, and /v1/tail sending each
+ * of `messages` to every subscriber. The real collector no longer sends such lines, so the
+ * clients' handling of them is tested against this.
+ */
+export async function garbledCollector(records: unknown[], messages: string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const { servePage } = await import('../src/page.js');
+  const { WebSocketServer } = await import('ws');
+  const http = await import('node:http');
+  const server = http.createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (servePage(path, res)) return;
+    if (path !== '/v1/logs' && path !== '/v1/gaps') return res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>not here</h1>');
+    const body = JSON.stringify(path === '/v1/gaps' ? { gaps: [] } : { records, next: null });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  const sockets = new WebSocketServer({ server, path: '/v1/tail' });
+  sockets.on('connection', (ws) => { for (const m of messages) ws.send(m); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((r) => {
+      for (const ws of sockets.clients) ws.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}

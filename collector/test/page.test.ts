@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test as it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { collector, ndjson, post, record } from './helpers.js';
+import { collector, garbledCollector, ndjson, post, record } from './helpers.js';
 
 const CHROMIUM = process.env.REDTAIL_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 // CI sets REDTAIL_REQUIRE_BROWSER, so there a missing Chromium fails; on a laptop without one
@@ -107,4 +107,19 @@ test('with tokens the page asks for one, and works once given a read token', asy
   assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   await page.close();
   await c.stop();
+});
+
+test('a line that is not a record is shown as unreadable, in a search and in live mode, and the page goes on', async () => {
+  const good = JSON.stringify(record({ request_id: 'readable' }));
+  const g = await garbledCollector([null, JSON.parse(good), 5], [`{"request_id":"cut",\n${good.replace('readable', 'live-1')}`, `null\n${good.replace('readable', 'live-2')}`]);
+  const { page, errors } = await open(g.url);
+  await page.waitForSelector('#records tbody tr.record');
+  const rowsText = () => page.$$eval('#records tbody tr', (trs) => trs.map((tr) => (tr.className.includes('unreadable') ? `? ${tr.textContent}` : tr.children[6]?.textContent)));
+  assert.deepEqual(await rowsText(), ['? unreadable, not a record: null', 'readable', '? unreadable, not a record: 5']);
+  await page.click('#live');
+  await page.waitForFunction(() => document.querySelectorAll('#records tbody tr.record').length === 2, { polling: 50, timeout: 5000 });
+  assert.deepEqual(await rowsText(), ['live-2', '? unreadable, not a record: null', 'live-1', '? unreadable, not a record: {"request_id":"cut",']);
+  assert.deepEqual(errors, []);
+  await page.close();
+  await g.close();
 });

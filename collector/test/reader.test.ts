@@ -9,15 +9,15 @@ import { readLines, readMessage } from '../src/reader.js';
 import { messageItems } from '../src/records.js';
 import { BatchError, type Gap, type Limits, parseBatch, parseRecords, type Row } from '../src/validate.js';
 
-const LIMITS: Limits = { maxRecordBytes: 4096, maxRecords: 50 };
+const LIMITS: Limits = { maxRecordBytes: 4096, maxRecords: 50, maxDepth: 5 };
 
 function random(seed: number): () => number {
   let s = seed;
   return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
 }
 
-/** A record's JSON text, mostly plain, sometimes odd in one of many ways. */
-function recordText(rnd: () => number, i: number): string {
+/** A record's JSON text, mostly plain, sometimes odd in one of many ways; `spaces` are the white space it may have between tokens. */
+function recordText(rnd: () => number, i: number, spaces = [' ', '\t', '\r', '  ']): string {
   const any = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
   // Mostly the first (plain, valid) value; one record in a few has something odd.
   const pick = <T>(xs: T[]) => (rnd() < 0.97 ? xs[0]! : any(xs));
@@ -27,22 +27,23 @@ function recordText(rnd: () => number, i: number): string {
     ['method', pick(['"GET"', '"POST"', '"get"', '"GE\\u0054"', '7', 'null', '"x"'])],
     ['path', pick(['"/api/v1/orders?page=2"', '"/a/b"', '"/caf\u00e9"', '"/q?x=\\"y\\""', `"/${'p'.repeat(8193)}"`, '""'])],
     ['response_code', pick(['200', '503', '0', '999', '1000', '-1', '2e2', '200.0', '"200"', '20'])],
-    ['bytes_sent', pick(['0', '1024', '123456789012345', '1234567890123456', '-5', '1.5', '1e3', '"12"', 'true'])],
+    ['bytes_sent', pick(['0', '1024', '123456789012345', '1234567890123456', '-5', '1.5', '1e3', '"12"', 'true', 'null'])],
     ['service', pick(['"orders"', '"orders"', '"payments"', '"\u6771\u4eac"', 'null', '{}', `"${'s'.repeat(254)}"`])],
     ['namespace', pick(['"shop"', '"shop"', '"sh\\nop"'])],
     ['request_id', JSON.stringify(`req-${i}`)],
     ['trace_id', pick(['"4bf92f3577b34da6a3ce929d0e0e4736"', `"${'a'.repeat(33)}"`, '"short"'])],
-    ['request_headers', pick(['{"content-type":"application/json"}', '{}', '[]', '"x"', '{"a":[1,{"b":null}],"c":false}'])],
+    ['request_headers', pick(['{"content-type":"application/json"}', '{}', '[]', '"x"', '{"a":[1,{"b":null}],"c":false}', 'null'])],
     ['user_agent', pick(['"curl/8"', '"Mozilla/5.0 (X11)"', '"tab\\there"'])],
     ['authority', pick(['"orders.shop:8080"', '"orders.shop:8080"', '"other"'])],
   ];
   // Drop some, repeat some (the last one counts), add unknown keys, a gap notice now and then.
   const kept = fields.filter(() => rnd() > 0.04);
   if (rnd() < 0.1) kept.push(any(fields));
-  if (rnd() < 0.1) kept.push(['extra', any(['1', '"x"', '[1,2,{"y":[]}]', 'null', 'true', '-0.5e-3'])]);
+  if (rnd() < 0.1) kept.push(['extra', any(['1', '"x"', '[1,2,{"y":[]}]', 'null', 'true', '-0.5e-3', '{"a":{"b":{"c":{"d":1}}}}', '[[[[[1]]]]]', '[{"a":[{}]}]'])]);
   if (rnd() < 0.03) kept.push(['gap', any(['{"dropped":5,"since":"2026-11-27T23:00:00.000Z","until":"2026-11-27T23:01:00.000Z","source":"s","reason":"r"}', '{"dropped":-1}', 'null'])]);
   if (rnd() < 0.03) kept.push(['meth\\u006fd', '"PUT"']);
-  const space = () => (rnd() < 0.05 ? any([' ', '\t', '\r', '  ']) : '');
+  // Mostly none; now and then a space; rarely other white space (the record is then written again to be stored).
+  const space = () => (rnd() < 0.05 ? (rnd() < 0.8 ? ' ' : any(spaces)) : '');
   return `{${space()}${kept.map(([k, v]) => `"${k}"${space()}:${space()}${v}`).join(`,${space()}`)}${space()}}`;
 }
 
@@ -57,9 +58,10 @@ function outcome(f: () => { rows: Row[]; gaps: Gap[] }): Outcome {
   }
 }
 
-/** Rows compared by what is stored and indexed; the JSON by what it says. */
+/** Rows compared by what is stored and indexed; the JSON by what it says, and stored as one line without tabs. */
 function comparable(o: Outcome): unknown {
   if ('error' in o) return o;
+  for (const r of o.rows) assert.doesNotMatch(r.json, /[\t\r\n]/, r.json);
   return {
     gaps: o.gaps,
     rows: o.rows.map((r) => ({
@@ -93,7 +95,7 @@ test('WebSocket messages: the reader agrees with JSON.parse and validate.ts on e
   let taken = 0;
   let fast = 0;
   for (let b = 0; b < 1500; b++) {
-    const records = Array.from({ length: 1 + Math.floor(rnd() * 6) }, (_, i) => recordText(rnd, i));
+    const records = Array.from({ length: 1 + Math.floor(rnd() * 6) }, (_, i) => recordText(rnd, i, [' ', '\t', '\r', '\n', '\r\n']));
     let text = `{"batch":"t/${b}","records":[${records.join(',')}]}`;
     if (b % 3 === 2) text = mutate(rnd, text);
     const bytes = Buffer.from(text);
@@ -146,6 +148,10 @@ test('a record\'s errors name its line; too many records or a non-object element
   assert.equal(readLines(Buffer.from('{"start_time":\n"2026-11-27T23:59:59.123Z","response_code":200}'), LIMITS), undefined);
   const deep = `{"start_time":"2026-11-27T23:59:59.123Z","response_code":200,"x":${'['.repeat(300)}${']'.repeat(300)}}`;
   assert.equal(readLines(Buffer.from(deep), LIMITS), undefined, 'deep nesting goes the general way');
+  assert.throws(() => parseBatch(deep, LIMITS), /line 1: "x" must be nested at most 5 levels deep/);
+  const five = '{"start_time":"2026-11-27T23:59:59.123Z","response_code":200,"x":[[[[1]]]]}';
+  assert.equal(readLines(Buffer.from(five), LIMITS)!.rows[0]!.bytes !== undefined, true, 'as deep as the limit: the fast way');
+  assert.throws(() => readLines(Buffer.from(five.replace('[[[[1]]]]', '[[[[[1]]]]]')), LIMITS), /line 1: "x" must be nested at most 5 levels deep/);
 });
 
 test('rows read the fast way reuse the strings of the record before, and give their text when asked', () => {

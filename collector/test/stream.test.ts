@@ -98,3 +98,30 @@ test('a message mixing plain records with non-ASCII, escaped and invalid UTF-8 o
   p.ws.close();
   await c.stop();
 });
+
+test('a record nested past limits.max_depth is refused up front, naming its line and field, over HTTP and WebSocket: never an internal error to retry', async () => {
+  const c = await collector();
+  // 60,000 deep with an escape: writing it back out (JSON.stringify) would overflow the stack.
+  const deep = (id: string) => `${JSON.stringify(record({ request_id: id })).slice(0, -1)},"x":${'['.repeat(60_000)}"\\n"${']'.repeat(60_000)}}`;
+  const http = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: `${JSON.stringify(record())}\n${deep('h')}\n` });
+  assert.equal(http.status, 400);
+  assert.deepEqual(pick(await http.json() as Record<string, unknown>, 'line', 'field'), { line: 2, field: 'x' });
+  const array = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: `[${deep('a')}]` });
+  assert.equal(array.status, 400);
+  const p = await connect(c.url);
+  p.ws.send(`{"batch":"deep/1","records":[${JSON.stringify(record())},${deep('w')}]}`);
+  // Just past the limit, in the fast reader's range: the same error.
+  const nested = (n: number) => `${'{"a":'.repeat(n - 1)}1${'}'.repeat(n - 1)}`;
+  p.ws.send(`{"batch":"deep/2","records":[${JSON.stringify(record({ extra: JSON.parse(nested(32)) }))},${JSON.stringify(record({ extra: JSON.parse(nested(33)) }))}]}`);
+  await until(() => p.replies.length === 2);
+  assert.deepEqual(p.replies.map((r) => pick(r, 'batch', 'line', 'field', 'retry')), [
+    { batch: 'deep/1', line: 2, field: 'x', retry: undefined }, { batch: 'deep/2', line: 2, field: 'extra', retry: undefined },
+  ]);
+  assert.match(String(p.replies[0]!.message), /nested at most 32 levels deep/);
+  assert.equal(((await get(c.url, '/v1/logs')).json.records as unknown[]).length, 0);
+  assert.ok(!c.logs.some((l) => l.level === 'error'), 'no internal error');
+  p.ws.close();
+  await c.stop();
+});
+
+const pick = (o: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));

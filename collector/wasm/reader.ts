@@ -3,10 +3,11 @@
 // numbers and was the largest part of ingest; the collector needs only a record's bytes and a
 // few of its fields. This walks the batch's bytes once, checks that they are JSON, cuts out each
 // record, and for each known top-level key checks the value's type and size and notes where it
-// is. A record that is plainly valid (ASCII, no escapes, required fields well formed) is "fast":
-// its row is made from its bytes. Any other record is left to JSON.parse and the usual checks,
-// which also word every error. Anything this does not expect (a syntax error, deep nesting, a
-// second "records") answers -1: the whole batch then goes the general way.
+// is. A record that is plainly valid (ASCII, no escapes, no white space but spaces, required
+// fields well formed; a null, which the collector drops, is not) is "fast": its row is made from
+// its bytes. Any other record is left to JSON.parse and the usual checks, which also word every
+// error. Anything this does not expect (a syntax error, deep nesting, a second "records")
+// answers -1: the whole batch then goes the general way.
 
 // Kinds of known keys (the collector's validate.ts defines them at start, with their limits).
 const STRING: u8 = 1;
@@ -212,11 +213,19 @@ function filterTime(p: usize): f64 {
 
 /** Reading NDJSON: a newline is not white space but the end of a record. */
 let lines = false;
+/**
+ * White space other than a space was skipped (a tab, CR or LF) since the current record began:
+ * it is stored as one line, so its text is written again by the collector (record-text.ts).
+ */
+let spaced = false;
 
 function ws(p: usize, e: usize): usize {
   while (p < e) {
     const c = at(p);
-    if (c != 0x20 && c != 0x0d && c != 0x09 && (c != 0x0a || lines)) break;
+    if (c != 0x20) {
+      if (c != 0x0d && c != 0x09 && (c != 0x0a || lines)) break;
+      spaced = true;
+    }
     p++;
   }
   return p;
@@ -314,8 +323,13 @@ function value(p: usize, e: usize, depth: i32): usize {
   return number(p, e);
 }
 
+/** The deepest level reached in the current record (the record is level 1), and the most a fast record may reach. */
+let deepest: i32 = 1;
+let maxDepth: i32 = DEPTH;
+
 function object(p: usize, e: usize, depth: i32): usize {
   if (depth > DEPTH) return 0;
+  if (depth > deepest) deepest = depth;
   p = ws(p + 1, e);
   if (p < e && at(p) == 0x7d) return p + 1;
   while (true) {
@@ -336,6 +350,7 @@ function object(p: usize, e: usize, depth: i32): usize {
 
 function array(p: usize, e: usize, depth: i32): usize {
   if (depth > DEPTH) return 0;
+  if (depth > deepest) deepest = depth;
   p = ws(p + 1, e);
   if (p < e && at(p) == 0x5d) return p + 1;
   while (true) {
@@ -366,6 +381,8 @@ function record(p: usize, e: usize, line: i32): usize {
   let anyEscape = false;
   let gap = false;
   wide = false;
+  spaced = false;
+  deepest = 1;
   p = ws(p + 1, e);
   if (p < e && at(p) == 0x7d) p++;
   else while (true) {
@@ -427,7 +444,7 @@ function record(p: usize, e: usize, line: i32): usize {
   sameAsBefore(entry);
   store<i32>(entry, <i32>(start - input));
   store<i32>(entry + 4, <i32>(p - input));
-  store<i32>(entry + 8, bad == 0 && required && !gap && !anyEscape && !wide ? 1 : 0);
+  store<i32>(entry + 8, bad == 0 && required && !gap && !anyEscape && !wide && !spaced && deepest <= maxDepth ? 1 : 0);
   store<i32>(entry + 16, line);
   records++;
   return p;
@@ -435,10 +452,12 @@ function record(p: usize, e: usize, line: i32): usize {
 
 /**
  * A WebSocket message {"batch": "...", "records": [{...}, ...]} of `len` input bytes: the
- * number of records read into the table, or -1 to take the general way.
+ * number of records read into the table, or -1 to take the general way. A record nested deeper
+ * than `depth` levels is not fast (the collector words the error).
  */
-export function readMessage(len: u32): i32 {
+export function readMessage(len: u32, depth: i32): i32 {
   const e = input + len;
+  maxDepth = depth;
   records = 0;
   forgetBefore();
   batchStart = -1;
@@ -501,8 +520,9 @@ const RECORDS_KEY = memory.data<u8>([0x72, 0x65, 0x63, 0x6f, 0x72, 0x64, 0x73]);
 const BATCH_KEY = memory.data<u8>([0x62, 0x61, 0x74, 0x63, 0x68]);
 
 /** An NDJSON batch of `len` input bytes, a record a line, blank lines skipped: as readMessage. */
-export function readLines(len: u32): i32 {
+export function readLines(len: u32, depth: i32): i32 {
   const e = input + len;
+  maxDepth = depth;
   records = 0;
   forgetBefore();
   // A line ends a record: between its tokens only spaces, tabs and CR count as white space.

@@ -69,6 +69,23 @@ function notice(text) {
   return tr;
 }
 
+/** A line as a record (a JSON object), or null when it is not one. */
+function asRecord(line) {
+  try {
+    const value = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What is shown in place of a line that is not a record: the page goes on. */
+function unreadable(text) {
+  const tr = notice(`unreadable, not a record: ${text.length > 200 ? `${text.slice(0, 199)}…` : text}`);
+  tr.classList.add('unreadable');
+  return tr;
+}
+
 function authHeaders() {
   const token = tokenInput.value.trim();
   return token ? { authorization: `Bearer ${token}` } : {};
@@ -93,7 +110,9 @@ async function search(cursor) {
     rows.replaceChildren();
     await showGaps();
   }
-  for (const r of body.records) rows.append(row(r));
+  for (const r of body.records) {
+    rows.append(typeof r === 'object' && r !== null && !Array.isArray(r) ? row(r) : unreadable(JSON.stringify(r)));
+  }
   next = body.next;
   moreButton.hidden = !next;
   say(`${rows.querySelectorAll('tr.record').length} records, newest first${next ? '' : ' (all shown)'}`);
@@ -123,9 +142,10 @@ function startLive() {
   socket.onopen = () => say('live: new records appear at the top');
   socket.onmessage = (event) => {
     for (const line of String(event.data).split('\n')) {
-      if (!line) continue;
-      const r = JSON.parse(line);
-      rows.prepend('dropped' in r ? notice(`${r.dropped} records dropped: this page fell behind`) : row(r));
+      if (!line.trim()) continue;
+      const r = asRecord(line);
+      if (!r) rows.prepend(unreadable(line));
+      else rows.prepend(typeof r.dropped === 'number' ? notice(`${r.dropped} records dropped: this page fell behind`) : row(r));
     }
     while (rows.children.length > LIVE_ROWS) rows.lastChild.remove();
   };

@@ -19,8 +19,12 @@ export interface RelayConfig {
     window: number;
     /** Largest batch a sidecar may send; keep it below the collector's max_body_bytes. */
     maxBodyBytes: number;
+    /** Collector errors on one batch (its own, not the collector's for every batch) before it is set aside as rejected. */
+    maxBatchErrors: number;
     maxRecordBytes: number;
     maxRecords: number;
+    maxDepth: number;
+    maxClockSkewMs: number;
   };
 }
 
@@ -35,8 +39,13 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
     window: 16,
     // The filter's largest batch is 8 MiB (flush.max_bytes); the WebSocket message adds a few bytes.
     maxBodyBytes: 9 * 1024 * 1024,
+    maxBatchErrors: 10,
     maxRecordBytes: COLLECTOR.limits.maxRecordBytes,
     maxRecords: COLLECTOR.limits.maxRecords,
+    maxDepth: COLLECTOR.limits.maxDepth,
+    // Times are bounded ahead by the collector's default skew; behind, not here: after an outage the
+    // spool holds days-old batches, and only the collector knows its retention.
+    maxClockSkewMs: COLLECTOR.limits.maxClockSkewMs,
   },
 };
 
@@ -59,6 +68,7 @@ export interface RelayFlags {
   'spool-max-bytes'?: string;
   window?: string;
   'max-body-bytes'?: string;
+  'max-batch-errors'?: string;
 }
 
 export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayConfig {
@@ -76,8 +86,11 @@ export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): Rela
       spoolMaxBytes: int(flags['spool-max-bytes'] ?? env.REDTAIL_SPOOL_MAX_BYTES, '--spool-max-bytes', d.limits.spoolMaxBytes, 1024 * 1024, 2 ** 44),
       window: int(flags.window, '--window', d.limits.window, 1, 1024),
       maxBodyBytes: int(flags['max-body-bytes'], '--max-body-bytes', d.limits.maxBodyBytes, 1024, 1024 * 1024 * 1024),
+      maxBatchErrors: int(flags['max-batch-errors'], '--max-batch-errors', d.limits.maxBatchErrors, 1, 1000),
       maxRecordBytes: d.limits.maxRecordBytes,
       maxRecords: d.limits.maxRecords,
+      maxDepth: d.limits.maxDepth,
+      maxClockSkewMs: d.limits.maxClockSkewMs,
     },
   };
   if (c.tokens.some((t) => !t.scopes.includes('ingest') && !t.scopes.includes('admin'))) {

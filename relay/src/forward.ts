@@ -15,9 +15,18 @@ export interface ForwardOptions {
   /** Reconnect backoff bounds, ms. */
   minBackoffMs: number;
   maxBackoffMs: number;
+  /** Collector errors on one batch (answers of "retry" that were its own) before it is set aside as rejected. */
+  maxBatchErrors: number;
 }
 
 type Log = (event: Record<string, unknown>) => void;
+
+/** Close codes with which the collector refuses a message (not JSON, not a batch, too big): sending it again cannot help. */
+const REFUSED: Record<number, string> = {
+  1007: 'the collector refused the message as not JSON (WebSocket close 1007)',
+  1008: 'the collector refused the message as not a batch (WebSocket close 1008)',
+  1009: 'larger than the collector accepts (WebSocket close 1009): raise its limits.max_body_bytes or lower the relay\'s --max-body-bytes',
+};
 
 export class Forwarder {
   forwarded = 0;
@@ -29,8 +38,12 @@ export class Forwarder {
   private backoff: number;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Batches still to send one at a time, to find the one the collector refused as too big. */
+  /** Batches still to send one at a time, to find the one the collector refuses by closing the socket. */
   private singly = 0;
+  /** Batches the collector answered "retry" on this connection; nothing more is sent until the rest are answered. */
+  private failed: { batch: string; error: string }[] = [];
+  /** Errors counted against each batch so far (until it is acknowledged or set aside). */
+  private readonly errors = new Map<string, number>();
 
   constructor(private readonly spool: Spool, private readonly options: ForwardOptions, private readonly log: Log) {
     this.backoff = options.minBackoffMs;
@@ -48,10 +61,12 @@ export class Forwarder {
     const ws = new WebSocket(this.options.url, { headers, handshakeTimeout: 10_000 });
     this.ws = ws;
     ws.on('open', () => {
+      // The backoff is not reset here but on an acknowledgement: a collector that takes the
+      // connection and fails every batch is not retried at full speed.
       this.connected = true;
-      this.backoff = this.options.minBackoffMs;
       this.sentUpTo = 0;
       this.inFlight.clear();
+      this.failed = [];
       this.log({ level: 'info', event: 'upstream_connected', url: this.options.url, spooled: this.spool.batches });
       this.pump();
     });
@@ -64,14 +79,14 @@ export class Forwarder {
       if (!this.connected) this.log({ level: 'warn', event: 'upstream_unreachable', url: this.options.url, error: err.message, retry_ms: this.backoff });
     });
     ws.on('close', (code, reason) => {
-      if (this.connected) this.log({ level: 'warn', event: 'upstream_lost', code, reason: String(reason), unacknowledged: this.inFlight.size });
-      // 1009: a message over the collector's size limit. Sent alone, the one that does it again
-      // is set aside for good; otherwise it would be sent again and again, holding up the rest.
-      if (code === 1009) {
+      if (this.connected) this.log({ level: 'warn', event: 'upstream_lost', code, reason: String(reason), unacknowledged: this.inFlight.size, retry_ms: this.backoff });
+      // The collector refused a message by closing. Sent alone, the one that does it again is set
+      // aside for good; otherwise it would be sent again and again, holding up the rest.
+      const refused = REFUSED[code];
+      if (refused !== undefined) {
         const [only] = this.inFlight;
         if (this.singly > 0 && this.inFlight.size === 1 && only !== undefined) {
-          this.spool.reject(only, 'larger than the collector accepts (WebSocket close 1009): raise its limits.max_body_bytes or lower the relay\'s --max-body-bytes');
-          this.log({ level: 'error', event: 'batch_rejected_upstream', batch: only, error: 'message too big for the collector' });
+          this.setAside(only, refused);
           this.singly = 0;
         } else this.singly = Math.max(this.inFlight.size, 1);
       }
@@ -86,7 +101,7 @@ export class Forwarder {
 
   private pump(): void {
     const ws = this.ws;
-    if (!this.connected || ws === undefined) return;
+    if (!this.connected || ws === undefined || ws.readyState !== WebSocket.OPEN || this.failed.length > 0) return;
     const room = (this.singly > 0 ? 1 : this.options.window) - this.inFlight.size;
     if (room <= 0) return;
     for (const b of this.spool.next(this.sentUpTo, room)) {
@@ -105,20 +120,51 @@ export class Forwarder {
       return this.log({ level: 'warn', event: 'upstream_garbled', text: text.slice(0, 200) });
     }
     if (typeof message.ack === 'string') {
-      if (this.inFlight.delete(message.ack) && this.spool.take(message.ack)) this.forwarded++;
+      if (this.inFlight.delete(message.ack)) {
+        this.errors.delete(message.ack);
+        if (this.spool.take(message.ack)) this.forwarded++;
+      }
+      this.backoff = this.options.minBackoffMs; // the collector stores again
       if (this.singly > 0) this.singly--; // not this one
     } else if (typeof message.batch === 'string' && this.inFlight.has(message.batch)) {
       const batch = message.batch;
-      if (message.retry === true) {
-        // The collector could not store it just now: start over from the oldest after a pause.
-        this.log({ level: 'warn', event: 'upstream_retry', batch, error: message.error });
-        return this.ws?.close(1013, 'retrying');
-      }
       this.inFlight.delete(batch);
-      this.spool.reject(batch, String(message.message ?? message.error));
-      this.log({ level: 'error', event: 'batch_rejected_upstream', batch, error: message.message ?? message.error, hint: 'kept in the spool\'s rejected table' });
+      const error = String(message.message ?? message.error);
+      if (message.retry === true) {
+        this.log({ level: 'warn', event: 'upstream_retry', batch, error });
+        this.failed.push({ batch, error });
+      } else this.setAside(batch, error);
     }
+    if (this.failed.length > 0 && this.inFlight.size === 0) return this.afterFailures();
     this.pump();
+  }
+
+  /**
+   * Every batch sent on this connection is answered, and some could not be stored. One alone
+   * (the others stored, or none other sent) failed for a reason of its own: that counts against
+   * it, and at the limit it is set aside. Several: the collector cannot store anything just now
+   * (a full disk, say), so none is counted. Otherwise start over from the oldest after a pause.
+   */
+  private afterFailures(): void {
+    const failed = this.failed;
+    this.failed = [];
+    if (failed.length === 1) {
+      const { batch, error } = failed[0]!;
+      const count = (this.errors.get(batch) ?? 0) + 1;
+      if (count >= this.options.maxBatchErrors) {
+        this.setAside(batch, `the collector failed to store it ${count} times (the relay's --max-batch-errors), the last: ${error}`);
+        return this.pump();
+      }
+      this.errors.set(batch, count);
+    }
+    this.ws?.close(1013, 'retrying');
+  }
+
+  /** A batch the collector will not store: kept in the spool's rejected table, with why, and the rest go on. */
+  private setAside(batch: string, error: string): void {
+    this.errors.delete(batch);
+    this.spool.reject(batch, error);
+    this.log({ level: 'error', event: 'batch_rejected_upstream', batch, error, hint: 'kept in the spool\'s rejected table' });
   }
 
   close(): void {

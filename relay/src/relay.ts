@@ -36,7 +36,10 @@ function asArray(body: string): string {
 
 export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> {
   const spool = new Spool(config.spool, config.limits.spoolMaxBytes);
-  const forwarder = new Forwarder(spool, { url: config.upstream, token: config.upstreamToken, window: config.limits.window, minBackoffMs: 100, maxBackoffMs: 5000 }, log);
+  const forwarder = new Forwarder(spool, {
+    url: config.upstream, token: config.upstreamToken, window: config.limits.window, minBackoffMs: 100, maxBackoffMs: 5000,
+    maxBatchErrors: config.limits.maxBatchErrors,
+  }, log);
   // Batches sent without an id get one here, unique to this relay process, so the collector's
   // duplicate check never mistakes a later batch for an earlier one.
   const source = `relay-${hostname()}-${randomBytes(4).toString('hex')}`;
@@ -67,7 +70,7 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
       .add('redtail_relay_batches_received_total', 'counter', 'Batches committed to the spool.', counts.received)
       .add('redtail_relay_batches_duplicate_total', 'counter', 'Batches whose id was already waiting in the spool (retries).', counts.duplicate)
       .add('redtail_relay_batches_refused_total', 'counter', 'Batches refused to sidecars, by reason.',
-        ['invalid', 'too_large', 'unauthorized', 'forbidden', 'spool_full'].map((r) => `redtail_relay_batches_refused_total{reason="${r}"} ${counts.refused.get(r) ?? 0}`))
+        ['invalid', 'unreadable', 'too_large', 'unauthorized', 'forbidden', 'spool_full'].map((r) => `redtail_relay_batches_refused_total{reason="${r}"} ${counts.refused.get(r) ?? 0}`))
       .add('redtail_relay_batches_forwarded_total', 'counter', 'Batches the collector acknowledged.', forwarder.forwarded)
       .add('redtail_relay_batches_rejected_upstream', 'gauge', 'Batches the collector refused for good, kept in the spool\'s rejected table.', spool.rejectedCount)
       .add('redtail_relay_spool_batches', 'gauge', 'Batches waiting in the spool.', spool.batches)

@@ -3,7 +3,9 @@
 // across kill -9, validation and auth as the collector does them, the spool's bound, and
 // batches the collector refuses set aside without stopping the rest.
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { collector, exited, ndjson, post, record, spawnRedtail, tempDir } from '../../collector/test/helpers.js';
 import { DEFAULTS } from '../../collector/src/config.js';
@@ -236,5 +238,70 @@ test('a sidecar that disconnects mid-batch leaves nothing in the spool, and the 
   assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'after/1' })).status, 200);
   assert.ok(!r.logs.some((l) => l.level === 'error'), 'not an error of the relay\'s');
   await r.close();
+  tmp.remove();
+});
+
+test('a record nested 60,000 deep is refused by the relay up front, naming its line and field', async () => {
+  const tmp = tempDir();
+  const r = await relay('http://127.0.0.1:1', tmp.dir);
+  const deep = `${JSON.stringify(record()).slice(0, -1)},"x":${'['.repeat(60_000)}"\\n"${']'.repeat(60_000)}}`;
+  const res = await post(r.url, `${deep}\n`, { 'x-redtail-batch': 'deep/1' });
+  assert.equal(res.status, 400);
+  assert.equal(res.json.line, 1);
+  assert.equal(res.json.field, 'x');
+  assert.equal(r.spool.batches, 0);
+  await r.close();
+  tmp.remove();
+});
+
+/** A folder squatting on a day's shard file: the collector cannot store a batch of that day, and stores others. */
+const blockDay = (data: string, day: string) => mkdirSync(join(data, `redtail-${day}.db`));
+const unblockDay = (data: string, day: string) => rmSync(join(data, `redtail-${day}.db`), { recursive: true });
+const onDay = (day: string, id: string) => ndjson([record({ request_id: id, start_time: `${day}T10:00:00.000Z` })]);
+
+test('a batch the collector fails to store, while it stores others, is set aside after --max-batch-errors tries, and the rest go on', async () => {
+  const c = await collector();
+  const tmp = tempDir();
+  const bad = '2026-11-20';
+  blockDay(c.dir, bad);
+  const r = await relay(c.url, tmp.dir, { limits: { ...RELAY_DEFAULTS.limits, maxBatchErrors: 3 } });
+  await until('connected', () => r.forwarder.connected);
+  assert.equal((await post(r.url, onDay(bad, 'p'), { 'x-redtail-batch': 'poison/1' })).status, 200);
+  assert.equal((await post(r.url, onDay('2026-11-27', 'g1'), { 'x-redtail-batch': 'good/1' })).status, 200);
+  await until('the poison set aside and the rest stored', () => r.spool.batches === 0, 10_000);
+  assert.deepEqual(storedBatches(c), ['good/1']);
+  assert.equal(r.spool.rejectedCount, 1);
+  const rejected = r.logs.find((l) => l.event === 'batch_rejected_upstream');
+  assert.equal(rejected?.batch, 'poison/1');
+  assert.match(String(rejected?.error), /failed to store it 3 times/);
+  assert.equal(r.logs.filter((l) => l.event === 'upstream_retry').length, 3);
+  // And it goes on: a later batch is stored.
+  assert.equal((await post(r.url, onDay('2026-11-27', 'g2'), { 'x-redtail-batch': 'good/2' })).status, 200);
+  await until('the later batch stored', () => storedBatches(c).includes('good/2'));
+  await r.close();
+  unblockDay(c.dir, bad);
+  await c.stop();
+  tmp.remove();
+});
+
+test('when the collector fails every batch, none is set aside, the backoff grows, and they are stored once it can store again', async () => {
+  const c = await collector();
+  const tmp = tempDir();
+  const bad = '2026-11-20';
+  blockDay(c.dir, bad);
+  const r = await relay(c.url, tmp.dir, { limits: { ...RELAY_DEFAULTS.limits, maxBatchErrors: 2 } });
+  await until('connected', () => r.forwarder.connected);
+  assert.equal((await post(r.url, onDay(bad, 'a'), { 'x-redtail-batch': 'wait/1' })).status, 200);
+  assert.equal((await post(r.url, onDay(bad, 'b'), { 'x-redtail-batch': 'wait/2' })).status, 200);
+  await until('several failures', () => r.logs.filter((l) => l.event === 'upstream_retry').length >= 6, 10_000);
+  assert.equal(r.spool.rejectedCount, 0);
+  // Each reconnect waited longer than the one before: the backoff is reset by an ack, not by a connection.
+  const waits = r.logs.filter((l) => l.event === 'upstream_lost').map((l) => l.retry_ms);
+  assert.deepEqual(waits.slice(0, 3), [100, 200, 400]);
+  unblockDay(c.dir, bad);
+  await until('both stored, in order', () => r.spool.batches === 0, 10_000);
+  assert.deepEqual(storedBatches(c), ['wait/1', 'wait/2']);
+  await r.close();
+  await c.stop();
   tmp.remove();
 });
