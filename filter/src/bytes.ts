@@ -98,6 +98,29 @@ export function eqLower(p: usize, n: u32, key: ArrayBuffer): bool {
   return true;
 }
 
+/** Whether n bytes at p start with the lower-case bytes of `prefix`, in any case. */
+export function startsLower(p: usize, n: u32, prefix: ArrayBuffer): bool {
+  const m = <u32>prefix.byteLength;
+  return m <= n && eqLower(p, m, prefix);
+}
+
+/** Whether n bytes at p hold the lower-case bytes of `part`, in any case. */
+export function holdsLower(p: usize, n: u32, part: ArrayBuffer): bool {
+  const m = <u32>part.byteLength;
+  for (let i: u32 = 0; i + m <= n; i++) if (eqLower(p + i, m, part)) return true;
+  return false;
+}
+
+/** A string's ASCII letters in lower case (names and content types are ASCII). */
+export function lowerAscii(s: string): string {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
+  }
+  return out;
+}
+
 /**
  * A header map in the pairs encoding, read in place: entry i is the key at keyPtr(i) (keyLen(i)
  * bytes) and the value at valPtr(i). The index array is reused from request to request.

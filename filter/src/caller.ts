@@ -21,7 +21,7 @@ const claimNames = CLAIMS.map<ArrayBuffer>((c) => bytesOf(c));
 const CLAIM_MAX: u32 = 1024;
 /** A token whose payload is longer than this is not read. */
 const PAYLOAD_MAX: u32 = 16384;
-/** Tokens whose claims are kept; past it, all are let go. */
+/** Tokens whose claims are kept, by their payload's hash: one in each slot, the latest. */
 const TOKENS_KEPT = 256;
 
 /** A token's claims as written (redacted), and what that redacted. */
@@ -38,7 +38,7 @@ export class Caller {
   private value: ByteWriter = new ByteWriter(128);
   /** Where each claim's value is in the payload (start, end), or -1. */
   private at: StaticArray<i32> = new StaticArray<i32>(8);
-  private kept: Map<u32, Claims> = new Map<u32, Claims>();
+  private kept: StaticArray<Claims | null> = new StaticArray<Claims | null>(TOKENS_KEPT);
   private scratch: ByteWriter = new ByteWriter(256);
 
   constructor(private redactor: Redactor) {}
@@ -55,18 +55,12 @@ export class Caller {
     if (b >= n || b - a - 1 > PAYLOAD_MAX * 4 / 3) return;
     const payload = p + a + 1;
     const size = b - a - 1;
-    const key = hashOf(payload, size);
-    if (this.kept.has(key)) {
-      const c = this.kept.get(key);
-      if (<u32>c.payload.byteLength == size && memory.compare(changetype<usize>(c.payload), payload, size) == 0) {
-        w.buf(c.json);
-        this.redactor.add(c.redactions);
-        return;
-      }
+    const slot = hashOf(payload, size) & (TOKENS_KEPT - 1);
+    let c = unchecked(this.kept[slot]);
+    if (c === null || <u32>c.payload.byteLength != size || memory.compare(changetype<usize>(c.payload), payload, size) != 0) {
+      c = this.read(payload, size);
+      unchecked(this.kept[slot] = c);
     }
-    const c = this.read(payload, size);
-    if (this.kept.size >= TOKENS_KEPT) this.kept.clear();
-    this.kept.set(key, c);
     w.buf(c.json);
     this.redactor.add(c.redactions);
   }

@@ -2,6 +2,7 @@
 // Every field is optional with a safe default; every limit is checked; unknown fields are errors,
 // because a typo ("redact.rulez") must never silently weaken redaction. Errors name the field,
 // the value and what was expected.
+import { lowerAscii } from "./bytes";
 import { JsonKind, JsonParser, JsonValue } from "./json";
 import { DEFAULT_MODES, DENIED_HEADERS, hasPartial, Mode, MODE_NAMES, mayTurnOff, RULE_NAMES, ruleIndex } from "./redact/rules";
 
@@ -110,7 +111,7 @@ class Reader {
         this.fail(path + "[" + i.toString() + "]", "a name of 1 to 128 visible ASCII characters", item);
         return dflt;
       }
-      out.push(item.str.toLowerCase());
+      out.push(lowerAscii(item.str));
     }
     return out;
   }

@@ -5,7 +5,7 @@
 export * from "./abi/module";
 import { Action, BufferType, LogLevel, MapType } from "./abi/enums";
 import { done, getBuffer, getHeaderValue, log, nowNanos, randomHex, Ret, setTickPeriod } from "./abi/hostcalls";
-import { ByteWriter, bytesOf } from "./bytes";
+import { ByteWriter, bytesOf, holdsLower, startsLower } from "./bytes";
 import { Body, Capture, identityJson } from "./capture";
 import { Config, parseConfig } from "./config";
 import { Exchanges } from "./exchanges";
@@ -57,6 +57,7 @@ export function proxy_on_configure(root: u32, size: u32): u32 {
   if (shipper === null) shipper = new Shipper(c, sourceName(id.workload.length ? id.workload : id.node));
   else shipper!.reconfigure(c);
   config = c;
+  bodyTypes = c.bodyContentTypes.map<ArrayBuffer>((t) => bytesOf(t));
   setTickPeriod(c.flushIntervalMs);
   log(LogLevel.Info, "redtail: configured; shipping to cluster " + c.cluster + " every " + c.flushIntervalMs.toString() + " ms");
   __collect();
@@ -102,10 +103,13 @@ export function proxy_on_response_body(ctx: u32, size: u32, eos: u32): u32 {
 
 /** With body capture on: whether this body's content type is one to keep, and how to read it. */
 function bodyStarts(body: Body, headers: u32): void {
-  if (config === null || !config!.bodyEnabled) return;
-  body.capture = bodyWanted(headers);
-  body.form = isType("application/x-www-form-urlencoded");
-  body.json = isType("json");
+  if (config === null || !config!.bodyEnabled || !getHeaderValue(headers, K_CONTENT_TYPE)) return;
+  const p = Ret.ptr;
+  const n = Ret.len;
+  for (let i = 0; i < bodyTypes.length && !body.capture; i++) body.capture = startsLower(p, n, unchecked(bodyTypes[i]));
+  body.form = holdsLower(p, n, FORM);
+  body.json = holdsLower(p, n, JSON_TYPE);
+  Ret.free();
 }
 
 /** Count the chunk; keep up to the configured excerpt size of it. */
@@ -121,22 +125,10 @@ function bodyChunk(body: Body, type: u32, size: u32): void {
   }
 }
 
-let contentType = "";
-
-/** Whether the body's content type is one to capture (remembering it for isType). */
-function bodyWanted(map: u32): bool {
-  contentType = "";
-  if (!getHeaderValue(map, K_CONTENT_TYPE)) return false;
-  contentType = String.UTF8.decodeUnsafe(Ret.ptr, Ret.len).toLowerCase();
-  Ret.free();
-  const types = config!.bodyContentTypes;
-  for (let i = 0; i < types.length; i++) if (contentType.startsWith(types[i])) return true;
-  return false;
-}
-
-function isType(fragment: string): bool {
-  return contentType.includes(fragment);
-}
+/** The content types whose bodies are kept (prefixes, lower case), and those read as a form or as JSON. */
+let bodyTypes: ArrayBuffer[] = [];
+const FORM = bytesOf("application/x-www-form-urlencoded");
+const JSON_TYPE = bytesOf("json");
 
 export function proxy_on_log(ctx: u32): void {
   const ex = exchanges.get(ctx);

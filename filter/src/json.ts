@@ -21,7 +21,7 @@ export class JsonValue {
   describe(): string {
     if (this.kind == JsonKind.Null) return "null";
     if (this.kind == JsonKind.Bool) return this.bool ? "true" : "false";
-    if (this.kind == JsonKind.Number) return this.num.toString();
+    if (this.kind == JsonKind.Number) return numberText(this.num);
     if (this.kind == JsonKind.String) return "\"" + (this.str.length > 40 ? this.str.substring(0, 40) + "…" : this.str) + "\"";
     if (this.kind == JsonKind.Array) return "an array";
     return "an object";
@@ -96,7 +96,7 @@ export class JsonParser {
     }
     const v = new JsonValue();
     v.kind = JsonKind.Number;
-    v.num = parseFloat(this.s.substring(start, this.i));
+    v.num = numberOf(this.s, start, this.i);
     return v;
   }
 
@@ -137,8 +137,8 @@ export class JsonParser {
         else if (e == 0x74) out += "\t";
         else if (e == 0x75) {
           if (this.i + 4 >= this.s.length) break;
-          const code = I32.parseInt(this.s.substring(this.i + 1, this.i + 5), 16);
-          if (isNaN<f64>(<f64>code) || code < 0) { this.fail("a bad \\u escape"); return null; }
+          const code = hex4(this.s, this.i + 1);
+          if (code < 0) { this.fail("a bad \\u escape"); return null; }
           out += String.fromCharCode(code);
           this.i += 4;
         } else { this.fail("an unknown escape \\" + String.fromCharCode(e)); return null; }
@@ -196,4 +196,64 @@ export class JsonParser {
       if (c != 0x2c) return this.fail("expected ',' or '}' in an object");
     }
   }
+}
+
+/** A JSON number already checked for its form, from s[start, end): what a configuration needs (limits, rates), without a general float parser. */
+function numberOf(s: string, start: i32, end: i32): f64 {
+  let i = start;
+  const negative = s.charCodeAt(i) == 0x2d;
+  if (negative) i++;
+  let m: f64 = 0;
+  let scale = 0;
+  let point = false;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c == 0x2e) { point = true; continue; }
+    if (c < 0x30 || c > 0x39) break;
+    m = m * 10 + <f64>(c - 0x30);
+    if (point) scale--;
+  }
+  if (i < end) {
+    i++; // e or E
+    const down = s.charCodeAt(i) == 0x2d;
+    if (down || s.charCodeAt(i) == 0x2b) i++;
+    let e = 0;
+    for (; i < end && e < 400; i++) e = e * 10 + (s.charCodeAt(i) - 0x30);
+    scale += down ? -e : e;
+  }
+  for (; scale > 0; scale--) m *= 10;
+  for (; scale < 0; scale++) m /= 10;
+  return negative ? -m : m;
+}
+
+/** A number for an error message: an integer as it is, else with up to six decimals. */
+function numberText(n: f64): string {
+  if (!isFinite(n)) return n > 0 ? "a number too large" : "a number too small";
+  const negative = n < 0;
+  const a = negative ? -n : n;
+  if (a >= 9007199254740992) return negative ? "a number below -2^53" : "a number over 2^53";
+  const whole = <u64>a;
+  let text = whole.toString();
+  let fraction = <u64>Math.round((a - <f64>whole) * 1000000);
+  if (fraction >= 1000000) { text = (whole + 1).toString(); fraction = 0; }
+  if (fraction > 0) {
+    let digits = fraction.toString();
+    while (digits.length < 6) digits = "0" + digits;
+    while (digits.endsWith("0")) digits = digits.substring(0, digits.length - 1);
+    text += "." + digits;
+  }
+  return (negative ? "-" : "") + text;
+}
+
+/** Four hex digits of s at i as a number, or -1. */
+function hex4(s: string, i: i32): i32 {
+  if (i + 4 > s.length) return -1;
+  let v = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = s.charCodeAt(i + k) | 0x20;
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x61 + 10 : -1;
+    if (d < 0) return -1;
+    v = (v << 4) | d;
+  }
+  return v;
 }

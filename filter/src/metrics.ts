@@ -5,6 +5,7 @@
 // one host call per metric per second instead of several per request.
 import { MetricType } from "./abi/enums";
 import { defineMetric, incrementMetric, recordMetric } from "./abi/hostcalls";
+import { lowerAscii } from "./bytes";
 import { Rule, RULE_NAMES } from "./redact/rules";
 
 export namespace Metrics {
@@ -27,7 +28,7 @@ export namespace Metrics {
     batchFailures = defineMetric(MetricType.Counter, "redtail_batch_failures");
     bufferBytes = defineMetric(MetricType.Gauge, "redtail_buffer_bytes");
     for (let i = 0; i < Rule.COUNT; i++) {
-      redactions[i] = defineMetric(MetricType.Counter, "redtail_redactions_" + RULE_NAMES[i].toLowerCase());
+      redactions[i] = defineMetric(MetricType.Counter, "redtail_redactions_" + lowerAscii(RULE_NAMES[i]));
     }
   }
 
