@@ -157,6 +157,10 @@ function isHint(a: u32, b: u32): bool {
 
 /** The longest name looked at, in bytes: a longer run is judged by its last bytes. */
 export const NAME_MAX: u32 = 128;
+/** Names whose answers are kept: how many, and up to how long. */
+const SEEN_SLOTS: u32 = 256;
+const SEEN_MAX: u32 = 30;
+const SEEN_SLOT: u32 = SEEN_MAX + 2;
 
 /** Lower-cased words of the name being judged: their bytes, and where each starts and ends. */
 const LOWER: usize = memory.data(<i32>NAME_MAX);
@@ -221,10 +225,13 @@ export class SecretNames {
   listedNext: string = "";
   /** 1024 bits, one per lower-cased pair of bytes a secret name may hold (pairBit). */
   private pairs: usize = heap.alloc(128);
+  /** The answers for the names seen last (`has`). */
+  private seen: usize = heap.alloc(SEEN_SLOTS * SEEN_SLOT);
 
   constructor(configured: string[]) {
     const names: ArrayBuffer[] = [];
     memory.fill(this.pairs, 0, 128);
+    memory.fill(this.seen, 0, SEEN_SLOTS * SEEN_SLOT);
     for (let g = 0; g < HINT_GROUPS.length; g++) {
       const group = HINT_GROUPS[g];
       const colon = group.indexOf(":");
@@ -262,14 +269,28 @@ export class SecretNames {
     }
   }
 
-  /** Is the name of n bytes at p secret (by its words, or listed)? */
+  /**
+   * Is the name of n bytes at p secret (by its words, or listed)? The same names come with every
+   * request (a service's query parameters and JSON keys): the answer for each of the last names
+   * up to SEEN_MAX bytes is kept, in a slot picked by a hash of its bytes, with the bytes.
+   */
   has(p: usize, n: u32): bool {
     if (n == 0) return false;
     if (n > NAME_MAX) {
       p += n - NAME_MAX;
       n = NAME_MAX;
     }
-    return this.listed.has(p, n) || secretByWords(p, n);
+    if (n > SEEN_MAX) return this.listed.has(p, n) || secretByWords(p, n);
+    let h: u32 = 2166136261;
+    for (let i: u32 = 0; i < n; i++) h = (h ^ load<u8>(p + i)) * 16777619;
+    const slot = this.seen + <usize>(h & (SEEN_SLOTS - 1)) * SEEN_SLOT;
+    // A slot: its name's length (0: empty), whether it is secret, and its bytes.
+    if (load<u8>(slot) == n && memory.compare(slot + 2, p, n) == 0) return load<u8>(slot + 1) != 0;
+    const secret = this.listed.has(p, n) || secretByWords(p, n);
+    store<u8>(slot, <u8>n);
+    store<u8>(slot + 1, secret ? 1 : 0);
+    memory.copy(slot + 2, p, n);
+    return secret;
   }
 
   /** Whether the name may be secret: it holds a hint pair (most names do not), or is one byte long. */
