@@ -422,8 +422,8 @@ export class Capture {
       if (kind == HeaderKind.Denied) this.redactor.whole(w, Rule.SECRET_HEADER, p, n);
       else if (kind == HeaderKind.Url) this.redactor.url(w, p, n);
       else if (kind == HeaderKind.Authorization) this.redactor.authorization(w, p, n);
-      else if (kind == HeaderKind.Cookie) this.redactor.cookies(w, p, n, false);
-      else if (kind == HeaderKind.SetCookie) this.redactor.cookies(w, p, n, true);
+      else if (kind == HeaderKind.Cookie) this.redactor.cookie(w, p, n);
+      else if (kind == HeaderKind.SetCookie) this.redactor.setCookie(w, p, n);
       else this.redactor.text(w, p, n, As.Value);
       w.byte(0x22);
     }

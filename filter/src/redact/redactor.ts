@@ -142,11 +142,19 @@ export class Redactor {
   }
 
   /**
-   * A Cookie header (name=value; name=value), or with `attributes` a Set-Cookie (its first
-   * pair, then attributes such as Path and Expires, kept as they are and scanned). Names stay;
-   * values go, but for cookies named in redact.cookies_kept, which are scanned.
+   * A Cookie header (name=value; name=value): names stay; values go, but for cookies named in
+   * redact.cookies_kept, which are scanned.
    */
-  cookies(w: ByteWriter, p: usize, n: u32, attributes: bool): void {
+  cookie(w: ByteWriter, p: usize, n: u32): void {
+    this.cookies(w, p, n, false);
+  }
+
+  /** A Set-Cookie header: its pair as a cookie's, then its attributes (Path, Expires…) as they are, scanned. */
+  setCookie(w: ByteWriter, p: usize, n: u32): void {
+    this.cookies(w, p, n, true);
+  }
+
+  private cookies(w: ByteWriter, p: usize, n: u32, attributes: bool): void {
     let s: u32 = 0;
     while (s < n) {
       let e = s;
