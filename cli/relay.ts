@@ -15,6 +15,7 @@ const FLAGS = {
   'spool-max-bytes': { value: 'N', help: 'bound on the spool; past it sidecars get 429 and keep their batches (default 1 GiB)' },
   window: { value: 'N', help: 'batches sent to the collector ahead of its acknowledgements (default 16)' },
   'max-body-bytes': { value: 'N', help: 'largest batch taken from a sidecar (default 9 MiB; keep below the collector\'s)' },
+  'allowed-hosts': { value: 'NAMES', help: 'host names the relay answers to, comma-separated (default on loopback: localhost, 127.0.0.1, [::1], redtail-collector; elsewhere any; env REDTAIL_ALLOWED_HOSTS)' },
 };
 const SUMMARY = 'Forwards the filter\'s batches to a central collector over one WebSocket, spooling them to disk while it is unreachable.\n' +
   'Tokens come from the environment: REDTAIL_TOKENS (what sidecars must send), REDTAIL_UPSTREAM_TOKEN (what the relay sends).';

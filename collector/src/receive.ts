@@ -2,6 +2,7 @@
 // limit, the x-redtail-batch id checked, every line validated. The collector and the relay take
 // the same contract, so both receive through this one function.
 import type http from 'node:http';
+import { checkIngestType } from './cross-site.js';
 import { readLines } from './reader.js';
 import { BatchError, type Gap, type Limits, parseBatch, type Row } from './validate.js';
 
@@ -49,9 +50,14 @@ export const isBatchId = (id: string): boolean => /^[\x21-\x7e]{1,512}$/.test(id
 
 export type Received =
   | { ok: true; batch: string | undefined; body: Buffer; rows: Row[]; gaps: Gap[] }
-  | { ok: false; status: number; reason: 'too_large' | 'invalid'; answer: Record<string, unknown> };
+  | { ok: false; status: number; reason: 'too_large' | 'invalid' | 'media_type'; answer: Record<string, unknown> };
 
 export async function receiveBatch(req: http.IncomingMessage, limits: Limits & { maxBodyBytes: number }): Promise<Received> {
+  const wrongType = checkIngestType(req);
+  if (wrongType) {
+    req.resume();
+    return { ok: false, status: wrongType.status, reason: 'media_type', answer: { error: wrongType.error, code: wrongType.code } };
+  }
   const body = await readBody(req, limits.maxBodyBytes);
   if (body === undefined) {
     return { ok: false, status: 413, reason: 'too_large', answer: { error: `a batch may be at most ${limits.maxBodyBytes} bytes: send smaller batches` } };

@@ -13,6 +13,7 @@ import { messageItems } from './records.js';
 import { readMessage } from './reader.js';
 import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
 import { authorize, deny } from './auth.js';
+import { checkHost, checkOrigin, type Refusal, servedHosts } from './cross-site.js';
 import { servePage } from './page.js';
 import { isBatchId, ProducerGone, receiveBatch, send } from './receive.js';
 
@@ -47,6 +48,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBuffered: 1024 * 1024 });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
   const metrics = new CollectorMetrics();
+  const hosts = servedHosts(config.host, config.allowedHosts);
+  const hostsSetting = 'allowed_hosts (REDTAIL_ALLOWED_HOSTS)';
   // Retention on a schedule: at start, then hourly.
   const prune = () => {
     for (const r of store.prune(retentionStart(config.retentionDays))) log({ level: 'info', event: 'shard_pruned', ...r });
@@ -126,6 +129,11 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   }
 
   const server = http.createServer((req, res) => {
+    const wrongHost = checkHost(req, hosts, hostsSetting);
+    if (wrongHost) {
+      req.resume();
+      return send(res, wrongHost.status, { error: wrongHost.error, code: wrongHost.code });
+    }
     const url = new URL(req.url ?? '/', 'http://collector');
     const route = `${req.method} ${url.pathname}`;
     const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' || route === 'GET /v1/gaps' ? 'read' : undefined;
@@ -197,9 +205,15 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://collector');
-    const refuse = (status: number, message: string) => {
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`);
+    const refuse = (status: number, message: string, code?: string) => {
+      const body = JSON.stringify({ error: message, code });
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     };
+    const crossSite: Refusal | undefined = checkHost(req, hosts, hostsSetting) ?? checkOrigin(req, config.allowedOrigins, 'allowed_origins (REDTAIL_ALLOWED_ORIGINS)');
+    if (crossSite) {
+      log({ level: 'warn', event: 'upgrade_refused', path: url.pathname, origin: req.headers.origin, host: req.headers.host, reason: crossSite.code });
+      return refuse(crossSite.status, crossSite.error, crossSite.code);
+    }
     if (url.pathname === '/v1/stream') {
       const auth = authorize(config.tokens, req, 'ingest', url);
       if (!auth.ok) return refuse(auth.status, auth.error);

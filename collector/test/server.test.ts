@@ -42,13 +42,13 @@ test('backpressure: past the pending-bytes bound producers get 429 with Retry-Af
   const { port } = new URL(c.url);
   // Two producers start batches and stall mid-body: 16 KiB of batches are now pending.
   const stalled = [1, 2].map((n) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ingest', headers: { 'content-length': 8192, 'x-redtail-batch': `stall/${n}` } });
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ingest', headers: { 'content-type': 'application/x-ndjson', 'content-length': 8192, 'x-redtail-batch': `stall/${n}` } });
     req.on('error', () => {});
     req.write('{"start_time":');
     return req;
   });
   await new Promise((r) => setTimeout(r, 100));
-  const busy = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record()]), headers: { 'x-redtail-batch': 'b/1' } });
+  const busy = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record()]), headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 'b/1' } });
   assert.equal(busy.status, 429);
   assert.equal(busy.headers.get('retry-after'), '1');
   await busy.text();
@@ -157,7 +157,7 @@ test('a producer that disconnects mid-batch leaves nothing stored, and the colle
   const port = Number(new URL(c.url).port);
   await new Promise<void>((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => {
-      s.write(`POST /v1/ingest HTTP/1.1\r\nhost: collector\r\ncontent-length: 5000\r\nx-redtail-batch: cut/1\r\n\r\n${JSON.stringify(record())}\n{"start`);
+      s.write(`POST /v1/ingest HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-ndjson\r\ncontent-length: 5000\r\nx-redtail-batch: cut/1\r\n\r\n${JSON.stringify(record())}\n{"start`);
       setTimeout(() => s.destroy(), 50);
     });
     s.on('close', () => resolve());

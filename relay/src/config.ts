@@ -1,6 +1,6 @@
 // The relay's configuration: flags over environment variables over defaults. Secrets (tokens)
 // come only from the environment, never the command line, where `ps` would show them.
-import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseTokens, type Scope } from '../../collector/src/config.js';
+import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseHosts, parseTokens, type Scope } from '../../collector/src/config.js';
 
 export interface RelayConfig {
   host: string;
@@ -11,6 +11,8 @@ export interface RelayConfig {
   upstreamToken: string | undefined;
   /** Tokens sidecars must present; none: loopback only, as for the collector. */
   tokens: { token: string; scopes: Scope[] }[];
+  /** Host names the relay answers to; undefined: loopback names when listening on loopback, else any. */
+  allowedHosts: string[] | undefined;
   spool: string;
   limits: {
     /** Bytes of batches waiting in the spool: past it, sidecars are answered 429. */
@@ -29,6 +31,7 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
   port: 9901,
   upstreamToken: undefined,
   tokens: [],
+  allowedHosts: undefined,
   spool: './spool',
   limits: {
     spoolMaxBytes: 1024 * 1024 * 1024,
@@ -59,6 +62,7 @@ export interface RelayFlags {
   'spool-max-bytes'?: string;
   window?: string;
   'max-body-bytes'?: string;
+  'allowed-hosts'?: string;
 }
 
 export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayConfig {
@@ -71,6 +75,7 @@ export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): Rela
     upstream,
     upstreamToken: env.REDTAIL_UPSTREAM_TOKEN || undefined,
     tokens: env.REDTAIL_TOKENS ? parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS') : [],
+    allowedHosts: (flags['allowed-hosts'] ?? env.REDTAIL_ALLOWED_HOSTS) ? parseHosts(flags['allowed-hosts'] ?? env.REDTAIL_ALLOWED_HOSTS, '--allowed-hosts (or REDTAIL_ALLOWED_HOSTS)', { program: 'relay' }) : undefined,
     spool: flags.spool ?? env.REDTAIL_SPOOL ?? d.spool,
     limits: {
       spoolMaxBytes: int(flags['spool-max-bytes'] ?? env.REDTAIL_SPOOL_MAX_BYTES, '--spool-max-bytes', d.limits.spoolMaxBytes, 1024 * 1024, 2 ** 44),

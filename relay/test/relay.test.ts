@@ -3,6 +3,7 @@
 // across kill -9, validation and auth as the collector does them, the spool's bound, and
 // batches the collector refuses set aside without stopping the rest.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 import { collector, exited, ndjson, post, record, spawnRedtail, tempDir } from '../../collector/test/helpers.js';
@@ -162,12 +163,40 @@ test('tokens: sidecars must present one with the ingest scope; the relay present
   other.remove();
 });
 
+test('cross-site: text/plain or no content type gets 415, a Host the relay does not serve 403; nothing is spooled', async () => {
+  const tmp = tempDir();
+  const r = await relay('http://127.0.0.1:1', tmp.dir);
+  const body = ndjson([record()]);
+  for (const type of ['text/plain', undefined]) {
+    const res = await fetch(`${r.url}/v1/ingest`, { method: 'POST', body: new Blob([body], type ? { type } : {}) });
+    assert.equal(res.status, 415, String(type));
+    assert.match(String(((await res.json()) as { error: string }).error), /content-type: application\/x-ndjson/);
+  }
+  const { port } = new URL(r.url);
+  const rebound = await new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ingest', setHost: false, headers: { host: `evil.example:${port}`, 'content-type': 'application/x-ndjson' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal(rebound, 403);
+  assert.equal(r.spool.batches, 0);
+  assert.match(await (await fetch(`${r.url}/metrics`)).text(), /^redtail_relay_batches_refused_total\{reason="media_type"\} 2$/m);
+  assert.equal((await post(r.url, body, { 'x-redtail-batch': 'ok/1' })).status, 200, 'the filter\'s own requests still get in');
+  assert.equal(loadRelayConfig({ upstream: 'ws://c:9900/v1/stream', 'allowed-hosts': 'relay.internal' }, {}).allowedHosts![0], 'relay.internal');
+  assert.throws(() => loadRelayConfig({ upstream: 'ws://c:9900/v1/stream' }, { REDTAIL_ALLOWED_HOSTS: 'relay:9901' }), /relay config: .*--allowed-hosts.* must be host names without port/);
+  await r.close();
+  tmp.remove();
+});
+
 test('a full spool answers 429 with Retry-After, so the sidecar keeps its batch', async () => {
   const tmp = tempDir();
   const r = await relay('http://127.0.0.1:1', tmp.dir, { limits: { ...RELAY_DEFAULTS.limits, spoolMaxBytes: 2000 } });
   const body = ndjson([record({ path: `/${'a'.repeat(1200)}` })]);
   assert.equal((await post(r.url, body, { 'x-redtail-batch': 'full/1' })).status, 200);
-  const res = await fetch(`${r.url}/v1/ingest`, { method: 'POST', body, headers: { 'x-redtail-batch': 'full/2' } });
+  const res = await fetch(`${r.url}/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 'full/2' } });
   assert.equal(res.status, 429);
   assert.equal(res.headers.get('retry-after'), '5');
   assert.equal(r.spool.batches, 1);
@@ -226,7 +255,7 @@ test('a sidecar that disconnects mid-batch leaves nothing in the spool, and the 
   const port = Number(new URL(r.url).port);
   await new Promise<void>((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => {
-      s.write('POST /v1/ingest HTTP/1.1\r\nhost: relay\r\ncontent-length: 1000\r\nx-redtail-batch: cut/1\r\n\r\n{"start_time":"2026-11-27T10:00:00Z","resp');
+      s.write('POST /v1/ingest HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000\r\nx-redtail-batch: cut/1\r\n\r\n{"start_time":"2026-11-27T10:00:00Z","resp');
       setTimeout(() => s.destroy(), 50);
     });
     s.on('close', () => resolve());
