@@ -27,6 +27,10 @@ export interface CollectorConfig {
     maxRecords: number;
     /** Records queued for one slow tail subscriber before its oldest are dropped. */
     tailQueue: number;
+    /** Bytes held for one tail subscriber (queued, and unsent on its socket) before its oldest records are dropped. */
+    tailQueueBytes: number;
+    /** Live tails at once: past it a new one is refused with 503. */
+    tailSubscribers: number;
     /** Bytes of batches being received or waiting to be written, all producers together: past it, 429. */
     maxPendingBytes: number;
   };
@@ -40,7 +44,7 @@ export const DEFAULTS: CollectorConfig = {
   retentionDays: 30,
   allowedHosts: undefined,
   allowedOrigins: [],
-  limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, tailQueue: 10000, maxPendingBytes: 64 * 1024 * 1024 },
+  limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, tailQueue: 10000, tailQueueBytes: 4 * 1024 * 1024, tailSubscribers: 32, maxPendingBytes: 64 * 1024 * 1024 },
 };
 
 export class ConfigError extends Error {}
@@ -132,12 +136,14 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     }
     if (o.limits !== undefined) {
       const l = o.limits as Record<string, unknown>;
-      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'tail_queue', 'max_pending_bytes'];
+      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'tail_queue', 'tail_queue_bytes', 'tail_subscribers', 'max_pending_bytes'];
       for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "limits.${k}"; known fields are ${lk.join(', ')}`);
       if (l.max_body_bytes !== undefined) c.limits.maxBodyBytes = int(l.max_body_bytes, 'limits.max_body_bytes', 1024, 1024 * 1024 * 1024);
       if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
       if (l.max_records !== undefined) c.limits.maxRecords = int(l.max_records, 'limits.max_records', 1, 1_000_000);
       if (l.tail_queue !== undefined) c.limits.tailQueue = int(l.tail_queue, 'limits.tail_queue', 1, 1_000_000);
+      if (l.tail_queue_bytes !== undefined) c.limits.tailQueueBytes = int(l.tail_queue_bytes, 'limits.tail_queue_bytes', 64 * 1024, 1024 * 1024 * 1024);
+      if (l.tail_subscribers !== undefined) c.limits.tailSubscribers = int(l.tail_subscribers, 'limits.tail_subscribers', 1, 10_000);
       if (l.max_pending_bytes !== undefined) c.limits.maxPendingBytes = int(l.max_pending_bytes, 'limits.max_pending_bytes', 1024, 16 * 1024 * 1024 * 1024);
     }
   }

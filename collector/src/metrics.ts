@@ -43,6 +43,7 @@ export class CollectorMetrics {
       REJECT_REASONS.map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
     metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', tail.size);
     metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', tail.drops);
+    metric('redtail_tail_refused_total', 'counter', 'Live tails refused because limits.tail_subscribers were open.', tail.refused);
     const shards = store.list();
     let size = 0;
     let lag = 0;

@@ -45,7 +45,7 @@ function filtersOf(url: URL): Filters {
 
 export async function startCollector(config: CollectorConfig, log: Log = stderrLog): Promise<Collector> {
   const store = new Store(config.data);
-  const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBuffered: 1024 * 1024 });
+  const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBytes: config.limits.tailQueueBytes });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
   const metrics = new CollectorMetrics();
   const hosts = servedHosts(config.host, config.allowedHosts);
@@ -222,6 +222,11 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     if (url.pathname !== '/v1/tail') return refuse(404, `no WebSocket endpoint at ${url.pathname}; see GET /v1/tail and GET /v1/stream`);
     const auth = authorize(config.tokens, req, 'read', url);
     if (!auth.ok) return refuse(auth.status, auth.error);
+    if (tail.size >= config.limits.tailSubscribers) {
+      tail.refused++;
+      log({ level: 'warn', event: 'tail_refused', subscribers: tail.size, hint: 'close a live tail, or raise limits.tail_subscribers' });
+      return refuse(503, `the collector has ${tail.size} live tails, as many as limits.tail_subscribers allows: close one, or raise the limit`, 'too_many_tails');
+    }
     const filters = filtersOf(url);
     try {
       matcher(filters); // refuse bad filters before the upgrade, with a readable 400

@@ -1,6 +1,6 @@
 // Test helpers: a real collector on loopback over a temporary data folder.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CollectorConfig, DEFAULTS } from '../src/config.js';
@@ -74,3 +74,32 @@ export function spawnRedtail(args: string[], env: NodeJS.ProcessEnv = {}): Promi
 }
 
 export const exited = (child: ChildProcess): Promise<number | null> => new Promise((r) => child.once('exit', (code) => r(code)));
+
+/**
+ * `redtail serve` as a child process on a temporary data folder, with a config file of `config`
+ * (the file's field names: { limits: { tail_queue_bytes: … } }).
+ */
+export async function collectorProcess(config: Record<string, unknown> = {}): Promise<{ child: ChildProcess; url: string; stderr: string[]; stop(): Promise<void> }> {
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const started = await spawnRedtail(['serve', '--port', '0', '--data', join(tmp.dir, 'data'), '--config', file]);
+  return {
+    ...started,
+    stop: async () => {
+      const done = exited(started.child);
+      started.child.kill('SIGKILL');
+      await done;
+      tmp.remove();
+    },
+  };
+}
+
+/** A process's resident memory in bytes, now and the most it has had so far (Linux: /proc/<pid>/status). */
+export function residentMemory(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
+  return { now: bytes('VmRSS'), peak: bytes('VmHWM') };
+}
+
+export const MiB = 1024 * 1024;
