@@ -15,6 +15,9 @@ const FLAGS = {
   'spool-max-bytes': { value: 'N', help: 'bound on the spool; past it sidecars get 429 and keep their batches (default 1 GiB)' },
   window: { value: 'N', help: 'batches sent to the collector ahead of its acknowledgements (default 16)' },
   'max-body-bytes': { value: 'N', help: 'largest batch taken from a sidecar (default 9 MiB; keep below the collector\'s)' },
+  'max-pending-bytes': { value: 'N', help: 'bytes of batches being received from sidecars, all together; past it they get 429 (default 64 MiB)' },
+  'body-timeout-ms': { value: 'MS', help: 'longest a batch may take to arrive (default 60000); slower uploads are cut with 408' },
+  'body-idle-ms': { value: 'MS', help: 'longest a batch may go without a byte (default 10000); stalled uploads are cut with 408' },
   'allowed-hosts': { value: 'NAMES', help: 'host names the relay answers to, comma-separated (default on loopback: localhost, 127.0.0.1, [::1], redtail-collector; elsewhere any; env REDTAIL_ALLOWED_HOSTS)' },
 };
 const SUMMARY = 'Forwards the filter\'s batches to a central collector over one WebSocket, spooling them to disk while it is unreachable.\n' +

@@ -33,6 +33,10 @@ export interface CollectorConfig {
     tailSubscribers: number;
     /** Bytes of batches being received or waiting to be written, all producers together: past it, 429. */
     maxPendingBytes: number;
+    /** Longest a batch (an HTTP body, a WebSocket message) may take to arrive from its first byte. */
+    bodyTimeoutMs: number;
+    /** Longest a batch may go without a byte before it is whole. */
+    bodyIdleMs: number;
   };
 }
 
@@ -44,7 +48,7 @@ export const DEFAULTS: CollectorConfig = {
   retentionDays: 30,
   allowedHosts: undefined,
   allowedOrigins: [],
-  limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, tailQueue: 10000, tailQueueBytes: 4 * 1024 * 1024, tailSubscribers: 32, maxPendingBytes: 64 * 1024 * 1024 },
+  limits: { maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, tailQueue: 10000, tailQueueBytes: 4 * 1024 * 1024, tailSubscribers: 32, maxPendingBytes: 64 * 1024 * 1024, bodyTimeoutMs: 60_000, bodyIdleMs: 10_000 },
 };
 
 export class ConfigError extends Error {}
@@ -136,7 +140,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     }
     if (o.limits !== undefined) {
       const l = o.limits as Record<string, unknown>;
-      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'tail_queue', 'tail_queue_bytes', 'tail_subscribers', 'max_pending_bytes'];
+      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'tail_queue', 'tail_queue_bytes', 'tail_subscribers', 'max_pending_bytes', 'body_timeout_ms', 'body_idle_ms'];
       for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "limits.${k}"; known fields are ${lk.join(', ')}`);
       if (l.max_body_bytes !== undefined) c.limits.maxBodyBytes = int(l.max_body_bytes, 'limits.max_body_bytes', 1024, 1024 * 1024 * 1024);
       if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
@@ -145,6 +149,8 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.tail_queue_bytes !== undefined) c.limits.tailQueueBytes = int(l.tail_queue_bytes, 'limits.tail_queue_bytes', 64 * 1024, 1024 * 1024 * 1024);
       if (l.tail_subscribers !== undefined) c.limits.tailSubscribers = int(l.tail_subscribers, 'limits.tail_subscribers', 1, 10_000);
       if (l.max_pending_bytes !== undefined) c.limits.maxPendingBytes = int(l.max_pending_bytes, 'limits.max_pending_bytes', 1024, 16 * 1024 * 1024 * 1024);
+      if (l.body_timeout_ms !== undefined) c.limits.bodyTimeoutMs = int(l.body_timeout_ms, 'limits.body_timeout_ms', 100, 3_600_000);
+      if (l.body_idle_ms !== undefined) c.limits.bodyIdleMs = int(l.body_idle_ms, 'limits.body_idle_ms', 100, 3_600_000);
     }
   }
   const env = options.env ?? {};

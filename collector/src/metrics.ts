@@ -6,7 +6,7 @@ import type { Store } from './store.js';
 import type { TailHub } from './tail.js';
 
 /** Why a batch was refused: the label values of redtail_batches_rejected_total. */
-export const REJECT_REASONS = ['invalid', 'too_large', 'media_type', 'unauthorized', 'forbidden', 'busy'] as const;
+export const REJECT_REASONS = ['invalid', 'too_large', 'media_type', 'unauthorized', 'forbidden', 'busy', 'stalled'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 const WRITE_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];

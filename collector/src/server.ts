@@ -15,7 +15,9 @@ import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
 import { authorize, deny } from './auth.js';
 import { checkHost, checkOrigin, type Refusal, servedHosts } from './cross-site.js';
 import { servePage } from './page.js';
-import { isBatchId, ProducerGone, receiveBatch, send } from './receive.js';
+import { answerRefused, isBatchId, ProducerGone, receiveBatch, send } from './receive.js';
+import { limitStream } from './stream-limits.js';
+import { type Cut, cutMessage, PendingBytes } from './upload.js';
 
 export interface Collector {
   url: string;
@@ -87,34 +89,21 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     return result;
   }
 
-  /** Bytes of batches being read or waiting to be written; bounded so memory is. */
-  let pending = 0;
+  /** Bytes of batches being received, over HTTP and WebSocket: bounded, so memory is (upload.ts). */
+  const pending = new PendingBytes(config.limits.maxPendingBytes);
+  const uploadCut = (route: string, why: Cut) => {
+    metrics.reject(why === 'busy' ? 'busy' : 'stalled');
+    if (why !== 'busy') log({ level: 'warn', event: 'upload_cut', route, reason: why, error: cutMessage(why, config.limits) });
+  };
 
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    // Backpressure: past the bound, producers are told to come back (the filter and the relay
-    // retry a batch with backoff), and the body is not read into memory.
-    const expected = Number(req.headers['content-length'] ?? config.limits.maxBodyBytes);
-    if (pending + Math.min(expected, config.limits.maxBodyBytes) > config.limits.maxPendingBytes) {
-      metrics.reject('busy');
-      res.once('finish', () => req.destroy());
-      return send(res, 429, { error: 'the collector is behind: retry this batch after the Retry-After seconds' }, { 'retry-after': '1', connection: 'close' });
-    }
-    const reserved = Math.min(expected, config.limits.maxBodyBytes);
-    pending += reserved;
-    try {
-      await ingestBody(req, res, started);
-    } finally {
-      pending -= reserved;
-    }
-  }
-
-  async function ingestBody(req: http.IncomingMessage, res: http.ServerResponse, started: bigint): Promise<void> {
-    const received = await receiveBatch(req, config.limits);
+    const received = await receiveBatch(req, config.limits, pending);
     if (!received.ok) {
-      metrics.reject(received.reason);
+      if (received.cut !== undefined) uploadCut('POST /v1/ingest', received.cut);
+      else metrics.reject(received.reason);
       if (received.reason === 'invalid') log({ level: 'warn', event: 'batch_rejected', batch: received.answer.batch, reason: received.answer.message ?? received.answer.error });
-      return send(res, received.status, received.answer);
+      return answerRefused(req, res, received);
     }
     send(res, 200, accept(received.batch, received, received.body.length, started));
   }
@@ -217,7 +206,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     if (url.pathname === '/v1/stream') {
       const auth = authorize(config.tokens, req, 'ingest', url);
       if (!auth.ok) return refuse(auth.status, auth.error);
-      return sockets.handleUpgrade(req, socket, head, (ws) => stream(ws));
+      // Counting starts before the ws library reads a byte, so each message's bytes are reserved as they arrive.
+      const limited = limitStream(socket, pending, config.limits, (why) => uploadCut('GET /v1/stream', why));
+      return sockets.handleUpgrade(req, socket, head, (ws) => stream(limited(ws)));
     }
     if (url.pathname !== '/v1/tail') return refuse(404, `no WebSocket endpoint at ${url.pathname}; see GET /v1/tail and GET /v1/stream`);
     const auth = authorize(config.tokens, req, 'read', url);

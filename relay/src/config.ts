@@ -23,6 +23,11 @@ export interface RelayConfig {
     maxBodyBytes: number;
     maxRecordBytes: number;
     maxRecords: number;
+    /** Bytes of batches being received from sidecars, all together: past it, 429. */
+    maxPendingBytes: number;
+    /** Longest a batch may take to arrive from its first byte, and go without a byte. */
+    bodyTimeoutMs: number;
+    bodyIdleMs: number;
   };
 }
 
@@ -40,6 +45,9 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
     maxBodyBytes: 9 * 1024 * 1024,
     maxRecordBytes: COLLECTOR.limits.maxRecordBytes,
     maxRecords: COLLECTOR.limits.maxRecords,
+    maxPendingBytes: COLLECTOR.limits.maxPendingBytes,
+    bodyTimeoutMs: COLLECTOR.limits.bodyTimeoutMs,
+    bodyIdleMs: COLLECTOR.limits.bodyIdleMs,
   },
 };
 
@@ -63,6 +71,9 @@ export interface RelayFlags {
   window?: string;
   'max-body-bytes'?: string;
   'allowed-hosts'?: string;
+  'max-pending-bytes'?: string;
+  'body-timeout-ms'?: string;
+  'body-idle-ms'?: string;
 }
 
 export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayConfig {
@@ -83,6 +94,9 @@ export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): Rela
       maxBodyBytes: int(flags['max-body-bytes'], '--max-body-bytes', d.limits.maxBodyBytes, 1024, 1024 * 1024 * 1024),
       maxRecordBytes: d.limits.maxRecordBytes,
       maxRecords: d.limits.maxRecords,
+      maxPendingBytes: int(flags['max-pending-bytes'], '--max-pending-bytes', d.limits.maxPendingBytes, 1024, 2 ** 34),
+      bodyTimeoutMs: int(flags['body-timeout-ms'], '--body-timeout-ms', d.limits.bodyTimeoutMs, 100, 3_600_000),
+      bodyIdleMs: int(flags['body-idle-ms'], '--body-idle-ms', d.limits.bodyIdleMs, 100, 3_600_000),
     },
   };
   if (c.tokens.some((t) => !t.scopes.includes('ingest') && !t.scopes.includes('admin'))) {

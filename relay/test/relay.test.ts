@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
-import { collector, exited, ndjson, post, record, spawnRedtail, tempDir } from '../../collector/test/helpers.js';
+import { collector, exited, MiB, ndjson, post, record, residentMemory, spawnRedtail, tempDir, upload } from '../../collector/test/helpers.js';
 import { DEFAULTS } from '../../collector/src/config.js';
 import { startCollector } from '../../collector/src/server.js';
 import { loadRelayConfig, RELAY_DEFAULTS, type RelayConfig } from '../src/config.js';
@@ -266,4 +266,28 @@ test('a sidecar that disconnects mid-batch leaves nothing in the spool, and the 
   assert.ok(!r.logs.some((l) => l.level === 'error'), 'not an error of the relay\'s');
   await r.close();
   tmp.remove();
+});
+
+test('bodies being received hold at most --max-pending-bytes: 30 sidecars that stop 8 MB into a batch do not grow the relay past it', async (t) => {
+  const tmp = tempDir();
+  const { child, url } = await spawnRedtail(['relay', '--listen', '0', '--upstream', 'ws://127.0.0.1:1/v1/stream', '--spool', tmp.dir, '--max-pending-bytes', String(8 * MiB)]);
+  t.after(async () => {
+    const done = exited(child);
+    child.kill('SIGKILL');
+    await done;
+    tmp.remove();
+  });
+  const before = residentMemory(child.pid!).peak;
+  // Batches of up to 9 MiB (the default); each sidecar sends 8 MB of one and stops.
+  const sidecars = Array.from({ length: 30 }, (_, i) => upload(url, 9 * MiB, 8 * MiB, `stall/${i}`));
+  const answers = await Promise.all(sidecars.slice(0, 28).map((s) => Promise.race([s.done.catch(() => undefined), new Promise<undefined>((r) => setTimeout(r, 5000))])));
+  const grown = residentMemory(child.pid!).peak - before;
+  t.diagnostic(`peak resident memory grew by ${(grown / MiB).toFixed(1)} MiB`);
+  assert.ok(grown < 128 * MiB, `the relay grew by ${(grown / MiB).toFixed(0)} MiB for 30 unfinished 8 MB bodies (budget: 8 MiB)`);
+  const busy = answers.filter((a) => a?.status === 429);
+  // Those past the budget are told 429 (or, still writing when the relay closes, see the connection reset).
+  assert.ok(busy.length > 0, `sidecars past the budget told 429: ${JSON.stringify(answers.map((a) => a?.status))}`);
+  assert.match(String(busy[0]!.json.error), /send this one again after a pause/);
+  for (const s of sidecars) s.cut();
+  assert.equal((await post(url, ndjson([record()]), { 'x-redtail-batch': 'after/1' })).status, 200, 'room again once they are gone');
 });
