@@ -116,7 +116,7 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  log({ level: 'info', event: 'listening', url, upstream: config.upstream, spool: spool.path, spooled: spool.batches });
+  log({ level: 'info', event: 'listening', url, upstream: config.upstream, spool: spool.path, spooled: spool.batches, hosts: hosts === '*' ? 'any' : hosts });
   return {
     url, spool, forwarder,
     close: () => new Promise<void>((resolve) => {
