@@ -178,7 +178,7 @@ export async function collectorBench(quick: boolean): Promise<Measurement[]> {
     await Promise.all(Array.from({ length: 4 }, async () => {
       while (next < bodies.length) {
         const b = next++;
-        const res = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: bodies[b]!, headers: { 'x-redtail-batch': `http/${b}` } });
+        const res = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: bodies[b]!, headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': `http/${b}` } });
         await res.arrayBuffer();
       }
     }));

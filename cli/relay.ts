@@ -16,6 +16,10 @@ const FLAGS = {
   window: { value: 'N', help: 'batches sent to the collector ahead of its acknowledgements (default 16)' },
   'max-body-bytes': { value: 'N', help: 'largest batch taken from a sidecar (default 9 MiB; keep below the collector\'s)' },
   'max-batch-errors': { value: 'N', help: 'collector errors on one batch before it is set aside in the spool\'s rejected table (default 10)' },
+  'max-pending-bytes': { value: 'N', help: 'bytes of batches being received from sidecars, all together; past it they get 429 (default 64 MiB)' },
+  'body-timeout-ms': { value: 'MS', help: 'longest a batch may take to arrive (default 60000); slower uploads are cut with 408' },
+  'body-idle-ms': { value: 'MS', help: 'longest a batch may go without a byte (default 10000); stalled uploads are cut with 408' },
+  'allowed-hosts': { value: 'NAMES', help: 'host names the relay answers to, comma-separated (default on loopback: localhost, 127.0.0.1, [::1], redtail-collector; elsewhere any; env REDTAIL_ALLOWED_HOSTS)' },
 };
 const SUMMARY = 'Forwards the filter\'s batches to a central collector over one WebSocket, spooling them to disk while it is unreachable.\n' +
   'Tokens come from the environment: REDTAIL_TOKENS (what sidecars must send), REDTAIL_UPSTREAM_TOKEN (what the relay sends).';

@@ -15,6 +15,10 @@ export interface CollectorConfig {
   /** Bearer tokens and what each may do. None: the collector listens on loopback only. */
   tokens: { token: string; scopes: Scope[] }[];
   retentionDays: number;
+  /** Host names the server answers to; undefined: loopback names when listening on loopback, else any (cross-site.ts). */
+  allowedHosts: string[] | undefined;
+  /** Origins of other sites' pages that may open WebSockets, besides the collector's own page. */
+  allowedOrigins: string[];
   limits: {
     /** Largest request body (a batch), bytes: larger is answered 413. */
     maxBodyBytes: number;
@@ -28,8 +32,16 @@ export interface CollectorConfig {
     maxClockSkewMs: number;
     /** Records queued for one slow tail subscriber before its oldest are dropped. */
     tailQueue: number;
+    /** Bytes held for one tail subscriber (queued, and unsent on its socket) before its oldest records are dropped. */
+    tailQueueBytes: number;
+    /** Live tails at once: past it a new one is refused with 503. */
+    tailSubscribers: number;
     /** Bytes of batches being received or waiting to be written, all producers together: past it, 429. */
     maxPendingBytes: number;
+    /** Longest a batch (an HTTP body, a WebSocket message) may take to arrive from its first byte. */
+    bodyTimeoutMs: number;
+    /** Longest a batch may go without a byte before it is whole. */
+    bodyIdleMs: number;
   };
 }
 
@@ -39,9 +51,12 @@ export const DEFAULTS: CollectorConfig = {
   port: 9900,
   tokens: [],
   retentionDays: 30,
+  allowedHosts: undefined,
+  allowedOrigins: [],
   limits: {
     maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, maxDepth: DEFAULT_MAX_DEPTH, maxClockSkewMs: 86_400_000,
-    tailQueue: 10000, maxPendingBytes: 64 * 1024 * 1024,
+    tailQueue: 10000, tailQueueBytes: 4 * 1024 * 1024, tailSubscribers: 32, maxPendingBytes: 64 * 1024 * 1024, bodyTimeoutMs: 60_000,
+    bodyIdleMs: 10_000,
   },
 };
 
@@ -50,14 +65,43 @@ export class ConfigError extends Error {}
 /** Without tokens a server may only listen where nobody else can reach it. */
 export const isLoopback = (host: string): boolean => host === '127.0.0.1' || host === '::1' || host === 'localhost';
 
-function fail(field: string, expected: string, got: unknown): never {
-  throw new ConfigError(`collector config: "${field}" must be ${expected}, got ${JSON.stringify(got)}`);
+/** Which program's configuration a shared parser reads, for its messages. */
+type Program = { program?: 'collector' | 'relay' };
+
+function fail(field: string, expected: string, got: unknown, { program = 'collector' }: Program = {}): never {
+  throw new ConfigError(`${program} config: "${field}" must be ${expected}, got ${JSON.stringify(got)}`);
 }
 
 function int(v: unknown, field: string, min: number, max: number): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(field, `an integer from ${min} to ${max}`, v);
   return n;
+}
+
+/** A list of host names (no port), or "*" for any. */
+export function parseHosts(v: unknown, field: string, where: Program = {}): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : v;
+  if (!Array.isArray(list) || list.length === 0) fail(field, 'a list of host names such as "collector.example.com" (no port), or "*"', v, where);
+  for (const h of list) {
+    if (typeof h !== 'string' || !/^(\*|\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)$/.test(h)) fail(field, 'host names without port or scheme, such as "collector.example.com" or "[::1]", or "*"', h, where);
+  }
+  return list as string[];
+}
+
+/** A list of web origins (scheme://host[:port]), or "*" for any. */
+export function parseOrigins(v: unknown, field: string): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v;
+  if (!Array.isArray(list)) fail(field, 'a list of origins such as "https://grafana.example.com"', v);
+  for (const o of list) {
+    let origin: string | undefined;
+    try {
+      origin = typeof o === 'string' && o !== '*' ? new URL(o).origin : undefined;
+    } catch {
+      origin = undefined;
+    }
+    if (o !== '*' && origin !== o) fail(field, 'origins written as browsers send them, scheme://host[:port] with no path, such as "https://grafana.example.com"', o);
+  }
+  return list as string[];
 }
 
 /** "tok1:ingest,read;tok2:admin" (the REDTAIL_TOKENS form) → tokens. */
@@ -89,7 +133,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     } catch (err) {
       throw new ConfigError(`collector config: cannot read ${options.file}: ${(err as Error).message}`);
     }
-    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'limits'];
+    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits'];
     const o = raw as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || Array.isArray(o)) fail('the configuration', 'a JSON object', raw);
     for (const k of Object.keys(o)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${k}"; known fields are ${known.join(', ')}`);
@@ -97,13 +141,16 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     if (o.host !== undefined) c.host = typeof o.host === 'string' && o.host ? o.host : fail('host', 'an address to listen on', o.host);
     if (o.port !== undefined) c.port = int(o.port, 'port', 0, 65535);
     if (o.retention_days !== undefined) c.retentionDays = int(o.retention_days, 'retention_days', 1, 3650);
+    if (o.allowed_hosts !== undefined) c.allowedHosts = parseHosts(o.allowed_hosts, 'allowed_hosts');
+    if (o.allowed_origins !== undefined) c.allowedOrigins = parseOrigins(o.allowed_origins, 'allowed_origins');
     if (o.tokens !== undefined) {
       if (!Array.isArray(o.tokens)) fail('tokens', 'a list of { "token": …, "scopes": [...] }', o.tokens);
       c.tokens = o.tokens.map((t, i) => checkToken(t, `tokens[${i}]`));
     }
     if (o.limits !== undefined) {
       const l = o.limits as Record<string, unknown>;
-      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'max_depth', 'max_clock_skew_ms', 'tail_queue', 'max_pending_bytes'];
+      const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'max_depth', 'max_clock_skew_ms', 'tail_queue', 'tail_queue_bytes',
+        'tail_subscribers', 'max_pending_bytes', 'body_timeout_ms', 'body_idle_ms'];
       for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "limits.${k}"; known fields are ${lk.join(', ')}`);
       if (l.max_body_bytes !== undefined) c.limits.maxBodyBytes = int(l.max_body_bytes, 'limits.max_body_bytes', 1024, 1024 * 1024 * 1024);
       if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
@@ -111,7 +158,11 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.max_depth !== undefined) c.limits.maxDepth = int(l.max_depth, 'limits.max_depth', 2, MOST_DEPTH);
       if (l.max_clock_skew_ms !== undefined) c.limits.maxClockSkewMs = int(l.max_clock_skew_ms, 'limits.max_clock_skew_ms', 1000, 30 * 86_400_000);
       if (l.tail_queue !== undefined) c.limits.tailQueue = int(l.tail_queue, 'limits.tail_queue', 1, 1_000_000);
+      if (l.tail_queue_bytes !== undefined) c.limits.tailQueueBytes = int(l.tail_queue_bytes, 'limits.tail_queue_bytes', 64 * 1024, 1024 * 1024 * 1024);
+      if (l.tail_subscribers !== undefined) c.limits.tailSubscribers = int(l.tail_subscribers, 'limits.tail_subscribers', 1, 10_000);
       if (l.max_pending_bytes !== undefined) c.limits.maxPendingBytes = int(l.max_pending_bytes, 'limits.max_pending_bytes', 1024, 16 * 1024 * 1024 * 1024);
+      if (l.body_timeout_ms !== undefined) c.limits.bodyTimeoutMs = int(l.body_timeout_ms, 'limits.body_timeout_ms', 100, 3_600_000);
+      if (l.body_idle_ms !== undefined) c.limits.bodyIdleMs = int(l.body_idle_ms, 'limits.body_idle_ms', 100, 3_600_000);
     }
   }
   const env = options.env ?? {};
@@ -119,6 +170,8 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   if (env.REDTAIL_HOST) c.host = env.REDTAIL_HOST;
   if (env.REDTAIL_PORT) c.port = int(env.REDTAIL_PORT, 'REDTAIL_PORT', 0, 65535);
   if (env.REDTAIL_RETENTION_DAYS) c.retentionDays = int(env.REDTAIL_RETENTION_DAYS, 'REDTAIL_RETENTION_DAYS', 1, 3650);
+  if (env.REDTAIL_ALLOWED_HOSTS) c.allowedHosts = parseHosts(env.REDTAIL_ALLOWED_HOSTS, 'REDTAIL_ALLOWED_HOSTS');
+  if (env.REDTAIL_ALLOWED_ORIGINS) c.allowedOrigins = parseOrigins(env.REDTAIL_ALLOWED_ORIGINS, 'REDTAIL_ALLOWED_ORIGINS');
   if (env.REDTAIL_TOKENS) c.tokens = parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS');
   if (options.flags?.data) c.data = options.flags.data;
   if (options.flags?.host) c.host = options.flags.host;

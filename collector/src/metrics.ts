@@ -5,6 +5,10 @@ import { Exposition } from './prometheus.js';
 import type { Store } from './store.js';
 import type { TailHub } from './tail.js';
 
+/** Why a batch was refused: the label values of redtail_batches_rejected_total. */
+export const REJECT_REASONS = ['invalid', 'unreadable', 'too_large', 'media_type', 'unauthorized', 'forbidden', 'busy', 'stalled'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
 const WRITE_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
 export class CollectorMetrics {
@@ -17,7 +21,7 @@ export class CollectorMetrics {
   private writeCount = 0;
   private writeSum = 0;
 
-  reject(reason: 'invalid' | 'unreadable' | 'too_large' | 'unauthorized' | 'forbidden' | 'busy'): void {
+  reject(reason: RejectReason): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
   }
 
@@ -36,11 +40,12 @@ export class CollectorMetrics {
     metric('redtail_batches_stored_total', 'counter', 'Batches stored.', this.batches);
     metric('redtail_batches_duplicate_total', 'counter', 'Batches whose id had been stored before (retries).', this.duplicates);
     metric('redtail_batches_rejected_total', 'counter', 'Batches refused, by reason.',
-      ['invalid', 'unreadable', 'too_large', 'unauthorized', 'forbidden', 'busy'].map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
+      REJECT_REASONS.map((r) => `redtail_batches_rejected_total{reason="${r}"} ${this.rejected.get(r) ?? 0}`));
     metric('redtail_unreadable_blocks_total', 'counter', 'Stored blocks found unreadable when read back (skipped; logged as block_unreadable).', store.unreadable.blocks);
     metric('redtail_unreadable_records_total', 'counter', 'Stored records found unreadable when read back (skipped; logged as record_unreadable).', store.unreadable.records);
     metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', tail.size);
     metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', tail.drops);
+    metric('redtail_tail_refused_total', 'counter', 'Live tails refused because limits.tail_subscribers were open.', tail.refused);
     const shards = store.list();
     let size = 0;
     let lag = 0;

@@ -2,7 +2,9 @@
 // limit, the x-redtail-batch id checked, every line validated. The collector and the relay take
 // the same contract, so both receive through this one function.
 import type http from 'node:http';
+import { checkIngestType } from './cross-site.js';
 import { readLines } from './reader.js';
+import { type Cut, cutMessage, type PendingBytes, Upload, type UploadLimits } from './upload.js';
 import { BatchError, type Gap, type Limits, parseBatch, type Row } from './validate.js';
 
 /** A JSON answer, with its length. */
@@ -21,26 +23,39 @@ export class ProducerGone extends Error {
 }
 
 /**
- * Read a body up to a limit; undefined when it is larger (the caller answers 413). Rejects with
- * ProducerGone when the connection drops before the end.
+ * Read a body up to a limit, its bytes reserved from the pending budget as they arrive (upload.ts):
+ * the body, or why not ('too_large' at once when it is declared or found larger, or how its
+ * upload was cut). Rejects with ProducerGone when the connection drops before the end.
  */
-export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export function readBody(req: http.IncomingMessage, limits: UploadLimits & { maxBodyBytes: number }, pending: PendingBytes): Promise<Buffer | 'too_large' | Cut> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      return resolve(undefined);
-    }
+    if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) return resolve('too_large');
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else chunks.push(c);
+    let done = false;
+    const upload = new Upload(pending, limits, (why) => {
+      done = true;
+      resolve(why);
     });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
-    req.on('error', (err) => reject(req.complete ? err : new ProducerGone()));
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > limits.maxBodyBytes) {
+        done = true;
+        upload.end();
+        return resolve('too_large');
+      }
+      if (upload.add(c.length)) chunks.push(c);
+    });
+    req.on('end', () => {
+      upload.end();
+      if (!done) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      upload.end();
+      reject(req.complete ? err : new ProducerGone());
+    });
+    req.on('close', () => upload.end());
   });
 }
 
@@ -49,7 +64,7 @@ export const isBatchId = (id: string): boolean => /^[\x21-\x7e]{1,512}$/.test(id
 
 export type Received =
   | { ok: true; batch: string | undefined; body: Buffer; rows: Row[]; gaps: Gap[] }
-  | { ok: false; status: number; reason: 'too_large' | 'invalid' | 'unreadable'; answer: Record<string, unknown> };
+  | Refused;
 
 /**
  * The answer to a batch that could not be read for a reason of the collector's own (a fault
@@ -60,11 +75,40 @@ export function unreadableBatch(err: unknown, batch: string | undefined): Record
   return { error: `the collector could not read this batch (${why}); it was not stored, and sending it again will not help: keep it and report it`, batch };
 }
 
-export async function receiveBatch(req: http.IncomingMessage, limits: Limits & { maxBodyBytes: number }): Promise<Received> {
-  const body = await readBody(req, limits.maxBodyBytes);
-  if (body === undefined) {
-    return { ok: false, status: 413, reason: 'too_large', answer: { error: `a batch may be at most ${limits.maxBodyBytes} bytes: send smaller batches` } };
+/** A batch not taken; with `connection: close` in its headers, the rest of its body is not read. */
+export type Refused = {
+  ok: false; status: number; reason: 'too_large' | 'invalid' | 'unreadable' | 'media_type' | 'busy' | 'stalled'; answer: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** Why its upload was cut, when it was. */
+  cut?: Cut;
+};
+
+const CLOSE = { connection: 'close' };
+
+/** Why a body was not read, as its answer. */
+function unread(why: 'too_large' | Cut, limits: UploadLimits & { maxBodyBytes: number }): Refused {
+  if (why === 'too_large') return { ok: false, status: 413, reason: 'too_large', answer: { error: `a batch may be at most ${limits.maxBodyBytes} bytes: send smaller batches` }, headers: CLOSE };
+  // The filter and the relay send a batch again after a 429, with backoff.
+  if (why === 'busy') return { ok: false, status: 429, reason: 'busy', cut: why, answer: { error: cutMessage(why, limits) }, headers: { ...CLOSE, 'retry-after': '1' } };
+  return { ok: false, status: 408, reason: 'stalled', cut: why, answer: { error: cutMessage(why, limits), code: why }, headers: CLOSE };
+}
+
+/** Answer a batch not taken; a body left unread is not waited for. */
+export function answerRefused(req: http.IncomingMessage, res: http.ServerResponse, refused: Refused): void {
+  if (refused.headers?.connection === 'close') res.once('finish', () => req.destroy());
+  send(res, refused.status, refused.answer, refused.headers);
+}
+
+export async function receiveBatch(req: http.IncomingMessage, limits: Limits & UploadLimits & { maxBodyBytes: number }, pending: PendingBytes): Promise<Received> {
+  const wrongType = checkIngestType(req);
+  if (wrongType) {
+    req.resume();
+    return { ok: false, status: wrongType.status, reason: 'media_type', answer: { error: wrongType.error, code: wrongType.code } };
   }
+  // Past the bound, producers are told to come back and the body is not read into memory.
+  if (pending.full) return unread('busy', limits);
+  const body = await readBody(req, limits, pending);
+  if (!Buffer.isBuffer(body)) return unread(body, limits);
   const header = req.headers['x-redtail-batch'];
   const batch = typeof header === 'string' && header.length > 0 ? header : undefined;
   if (batch !== undefined && !isBatchId(batch)) {

@@ -13,8 +13,11 @@ import { messageItems } from './records.js';
 import { readMessage } from './reader.js';
 import { BatchError, type Gap, parseRecords, type Row } from './validate.js';
 import { authorize, deny } from './auth.js';
+import { checkHost, checkOrigin, type Refusal, servedHosts } from './cross-site.js';
 import { servePage } from './page.js';
-import { isBatchId, ProducerGone, receiveBatch, send, unreadableBatch } from './receive.js';
+import { answerRefused, isBatchId, ProducerGone, receiveBatch, send, unreadableBatch } from './receive.js';
+import { limitStream } from './stream-limits.js';
+import { type Cut, cutMessage, PendingBytes } from './upload.js';
 
 export interface Collector {
   url: string;
@@ -46,9 +49,11 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const store = new Store(config.data);
   // What batches are checked against: the limits, and the retention (an older record is refused).
   const limits = { ...config.limits, keepDays: config.retentionDays };
-  const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBuffered: 1024 * 1024 });
+  const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBytes: config.limits.tailQueueBytes });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
   const metrics = new CollectorMetrics();
+  const hosts = servedHosts(config.host, config.allowedHosts);
+  const hostsSetting = 'allowed_hosts (REDTAIL_ALLOWED_HOSTS)';
   // Retention on a schedule: at start, then hourly.
   const prune = () => {
     for (const r of store.prune(retentionStart(config.retentionDays))) log({ level: 'info', event: 'shard_pruned', ...r });
@@ -90,35 +95,22 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     return result;
   }
 
-  /** Bytes of batches being read or waiting to be written; bounded so memory is. */
-  let pending = 0;
+  /** Bytes of batches being received, over HTTP and WebSocket: bounded, so memory is (upload.ts). */
+  const pending = new PendingBytes(config.limits.maxPendingBytes);
+  const uploadCut = (route: string, why: Cut) => {
+    metrics.reject(why === 'busy' ? 'busy' : 'stalled');
+    if (why !== 'busy') log({ level: 'warn', event: 'upload_cut', route, reason: why, error: cutMessage(why, config.limits) });
+  };
 
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    // Backpressure: past the bound, producers are told to come back (the filter and the relay
-    // retry a batch with backoff), and the body is not read into memory.
-    const expected = Number(req.headers['content-length'] ?? config.limits.maxBodyBytes);
-    if (pending + Math.min(expected, config.limits.maxBodyBytes) > config.limits.maxPendingBytes) {
-      metrics.reject('busy');
-      res.once('finish', () => req.destroy());
-      return send(res, 429, { error: 'the collector is behind: retry this batch after the Retry-After seconds' }, { 'retry-after': '1', connection: 'close' });
-    }
-    const reserved = Math.min(expected, config.limits.maxBodyBytes);
-    pending += reserved;
-    try {
-      await ingestBody(req, res, started);
-    } finally {
-      pending -= reserved;
-    }
-  }
-
-  async function ingestBody(req: http.IncomingMessage, res: http.ServerResponse, started: bigint): Promise<void> {
-    const received = await receiveBatch(req, limits);
+    const received = await receiveBatch(req, limits, pending);
     if (!received.ok) {
-      metrics.reject(received.reason);
+      if (received.cut !== undefined) uploadCut('POST /v1/ingest', received.cut);
+      else metrics.reject(received.reason);
       if (received.reason === 'invalid') log({ level: 'warn', event: 'batch_rejected', batch: received.answer.batch, reason: received.answer.message ?? received.answer.error });
       if (received.reason === 'unreadable') log({ level: 'error', event: 'batch_unreadable', batch: received.answer.batch, error: received.answer.error });
-      return send(res, received.status, received.answer);
+      return answerRefused(req, res, received);
     }
     send(res, 200, accept(received.batch, received, received.body.length, started));
   }
@@ -133,6 +125,11 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   }
 
   const server = http.createServer((req, res) => {
+    const wrongHost = checkHost(req, hosts, hostsSetting);
+    if (wrongHost) {
+      req.resume();
+      return send(res, wrongHost.status, { error: wrongHost.error, code: wrongHost.code });
+    }
     const url = new URL(req.url ?? '/', 'http://collector');
     const route = `${req.method} ${url.pathname}`;
     const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' || route === 'GET /v1/gaps' ? 'read' : undefined;
@@ -225,17 +222,30 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://collector');
-    const refuse = (status: number, message: string) => {
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`);
+    const refuse = (status: number, message: string, code?: string) => {
+      const body = JSON.stringify({ error: message, code });
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     };
+    const crossSite: Refusal | undefined = checkHost(req, hosts, hostsSetting) ?? checkOrigin(req, config.allowedOrigins, 'allowed_origins (REDTAIL_ALLOWED_ORIGINS)');
+    if (crossSite) {
+      log({ level: 'warn', event: 'upgrade_refused', path: url.pathname, origin: req.headers.origin, host: req.headers.host, reason: crossSite.code });
+      return refuse(crossSite.status, crossSite.error, crossSite.code);
+    }
     if (url.pathname === '/v1/stream') {
       const auth = authorize(config.tokens, req, 'ingest', url);
       if (!auth.ok) return refuse(auth.status, auth.error);
-      return sockets.handleUpgrade(req, socket, head, (ws) => stream(ws));
+      // Counting starts before the ws library reads a byte, so each message's bytes are reserved as they arrive.
+      const limited = limitStream(socket, pending, config.limits, (why) => uploadCut('GET /v1/stream', why));
+      return sockets.handleUpgrade(req, socket, head, (ws) => stream(limited(ws)));
     }
     if (url.pathname !== '/v1/tail') return refuse(404, `no WebSocket endpoint at ${url.pathname}; see GET /v1/tail and GET /v1/stream`);
     const auth = authorize(config.tokens, req, 'read', url);
     if (!auth.ok) return refuse(auth.status, auth.error);
+    if (tail.size >= config.limits.tailSubscribers) {
+      tail.refused++;
+      log({ level: 'warn', event: 'tail_refused', subscribers: tail.size, hint: 'close a live tail, or raise limits.tail_subscribers' });
+      return refuse(503, `the collector has ${tail.size} live tails, as many as limits.tail_subscribers allows: close one, or raise the limit`, 'too_many_tails');
+    }
     const filters = filtersOf(url);
     try {
       matcher(filters); // refuse bad filters before the upgrade, with a readable 400
@@ -259,7 +269,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)' });
+  log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)', hosts: hosts === '*' ? 'any' : hosts });
   return {
     url, store, server, tail,
     // Once: a second call waits for the first.

@@ -1,6 +1,7 @@
 // Test helpers: a real collector on loopback over a temporary data folder.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CollectorConfig, DEFAULTS } from '../src/config.js';
@@ -106,4 +107,61 @@ export async function garbledCollector(records: unknown[], messages: string[]): 
       server.close(() => r());
     }),
   };
+}
+
+/**
+ * `redtail serve` as a child process on a temporary data folder, with a config file of `config`
+ * (the file's field names: { limits: { tail_queue_bytes: … } }).
+ */
+export async function collectorProcess(config: Record<string, unknown> = {}): Promise<{ child: ChildProcess; url: string; stderr: string[]; stop(): Promise<void> }> {
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const started = await spawnRedtail(['serve', '--port', '0', '--data', join(tmp.dir, 'data'), '--config', file]);
+  return {
+    ...started,
+    stop: async () => {
+      const done = exited(started.child);
+      started.child.kill('SIGKILL');
+      await done;
+      tmp.remove();
+    },
+  };
+}
+
+/** A process's resident memory in bytes, now and the most it has had so far (Linux: /proc/<pid>/status). */
+export function residentMemory(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
+  return { now: bytes('VmRSS'), peak: bytes('VmHWM') };
+}
+
+export const MiB = 1024 * 1024;
+
+/** A MiB of spaces, to send as the bytes of a body or message without making each anew. */
+export const SPACES = Buffer.alloc(MiB, 0x20);
+
+/** Write n spaces. */
+export function writeSpaces(to: { write(b: Buffer): unknown }, n: number): void {
+  for (let at = 0; at < n; at += SPACES.length) to.write(SPACES.subarray(0, Math.min(SPACES.length, n - at)));
+}
+
+/**
+ * A POST to /v1/ingest that declares `declared` bytes of body and sends `sent` of them now; `more`
+ * sends more, `cut` drops the connection; `done` is the answer, when one comes.
+ */
+export function upload(url: string, declared: number, sent: number, id: string): { more(n: number): void; done: Promise<{ status: number; json: Record<string, unknown> }>; cut(): void } {
+  const { port } = new URL(url);
+  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ingest', headers: { 'content-type': 'application/x-ndjson', 'content-length': declared, 'x-redtail-batch': id } });
+  const done = new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+  });
+  done.catch(() => {}); // a connection cut on purpose: whoever awaits `done` still sees it fail
+  writeSpaces(req, sent);
+  return { more: (n) => writeSpaces(req, n), done, cut: () => req.destroy() };
 }

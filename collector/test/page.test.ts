@@ -1,11 +1,14 @@
 // The web page in a real browser (headless Chromium): a search shows stored records, live mode
 // shows new ones as they are committed, record text is shown as text (a path carrying HTML runs
-// nothing), and with tokens the page works once given one.
+// nothing), with tokens the page works once given one, and a page of another site can neither
+// read nor write the trail.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test as it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { collector, garbledCollector, ndjson, post, record } from './helpers.js';
+import { collector, garbledCollector, get, ndjson, post, record } from './helpers.js';
 
 const CHROMIUM = process.env.REDTAIL_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 // CI sets REDTAIL_REQUIRE_BROWSER, so there a missing Chromium fails; on a laptop without one
@@ -14,9 +17,11 @@ const MISSING = 'needs Chromium: apt-get install chromium, or set REDTAIL_CHROMI
 if (!CHROMIUM && process.env.REDTAIL_REQUIRE_BROWSER) throw new Error(`the web page tests ${MISSING}`);
 const test = (name: string, fn: () => Promise<void>) => it(name, { skip: CHROMIUM ? false : MISSING, timeout: 30_000 }, fn);
 let browser: Browser;
+/** A name of an attacker's that the browser resolves to 127.0.0.1, as DNS rebinding makes it. */
+const REBOUND = 'rebound.evil.test';
 
 before(async () => {
-  if (CHROMIUM) browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  if (CHROMIUM) browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`] });
 });
 after(async () => browser?.close());
 
@@ -122,4 +127,37 @@ test('a line that is not a record is shown as unreadable, in a search and in liv
   assert.deepEqual(errors, []);
   await page.close();
   await g.close();
+});
+
+test('a page of another site cannot read the live tail, write records, or reach the API through a name pointed at 127.0.0.1', async () => {
+  const c = await collector();
+  const port = new URL(c.url).port;
+  // Another site's page: any origin but the collector's own (here, another port on loopback).
+  const site = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  const { page } = await open(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+  const tail = await page.evaluate((url) => new Promise<string>((resolve) => {
+    const ws = new WebSocket(url);
+    ws.onopen = () => resolve('open: the page would read every record');
+    ws.onclose = () => resolve('refused');
+  }), `ws://127.0.0.1:${port}/v1/tail`);
+  assert.equal(tail, 'refused');
+  // What a page can POST without a CORS preflight: text/plain, or a body with no type at all.
+  await page.evaluate(async (url, body) => {
+    await fetch(url, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body }).catch(() => {});
+    await fetch(url, { method: 'POST', mode: 'no-cors', body: new Blob([body]) }).catch(() => {});
+  }, `http://127.0.0.1:${port}/v1/ingest`, ndjson([record({ request_id: 'forged' })]));
+  await post(c.url, ndjson([record({ request_id: 'secret-trail' })]));
+  assert.deepEqual(((await get(c.url, '/v1/logs')).json.records as { request_id: string }[]).map((r) => r.request_id), ['secret-trail'], 'no forged record was stored');
+  // DNS rebinding: the attacker's name now resolves to 127.0.0.1, so its page is "same origin" with the API.
+  await page.goto(`http://${REBOUND}:${port}/`);
+  const read = await page.evaluate(async () => {
+    const res = await fetch('/v1/logs');
+    return { status: res.status, text: await res.text() };
+  });
+  assert.equal(read.status, 403);
+  assert.ok(!read.text.includes('secret-trail'), 'the records stay unread');
+  await page.close();
+  site.close();
+  await c.stop();
 });

@@ -48,10 +48,10 @@ test('the collector prunes on its own at start, and reports shards and ingest in
   seed(tmp.dir, [0, 100]);
   const c = await collector({ data: tmp.dir, retentionDays: 30 });
   assert.ok(c.logs.some((e) => e.event === 'shard_pruned' && e.records === 1));
-  const res = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString() })]), headers: { 'x-redtail-batch': 'm/1' } });
+  const res = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString() })]), headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 'm/1' } });
   assert.equal(res.status, 200);
-  await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString() })]), headers: { 'x-redtail-batch': 'm/1' } });
-  await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: '{"broken":', headers: { 'x-redtail-batch': 'm/2' } });
+  await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString() })]), headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 'm/1' } });
+  await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: '{"broken":', headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 'm/2' } });
   const text = await (await fetch(`${c.url}/metrics`)).text();
   assert.match(text, /^redtail_records_ingested_total 1$/m);
   assert.match(text, /^redtail_batches_duplicate_total 1$/m);

@@ -9,7 +9,7 @@ const start = (data: string) => spawnRedtail(['serve', '--port', '0', '--data', 
 test('SIGTERM: the collector stops accepting, closes its shards and exits 0', async () => {
   const tmp = tempDir();
   const { child, url, stderr } = await start(tmp.dir);
-  const res = await fetch(`${url}/v1/ingest`, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString() })]), headers: { 'x-redtail-batch': 's/1' } });
+  const res = await fetch(`${url}/v1/ingest`, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString() })]), headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 's/1' } });
   assert.equal(res.status, 200);
   const done = exited(child);
   child.kill('SIGTERM');
@@ -29,7 +29,7 @@ test('kill -9 during heavy ingest loses no acknowledged batch', async () => {
       const id = `p${p}/${seq}`;
       const body = ndjson(Array.from({ length: 200 }, (_, i) => record({ request_id: `${id}#${i}`, start_time: new Date().toISOString() })));
       try {
-        const res = await fetch(`${first.url}/v1/ingest`, { method: 'POST', body, headers: { 'x-redtail-batch': id } });
+        const res = await fetch(`${first.url}/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': id } });
         if (res.status === 200) acked.push(id);
       } catch {
         return; // the collector is gone
@@ -48,7 +48,7 @@ test('kill -9 during heavy ingest loses no acknowledged batch', async () => {
     const res = await fetch(`${second.url}/v1/logs?request_id=${encodeURIComponent(`${id}#199`)}`);
     const body = (await res.json()) as { records: unknown[] };
     assert.equal(body.records.length, 1, `acknowledged batch ${id} is there, to its last record`);
-    const again = await fetch(`${second.url}/v1/ingest`, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString() })]), headers: { 'x-redtail-batch': id } });
+    const again = await fetch(`${second.url}/v1/ingest`, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString() })]), headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': id } });
     assert.equal(((await again.json()) as { duplicate: boolean }).duplicate, true, 'and its id is still known');
   }
   const done = exited(second.child);

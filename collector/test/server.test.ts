@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Host, runExchange } from '../../host/src/index.js';
 import { unpackBlock } from '../src/codec.js';
-import { collector, get, ndjson, post, record } from './helpers.js';
+import { collector, get, ndjson, post, record, upload } from './helpers.js';
 
 test('a batch is stored and acknowledged after commit; the same batch id again is a duplicate', async () => {
   const c = await collector();
@@ -37,26 +37,55 @@ test('bad input gets a 4xx naming what is wrong, and the collector goes on worki
   await c.stop();
 });
 
-test('backpressure: past the pending-bytes bound producers get 429 with Retry-After, then get through again', async () => {
-  const c = await collector({ limits: { maxBodyBytes: 8192, maxPendingBytes: 16384 } });
-  const { port } = new URL(c.url);
-  // Two producers start batches and stall mid-body: 16 KiB of batches are now pending.
-  const stalled = [1, 2].map((n) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ingest', headers: { 'content-length': 8192, 'x-redtail-batch': `stall/${n}` } });
-    req.on('error', () => {});
-    req.write('{"start_time":');
-    return req;
-  });
+test('backpressure: past the pending-bytes bound (bytes received, not declared) producers get 429 with Retry-After, then get through again', async () => {
+  const c = await collector({ limits: { maxBodyBytes: 16384, maxPendingBytes: 16384 } });
+  // Two producers send 8 KiB of their batches each and stall: 16 KiB are now pending.
+  const stalled = [1, 2].map((n) => upload(c.url, 8193, 8192, `stall/${n}`));
   await new Promise((r) => setTimeout(r, 100));
-  const busy = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record()]), headers: { 'x-redtail-batch': 'b/1' } });
+  const busy = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: ndjson([record()]), headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 'b/1' } });
   assert.equal(busy.status, 429);
   assert.equal(busy.headers.get('retry-after'), '1');
-  await busy.text();
-  for (const req of stalled) req.destroy();
+  assert.match(String(((await busy.json()) as { error: string }).error), /send this one again after a pause/);
+  for (const u of stalled) u.cut();
   await new Promise((r) => setTimeout(r, 100));
   assert.equal((await post(c.url, ndjson([record()]), { 'x-redtail-batch': 'b/1' })).status, 200, 'room again once they are gone');
   assert.match(await (await fetch(`${c.url}/metrics`)).text(), /^redtail_batches_rejected_total\{reason="busy"\} 1$/m);
   await c.stop();
+});
+
+test('slow uploads do not lock out producers: while four connections that declared 16 MiB trickle bytes, a normal batch is accepted', async () => {
+  const c = await collector(); // 16 MiB batches, 64 MiB pending: four declared 16 MiB bodies used to reserve it all
+  const slow = [1, 2, 3, 4].map((n) => upload(c.url, 16 * 1024 * 1024, 10, `slow/${n}`));
+  const trickle = setInterval(() => slow.forEach((u) => u.more(1)), 50);
+  await new Promise((r) => setTimeout(r, 200));
+  const res = await post(c.url, ndjson([record({ request_id: 'not-locked-out' })]), { 'x-redtail-batch': 'normal/1' });
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  clearInterval(trickle);
+  for (const u of slow) u.cut();
+  await c.stop();
+});
+
+test('an upload that stalls is cut with 408 after limits.body_idle_ms, one too slow after limits.body_timeout_ms; their bytes are freed', async () => {
+  const c = await collector({ limits: { maxBodyBytes: 16384, maxPendingBytes: 16384, bodyIdleMs: 300 } });
+  const stalled = upload(c.url, 16384, 16000, 'stalled/1');
+  const cut = await stalled.done;
+  assert.equal(cut.status, 408);
+  assert.equal(cut.json.code, 'stalled');
+  assert.match(String(cut.json.error), /nothing arrived for 300 ms in the middle of a batch/);
+  assert.equal((await post(c.url, ndjson([record()]), { 'x-redtail-batch': 'after/1' })).status, 200, 'its 16,000 bytes were given back');
+  await c.stop();
+  // Bytes keep coming, but too slowly for the batch to be whole in time.
+  const d = await collector({ limits: { bodyIdleMs: 3_600_000, bodyTimeoutMs: 1000 } });
+  const slow = upload(d.url, 16384, 10, 'slow/1');
+  const trickle = setInterval(() => slow.more(1), 50);
+  const tooSlow = await slow.done;
+  clearInterval(trickle);
+  assert.equal(tooSlow.status, 408);
+  assert.equal(tooSlow.json.code, 'too_slow');
+  assert.match(String(tooSlow.json.error), /must arrive whole within 1000 ms/);
+  for (const x of [c, d]) assert.deepEqual(x.logs.filter((l) => l.event === 'upload_cut').length, 1);
+  assert.match(await (await fetch(`${d.url}/metrics`)).text(), /^redtail_batches_rejected_total\{reason="stalled"\} 1$/m);
+  await d.stop();
 });
 
 test('tokens and scopes: ingest-only tokens cannot read, read-only cannot write', async () => {
@@ -157,7 +186,7 @@ test('a producer that disconnects mid-batch leaves nothing stored, and the colle
   const port = Number(new URL(c.url).port);
   await new Promise<void>((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => {
-      s.write(`POST /v1/ingest HTTP/1.1\r\nhost: collector\r\ncontent-length: 5000\r\nx-redtail-batch: cut/1\r\n\r\n${JSON.stringify(record())}\n{"start`);
+      s.write(`POST /v1/ingest HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-ndjson\r\ncontent-length: 5000\r\nx-redtail-batch: cut/1\r\n\r\n${JSON.stringify(record())}\n{"start`);
       setTimeout(() => s.destroy(), 50);
     });
     s.on('close', () => resolve());

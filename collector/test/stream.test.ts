@@ -1,9 +1,11 @@
 // WebSocket ingest on GET /v1/stream: acks after commit, errors that name the problem, duplicates,
-// and malformed frames closing the socket without disturbing other producers.
+// malformed frames closing the socket without disturbing other producers, and unfinished
+// messages bounded by the pending budget and cut when they stall (the collector's memory
+// watched as a child process).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { collector, get, record } from './helpers.js';
+import { collector, collectorProcess, get, MiB, record, residentMemory, writeSpaces } from './helpers.js';
 
 function connect(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; replies: Record<string, unknown>[]; closed: Promise<{ code: number; reason: string }> }> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/stream`, { headers });
@@ -103,10 +105,10 @@ test('a record nested past limits.max_depth is refused up front, naming its line
   const c = await collector();
   // 60,000 deep with an escape: writing it back out (JSON.stringify) would overflow the stack.
   const deep = (id: string) => `${JSON.stringify(record({ request_id: id })).slice(0, -1)},"x":${'['.repeat(60_000)}"\\n"${']'.repeat(60_000)}}`;
-  const http = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: `${JSON.stringify(record())}\n${deep('h')}\n` });
+  const http = await fetch(`${c.url}/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${JSON.stringify(record())}\n${deep('h')}\n` });
   assert.equal(http.status, 400);
   assert.deepEqual(pick(await http.json() as Record<string, unknown>, 'line', 'field'), { line: 2, field: 'x' });
-  const array = await fetch(`${c.url}/v1/ingest`, { method: 'POST', body: `[${deep('a')}]` });
+  const array = await fetch(`${c.url}/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `[${deep('a')}]` });
   assert.equal(array.status, 400);
   const p = await connect(c.url);
   p.ws.send(`{"batch":"deep/1","records":[${JSON.stringify(record())},${deep('w')}]}`);
@@ -125,3 +127,50 @@ test('a record nested past limits.max_depth is refused up front, naming its line
 });
 
 const pick = (o: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+
+/**
+ * Begin a message of `declared` bytes and send `sent` of them, written on the socket as raw frames
+ * (ws sends only whole messages); with a zero mask the payload goes as it is.
+ */
+function beginMessage(ws: WebSocket, declared: number, sent: number): void {
+  const header = Buffer.alloc(14);
+  header[0] = 0x82; // final frame, binary
+  header[1] = 0x80 | 127;
+  header.writeBigUInt64BE(BigInt(declared), 2);
+  const socket = (ws as unknown as { _socket: { write(b: Buffer): void } })._socket;
+  socket.write(header);
+  writeSpaces(socket, sent);
+}
+
+test('unfinished messages hold at most limits.max_pending_bytes: 30 producers that stop 15 MB into a message do not grow the collector past it', async (t) => {
+  const c = await collectorProcess({ limits: { max_pending_bytes: 8 * MiB } }); // messages of up to 16 MiB
+  t.after(() => c.stop());
+  const before = residentMemory(c.child.pid!).peak;
+  const producers = await Promise.all(Array.from({ length: 30 }, () => connect(c.url)));
+  for (const p of producers) beginMessage(p.ws, 16 * MiB - 1, 15 * MiB);
+  // What fits in the budget is held; producers past it are closed with 1013 and told why.
+  const closes = await Promise.all(producers.slice(0, 28).map((p) => Promise.race([p.closed, new Promise<undefined>((r) => setTimeout(r, 5000))])));
+  const grown = residentMemory(c.child.pid!).peak - before;
+  t.diagnostic(`peak resident memory grew by ${(grown / MiB).toFixed(1)} MiB`);
+  assert.ok(grown < 128 * MiB, `the collector grew by ${(grown / MiB).toFixed(0)} MiB for 30 unfinished 15 MB messages (budget: 8 MiB)`);
+  const busy = closes.filter((x) => x?.code === 1013);
+  assert.ok(busy.length > 0, `producers past the budget closed with 1013: ${JSON.stringify(closes)}`);
+  assert.match(busy[0]!.reason, /too many batches arriving at once: send this one again after a pause/);
+  for (const p of producers) p.ws.terminate();
+});
+
+test('a producer that stops in the middle of a message is cut after limits.body_idle_ms with the reason, and its bytes go back to the budget', async () => {
+  const c = await collector({ limits: { maxBodyBytes: 1 * MiB, maxPendingBytes: 1 * MiB, bodyIdleMs: 300 } });
+  const stalled = await connect(c.url);
+  beginMessage(stalled.ws, MiB - 1, MiB - 1000);
+  const idle = await connect(c.url); // connected, between messages: it holds nothing and is left alone
+  const closed = await stalled.closed;
+  assert.equal(closed.code, 1008);
+  assert.match(closed.reason, /nothing arrived for 300 ms in the middle of a batch/);
+  idle.ws.send(JSON.stringify({ batch: 'after/1', records: [record()] }));
+  await until(() => idle.replies.length === 1);
+  assert.equal(idle.replies[0]!.ack, 'after/1', 'the budget has room again, and an idle producer was not cut');
+  assert.ok(c.logs.some((l) => l.event === 'upload_cut' && l.route === 'GET /v1/stream' && l.reason === 'stalled'));
+  idle.ws.close();
+  await c.stop();
+});

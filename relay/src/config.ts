@@ -1,6 +1,6 @@
 // The relay's configuration: flags over environment variables over defaults. Secrets (tokens)
 // come only from the environment, never the command line, where `ps` would show them.
-import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseTokens, type Scope } from '../../collector/src/config.js';
+import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseHosts, parseTokens, type Scope } from '../../collector/src/config.js';
 
 export interface RelayConfig {
   host: string;
@@ -11,6 +11,8 @@ export interface RelayConfig {
   upstreamToken: string | undefined;
   /** Tokens sidecars must present; none: loopback only, as for the collector. */
   tokens: { token: string; scopes: Scope[] }[];
+  /** Host names the relay answers to; undefined: loopback names when listening on loopback, else any. */
+  allowedHosts: string[] | undefined;
   spool: string;
   limits: {
     /** Bytes of batches waiting in the spool: past it, sidecars are answered 429. */
@@ -25,6 +27,11 @@ export interface RelayConfig {
     maxRecords: number;
     maxDepth: number;
     maxClockSkewMs: number;
+    /** Bytes of batches being received from sidecars, all together: past it, 429. */
+    maxPendingBytes: number;
+    /** Longest a batch may take to arrive from its first byte, and go without a byte. */
+    bodyTimeoutMs: number;
+    bodyIdleMs: number;
   };
 }
 
@@ -33,6 +40,7 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
   port: 9901,
   upstreamToken: undefined,
   tokens: [],
+  allowedHosts: undefined,
   spool: './spool',
   limits: {
     spoolMaxBytes: 1024 * 1024 * 1024,
@@ -46,6 +54,9 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
     // Times are bounded ahead by the collector's default skew; behind, not here: after an outage the
     // spool holds days-old batches, and only the collector knows its retention.
     maxClockSkewMs: COLLECTOR.limits.maxClockSkewMs,
+    maxPendingBytes: COLLECTOR.limits.maxPendingBytes,
+    bodyTimeoutMs: COLLECTOR.limits.bodyTimeoutMs,
+    bodyIdleMs: COLLECTOR.limits.bodyIdleMs,
   },
 };
 
@@ -69,6 +80,10 @@ export interface RelayFlags {
   window?: string;
   'max-body-bytes'?: string;
   'max-batch-errors'?: string;
+  'allowed-hosts'?: string;
+  'max-pending-bytes'?: string;
+  'body-timeout-ms'?: string;
+  'body-idle-ms'?: string;
 }
 
 export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayConfig {
@@ -81,6 +96,7 @@ export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): Rela
     upstream,
     upstreamToken: env.REDTAIL_UPSTREAM_TOKEN || undefined,
     tokens: env.REDTAIL_TOKENS ? parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS') : [],
+    allowedHosts: (flags['allowed-hosts'] ?? env.REDTAIL_ALLOWED_HOSTS) ? parseHosts(flags['allowed-hosts'] ?? env.REDTAIL_ALLOWED_HOSTS, '--allowed-hosts (or REDTAIL_ALLOWED_HOSTS)', { program: 'relay' }) : undefined,
     spool: flags.spool ?? env.REDTAIL_SPOOL ?? d.spool,
     limits: {
       spoolMaxBytes: int(flags['spool-max-bytes'] ?? env.REDTAIL_SPOOL_MAX_BYTES, '--spool-max-bytes', d.limits.spoolMaxBytes, 1024 * 1024, 2 ** 44),
@@ -91,6 +107,9 @@ export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): Rela
       maxRecords: d.limits.maxRecords,
       maxDepth: d.limits.maxDepth,
       maxClockSkewMs: d.limits.maxClockSkewMs,
+      maxPendingBytes: int(flags['max-pending-bytes'], '--max-pending-bytes', d.limits.maxPendingBytes, 1024, 2 ** 34),
+      bodyTimeoutMs: int(flags['body-timeout-ms'], '--body-timeout-ms', d.limits.bodyTimeoutMs, 100, 3_600_000),
+      bodyIdleMs: int(flags['body-idle-ms'], '--body-idle-ms', d.limits.bodyIdleMs, 100, 3_600_000),
     },
   };
   if (c.tokens.some((t) => !t.scopes.includes('ingest') && !t.scopes.includes('admin'))) {

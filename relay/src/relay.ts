@@ -7,8 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { authorize, deny } from '../../collector/src/auth.js';
+import { checkHost, servedHosts } from '../../collector/src/cross-site.js';
 import { Exposition } from '../../collector/src/prometheus.js';
-import { ProducerGone, receiveBatch, send } from '../../collector/src/receive.js';
+import { answerRefused, ProducerGone, receiveBatch, send } from '../../collector/src/receive.js';
+import { cutMessage, PendingBytes } from '../../collector/src/upload.js';
 import type { RelayConfig } from './config.js';
 import { Forwarder } from './forward.js';
 import { Spool } from './spool.js';
@@ -44,14 +46,18 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
   // duplicate check never mistakes a later batch for an earlier one.
   const source = `relay-${hostname()}-${randomBytes(4).toString('hex')}`;
   let unnamed = 0;
+  const hosts = servedHosts(config.host, config.allowedHosts);
+  /** Bytes of batches being received: bounded, so memory is (collector/src/upload.ts). */
+  const pending = new PendingBytes(config.limits.maxPendingBytes);
   const counts = { received: 0, duplicate: 0, refused: new Map<string, number>() };
   const count = (reason: string) => counts.refused.set(reason, (counts.refused.get(reason) ?? 0) + 1);
 
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const received = await receiveBatch(req, config.limits);
+    const received = await receiveBatch(req, config.limits, pending);
     if (!received.ok) {
       count(received.reason);
-      return send(res, received.status, received.answer);
+      if (received.cut !== undefined && received.cut !== 'busy') log({ level: 'warn', event: 'upload_cut', route: 'POST /v1/ingest', reason: received.cut, error: cutMessage(received.cut, config.limits) });
+      return answerRefused(req, res, received);
     }
     const batch = received.batch ?? `${source}/${++unnamed}`;
     const outcome = spool.add(batch, asArray(received.body.toString('utf8')));
@@ -70,7 +76,7 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
       .add('redtail_relay_batches_received_total', 'counter', 'Batches committed to the spool.', counts.received)
       .add('redtail_relay_batches_duplicate_total', 'counter', 'Batches whose id was already waiting in the spool (retries).', counts.duplicate)
       .add('redtail_relay_batches_refused_total', 'counter', 'Batches refused to sidecars, by reason.',
-        ['invalid', 'unreadable', 'too_large', 'unauthorized', 'forbidden', 'spool_full'].map((r) => `redtail_relay_batches_refused_total{reason="${r}"} ${counts.refused.get(r) ?? 0}`))
+        ['invalid', 'unreadable', 'too_large', 'media_type', 'unauthorized', 'forbidden', 'busy', 'stalled', 'spool_full'].map((r) => `redtail_relay_batches_refused_total{reason="${r}"} ${counts.refused.get(r) ?? 0}`))
       .add('redtail_relay_batches_forwarded_total', 'counter', 'Batches the collector acknowledged.', forwarder.forwarded)
       .add('redtail_relay_batches_rejected_upstream', 'gauge', 'Batches the collector refused for good, kept in the spool\'s rejected table.', spool.rejectedCount)
       .add('redtail_relay_spool_batches', 'gauge', 'Batches waiting in the spool.', spool.batches)
@@ -80,6 +86,11 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
   }
 
   const server = http.createServer((req, res) => {
+    const wrongHost = checkHost(req, hosts, '--allowed-hosts (REDTAIL_ALLOWED_HOSTS)');
+    if (wrongHost) {
+      req.resume();
+      return send(res, wrongHost.status, { error: wrongHost.error, code: wrongHost.code });
+    }
     const route = `${req.method} ${new URL(req.url ?? '/', 'http://relay').pathname}`;
     if (route === 'GET /healthz') {
       return send(res, 200, { ok: true, upstream: forwarder.connected ? 'connected' : 'disconnected', spooled_batches: spool.batches, spooled_bytes: spool.bytes, rejected_upstream: spool.rejectedCount });
@@ -108,7 +119,7 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  log({ level: 'info', event: 'listening', url, upstream: config.upstream, spool: spool.path, spooled: spool.batches });
+  log({ level: 'info', event: 'listening', url, upstream: config.upstream, spool: spool.path, spooled: spool.batches, hosts: hosts === '*' ? 'any' : hosts });
   return {
     url, spool, forwarder,
     close: () => new Promise<void>((resolve) => {

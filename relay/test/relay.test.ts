@@ -4,10 +4,11 @@
 // batches the collector refuses set aside without stopping the rest.
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { collector, exited, ndjson, post, record, spawnRedtail, tempDir } from '../../collector/test/helpers.js';
+import { collector, exited, MiB, ndjson, post, record, residentMemory, spawnRedtail, tempDir, upload } from '../../collector/test/helpers.js';
 import { DEFAULTS } from '../../collector/src/config.js';
 import { startCollector } from '../../collector/src/server.js';
 import { loadRelayConfig, RELAY_DEFAULTS, type RelayConfig } from '../src/config.js';
@@ -164,12 +165,40 @@ test('tokens: sidecars must present one with the ingest scope; the relay present
   other.remove();
 });
 
+test('cross-site: text/plain or no content type gets 415, a Host the relay does not serve 403; nothing is spooled', async () => {
+  const tmp = tempDir();
+  const r = await relay('http://127.0.0.1:1', tmp.dir);
+  const body = ndjson([record()]);
+  for (const type of ['text/plain', undefined]) {
+    const res = await fetch(`${r.url}/v1/ingest`, { method: 'POST', body: new Blob([body], type ? { type } : {}) });
+    assert.equal(res.status, 415, String(type));
+    assert.match(String(((await res.json()) as { error: string }).error), /content-type: application\/x-ndjson/);
+  }
+  const { port } = new URL(r.url);
+  const rebound = await new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/ingest', setHost: false, headers: { host: `evil.example:${port}`, 'content-type': 'application/x-ndjson' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal(rebound, 403);
+  assert.equal(r.spool.batches, 0);
+  assert.match(await (await fetch(`${r.url}/metrics`)).text(), /^redtail_relay_batches_refused_total\{reason="media_type"\} 2$/m);
+  assert.equal((await post(r.url, body, { 'x-redtail-batch': 'ok/1' })).status, 200, 'the filter\'s own requests still get in');
+  assert.equal(loadRelayConfig({ upstream: 'ws://c:9900/v1/stream', 'allowed-hosts': 'relay.internal' }, {}).allowedHosts![0], 'relay.internal');
+  assert.throws(() => loadRelayConfig({ upstream: 'ws://c:9900/v1/stream' }, { REDTAIL_ALLOWED_HOSTS: 'relay:9901' }), /relay config: .*--allowed-hosts.* must be host names without port/);
+  await r.close();
+  tmp.remove();
+});
+
 test('a full spool answers 429 with Retry-After, so the sidecar keeps its batch', async () => {
   const tmp = tempDir();
   const r = await relay('http://127.0.0.1:1', tmp.dir, { limits: { ...RELAY_DEFAULTS.limits, spoolMaxBytes: 2000 } });
   const body = ndjson([record({ path: `/${'a'.repeat(1200)}` })]);
   assert.equal((await post(r.url, body, { 'x-redtail-batch': 'full/1' })).status, 200);
-  const res = await fetch(`${r.url}/v1/ingest`, { method: 'POST', body, headers: { 'x-redtail-batch': 'full/2' } });
+  const res = await fetch(`${r.url}/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 'full/2' } });
   assert.equal(res.status, 429);
   assert.equal(res.headers.get('retry-after'), '5');
   assert.equal(r.spool.batches, 1);
@@ -228,7 +257,7 @@ test('a sidecar that disconnects mid-batch leaves nothing in the spool, and the 
   const port = Number(new URL(r.url).port);
   await new Promise<void>((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => {
-      s.write('POST /v1/ingest HTTP/1.1\r\nhost: relay\r\ncontent-length: 1000\r\nx-redtail-batch: cut/1\r\n\r\n{"start_time":"2026-11-27T10:00:00Z","resp');
+      s.write('POST /v1/ingest HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000\r\nx-redtail-batch: cut/1\r\n\r\n{"start_time":"2026-11-27T10:00:00Z","resp');
       setTimeout(() => s.destroy(), 50);
     });
     s.on('close', () => resolve());
@@ -304,4 +333,28 @@ test('when the collector fails every batch, none is set aside, the backoff grows
   await r.close();
   await c.stop();
   tmp.remove();
+});
+
+test('bodies being received hold at most --max-pending-bytes: 30 sidecars that stop 8 MB into a batch do not grow the relay past it', async (t) => {
+  const tmp = tempDir();
+  const { child, url } = await spawnRedtail(['relay', '--listen', '0', '--upstream', 'ws://127.0.0.1:1/v1/stream', '--spool', tmp.dir, '--max-pending-bytes', String(8 * MiB)]);
+  t.after(async () => {
+    const done = exited(child);
+    child.kill('SIGKILL');
+    await done;
+    tmp.remove();
+  });
+  const before = residentMemory(child.pid!).peak;
+  // Batches of up to 9 MiB (the default); each sidecar sends 8 MB of one and stops.
+  const sidecars = Array.from({ length: 30 }, (_, i) => upload(url, 9 * MiB, 8 * MiB, `stall/${i}`));
+  const answers = await Promise.all(sidecars.slice(0, 28).map((s) => Promise.race([s.done.catch(() => undefined), new Promise<undefined>((r) => setTimeout(r, 5000))])));
+  const grown = residentMemory(child.pid!).peak - before;
+  t.diagnostic(`peak resident memory grew by ${(grown / MiB).toFixed(1)} MiB`);
+  assert.ok(grown < 128 * MiB, `the relay grew by ${(grown / MiB).toFixed(0)} MiB for 30 unfinished 8 MB bodies (budget: 8 MiB)`);
+  const busy = answers.filter((a) => a?.status === 429);
+  // Those past the budget are told 429 (or, still writing when the relay closes, see the connection reset).
+  assert.ok(busy.length > 0, `sidecars past the budget told 429: ${JSON.stringify(answers.map((a) => a?.status))}`);
+  assert.match(String(busy[0]!.json.error), /send this one again after a pause/);
+  for (const s of sidecars) s.cut();
+  assert.equal((await post(url, ndjson([record()]), { 'x-redtail-batch': 'after/1' })).status, 200, 'room again once they are gone');
 });
