@@ -1,0 +1,236 @@
+// The filter's redaction attacked as a careless service and a hostile client would (issue 14's
+// review): each test is one finding, the smallest input that shows it, with what should have been
+// stored. Ordered by harm: secrets that reach storage, then cost, then ordinary values lost.
+// Tests marked `todo` are gaps the README already lists under "What is not found": they run and
+// report, but do not fail the suite.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bodiesOf, GET, startFilter } from './harness.js';
+
+const json = 'application/json';
+const text = 'text/plain';
+
+/** What the default configuration stores for one request's path and headers. */
+async function recordOf(headers: Record<string, string>, config: object = {}): Promise<Record<string, unknown>> {
+  const f = await startFilter(config);
+  try {
+    await f.send({ headers: { ...GET, 'x-request-id': 'attack', ...headers } });
+    const [record] = await f.records(1);
+    return record!;
+  } finally {
+    await f.stop();
+  }
+}
+
+/** Each body through the filter, compared with what should be stored: every case in one diff. */
+async function expectBodies(cases: [string, string, string][], config: object = {}): Promise<void> {
+  const out = await bodiesOf(cases.map(([type, body]) => [type, body]), config);
+  assert.deepEqual(out, cases.map(([, , expected]) => expected));
+}
+
+// ---- Secrets that reach storage ----
+
+test('a card number followed by more digits (expiry, CVC, a second card) is found, not dropped whole', async () => {
+  await expectBodies([
+    [text, 'card 4111 1111 1111 1111 12/27 cvc 123', 'card [CREDIT_CARD] 12/27 cvc 123'],
+    [text, 'card 4111111111111111 123', 'card [CREDIT_CARD] 123'],
+    [text, 'cards 4111 1111 1111 1111 5500 0000 0000 0004', 'cards [CREDIT_CARD] [CREDIT_CARD]'],
+    [json, '{"pan":"4111-1111-1111-1111-123"}', '{"pan":"[CREDIT_CARD]-123"}'],
+  ]);
+});
+
+test('a card number followed by more digits, in the default configuration (no body capture): the path and the user agent', async () => {
+  const r = await recordOf({ ':path': '/pay?c=4111111111111111%20123', 'user-agent': 'agent card=4111 1111 1111 1111 12/27' });
+  assert.deepEqual({ path: r.path, user_agent: r.user_agent }, { path: '/pay?c=[CREDIT_CARD]%20123', user_agent: 'agent card=[CREDIT_CARD] 12/27' });
+});
+
+test("a URL's password is redacted whole when it holds percent-escapes (%40 %2F %3A) or the user name is empty", async () => {
+  await expectBodies([
+    [text, 'postgres://app:P%40ssw0rd!x@db:5432/app', 'postgres://app:[BASIC_AUTH]@db:5432/app'],
+    [text, 'amqp://guest:gu%2Fest1234@rabbit:5672/', 'amqp://guest:[BASIC_AUTH]@rabbit:5672/'],
+    [json, '{"dsn":"mysql://root:pa%3Ass%40word@db:3306/x"}', '{"dsn":"mysql://root:[BASIC_AUTH]@db:3306/x"}'],
+    [text, 'redis://:Zq8vR2mXk9LpW4tY@cache:6379/0', 'redis://:[BASIC_AUTH]@cache:6379/0'],
+  ]);
+});
+
+test("a URL's password holding %40 and %2F, in the default configuration: the referer", async () => {
+  const r = await recordOf({ referer: 'https://admin:P%40ss%2Fw0rd!x@intranet/back' });
+  assert.deepEqual(r.request_headers, { referer: 'https://admin:[BASIC_AUTH]@intranet/back' });
+});
+
+test('a body cut by capture.body.max_bytes right after a group separator leaves no digits of the card or IBAN', async () => {
+  const max = 48;
+  const secrets = ['4111 1111 1111 1111', '3782 822463 10005', 'DE89 3704 0044 0532 0130 00'];
+  const bodies: [string, string][] = [];
+  const cuts: string[] = [];
+  for (const s of secrets) {
+    for (let k = 5; k < s.length; k++) {
+      if (s[k - 1] !== ' ') continue;
+      // The limit falls right after the space that ends a group.
+      const prefix = `${'x'.repeat(max - k - 4)}pay `;
+      bodies.push([text, `${prefix}${s} thanks`]);
+      cuts.push(s.slice(0, k));
+    }
+  }
+  const out = await bodiesOf(bodies, { capture: { body: { enabled: true, max_bytes: max } } });
+  const left = out.flatMap((o, i) => (o.includes(cuts[i]!.trim()) ? [`cut after ${JSON.stringify(cuts[i])}: stored …${o.slice(-24)}`] : []));
+  assert.deepEqual(left, []);
+});
+
+test('an IBAN followed by a space and a word is found', async () => {
+  await expectBodies([
+    [text, 'IBAN DE89 3704 0044 0532 0130 00 BIC COBADEFFXXX', 'IBAN [IBAN_CODE] BIC COBADEFFXXX'],
+    [text, 'iban DE89370400440532013000 due Friday', 'iban [IBAN_CODE] due Friday'],
+    [json, '{"note":"pay GB82WEST12345698765432 now"}', '{"note":"pay [IBAN_CODE] now"}'],
+  ]);
+});
+
+test('white space before the colon of a JSON key or a text pair does not hide the value (two spaces, a tab, a line break)', async () => {
+  await expectBodies([
+    [json, '{"password"  : "Zq8vR2mXk9"}', '{"password"  : "[SECRET_PARAM]"}'],
+    [json, '{"password"\t: "Zq8vR2mXk9"}', '{"password"\t: "[SECRET_PARAM]"}'],
+    [json, '{\n  "password"\n    : "Zq8vR2mXk9"\n}', '{\n  "password"\n    : "[SECRET_PARAM]"\n}'],
+    [json, '{"user"    : "ann",\n "api_key" : "Zq8vR2mXk9"}', '{"user"    : "ann",\n "api_key" : "[SECRET_PARAM]"}'],
+    [text, 'password\t: Zq8vR2mXk9', 'password\t: [SECRET_PARAM]'],
+    [text, 'password\t=\tZq8vR2mXk9', 'password\t=\t[SECRET_PARAM]'],
+  ]);
+});
+
+test('pairs written with => (Ruby and Rails logs, PHP print_r and var_export, Perl, Elixir) are read as pairs', async () => {
+  await expectBodies([
+    [text, 'Parameters: {"user"=>{"email"=>"ann", "password"=>"Zq8vR2mXk9"}}', 'Parameters: {"user"=>{"email"=>"ann", "password"=>"[SECRET_PARAM]"}}'],
+    [text, "array('user' => 'ann', 'api_key' => 'Zq8vR2mXk9')", "array('user' => 'ann', 'api_key' => '[SECRET_PARAM]')"],
+    [text, 'Array\n(\n    [user] => ann\n    [password] => Zq8vR2mXk9\n)\n', 'Array\n(\n    [user] => ann\n    [password] => [SECRET_PARAM]\n)\n'],
+    [json, '{"error":"{:token=>\\"Zq8vR2mXk9\\"}"}', '{"error":"{:token=>\\"[SECRET_PARAM]\\"}"}'],
+  ]);
+});
+
+test('plural secret names hold arrays of secrets: api_keys, apiKeys, private_keys, access_keys, recovery_codes, backup_codes', async () => {
+  const names = ['api_keys', 'apiKeys', 'private_keys', 'access_keys', 'ssh_keys', 'signing_keys', 'recovery_codes', 'backup_codes'];
+  const body = `{${names.map((n, i) => `"${n}":["Zq8vR2mX${i}a","Zq8vR2mX${i}b"]`).join(',')}}`;
+  const [out] = await bodiesOf([[json, body]]);
+  const stored = JSON.parse(out!) as Record<string, unknown>;
+  assert.deepEqual(names.filter((n) => stored[n] !== '[SECRET_PARAM]'), [], 'these arrays were stored');
+});
+
+test('a secret named by a sibling field ({"name": "DB_PASSWORD", "value": …}: Kubernetes env, HAR, Postman) is redacted, its name kept', async () => {
+  await expectBodies([
+    [json, '{"env":[{"name":"DB_PASSWORD","value":"Zq8vR2mXk9"}]}', '{"env":[{"name":"DB_PASSWORD","value":"[SECRET_PARAM]"}]}'],
+    [json, '{"headers":[{"name":"X-Api-Key","value":"Zq8vR2mXk9"}]}', '{"headers":[{"name":"X-Api-Key","value":"[SECRET_PARAM]"}]}'],
+    // Postman: today the header's name goes ("key" alone is secret) and its value stays.
+    [json, '{"header":[{"key":"X-Api-Key","value":"Zq8vR2mXk9"}]}', '{"header":[{"key":"X-Api-Key","value":"[SECRET_PARAM]"}]}'],
+    [json, '{"Parameters":[{"ParameterKey":"DBPassword","ParameterValue":"Zq8vR2mXk9"}]}',
+      '{"Parameters":[{"ParameterKey":"DBPassword","ParameterValue":"[SECRET_PARAM]"}]}'],
+  ]);
+});
+
+test('a name: value line is redacted to the end of the line, past quotes and angle brackets in the value', async () => {
+  await expectBodies([
+    [text, 'password: ab"cd<ef\nuser: ann', 'password: [SECRET_PARAM]\nuser: ann'],
+    [text, 'Authorization: Digest username="ann", realm="api", response="6629fae49393a053"\nAccept: */*',
+      'Authorization: [SECRET_PARAM]\nAccept: */*'],
+  ]);
+});
+
+test('a secret word at the start of a name longer than 128 bytes still makes it secret', async () => {
+  const name = `password_${'x'.repeat(130)}`;
+  const [out] = await bodiesOf([[json, `{"${name}":"Zq8vR2mXk9"}`]]);
+  assert.equal(out, `{"${name}":"[SECRET_PARAM]"}`);
+});
+
+test('names of secrets the word rule misses: seed_phrase, mnemonic, privkey, security_answer, oauth_verifier, SAMLResponse, dbpass, deploy_key', async () => {
+  const names = ['seed_phrase', 'mnemonic', 'privkey', 'priv_key', 'security_answer', 'oauth_verifier', 'SAMLResponse', 'dbpass', 'userpass',
+    'deploy_key', 'recovery_key', 'unlock_code'];
+  const body = `{${names.map((n, i) => `"${n}":"Zq8vR2mX${i}"`).join(',')}}`;
+  const [out] = await bodiesOf([[json, body]]);
+  const stored = JSON.parse(out!) as Record<string, unknown>;
+  assert.deepEqual(names.filter((n) => stored[n] !== '[SECRET_PARAM]'), [], 'these values were stored');
+});
+
+test("Azure Functions' key header, when an operator captures it", async () => {
+  const r = await recordOf({ 'x-functions-key': 'Zq8vR2mXk9' }, { capture: { request_headers: ['x-functions-key'] } });
+  assert.deepEqual(r.request_headers, { 'x-functions-key': '[SECRET_HEADER]' });
+});
+
+test('GraphQL: a block string argument and an argument on the next line', async () => {
+  await expectBodies([
+    [json, '{"query":"mutation { login(password: \\"\\"\\"Zq8vR2mXk9\\"\\"\\") { token } }"}',
+      '{"query":"mutation { login(password: \\"\\"\\"[SECRET_PARAM]\\"\\"\\") { token } }"}'],
+    [json, '{"query":"mutation {\\n  login(\\n    password:\\n      \\"Zq8vR2mXk9\\"\\n  ) { token }\\n}"}',
+      '{"query":"mutation {\\n  login(\\n    password:\\n      \\"[SECRET_PARAM]\\"\\n  ) { token }\\n}"}'],
+  ]);
+});
+
+test('an email address with letters beyond ASCII is found whole (josé@, müller@, an IDN domain)', async () => {
+  await expectBodies([
+    [text, 'contact josé@example.com now', 'contact [EMAIL_ADDRESS] now'],
+    [text, 'contact müller.hans@example.de now', 'contact [EMAIL_ADDRESS] now'],
+    [text, 'contact hans@müller.de now', 'contact [EMAIL_ADDRESS] now'],
+  ]);
+});
+
+// Gaps the README lists as not found; secrets still reach storage through them.
+
+test('twice percent-encoded: an OAuth redirect inside a redirect', { todo: 'README: "anything encoded more than one level deep" is not found' }, async () => {
+  const inner = encodeURIComponent(`https://app.example/cb?code=Zq8vR2mXk9&state=ok`);
+  const r = await recordOf({ ':path': `/login?next=${encodeURIComponent(`/oauth/authorize?redirect_uri=${inner}`)}` });
+  assert.ok(!String(r.path).includes('Zq8vR2mXk9'), `stored ${String(r.path)}`);
+});
+
+test('XML and multipart bodies, once their types are captured', { todo: 'README: XML element names and multipart bodies are not found' }, async () => {
+  const multipart = '--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nZq8vR2mXk9\r\n--b--\r\n';
+  const out = await bodiesOf([
+    ['multipart/form-data; boundary=b', multipart],
+    ['application/xml', '<login><user>ann</user><password>Zq8vR2mXk9</password></login>'],
+  ], { capture: { body: { enabled: true, max_bytes: 65536, content_types: ['multipart/form-data', 'application/xml'] } } });
+  assert.deepEqual(out.filter((o) => o.includes('Zq8vR2mXk9')), []);
+});
+
+test('key=value in text ends at punctuation: a password holding & ; , # keeps its tail', { todo: 'README: key=value in text ends at "white space or punctuation"' }, async () => {
+  const out = await bodiesOf([[text, 'login user=ann password=Tr0ub4dor&3xyz;next']]);
+  assert.ok(!out[0]!.includes('3xyz'), `stored ${out[0]}`);
+});
+
+test('token formats with no detector: Hugging Face, PyPI, Docker Hub, Shopify, Slack webhook URLs', { todo: 'not in the README\'s detector table' }, async () => {
+  const tokens = ['hf_HeDzeu8aXApBkyHKBoRejVpQjxU7AD6uno', 'pypi-AgEIcHlwaS5vcmcPICOTkawyLDePVmBHXy3QLILVCfSpa0OKtT6V',
+    'dckr_pat_jTSZytnmdM6JLGqr61GJgui2jrk', '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',
+    'https://hooks.slack.com/services/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'];
+  const out = await bodiesOf(tokens.map((t) => [text, `note ${t} end`]));
+  assert.deepEqual(out.filter((o, i) => o.includes(tokens[i]!.slice(-12))), []);
+});
+
+// ---- Cost ----
+
+test('the scan stays linear on runs of "sk-" (the OpenAI key detector reads the whole run at every "sk")', async () => {
+  // A ratio against an ordinary body of the same size, not a time limit: a linear scan is within
+  // a few times the ordinary body's cost; the scan this guards against was hundreds of times it.
+  const size = 65536;
+  const f = await startFilter({ capture: { body: { enabled: true, max_bytes: size } }, buffer: { max_bytes: 16777216 }, flush: { interval_ms: 20, max_bytes: 8388608 } });
+  try {
+    const cost = async (body: string): Promise<number> => {
+      let best = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t0 = process.hrtime.bigint();
+        await f.send({ headers: { ':method': 'POST', ':path': '/', ':authority': 'shop', 'content-type': text }, body });
+        best = Math.min(best, Number(process.hrtime.bigint() - t0));
+      }
+      return best;
+    };
+    const ordinary = await cost('lorem ipsum dolor sit amet '.repeat(size / 16).slice(0, size));
+    const crafted = await cost('sk-'.repeat(size / 2).slice(0, size));
+    assert.ok(crafted < ordinary * 20, `64 KiB of "sk-" cost ${(crafted / ordinary).toFixed(0)} times an ordinary 64 KiB body`);
+  } finally {
+    await f.stop();
+  }
+});
+
+// ---- Ordinary values lost ----
+
+test('ordinary names that only contain a secret word keep their values', async () => {
+  const names = ['tokenizer', 'secretary', 'secret_arn', 'secretArn', 'signing_key_id', 'apikey_id', 'cookie_consent', 'sig_figs', 'signature_date'];
+  const body = `{${names.map((n) => `"${n}":"v_${n}"`).join(',')}}`;
+  const [out] = await bodiesOf([[json, body]]);
+  const stored = JSON.parse(out!) as Record<string, unknown>;
+  const lost = names.filter((n) => stored[n] !== `v_${n}`);
+  assert.deepEqual(lost, [], 'these ordinary values were redacted');
+});
