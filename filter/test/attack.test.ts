@@ -58,6 +58,17 @@ test("a URL's password holding %40 and %2F, in the default configuration: the re
   assert.deepEqual(r.request_headers, { referer: 'https://admin:[BASIC_AUTH]@intranet/back' });
 });
 
+test("a captured header holding a request's URL (Envoy's x-envoy-original-path, x-original-uri) is decoded like the path", async () => {
+  const r = await recordOf({
+    'x-envoy-original-path': '/a?redirect=%2Fcb%3Fpassword%3DZq8vR2mXk9',
+    'x-original-uri': '/a?email=alice%40example.com&c=4111%201111%201111%201111',
+  }, { capture: { request_headers: ['x-envoy-original-path', 'x-original-uri'] } });
+  assert.deepEqual(r.request_headers, {
+    'x-envoy-original-path': '/a?redirect=%2Fcb%3Fpassword%3D[SECRET_PARAM]',
+    'x-original-uri': '/a?email=[EMAIL_ADDRESS]&c=[CREDIT_CARD]',
+  });
+});
+
 test('a body cut by capture.body.max_bytes right after a group separator leaves no digits of the card or IBAN', async () => {
   const max = 48;
   const secrets = ['4111 1111 1111 1111', '3782 822463 10005', 'DE89 3704 0044 0532 0130 00'];
@@ -167,6 +178,20 @@ test('an email address with letters beyond ASCII is found whole (josé@, müller
     [text, 'contact müller.hans@example.de now', 'contact [EMAIL_ADDRESS] now'],
     [text, 'contact hans@müller.de now', 'contact [EMAIL_ADDRESS] now'],
   ]);
+});
+
+test('a body declared in UTF-16 is not stored unscanned (every detector reads UTF-8 bytes)', async () => {
+  const f = await startFilter({ capture: { body: { enabled: true } } });
+  let stored: Record<string, unknown>;
+  try {
+    const body = Buffer.from('{"password":"Zq8vR2mXk9","email":"alice@example.com"}', 'utf16le');
+    await f.send({ headers: { ':method': 'POST', ':path': '/', ':authority': 'shop', 'content-type': 'application/json; charset=utf-16le' }, body });
+    [stored] = (await f.records(1)) as [Record<string, unknown>];
+  } finally {
+    await f.stop();
+  }
+  const readable = String(stored.request_body ?? '').replace(/\u0000/g, '');
+  assert.ok(!readable.includes('Zq8vR2mXk9') && !readable.includes('alice@example.com'), `stored ${JSON.stringify(readable)}`);
 });
 
 // Gaps the README lists as not found; secrets still reach storage through them.
