@@ -57,12 +57,12 @@ test('the whole value of a secret name, whatever its JSON type and whatever whit
     [json, '{"has_password": true, "password_required": false, "token": null, "secret": ""}'],
     [json, '{"data": "{\\"password\\": [\\"a\\", \\"b\\"], \\"k\\": 1}"}'],
   ]);
-  assert.equal(out[0], '{"password": [SECRET_PARAM], "user": "ann"}');
-  assert.equal(out[1], '{"credentials": [SECRET_PARAM], "next": 1}');
-  assert.equal(out[2], '{"pin": [SECRET_PARAM], "cvv2":[SECRET_PARAM],"otp" :\n  "[SECRET_PARAM]"}');
+  assert.equal(out[0], '{"password": "[SECRET_PARAM]", "user": "ann"}', 'a value that is not a string becomes one: the JSON stays JSON');
+  assert.equal(out[1], '{"credentials": "[SECRET_PARAM]", "next": 1}');
+  assert.equal(out[2], '{"pin": "[SECRET_PARAM]", "cvv2":"[SECRET_PARAM]","otp" :\n  "[SECRET_PARAM]"}');
   assert.equal(out[3], '{"password":\n\t\r\n "[SECRET_PARAM]"}');
   assert.equal(out[4], '{"has_password": true, "password_required": false, "token": null, "secret": ""}', 'a boolean or null says nothing');
-  assert.equal(out[5], '{"data": "{\\"password\\": [SECRET_PARAM], \\"k\\": 1}"}');
+  assert.equal(out[5], '{"data": "{\\"password\\": \\"[SECRET_PARAM]\\", \\"k\\": 1}"}', 'quoted at the level of its key');
 });
 
 test('request headers echoed back as JSON keys, in any case', async () => {
@@ -116,7 +116,7 @@ test('the record stays valid JSON for bodies that end inside a string, a bracket
     [json, '{"token":"\\\\"}, "next": "x"}'],
   ]);
   assert.equal(out[0], '{"password": "[SECRET_PARAM]');
-  assert.equal(out[1], '{"password": [SECRET_PARAM]');
-  assert.equal(out[2], '{"password": [SECRET_PARAM]');
+  assert.equal(out[1], '{"password": "[SECRET_PARAM]"');
+  assert.equal(out[2], '{"password": "[SECRET_PARAM]"');
   assert.equal(out[3], '{"token":"[SECRET_PARAM]"}, "next": "x"}', 'an escaped backslash does not escape the closing quote');
 });

@@ -13,8 +13,9 @@ export function keptOfCut(p: usize, n: u32): u32 {
       j--;
       continue;
     }
-    // A single separator between digits: a card or account number goes on.
-    if ((c == 0x20 || c == 0x2d || c == 0x2e) && j >= 2 && j < n && isDigit(load<u8>(p + j - 2)) && isDigit(load<u8>(p + j))) {
+    // A single separator after digits, with digits after it or the cut: a card or account
+    // number goes on ("4111 1111 |", "4111 1111 1|").
+    if ((c == 0x20 || c == 0x2d || c == 0x2e) && j >= 2 && isDigit(load<u8>(p + j - 2)) && (j == n || isDigit(load<u8>(p + j)))) {
       j--;
       continue;
     }

@@ -15,6 +15,7 @@ import { authScheme, awsAccessKey, awsSecretKey, azureStorageKey, githubToken, g
 export class Spans {
   start: StaticArray<u32> = new StaticArray<u32>(64);
   end: StaticArray<u32> = new StaticArray<u32>(64);
+  /** The rule (low byte) and, above it, Found.quoted + 1 (0: not quoted). */
   rule: StaticArray<i32> = new StaticArray<i32>(64);
   count: i32 = 0;
 
@@ -137,7 +138,8 @@ namespace Scan {
 @inline function tryOne(p: usize, n: u32, i: u32, c: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames): bool {
   const rule = c == 0x3d || c == 0x3a ? trySeparator(p, n, i, c, modes, names) : tryAt(p, n, i, Scan.next, c, modes);
   if (rule < 0 || Found.end <= Found.start) return false;
-  spans.push(Found.start, Found.end, rule);
+  spans.push(Found.start, Found.end, rule | ((Found.quoted + 1) << 8));
+  Found.quoted = -1;
   Scan.next = Found.end;
   return true;
 }

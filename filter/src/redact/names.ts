@@ -9,41 +9,57 @@
  * Secret wherever they stand in a word, so compounds written in one word are caught too
  * (accesstoken, csrftoken, sessionid, phpsessid, apikey).
  */
-export const STEMS = "passw passphrase passcode secret token credential apikey privatekey session sessid cookie csrf xsrf signature cardnum jwt";
-/** Secret as whole words. */
-export const WORDS = "pass pwd pw auth authn authz authorization authorisation sig sid sess cvv cvc cvn pin otp totp hotp ssn cred creds";
-/** "key" is secret alone or after one of these (api_key, privateKey, AccountKey); not sort_key, monkey or key_id. */
-const KEY_QUALIFIERS = "api private secret access signing sign encryption enc client master account shared auth license licence " +
-  "subscription storage app application consumer session ssh gpg pgp rsa hmac sas service root admin webhook write x";
-/** "code" is secret alone (OAuth's authorization code) or after one of these; not zip_code or status_code. */
-const CODE_QUALIFIERS = "auth authorization verification verify otp security access recovery backup mfa sms confirmation confirm " +
-  "reset login device activation one pin";
-/** A card number by name: card_number, cardNo. */
-const CARD_NUMBERS = "number num no nr";
-/** Counted, not held: max_tokens, total_tokens are numbers; tokens and refresh_tokens are secret. */
-const TOKENS_QUALIFIERS = "access refresh api auth id bearer session oauth";
+export const STEMS = "passw passphrase passcode secret token credential apikey privatekey privkey session sessid cookie csrf xsrf " +
+  "signature cardnum jwt";
+/** Secret as whole words; and a word ending in "pass" (dbpass, userpass) but for those ORDINARY lists. */
+export const WORDS = "pass pwd pw auth authn authz authorization authorisation sig sid sess cvv cvc cvn pin otp totp hotp ssn cred " +
+  "creds mnemonic";
+/** Words holding a stem, or ending in "pass", that are not secret. */
+const ORDINARY_WORDS = "tokenizer tokenizers tokenize tokenized tokenization secretary secretaries secretariat bypass compass " +
+  "encompass overpass underpass surpass trespass";
 /** Words that, after a secret word, say the value describes it rather than holds it. */
 const DESCRIPTORS = "type types kind format expires expiry expiration exp expired ttl lifetime timeout length len count size max " +
   "min url uri endpoint path version algorithm alg method methods scheme policy required enabled strength hint provider issuer at " +
-  "name label field";
+  "name label field arn date consent figs";
+/**
+ * Words secret only alone or after a word that qualifies them: "key" alone or after these
+ * (api_key, privateKey, AccountKey, x-functions-key; not sort_key, monkey or key_id)…
+ */
+const KEY_QUALIFIERS = "api private priv secret access signing sign encryption enc client master account shared auth license licence " +
+  "subscription storage app application consumer session ssh gpg pgp rsa hmac sas service root admin webhook write deploy recovery " +
+  "function functions x";
+/** …"code" alone (OAuth's authorization code) or after these (not zip_code or status_code)… */
+const CODE_QUALIFIERS = "auth authorization verification verify otp security access recovery backup mfa sms confirmation confirm " +
+  "reset login device activation one pin unlock";
+/** …"tokens" alone or after these (max_tokens and total_tokens count)… */
+const TOKENS_QUALIFIERS = "access refresh api auth id bearer session oauth";
+/** …and, never alone, a card's number, a code's or OAuth's verifier, a seed phrase, a security answer, a SAML response. */
+const CARD_QUALIFIERS = "card";
+const VERIFIER_QUALIFIERS = "code oauth";
+const PHRASE_QUALIFIERS = "seed recovery secret mnemonic backup wallet pass";
+const ANSWER_QUALIFIERS = "security secret";
+const RESPONSE_QUALIFIERS = "saml";
 
 /**
  * Pairs of letters at least one of which every secret word above holds (ss: pass, session, ssn;
- * ok: token, cookie; ke: key…), in groups of first letters and the letters that may follow
- * them ("or:kd" is ok, od, rk, rd). The scan's prefilter (candidates.ts) and `hinted` look for
- * these; a configured name's first two bytes are looked for too.
+ * ok: token, cookie; ke: key; hr: phrase; ml: saml…), in groups of first letters and the letters
+ * that may follow them ("or:kd" is ok, od, rk, rd). The scan's prefilter (candidates.ts) and
+ * `hinted` look for these; a configured name's first two bytes are looked for too.
  */
-export const HINT_GROUPS: string[] = ["s:sri", "p:wi", "c:rv", "or:kd", "k:e", "i:g", "a:u", "tj:pw"];
+export const HINT_GROUPS: string[] = ["s:sriw", "ip:giw", "ch:rv", "or:kd", "k:e", "al:u", "tj:pw", "m:nl"];
 
 // What each word is, as bits: a word may be several (auth is secret and qualifies key and code).
-const SECRET: u32 = 1, KEY_QUALIFIER: u32 = 2, CODE_QUALIFIER: u32 = 4, CARD_NUMBER: u32 = 8, TOKENS_QUALIFIER: u32 = 16,
-  DESCRIPTOR: u32 = 32, KEY: u32 = 64, CODE: u32 = 128, CARD: u32 = 256, TOKENS: u32 = 512, VERIFIER: u32 = 1024;
+const SECRET: u32 = 1, DESCRIPTOR: u32 = 2, ORDINARY: u32 = 4, ALONE: u32 = 8, KEYISH: u32 = 16, ID: u32 = 32, ACCESS: u32 = 1 << 30;
+// A word secret after a qualifying word has a bit, and its qualifiers the next bit up.
+const KEY: u32 = 1 << 6, CODE: u32 = 1 << 8, TOKENS: u32 = 1 << 10, NUMBER: u32 = 1 << 12, VERIFIER: u32 = 1 << 14,
+  PHRASE: u32 = 1 << 16, ANSWER: u32 = 1 << 18, RESPONSE: u32 = 1 << 20;
+const QUALIFIED: u32 = KEY | CODE | TOKENS | NUMBER | VERIFIER | PHRASE | ANSWER | RESPONSE;
 
 /** The words, by a hash of their bytes: open addressing over 512 slots of offset, length and kinds. */
 const SLOTS: u32 = 512;
 const SLOT_AT: usize = heap.alloc(SLOTS * 4);
 const SLOT_LEN: usize = heap.alloc(SLOTS);
-const SLOT_KINDS: usize = heap.alloc(SLOTS * 2);
+const SLOT_KINDS: usize = heap.alloc(SLOTS * 4);
 const BYTES: usize = heap.alloc(2048);
 let bytesUsed: u32 = 0;
 memory.fill(SLOT_LEN, 0, SLOTS);
@@ -69,12 +85,12 @@ function define(text: string, kinds: u32): void {
         if (len == 0) {
           store<u32>(SLOT_AT + h * 4, <u32>(p - BYTES));
           store<u8>(SLOT_LEN + h, <u8>n);
-          store<u16>(SLOT_KINDS + h * 2, <u16>kinds);
+          store<u32>(SLOT_KINDS + h * 4, kinds);
           bytesUsed += n;
           break;
         }
         if (len == n && memory.compare(BYTES + load<u32>(SLOT_AT + h * 4), p, n) == 0) {
-          store<u16>(SLOT_KINDS + h * 2, <u16>(load<u16>(SLOT_KINDS + h * 2) | kinds));
+          store<u32>(SLOT_KINDS + h * 4, load<u32>(SLOT_KINDS + h * 4) | kinds);
           break;
         }
         h = (h + 1) & (SLOTS - 1);
@@ -84,16 +100,27 @@ function define(text: string, kinds: u32): void {
   }
 }
 define(WORDS, SECRET);
-define(KEY_QUALIFIERS, KEY_QUALIFIER);
-define(CODE_QUALIFIERS, CODE_QUALIFIER);
-define(CARD_NUMBERS, CARD_NUMBER);
-define(TOKENS_QUALIFIERS, TOKENS_QUALIFIER);
+define(ORDINARY_WORDS, ORDINARY);
 define(DESCRIPTORS, DESCRIPTOR);
-define("key", KEY);
-define("code", CODE);
-define("card", CARD);
-define("tokens", TOKENS);
+define("key keys", KEY | ALONE | KEYISH);
+define("apikey privatekey privkey", KEYISH);
+define("id", ID);
+define("access", ACCESS);
+define(KEY_QUALIFIERS, KEY << 1);
+define("code codes", CODE | ALONE);
+define(CODE_QUALIFIERS, CODE << 1);
+define("tokens", TOKENS | ALONE);
+define(TOKENS_QUALIFIERS, TOKENS << 1);
+define("number num no nr", NUMBER);
+define(CARD_QUALIFIERS, NUMBER << 1);
 define("verifier", VERIFIER);
+define(VERIFIER_QUALIFIERS, VERIFIER << 1);
+define("phrase", PHRASE);
+define(PHRASE_QUALIFIERS, PHRASE << 1);
+define("answer answers", ANSWER);
+define(ANSWER_QUALIFIERS, ANSWER << 1);
+define("response", RESPONSE);
+define(RESPONSE_QUALIFIERS, RESPONSE << 1);
 
 /** The kinds of the lower-cased word at p (n bytes), or 0 for a word not listed. */
 function kindsOf(p: usize, n: u32): u32 {
@@ -101,7 +128,7 @@ function kindsOf(p: usize, n: u32): u32 {
   while (true) {
     const len = <u32>load<u8>(SLOT_LEN + h);
     if (len == 0) return 0;
-    if (len == n && memory.compare(BYTES + load<u32>(SLOT_AT + h * 4), p, n) == 0) return load<u16>(SLOT_KINDS + h * 2);
+    if (len == n && memory.compare(BYTES + load<u32>(SLOT_AT + h * 4), p, n) == 0) return load<u32>(SLOT_KINDS + h * 4);
     h = (h + 1) & (SLOTS - 1);
   }
 }
@@ -276,10 +303,8 @@ export class SecretNames {
    */
   has(p: usize, n: u32): bool {
     if (n == 0) return false;
-    if (n > NAME_MAX) {
-      p += n - NAME_MAX;
-      n = NAME_MAX;
-    }
+    // A longer name is judged by its first and its last NAME_MAX bytes.
+    if (n > NAME_MAX) return secretByWords(p, NAME_MAX) || secretByWords(p + n - NAME_MAX, NAME_MAX);
     if (n > SEEN_MAX) return this.listed.has(p, n) || secretByWords(p, n);
     let h: u32 = 2166136261;
     for (let i: u32 = 0; i < n; i++) h = (h ^ load<u8>(p + i)) * 16777619;
@@ -355,20 +380,25 @@ export function secretByWords(p: usize, n: u32): bool {
   const count = split(p, n);
   let secret = false;
   let before: u32 = 0;
+  let twoBefore: u32 = 0;
   for (let w = 0; w < count; w++) {
     const s = unchecked(BOUNDS[w * 2]);
     const e = unchecked(BOUNDS[w * 2 + 1]);
     const kinds = kindsOf(LOWER + s, e - s);
+    const qualified = kinds & QUALIFIED;
     let hit = false;
-    if ((kinds & TOKENS) != 0) hit = count == 1 || (before & TOKENS_QUALIFIER) != 0;
-    else if ((kinds & KEY) != 0) hit = count == 1 || (before & KEY_QUALIFIER) != 0;
-    else if ((kinds & CODE) != 0) hit = count == 1 || (before & CODE_QUALIFIER) != 0;
-    else if ((kinds & VERIFIER) != 0) hit = (before & CODE) != 0; // code_verifier (PKCE)
-    else if ((kinds & CARD_NUMBER) != 0 && (before & CARD) != 0) hit = true;
-    else hit = (kinds & SECRET) != 0 || holdsStem(s, e);
+    if (qualified != 0) hit = (count == 1 && (kinds & ALONE) != 0) || (before & (qualified << 1)) != 0;
+    else if ((kinds & ORDINARY) == 0) hit = (kinds & SECRET) != 0 || holdsStem(s, e) || endsInPass(s, e);
     if (hit) secret = true;
-    else if (secret && (kinds & DESCRIPTOR) != 0) secret = false;
+    // Descriptors, and an id after a key (key_id, signing_key_id; not AWS's AccessKeyId), describe a secret.
+    else if (secret && ((kinds & DESCRIPTOR) != 0 || ((kinds & ID) != 0 && (before & KEYISH) != 0 && (twoBefore & ACCESS) == 0))) secret = false;
+    twoBefore = before;
     before = kinds;
   }
   return secret;
+}
+
+/** dbpass, userpass, rootpass: a word ending in "pass" (those that are ordinary words are listed). */
+function endsInPass(s: u32, e: u32): bool {
+  return e - s > 4 && load<u32>(LOWER + e - 4) == 0x73736170; // "pass"
 }

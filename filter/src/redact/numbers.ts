@@ -6,6 +6,12 @@ import { at, cls, HEX, isAlnum, isDigit } from "./chars";
 export namespace Found {
   export let start: u32 = 0;
   export let end: u32 = 0;
+  /**
+   * For a JSON value that is not a string (a number, an array, an object), the backslashes
+   * before its key's quotes (0 for a plain key): its replacement is quoted as a string at that
+   * level, so the JSON stays JSON. -1 for the rest.
+   */
+  export let quoted: i32 = -1;
 }
 
 function found(start: u32, end: u32): bool {
@@ -15,35 +21,58 @@ function found(start: u32, end: u32): bool {
 }
 
 const DIGITS = new StaticArray<u8>(40);
+/** Where each group of digits ends (the byte after it), and how many digits there are by then. */
+const GROUP_END = new StaticArray<u32>(24);
+const GROUP_COUNT = new StaticArray<u32>(24);
 
-/** 13–19 digits, single spaces, dashes or dots between groups, an issuer's first digit (2–6), Luhn-valid. */
+/**
+ * 13–19 digits, single spaces, dashes or dots between groups, an issuer's first digit (2–6),
+ * Luhn-valid. More digits may follow a card (an expiry, a CVC, a second card): the longest run
+ * of whole groups that is a card is taken.
+ */
 export function card(p: usize, n: u32, i: u32): bool {
   if (isAlnum(at(p, n, <i64>i - 1))) return false;
   const first = at(p, n, i);
   if (first < 0x32 || first > 0x36) return false;
   let j = i;
-  let count = 0;
+  let count: u32 = 0;
+  let groups = 0;
+  let whole = true; // the digits end where a card may (not inside a longer number or word)
   while (j < n) {
     const c = load<u8>(p + j);
     if (isDigit(c)) {
-      if (count == 19) return false;
+      if (count == 19) { whole = false; break; }
       unchecked(DIGITS[count++] = c - 0x30);
       j++;
     } else if ((c == 0x20 || c == 0x2d || c == 0x2e) && isDigit(at(p, n, j + 1)) && isDigit(at(p, n, <i64>j - 1))) {
+      unchecked(GROUP_END[groups] = j);
+      unchecked(GROUP_COUNT[groups++] = count);
       j++;
     } else break;
   }
-  if (count < 13 || isAlnum(at(p, n, j))) return false;
-  let sum = 0;
-  for (let k = 0; k < count; k++) {
-    let d = <i32>unchecked(DIGITS[count - 1 - k]);
+  if (whole && !isAlnum(at(p, n, j))) {
+    unchecked(GROUP_END[groups] = j);
+    unchecked(GROUP_COUNT[groups++] = count);
+  }
+  for (let g = groups - 1; g >= 0; g--) {
+    const k = unchecked(GROUP_COUNT[g]);
+    if (k >= 13 && luhn(k)) return found(i, unchecked(GROUP_END[g]));
+  }
+  return false;
+}
+
+/** Whether the first `count` digits in DIGITS pass the Luhn check. */
+function luhn(count: u32): bool {
+  let sum: u32 = 0;
+  for (let k: u32 = 0; k < count; k++) {
+    let d = <u32>unchecked(DIGITS[count - 1 - k]);
     if (k & 1) {
       d *= 2;
       if (d > 9) d -= 9;
     }
     sum += d;
   }
-  return sum % 10 == 0 && found(i, j);
+  return sum % 10 == 0;
 }
 
 /** ddd-dd-dddd (or with spaces), with a valid area (not 000, 666, 9xx), group (not 00) and serial (not 0000). */
@@ -97,9 +126,10 @@ export function iban(p: usize, n: u32, i: u32): bool {
       unchecked(IBAN[count++] = c);
       j++;
       end = j;
-    } else if (c == 0x20 && count >= 4 && isAlnum(at(p, n, j + 1))) j++;
+    } else if (c == 0x20 && count >= 4 && count < length && isAlnum(at(p, n, j + 1))) j++;
     else break;
   }
+  // At the country's length it ends: a word after a space ("… 00 BIC …") is not part of it.
   if (count != length || isAlnum(at(p, n, end))) return false;
   // Move the first four characters to the end, letters become 10..35, and take it mod 97.
   let rem = 0;

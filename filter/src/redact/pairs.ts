@@ -6,34 +6,7 @@
 // object, after any white space.
 import { NAME_MAX, SecretNames } from "./names";
 import { Found } from "./numbers";
-
-export namespace Syntax {
-  /** Header values, text bodies, query and form values: a bare value ends at white space or punctuation. */
-  export const Text: u8 = 0;
-  /** A URL's path: '/', '?' and '#' end a value too (;jsessionid=…/). */
-  export const Path: u8 = 1;
-  /** A JSON body: backslash escapes are the string's, and a name outside quotes is inside a string. */
-  export const Json: u8 = 2;
-}
-
-/**
- * The text being scanned: its syntax, and when it was decoded (percent-escapes, JSON escapes),
- * the original bytes and where each decoded byte came from. A byte that was encoded is a level
- * deeper than one that was not: in `password=a%26b`, the '&' that %26 became is part of the
- * value, not its end.
- */
-export namespace Source {
-  export let syntax: u8 = Syntax.Text;
-  export let original: usize = 0;
-  export let origin: StaticArray<u32> | null = null;
-}
-
-/** 1 for a byte that was encoded in the original, 0 for one as it was. */
-@inline function level(p: usize, i: u32): u32 {
-  const origin = Source.origin;
-  if (origin === null) return 0;
-  return load<u8>(Source.original + unchecked(origin[i])) != load<u8>(p + i) ? 1 : 0;
-}
+import { level, Source, Syntax } from "./source";
 
 /** Bytes a name is made of, outside quotes: letters, digits, _ - . $ % [ ]. */
 @inline export function isNameByte(c: u32): bool {
@@ -72,7 +45,7 @@ export function secretPair(p: usize, n: u32, s: u32, names: SecretNames): bool {
     }
   }
   let b = e;
-  const floor = e > NAME_MAX ? e - NAME_MAX : 0;
+  const floor = e > 4 * NAME_MAX ? e - 4 * NAME_MAX : 0;
   // Inside quotes a name may hold spaces ("api key"); outside, it is one run.
   const json = Source.syntax == Syntax.Json;
   while (b > floor && (isNameByte(load<u8>(p + b - 1)) || (quote != 0 && load<u8>(p + b - 1) == 0x20))) {
@@ -104,7 +77,11 @@ function value(p: usize, n: u32, v: u32, quote: u32, run: u32, lvl: u32, separat
     return found(start, closingQuote(p, n, start, r));
   }
   if (c == 0x27) return found(v + 1, until(p, n, v + 1, 0x27));
-  if (c == 0x5b || c == 0x7b) return found(v, matching(p, n, v, quote != 0 ? run : 0, lvl));
+  // An array, an object or a number after a JSON key is replaced by a string ("[SECRET_PARAM]").
+  if (c == 0x5b || c == 0x7b) {
+    if (quote == 0x22) Found.quoted = <i32>run;
+    return found(v, matching(p, n, v, quote != 0 ? run : 0, lvl));
+  }
   if (quote != 0) {
     // A JSON literal: a number is redacted; true, false and null say nothing.
     let e = v;
@@ -114,6 +91,7 @@ function value(p: usize, n: u32, v: u32, quote: u32, run: u32, lvl: u32, separat
       e++;
     }
     if (isLiteral(p + v, e - v)) return false;
+    if (quote == 0x22) Found.quoted = <i32>run;
     return found(v, e);
   }
   return found(v, bareEnd(p, n, v, separator, lvl, json));
@@ -126,6 +104,7 @@ function value(p: usize, n: u32, v: u32, quote: u32, run: u32, lvl: u32, separat
 function found(start: u32, end: u32): bool {
   Found.start = start;
   Found.end = end;
+  if (end <= start) Found.quoted = -1;
   return end > start;
 }
 

@@ -9,7 +9,7 @@ import { writeEscaped } from "./escape";
 import { detect, Spans } from "./detect";
 import { HmacSha256 } from "./hmac";
 import { KeyList, SecretNames } from "./names";
-import { Source, Syntax } from "./pairs";
+import { Source, Syntax } from "./source";
 import { Decode, Decoded, needsDecoding } from "./percent";
 import { Mode, Rule, RULE_NAMES } from "./rules";
 
@@ -222,10 +222,23 @@ export class Redactor {
       const os = decoded ? unchecked(this.decoded.origin[ds]) : ds;
       const oe = decoded ? unchecked(this.decoded.origin[de]) : de;
       writeEscaped(w, orig + from, os - from);
-      this.replacement(w, unchecked(spans.rule[s]), scanned + ds, de - ds);
+      const rule = unchecked(spans.rule[s]);
+      const quoted = (rule >> 8) - 1;
+      if (quoted >= 0) this.quote(w, quoted);
+      this.replacement(w, rule & 0xff, scanned + ds, de - ds);
+      if (quoted >= 0) this.quote(w, quoted);
       from = oe;
     }
     writeEscaped(w, orig + from, n - from);
+  }
+
+  /** A quote after `run` backslashes, as a JSON string of the record holds it. */
+  private quote(w: ByteWriter, run: i32): void {
+    const s = this.scratch;
+    s.clear();
+    for (let i = 0; i < run; i++) s.byte(0x5c);
+    s.byte(0x22);
+    writeEscaped(w, s.ptr, s.len);
   }
 
   /** The replacement for a match of rule over n bytes at p. */

@@ -5,6 +5,7 @@
 // and, on a match, sets Found (numbers.ts) and returns true.
 import { at, B64, B64URL, cls, DIGIT, isAlnum, lit4, LOWER, runOf, startsWith, startsWithLower, UPPER, word4 } from "./chars";
 import { Found } from "./numbers";
+import { level } from "./source";
 
 function found(start: u32, end: u32): bool {
   Found.start = start;
@@ -51,26 +52,30 @@ export function authScheme(p: usize, n: u32, i: u32): i32 {
   return basic ? 1 : 0;
 }
 
-/** scheme://user:password@host: the password. */
+/**
+ * scheme://user:password@host (the user may be empty): the password. Only bytes no deeper than
+ * the "://" end the user or the password: in u:P%40ss@db the '@' that %40 became is the
+ * password's.
+ */
 export function urlCredentials(p: usize, n: u32, i: u32): bool {
   if (!startsWith(p, n, i, "://")) return false;
+  const lvl = level(p, i);
   let j = i + 3;
-  const userStart = j;
-  while (j < n) {
-    const c = load<u8>(p + j);
-    if (c == 0x3a || c == 0x40 || c == 0x2f || c <= 0x20) break;
-    j++;
-  }
-  if (j == userStart || at(p, n, j) != 0x3a) return false;
+  while (j < n && !(endsUser(load<u8>(p + j)) && level(p, j) <= lvl)) j++;
+  if (at(p, n, j) != 0x3a) return false;
   const passStart = j + 1;
   j = passStart;
   while (j < n) {
     const c = load<u8>(p + j);
-    if (c == 0x40 || c == 0x2f || c <= 0x20) break;
+    if ((c == 0x40 || c == 0x2f || c <= 0x20) && level(p, j) <= lvl) break;
     j++;
   }
   if (j == passStart || at(p, n, j) != 0x40) return false;
   return found(passStart, j);
+}
+
+@inline function endsUser(c: u32): bool {
+  return c == 0x3a || c == 0x40 || c == 0x2f || c <= 0x20;
 }
 
 const AWS_PREFIXES: usize = memory.data(40);

@@ -11,7 +11,7 @@ import { Config } from "../../src/config";
 import { detect, Spans } from "../../src/redact/detect";
 import { hintGroups } from "../../src/redact/candidates";
 import { SecretNames, STEMS, WORDS } from "../../src/redact/names";
-import { Source, Syntax } from "../../src/redact/pairs";
+import { Source, Syntax } from "../../src/redact/source";
 import { Mode } from "../../src/redact/rules";
 
 const simd = new Spans();
@@ -64,7 +64,8 @@ export function proxy_on_configure(root: u32, size: u32): u32 {
     start = i + 1;
   }
   // Every secret word holds a pair the prefilters look for.
-  const secretWords = (STEMS + " " + WORDS + " key code card tokens").split(" ");
+  const secretWords = (STEMS + " " + WORDS + " key keys code codes tokens card_number code_verifier oauth_verifier seed_phrase " +
+    "security_answer SAMLResponse dbpass").split(" ");
   for (let i = 0; i < secretWords.length; i++) {
     const w = String.UTF8.encode(secretWords[i]);
     if (!names.hinted(changetype<usize>(w), w.byteLength)) log(LogLevel.Warn, `text word ${secretWords[i]} holds no hint pair`);
