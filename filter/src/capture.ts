@@ -264,7 +264,8 @@ export class Capture {
    */
   private body(w: ByteWriter, name: ArrayBuffer, body: Body): void {
     const b = body.excerpt;
-    if (b === null || b.len == 0) return;
+    // A body holding NUL bytes is not UTF-8 text (UTF-16, binary): the scan could not read it, so it is not kept.
+    if (b === null || b.len == 0 || holdsNul(b.ptr, b.len)) return;
     const n = body.bytes > <u64>b.len ? keptOfCut(b.ptr, b.len) : b.len;
     w.buf(name);
     if (body.form) this.redactor.query(w, b.ptr, n);
@@ -424,6 +425,7 @@ export class Capture {
       else if (kind == HeaderKind.Authorization) this.redactor.authorization(w, p, n);
       else if (kind == HeaderKind.Cookie) this.redactor.cookie(w, p, n);
       else if (kind == HeaderKind.SetCookie) this.redactor.setCookie(w, p, n);
+      else if (holdsUrl(p, n)) this.redactor.url(w, p, n);
       else this.redactor.text(w, p, n, As.Value);
       w.byte(0x22);
     }
@@ -452,7 +454,7 @@ export class Capture {
 
 /** How an allow-listed header's value is written. */
 namespace HeaderKind {
-  /** Scanned by every rule. */
+  /** Scanned by every rule (read as a URL when it holds one). */
   export const Scanned: u8 = 0;
   /** Denied, or named like a secret: replaced whole. */
   export const Denied: u8 = 1;
@@ -470,6 +472,22 @@ const URL_HEADERS = [bytesOf("referer"), bytesOf("location"), bytesOf("content-l
 const AUTHORIZATION_HEADERS = [bytesOf("authorization"), bytesOf("proxy-authorization")];
 const COOKIE = bytesOf("cookie");
 const SET_COOKIE = bytesOf("set-cookie");
+
+/** Whether n bytes at p hold a NUL byte: 16 at a time. */
+function holdsNul(p: usize, n: u32): bool {
+  let i: u32 = 0;
+  const readable = <usize>memory.size() << 16;
+  for (; i + 16 <= n && p + i + 16 <= readable; i += 16) if (v128.any_true(i8x16.eq(v128.load(p + i), splat(0)))) return true;
+  for (; i < n; i++) if (load<u8>(p + i) == 0) return true;
+  return false;
+}
+
+/** A value that is a request target or a URL (x-envoy-original-path, x-original-uri…): read as one, decoded. */
+function holdsUrl(p: usize, n: u32): bool {
+  if (n == 0) return false;
+  const c = load<u8>(p);
+  return c == 0x2f || (n > 8 && (load<u32>(p) | 0x20202020) == 0x70747468 && (load<u8>(p + 4) == 0x3a || load<u8>(p + 5) == 0x3a)); // "/", "http:", "https:"
+}
 
 function isOneOf(name: ArrayBuffer, list: ArrayBuffer[]): bool {
   for (let i = 0; i < list.length; i++) if (eqLower(changetype<usize>(name), name.byteLength, list[i])) return true;

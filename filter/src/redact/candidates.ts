@@ -8,8 +8,8 @@ export namespace Carry {
   export let alnumTop: u32 = 0;
   /** 1 when a run of name bytes holding a hint reaches past the chunk's end (see `candidates`). */
   export let nameRun: u32 = 0;
-  /** Where the ends of hinted runs in the last two bytes put separators in reach, for the next chunk. */
-  export let endsTop: u32 = 0;
+  /** 1 when white space or quotes after a hinted run reach past the chunk's end. */
+  export let gapRun: u32 = 0;
   /** The chunk's wider candidates (see `candidates`), and whether all of it is base64. */
   export let wide: u32 = 0;
   export let base64: bool = false;
@@ -43,11 +43,13 @@ const AB: u8 = 32; // A B: AWS (AKIA…), Google (AIza), Bearer/Basic
  * run of an escaped key (\\\"password\\\") ends at its quote (and , + / ^ T U P).
  */
 const NAME: u8 = 64;
-// By low nibble: 0 '@' ' '; 1 A; 2 B; 4 '$'; 5 '%'; 8 '('; A ':'; B '+' '['; C '\\'; D '-' '=' ']'; E '.'; F '/' '_'.
-const LOW_NIBBLE = storeTable(i8x16(AT | NAME, AB, AB, 0, NAME, NAME, 0, 0, PLUS_SLASH, 0,
-  COLON | SEPARATOR, PLUS_SLASH | NAME, NAME, DASH | SEPARATOR | NAME, NAME, PLUS_SLASH | NAME));
-// By high nibble: 2 ' ' $ % ( + - . /; 3 ':' '='; 4 '@' A B; 5 [ \\ ] _.
-const HIGH_NIBBLE = storeTable(i8x16(0, 0, DASH | PLUS_SLASH | NAME, COLON | SEPARATOR, AT | AB, NAME, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+/** What may stand between a name and its separator: white space, quotes, backslashes (and ) * , - P R W Y Z ] and a few controls). */
+const GAP: u8 = 128;
+// By low nibble: 0 '@' ' '; 1 A; 2 B '"'; 4 '$'; 5 '%'; 7 '\''; 8 '('; 9 \t; A ':' \n; B '+' '['; C '\\'; D '-' '=' ']' \r; E '.'; F '/' '_'.
+const LOW_NIBBLE = storeTable(i8x16(<i8>(AT | NAME | GAP), AB, <i8>(AB | GAP), 0, NAME, NAME, 0, <i8>GAP, PLUS_SLASH, <i8>GAP,
+  <i8>(COLON | SEPARATOR | GAP), PLUS_SLASH | NAME, <i8>(NAME | GAP), <i8>(DASH | SEPARATOR | NAME | GAP), NAME, PLUS_SLASH | NAME));
+// By high nibble: 0 \t \n \r; 2 ' ' '"' $ % ' ( + - . /; 3 ':' '='; 4 '@' A B; 5 [ \\ ] _.
+const HIGH_NIBBLE = storeTable(i8x16(<i8>GAP, 0, <i8>(DASH | PLUS_SLASH | NAME | GAP), COLON | SEPARATOR, AT | AB, <i8>(NAME | GAP), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
 
 // Token prefixes, as pairs of a first letter and the letters that may follow it: e-y (eyJ),
 // s-k r-k (sk_live_, sk-proj-, rk_live_), g-h g-i g-l w-h (ghp_, github_pat_, glpat-, whsec_),
@@ -119,9 +121,10 @@ function setNibbles(low: usize, high: usize, c: i32, bit: u8): void {
  * - at a word start, A or B (AKIA, AIza, Bearer), or two letters and two digits (an IBAN);
  * - at a word start, the first letter of a token prefix followed by its second (above);
  * - '@'; ':' before '/' (://); the first '-' of "--" (-----BEGIN);
- * - a separator (':' '=') within two bytes after a run of name bytes holding a hint pair: where
- *   a secret name can end. The runs are followed by carrying through addition: adding a hint's
- *   bit to the mask of name bytes carries along its run and sets the byte after it.
+ * - a separator (':' '=') after a run of name bytes holding a hint pair, and any white space or
+ *   quotes after it: where a secret name can end. The runs are followed by carrying through
+ *   addition: adding a hint's bit to the mask of name bytes carries along its run and sets the
+ *   byte after it.
  * In Carry.wide, the same and every other word start and '+' '/': where an AWS secret key could
  * begin, used when the next chunk is all base64 (Carry.base64 says whether this one is).
  * With everyWord, both are every word start and symbol: IP addresses and phone numbers start
@@ -156,9 +159,11 @@ function setNibbles(low: usize, high: usize, c: i32, bit: u8): void {
   const sum = names + hints + Carry.nameRun;
   Carry.nameRun = sum >> 16;
   const ends = (sum ^ names) & 0xffff;
-  const reach = ends | (ends << 1) | (ends << 2) | Carry.endsTop;
-  Carry.endsTop = reach >> 16;
-  sym |= classBits(k, SEPARATOR) & reach;
+  // On from there through white space and quotes ("password" : …, \"password\"\t=), the same way.
+  const gaps = classBits(k, GAP);
+  const on = gaps + (ends & gaps) + Carry.gapRun;
+  Carry.gapRun = on >> 16;
+  sym |= classBits(k, SEPARATOR) & (ends | ((on ^ gaps) & 0xffff));
   if (everyWord) {
     Carry.wide = starts | sym | plusSlash;
     return Carry.wide;
@@ -180,5 +185,5 @@ function setNibbles(low: usize, high: usize, c: i32, bit: u8): void {
 @inline export function carryReset(): void {
   Carry.alnumTop = 0;
   Carry.nameRun = 0;
-  Carry.endsTop = 0;
+  Carry.gapRun = 0;
 }

@@ -7,9 +7,9 @@ export const LOWER: u8 = 4;
 export const B64URL: u8 = 8;
 /** base64: A-Z a-z 0-9 + / */
 export const B64: u8 = 16;
-/** an email's local part: A-Z a-z 0-9 . _ % + - */
+/** an email's local part: A-Z a-z 0-9 . _ % + - and UTF-8 */
 export const LOCAL: u8 = 32;
-/** a host name label: A-Z a-z 0-9 - */
+/** a host name label: A-Z a-z 0-9 - and UTF-8 */
 export const HOST: u8 = 64;
 export const HEX: u8 = 128;
 
@@ -35,8 +35,9 @@ for (let c = 0; c < 256; c++) {
   if (lower) k |= LOWER;
   if (alnum || c == 0x2d || c == 0x5f) k |= B64URL;
   if (alnum || c == 0x2b || c == 0x2f) k |= B64;
-  if (alnum || c == 0x2e || c == 0x5f || c == 0x25 || c == 0x2b || c == 0x2d) k |= LOCAL;
-  if (alnum || c == 0x2d) k |= HOST;
+  // Addresses may hold letters beyond ASCII (josé@, hans@müller.de): their UTF-8 bytes.
+  if (alnum || c >= 0x80 || c == 0x2e || c == 0x5f || c == 0x25 || c == 0x2b || c == 0x2d) k |= LOCAL;
+  if (alnum || c >= 0x80 || c == 0x2d) k |= HOST;
   if (digit || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)) k |= HEX;
   store<u8>(TABLE + c, k);
 }

@@ -10,7 +10,7 @@ import { card, Found, iban, ipv4, ipv6, phone, ssn } from "./numbers";
 import { secretPair } from "./pairs";
 import { Mode, Rule } from "./rules";
 import { authScheme, awsAccessKey, awsSecretKey, azureStorageKey, githubToken, gitlabToken, googleApiKey, googleOauthToken, jwt, npmToken,
-  openaiKey, privateKey, sendgridKey, slackToken, stripeKey, urlCredentials } from "./secrets";
+  openaiKey, privateKey, sendgridKey, slackToken, stripeKey, Tried, urlCredentials } from "./secrets";
 
 export class Spans {
   start: StaticArray<u32> = new StaticArray<u32>(64);
@@ -50,6 +50,7 @@ export class Spans {
  */
 export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames, simd: bool = true): void {
   spans.count = 0;
+  Tried.reset();
   // Nothing a detector finds is shorter than three bytes but IPv6's "::", and a request is full
   // of shorter values (query parameters, methods, status codes).
   if (n < 2 || (n < 3 && unchecked(modes[Rule.IP_ADDRESS]) == Mode.Off)) return;

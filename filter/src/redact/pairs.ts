@@ -6,6 +6,7 @@
 // object, after any white space.
 import { NAME_MAX, SecretNames } from "./names";
 import { Found } from "./numbers";
+import { isValueKey, namedBySibling } from "./sibling";
 import { level, Source, Syntax } from "./source";
 
 /** Bytes a name is made of, outside quotes: letters, digits, _ - . $ % [ ]. */
@@ -15,6 +16,10 @@ import { level, Source, Syntax } from "./source";
 
 @inline function isBlank(c: u32): bool {
   return c == 0x20 || c == 0x09;
+}
+
+@inline function isSpace(c: u32): bool {
+  return c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d;
 }
 
 /** Backslashes right before position i (not before `from`). */
@@ -29,16 +34,15 @@ import { level, Source, Syntax } from "./source";
  * value after it and true returned.
  */
 export function secretPair(p: usize, n: u32, s: u32, names: SecretNames): bool {
-  // The name: quoted ("name", \"name\", 'name') when a quote ends within two bytes of the
-  // separator (the prefilter looks no further); else the run of name bytes before it.
+  // The name: quoted ("name", \"name\", 'name'), or the run of name bytes before it, white
+  // space between.
   let e = s;
   let quote: u32 = 0;
   let run: u32 = 0;
-  while (e > 0 && load<u8>(p + e - 1) == 0x20) e--;
+  while (e > 0 && isSpace(load<u8>(p + e - 1))) e--;
   if (e > 0) {
     const q = <u32>load<u8>(p + e - 1);
     if (q == 0x22 || q == 0x27) {
-      if (s - (e - 1) > 2) return false;
       run = backslashesBefore(p, 0, e - 1);
       quote = q;
       e = e - 1 - run;
@@ -53,28 +57,37 @@ export function secretPair(p: usize, n: u32, s: u32, names: SecretNames): bool {
     if (json && b >= 2 && load<u8>(p + b - 2) == 0x5c && isEscapedSpace(load<u8>(p + b - 1)) && backslashesBefore(p, 0, b - 1) % 2 == 1) break;
     b--;
   }
-  if (b == e || !names.has(p + b, e - b)) return false;
+  if (b == e) return false;
+  if (!names.has(p + b, e - b)) {
+    // {"name": "DB_PASSWORD", "value": …}: a value named by its sibling.
+    if (quote != 0x22 || !isValueKey(p + b, e - b) || load<u8>(p + b - 1) != 0x22 || !namedBySibling(p, n, b - 1, run, names)) return false;
+  }
   return value(p, n, s + 1, quote, run, level(p, s), load<u8>(p + s));
 }
 
-/** The value that starts at v (after white space), into Found. */
+/** The value that starts at v (after white space, and a '>' after '=': Ruby's and PHP's =>), into Found. */
 function value(p: usize, n: u32, v: u32, quote: u32, run: u32, lvl: u32, separator: u32): bool {
   const json = Source.syntax == Syntax.Json;
-  // White space; after a quoted name (a JSON key) line breaks too, raw or escaped.
-  while (v < n) {
-    const c = <u32>load<u8>(p + v);
-    if (isBlank(c) || (quote != 0 && (c == 0x0a || c == 0x0d))) v++;
-    else if (quote != 0 && json && c == 0x5c && v + 1 < n && isEscapedSpace(load<u8>(p + v + 1))) v += 2;
-    else break;
-  }
+  if (separator == 0x3d && v < n && load<u8>(p + v) == 0x3e) v++;
+  // White space; after a quoted name (a JSON key) line breaks too, raw or escaped; after a name
+  // outside quotes, a line break when nothing else is on the line (a GraphQL argument).
+  v = afterSpace(p, n, v, quote != 0, json);
+  if (quote == 0 && v < n && isLineEnd(p, n, v, json)) v = afterSpace(p, n, v, true, json);
   if (v >= n) return false;
   const c = <u32>load<u8>(p + v);
-  // A quoted string: "…", \"…\" (a level deeper: its quotes have that many backslashes), '…'.
+  // A quoted string: "…", \"…\" (a level deeper: its quotes have that many backslashes), '…',
+  // and GraphQL's """…""".
   let r: u32 = 0;
   while (v + r < n && load<u8>(p + v + r) == 0x5c) r++;
   if (v + r < n && load<u8>(p + v + r) == 0x22 && (r > 0 || quote != 0 || !json)) {
     const start = v + r + 1;
-    return found(start, closingQuote(p, n, start, r));
+    const end = closingQuote(p, n, start, r);
+    if (end == start && isQuoteAt(p, n, start + 2 * r + 1, r)) {
+      // """…""": the text after the third quote, to the next quote.
+      const text = start + 2 * (r + 1);
+      return found(text, closingQuote(p, n, text, r));
+    }
+    return found(start, end);
   }
   if (c == 0x27) return found(v + 1, until(p, n, v + 1, 0x27));
   // An array, an object or a number after a JSON key is replaced by a string ("[SECRET_PARAM]").
@@ -95,6 +108,31 @@ function value(p: usize, n: u32, v: u32, quote: u32, run: u32, lvl: u32, separat
     return found(v, e);
   }
   return found(v, bareEnd(p, n, v, separator, lvl, json));
+}
+
+/** Past blanks from v; with `lines`, past line breaks too (raw, and in JSON text escaped). */
+function afterSpace(p: usize, n: u32, v: u32, lines: bool, json: bool): u32 {
+  while (v < n) {
+    const c = <u32>load<u8>(p + v);
+    if (isBlank(c) || (lines && (c == 0x0a || c == 0x0d))) v++;
+    else if (lines && json && c == 0x5c && v + 1 < n && isEscapedSpace(load<u8>(p + v + 1))) v += 2;
+    else break;
+  }
+  return v;
+}
+
+/** Whether a line ends at v: a raw line break, or in JSON text an escaped one (\n \r). */
+@inline function isLineEnd(p: usize, n: u32, v: u32, json: bool): bool {
+  const c = <u32>load<u8>(p + v);
+  if (c == 0x0a || c == 0x0d) return true;
+  if (!json || c != 0x5c || v + 1 >= n) return false;
+  const e = <u32>load<u8>(p + v + 1);
+  return e == 0x6e || e == 0x72;
+}
+
+/** Whether a quote after `run` backslashes is at j. */
+@inline function isQuoteAt(p: usize, n: u32, j: u32, run: u32): bool {
+  return j < n && load<u8>(p + j) == 0x22 && (run == 0 || backslashesBefore(p, j - run, j) == run);
 }
 
 @inline function isEscapedSpace(c: u32): bool {
@@ -166,11 +204,14 @@ function bareEnd(p: usize, n: u32, v: u32, separator: u32, lvl: u32, json: bool)
   for (; j < n; j++) {
     const c = <u32>load<u8>(p + j);
     let ends = false;
-    if (c == 0x0a || c == 0x0d || c == 0x22 || c == 0x3c) ends = true;
+    if (c == 0x0a || c == 0x0d) ends = true;
+    // In JSON text the string holding the value ends it (a quote, an escaped quote or line break).
+    else if (c == 0x22) ends = json || separator == 0x3d;
     else if (c == 0x5c) ends = json && j + 1 < n && isEscapeEnd(load<u8>(p + j + 1));
     else if (path && (c == 0x2f || c == 0x3f || c == 0x23)) ends = true;
     else if (separator == 0x3d) {
-      ends = c <= 0x20 || c == 0x26 || c == 0x3b || c == 0x2c || c == 0x27 || c == 0x3e || c == 0x29 || c == 0x5d || c == 0x7d || c == 0x23;
+      ends = c <= 0x20 || c == 0x26 || c == 0x3b || c == 0x2c || c == 0x27 || c == 0x3c || c == 0x3e || c == 0x29 || c == 0x5d ||
+        c == 0x7d || c == 0x23;
     }
     if (ends && level(p, j) <= lvl) break;
   }

@@ -250,6 +250,8 @@ export function googleOauthToken(p: usize, n: u32, i: u32): bool {
  */
 export function openaiKey(p: usize, n: u32, i: u32): bool {
   if (at(p, n, i + 1) != 0x6b || at(p, n, i + 2) != 0x2d || isAlnum(at(p, n, <i64>i - 1))) return false;
+  // Inside a run already read and refused (sk-sk-sk-…): the rest of it is refused too.
+  if (i < Tried.openai) return false;
   let kinds: u8 = 0;
   let end = i + 3;
   while (end < n) {
@@ -258,7 +260,20 @@ export function openaiKey(p: usize, n: u32, i: u32): bool {
     kinds |= c & (UPPER | LOWER | DIGIT);
     end++;
   }
-  return end - i - 3 >= 32 && kinds == (UPPER | LOWER | DIGIT) && found(i, end);
+  if (end - i - 3 >= 32 && kinds == (UPPER | LOWER | DIGIT)) return found(i, end);
+  Tried.openai = end;
+  return false;
+}
+
+/**
+ * Where the runs detectors read and refused end, in the text being scanned: a later start inside
+ * one is refused without reading the run again, so the scan stays linear on crafted runs.
+ */
+export namespace Tried {
+  export let openai: u32 = 0;
+  export function reset(): void {
+    openai = 0;
+  }
 }
 
 /**
