@@ -1,0 +1,35 @@
+// The benchmark page is the bench's own output: docs/benchmarks.md is what the results files
+// make, so a hand edit or a results file committed without its page fails here.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { benchmarkPage, PAGE } from '../report.js';
+import { readSuiteResults, suiteResults, writeSuiteResults } from '../results.js';
+
+test('docs/benchmarks.md is the page the committed results files make (npm run bench -- --page-only makes it again)', () => {
+  assert.equal(readFileSync(PAGE, 'utf8'), benchmarkPage(readSuiteResults()));
+});
+
+test('a results file records the suite, the machine, the command and whether the run was quick, and the page shows them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-report-'));
+  try {
+    const url = pathToFileURL(dir + '/');
+    const rows = [{ name: 'a step', nsPerOp: 1234.5, minNs: 1000, maxNs: 2000, runs: 3, iterations: 100 }];
+    writeSuiteResults(suiteResults('filter', rows, { quick: true }), url);
+    writeSuiteResults(suiteResults('host', rows, { quick: false }), url);
+    const files = readSuiteResults(url);
+    assert.deepEqual([...files.keys()], ['filter', 'host']);
+    assert.equal(files.get('filter')!.command, 'npm run bench -- filter --quick');
+    assert.equal(files.get('host')!.machine.node, process.version);
+    const page = benchmarkPage(files);
+    assert.ok(page.indexOf('## host') < page.indexOf('## filter'), 'suites in the order of the bench');
+    assert.match(page, /Reproduce: `npm run bench -- filter --quick`/);
+    assert.equal(page.match(/\*\*A quick run\*\*/g)?.length, 1, 'only the quick run is marked quick');
+    assert.match(page, /\| a step \| 1,235 \| 1,000 \| 2,000 \| 3 × 100 \|/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
