@@ -22,6 +22,12 @@ export function recordLine(r: Record<string, unknown>, color: boolean): string {
   ].join('  ');
 }
 
+/**
+ * The collector's notice that records were dropped for this tail: {"dropped": N} and nothing else.
+ * A record may hold a field of that name too (it always holds start_time): it is shown as a record.
+ */
+export const isDropNotice = (m: Record<string, unknown>): m is { dropped: number } => typeof m.dropped === 'number' && Object.keys(m).length === 1;
+
 export function gapLine(dropped: number, color: boolean): string {
   const text = `… ${dropped} records dropped for this tail (it fell behind)`;
   return color ? `${COLORS.yellow}${text}${COLORS.reset}` : text;

@@ -3,7 +3,8 @@
 // (ESC [ moves the cursor or rewrites the screen, OSC sets the title, and the C1 control 0x9b is
 // CSI in one character), so every C0 and C1 control and DEL is printed as an escape instead, and
 // so are the bidirectional overrides that make text read other than it is. --json output is
-// not passed through here: it stays exact JSON, for programs.
+// written with the same characters as JSON escapes (printableJson): the same values, for
+// programs, and nothing a terminal it is shown on would act on.
 
 const NAMED: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
@@ -13,4 +14,9 @@ export function printable(text: string): string {
     const code = c.charCodeAt(0);
     return NAMED[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`);
   });
+}
+
+/** A value as one line of JSON whose C1 controls, line separators and bidirectional overrides are \u escapes (JSON.stringify escapes only C0). */
+export function printableJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -2,7 +2,7 @@
 import { commandFlags } from './args.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
 import { recordLine, unreadableLine } from './format.js';
-import { printable } from './printable.js';
+import { printable, printableJson } from './printable.js';
 
 const FLAGS = {
   ...FILTER_FLAGS,
@@ -35,7 +35,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     if (typeof body === 'number') return body;
     for (const r of body.records ?? []) {
       const readable = typeof r === 'object' && r !== null && !Array.isArray(r);
-      if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      if (json) process.stdout.write(`${printableJson(r)}\n`);
       else process.stdout.write(`${readable ? recordLine(r, color) : unreadableLine(JSON.stringify(r) ?? String(r), color)}\n`);
     }
     printed += body.records?.length ?? 0;
@@ -55,7 +55,7 @@ async function printGaps(url: string, headers: Record<string, string>, flags: Re
   const width = Math.max(0, ...gaps.map((g) => String(g.dropped).length));
   for (const g of gaps) {
     const text = (v: unknown) => printable(String(v ?? ''));
-    process.stdout.write(json ? `${JSON.stringify(g)}\n` : `${text(g.since)} .. ${text(g.until)}  ${text(g.dropped).padStart(width)} lost  ${text(g.source || '-')}  ${text(g.reason)}\n`);
+    process.stdout.write(json ? `${printableJson(g)}\n` : `${text(g.since)} .. ${text(g.until)}  ${text(g.dropped).padStart(width)} lost  ${text(g.source || '-')}  ${text(g.reason)}\n`);
   }
   if (!json && gaps.length === 0) console.error('redtail query: no gaps: producers reported no lost records in that range');
   return 0;

@@ -3,8 +3,8 @@
 import WebSocket from 'ws';
 import { commandFlags } from './args.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
-import { asRecord, gapLine, recordLine, unreadableLine } from './format.js';
-import { printable } from './printable.js';
+import { asRecord, gapLine, isDropNotice, recordLine, unreadableLine } from './format.js';
+import { printable, printableJson } from './printable.js';
 
 const SUMMARY = 'Streams records live from the collector as they are stored.';
 
@@ -41,8 +41,8 @@ export async function tail(argv: string[]): Promise<number> {
           if (m === undefined) {
             if (json) process.stderr.write(`redtail tail: skipped a line that is not a record: ${unreadableLine(line, false)}\n`);
             else process.stdout.write(`${unreadableLine(line, color)}\n`);
-          } else if (json) process.stdout.write(`${JSON.stringify(m)}\n`);
-          else if (typeof m.dropped === 'number') process.stdout.write(`${gapLine(m.dropped, color)}\n`);
+          } else if (json) process.stdout.write(`${printableJson(m)}\n`);
+          else if (isDropNotice(m)) process.stdout.write(`${gapLine(m.dropped, color)}\n`);
           else process.stdout.write(`${recordLine(m, color)}\n`);
         }
       });

@@ -3,19 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { collector, garbledCollector, ndjson, post, record } from '../../collector/test/helpers.js';
-
-const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { BIN, run } from './redtail.js';
 
 test('redtail query prints an aligned table, or NDJSON with --json, following pages; --gaps shows where the trail is incomplete', async () => {
   const c = await collector();

@@ -88,7 +88,7 @@ export function validateLine(value: unknown, text: string, line: number, rules: 
   if ('gap' in v) {
     const g = v.gap as Record<string, unknown> | null;
     if (typeof g !== 'object' || g === null) throw new BatchError(line, 'gap', 'an object', show(g));
-    if (!Number.isInteger(g.dropped) || (g.dropped as number) < 0) throw new BatchError(line, 'gap.dropped', 'a non-negative integer', show(g.dropped));
+    if (!Number.isSafeInteger(g.dropped) || (g.dropped as number) < 0) throw new BatchError(line, 'gap.dropped', 'a non-negative integer below 2^53', show(g.dropped));
     return {
       dropped: g.dropped as number, since: readTime(g.since, line, 'gap.since', rules.times), until: readTime(g.until, line, 'gap.until', rules.times),
       source: typeof g.source === 'string' ? g.source.slice(0, 256) : '', reason: typeof g.reason === 'string' ? g.reason.slice(0, 256) : '',

@@ -145,7 +145,8 @@ function startLive() {
       if (!line.trim()) continue;
       const r = asRecord(line);
       if (!r) rows.prepend(unreadable(line));
-      else rows.prepend(typeof r.dropped === 'number' ? notice(`${r.dropped} records dropped: this page fell behind`) : row(r));
+      // The collector's notice is {"dropped": N} alone; a record may hold a field of that name too.
+      else rows.prepend(typeof r.dropped === 'number' && Object.keys(r).length === 1 ? notice(`${r.dropped} records dropped: this page fell behind`) : row(r));
     }
     while (rows.children.length > LIVE_ROWS) rows.lastChild.remove();
   };

@@ -1,0 +1,71 @@
+// The relay attacked (issue 13's review): what its link to the collector and the collector's
+// answers can do to the batches it holds. A finding not yet fixed is marked todo.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { test } from 'node:test';
+import { collector, ndjson, post, record, tempDir } from '../../collector/test/helpers.js';
+import { RELAY_DEFAULTS, type RelayConfig } from '../src/config.js';
+import { startRelay } from '../src/relay.js';
+
+/**
+ * A TCP link to `to` whose first `stalls` connections stop carrying the client's bytes a few
+ * bytes into the first WebSocket message (after the upgrade request): a network that hangs.
+ */
+async function stallingLink(to: number, stalls: number): Promise<{ port: number; close(): void }> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const stall = ++connections <= stalls;
+    const upstream = net.connect(to, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => { client.destroy(); upstream.destroy(); });
+    }
+    upstream.pipe(client);
+    let seen = Buffer.alloc(0);
+    let carried = -1; // bytes of the first message carried, once the upgrade request is through
+    client.on('data', (chunk: Buffer) => {
+      if (!stall) return void upstream.write(chunk);
+      if (carried < 0) {
+        seen = Buffer.concat([seen, chunk]);
+        const end = seen.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        upstream.write(seen.subarray(0, end + 4));
+        chunk = seen.subarray(end + 4);
+        carried = 0;
+      }
+      const n = Math.max(0, Math.min(chunk.length, 8 - carried));
+      carried += n;
+      if (n > 0) upstream.write(chunk.subarray(0, n));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+test('a batch whose upload the collector cuts for stalling (a network hiccup) is sent again, not set aside as refused', { todo: 'the collector closes a stalled or too slow upload with 1008, the code the relay takes as "not a batch" (for good): a stall needs a code of its own, counted against --max-batch-errors' }, async (t) => {
+  const c = await collector({ limits: { bodyIdleMs: 300 } });
+  const link = await stallingLink(Number(new URL(c.url).port), 2);
+  const tmp = tempDir();
+  const config: RelayConfig = { ...structuredClone(RELAY_DEFAULTS), port: 0, upstream: `ws://127.0.0.1:${link.port}/v1/stream`, spool: tmp.dir };
+  const logs: Record<string, unknown>[] = [];
+  const r = await startRelay(config, (e) => logs.push(e));
+  t.after(async () => {
+    await r.close();
+    link.close();
+    await c.stop();
+    tmp.remove();
+  });
+  assert.equal((await post(r.url, ndjson([record({ request_id: 'through-a-hiccup' })]), { 'x-redtail-batch': 'hiccup/1' })).status, 200);
+  const stored = () => c.store.list().some((s) => s.db.prepare('SELECT 1 FROM batches WHERE batch = ?').get('hiccup/1') !== undefined);
+  while (!stored() && r.spool.rejectedCount === 0) await new Promise((res) => setTimeout(res, 20));
+  assert.equal(r.spool.rejectedCount, 0, JSON.stringify(logs.filter((l) => l.event === 'batch_rejected_upstream')));
+  assert.ok(stored());
+});
