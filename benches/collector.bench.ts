@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { Store } from '../collector/src/store.js';
-import { query } from '../collector/src/query.js';
-import { parseRecords } from '../collector/src/validate.js';
+import { Store } from '../collector/src/store/store.js';
+import { query } from '../collector/src/query/query.js';
+import { parseRecords } from '../collector/src/ingest/validate.js';
 import type { Measurement } from './measure.js';
 
 const BIN = new URL('../../bin/redtail.js', import.meta.url).pathname;

@@ -7,7 +7,7 @@
 import { curlLine, DEMO_FILTER_CONFIG, echoServer } from './demo.js';
 
 const { loadConfig } = await import('../dist/collector/src/config.js');
-const { startCollector } = await import('../dist/collector/src/server.js');
+const { startCollector } = await import('../dist/collector/src/http/server.js');
 const { Host } = await import('../dist/host/src/index.js');
 const { startProxy } = await import('../dist/host/src/proxy.js');
 

@@ -2,7 +2,7 @@
 // that order of precedence from lowest to highest. Every limit has a safe default; every
 // mistake is refused at start with the field, the value and what was expected.
 import { readFileSync } from 'node:fs';
-import { DEFAULT_MAX_DEPTH, MOST_DEPTH } from './depth.js';
+import { DEFAULT_MAX_DEPTH, MOST_DEPTH } from './ingest/depth.js';
 
 export type Scope = 'ingest' | 'read' | 'admin';
 export const SCOPES: Scope[] = ['ingest', 'read', 'admin'];

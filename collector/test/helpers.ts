@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CollectorConfig, DEFAULTS } from '../src/config.js';
-import { type Collector, startCollector } from '../src/server.js';
+import { type Collector, startCollector } from '../src/http/server.js';
 
 export function tempDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'redtail-test-'));
@@ -84,7 +84,7 @@ export const exited = (child: ChildProcess): Promise<number | null> => new Promi
  * clients' handling of them is tested against this.
  */
 export async function garbledCollector(records: unknown[], messages: string[]): Promise<{ url: string; close(): Promise<void> }> {
-  const { servePage } = await import('../src/page.js');
+  const { servePage } = await import('../src/http/page.js');
   const { WebSocketServer } = await import('ws');
   const http = await import('node:http');
   const server = http.createServer((req, res) => {

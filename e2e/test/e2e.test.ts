@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import { collector as startTestCollector, tempDir } from '../../collector/test/helpers.js';
 import { DEFAULTS } from '../../collector/src/config.js';
-import { type Collector, startCollector } from '../../collector/src/server.js';
+import { type Collector, startCollector } from '../../collector/src/http/server.js';
 import { Host } from '../../host/src/index.js';
 import { startProxy } from '../../host/src/proxy.js';
 import { RELAY_DEFAULTS } from '../../relay/src/config.js';
