@@ -8,9 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { Store } from '../collector/src/store/store.js';
-import { query } from '../collector/src/query/query.js';
-import { parseRecords } from '../collector/src/ingest/validate.js';
+import { query, readBatch, Store, WordsCatchUp } from '../collector/src/index.js';
 import type { Measurement } from './measure.js';
 
 const BIN = new URL('../../bin/redtail.js', import.meta.url).pathname;
@@ -255,16 +253,19 @@ export async function collectorBench(quick: boolean): Promise<Measurement[]> {
     let writing = 0;
     for (let b = 0; b * 1000 < loaded; b++) {
       const items = Array.from({ length: 1000 }, (_, i) => sampleRecord(b * 1000 + i, t0 + (b * 1000 + i) * 10));
-      const parsed = parseRecords(items, { maxRecordBytes: 1 << 20, maxRecords: 100_000 });
+      const read = readBatch(Buffer.from(JSON.stringify(items)), 'body', { maxRecordBytes: 1 << 20, maxRecords: 100_000 });
+      if (!read.ok) throw read.error;
       const w = performance.now();
-      store.write(`load/${b}`, parsed.rows, parsed.gaps);
+      store.write(`load/${b}`, read.rows, read.gaps);
       writing += performance.now() - w;
       if (!quick && b % 500 === 499) process.stderr.write(`bench: loaded ${((b + 1) * 1000).toLocaleString('en')} of ${loaded.toLocaleString('en')} records\n`);
     }
     results.push(row(`store writes while loading ${loaded.toLocaleString('en')} records, in process (no network, no parsing)`, perSecond(loaded, writing), 'records/s'));
     results.push(row('… bytes per record on disk, before the free-text index', Math.round(onDisk(dir) / loaded), 'bytes'));
     const i0 = performance.now();
-    while (store.indexWords(10_000)) if (!quick) process.stderr.write('bench: building the free-text index …\n');
+    const words = new WordsCatchUp(dir);
+    while (words.indexUntil(performance.now() + 10_000)) if (!quick) process.stderr.write('bench: building the free-text index …\n');
+    words.close();
     results.push(row('free-text index, built behind ingest', perSecond(loaded, performance.now() - i0), 'records/s'));
     results.push(row('… bytes per record on disk, with it (target ≤ 250)', Math.round(onDisk(dir) / loaded), 'bytes'));
     // The store at rest: the system writes back the gigabyte just written before the clock

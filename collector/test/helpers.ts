@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CollectorConfig, DEFAULTS } from '../src/config.js';
 import { type Collector, startCollector } from '../src/http/server.js';
+import { WordsCatchUp } from '../src/search/catch-up.js';
+import type { Store } from '../src/store/store.js';
 
 export function tempDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'redtail-test-'));
@@ -164,4 +166,14 @@ export function upload(url: string, declared: number, sent: number, id: string):
   done.catch(() => {}); // a connection cut on purpose: whoever awaits `done` still sees it fail
   writeSpaces(req, sent);
   return { more: (n) => writeSpaces(req, n), done, cut: () => req.destroy() };
+}
+
+/** Build a store's free-text index in process, as the collector's worker does, for about `budgetMs`; true when blocks remain. */
+export function indexWords(store: Store, budgetMs: number): boolean {
+  const words = new WordsCatchUp(store.dir);
+  try {
+    return words.indexUntil(performance.now() + budgetMs);
+  } finally {
+    words.close();
+  }
 }

@@ -2,7 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { Scope } from '../config.js';
-import { send } from './receive.js';
+import { send } from './respond.js';
 
 export type Token = { token: string; scopes: Scope[] };
 export type Verdict = { ok: true } | { ok: false; status: 401 | 403; error: string };

@@ -3,16 +3,10 @@
 // the same contract, so both receive through this one function.
 import type http from 'node:http';
 import { checkIngestType } from './cross-site.js';
-import { readLines } from '../ingest/reader.js';
+import { send } from './respond.js';
 import { type Cut, cutMessage, type PendingBytes, Upload, type UploadLimits } from './upload.js';
-import { BatchError, type Gap, type Limits, parseBatch, type Row } from '../ingest/validate.js';
-
-/** A JSON answer, with its length. */
-export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
+import { isBatchId, readBatch } from '../ingest/read.js';
+import type { BatchError, Gap, Limits, Row } from '../ingest/validate.js';
 
 /** The producer went away before its batch was whole: nothing to store, nobody to answer. */
 export class ProducerGone extends Error {
@@ -58,9 +52,6 @@ export function readBody(req: http.IncomingMessage, limits: UploadLimits & { max
     req.on('close', () => upload.end());
   });
 }
-
-/** A batch id as producers write it: <source>/<seq>, visible ASCII. */
-export const isBatchId = (id: string): boolean => /^[\x21-\x7e]{1,512}$/.test(id);
 
 export type Received =
   | { ok: true; batch: string | undefined; body: Buffer; rows: Row[]; gaps: Gap[] }
@@ -114,12 +105,8 @@ export async function receiveBatch(req: http.IncomingMessage, limits: Limits & U
   if (batch !== undefined && !isBatchId(batch)) {
     return { ok: false, status: 400, reason: 'invalid', answer: { error: 'invalid batch id', field: 'x-redtail-batch', expected: 'up to 512 visible ASCII characters, <source>/<seq>' } };
   }
-  try {
-    // NDJSON is read straight from its bytes (reader.ts) unless the reader hands it back.
-    const read = body[0] === 0x5b ? undefined : readLines(body, limits);
-    return { ok: true, batch, body, ...(read ?? parseBatch(body.toString('utf8'), limits, body)) };
-  } catch (err) {
-    if (err instanceof BatchError) return { ok: false, status: 400, reason: 'invalid', answer: { ...err.toJSON(), batch } };
-    return { ok: false, status: 422, reason: 'unreadable', answer: unreadableBatch(err, batch) };
-  }
+  const read = readBatch(body, 'body', limits);
+  if (read.ok) return { ok: true, batch, body, rows: read.rows, gaps: read.gaps };
+  if (read.reason === 'invalid') return { ok: false, status: 400, reason: 'invalid', answer: { ...(read.error as BatchError).toJSON(), batch } };
+  return { ok: false, status: 422, reason: 'unreadable', answer: unreadableBatch(read.error, batch) };
 }

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { unpackBlock } from '../store/codec.js';
 import { distinctWords } from './distinct.js';
-import type { Committed } from '../store/shard.js';
+import type { Committed } from '../store/blocks.js';
 
 /** The words file's tables, in the schema it is opened (main) or attached (w) as. */
 export const wordsSchema = (schema: string): string => `

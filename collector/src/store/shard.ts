@@ -1,8 +1,9 @@
-// One SQLite file of records, kept in blocks: up to 256 records of one batch, as received (JSON,
-// one a line), deflated together, with their time range, each record's time and status code (so
-// a query skips records without inflating or parsing them), and one full-text document of the
-// block's terms. No row per record: the indexes are per block, so a record costs
-// its compressed bytes plus a few bytes of index, and a batch is a handful of inserts.
+// One SQLite file of records, kept in blocks (blocks.ts writes them): up to BLOCK records of one
+// batch, as received (JSON, one a line), compressed together as the shard's storage layout says
+// (codec.ts), with their time range, each record's time and status code (so a query skips
+// records without decompressing or parsing them), and one full-text document of the block's
+// terms. No row per record: the indexes are per block, so a record costs its compressed bytes
+// plus a few bytes of index, and a batch is a handful of inserts.
 //
 // A query narrows by time (the blocks' ranges) and by two full-text indexes of blocks, then reads
 // those blocks and checks each record exactly. `terms` (field values, status codes, paths) is
@@ -12,11 +13,11 @@
 // acknowledged only after it commits.
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { CURRENT_LAYOUT, LAYOUTS, packBlock, unpackBlock } from './codec.js';
-import { blockTerms } from './terms.js';
+import { BlockWriter, type Committed } from './blocks.js';
+import { CURRENT_LAYOUT, LAYOUTS, unpackBlock } from './codec.js';
 import { Unpacked } from './unpacked.js';
 import type { Gap, Row } from '../ingest/validate.js';
-import { WordIndexer, wordsPath, wordsSchema } from '../search/words.js';
+import { wordsPath, wordsSchema } from '../search/words.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS batches (
@@ -57,19 +58,13 @@ CREATE TABLE IF NOT EXISTS gaps (
 `;
 
 /**
- * Records per block. Bigger blocks compress better (records of a service look alike) but make a
- * query read more to find one record. 256 is a busy sidecar's second of records, and at most
- * 256 records read to find one.
- */
-export const BLOCK = 256;
-/**
- * The blocks read last, inflated, for all shards of a store: following pages and repeated
- * queries read the same blocks, and inflating is most of a query's time.
+ * The blocks read last, decompressed, for all shards of a store: following pages and repeated
+ * queries read the same blocks, and decompressing is most of a query's time.
  */
 export class BlockCache {
   private readonly entries = new Map<string, Unpacked>();
 
-  /** `size` blocks of about 100-250 KB each. */
+  /** At most `size` blocks, each a block's records decompressed. */
   constructor(private readonly size = 64) {}
 
   get(key: string, load: () => Unpacked): Unpacked {
@@ -92,53 +87,6 @@ export class BlockCache {
   }
 }
 
-/**
- * A batch's records with each service's together (in arrival order within it): a block then
- * holds few services, so it compresses better and a query for one service reads fewer blocks.
- * A sidecar's batch is one service already; a relay's or a mixed producer's is not.
- */
-function byService(rows: Row[]): Row[] {
-  const groups = new Map<string | null, Row[]>();
-  for (const r of rows) {
-    const g = groups.get(r.service);
-    if (g) g.push(r);
-    else groups.set(r.service, [r]);
-  }
-  if (groups.size === 1) return rows;
-  const out: Row[] = []; // by hand: Array.prototype.flat was a tenth of a write
-  for (const g of groups.values()) for (const r of g) out.push(r);
-  return out;
-}
-
-/** The records of a block, a line each: their bytes put together when every one has them (no encoding again), else their text. */
-function blockText(rows: Row[]): Buffer | string {
-  let size = rows.length - 1;
-  for (const r of rows) {
-    if (r.bytes === undefined) return rows.map((row) => row.json).join('\n');
-    size += r.end! - r.start!;
-  }
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const r of rows) {
-    if (at > 0) out[at++] = 0x0a;
-    at += r.bytes!.copy(out, at, r.start, r.end);
-  }
-  return out;
-}
-
-/**
- * A block just committed, with its records' text: handed to the free-text worker (words.ts), so
- * that it need not read the block back and decompress it. Its count and time range let the
- * worker check that the text is this block's.
- */
-export interface Committed {
-  id: number;
-  count: number;
-  minTime: number;
-  maxTime: number;
-  text: Buffer;
-}
-
 export interface Block {
   id: number;
   times: Float64Array;
@@ -155,7 +103,7 @@ export class Shard {
   min: number | null = null;
   max: number | null = null;
   private readonly hasBatchStmt: Database.Statement;
-  private readonly writeTx: (batch: string, source: string, rows: Row[], gaps: Gap[], received: number) => void;
+  private readonly blocks: BlockWriter;
   private readonly queries = new Map<string, Database.Statement>();
   private readonly blockStmt: Database.Statement;
   private readonly columnsStmt: Database.Statement;
@@ -165,11 +113,6 @@ export class Shard {
   /** Entry i: the latest record time of blocks 1..i (made on first use, caught up on each). */
   private newestUpTo: Float64Array = new Float64Array(1).fill(-Infinity);
   private newestKnown = 0;
-  /** This shard's words index, built in process (tests and benches; the collector uses a worker). */
-  private indexer: WordIndexer | undefined;
-  /** Told of the blocks of each batch once it has committed (the collector hands them to its worker). */
-  onCommit: ((path: string, blocks: Committed[]) => void) | undefined;
-  private committed: Committed[] = [];
 
   constructor(readonly day: string, readonly path: string, private readonly cache = new BlockCache()) {
     this.db = new Database(path);
@@ -186,35 +129,9 @@ export class Shard {
     this.db.exec(SCHEMA);
     this.db.pragma(`user_version = ${layout}`);
     this.hasBatchStmt = this.db.prepare('SELECT 1 FROM batches WHERE batch = ?').pluck();
-    const insertBatch = this.db.prepare('INSERT INTO batches (batch, source, received, records) VALUES (?, ?, ?, ?)');
-    const insertBlock = this.db.prepare('INSERT INTO blocks (batch, min_time, max_time, count, times, codes, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const insertTerms = this.db.prepare('INSERT INTO terms (rowid, words) VALUES (?, ?)');
-    const insertRange = this.db.prepare('INSERT INTO ranges (id, min_time, max_time) VALUES (?, ?, ?)');
     this.blockStmt = this.db.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
     this.columnsStmt = this.db.prepare('SELECT count, times, codes FROM blocks WHERE id = ?');
-    const insertGap = this.db.prepare('INSERT INTO gaps (batch, source, dropped, since, until, reason) VALUES (?, ?, ?, ?, ?, ?)');
-    this.writeTx = this.db.transaction((batch: string, source: string, rows: Row[], gaps: Gap[], received: number) => {
-      const batchId = Number(insertBatch.run(batch, source, received, rows.length).lastInsertRowid);
-      const grouped = byService(rows);
-      for (let start = 0; start < grouped.length; start += BLOCK) {
-        const chunk = grouped.slice(start, start + BLOCK);
-        const times = new Float64Array(chunk.map((r) => r.time));
-        let min = times[0]!;
-        let max = min;
-        for (const t of times) {
-          if (t < min) min = t;
-          if (t > max) max = t;
-        }
-        const text = blockText(chunk);
-        const data = packBlock(text, layout);
-        const codes = new Uint16Array(chunk.map((r) => r.status));
-        const block = Number(insertBlock.run(batchId, min, max, chunk.length, Buffer.from(times.buffer), Buffer.from(codes.buffer), data).lastInsertRowid);
-        if (this.onCommit && typeof text !== 'string') this.committed.push({ id: block, count: chunk.length, minTime: min, maxTime: max, text });
-        insertRange.run(block, min, max);
-        insertTerms.run(block, blockTerms(chunk));
-      }
-      for (const g of gaps) insertGap.run(batchId, g.source, g.dropped, g.since, g.until, g.reason);
-    });
+    this.blocks = new BlockWriter(this.db, layout);
     this.db.prepare('ATTACH DATABASE ? AS w').run(wordsPath(path));
     this.db.pragma('w.journal_mode = WAL');
     this.db.exec(wordsSchema('w'));
@@ -230,17 +147,14 @@ export class Shard {
     return this.hasBatchStmt.get(batch) !== undefined;
   }
 
-  write(batch: string, source: string, rows: Row[], gaps: Gap[], received: number): void {
-    try {
-      this.writeTx(batch, source, rows, gaps, received);
-      if (this.committed.length > 0) this.onCommit?.(this.path, this.committed);
-    } finally {
-      this.committed = [];
-    }
+  /** Store a batch in one transaction; the blocks committed, with their text. */
+  write(batch: string, source: string, rows: Row[], gaps: Gap[], received: number): Committed[] {
+    const committed = this.blocks.write(batch, source, rows, gaps, received);
     for (const r of rows) {
       if (this.min === null || r.time < this.min) this.min = r.time;
       if (this.max === null || r.time > this.max) this.max = r.time;
     }
+    return committed;
   }
 
   /** Blocks up to this id are in the words index (built behind ingest, so it may lag). */
@@ -284,12 +198,6 @@ export class Shard {
     return ((this.lastBlockStmt.get() as number | null) ?? 0) - this.wordsUpTo();
   }
 
-  /** Build the words index in this thread until `deadline`; true when blocks remain. */
-  indexWords(deadline: number): boolean {
-    this.indexer ??= new WordIndexer(this.path);
-    return this.indexer.indexUntil(deadline);
-  }
-
   /**
    * A block as a query reads it: times and codes at once, records when asked. Throws when the
    * block cannot be read (its columns disagree; its records, when asked, do not decompress).
@@ -316,7 +224,6 @@ export class Shard {
     return this.cache.get(`${this.day}:${id}`, () => new Unpacked(unpackBlock(this.blockStmt.get(id) as Buffer, this.layout), count));
   }
 
-
   /** Every file the shard has on disk: the shard and its words index, each with WAL and shared memory. */
   files(): string[] {
     return [this.path, wordsPath(this.path)].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]);
@@ -340,7 +247,6 @@ export class Shard {
   }
 
   close(): void {
-    this.indexer?.close();
     this.db.close();
   }
 }

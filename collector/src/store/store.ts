@@ -7,17 +7,25 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHARD_FILE, shardDay } from './days.js';
-import { BlockCache, type Committed, Shard } from './shard.js';
+import type { Committed } from './blocks.js';
+import { BlockCache, Shard } from './shard.js';
 import { Unreadable } from './unreadable.js';
 import type { Gap, Row } from '../ingest/validate.js';
 
 export { dayOf, retentionStart } from './days.js';
 
+/** What a producer is told of its batch. */
 export interface WriteResult {
   batch: string;
   stored: number;
   duplicate: boolean;
   shard: string;
+}
+
+/** A batch written: the answer, and the blocks committed with their text, in the shard file `file`. */
+export interface Written extends WriteResult {
+  file: string;
+  blocks: Committed[];
 }
 
 export class Store {
@@ -26,8 +34,6 @@ export class Store {
   private anonymous = 0;
   /** Blocks and records found unreadable when read back: reported, counted, skipped. */
   readonly unreadable = new Unreadable();
-  /** Told of each batch's blocks once committed, with their text (the collector hands them to its words worker). */
-  onBlocks: ((shardPath: string, blocks: Committed[]) => void) | undefined;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -41,43 +47,29 @@ export class Store {
     let shard = this.shards.get(day);
     if (shard === undefined) {
       shard = new Shard(day, join(this.dir, `redtail-${day}.db`), this.blocks);
-      shard.onCommit = (path, blocks) => this.onBlocks?.(path, blocks);
       this.shards.set(day, shard);
     }
     return shard;
   }
 
   /** Store a validated batch, unless its id was stored before. */
-  write(batch: string | undefined, rows: Row[], gaps: Gap[], received = Date.now()): WriteResult {
+  write(batch: string | undefined, rows: Row[], gaps: Gap[], received = Date.now()): Written {
     const first = rows[0]?.time ?? gaps[0]?.since ?? received;
     const shard = this.open(shardDay(first));
     const id = batch ?? `anonymous/${received}-${++this.anonymous}`;
     if (batch !== undefined) {
       // Any shard: a batch id is its producer's promise that this is the same batch, whatever it holds.
       const seen = this.list().reverse().find((s) => s.hasBatch(batch));
-      if (seen) return { batch: id, stored: 0, duplicate: true, shard: seen.day };
+      if (seen) return { batch: id, stored: 0, duplicate: true, shard: seen.day, file: seen.path, blocks: [] };
     }
     const source = id.includes('/') ? id.slice(0, id.lastIndexOf('/')) : id;
-    shard.write(id, source, rows, gaps, received);
-    return { batch: id, stored: rows.length, duplicate: false, shard: shard.day };
+    const blocks = shard.write(id, source, rows, gaps, received);
+    return { batch: id, stored: rows.length, duplicate: false, shard: shard.day, file: shard.path, blocks };
   }
 
   /** Forget the blocks read so far: the next query reads every block it needs (benches time that). */
   forgetBlocks(): void {
     this.blocks.clear();
-  }
-
-  /**
-   * Build the free-text index behind ingest for about `budgetMs`, newest shard first. True when
-   * blocks remain to index.
-   */
-  indexWords(budgetMs: number): boolean {
-    const deadline = performance.now() + budgetMs;
-    for (const shard of this.list().reverse()) {
-      // Out of time: say there may be more; the next round finds out with one cheap select.
-      if (performance.now() >= deadline || shard.indexWords(deadline)) return true;
-    }
-    return false;
   }
 
   /** The shards that may hold records in [since, until), newest first. */

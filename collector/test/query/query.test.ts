@@ -4,11 +4,11 @@
 // whether a block's words are indexed yet or not.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BLOCK } from '../../src/store/shard.js';
+import { BLOCK } from '../../src/store/blocks.js';
 import { type Filters, holdsText, parseStatus, query } from '../../src/query/query.js';
 import { Store } from '../../src/store/store.js';
 import { parseBatch } from '../../src/ingest/validate.js';
-import { ndjson, record, tempDir } from '../helpers.js';
+import { indexWords, ndjson, record, tempDir } from '../helpers.js';
 
 /** A small deterministic random source, so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -81,7 +81,7 @@ test('every filter, paged to the end, gives exactly what a brute-force reading g
     const p = parseBatch(body, { maxRecords: 100_000, maxRecordBytes: 1 << 20 });
     store.write(`t/${k}`, p.rows, p.gaps);
     // Half the blocks in the free-text index, half not yet: a query must find records in both.
-    if (k === batches.length / 2) assert.equal(store.indexWords(60_000), false);
+    if (k === batches.length / 2) assert.equal(indexWords(store, 60_000), false);
   });
   assert.ok(store.list().length >= 3, 'the records span several shards');
   const cases: Filters[] = [
@@ -112,7 +112,7 @@ test('blocks read newest id first still give the newest records when an older bl
     const p = parseBatch(ndjson([record({ start_time: at(s as number), request_id: `skew-${id}`, user_agent: 'skewed clock' })]), { maxRecords: 10, maxRecordBytes: 1 << 20 });
     store.write(`skew/${k}`, p.rows, p.gaps);
   });
-  assert.equal(store.indexWords(60_000), false);
+  assert.equal(indexWords(store, 60_000), false);
   for (const f of [{ text: 'skewed' }, { requestId: 'skew-a' }, { service: 'orders' }, {}]) {
     assert.deepEqual(query(store, { ...f, limit: 1 }).records.map((r) => r.request_id), ['skew-a'], JSON.stringify(f));
   }

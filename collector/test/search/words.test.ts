@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { Store } from '../../src/store/store.js';
 import { parseBatch } from '../../src/ingest/validate.js';
-import type { Committed } from '../../src/store/shard.js';
+import type { Committed } from '../../src/store/blocks.js';
 import { wordsPath, WordIndexer } from '../../src/search/words.js';
-import { collector, ndjson, post, record, tempDir } from '../helpers.js';
+import { collector, indexWords, ndjson, post, record, tempDir } from '../helpers.js';
 
 const write = (store: Store, id: string, records: object[]) => {
   const p = parseBatch(ndjson(records), { maxRecords: 1000, maxRecordBytes: 1 << 20 });
@@ -61,7 +61,7 @@ test('retention removes a shard\'s words file with it', () => {
   const tmp = tempDir();
   const store = new Store(tmp.dir);
   write(store, 'old/1', [record({ start_time: '2020-01-01T00:00:00Z' })]);
-  assert.equal(store.indexWords(10_000), false);
+  assert.equal(indexWords(store, 10_000), false);
   const path = store.list()[0]!.path;
   assert.ok(existsSync(wordsPath(path)));
   assert.equal(store.prune('2021-01-01').length, 1);
@@ -74,12 +74,11 @@ test('a block\'s text handed over at commit is indexed without reading the block
   const tmp = tempDir();
   const store = new Store(tmp.dir);
   const handed: Committed[][] = [];
-  store.onBlocks = (_path, blocks) => handed.push(blocks);
   // Given their bytes, as ingest has them (a block made of strings is not handed over).
   const writeBytes = (id: string, records: object[]) => {
     const text = ndjson(records);
     const p = parseBatch(text, { maxRecords: 1000, maxRecordBytes: 1 << 20 }, Buffer.from(text));
-    store.write(id, p.rows, p.gaps);
+    handed.push(store.write(id, p.rows, p.gaps).blocks);
   };
   writeBytes('h/1', [record({ user_agent: 'Lynx/2.9' })]);
   writeBytes('h/2', [record({ user_agent: 'Konqueror/5' })]);

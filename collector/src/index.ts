@@ -1,0 +1,28 @@
+// The collector's public face: what the CLI, the relay, the benches and the end-to-end tests use.
+// What is not exported here is the collector's own, free to change without them noticing.
+
+// A collector: its configuration, started on one port, and its own events.
+export { type CollectorConfig, ConfigError, DEFAULTS, loadConfig, type Scope } from './config.js';
+export { type Collector, startCollector } from './http/server.js';
+export { type Log, stderrLog } from './events.js';
+
+// The data folder without a server (redtail prune, the benches): the shards, queries over them,
+// and the free-text index built in process.
+export { retentionStart, Store } from './store/store.js';
+export { type Filters, query } from './query/query.js';
+export { WordsCatchUp } from './search/catch-up.js';
+
+// Ingest, as the filter sends it: what the relay takes in front of a collector, with the same
+// contract, limits and answers.
+export { readBatch } from './ingest/read.js';
+export { answerRefused, ProducerGone, receiveBatch } from './http/receive.js';
+export { cutMessage, PendingBytes } from './http/upload.js';
+
+// Who may do what, and which host names a server answers to; the relay keeps the same rules.
+export { authorize, deny } from './http/auth.js';
+export { checkHost, servedHosts } from './http/cross-site.js';
+export { isLoopback, parseHosts, parseTokens } from './config.js';
+
+// The HTTP helpers: a JSON answer, and Prometheus text.
+export { send } from './http/respond.js';
+export { Exposition } from './prometheus.js';
