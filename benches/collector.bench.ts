@@ -278,8 +278,8 @@ export async function collectorBench(quick: boolean): Promise<Measurement[]> {
     const filters: [string, object][] = [
       ['service and 5xx, last 15 minutes', { service: 'payments', status: '5xx', since: '15m' }],
       ['service and 503, newest 100', { service: 'orders', status: '503' }],
-      ['one request id', { requestId: `6f1c2a9e-3b7d-4f1e-9c0a-${String(loaded - 4242).padStart(12, '0')}` }],
-      ['one trace id, whole range', { traceId: ((loaded - 777) * 2654435761).toString(16).padStart(32, '0').slice(-32) }],
+      ['one request id', { request_id: `6f1c2a9e-3b7d-4f1e-9c0a-${String(loaded - 4242).padStart(12, '0')}` }],
+      ['one trace id, whole range', { trace_id: ((loaded - 777) * 2654435761).toString(16).padStart(32, '0').slice(-32) }],
       ['service, newest 100', { service: 'orders' }],
       ['path prefix, last hour', { path: '/api/v1/cart/', since: '1h' }],
       ['free text, a common word', { text: 'Safari' }],

@@ -9,7 +9,8 @@ export { type Log, stderrLog } from './events.js';
 // The data folder without a server (redtail prune, the benches): the shards, queries over them,
 // and the free-text index built in process.
 export { retentionStart, Store } from './store/store.js';
-export { type Filters, query } from './query/query.js';
+export { type Filters } from './query/filters.js';
+export { query } from './query/query.js';
 export { WordsCatchUp } from './search/catch-up.js';
 
 // Ingest, as the filter sends it: what the relay takes in front of a collector, with the same
@@ -26,3 +27,6 @@ export { isLoopback, parseHosts, parseTokens } from './config.js';
 // The HTTP helpers: a JSON answer, and Prometheus text.
 export { send } from './http/respond.js';
 export { Exposition } from './prometheus.js';
+
+// The record's fields (record/schema.ts): the CLI's filter flags come from them.
+export { type Field, FIELDS, type Filter, FILTERED } from './record/schema.js';

@@ -1,11 +1,13 @@
 // The collector's routes on its one port: GET / (the web page and its files), POST /v1/ingest,
-// GET /v1/logs, GET /v1/gaps, GET /healthz, GET /metrics, and the WebSocket upgrades GET /v1/stream
+// GET /v1/logs, GET /v1/gaps, GET /v1/schema, GET /healthz, GET /metrics, and the WebSocket upgrades GET /v1/stream
 // (ingest) and GET /v1/tail (live tail). Each request is checked against the hosts served and the
 // tokens' scopes; every error is JSON that says what to do.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Scope } from '../config.js';
-import { gaps, query, QueryError, type Filters } from '../query/query.js';
+import { filtersFrom, QueryError } from '../query/filters.js';
+import { gaps, query } from '../query/query.js';
+import { publicSchema } from '../record/schema.js';
 import { matcher } from '../tail/tail.js';
 import { authorize, deny } from './auth.js';
 import { checkHost, checkOrigin, type Refusal } from './cross-site.js';
@@ -18,18 +20,8 @@ import { limitStream } from './stream-limits.js';
 
 const HOSTS_SETTING = 'allowed_hosts (REDTAIL_ALLOWED_HOSTS)';
 
-/** The query-string filters shared by /v1/logs and /v1/tail. */
-function filtersOf(url: URL): Filters {
-  const p = url.searchParams;
-  const get = (k: string) => p.get(k) ?? undefined;
-  const limit = get('limit');
-  return {
-    service: get('service'), namespace: get('namespace'), workload: get('workload'), status: get('status'),
-    method: get('method'), authority: get('authority'), path: get('path'), requestId: get('request_id'),
-    traceId: get('trace_id'), text: get('q'), since: get('since'), until: get('until'), cursor: get('cursor'),
-    limit: limit === undefined ? undefined : Number(limit),
-  };
-}
+/** The record's fields as GET /v1/schema tells them (the page builds its filters from it); public, as the page is. */
+const SCHEMA = publicSchema();
 
 /** The plain HTTP routes. */
 export function routes(parts: Parts): http.RequestListener {
@@ -50,7 +42,7 @@ export function routes(parts: Parts): http.RequestListener {
 
   function logs(url: URL, res: http.ServerResponse): void {
     try {
-      send(res, 200, url.pathname === '/v1/gaps' ? gaps(store, filtersOf(url)) : query(store, filtersOf(url)));
+      send(res, 200, url.pathname === '/v1/gaps' ? gaps(store, filtersFrom(url.searchParams)) : query(store, filtersFrom(url.searchParams)));
     } catch (err) {
       if (err instanceof QueryError) return send(res, 400, { error: err.message, field: err.field, expected: err.expected });
       throw err;
@@ -67,6 +59,7 @@ export function routes(parts: Parts): http.RequestListener {
     const route = `${req.method} ${url.pathname}`;
     const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' || route === 'GET /v1/gaps' ? 'read' : undefined;
     if (route === 'GET /healthz') return send(res, 200, { ok: true, shards: store.list().length });
+    if (route === 'GET /v1/schema') return send(res, 200, SCHEMA);
     if (route === 'GET /metrics') {
       const text = metrics.prometheus(store, tail);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
@@ -74,7 +67,7 @@ export function routes(parts: Parts): http.RequestListener {
     }
     // The page is static and holds no data: it asks the API, with the user's token, for records.
     if (req.method === 'GET' && servePage(url.pathname, res)) return;
-    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/tail, GET /metrics, GET /healthz` });
+    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
     const auth = authorize(config.tokens, req, scope);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
@@ -116,7 +109,7 @@ export function upgrades(parts: Parts): (req: http.IncomingMessage, socket: Dupl
       log({ level: 'warn', event: 'tail_refused', subscribers: tail.size, hint: 'close a live tail, or raise limits.tail_subscribers' });
       return refuse(503, `the collector has ${tail.size} live tails, as many as limits.tail_subscribers allows: close one, or raise the limit`, 'too_many_tails');
     }
-    const filters = filtersOf(url);
+    const filters = filtersFrom(url.searchParams);
     try {
       matcher(filters); // refuse bad filters before the upgrade, with a readable 400
     } catch (err) {

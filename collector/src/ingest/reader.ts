@@ -2,14 +2,16 @@
 // checks the JSON, cuts out the records and finds their indexed fields, so a plainly valid
 // record becomes a row with no JSON.parse and no string of the whole batch. Records it cannot
 // vouch for (non-ASCII, escapes, a field out of shape, a gap notice) are parsed and checked here
-// as validate.ts always has, and any batch it does not expect at all is handed back (undefined)
+// as validate.ts does, and any batch it does not expect at all is handed back (undefined)
 // for the general way, which also words every error.
 import { DEFAULT_MAX_DEPTH } from './depth.js';
 import { instantiate } from '../wasm.js';
 import { bounded } from './times.js';
-import { BatchError, type Gap, INTEGERS, type Limits, OBJECTS, type Row, rulesOf, STRINGS, tooLong, validateLine } from './validate.js';
+import { BatchError, type Gap, type Limits, type Row, rulesOf, tooLong, validateLine } from './validate.js';
+import { FIELDS, type JsonType, KEPT } from '../record/schema.js';
 
 interface Reader {
+  layout(entry: number, start: number, end: number, fast: number, status: number, line: number, kept: number, time: number, keptCount: number, dictionary: number, words: number): boolean;
   defineKey(len: number, kind: number, max: number, slot: number): void;
   prepare(len: number, max: number): number;
   table(): number;
@@ -17,33 +19,52 @@ interface Reader {
   batchTo(): number;
   readMessage(len: number, depth: number): number;
   readLines(len: number, depth: number): number;
+  /** How the module marks a kept value the collector has a string for already, or none. */
+  ABSENT: WebAssembly.Global;
+  SAME: WebAssembly.Global;
+  KNOWN: WebAssembly.Global;
 }
 
-/** The fields a row keeps, in the order of the module's slots. */
-const KEPT = ['service', 'namespace', 'workload', 'method', 'authority', 'path', 'request_id', 'trace_id'] as const;
-const KIND = { string: 1, integer: 2, object: 3, time: 4, status: 5, gap: 6 };
-const ENTRY = 24;
-/** The fields whose values the module keeps a dictionary of, and how many each. */
-const DICTIONARY = 5;
+/** What the module checks a known key's value for: its JSON type (record/schema.ts), or a gap notice. */
+const KIND: Record<JsonType | 'gap', number> = { string: 1, integer: 2, object: 3, time: 4, status: 5, gap: 6 };
+
+/**
+ * The module's table, laid out here and handed to it at load: an entry of i32 slots per record,
+ * the record's start and end (byte offsets), whether it is fast, its status code, its line, then
+ * each kept field's value (from, to) in the order of KEPT, then start_time in ms (an f64, so at
+ * an even slot).
+ */
+const AT = { start: 0, end: 1, fast: 2, status: 3, line: 4, kept: 6 };
+const TIME_AT = AT.kept + 2 * KEPT.length;
+const ENTRY = TIME_AT + 2;
+/** Each kept field's slot, by name. */
+const SLOT = Object.fromEntries(KEPT.map((name, k) => [name, k])) as Record<string, number>;
+/**
+ * The kept fields whose values the module keeps a dictionary of (the first ones: those with
+ * terms, which take few values in a batch), and how many values each.
+ */
+const DICTIONARY = KEPT.findIndex((name) => typeof FIELDS.find((f) => f.name === name)!.index !== 'object');
 const WORDS = 16;
 
 function load() {
   const reader = instantiate<Reader>('reader');
+  if (!reader.layout(ENTRY, AT.start, AT.end, AT.fast, AT.status, AT.line, AT.kept, TIME_AT, KEPT.length, DICTIONARY, WORDS)) {
+    throw new Error(`build/reader.wasm has no room for a table of ${KEPT.length} kept fields (record/schema.ts): raise its limits`);
+  }
   const define = (name: string, kind: number, max = 0, slot = -1) => {
     const at = reader.prepare(name.length, 0);
     new Uint8Array(reader.memory.buffer).set(Buffer.from(name, 'latin1'), at);
     reader.defineKey(name.length, kind, max, slot);
   };
-  for (const [name, max] of Object.entries(STRINGS)) define(name, KIND.string, max, KEPT.indexOf(name as (typeof KEPT)[number]));
-  for (const name of INTEGERS) define(name, KIND.integer);
-  for (const name of OBJECTS) define(name, KIND.object);
-  define('start_time', KIND.time);
-  define('response_code', KIND.status);
+  for (const f of FIELDS) define(f.name, KIND[f.type], f.max ?? 0, SLOT[f.name] ?? -1);
   define('gap', KIND.gap);
   return reader;
 }
 
 const reader = load();
+const ABSENT = reader.ABSENT.value as number;
+const SAME = reader.SAME.value as number;
+const KNOWN = reader.KNOWN.value as number;
 
 /**
  * A row read from its bytes, bytes[start, end). Its text and its request and trace ids are made
@@ -83,6 +104,7 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
   const rules = rulesOf(limits);
   const table = new Int32Array(reader.memory.buffer, reader.table(), count * ENTRY);
   const times = new Float64Array(reader.memory.buffer, reader.table(), (count * ENTRY) / 2);
+  const kept = (k: number) => AT.kept + 2 * k;
   const rows: Row[] = [];
   const gaps: Gap[] = [];
   // Each kept field's value (or, for the ids, where it is) in the record before, reused when
@@ -91,41 +113,41 @@ function rowsOf(bytes: Buffer, count: number, limits: Limits): Read {
   const last: (string | null)[] = KEPT.map(() => null);
   const known: string[][] = KEPT.slice(0, DICTIONARY).map(() => []);
   const text = (k: number, e: number) => {
-    const from = table[e + 6 + 2 * k]!;
-    if (from === -2) return last[k]!;
-    if (from <= -16) return known[k]![-16 - from]!;
-    if (from < 0) return (last[k] = null);
-    const value = bytes.toString('latin1', from, table[e + 7 + 2 * k]);
+    const from = table[e + kept(k)]!;
+    if (from === SAME) return last[k]!;
+    if (from <= KNOWN) return known[k]![KNOWN - from]!;
+    if (from === ABSENT) return (last[k] = null);
+    const value = bytes.toString('latin1', from, table[e + kept(k) + 1]);
     if (k < DICTIONARY && known[k]!.length < WORDS) known[k]!.push(value);
     return (last[k] = value);
   };
   const ids: [number, number, number, number] = [-1, -1, -1, -1];
   const span = (k: number, e: number, at: number) => {
-    const from = table[e + 6 + 2 * k]!;
-    if (from === -2) return;
+    const from = table[e + kept(k)]!;
+    if (from === SAME) return;
     ids[at] = from;
-    ids[at + 1] = table[e + 7 + 2 * k]!;
+    ids[at + 1] = table[e + kept(k) + 1]!;
   };
   for (let i = 0; i < count; i++) {
     const e = i * ENTRY;
-    const start = table[e]!;
-    const end = table[e + 1]!;
-    const line = table[e + 4]!;
+    const start = table[e + AT.start]!;
+    const end = table[e + AT.end]!;
+    const line = table[e + AT.line]!;
     // In order, every record: the record after may reuse them.
-    const service = text(0, e);
-    const namespace = text(1, e);
-    const workload = text(2, e);
-    const method = text(3, e);
-    const authority = text(4, e);
-    const path = text(5, e);
-    span(6, e, 0);
-    span(7, e, 2);
-    if (table[e + 2] === 1) {
+    const service = text(SLOT.service!, e);
+    const namespace = text(SLOT.namespace!, e);
+    const workload = text(SLOT.workload!, e);
+    const method = text(SLOT.method!, e);
+    const authority = text(SLOT.authority!, e);
+    const path = text(SLOT.path!, e);
+    span(SLOT.request_id!, e, 0);
+    span(SLOT.trace_id!, e, 2);
+    if (table[e + AT.fast] === 1) {
       if (end - start > limits.maxRecordBytes) throw new BatchError(line, '', `a record of at most ${limits.maxRecordBytes} bytes`);
-      const time = times[e / 2 + 11]!;
+      const time = times[(e + TIME_AT) / 2]!;
       // Out of bounds: the error shows the time as it came (read again, as this is rare).
       if (time < rules.times.earliest || time > rules.times.latest) bounded(time, startTime(bytes, start, end), line, 'start_time', rules.times);
-      rows.push(new ReadRow(time, table[e + 3]!, service, namespace, workload, method, authority, path, bytes, start, end, ids[0], ids[1], ids[2], ids[3]));
+      rows.push(new ReadRow(time, table[e + AT.status]!, service, namespace, workload, method, authority, path, bytes, start, end, ids[0], ids[1], ids[2], ids[3]));
       continue;
     }
     // The general way for this record: parsed, checked, and stored as record-text.ts says.

@@ -1,7 +1,7 @@
 // The records of a JSON array batch (a WebSocket message's "records", or a JSON array body),
 // each parsed and with its text. Records are stored as text, so the plain way, JSON.parse of
-// the whole and JSON.stringify of each record back, paid twice for every record (about 4 µs
-// each for 900 bytes here). Producers write records as JSON.stringify does, one after another:
+// the whole and JSON.stringify of each record back, paid twice for every record. Producers
+// write records as JSON.stringify does, one after another:
 // `},{` between them. So the array is cut there and each piece parsed on its own; if any piece
 // fails to parse, a cut fell inside a string or a nested array (the piece before it then ends
 // inside an open string or bracket, which JSON.parse refuses), and the plain way is taken.

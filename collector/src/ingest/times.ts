@@ -49,7 +49,7 @@ function digits(s: string, i: number, j: number): number {
 
 /**
  * 2026-11-27T23:59:59.123Z, the form the filter writes, read by hand (Date.parse and a regular
- * expression took a tenth of the collector's time on ingest); NaN for any other form, which the
+ * expression cost much more, on every record); NaN for any other form, which the
  * general reading then takes.
  */
 export function filterTime(s: string): number {

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_DEPTH, tooDeep } from './depth.js';
 import { storedText } from './record-text.js';
 import { arrayItems, type Items } from './records.js';
 import { inFilterForm, readTime, type TimeBounds, timeBounds, type TimeLimits } from './times.js';
+import { FIELDS, type JsonType, KEPT } from '../record/schema.js';
 
 export interface Row {
   /** start_time in ms since the epoch. */
@@ -27,6 +28,23 @@ export interface Row {
   start?: number;
   end?: number;
 }
+
+/**
+ * A kept field's value on a row (and response_code's), by the field's name: for the terms and
+ * the tail's filters. Read through a function per field: `row[name]` is a slow lookup on every row.
+ */
+const ROW_VALUES: Record<string, (r: Row) => string | number | null> = {
+  service: (r) => r.service, namespace: (r) => r.namespace, workload: (r) => r.workload, method: (r) => r.method,
+  authority: (r) => r.authority, path: (r) => r.path, request_id: (r) => r.requestId, trace_id: (r) => r.traceId,
+  response_code: (r) => r.status,
+};
+for (const name of KEPT) if (!ROW_VALUES[name]) throw new Error(`record/schema.ts keeps "${name}" on rows, and Row has no such value: add it to Row and ROW_VALUES`);
+
+/** The reader of a kept field's value on rows. */
+export const rowReader = (name: string): ((r: Row) => string | number | null) => ROW_VALUES[name]!;
+
+/** A kept field's value on a row; undefined for a field rows do not keep. */
+export const rowValue = (r: Row, name: string): string | number | null | undefined => ROW_VALUES[name]?.(r);
 
 export interface Gap {
   dropped: number;
@@ -58,20 +76,13 @@ function checkDepth(value: unknown, line: number, limits: Limits): void {
   }
 }
 
-/** Optional string fields and their length limits. */
-export const STRINGS: Record<string, number> = {
-  method: 32, path: 8192, protocol: 32, response_flags: 256, response_code_details: 1024, upstream_service_time: 32,
-  x_forwarded_for: 1024, user_agent: 2048, request_id: 256, authority: 1024, upstream_host: 512, upstream_cluster: 512,
-  upstream_local_address: 512, downstream_local_address: 512, downstream_remote_address: 512, requested_server_name: 1024,
-  route_name: 512, trace_id: 32, span_id: 16, service: 253, namespace: 253, workload: 253, node: 253,
-  connection_termination_details: 1024, upstream_transport_failure_reason: 1024, request_body: 262144, response_body: 262144,
-  source_principal: 1024, jwt_issuer: 1024, jwt_subject: 1024, jwt_client_id: 1024, unverified_jwt_issuer: 1024,
-  unverified_jwt_subject: 1024, unverified_jwt_client_id: 1024,
-};
-export const INTEGERS = ['bytes_received', 'bytes_sent', 'duration'];
-export const OBJECTS = ['request_headers', 'response_headers', 'redactions'];
-// Once, as plain arrays: these are checked for every record, and indexed loops cost a tenth of
-// iterating [field, max] pairs.
+const OF_TYPE = (type: JsonType) => FIELDS.filter((f) => f.type === type && !f.required);
+/** Optional string fields and their length limits (record/schema.ts). */
+const STRINGS: Record<string, number> = Object.fromEntries(OF_TYPE('string').map((f) => [f.name, f.max!]));
+const INTEGERS = OF_TYPE('integer').map((f) => f.name);
+const OBJECTS = OF_TYPE('object').map((f) => f.name);
+// Once, as plain arrays: these are checked for every record, and indexed loops cost far less
+// than iterating [field, max] pairs.
 const STRING_FIELDS = Object.keys(STRINGS);
 const STRING_MAX = Object.values(STRINGS);
 /** Every optional field redtail knows: null in one is taken as absent. */

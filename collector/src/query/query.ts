@@ -6,37 +6,13 @@
 // field values, status codes, words), reads them newest first, checks every record exactly, and
 // stops once no remaining block can hold a record newer than the page's oldest (`candidates`
 // below: by end time, or by block id with the latest end time up to each id).
+import { FILTERED } from '../record/schema.js';
 import type { Block, Shard } from '../store/shard.js';
-import { FIELDS, serviceStatus, statusTerm, term } from '../store/terms.js';
+import { serviceStatus, statusTerm, term } from '../store/terms.js';
 import type { Store } from '../store/store.js';
 import type { Unpacked } from '../store/unpacked.js';
 import type { Unreadable } from '../store/unreadable.js';
-
-export interface Filters {
-  service?: string;
-  namespace?: string;
-  workload?: string;
-  /** "5xx", "404", or a range "400-499". */
-  status?: string;
-  method?: string;
-  authority?: string;
-  /** A path prefix. */
-  path?: string;
-  requestId?: string;
-  traceId?: string;
-  /** Free text: the records holding the text exactly as given, starting where a word starts. */
-  text?: string;
-  since?: string;
-  until?: string;
-  limit?: number;
-  cursor?: string;
-}
-
-export class QueryError extends Error {
-  constructor(readonly field: string, readonly expected: string, readonly got: string) {
-    super(`"${field}" must be ${expected}, got ${JSON.stringify(got)}`);
-  }
-}
+import { fieldsMatch, type Filters, parseStatus, type Predicate, predicate, QueryError, sought, textMatches } from './filters.js';
 
 export const MAX_LIMIT = 1000;
 
@@ -47,15 +23,6 @@ export function parseTime(value: string, field: string, now = Date.now()): numbe
   const ms = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) throw new QueryError(field, 'an ISO time (2026-11-27T10:00:00Z) or a duration ago (15m, 2h, 7d)', value);
   return ms;
-}
-
-export function parseStatus(value: string): [number, number] {
-  let m = /^([1-5])xx$/i.exec(value);
-  if (m) return [Number(m[1]) * 100, Number(m[1]) * 100 + 99];
-  m = /^(\d{1,3})-(\d{1,3})$/.exec(value);
-  if (m && Number(m[1]) <= Number(m[2])) return [Number(m[1]), Number(m[2])];
-  if (/^\d{1,3}$/.test(value)) return [Number(value), Number(value)];
-  throw new QueryError('status', 'a code (404), a class (5xx) or a range (400-499)', value);
 }
 
 /** Where a record is, in query order: newer time first, then later shard, block and slot. */
@@ -90,10 +57,10 @@ export interface QueryResult {
 interface Match {
   since: number;
   until: number;
-  fields: [string, string][];
+  /** What the record's fields and text must pass, as for the live tail (filters.ts). */
+  predicate: Predicate;
+  /** The status codes sought, checked on a block's codes before its records are read. */
   status?: [number, number];
-  path?: string;
-  text?: string;
   /** Quoted values a matching line must contain, tried before parsing it. */
   quick: string[];
   /** What every matching record holds (the free text, or the first quoted value), in UTF-8: a block's bytes are searched for it first. */
@@ -104,70 +71,45 @@ interface Match {
   words?: string;
 }
 
-const RECORD_FIELDS: Record<keyof typeof FIELDS, string> = {
-  service: 'service', namespace: 'namespace', workload: 'workload', method: 'method', authority: 'authority',
-};
-/** The fields found through the free-text index (terms.ts says why). */
-const ID_FIELDS = { requestId: 'request_id', traceId: 'trace_id' } as const;
-
 /** Words as the index's tokenizer cuts them: runs of letters and digits. */
 const words = (s: string) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-const WORD_CHAR = /[\p{L}\p{N}]/u;
-
-/**
- * Whether a record's JSON holds the text where a word starts (or anywhere, if the text does not
- * start with a letter or digit): exactly what the word index can find, so queries and the live
- * tail agree on which records hold it.
- */
-export function holdsText(line: string, text: string): boolean {
-  const atWordStart = WORD_CHAR.test(text.charAt(0));
-  for (let i = line.indexOf(text); i >= 0; i = line.indexOf(text, i + 1)) {
-    if (!atWordStart || i === 0 || !WORD_CHAR.test(line.charAt(i - 1))) return true;
-  }
-  return false;
-}
 
 function plan(f: Filters, since: number, until: number): Match {
-  const m: Match = { since, until, fields: [], quick: [] };
+  const m: Match = { since, until, predicate: predicate(f), quick: [] };
   const fts: string[] = [];
   const wordTerms: string[] = [];
   // Only values no JSON writer would escape can be looked for as text.
   const quick = (value: string) => {
     if (/^[\w .:/@+-]*$/.test(value)) m.quick.push(JSON.stringify(value));
   };
-  for (const [key, letter] of Object.entries(FIELDS) as [keyof typeof FIELDS, string][]) {
-    let value = f[key];
-    if (value === undefined) continue;
-    if (key === 'method') value = value.toUpperCase();
-    m.fields.push([RECORD_FIELDS[key], value]);
-    fts.push(`"${term(letter, value)}"`);
-    quick(value);
-  }
-  for (const [key, name] of Object.entries(ID_FIELDS) as [keyof typeof ID_FIELDS, string][]) {
-    const value = f[key];
-    if (value === undefined) continue;
-    m.fields.push([name, value]);
-    quick(value);
-    // Whole words, as the record's text holds them unless JSON escapes something in the value
-    // (then no words: the blocks are read).
-    if (JSON.stringify(value) === `"${value}"`) for (const word of words(value)) wordTerms.push(`"${word}"`);
-  }
-  if (f.status !== undefined) {
-    m.status = parseStatus(f.status);
-    const [lo, hi] = m.status;
-    // With a service, the terms of that service answering each code; else the codes alone.
-    const code = (c: number) => (f.service !== undefined ? serviceStatus(f.service, c) : statusTerm(c));
-    if (hi - lo < 100) fts.push(`(${Array.from({ length: hi - lo + 1 }, (_, k) => `"${code(lo + k)}"`).join(' OR ')})`);
-  }
-  if (f.path !== undefined) {
-    m.path = f.path;
-    const w = words(f.path);
-    // The last word of a prefix may be cut short.
-    w.forEach((word, k) => fts.push(k === w.length - 1 && !/[^\p{L}\p{N}]$/u.test(f.path!) ? `"${word}"*` : `"${word}"`));
+  // Each field's filter narrows the blocks as the field is indexed (record/schema.ts).
+  for (const field of FILTERED) {
+    const given = f[field.filter.param];
+    if (given === undefined) continue;
+    const index = field.index;
+    if (typeof index === 'object') {
+      const value = sought(field.filter.match, given);
+      fts.push(`"${term(index.term, value)}"`);
+      quick(value);
+    } else if (index === 'words') {
+      quick(given);
+      // Whole words, as the record's text holds them unless JSON escapes something in the value
+      // (then no words: the blocks are read).
+      if (JSON.stringify(given) === `"${given}"`) for (const word of words(given)) wordTerms.push(`"${word}"`);
+    } else if (index === 'status') {
+      const [lo, hi] = parseStatus(given);
+      m.status = [lo, hi];
+      // With a service, the terms of that service answering each code; else the codes alone.
+      const code = (c: number) => (f.service !== undefined ? serviceStatus(f.service, c) : statusTerm(c));
+      if (hi - lo < 100) fts.push(`(${Array.from({ length: hi - lo + 1 }, (_, k) => `"${code(lo + k)}"`).join(' OR ')})`);
+    } else if (index === 'path') {
+      const w = words(given);
+      // The last word of a prefix may be cut short.
+      w.forEach((word, k) => fts.push(k === w.length - 1 && !/[^\p{L}\p{N}]$/u.test(given) ? `"${word}"*` : `"${word}"`));
+    }
   }
   if (fts.length) m.fts = fts.join(' AND ');
   if (f.text !== undefined && f.text !== '') {
-    m.text = f.text;
     // Words as the index holds them (whole, case-folded); the last may be cut short, so it is a
     // prefix, left out when other words narrow and it is short: FTS5 merges every word the prefix
     // starts ("77"* is thousands: numbers, hex ids) for little narrowing. The text itself is
@@ -179,7 +121,7 @@ function plan(f: Filters, since: number, until: number): Match {
     });
   }
   if (wordTerms.length) m.words = wordTerms.join(' AND ');
-  const needle = m.text ?? m.quick[0];
+  const needle = m.predicate.text ?? m.quick[0];
   if (needle !== undefined) m.needle = Buffer.from(needle, 'utf8');
   return m;
 }
@@ -187,13 +129,10 @@ function plan(f: Filters, since: number, until: number): Match {
 /** The record if it matches; throws when it cannot be read (not JSON, not an object). */
 function matches(line: string, m: Match): Record<string, unknown> | undefined {
   for (const q of m.quick) if (!line.includes(q)) return undefined;
-  if (m.text !== undefined && !holdsText(line, m.text)) return undefined;
+  if (!textMatches(m.predicate, line)) return undefined;
   const r = JSON.parse(line) as Record<string, unknown>;
   if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new Error('the record is not a JSON object');
-  for (const [field, value] of m.fields) if (r[field] !== value) return undefined;
-  if (m.status && !(typeof r.response_code === 'number' && r.response_code >= m.status[0] && r.response_code <= m.status[1])) return undefined;
-  if (m.path !== undefined && !(typeof r.path === 'string' && r.path.startsWith(m.path))) return undefined;
-  return r;
+  return fieldsMatch(m.predicate, (field) => r[field]) ? r : undefined;
 }
 
 type Found = Key & { record: Record<string, unknown> };

@@ -1,11 +1,10 @@
 // How a block's records are compressed, by the shard's storage layout: layout 2 deflate level 1,
 // layout 3 brotli quality 1, layout 4 LZ4 (the lz4-napi package: lz4_flex's block format, its
-// size before it). Measured on the bench's records, per record, in blocks of 62-256 (codecs
-// alone, one core): brotli 0.8-0.9 µs to compress, 1.1 µs to read back, 41-49 bytes; LZ4 0.4-0.6
-// µs, 0.25-0.35 µs, 69-79 bytes. Ingest is CPU-bound on a two-core machine, and a free-text query
-// that must read a hundred blocks spends most of its time decompressing them: LZ4's thirty bytes
-// more a record (far under the 250 allowed) buy both. A shard keeps the codec it was made with,
-// so a collector upgraded mid-day goes on writing that day's shard as it was, and reads every kind.
+// size before it). LZ4 makes blocks somewhat larger than brotli but compresses and reads back
+// several times faster: ingest is CPU-bound, and a free-text query that reads many blocks spends
+// most of its time decompressing them (benches/ measures both). A shard keeps the codec it was
+// made with, so a collector upgraded mid-day goes on writing that day's shard as it was, and
+// reads every kind.
 import { compressSync, uncompressSync } from 'lz4-napi';
 import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 

@@ -5,23 +5,19 @@
 // collisions only add a candidate block: records are checked exactly.
 //
 // Queries spell a term as a string (term()); a block's document is written as bytes (Terms), the
-// same text without a string per digit: spelling the terms was most of a write's JavaScript.
+// same text without a string per digit, which is the costly part of spelling terms.
 import { distinctWords } from '../search/distinct.js';
-import type { Row } from '../ingest/validate.js';
+import { type Row, rowReader } from '../ingest/validate.js';
+import { FIELDS } from '../record/schema.js';
 
 /**
- * The fields with terms, and the letter each one's terms start with. Request and trace ids have
- * none: each is in a record or two, so their terms were two new FTS5 terms a record, the most
- * costly part of a write, and their words are in the free-text index already, where queries
- * find them (query.ts). Shards written before still hold such terms ('r', 't'), unread.
+ * The fields with terms (record/schema.ts), each with the letter its terms start with, and its
+ * value on a row. Request and trace ids have none: each is in a record or two, so their terms
+ * would be two new FTS5 terms a record, the most costly part of a write, and their words are in
+ * the free-text index already, where queries find them (query.ts). Older shards may still hold
+ * such terms ('r', 't'), unread.
  */
-export const FIELDS = { service: 's', namespace: 'n', workload: 'w', method: 'm', authority: 'a' } as const;
-
-/** Each field's letter and value, read by name: `row[field]` is a slow lookup on every row. */
-const VALUES: [string, (r: Row) => string | null][] = [
-  [FIELDS.service, (r) => r.service], [FIELDS.namespace, (r) => r.namespace], [FIELDS.workload, (r) => r.workload], [FIELDS.method, (r) => r.method],
-  [FIELDS.authority, (r) => r.authority],
-];
+const VALUES = FIELDS.flatMap((f) => (typeof f.index === 'object' ? [[f.index.term, rowReader(f.name)] as [string, (r: Row) => string | null]] : []));
 
 // The two halves of the last value hashed (32 and 28 bits).
 let hashA = 0;
@@ -48,7 +44,7 @@ export function term(field: string, value: string): string {
 const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 const DIGIT_BYTES = Buffer.from(DIGITS36, 'latin1');
 
-/** n.toString(36) for an unsigned 32-bit n, by hand: the built-in took most of a term's time. */
+/** n.toString(36) for an unsigned 32-bit n, by hand: the built-in is slower, on every term. */
 export function base36(n: number): string {
   let out = '';
   do {
@@ -95,7 +91,7 @@ export class Terms {
   private base36(n: number): void {
     let digits = 1;
     for (let m = n; m >= 36; m = ((m / 36) >>> 0)) digits++;
-    // Integer steps (>>> 0 truncates any 32-bit quotient): Math.floor on doubles was most of it.
+    // Integer steps (>>> 0 truncates any 32-bit quotient): Math.floor on doubles costs more.
     for (let i = this.len + digits - 1; i >= this.len; i--) {
       const q = (n / 36) >>> 0;
       this.buf[i] = DIGIT_BYTES[n - q * 36]!;

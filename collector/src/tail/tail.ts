@@ -7,8 +7,8 @@
 // Ingest never waits for a tail. A queued record is a copy of its bytes: a record's text may be
 // a slice of its whole batch's, which would otherwise stay in memory as long as the record.
 import type { WebSocket } from 'ws';
-import { holdsText, parseStatus, type Filters } from '../query/query.js';
-import type { Row } from '../ingest/validate.js';
+import { fieldsMatch, type Filters, predicate, textMatches } from '../query/filters.js';
+import { type Row, rowValue } from '../ingest/validate.js';
 
 export interface TailOptions {
   /** Records queued per subscriber before the oldest are dropped. */
@@ -23,32 +23,10 @@ const NEWLINE = Buffer.from('\n');
 
 type Match = (row: Row) => boolean;
 
-/** A predicate for the filters a tail can use (all but time range, limit and cursor). */
+/** The filters' predicate (filters.ts, as queries have it), on the values a row keeps; throws QueryError on a bad filter. */
 export function matcher(f: Filters): Match {
-  const tests: Match[] = [];
-  const eq = (value: string | undefined, get: (r: Row) => string | null) => {
-    if (value !== undefined) tests.push((r) => get(r) === value);
-  };
-  eq(f.service, (r) => r.service);
-  eq(f.namespace, (r) => r.namespace);
-  eq(f.workload, (r) => r.workload);
-  eq(f.method?.toUpperCase(), (r) => r.method);
-  eq(f.authority, (r) => r.authority);
-  eq(f.requestId, (r) => r.requestId);
-  eq(f.traceId, (r) => r.traceId);
-  if (f.status !== undefined) {
-    const [lo, hi] = parseStatus(f.status);
-    tests.push((r) => r.status >= lo && r.status <= hi);
-  }
-  if (f.path !== undefined) {
-    const prefix = f.path;
-    tests.push((r) => r.path !== null && r.path.startsWith(prefix));
-  }
-  if (f.text !== undefined) {
-    const text = f.text;
-    tests.push((r) => holdsText(r.json, text));
-  }
-  return (r) => tests.every((t) => t(r));
+  const p = predicate(f);
+  return (r) => fieldsMatch(p, (field) => rowValue(r, field)) && textMatches(p, r.json);
 }
 
 class Subscriber {

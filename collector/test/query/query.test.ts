@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BLOCK } from '../../src/store/blocks.js';
-import { type Filters, holdsText, parseStatus, query } from '../../src/query/query.js';
+import { type Filters, holdsText, parseStatus } from '../../src/query/filters.js';
+import { query } from '../../src/query/query.js';
 import { Store } from '../../src/store/store.js';
 import { parseBatch } from '../../src/ingest/validate.js';
 import { indexWords, ndjson, record, tempDir } from '../helpers.js';
@@ -53,7 +54,7 @@ function bruteForce(all: Record<string, unknown>[], f: Filters): string[] {
     .map((r, i) => ({ r, i, t: Date.parse(String(r.start_time)) }))
     .filter(({ r, t }) => (f.service === undefined || r.service === f.service) && (f.namespace === undefined || r.namespace === f.namespace)
       && (f.method === undefined || r.method === f.method.toUpperCase()) && (f.authority === undefined || r.authority === f.authority)
-      && (f.requestId === undefined || r.request_id === f.requestId) && (f.traceId === undefined || r.trace_id === f.traceId)
+      && (f.request_id === undefined || r.request_id === f.request_id) && (f.trace_id === undefined || r.trace_id === f.trace_id)
       && (r.response_code as number) >= lo && (r.response_code as number) <= hi
       && (f.path === undefined || String(r.path).startsWith(f.path)) && (f.text === undefined || atWordStart(JSON.stringify(r), f.text))
       && (f.since === undefined || t >= Date.parse(f.since)) && (f.until === undefined || t < Date.parse(f.until)))
@@ -88,7 +89,7 @@ test('every filter, paged to the end, gives exactly what a brute-force reading g
     {}, { service: 'orders' }, { service: 'órdenes' }, { service: 'a.b-c_d' }, { namespace: 'ops', method: 'post' },
     { status: '5xx' }, { status: '404' }, { status: '200-302' }, { status: '500', service: 'billing' },
     { path: '/api/order' }, { path: '/api/orders/' }, { path: '/API' }, { path: '/v1/search?q=caf' }, { authority: 'api.example.com' },
-    { requestId: 'req-300' }, { requestId: 'req-nope' }, { traceId: '00000000000000000000000000000003' },
+    { request_id: 'req-300' }, { request_id: 'req-nope' }, { trace_id: '00000000000000000000000000000003' },
     { text: 'during-restart' }, { text: 'Linux x86' }, { text: 'café' }, { text: 'nothing-like-this' }, { text: 'uring-restart' }, { text: 'inux' },
     { text: '(X11' },
     { since: '2026-11-26T12:00:00Z', until: '2026-11-27T01:00:00Z' }, { since: '2026-11-27T00:00:00Z', status: '5xx', service: 'search' },
@@ -113,7 +114,7 @@ test('blocks read newest id first still give the newest records when an older bl
     store.write(`skew/${k}`, p.rows, p.gaps);
   });
   assert.equal(indexWords(store, 60_000), false);
-  for (const f of [{ text: 'skewed' }, { requestId: 'skew-a' }, { service: 'orders' }, {}]) {
+  for (const f of [{ text: 'skewed' }, { request_id: 'skew-a' }, { service: 'orders' }, {}]) {
     assert.deepEqual(query(store, { ...f, limit: 1 }).records.map((r) => r.request_id), ['skew-a'], JSON.stringify(f));
   }
   assert.deepEqual(allPages(store, { text: 'skewed', limit: 1 }), ['skew-a', 'skew-c', 'skew-b']);
