@@ -1,7 +1,7 @@
 // The collector's routes on its one port: GET / (the web page and its files), POST /v1/ingest,
-// GET /v1/logs, GET /v1/gaps, GET /v1/schema, GET /healthz, GET /metrics, and the WebSocket upgrades GET /v1/stream
-// (ingest) and GET /v1/tail (live tail). Each request is checked against the hosts served and the
-// tokens' scopes; every error is JSON that says what to do.
+// GET /v1/logs, GET /v1/gaps, GET /v1/schema, GET /healthz, GET /metrics, and the WebSocket
+// upgrades GET /v1/stream (ingest) and GET /v1/tail (live tail). Each request is checked against
+// the hosts served and the tokens' scopes; every error is JSON that says what to do.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Scope } from '../config.js';
