@@ -61,24 +61,22 @@ CREATE TABLE IF NOT EXISTS gaps (
  * The blocks read last, decompressed, for all shards of a store: following pages and repeated
  * queries read the same blocks, and decompressing is most of a query's time.
  */
+/** Blocks a store keeps decompressed, unless told otherwise. */
+export const DEFAULT_CACHED_BLOCKS = 64;
+
 export class BlockCache {
   private readonly entries = new Map<string, Unpacked>();
 
-  /** At most `size` blocks, each a block's records decompressed. */
-  constructor(private readonly size = 64) {}
+  /** At most `size` blocks, each a block's records decompressed; 0 keeps none. */
+  constructor(private readonly size = DEFAULT_CACHED_BLOCKS) {}
 
   get(key: string, load: () => Unpacked): Unpacked {
     let records = this.entries.get(key);
-    if (records === undefined) {
-      records = load();
-      if (this.entries.size >= this.size) this.entries.delete(this.entries.keys().next().value!);
-    } else this.entries.delete(key);
+    if (records === undefined) records = load();
+    else this.entries.delete(key);
     this.entries.set(key, records); // most recent last
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
     return records;
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 
   /** Drop a removed shard's blocks: a shard made later for the same day reuses their ids. */

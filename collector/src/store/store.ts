@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHARD_FILE, shardDay } from './days.js';
 import type { Committed } from './blocks.js';
-import { BlockCache, Shard } from './shard.js';
+import { BlockCache, DEFAULT_CACHED_BLOCKS, Shard } from './shard.js';
 import { Unreadable } from './unreadable.js';
 import type { Gap, Row } from '../ingest/validate.js';
 
@@ -30,12 +30,14 @@ export interface Written extends WriteResult {
 
 export class Store {
   private readonly shards = new Map<string, Shard>();
-  private readonly blocks = new BlockCache();
+  private readonly blocks: BlockCache;
   private anonymous = 0;
   /** Blocks and records found unreadable when read back: reported, counted, skipped. */
   readonly unreadable = new Unreadable();
 
-  constructor(readonly dir: string) {
+  /** `cachedBlocks`: blocks kept decompressed for the next queries, across shards (0: none, each query reads every block it needs). */
+  constructor(readonly dir: string, { cachedBlocks = DEFAULT_CACHED_BLOCKS }: { cachedBlocks?: number } = {}) {
+    this.blocks = new BlockCache(cachedBlocks);
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
       const m = SHARD_FILE.exec(name);
@@ -65,11 +67,6 @@ export class Store {
     const source = id.includes('/') ? id.slice(0, id.lastIndexOf('/')) : id;
     const blocks = shard.write(id, source, rows, gaps, received);
     return { batch: id, stored: rows.length, duplicate: false, shard: shard.day, file: shard.path, blocks };
-  }
-
-  /** Forget the blocks read so far: the next query reads every block it needs (benches time that). */
-  forgetBlocks(): void {
-    this.blocks.clear();
   }
 
   /** The shards that may hold records in [since, until), newest first. */

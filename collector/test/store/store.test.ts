@@ -71,6 +71,30 @@ test('a shard made again for a pruned day never answers with the old one\'s cach
   tmp.remove();
 });
 
+test('a store told to keep no block decompressed answers every page as one that keeps them', () => {
+  const tmp = tempDir();
+  const many = rows(...Array.from({ length: 600 }, (_, i) => record({ start_time: new Date(Date.parse('2026-11-27T10:00:00Z') + i).toISOString(), request_id: `k-${i}` })));
+  const keeping = new Store(tmp.dir);
+  keeping.write('k/1', many.rows, many.gaps);
+  const pages = (store: Store) => {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = query(store, { limit: 100, cursor });
+      ids.push(...page.records.map((r) => String(r.request_id)));
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    return ids;
+  };
+  const kept = pages(keeping);
+  keeping.close();
+  const none = new Store(tmp.dir, { cachedBlocks: 0 });
+  assert.deepEqual(pages(none), kept);
+  assert.equal(kept.length, 600);
+  none.close();
+  tmp.remove();
+});
+
 test('shards of earlier layouts (deflated, brotli blocks) are still read, appended to as they were, and word-indexed', () => {
   const tmp = tempDir();
   // Files as earlier versions left them: layouts 2 and 3 (the schema is made on open either way).
