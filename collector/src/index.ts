@@ -2,7 +2,8 @@
 // What is not exported here is the collector's own, free to change without them noticing.
 
 // A collector: its configuration, started on one port, and its own events.
-export { type CollectorConfig, ConfigError, DEFAULTS, loadConfig, type Scope } from './config.js';
+export { type CollectorConfig, DEFAULTS, loadConfig } from './config.js';
+export { ConfigError } from './config-error.js';
 export { type Collector, startCollector } from './http/server.js';
 export { type Log, stderrLog } from './events.js';
 
@@ -20,9 +21,8 @@ export { answerRefused, ProducerGone, receiveBatch } from './http/receive.js';
 export { cutMessage, PendingBytes } from './http/upload.js';
 
 // Who may do what, and which host names a server answers to; the relay keeps the same rules.
-export { authorize, deny } from './http/auth.js';
-export { checkHost, servedHosts } from './http/cross-site.js';
-export { isLoopback, parseHosts, parseTokens } from './config.js';
+export { authorize, deny, parseTokens, type Scope, type Token } from './http/auth.js';
+export { checkHost, isLoopback, parseHosts, servedHosts } from './http/cross-site.js';
 
 // The HTTP helpers: a JSON answer, and Prometheus text.
 export { send } from './http/respond.js';

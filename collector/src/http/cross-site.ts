@@ -6,7 +6,20 @@
 // WebSocket upgrade, and a JSON content type on ingest. Programs (the filter, the relay, the CLI)
 // send no Origin and a Host of their choosing, so they are unaffected.
 import type http from 'node:http';
-import { isLoopback } from '../config.js';
+import { fail, type Program } from '../config-error.js';
+
+/** Without tokens a server may only listen where nobody else can reach it. */
+export const isLoopback = (host: string): boolean => host === '127.0.0.1' || host === '::1' || host === 'localhost';
+
+/** A list of host names (no port), or "*" for any: a server's allowed_hosts. */
+export function parseHosts(v: unknown, field: string, where: Program = {}): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : v;
+  if (!Array.isArray(list) || list.length === 0) fail(field, 'a list of host names such as "collector.example.com" (no port), or "*"', v, where);
+  for (const h of list) {
+    if (typeof h !== 'string' || !/^(\*|\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)$/.test(h)) fail(field, 'host names without port or scheme, such as "collector.example.com" or "[::1]", or "*"', h, where);
+  }
+  return list as string[];
+}
 
 /**
  * The names a server listening on loopback answers to unless told otherwise: the loopback names,

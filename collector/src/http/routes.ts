@@ -4,12 +4,11 @@
 // the hosts served and the tokens' scopes; every error is JSON that says what to do.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Scope } from '../config.js';
 import { filtersFrom, QueryError } from '../query/filters.js';
 import { gaps, query } from '../query/query.js';
 import { publicSchema } from '../record/schema.js';
 import { matcher } from '../tail/tail.js';
-import { authorize, deny } from './auth.js';
+import { authorize, deny, type Scope } from './auth.js';
 import { checkHost, checkOrigin, type Refusal } from './cross-site.js';
 import { servePage } from './page.js';
 import { answerRefused, ProducerGone, receiveBatch } from './receive.js';
