@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test as it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { FILTERED } from '../../src/record/schema.js';
 import { collector, garbledCollector, get, ndjson, post, record } from '../helpers.js';
 
 const CHROMIUM = process.env.REDTAIL_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
@@ -87,6 +88,19 @@ test('live mode shows each new record as it is committed, matching the filters',
   await post(c.url, ndjson([record({ request_id: 'live-fail-2', response_code: 500 })]));
   await page.waitForFunction(() => document.querySelectorAll('#records tbody tr.record').length === 2, { polling: 50, timeout: 2000 });
   assert.deepEqual((await table(page)).map((r) => r[6]), ['live-fail-2', 'live-fail'], 'newest on top, only 5xx');
+  assert.deepEqual(errors, []);
+  await page.close();
+  await c.stop();
+});
+
+test('the page has a filter for each field the record\'s schema filters by, labelled as it says; one given in the address narrows the search', async () => {
+  const c = await collector();
+  await post(c.url, ndjson([record({ request_id: 'v1', workload: 'orders-v1' }), record({ request_id: 'v2', workload: 'orders-v2' })]));
+  const { page, errors } = await open(`${c.url}/?workload=orders-v2`);
+  await page.waitForSelector('#records tbody tr.record');
+  const inputs = await page.$$eval('#filters label', (labels) => labels.map((l) => [l.firstChild?.textContent?.trim(), l.querySelector('input')?.name]));
+  for (const f of FILTERED) assert.ok(inputs.some(([label, name]) => label === f.filter.label && name === f.filter.param), `no "${f.filter.label}" input named ${f.filter.param}`);
+  assert.deepEqual((await table(page)).map((r) => r[6]), ['v2']);
   assert.deepEqual(errors, []);
   await page.close();
   await c.stop();
