@@ -1,28 +1,26 @@
-// The filter flags redtail query and redtail tail share, and how they become a query string.
+// The filter flags redtail query and redtail tail share, and how they become a query string:
+// a flag per filtered field of the record's schema (its parameter with - for _), and free text.
+import { FILTERED } from '../collector/src/index.js';
 import type { FlagSpec } from './args.js';
+
+/** A field's flag: its query parameter, with - for _ as flags are written. */
+const flagOf = (param: string) => param.replace(/_/g, '-');
 
 export const FILTER_FLAGS: FlagSpec = {
   url: { value: 'URL', help: 'the collector (default http://127.0.0.1:9900; env REDTAIL_URL)' },
   token: { value: 'TOKEN', help: 'a bearer token with the read scope (env REDTAIL_TOKEN)' },
-  service: { value: 'NAME', help: 'only this service' },
-  namespace: { value: 'NAME', help: 'only this namespace' },
-  workload: { value: 'NAME', help: 'only this workload' },
-  status: { value: 'CODE', help: 'a code (404), a class (5xx) or a range (400-499)' },
-  method: { value: 'METHOD', help: 'only this method' },
-  authority: { value: 'HOST', help: 'only this authority (host)' },
-  path: { value: 'PREFIX', help: 'paths starting with this' },
-  'request-id': { value: 'ID', help: 'one request' },
-  'trace-id': { value: 'ID', help: 'one trace' },
+  ...Object.fromEntries(FILTERED.map((f) => [flagOf(f.filter.param), { value: f.filter.value, help: f.filter.help }])),
   q: { value: 'TEXT', help: 'text in the record, exactly, starting where a word starts' },
   json: { value: '', help: 'print NDJSON (one record a line) instead of a table' },
 };
 
-const PARAMS: Record<string, string> = { 'request-id': 'request_id', 'trace-id': 'trace_id' };
+/** The query parameter of each flag that is one. */
+const PARAMS: [flag: string, param: string][] = [...FILTERED.map((f): [string, string] => [flagOf(f.filter.param), f.filter.param]), ['q', 'q']];
 
 export function queryString(flags: Record<string, string>, extra: string[] = []): string {
   const p = new URLSearchParams();
-  for (const name of ['service', 'namespace', 'workload', 'status', 'method', 'authority', 'path', 'request-id', 'trace-id', 'q', ...extra]) {
-    if (flags[name] !== undefined) p.set(PARAMS[name] ?? name, flags[name]!);
+  for (const [flag, param] of [...PARAMS, ...extra.map((e): [string, string] => [e, e])]) {
+    if (flags[flag] !== undefined) p.set(param, flags[flag]!);
   }
   return p.toString();
 }

@@ -1,6 +1,5 @@
 // redtail prune: remove the shards older than the retention, and say what went.
-import { ConfigError, loadConfig } from '../collector/src/config.js';
-import { retentionStart, Store } from '../collector/src/store.js';
+import { ConfigError, loadConfig, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 
 const FLAGS = {

@@ -1,7 +1,6 @@
 // redtail relay: the filter's batches in over HTTP on a node or cluster, out over one WebSocket to
 // the central collector, spooled to disk while the collector is away.
-import { ConfigError } from '../collector/src/config.js';
-import { stderrLog } from '../collector/src/server.js';
+import { ConfigError, stderrLog } from '../collector/src/index.js';
 import { loadRelayConfig } from '../relay/src/config.js';
 import { startRelay } from '../relay/src/relay.js';
 import { commandFlags } from './args.js';

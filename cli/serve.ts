@@ -1,6 +1,5 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
-import { ConfigError, loadConfig } from '../collector/src/config.js';
-import { startCollector, stderrLog } from '../collector/src/server.js';
+import { ConfigError, loadConfig, startCollector, stderrLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { runUntilSignal } from './stop.js';
 

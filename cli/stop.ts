@@ -1,6 +1,6 @@
 // A server command's end: on SIGTERM or SIGINT, log that it is stopping, close it cleanly, log
 // that it stopped. Both signals, once: a second Ctrl-C during the close kills the process as usual.
-import { stderrLog } from '../collector/src/server.js';
+import { stderrLog } from '../collector/src/index.js';
 
 export async function runUntilSignal(close: () => Promise<void>, stopping: () => Record<string, unknown> = () => ({})): Promise<number> {
   await new Promise<void>((resolve) => {

@@ -6,8 +6,7 @@
 // REDTAIL_UPSTREAM_PORT; 0 picks a free one).
 import { curlLine, DEMO_FILTER_CONFIG, echoServer } from './demo.js';
 
-const { loadConfig } = await import('../dist/collector/src/config.js');
-const { startCollector } = await import('../dist/collector/src/server.js');
+const { loadConfig, startCollector } = await import('../dist/collector/src/index.js');
 const { Host } = await import('../dist/host/src/index.js');
 const { startProxy } = await import('../dist/host/src/proxy.js');
 

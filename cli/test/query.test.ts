@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { collector, garbledCollector, ndjson, post, record } from '../../collector/test/helpers.js';
+import { collector, garbledCollector, get, ndjson, post, record } from '../../collector/test/helpers.js';
+import { FILTERED } from '../../collector/src/index.js';
 import { BIN, run } from './redtail.js';
 
 test('redtail query prints an aligned table, or NDJSON with --json, following pages; --gaps shows where the trail is incomplete', async () => {
@@ -30,6 +31,22 @@ test('redtail query prints an aligned table, or NDJSON with --json, following pa
   const usage = await run(['query', '--nope']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /unknown option --nope/);
+  await c.stop();
+});
+
+test('each field the record\'s schema filters by is a flag of redtail query, which narrows as the collector\'s parameter does', async () => {
+  const c = await collector();
+  const one = { service: 'orders', namespace: 'shop', workload: 'orders-v1', response_code: 200, method: 'GET', authority: 'shop', path: '/a', request_id: 'one', trace_id: '0af7651916cd43dd8448eb211c80319c' };
+  const other = { service: 'billing', namespace: 'pay', workload: 'billing-v1', response_code: 503, method: 'POST', authority: 'pay', path: '/b', request_id: 'other', trace_id: '1af7651916cd43dd8448eb211c80319c' };
+  await post(c.url, ndjson([record(one), record(other)]), { 'x-redtail-batch': 'f/1' });
+  await Promise.all(FILTERED.map(async (f) => {
+    const value = String((other as Record<string, unknown>)[f.name]);
+    const printed = await run(['query', '--url', c.url, '--json', `--${f.filter.param.replace(/_/g, '-')}`, value]);
+    assert.equal(printed.code, 0, printed.stderr);
+    const direct = (await get(c.url, `/v1/logs?${new URLSearchParams({ [f.filter.param]: value })}`)).json as { records: { request_id: string }[] };
+    assert.deepEqual(printed.stdout.trim().split('\n').map((l) => JSON.parse(l).request_id), ['other'], f.filter.param);
+    assert.deepEqual(direct.records.map((r) => r.request_id), ['other'], f.filter.param);
+  }));
   await c.stop();
 });
 

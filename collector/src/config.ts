@@ -2,10 +2,12 @@
 // that order of precedence from lowest to highest. Every limit has a safe default; every
 // mistake is refused at start with the field, the value and what was expected.
 import { readFileSync } from 'node:fs';
-import { DEFAULT_MAX_DEPTH, MOST_DEPTH } from './depth.js';
+import { ConfigError, fail } from './config-error.js';
+import { checkToken, parseTokens, type Token } from './http/auth.js';
+import { isLoopback, parseHosts } from './http/cross-site.js';
+import { DEFAULT_MAX_DEPTH, MOST_DEPTH } from './ingest/depth.js';
 
-export type Scope = 'ingest' | 'read' | 'admin';
-export const SCOPES: Scope[] = ['ingest', 'read', 'admin'];
+export { ConfigError } from './config-error.js';
 
 export interface CollectorConfig {
   /** Where the shards live. */
@@ -13,7 +15,7 @@ export interface CollectorConfig {
   host: string;
   port: number;
   /** Bearer tokens and what each may do. None: the collector listens on loopback only. */
-  tokens: { token: string; scopes: Scope[] }[];
+  tokens: Token[];
   retentionDays: number;
   /** Host names the server answers to; undefined: loopback names when listening on loopback, else any (cross-site.ts). */
   allowedHosts: string[] | undefined;
@@ -60,32 +62,10 @@ export const DEFAULTS: CollectorConfig = {
   },
 };
 
-export class ConfigError extends Error {}
-
-/** Without tokens a server may only listen where nobody else can reach it. */
-export const isLoopback = (host: string): boolean => host === '127.0.0.1' || host === '::1' || host === 'localhost';
-
-/** Which program's configuration a shared parser reads, for its messages. */
-type Program = { program?: 'collector' | 'relay' };
-
-function fail(field: string, expected: string, got: unknown, { program = 'collector' }: Program = {}): never {
-  throw new ConfigError(`${program} config: "${field}" must be ${expected}, got ${JSON.stringify(got)}`);
-}
-
 function int(v: unknown, field: string, min: number, max: number): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(field, `an integer from ${min} to ${max}`, v);
   return n;
-}
-
-/** A list of host names (no port), or "*" for any. */
-export function parseHosts(v: unknown, field: string, where: Program = {}): string[] {
-  const list = typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : v;
-  if (!Array.isArray(list) || list.length === 0) fail(field, 'a list of host names such as "collector.example.com" (no port), or "*"', v, where);
-  for (const h of list) {
-    if (typeof h !== 'string' || !/^(\*|\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)$/.test(h)) fail(field, 'host names without port or scheme, such as "collector.example.com" or "[::1]", or "*"', h, where);
-  }
-  return list as string[];
 }
 
 /** A list of web origins (scheme://host[:port]), or "*" for any. */
@@ -102,26 +82,6 @@ export function parseOrigins(v: unknown, field: string): string[] {
     if (o !== '*' && origin !== o) fail(field, 'origins written as browsers send them, scheme://host[:port] with no path, such as "https://grafana.example.com"', o);
   }
   return list as string[];
-}
-
-/** "tok1:ingest,read;tok2:admin" (the REDTAIL_TOKENS form) → tokens. */
-export function parseTokens(spec: string, field: string): CollectorConfig['tokens'] {
-  return spec.split(';').filter(Boolean).map((entry) => {
-    const [token, scopes = 'ingest,read'] = entry.split(':');
-    return { token: token!, scopes: scopes.split(',') as Scope[] };
-  }).map((t, i) => checkToken(t, `${field}[${i}]`));
-}
-
-function checkToken(t: unknown, field: string): { token: string; scopes: Scope[] } {
-  const o = t as { token?: unknown; scopes?: unknown };
-  if (typeof o !== 'object' || o === null) fail(field, 'an object { "token": …, "scopes": [...] }', t);
-  if (typeof o.token !== 'string' || o.token.length < 16 || !/^[\x21-\x7e]+$/.test(o.token)) {
-    fail(`${field}.token`, 'at least 16 visible ASCII characters', typeof o.token === 'string' ? `${o.token.slice(0, 4)}…` : o.token);
-  }
-  if (!Array.isArray(o.scopes) || o.scopes.length === 0 || !o.scopes.every((s) => SCOPES.includes(s as Scope))) {
-    fail(`${field}.scopes`, `a list of ${SCOPES.join(', ')}`, o.scopes);
-  }
-  return { token: o.token, scopes: o.scopes as Scope[] };
 }
 
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Pick<CollectorConfig, 'data' | 'host' | 'port'>> }): CollectorConfig {

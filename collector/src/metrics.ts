@@ -2,8 +2,8 @@
 // batches rejected by reason, duplicates, tail subscribers and drops, shards and their size,
 // and how long batch writes take.
 import { Exposition } from './prometheus.js';
-import type { Store } from './store.js';
-import type { TailHub } from './tail.js';
+import type { Store } from './store/store.js';
+import type { TailHub } from './tail/tail.js';
 
 /** Why a batch was refused: the label values of redtail_batches_rejected_total. */
 export const REJECT_REASONS = ['invalid', 'unreadable', 'too_large', 'media_type', 'unauthorized', 'forbidden', 'busy', 'stalled'] as const;

@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CollectorConfig, DEFAULTS } from '../src/config.js';
-import { type Collector, startCollector } from '../src/server.js';
+import { type Collector, startCollector } from '../src/http/server.js';
+import { WordsCatchUp } from '../src/search/catch-up.js';
+import type { Store } from '../src/store/store.js';
 
 export function tempDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'redtail-test-'));
@@ -84,7 +86,7 @@ export const exited = (child: ChildProcess): Promise<number | null> => new Promi
  * clients' handling of them is tested against this.
  */
 export async function garbledCollector(records: unknown[], messages: string[]): Promise<{ url: string; close(): Promise<void> }> {
-  const { servePage } = await import('../src/page.js');
+  const { servePage } = await import('../src/http/page.js');
   const { WebSocketServer } = await import('ws');
   const http = await import('node:http');
   const server = http.createServer((req, res) => {
@@ -164,4 +166,14 @@ export function upload(url: string, declared: number, sent: number, id: string):
   done.catch(() => {}); // a connection cut on purpose: whoever awaits `done` still sees it fail
   writeSpaces(req, sent);
   return { more: (n) => writeSpaces(req, n), done, cut: () => req.destroy() };
+}
+
+/** Build a store's free-text index in process, as the collector's worker does, for about `budgetMs`; true when blocks remain. */
+export function indexWords(store: Store, budgetMs: number): boolean {
+  const words = new WordsCatchUp(store.dir);
+  try {
+    return words.indexUntil(performance.now() + budgetMs);
+  } finally {
+    words.close();
+  }
 }

@@ -1,6 +1,6 @@
 // Reading a batch without JSON.parse (AssemblyScript, built to build/reader.wasm; used by
-// collector/src/reader.ts). JSON.parse builds every record as an object of 25-odd strings and
-// numbers and was the largest part of ingest; the collector needs only a record's bytes and a
+// collector/src/ingest/reader.ts). JSON.parse builds every record as an object of a few dozen
+// strings and numbers, the largest part of ingest; the collector needs only a record's bytes and a
 // few of its fields. This walks the batch's bytes once, checks that they are JSON, cuts out each
 // record, and for each known top-level key checks the value's type and size and notes where it
 // is. A record that is plainly valid (ASCII, no escapes, no white space but spaces, required
@@ -9,7 +9,7 @@
 // error. Anything this does not expect (a syntax error, deep nesting, a second "records")
 // answers -1: the whole batch then goes the general way.
 
-// Kinds of known keys (the collector's validate.ts defines them at start, with their limits).
+// Kinds of known keys (the collector defines them at load from the record's schema, with their limits).
 const STRING: u8 = 1;
 const INTEGER: u8 = 2;
 const OBJECT: u8 = 3;
@@ -17,12 +17,25 @@ const TIME: u8 = 4;
 const STATUS: u8 = 5;
 const GAP: u8 = 6;
 
-/** i32 slots per record in the table. */
-const ENTRY: u32 = 24;
-// Slots: 0 start, 1 end (byte offsets of the record), 2 fast, 3 status code, 4 line (NDJSON),
-// 6 + 2k and 7 + 2k the value of kept field k (-1 when absent; -2 or -16 - j when the collector
-// has its string already: see sameAsBefore), 22-23 start_time in ms (f64).
-const KEPT: i32 = 8;
+// The table: an entry per record, laid out by the collector and handed over at load (layout()):
+// the record's start and end (byte offsets), whether it is fast, its status code, its line
+// (NDJSON), where each kept field's value is (from and to; ABSENT, SAME or KNOWN - j when the
+// collector has its string already: see sameAsBefore), and start_time in ms (f64). Byte offsets
+// within an entry.
+let ENTRY: u32 = 0; // i32 slots
+let START_AT: usize = 0;
+let END_AT: usize = 0;
+let FAST_AT: usize = 0;
+let STATUS_AT: usize = 0;
+let LINE_AT: usize = 0;
+let KEPT_AT: usize = 0; // kept field k: from at KEPT_AT + 8k, to 4 bytes on
+let TIME_AT: usize = 0;
+let KEPT: i32 = 0;
+/** A kept field's value: absent, the same bytes as the record before's, or known value j of the batch (KNOWN - j). */
+export const ABSENT: i32 = -1;
+export const SAME: i32 = -2;
+export const KNOWN: i32 = -16;
+const MOST_KEPT: i32 = 16;
 const DEPTH: i32 = 256;
 
 // Known keys: an open-addressed table of 128 slots by a hash of length and first and last byte.
@@ -40,19 +53,42 @@ let namesLen: usize = 0;
 let statusKey: i32 = -1;
 
 /** Where each kept field's last value was, in the record before (-1: it had none). */
-const PREV_FROM: usize = memory.data(KEPT * 4);
-const PREV_TO: usize = memory.data(KEPT * 4);
+const PREV_FROM: usize = memory.data(MOST_KEPT * 4);
+const PREV_TO: usize = memory.data(MOST_KEPT * 4);
 
-// The first DICTIONARY kept fields (service, namespace, workload, method, authority) take few
-// values in a batch, but not always the record before's (a relay's batch mixes services): each
-// field keeps the first WORDS distinct values of the batch, and a value found there is marked
-// -(16 + its index), so the collector makes each one's string once. A value not found is added
-// while there is room; the collector adds the string it makes by the same rule.
-const DICTIONARY: i32 = 5;
-const WORDS: i32 = 16;
-const WORD_FROM: usize = memory.data(DICTIONARY * WORDS * 4);
-const WORD_LEN: usize = memory.data(DICTIONARY * WORDS * 4);
-const WORD_COUNT: usize = memory.data(DICTIONARY * 4);
+// The first DICTIONARY kept fields (those with terms: service, namespace, …) take few values in
+// a batch, but not always the record before's (a relay's batch mixes services): each field keeps
+// the first WORDS distinct values of the batch, and a value found there is marked KNOWN - its
+// index, so the collector makes each one's string once. A value not found is added while there
+// is room; the collector adds the string it makes by the same rule.
+let DICTIONARY: i32 = 0;
+let WORDS: i32 = 0;
+const MOST_DICTIONARY: i32 = 8;
+const MOST_WORDS: i32 = 32;
+const WORD_FROM: usize = memory.data(MOST_DICTIONARY * MOST_WORDS * 4);
+const WORD_LEN: usize = memory.data(MOST_DICTIONARY * MOST_WORDS * 4);
+const WORD_COUNT: usize = memory.data(MOST_DICTIONARY * 4);
+
+/**
+ * The table's layout, from the collector: i32 slots per entry, the slot of each finding, how
+ * many fields are kept, how many of them (the first) keep a dictionary, of how many values.
+ * False when the module has no room for that many.
+ */
+export function layout(entry: u32, start: u32, end: u32, fast: u32, status: u32, line: u32, kept: u32, time: u32, keptCount: i32, dictionary: i32, words: i32): bool {
+  if (keptCount > MOST_KEPT || dictionary > MOST_DICTIONARY || dictionary > keptCount || words > MOST_WORDS || (time & 1) != 0) return false;
+  ENTRY = entry;
+  START_AT = <usize>start << 2;
+  END_AT = <usize>end << 2;
+  FAST_AT = <usize>fast << 2;
+  STATUS_AT = <usize>status << 2;
+  LINE_AT = <usize>line << 2;
+  KEPT_AT = <usize>kept << 2;
+  TIME_AT = <usize>time << 2;
+  KEPT = keptCount;
+  DICTIONARY = dictionary;
+  WORDS = words;
+  return true;
+}
 
 /** The index of the bytes [from, to) among field k's values so far, or -1 (and added when there is room). */
 function wordOf(k: usize, from: i32, to: i32): i32 {
@@ -79,19 +115,19 @@ function wordOf(k: usize, from: i32, to: i32): i32 {
  */
 function sameAsBefore(entry: usize): void {
   for (let k: usize = 0; k < <usize>KEPT; k++) {
-    const from = load<i32>(entry + 24 + (k << 3));
-    const to = load<i32>(entry + 28 + (k << 3));
+    const from = load<i32>(entry + KEPT_AT + (k << 3));
+    const to = load<i32>(entry + KEPT_AT + 4 + (k << 3));
     if (k < <usize>DICTIONARY) {
       if (from >= 0) {
         const j = wordOf(k, from, to);
-        if (j >= 0) store<i32>(entry + 24 + (k << 3), -16 - j);
+        if (j >= 0) store<i32>(entry + KEPT_AT + (k << 3), KNOWN - j);
       }
       continue;
     }
     const pf = load<i32>(PREV_FROM + (k << 2));
     const pt = load<i32>(PREV_TO + (k << 2));
     if (from >= 0 && pf >= 0 && to - from == pt - pf && memory.compare(input + from, input + pf, to - from) == 0) {
-      store<i32>(entry + 24 + (k << 3), -2);
+      store<i32>(entry + KEPT_AT + (k << 3), SAME);
       continue;
     }
     store<i32>(PREV_FROM + (k << 2), from);
@@ -374,9 +410,9 @@ function record(p: usize, e: usize, line: i32): usize {
   const entry = base + <usize>records * ENTRY * 4;
   const start = p;
   memory.fill(KEY_STATE, 0, SLOTS);
-  for (let k = 0; k < KEPT; k++) store<i64>(entry + 24 + (<usize>k << 3), -1);
-  store<f64>(entry + 88, NaN);
-  store<i32>(entry + 12, 0);
+  for (let k = 0; k < KEPT; k++) store<i64>(entry + KEPT_AT + (<usize>k << 3), -1); // ABSENT, from and to
+  store<f64>(entry + TIME_AT, NaN);
+  store<i32>(entry + STATUS_AT, 0);
   let bad = 0; // known keys whose last value is not well formed
   let anyEscape = false;
   let gap = false;
@@ -413,7 +449,7 @@ function record(p: usize, e: usize, line: i32): usize {
       else if (kind == TIME) {
         const t = c == 0x22 && !escaped && n == 26 ? filterTime(v + 1) : NaN;
         good = !isNaN(t);
-        store<f64>(entry + 88, t);
+        store<f64>(entry + TIME_AT, t);
       }
       else if (kind == STATUS) good = c - 0x30 < 10 && plain && n <= 3;
       else if (kind == GAP) gap = true;
@@ -422,12 +458,12 @@ function record(p: usize, e: usize, line: i32): usize {
       bad += (now == 2 ? 1 : 0) - (was == 2 ? 1 : 0);
       store<u8>(KEY_STATE + known, now);
       if (kind == STRING && slot >= 0) {
-        store<i32>(entry + 24 + (<usize>slot << 3), good ? <i32>(v + 1 - input) : -1);
-        store<i32>(entry + 28 + (<usize>slot << 3), good ? <i32>(p - 1 - input) : -1);
+        store<i32>(entry + KEPT_AT + (<usize>slot << 3), good ? <i32>(v + 1 - input) : ABSENT);
+        store<i32>(entry + KEPT_AT + 4 + (<usize>slot << 3), good ? <i32>(p - 1 - input) : ABSENT);
       } else if (kind == STATUS && good) {
         let code: i32 = 0;
         for (let q = v; q < p; q++) code = code * 10 + <i32>(at(q) - 0x30);
-        store<i32>(entry + 12, code);
+        store<i32>(entry + STATUS_AT, code);
       }
     }
     p = ws(p, e);
@@ -440,12 +476,12 @@ function record(p: usize, e: usize, line: i32): usize {
     p = ws(p + 1, e);
   }
   // start_time and response_code are required.
-  const required = !isNaN(load<f64>(entry + 88)) && statusKey >= 0 && load<u8>(KEY_STATE + statusKey) == 1;
+  const required = !isNaN(load<f64>(entry + TIME_AT)) && statusKey >= 0 && load<u8>(KEY_STATE + statusKey) == 1;
   sameAsBefore(entry);
-  store<i32>(entry, <i32>(start - input));
-  store<i32>(entry + 4, <i32>(p - input));
-  store<i32>(entry + 8, bad == 0 && required && !gap && !anyEscape && !wide && !spaced && deepest <= maxDepth ? 1 : 0);
-  store<i32>(entry + 16, line);
+  store<i32>(entry + START_AT, <i32>(start - input));
+  store<i32>(entry + END_AT, <i32>(p - input));
+  store<i32>(entry + FAST_AT, bad == 0 && required && !gap && !anyEscape && !wide && !spaced && deepest <= maxDepth ? 1 : 0);
+  store<i32>(entry + LINE_AT, line);
   records++;
   return p;
 }

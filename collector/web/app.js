@@ -178,6 +178,28 @@ form.addEventListener('submit', (e) => {
 liveButton.addEventListener('click', () => setLive(!live));
 moreButton.addEventListener('click', () => search(next));
 
-// Filters from the address (so a link can share a view); then the first page.
-for (const [k, v] of new URLSearchParams(location.search)) if (form.elements[k]) form.elements[k].value = v;
-search();
+/** An input per filtered field of the record, as the collector's schema lists them, before free text. */
+async function fieldFilters() {
+  let schema;
+  try {
+    schema = await (await fetch('/v1/schema')).json();
+  } catch {
+    return say('the collector did not say which fields records have: only text and time filters', true);
+  }
+  const text = document.getElementById('text');
+  for (const { filter } of schema.fields) {
+    if (!filter) continue;
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    input.name = filter.param;
+    if (filter.example) input.placeholder = filter.example;
+    label.append(`${filter.label} `, input);
+    text.before(label);
+  }
+}
+
+// The filters; those from the address (so a link can share a view); then the first page.
+fieldFilters().then(() => {
+  for (const [k, v] of new URLSearchParams(location.search)) if (form.elements[k]) form.elements[k].value = v;
+  search();
+});

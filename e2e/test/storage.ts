@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { unpackBlock } from '../../collector/src/codec.js';
+import { unpackBlock } from '../../collector/src/store/codec.js';
 
 /** Each file of the folder as bytes, and each shard's blocks as text, by name. */
 export function storedTexts(dir: string): { name: string; bytes: Buffer }[] {

@@ -1,6 +1,6 @@
 // The relay's configuration: flags over environment variables over defaults. Secrets (tokens)
 // come only from the environment, never the command line, where `ps` would show them.
-import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseHosts, parseTokens, type Scope } from '../../collector/src/config.js';
+import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseHosts, parseTokens, type Scope } from '../../collector/src/index.js';
 
 export interface RelayConfig {
   host: string;

@@ -6,11 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { authorize, deny } from '../../collector/src/auth.js';
-import { checkHost, servedHosts } from '../../collector/src/cross-site.js';
-import { Exposition } from '../../collector/src/prometheus.js';
-import { answerRefused, ProducerGone, receiveBatch, send } from '../../collector/src/receive.js';
-import { cutMessage, PendingBytes } from '../../collector/src/upload.js';
+import { answerRefused, authorize, checkHost, cutMessage, deny, Exposition, PendingBytes, ProducerGone, receiveBatch, send, servedHosts } from '../../collector/src/index.js';
 import type { RelayConfig } from './config.js';
 import { Forwarder } from './forward.js';
 import { Spool } from './spool.js';
@@ -47,7 +43,7 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
   const source = `relay-${hostname()}-${randomBytes(4).toString('hex')}`;
   let unnamed = 0;
   const hosts = servedHosts(config.host, config.allowedHosts);
-  /** Bytes of batches being received: bounded, so memory is (collector/src/upload.ts). */
+  /** Bytes of batches being received: bounded, so memory is (the collector's http/upload.ts). */
   const pending = new PendingBytes(config.limits.maxPendingBytes);
   const counts = { received: 0, duplicate: 0, refused: new Map<string, number>() };
   const count = (reason: string) => counts.refused.set(reason, (counts.refused.get(reason) ?? 0) + 1);

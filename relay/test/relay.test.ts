@@ -9,8 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { collector, exited, MiB, ndjson, post, record, residentMemory, spawnRedtail, tempDir, upload } from '../../collector/test/helpers.js';
-import { DEFAULTS } from '../../collector/src/config.js';
-import { startCollector } from '../../collector/src/server.js';
+import { DEFAULTS, startCollector } from '../../collector/src/index.js';
 import { loadRelayConfig, RELAY_DEFAULTS, type RelayConfig } from '../src/config.js';
 import { type Relay, startRelay } from '../src/relay.js';
 

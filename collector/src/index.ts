@@ -1,0 +1,32 @@
+// The collector's public face: what the CLI, the relay, the benches and the end-to-end tests use.
+// What is not exported here is the collector's own, free to change without them noticing.
+
+// A collector: its configuration, started on one port, and its own events.
+export { type CollectorConfig, DEFAULTS, loadConfig } from './config.js';
+export { ConfigError } from './config-error.js';
+export { type Collector, startCollector } from './http/server.js';
+export { type Log, stderrLog } from './events.js';
+
+// The data folder without a server (redtail prune, the benches): the shards, queries over them,
+// and the free-text index built in process.
+export { retentionStart, Store } from './store/store.js';
+export { type Filters } from './query/filters.js';
+export { query } from './query/query.js';
+export { WordsCatchUp } from './search/catch-up.js';
+
+// Ingest, as the filter sends it: what the relay takes in front of a collector, with the same
+// contract, limits and answers.
+export { readBatch } from './ingest/read.js';
+export { answerRefused, ProducerGone, receiveBatch } from './http/receive.js';
+export { cutMessage, PendingBytes } from './http/upload.js';
+
+// Who may do what, and which host names a server answers to; the relay keeps the same rules.
+export { authorize, deny, parseTokens, type Scope, type Token } from './http/auth.js';
+export { checkHost, isLoopback, parseHosts, servedHosts } from './http/cross-site.js';
+
+// The HTTP helpers: a JSON answer, and Prometheus text.
+export { send } from './http/respond.js';
+export { Exposition } from './prometheus.js';
+
+// The record's fields (record/schema.ts): the CLI's filter flags come from them.
+export { type Field, FIELDS, type Filter, FILTERED } from './record/schema.js';

@@ -1,0 +1,86 @@
+// Record times: a record's start_time and a gap notice's since and until. The filter's form
+// (2026-11-27T23:59:59.123Z) is read by hand; any other ISO 8601 form (an offset, more or fewer
+// fraction digits) by Date.parse, and the record is then stored with its start_time in the
+// filter's form, UTC (validate.ts). Every time is bounded, because a batch's shard is the day of
+// its first time: no later than the collector's clock plus limits.max_clock_skew_ms (a clock gone
+// wrong, or 9999-12-31T23:59:59-23:59, would make a shard retention never reaches), and no
+// earlier than the first day the retention keeps (an older record would be removed by the next
+// prune). A relay may deliver a spool days old after an outage: the past is bounded by the
+// retention, not by the skew.
+import { BatchError, show } from './batch-error.js';
+import { FIRST_TIME, LAST_TIME, retentionStart } from '../store/days.js';
+
+export interface TimeLimits {
+  /** How far past the collector's clock a time may be, ms; none given: up to 9999-12-31. */
+  maxClockSkewMs?: number;
+  /** Days kept (retention_days): an earlier time is refused; none given: from 0000-01-01. */
+  keepDays?: number;
+}
+
+/** The times a batch's records may have, fixed when the batch is read, and why each bound is there. */
+export interface TimeBounds {
+  earliest: number;
+  latest: number;
+  earliestWhy: string;
+  latestWhy: string;
+}
+
+export function timeBounds(limits: TimeLimits, now = Date.now()): TimeBounds {
+  const skewed = limits.maxClockSkewMs === undefined ? LAST_TIME : Math.min(LAST_TIME, now + limits.maxClockSkewMs);
+  const kept = limits.keepDays === undefined ? FIRST_TIME : Math.max(FIRST_TIME, Date.parse(`${retentionStart(limits.keepDays, now)}T00:00:00.000Z`));
+  return {
+    latest: skewed,
+    latestWhy: limits.maxClockSkewMs === undefined ? 'a year of four digits' : 'the collector\'s clock plus its limits.max_clock_skew_ms: check the producer\'s clock',
+    earliest: kept,
+    earliestWhy: limits.keepDays === undefined ? 'a year of four digits' : 'the first day the collector\'s retention_days keeps: an older record would be removed at once',
+  };
+}
+
+/** Digits of s from i to j as a number, or NaN when any is not a digit. */
+function digits(s: string, i: number, j: number): number {
+  let n = 0;
+  for (; i < j; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * 2026-11-27T23:59:59.123Z, the form the filter writes, read by hand (Date.parse and a regular
+ * expression cost much more, on every record); NaN for any other form, which the
+ * general reading then takes.
+ */
+export function filterTime(s: string): number {
+  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return NaN;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 7);
+  const day = digits(s, 8, 10);
+  const hour = digits(s, 11, 13);
+  const minute = digits(s, 14, 16);
+  const second = digits(s, 17, 19);
+  // Date.UTC reads years below 100 as 19xx: those go the general way.
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
+  // As Date.parse does here, a 30th of February rolls over into March.
+  return Date.UTC(year, month - 1, day, hour, minute, second, digits(s, 20, 23));
+}
+
+/** Whether a value is a time in the filter's form (stored as it came). */
+export const inFilterForm = (value: unknown): boolean => typeof value === 'string' && !Number.isNaN(filterTime(value));
+
+/** A time in any ISO 8601 form taken, checked against the bounds; ms since the epoch. */
+export function readTime(value: unknown, line: number, field: string, bounds: TimeBounds): number {
+  let ms = typeof value === 'string' ? filterTime(value) : NaN;
+  if (Number.isNaN(ms) && typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value)) ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new BatchError(line, field, 'an ISO 8601 time such as 2026-11-27T23:59:59.123Z', show(value));
+  return bounded(ms, value, line, field, bounds);
+}
+
+/** ms, when within the bounds; throws naming the bound otherwise (`value` is the time as it came). */
+export function bounded(ms: number, value: unknown, line: number, field: string, bounds: TimeBounds): number {
+  if (ms > bounds.latest) throw new BatchError(line, field, `a time no later than ${new Date(bounds.latest).toISOString()} (${bounds.latestWhy})`, show(value));
+  if (ms < bounds.earliest) throw new BatchError(line, field, `a time no earlier than ${new Date(bounds.earliest).toISOString()} (${bounds.earliestWhy})`, show(value));
+  return ms;
+}

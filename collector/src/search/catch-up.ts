@@ -1,0 +1,65 @@
+// Keeping every shard's words index in a data folder caught up (words.ts), newest shard first.
+// It looks at the folder on its own, so it needs nothing from the collector but the folder; the
+// collector runs it in a worker thread (words-worker.ts) and hands it each batch's blocks as they
+// commit, with their text, so that it need not read them back; tests and benches run it in process.
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Committed } from '../store/blocks.js';
+import { SHARD_FILE } from '../store/days.js';
+import { WordIndexer } from './words.js';
+
+/** Handed-over blocks kept per shard, at most: past it, blocks are read back. */
+const HANDED = 256;
+
+export class WordsCatchUp {
+  private readonly indexers = new Map<string, WordIndexer>();
+  /** Handed-over blocks by shard file, then block id. */
+  private readonly handed = new Map<string, Map<number, Committed>>();
+
+  /** `onUnreadable` is told of each block that cannot be read back, by shard day. */
+  constructor(readonly dir: string, private readonly onUnreadable: (shard: string, block: number, err: unknown) => void = () => {}) {}
+
+  /** Blocks just committed to the shard file at `path`, with their text. */
+  hand(path: string, blocks: Committed[]): void {
+    const handed = this.handedTo(basename(path));
+    for (const b of blocks) if (handed.size < HANDED) handed.set(b.id, b);
+  }
+
+  /** Index until `deadline` (performance.now()); true when blocks remain. */
+  indexUntil(deadline: number): boolean {
+    const files = readdirSync(this.dir).filter((f) => SHARD_FILE.test(f)).sort().reverse();
+    // A shard removed by retention: let go of it.
+    for (const [file, ix] of this.indexers) {
+      if (!existsSync(join(this.dir, file))) {
+        ix.close();
+        this.indexers.delete(file);
+        this.handed.delete(file);
+      }
+    }
+    for (const file of files) {
+      let ix = this.indexers.get(file);
+      if (ix === undefined) {
+        try {
+          // The shard's day is in its name: redtail-YYYY-MM-DD.db.
+          ix = new WordIndexer(join(this.dir, file), this.handedTo(file), (block, err) => this.onUnreadable(file.slice(8, 18), block, err));
+        } catch {
+          continue; // a shard being created this instant: next round
+        }
+        this.indexers.set(file, ix);
+      }
+      if (performance.now() >= deadline || ix.indexUntil(deadline)) return true;
+    }
+    return false;
+  }
+
+  close(): void {
+    for (const ix of this.indexers.values()) ix.close();
+    this.indexers.clear();
+  }
+
+  private handedTo(file: string): Map<number, Committed> {
+    let blocks = this.handed.get(file);
+    if (blocks === undefined) this.handed.set(file, (blocks = new Map()));
+    return blocks;
+  }
+}

@@ -1,0 +1,250 @@
+// One SQLite file of records, kept in blocks (blocks.ts writes them): up to BLOCK records of one
+// batch, as received (JSON, one a line), compressed together as the shard's storage layout says
+// (codec.ts), with their time range, each record's time and status code (so a query skips
+// records without decompressing or parsing them), and one full-text document of the block's
+// terms. No row per record: the indexes are per block, so a record costs its compressed bytes
+// plus a few bytes of index, and a batch is a handful of inserts.
+//
+// A query narrows by time (the blocks' ranges) and by two full-text indexes of blocks, then reads
+// those blocks and checks each record exactly. `terms` (field values, status codes, paths) is
+// written with each block. `words` (every word of the records, for free text) is built behind
+// ingest in a file of its own (words.ts), attached here as `w`; a query reads the blocks it has
+// not reached in full. A batch is written in one transaction: stored whole or not at all,
+// acknowledged only after it commits.
+import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { BlockWriter, type Committed } from './blocks.js';
+import { CURRENT_LAYOUT, LAYOUTS, unpackBlock } from './codec.js';
+import { Unpacked } from './unpacked.js';
+import type { Gap, Row } from '../ingest/validate.js';
+import { wordsPath, wordsSchema } from '../search/words.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS batches (
+  id INTEGER PRIMARY KEY,
+  batch TEXT NOT NULL UNIQUE,
+  source TEXT,
+  received INTEGER NOT NULL,
+  records INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blocks (
+  id INTEGER PRIMARY KEY,
+  batch INTEGER NOT NULL,
+  min_time INTEGER NOT NULL,
+  max_time INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  times BLOB NOT NULL,
+  codes BLOB NOT NULL,
+  data BLOB NOT NULL
+);
+-- Each block's time range again, in rows of a few bytes: a query sorts and skips candidates
+-- here without touching the wide rows above.
+CREATE TABLE IF NOT EXISTS ranges (
+  id INTEGER PRIMARY KEY,
+  min_time INTEGER NOT NULL,
+  max_time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ranges_time ON ranges(max_time);
+CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5(words, content='', detail='none', columnsize=0, tokenize='unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS gaps (
+  id INTEGER PRIMARY KEY,
+  batch INTEGER NOT NULL,
+  source TEXT,
+  dropped INTEGER NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  reason TEXT
+);
+`;
+
+/**
+ * The blocks read last, decompressed, for all shards of a store: following pages and repeated
+ * queries read the same blocks, and decompressing is most of a query's time.
+ */
+/** Blocks a store keeps decompressed, unless told otherwise. */
+export const DEFAULT_CACHED_BLOCKS = 64;
+
+export class BlockCache {
+  private readonly entries = new Map<string, Unpacked>();
+
+  /** At most `size` blocks, each a block's records decompressed; 0 keeps none. */
+  constructor(private readonly size = DEFAULT_CACHED_BLOCKS) {}
+
+  get(key: string, load: () => Unpacked): Unpacked {
+    let records = this.entries.get(key);
+    if (records === undefined) records = load();
+    else this.entries.delete(key);
+    this.entries.set(key, records); // most recent last
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
+    return records;
+  }
+
+  /** Drop a removed shard's blocks: a shard made later for the same day reuses their ids. */
+  forget(day: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(`${day}:`)) this.entries.delete(key);
+  }
+}
+
+export interface Block {
+  id: number;
+  times: Float64Array;
+  codes: Uint16Array;
+  /** The records, decompressed on first use. */
+  records(): Unpacked;
+}
+
+export class Shard {
+  readonly db: Database.Database;
+  /** The storage layout (codec.ts): how its blocks are compressed. */
+  readonly layout: number;
+  /** The earliest and latest record time in the shard (ms), or null when it has none. */
+  min: number | null = null;
+  max: number | null = null;
+  private readonly hasBatchStmt: Database.Statement;
+  private readonly blocks: BlockWriter;
+  private readonly queries = new Map<string, Database.Statement>();
+  private readonly blockStmt: Database.Statement;
+  private readonly columnsStmt: Database.Statement;
+  private readonly wordsUpToStmt: Database.Statement;
+  private readonly lastBlockStmt: Database.Statement;
+  private readonly rangesFromStmt: Database.Statement;
+  /** Entry i: the latest record time of blocks 1..i (made on first use, caught up on each). */
+  private newestUpTo: Float64Array = new Float64Array(1).fill(-Infinity);
+  private newestKnown = 0;
+
+  constructor(readonly day: string, readonly path: string, private readonly cache = new BlockCache()) {
+    this.db = new Database(path);
+    // WAL: readers never block the writer. synchronous=NORMAL: a commit survives the process
+    // being killed (kill -9), though not the machine losing power; FULL would cost an fsync a batch.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    // The storage layout (PRAGMA user_version): 0 for a new file, which gets the current one.
+    const found = this.db.pragma('user_version', { simple: true }) as number;
+    if (found !== 0 && !LAYOUTS.includes(found)) {
+      throw new Error(`shard ${path} has storage layout ${found}; this collector reads layouts ${LAYOUTS.join(' and ')}: use the redtail version that wrote it`);
+    }
+    const layout = (this.layout = found || CURRENT_LAYOUT);
+    this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${layout}`);
+    this.hasBatchStmt = this.db.prepare('SELECT 1 FROM batches WHERE batch = ?').pluck();
+    this.blockStmt = this.db.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
+    this.columnsStmt = this.db.prepare('SELECT count, times, codes FROM blocks WHERE id = ?');
+    this.blocks = new BlockWriter(this.db, layout);
+    this.db.prepare('ATTACH DATABASE ? AS w').run(wordsPath(path));
+    this.db.pragma('w.journal_mode = WAL');
+    this.db.exec(wordsSchema('w'));
+    this.wordsUpToStmt = this.db.prepare("SELECT value FROM w.meta WHERE key = 'words_up_to'").pluck();
+    this.lastBlockStmt = this.db.prepare('SELECT max(id) FROM ranges').pluck();
+    this.rangesFromStmt = this.db.prepare('SELECT max_time FROM ranges WHERE id > ? AND id <= ? ORDER BY id').pluck();
+    const range = this.db.prepare('SELECT min(min_time) AS min, max(max_time) AS max FROM ranges').get() as { min: number | null; max: number | null };
+    this.min = range.min;
+    this.max = range.max;
+  }
+
+  hasBatch(batch: string): boolean {
+    return this.hasBatchStmt.get(batch) !== undefined;
+  }
+
+  /** Store a batch in one transaction; the blocks committed, with their text. */
+  write(batch: string, source: string, rows: Row[], gaps: Gap[], received: number): Committed[] {
+    const committed = this.blocks.write(batch, source, rows, gaps, received);
+    for (const r of rows) {
+      if (this.min === null || r.time < this.min) this.min = r.time;
+      if (this.max === null || r.time > this.max) this.max = r.time;
+    }
+    return committed;
+  }
+
+  /** Blocks up to this id are in the words index (built behind ingest, so it may lag). */
+  wordsUpTo(): number {
+    return (this.wordsUpToStmt.get() as number | undefined) ?? 0;
+  }
+
+  /**
+   * A function telling, for a block id, the latest record time in that block and every block
+   * before it: a query reading candidate blocks newest id first stops when no block left can
+   * hold a record it would keep. Caught up from the file at each call (another process may have
+   * written); blocks are numbered from 1 without gaps (rows are only appended, and a rolled-back
+   * write leaves no id used).
+   */
+  newestBefore(): (id: number) => number {
+    const last = (this.lastBlockStmt.get() as number | null) ?? 0;
+    const ends = last > this.newestKnown ? (this.rangesFromStmt.all(this.newestKnown, last) as number[]) : [];
+    // Ids are dense (rows are only ever appended), so the k-th after the last known is that id; if
+    // that ever failed, blocks past the last known would get no bound (read, never skipped).
+    if (ends.length > 0 && ends.length === last - this.newestKnown) {
+      if (last + 1 > this.newestUpTo.length) {
+        const grown = new Float64Array(Math.max(last + 1, this.newestUpTo.length * 2));
+        grown.set(this.newestUpTo);
+        this.newestUpTo = grown;
+      }
+      const upTo = this.newestUpTo;
+      let running = upTo[this.newestKnown]!;
+      for (let k = 0; k < ends.length; k++) {
+        if (ends[k]! > running) running = ends[k]!;
+        upTo[this.newestKnown + 1 + k] = running;
+      }
+      this.newestKnown = last;
+    }
+    const upTo = this.newestUpTo;
+    const known = this.newestKnown;
+    return (id) => (id > known ? Infinity : upTo[id]!);
+  }
+
+  /** Blocks written and not in the words index yet. */
+  wordsLag(): number {
+    return ((this.lastBlockStmt.get() as number | null) ?? 0) - this.wordsUpTo();
+  }
+
+  /**
+   * A block as a query reads it: times and codes at once, records when asked. Throws when the
+   * block cannot be read (its columns disagree; its records, when asked, do not decompress).
+   */
+  block(id: number): Block {
+    const row = this.columnsStmt.get(id) as { count: number; times: Buffer; codes: Buffer } | undefined;
+    if (row === undefined) throw new Error(`block ${id} is listed in the ranges but missing`);
+    const { count, times, codes } = row;
+    if (!(times instanceof Buffer) || !(codes instanceof Buffer) || times.length !== count * 8 || codes.length !== count * 2) {
+      throw new Error(`block ${id} holds ${count} records but its times and status codes do not match that count`);
+    }
+    let records: Unpacked | undefined;
+    // Copied out: typed arrays need their own aligned buffers.
+    const copy = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    return {
+      id,
+      times: new Float64Array(copy(times)),
+      codes: new Uint16Array(copy(codes)),
+      records: () => (records ??= this.unpack(id, count)),
+    };
+  }
+
+  private unpack(id: number, count: number): Unpacked {
+    return this.cache.get(`${this.day}:${id}`, () => new Unpacked(unpackBlock(this.blockStmt.get(id) as Buffer, this.layout), count));
+  }
+
+  /** Every file the shard has on disk: the shard and its words index, each with WAL and shared memory. */
+  files(): string[] {
+    return [this.path, wordsPath(this.path)].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]);
+  }
+
+  /** Bytes of those files that exist now. */
+  bytes(): number {
+    return this.files().reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0);
+  }
+
+  /** How many records the shard holds. */
+  count(): number {
+    return this.db.prepare('SELECT coalesce(sum(count), 0) FROM blocks').pluck().get() as number;
+  }
+
+  /** A statement prepared once per shard and shape of query. */
+  statement(sql: string): Database.Statement {
+    let s = this.queries.get(sql);
+    if (s === undefined) this.queries.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

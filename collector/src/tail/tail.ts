@@ -1,0 +1,134 @@
+// Live tail: subscribers on GET /v1/tail (WebSocket) with the same filters as queries; each
+// record that matches is sent as soon as its batch has committed. A message is NDJSON: one or
+// more records (and drop notices), a line each, so a busy stream is not a frame per record.
+// A slow subscriber gets a queue of its own, bounded by bytes (what it holds unsent on its socket
+// included): past the bound its oldest records are dropped for it alone and it is told
+// {"dropped": N}, so a tail that falls behind in a burst carries on without reconnecting.
+// Ingest never waits for a tail. A queued record is a copy of its bytes: a record's text may be
+// a slice of its whole batch's, which would otherwise stay in memory as long as the record.
+import type { WebSocket } from 'ws';
+import { fieldsMatch, type Filters, predicate, textMatches } from '../query/filters.js';
+import { type Row, rowValue } from '../ingest/validate.js';
+
+export interface TailOptions {
+  /** Records queued per subscriber before the oldest are dropped. */
+  maxQueue: number;
+  /** Bytes held per subscriber, queued and unsent on its socket, before the oldest are dropped. */
+  maxBytes: number;
+}
+
+/** The most a message carries, unless one record is larger. */
+const MESSAGE_BYTES = 256 * 1024;
+const NEWLINE = Buffer.from('\n');
+
+type Match = (row: Row) => boolean;
+
+/** The filters' predicate (filters.ts, as queries have it), on the values a row keeps; throws QueryError on a bad filter. */
+export function matcher(f: Filters): Match {
+  const p = predicate(f);
+  return (r) => fieldsMatch(p, (field) => rowValue(r, field)) && textMatches(p, r.json);
+}
+
+class Subscriber {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private dropped = 0;
+  private writing = false;
+
+  constructor(readonly socket: WebSocket, readonly match: Match, private readonly options: TailOptions, readonly onDrop: (n: number) => void) {}
+
+  /** The socket may hold this much unsent before it is handed more; the rest of the bound is the queue's. */
+  private get sendAhead(): number {
+    return this.options.maxBytes / 4;
+  }
+
+  offer(record: Buffer): void {
+    this.queue.push(record);
+    this.queued += record.length;
+    let over = 0;
+    while (this.queue.length > 0 && (this.queue.length > this.options.maxQueue || this.queued + this.socket.bufferedAmount > this.options.maxBytes)) {
+      this.queued -= this.queue.shift()!.length;
+      over++;
+    }
+    if (over > 0) {
+      this.dropped += over;
+      this.onDrop(over);
+    }
+    this.pump();
+  }
+
+  /** Called as each frame is written out: resume once the socket has room again. */
+  private readonly written = () => {
+    if (this.writing && this.socket.bufferedAmount <= this.sendAhead / 2) {
+      this.writing = false;
+      this.pump();
+    }
+  };
+
+  /** Hand the socket what it can take without holding more than sendAhead unsent. */
+  private pump(): void {
+    if (this.writing) return;
+    while (this.queue.length > 0 || this.dropped > 0) {
+      if (this.socket.readyState !== this.socket.OPEN) return;
+      if (this.socket.bufferedAmount > this.sendAhead) {
+        this.writing = true; // the frames in flight will call `written`
+        return;
+      }
+      // What is queued, up to a message's worth, in one message after any drop notice.
+      const lines: Buffer[] = [];
+      if (this.dropped > 0) {
+        lines.push(Buffer.from(JSON.stringify({ dropped: this.dropped })), NEWLINE);
+        this.dropped = 0;
+      }
+      let size = 0;
+      while (this.queue.length > 0 && (size < MESSAGE_BYTES || size === 0)) {
+        const record = this.queue.shift()!;
+        size += record.length;
+        lines.push(record, NEWLINE);
+      }
+      this.queued -= size;
+      lines.pop();
+      this.socket.send(Buffer.concat(lines), { binary: false }, this.written);
+    }
+  }
+}
+
+/** A record's bytes, copied, so that nothing of its batch stays in memory with it. */
+function copyOf(row: Row): Buffer {
+  return row.bytes !== undefined ? Buffer.copyBytesFrom(row.bytes, row.start, row.end! - row.start!) : Buffer.from(row.json);
+}
+
+export class TailHub {
+  private readonly subscribers = new Set<Subscriber>();
+  /** Records dropped for subscribers that fell behind. */
+  drops = 0;
+  /** Subscribers refused because there were as many as allowed. */
+  refused = 0;
+
+  constructor(private readonly options: TailOptions) {}
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  subscribe(socket: WebSocket, filters: Filters): void {
+    const sub = new Subscriber(socket, matcher(filters), this.options, (n) => (this.drops += n));
+    this.subscribers.add(sub);
+    socket.on('close', () => this.subscribers.delete(sub));
+    socket.on('error', () => this.subscribers.delete(sub));
+  }
+
+  /** Committed records: to every subscriber whose filters they match. */
+  publish(rows: Row[]): void {
+    if (this.subscribers.size === 0) return;
+    for (const row of rows) {
+      let copy: Buffer | undefined; // one copy of a record, however many subscribers get it
+      for (const sub of this.subscribers) if (sub.match(row)) sub.offer((copy ??= copyOf(row)));
+    }
+  }
+
+  close(): void {
+    for (const sub of this.subscribers) sub.socket.close(1001, 'collector stopping');
+    this.subscribers.clear();
+  }
+}

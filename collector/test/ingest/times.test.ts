@@ -1,0 +1,152 @@
+// Record times (times.ts): any ISO 8601 form is stored in the filter's, UTC; times further ahead
+// than limits.max_clock_skew_ms or older than the retention keeps are refused with the bound and
+// why; no time makes a shard file the collector would not recognise. With `redtail serve` as a
+// child process: stored, queried, restarted, every shard seen again, and by prune.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { ChildProcess } from 'node:child_process';
+import { dayOf } from '../../src/store/days.js';
+import { readLines } from '../../src/ingest/reader.js';
+import { BatchError, type Limits, parseBatch } from '../../src/ingest/validate.js';
+import { exited, get, ndjson, post, record, spawnRedtail, tempDir } from '../helpers.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const BIN = new URL('../../../../bin/redtail.js', import.meta.url).pathname;
+
+/** A time written with an offset of its own: the same instant, as a clock at `offset` minutes from UTC shows it. */
+function withOffset(ms: number, offset: number): string {
+  const local = new Date(ms + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+const errorOf = (f: () => unknown): BatchError => {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof BatchError) return err;
+    throw err;
+  }
+  assert.fail('refused');
+};
+
+test('times in any ISO 8601 form are stored in the filter\'s form, UTC; outside the bounds they are refused, saying which and why', () => {
+  const now = Date.now();
+  const limits: Limits = { maxRecords: 10, maxRecordBytes: 65536, maxClockSkewMs: DAY, keepDays: 7 };
+  const at = now - 2 * HOUR;
+  const batch = parseBatch(ndjson([
+    record({ request_id: 'west', start_time: withOffset(at, -(23 * 60 + 59)) }),
+    record({ request_id: 'east', start_time: withOffset(at, 14 * 60) }),
+    record({ request_id: 'no-ms', start_time: new Date(at).toISOString().replace(/\.\d+Z$/, 'Z') }),
+    record({ request_id: 'plain', start_time: new Date(at).toISOString() }),
+    { gap: { dropped: 1, since: withOffset(at - HOUR, 330), until: withOffset(at, -90) } },
+  ]), limits);
+  const iso = new Date(Math.floor(at / 1000) * 1000).toISOString();
+  assert.deepEqual(batch.rows.map((r) => [r.time, (JSON.parse(r.json) as { start_time: string }).start_time]), [
+    [Date.parse(iso), iso], [Date.parse(iso), iso], [Date.parse(iso), iso], [at, new Date(at).toISOString()],
+  ]);
+  assert.deepEqual([batch.gaps[0]!.since, batch.gaps[0]!.until], [Math.floor((at - HOUR) / 1000) * 1000, Math.floor(at / 1000) * 1000]);
+
+  const refused = (start_time: string, field = 'start_time', line = (s: string) => record({ start_time: s })) => {
+    const text = ndjson([record({ start_time: new Date(now).toISOString() }), line(start_time)]);
+    const general = errorOf(() => parseBatch(text, limits));
+    assert.equal(general.line, 2);
+    assert.equal(general.field, field);
+    // The fast reader refuses it the same way, when it does not hand it back.
+    try {
+      assert.equal(readLines(Buffer.from(text), limits), undefined, 'not taken');
+    } catch (err) {
+      if (!(err instanceof BatchError)) throw err;
+      // The bound itself moves with the clock between the two readings.
+      assert.deepEqual([err.line, err.field, err.got, err.expected.split(' 2')[0]], [general.line, general.field, general.got, general.expected.split(' 2')[0]]);
+    }
+    return general;
+  };
+  assert.match(refused('9999-12-31T23:59:59-23:59').message, /"start_time" must be a time no later than .* \(the collector's clock plus its limits.max_clock_skew_ms: check the producer's clock\), got "9999-12-31T23:59:59-23:59"/);
+  assert.match(refused(new Date(now + 25 * HOUR).toISOString()).message, /no later than/);
+  assert.match(refused(withOffset(now - 8 * DAY, 60)).message, /"start_time" must be a time no earlier than .*T00:00:00.000Z \(the first day the collector's retention_days keeps: an older record would be removed at once\)/);
+  assert.match(refused('0000-01-01T00:00:00+01:00').message, /no earlier than/);
+  const gapLine = (s: string) => ({ gap: { dropped: 1, since: s, until: new Date(now).toISOString() } });
+  assert.match(refused('9999-12-31T23:59:59.999Z', 'gap.since', gapLine).message, /no later than/);
+  // Within: a day ahead less a minute, and a relay's spool six days old.
+  assert.equal(parseBatch(ndjson([record({ start_time: new Date(now + DAY - 60_000).toISOString() })]), limits).rows.length, 1);
+  assert.equal(parseBatch(ndjson([record({ start_time: new Date(now - 6 * DAY).toISOString() })]), limits).rows.length, 1);
+  // Without configured bounds (the relay's past), only a year of four digits.
+  assert.match(errorOf(() => parseBatch(ndjson([record({ start_time: '9999-12-31T23:59:59-00:01' })]), { maxRecords: 1, maxRecordBytes: 4096 })).message, /a year of four digits/);
+});
+
+test('the fast reader refuses a time out of bounds as the general way does', () => {
+  const limits: Limits = { maxRecords: 10, maxRecordBytes: 65536, maxClockSkewMs: HOUR };
+  const text = ndjson([record({ start_time: new Date(Date.now() + 2 * HOUR).toISOString() })]);
+  const fast = errorOf(() => readLines(Buffer.from(text), limits));
+  const general = errorOf(() => parseBatch(text, limits));
+  assert.deepEqual([fast.line, fast.field, fast.got], [general.line, general.field, general.got]);
+  assert.match(fast.message, /"start_time" must be a time no later than/);
+});
+
+const running = new Set<ChildProcess>();
+after(() => { for (const child of running) child.kill('SIGKILL'); });
+
+test('redtail serve: offset and extreme times never make a shard it does not recognise; after a restart it sees, queries and prunes every shard', async () => {
+  const tmp = tempDir();
+  const config = join(tmp.dir, 'config.json');
+  const data = join(tmp.dir, 'data');
+  writeFileSync(config, JSON.stringify({ retention_days: 7, limits: { max_clock_skew_ms: HOUR } }));
+  const serve = async () => {
+    const c = await spawnRedtail(['serve', '--port', '0', '--data', data, '--config', config]);
+    running.add(c.child);
+    return c;
+  };
+  let c = await serve();
+  const now = Date.now();
+  // Times around midnights, written with far offsets; one a relay held for days.
+  const times = [now - 5 * DAY, now - 2 * DAY - 3 * HOUR, now - DAY, now - 90_000].map((t) => Math.floor(t / 1000) * 1000);
+  const forms = times.map((t, i) => withOffset(t, [-(23 * 60 + 59), 23 * 60 + 59, -330, 545][i]!));
+  for (const [i, start_time] of forms.entries()) {
+    const res = await post(c.url, ndjson([record({ request_id: `t${i}`, start_time })]), { 'x-redtail-batch': `times/${i}` });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+  }
+  const gap = await post(c.url, ndjson([{ gap: { dropped: 3, since: withOffset(times[1]!, -600), until: withOffset(times[1]! + 1000, 600), source: 'far', reason: 'r' } }]), { 'x-redtail-batch': 'times/gap' });
+  assert.equal(gap.status, 200);
+  const refused: [string, string][] = [
+    ['9999-12-31T23:59:59-23:59', 'no later than'], [withOffset(now + 2 * HOUR, -60), 'no later than'],
+    [withOffset(now - 9 * DAY, 0), 'no earlier than'], ['0000-01-01T00:00:00.000+00:01', 'no earlier than'],
+  ];
+  for (const [start_time, why] of refused) {
+    const res = await post(c.url, ndjson([record({ start_time })]));
+    assert.equal(res.status, 400, start_time);
+    assert.equal(res.json.field, 'start_time');
+    assert.match(String(res.json.expected), new RegExp(why));
+  }
+  const check = async () => {
+    const got = (await get(c.url, '/v1/logs?limit=100')).json.records as { request_id: string; start_time: string }[];
+    assert.deepEqual(got.map((r) => [r.request_id, r.start_time]), times.map((t, i) => [`t${i}`, new Date(t).toISOString()]).reverse());
+    const gaps = (await get(c.url, '/v1/gaps')).json.gaps as { since: string }[];
+    assert.deepEqual(gaps.map((g) => g.since), [new Date(times[1]!).toISOString()]);
+    const files = readdirSync(data).filter((f) => f.endsWith('.db'));
+    for (const f of files) assert.match(f, /^redtail-\d{4}-\d\d-\d\d(\.words)?\.db$/);
+    const days = new Set(times.map(dayOf));
+    assert.equal(files.filter((f) => !f.includes('.words')).length, days.size, 'a shard for each day, and no other');
+    assert.match(await (await fetch(`${c.url}/metrics`)).text(), new RegExp(`^redtail_shards ${days.size}$`, 'm'));
+  };
+  await check();
+  let done = exited(c.child);
+  c.child.kill('SIGTERM');
+  await done;
+  c = await serve();
+  await check();
+  done = exited(c.child);
+  c.child.kill('SIGTERM');
+  await done;
+  // Prune sees every shard: with a retention of one day, all but today's would go.
+  const dry = spawnSync(process.execPath, [BIN, 'prune', '--data', data, '--retention-days', '1', '--dry-run', '--json'], { encoding: 'utf8' });
+  assert.equal(dry.status, 0, dry.stderr);
+  const today = dayOf(Date.now());
+  assert.deepEqual(dry.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { day: string }).day).sort(), [...new Set(times.map(dayOf))].filter((d) => d < today).sort());
+  tmp.remove();
+});

@@ -1,0 +1,156 @@
+// Live tail over a real WebSocket: filters, delivery after commit, drops for a slow reader, and
+// the collector's memory (a child process's) bounded by bytes however slow its subscribers are.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import WebSocket from 'ws';
+import { collector, collectorProcess, MiB, ndjson, post, record, residentMemory } from '../helpers.js';
+
+function subscribe(url: string, query: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: unknown[] }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/tail?${query}`, { headers });
+  const messages: unknown[] = [];
+  ws.on('message', (data) => { for (const line of String(data).split('\n')) messages.push(JSON.parse(line)); });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, messages }));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+/** The client stops reading: its socket fills, then the server's, then the subscriber's queue. */
+const stall = (ws: WebSocket) => (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+const unstall = (ws: WebSocket) => (ws as unknown as { _socket: { resume(): void } })._socket.resume();
+
+const until = async (cond: () => boolean, ms = 2000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+test('a subscriber gets each matching record as soon as its batch commits, and only those', async () => {
+  const c = await collector();
+  const errors = await subscribe(c.url, 'service=orders&status=5xx');
+  const everything = await subscribe(c.url, '');
+  const t0 = Date.now();
+  await post(c.url, ndjson([
+    record({ service: 'orders', response_code: 503, request_id: 'hit' }),
+    record({ service: 'orders', response_code: 200, request_id: 'ok' }),
+    record({ service: 'payments', response_code: 500, request_id: 'other-service' }),
+  ]), { 'x-redtail-batch': 't/1' });
+  await until(() => errors.messages.length >= 1 && everything.messages.length >= 3);
+  assert.ok(Date.now() - t0 < 1000);
+  assert.deepEqual(errors.messages.map((m) => (m as { request_id: string }).request_id), ['hit']);
+  assert.deepEqual(everything.messages.map((m) => (m as { request_id: string }).request_id), ['hit', 'ok', 'other-service']);
+  await post(c.url, ndjson([record({ service: 'orders', response_code: 503, request_id: 'hit' })]), { 'x-redtail-batch': 't/1' });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(errors.messages.length, 1, 'a duplicate batch is not sent again');
+  errors.ws.close();
+  everything.ws.close();
+  await c.stop();
+});
+
+test('bad filters and missing tokens are refused before the upgrade; a token in the address is never logged', async () => {
+  const c = await collector({ tokens: [{ token: 'read-token-0123456789ab', scopes: ['read'] }] });
+  await assert.rejects(subscribe(c.url, ''), /HTTP 401/);
+  await assert.rejects(subscribe(c.url, 'status=teapot&token=read-token-0123456789ab'), /HTTP 400/);
+  const ok = await subscribe(c.url, 'service=orders&token=read-token-0123456789ab');
+  ok.ws.close();
+  const logged = c.logs.find((l) => l.event === 'tail_subscribed')!;
+  assert.equal(logged.filters, 'service=orders', 'the token given in the address stays out of the logs');
+  assert.ok(!JSON.stringify(c.logs).includes('read-token-0123456789ab'));
+  const viaHeader = await subscribe(c.url, '', { authorization: 'Bearer read-token-0123456789ab' });
+  viaHeader.ws.close();
+  await c.stop();
+});
+
+test('a slow subscriber loses the oldest records, is told how many, and ingest never waits', async () => {
+  const c = await collector({ limits: { maxRecordBytes: 65536, tailQueue: 50 } });
+  const slow = await subscribe(c.url, '');
+  // The client stops reading: its socket fills, then the server's buffer, then its queue of 50.
+  (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+  const pad = 'x'.repeat(8000);
+  const t0 = Date.now();
+  for (let b = 0; b < 10; b++) {
+    const res = await post(c.url, ndjson(Array.from({ length: 100 }, (_, i) => record({ request_id: `b${b}-${i}`, request_body: pad }))), { 'x-redtail-batch': `slow/${b}` });
+    assert.equal(res.status, 200);
+  }
+  assert.ok(Date.now() - t0 < 3000, `ingest went on at its pace (${Date.now() - t0} ms for 8 MB)`);
+  assert.ok(c.tail.drops > 0, 'records were dropped for the slow subscriber');
+  (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+  await until(() => slow.messages.some((m) => (m as { request_id?: string }).request_id === 'b9-99'), 5000);
+  const notices = slow.messages.filter((m) => 'dropped' in (m as object)) as { dropped: number }[];
+  assert.ok(notices.length >= 1, 'told about the drop');
+  const received = slow.messages.length - notices.length;
+  assert.equal(received + notices.reduce((n, m) => n + m.dropped, 0), 1000, 'what it got plus what it was told it lost is everything');
+  slow.ws.close();
+  await c.stop();
+});
+
+// Memory is measured as the child's peak resident size grows while the attack runs, after the
+// same traffic has run without it: ingest alone (SQLite, the free-text worker, the allocator)
+// grows to a plateau first, and only what the attack holds shows above it.
+const pad = 'x'.repeat(200_000);
+/** 1 MB NDJSON batches of five 200 KB records. */
+const bigRecords = (b: number) => ndjson(Array.from({ length: 5 }, (_, i) => record({ request_id: `b${b}-${i}`, request_body: pad })));
+const common = Array.from({ length: 900 }, (_, i) => record({ service: 'common', request_id: `c-${i}`, path: `/${'p'.repeat(1000)}` }));
+/** 1 MB JSON array batches: one small record of service "rare", and 900 of another service. */
+const rareInArray = (b: number) => JSON.stringify([...common, record({ service: 'rare', request_id: `rare-${b}` })]);
+
+async function ingest(url: string, from: number, to: number, body: (b: number) => string, type = 'application/x-ndjson'): Promise<void> {
+  for (let b = from; b < to; b++) assert.equal((await post(url, body(b), { 'content-type': type, 'x-redtail-batch': `m/${b}` })).status, 200);
+}
+
+test('a tail that never reads holds at most limits.tail_queue_bytes: the collector\'s memory stays bounded while 150 MB of records go by', async (t) => {
+  const c = await collectorProcess(); // 4 MiB a subscriber by default
+  t.after(() => c.stop());
+  await ingest(c.url, 0, 150, bigRecords);
+  const stalled = await subscribe(c.url, '');
+  stall(stalled.ws);
+  const before = residentMemory(c.child.pid!).peak;
+  await ingest(c.url, 150, 300, bigRecords);
+  const grown = residentMemory(c.child.pid!).peak - before;
+  t.diagnostic(`peak resident memory grew by ${(grown / MiB).toFixed(1)} MiB`);
+  assert.ok(grown < 64 * MiB, `the collector grew by ${(grown / MiB).toFixed(0)} MiB for one stalled tail (its bound: 4 MiB)`);
+  unstall(stalled.ws);
+  await until(() => stalled.messages.some((m) => (m as { request_id?: string }).request_id === 'b299-4'), 20_000);
+  const notices = stalled.messages.filter((m) => 'dropped' in (m as object)) as { dropped: number }[];
+  assert.ok(notices.length > 0);
+  assert.equal(stalled.messages.length - notices.length + notices.reduce((n, m) => n + m.dropped, 0), 750, 'what it got plus what it was told it lost is everything');
+  stalled.ws.close();
+});
+
+test('a record queued for a tail does not keep its batch in memory (a record cut out of a JSON array is a slice of the batch\'s text)', async (t) => {
+  const c = await collectorProcess();
+  t.after(() => c.stop());
+  await ingest(c.url, 0, 150, rareInArray, 'application/json');
+  const stalled = await subscribe(c.url, 'service=rare');
+  stall(stalled.ws);
+  // Big records fill the sockets' buffers; the small ones after them wait in the queue.
+  await ingest(c.url, 150, 170, (b) => ndjson(Array.from({ length: 5 }, (_, i) => record({ service: 'rare', request_id: `fill-${b}-${i}`, request_body: pad }))));
+  const before = residentMemory(c.child.pid!).peak;
+  await ingest(c.url, 170, 320, rareInArray, 'application/json');
+  const grown = residentMemory(c.child.pid!).peak - before;
+  t.diagnostic(`peak resident memory grew by ${(grown / MiB).toFixed(1)} MiB`);
+  assert.ok(grown < 64 * MiB, `the collector grew by ${(grown / MiB).toFixed(0)} MiB holding 150 small records for a stalled tail`);
+  unstall(stalled.ws);
+  await until(() => stalled.messages.some((m) => (m as { request_id?: string }).request_id === 'rare-319'), 20_000);
+  const small = stalled.messages.map((m) => (m as { request_id?: string }).request_id).filter((id) => id?.startsWith('rare-'));
+  assert.deepEqual(small, Array.from({ length: 150 }, (_, b) => `rare-${b + 170}`), 'every small record arrived (the big ones before them were dropped to make room)');
+  stalled.ws.close();
+});
+
+test('past limits.tail_subscribers a new tail is refused with 503 saying what to do; a closed one makes room', async () => {
+  const c = await collector({ limits: { tailSubscribers: 2 } });
+  const first = await subscribe(c.url, '');
+  const second = await subscribe(c.url, 'service=orders');
+  await assert.rejects(subscribe(c.url, ''), /HTTP 503/);
+  assert.ok(c.logs.some((l) => l.event === 'tail_refused'));
+  first.ws.close();
+  await until(() => c.tail.size === 1);
+  const third = await subscribe(c.url, '');
+  assert.match(await (await fetch(`${c.url}/metrics`)).text(), /^redtail_tail_refused_total 1$/m);
+  second.ws.close();
+  third.ws.close();
+  await c.stop();
+});
