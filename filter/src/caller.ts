@@ -5,7 +5,7 @@
 // nobody takes them for verified. Never the token. A client sends the same token with many
 // requests: the claims read from one are kept, by the token's payload. (The mTLS peer's
 // identity, per connection, is read with the connection's other values in capture.ts.)
-import { getProperty, Ret } from "./abi/hostcalls";
+import { getProperty, Ret } from "../../proxy-wasm-as/hostcalls";
 import { ByteWriter, bytesOf, Pairs } from "./bytes";
 import { As, Redactor } from "./redact/redactor";
 

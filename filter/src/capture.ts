@@ -4,9 +4,9 @@
 // the redactions. Every value goes through the redactor
 // on its way into the record. The request's own bytes are read in place; nothing is decoded into
 // AssemblyScript strings.
-import { MapType } from "./abi/enums";
-import { release } from "./abi/handed";
-import { getHeaderPairs, getProperty, nowNanos, Ret } from "./abi/hostcalls";
+import { MapType } from "../../proxy-wasm-as/enums";
+import { release } from "../../proxy-wasm-as/handed";
+import { getHeaderPairs, getProperty, nowNanos, Ret } from "../../proxy-wasm-as/hostcalls";
 import { ByteWriter, bytesOf, eqLower, KeySet, Pairs } from "./bytes";
 import { Caller } from "./caller";
 import { Config } from "./config";

@@ -1,6 +1,6 @@
 // Who is logging: service, namespace, workload and node (pod), from Istio's node metadata,
 // unless the configuration says otherwise. Read once per configure, on the root context.
-import { getProperty, Ret } from "./abi/hostcalls";
+import { getProperty, Ret } from "../../proxy-wasm-as/hostcalls";
 import { Config } from "./config";
 
 function nodeString(path: string): string {

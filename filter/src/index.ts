@@ -2,9 +2,9 @@
 // configure (config.ts), capture at log time (capture.ts) with redaction (redact/), sampling
 // (sample.ts) and shipping (ship.ts). Every stream callback returns Continue: the request path
 // never waits for redtail.
-export * from "./abi/module";
-import { Action, BufferType, LogLevel, MapType } from "./abi/enums";
-import { done, getBuffer, getHeaderValue, log, nowNanos, randomHex, Ret, setTickPeriod } from "./abi/hostcalls";
+export * from "../../proxy-wasm-as/module";
+import { Action, BufferType, LogLevel, MapType } from "../../proxy-wasm-as/enums";
+import { done, getBuffer, getHeaderValue, log, nowNanos, randomHex, Ret, setTickPeriod } from "../../proxy-wasm-as/hostcalls";
 import { ByteWriter, bytesOf, holdsLower, startsLower } from "./bytes";
 import { Body, Capture, identityJson } from "./capture";
 import { Config, parseConfig } from "./config";

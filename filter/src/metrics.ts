@@ -3,8 +3,8 @@
 // batches sent and failed, redactions per rule, and the bytes waiting to be shipped.
 // Per-request counts are added up here and handed to the proxy on the tick (and on shutdown):
 // one host call per metric per second instead of several per request.
-import { MetricType } from "./abi/enums";
-import { defineMetric, incrementMetric, recordMetric } from "./abi/hostcalls";
+import { MetricType } from "../../proxy-wasm-as/enums";
+import { defineMetric, incrementMetric, recordMetric } from "../../proxy-wasm-as/hostcalls";
 import { lowerAscii } from "./bytes";
 import { Rule, RULE_NAMES } from "./redact/rules";
 

@@ -5,7 +5,7 @@
 // with exponential backoff. The buffer is bounded: when it is full the oldest records are dropped
 // and counted, and the next batch starts with a gap notice saying how many were lost.
 // Nothing here ever makes a request wait.
-import { httpCall, nowNanos } from "./abi/hostcalls";
+import { httpCall, nowNanos } from "../../proxy-wasm-as/hostcalls";
 import { ByteWriter } from "./bytes";
 import { Config } from "./config";
 import { Metrics } from "./metrics";

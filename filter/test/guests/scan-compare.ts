@@ -4,9 +4,9 @@
 // JSON body. And every secret word holds a pair of letters that the prefilters look for. The plugin
 // configuration holds the texts, separated by NUL bytes; the module logs one line per text
 // whose spans differ, and "done N" at the end.
-export * from "../../src/abi/module";
-import { BufferType, LogLevel } from "../../src/abi/enums";
-import { getBuffer, log, Ret } from "../../src/abi/hostcalls";
+export * from "../../../proxy-wasm-as/module";
+import { BufferType, LogLevel } from "../../../proxy-wasm-as/enums";
+import { getBuffer, log, Ret } from "../../../proxy-wasm-as/hostcalls";
 import { Config } from "../../src/config";
 import { detect, Spans } from "../../src/redact/detect";
 import { hintGroups } from "../../src/redact/candidates";

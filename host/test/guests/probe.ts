@@ -6,9 +6,9 @@
 // "x-probe-<callback>" (dashes for underscores). Commands are separated by ";", words by spaces;
 // %XX in a word is a byte (so %00 is NUL). Each command logs "<command> => <status> <result>".
 // Ids a command yields are kept as $http, $queue and $metric for later commands.
-export * from "../../../filter/src/abi/module";
-import * as abi from "../../../filter/src/abi/imports";
-import { release } from "../../../filter/src/abi/handed";
+export * from "../../../proxy-wasm-as/module";
+import * as abi from "../../../proxy-wasm-as/imports";
+import { release } from "../../../proxy-wasm-as/handed";
 
 const RET0 = memory.data(8);
 const RET1 = memory.data(8);
