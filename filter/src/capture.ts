@@ -7,45 +7,17 @@
 import { MapType } from "../../proxy-wasm-as/enums";
 import { release } from "../../proxy-wasm-as/handed";
 import { getHeaderPairs, getProperty, nowNanos, Ret } from "../../proxy-wasm-as/hostcalls";
-import { ByteWriter, bytesOf, eqLower, KeySet, Pairs } from "./bytes";
+import { Body } from "./body";
+import { ByteWriter, bytesOf, eqLower, KeySet, Pairs, statusCode } from "./bytes";
 import { Caller } from "./caller";
 import { Config } from "./config";
+import { Exchange } from "./exchanges";
 import { HEX, cls, inRange, splat } from "./redact/chars";
 import { keptOfCut } from "./redact/cut";
 import { writeEscaped } from "./redact/escape";
 import { As, Redactor } from "./redact/redactor";
 import { Mode, Rule } from "./redact/rules";
 import { writeIsoTime } from "./time";
-
-/** One direction's body: its size, and the excerpt kept of it (when body capture is on). */
-export class Body {
-  bytes: u64 = 0;
-  capture: bool = false;
-  form: bool = false;
-  json: bool = false;
-  excerpt: ByteWriter | null = null;
-
-  reset(): void {
-    this.bytes = 0;
-    this.capture = false;
-    this.form = false;
-    this.json = false;
-    if (this.excerpt !== null) this.excerpt!.clear();
-  }
-}
-
-/** What a stream remembers between its callbacks. Pooled: one is needed per request in flight. */
-export class Exchange {
-  startNs: i64 = 0;
-  request: Body = new Body();
-  response: Body = new Body();
-
-  reset(): void {
-    this.startNs = 0;
-    this.request.reset();
-    this.response.reset();
-  }
-}
 
 // Header names the record reads, in a fixed order: their slots in the KeySets below.
 const REQUEST_KEYS = [":method", ":path", ":authority", "user-agent", "x-forwarded-for", "x-request-id", "traceparent",
@@ -199,10 +171,7 @@ export class Capture {
   responseCode(): u32 {
     const i = unchecked(this.responseKeys.found[STATUS]);
     if (i < 0) return 0;
-    let code: u32 = 0;
-    const p = this.response.valPtr(i);
-    for (let k: u32 = 0; k < this.response.valLen(i) && k < 3; k++) code = code * 10 + (load<u8>(p + k) - 0x30);
-    return code;
+    return statusCode(this.response.valPtr(i), this.response.valLen(i));
   }
 
   /** The x-request-id bytes, for sampling: [ptr, len] via the return, or len 0. */

@@ -32,9 +32,22 @@ export namespace Metrics {
     }
   }
 
-  export let pendingCaptured: i64 = 0;
-  export let pendingSampledOut: i64 = 0;
-  export let pendingRedactions: StaticArray<i64> = new StaticArray<i64>(Rule.COUNT);
+  let pendingCaptured: i64 = 0;
+  let pendingSampledOut: i64 = 0;
+  let pendingRedactions: StaticArray<i64> = new StaticArray<i64>(Rule.COUNT);
+
+  /** A record captured, with its redactions (a count per rule, `fired` in all). */
+  export function countCaptured(counts: StaticArray<u32>, fired: u32): void {
+    if (fired > 0) {
+      for (let i = 0; i < counts.length; i++) unchecked(pendingRedactions[i] += unchecked(counts[i]));
+    }
+    pendingCaptured++;
+  }
+
+  /** A request the sampling left out. */
+  export function countSampledOut(): void {
+    pendingSampledOut++;
+  }
 
   export function add(id: u32, n: i64): void {
     incrementMetric(id, n);

@@ -5,11 +5,22 @@
 // with exponential backoff. The buffer is bounded: when it is full the oldest records are dropped
 // and counted, and the next batch starts with a gap notice saying how many were lost.
 // Nothing here ever makes a request wait.
-import { httpCall, nowNanos } from "../../proxy-wasm-as/hostcalls";
+import { httpCall, nowNanos, randomHex } from "../../proxy-wasm-as/hostcalls";
 import { ByteWriter } from "./bytes";
 import { Config } from "./config";
 import { Metrics } from "./metrics";
 import { writeIsoTime } from "./time";
+
+/** A batch source id that differs across restarts, so sequence numbers never collide. */
+export function sourceName(base: string): string {
+  let clean = "";
+  for (let i = 0; i < base.length && clean.length < 64; i++) {
+    const c = base.charCodeAt(i);
+    clean += (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2d || c == 0x2e || c == 0x5f
+      ? String.fromCharCode(c) : "_";
+  }
+  return (clean.length ? clean : "redtail") + "-" + randomHex(6);
+}
 
 /** An open batch's buffer: its byte limit and room past it for the record that reaches it. */
 function batchBuffer(limit: u32): ByteWriter {
