@@ -2,7 +2,7 @@
 // contexts one after another, so the id's low bits pick a slot directly: no hashing on the five
 // lookups a request makes. A stream whose slot is taken (one still open 1,024 streams later: a
 // long gRPC or WebSocket stream) goes to a map instead. Exchanges are pooled.
-import { Body } from "./body";
+import { Body } from "./capture/body";
 
 /** What a stream remembers between its callbacks. Pooled: one is needed per request in flight. */
 export class Exchange {

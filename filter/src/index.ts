@@ -1,6 +1,6 @@
 // redtail's filter: the proxy-wasm callbacks, routed by context id. The root context is the
 // plugin (plugin.ts: configuration, capture at log time, shipping, the tick); every other
-// context is a stream, whose state is an Exchange (exchanges.ts) and whose bodies body.ts
+// context is a stream, whose state is an Exchange (exchanges.ts) and whose bodies capture/body.ts
 // reads. Every stream callback returns Continue: the request path never waits for redtail.
 export * from "../../proxy-wasm-as/module";
 import { Action, BufferType, MapType } from "../../proxy-wasm-as/enums";

@@ -3,12 +3,12 @@
 // record at log time, the tick, the collector's answers, and shutdown.
 import { BufferType, LogLevel, MapType } from "../../proxy-wasm-as/enums";
 import { done, getBuffer, getHeaderValue, log, Ret, setTickPeriod } from "../../proxy-wasm-as/hostcalls";
-import { BodyCapture } from "./body";
+import { BodyCapture } from "./capture/body";
 import { bytesOf, statusCode } from "./bytes";
-import { Capture, identityJson } from "./capture";
+import { Capture } from "./capture/capture";
 import { Config, parseConfig } from "./config";
 import { Exchange } from "./exchanges";
-import { Identity, identityOf } from "./identity";
+import { Identity, identityJson, identityOf } from "./capture/identity";
 import { Metrics } from "./metrics";
 import { hintGroups } from "./redact/candidates";
 import { KeyList, SecretNames } from "./redact/names";
@@ -65,7 +65,8 @@ export class Plugin {
     cap.readHeaders();
     const code = cap.responseCode();
     const id = cap.requestIdAt();
-    if (keep(code, this.config.successRate, id >= 0 ? cap.request.valPtr(id) : 0, id >= 0 ? cap.request.valLen(id) : 0)) {
+    const req = cap.request.pairs;
+    if (keep(code, this.config.successRate, id >= 0 ? req.valPtr(id) : 0, id >= 0 ? req.valLen(id) : 0)) {
       const shipper = this.shipper;
       cap.write(shipper.next(), ex, code);
       Metrics.countCaptured(cap.redactor.counts, cap.redactor.fired);
@@ -117,7 +118,7 @@ function captureOf(c: Config, id: Identity): Capture {
   const names = new SecretNames(c.secretNames);
   hintGroups(names.groups());
   const redactor = new Redactor(c.modes, c.hmacKey, c.hmacKeyId, names, new KeyList(c.cookiesKept.map<ArrayBuffer>((k) => String.UTF8.encode(k))));
-  return new Capture(c, redactor, identityJson(id.service, id.namespace, id.workload, id.node));
+  return new Capture(c, redactor, identityJson(id));
 }
 
 function started(c: Config): void {

@@ -5,6 +5,7 @@
 // own (a URL, a query or form, cookies, an Authorization header) keep their shape: names and
 // schemes stay, secret values go. It also counts what fired, per record.
 import { ByteWriter } from "../bytes";
+import { REDACTIONS } from "../capture/fields";
 import { writeEscaped } from "./escape";
 import { detect, Spans } from "./detect";
 import { HmacSha256 } from "./hmac";
@@ -14,7 +15,6 @@ import { Decode, Decoded, needsDecoding } from "./percent";
 import { Mode, Rule, RULE_NAMES } from "./rules";
 
 const HEXD = "0123456789abcdef";
-const REDACTIONS = String.UTF8.encode(",\"redactions\":{");
 
 /** What a text is, which says how it is decoded and read (pairs.ts: Syntax). */
 export enum As {
