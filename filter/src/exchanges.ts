@@ -1,6 +1,6 @@
 // What each stream in flight remembers between its callbacks, found by context id. Envoy numbers
 // contexts one after another, so the id's low bits pick a slot directly: no hashing on the five
-// lookups a request makes. A stream whose slot is taken (one still open 1,024 streams later: a
+// lookups a request makes. A stream whose slot is taken (one still open SLOTS streams later: a
 // long gRPC or WebSocket stream) goes to a map instead. Exchanges are pooled.
 import { Body } from "./capture/body";
 

@@ -2,7 +2,7 @@
 // Envoy's /stats/prometheus next to the sidecar's: records captured, dropped and sampled out,
 // batches sent and failed, redactions per rule, and the bytes waiting to be shipped.
 // Per-request counts are added up here and handed to the proxy on the tick (and on shutdown):
-// one host call per metric per second instead of several per request.
+// one host call per metric per tick instead of several per request.
 import { MetricType } from "../../proxy-wasm-as/enums";
 import { defineMetric, incrementMetric, recordMetric } from "../../proxy-wasm-as/hostcalls";
 import { lowerAscii } from "./bytes";
