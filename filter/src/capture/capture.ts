@@ -44,7 +44,7 @@ export class Capture {
   /** Values Envoy takes from the peer (addresses) are scanned when the IP_ADDRESS rule is on. */
   private addresses: Value;
 
-  constructor(public config: Config, public redactor: Redactor, private identity: ArrayBuffer) {
+  constructor(config: Config, public redactor: Redactor, private identity: ArrayBuffer) {
     const denied: ArrayBuffer[] = [];
     for (let i = 0; i < config.deniedHeaders.length; i++) denied.push(bytesOf(config.deniedHeaders[i]));
     this.request = new Headers(MapType.RequestHeaders, F.REQUEST_HEADERS, REQUEST_KEYS, config.requestHeaders, denied, redactor.secretNames);
