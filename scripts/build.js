@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-process.chdir(root); // asc resolves `use abort=filter/src/...` against the working directory
+process.chdir(root); // asc resolves `use abort=proxy-wasm-as/...` against the working directory
 const ifMissing = process.argv.includes('--if-missing');
 
 function files(dir, ext) {
@@ -37,7 +37,7 @@ function step(label, fn) {
   process.stderr.write(`${Date.now() - t} ms\n`);
 }
 
-const COMMON = ['--exportStart', '_initialize', '--use', 'abort=filter/src/abi/abort/guestAbort', '--runtime', 'incremental', '--enable', 'simd'];
+const COMMON = ['--exportStart', '_initialize', '--use', 'abort=proxy-wasm-as/abort/guestAbort', '--runtime', 'incremental', '--enable', 'simd'];
 // The filter's options are in asconfig.json (targets release and debug). It uses the minimal
 // runtime (no incremental GC work inside allocations, a smaller module) and collects garbage
 // itself, on the tick, where no managed object is on the stack.
@@ -50,7 +50,8 @@ async function compileAs(entry, outFile, extra) {
   if (error) throw new Error(`asc failed on ${entry}: ${error.message}`);
 }
 
-const asSources = [...files('filter/src', '.ts')];
+// The filter and the SDK it binds the ABI with; the guests are built on both.
+const asSources = [...files('filter/src', '.ts'), ...files('proxy-wasm-as', '.ts')];
 
 // The TypeScript: host, collector, CLI, tests, benches.
 const tsSources = ['host/src', 'host/test', 'filter/test', 'collector', 'relay', 'cli', 'benches', 'envoy-config', 'e2e'].flatMap((d) => files(d, '.ts'))

@@ -3,9 +3,9 @@
 // clock again, each handed-over block freed. The filter bench runs it between the no-op guest
 // and the filter, so the filter's cost splits into what these calls cost in this host and
 // what the filter's own code costs.
-export * from "../../filter/src/abi/module";
-import { MapType } from "../../filter/src/abi/enums";
-import { getHeaderPairs, getProperty, nowNanos, Ret } from "../../filter/src/abi/hostcalls";
+export * from "../../proxy-wasm-as/module";
+import { MapType } from "../../proxy-wasm-as/enums";
+import { getHeaderPairs, getProperty, nowNanos, Ret } from "../../proxy-wasm-as/hostcalls";
 
 const PATHS = [
   String.UTF8.encode("connection\0id"), String.UTF8.encode("response\0flags"), String.UTF8.encode("response\0code_details"),

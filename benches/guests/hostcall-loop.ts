@@ -1,9 +1,9 @@
 // Calls one host function many times inside proxy_on_request_headers, so a bench can time a
 // single host call from the guest's side. The plugin configuration says which and how often:
 // "get_value 1000", "get_pairs 1000", "get_property 1000", "log 1000" or "none 0".
-export * from "../../filter/src/abi/module";
-import * as abi from "../../filter/src/abi/imports";
-import { release } from "../../filter/src/abi/handed";
+export * from "../../proxy-wasm-as/module";
+import * as abi from "../../proxy-wasm-as/imports";
+import { release } from "../../proxy-wasm-as/handed";
 
 const RET0 = memory.data(8);
 const RET1 = memory.data(8);

@@ -1,8 +1,8 @@
 // Runs the filter's redaction over a body many times inside one callback, to time the scanner
 // alone (no host calls): the VM configuration is the body, the plugin configuration the count.
-export * from "../../filter/src/abi/module";
-import { BufferType } from "../../filter/src/abi/enums";
-import { getBuffer, Ret } from "../../filter/src/abi/hostcalls";
+export * from "../../proxy-wasm-as/module";
+import { BufferType } from "../../proxy-wasm-as/enums";
+import { getBuffer, Ret } from "../../proxy-wasm-as/hostcalls";
 import { ByteWriter } from "../../filter/src/bytes";
 import { Config } from "../../filter/src/config";
 import { hintGroups } from "../../filter/src/redact/candidates";

@@ -189,6 +189,13 @@ export class Pairs {
   return true;
 }
 
+/** An HTTP status from its (up to three) digits at p. */
+@inline export function statusCode(p: usize, n: u32): u32 {
+  let code: u32 = 0;
+  for (let k: u32 = 0; k < n && k < 3; k++) code = code * 10 + (load<u8>(p + k) - 0x30);
+  return code;
+}
+
 /** Static bytes of an ASCII string, made once. */
 export function bytesOf(s: string): ArrayBuffer {
   return String.UTF8.encode(s);

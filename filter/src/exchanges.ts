@@ -1,8 +1,21 @@
 // What each stream in flight remembers between its callbacks, found by context id. Envoy numbers
 // contexts one after another, so the id's low bits pick a slot directly: no hashing on the five
-// lookups a request makes. A stream whose slot is taken (one still open 1,024 streams later: a
+// lookups a request makes. A stream whose slot is taken (one still open SLOTS streams later: a
 // long gRPC or WebSocket stream) goes to a map instead. Exchanges are pooled.
-import { Exchange } from "./capture";
+import { Body } from "./capture/body";
+
+/** What a stream remembers between its callbacks. Pooled: one is needed per request in flight. */
+export class Exchange {
+  startNs: i64 = 0;
+  request: Body = new Body();
+  response: Body = new Body();
+
+  reset(): void {
+    this.startNs = 0;
+    this.request.reset();
+    this.response.reset();
+  }
+}
 
 const SLOTS: u32 = 1024;
 

@@ -2,9 +2,9 @@
 // Envoy's /stats/prometheus next to the sidecar's: records captured, dropped and sampled out,
 // batches sent and failed, redactions per rule, and the bytes waiting to be shipped.
 // Per-request counts are added up here and handed to the proxy on the tick (and on shutdown):
-// one host call per metric per second instead of several per request.
-import { MetricType } from "./abi/enums";
-import { defineMetric, incrementMetric, recordMetric } from "./abi/hostcalls";
+// one host call per metric per tick instead of several per request.
+import { MetricType } from "../../proxy-wasm-as/enums";
+import { defineMetric, incrementMetric, recordMetric } from "../../proxy-wasm-as/hostcalls";
 import { lowerAscii } from "./bytes";
 import { Rule, RULE_NAMES } from "./redact/rules";
 
@@ -32,9 +32,22 @@ export namespace Metrics {
     }
   }
 
-  export let pendingCaptured: i64 = 0;
-  export let pendingSampledOut: i64 = 0;
-  export let pendingRedactions: StaticArray<i64> = new StaticArray<i64>(Rule.COUNT);
+  let pendingCaptured: i64 = 0;
+  let pendingSampledOut: i64 = 0;
+  let pendingRedactions: StaticArray<i64> = new StaticArray<i64>(Rule.COUNT);
+
+  /** A record captured, with its redactions (a count per rule, `fired` in all). */
+  export function countCaptured(counts: StaticArray<u32>, fired: u32): void {
+    if (fired > 0) {
+      for (let i = 0; i < counts.length; i++) unchecked(pendingRedactions[i] += unchecked(counts[i]));
+    }
+    pendingCaptured++;
+  }
+
+  /** A request the sampling left out. */
+  export function countSampledOut(): void {
+    pendingSampledOut++;
+  }
 
   export function add(id: u32, n: i64): void {
     incrementMetric(id, n);

@@ -5,11 +5,28 @@
 // with exponential backoff. The buffer is bounded: when it is full the oldest records are dropped
 // and counted, and the next batch starts with a gap notice saying how many were lost.
 // Nothing here ever makes a request wait.
-import { httpCall, nowNanos } from "./abi/hostcalls";
+import { httpCall, nowNanos, randomHex } from "../../proxy-wasm-as/hostcalls";
 import { ByteWriter } from "./bytes";
 import { Config } from "./config";
 import { Metrics } from "./metrics";
 import { writeIsoTime } from "./time";
+
+/** A batch source id that differs across restarts, so sequence numbers never collide. */
+export function sourceName(base: string): string {
+  let clean = "";
+  for (let i = 0; i < base.length && clean.length < 64; i++) {
+    const c = base.charCodeAt(i);
+    clean += (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2d || c == 0x2e || c == 0x5f
+      ? String.fromCharCode(c) : "_";
+  }
+  return (clean.length ? clean : "redtail") + "-" + randomHex(6);
+}
+
+/** Whether a send waits out the backoff after a failure, or (shutting down) goes now. */
+enum Backoff {
+  Wait,
+  Ignore,
+}
 
 /** An open batch's buffer: its byte limit and room past it for the record that reaches it. */
 function batchBuffer(limit: u32): ByteWriter {
@@ -75,21 +92,21 @@ export class Shipper {
     this.makeRoom();
     if (this.openRecords >= this.config.maxRecords || this.open.len >= this.config.maxBatchBytes) {
       this.seal();
-      this.send(nowNanos(), false);
+      this.send(nowNanos(), Backoff.Wait);
     }
   }
 
   /** On the tick: seal what is open and send if it is time. */
   tick(): void {
     this.seal();
-    this.send(nowNanos(), false);
+    this.send(nowNanos(), Backoff.Wait);
     Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
   }
 
   /** On shutdown: seal and send now, backoff or not. True if a call is still to be answered. */
   flushNow(): bool {
     this.seal();
-    this.send(nowNanos(), true);
+    this.send(nowNanos(), Backoff.Ignore);
     return this.inFlight !== null;
   }
 
@@ -162,9 +179,9 @@ export class Shipper {
     this.droppedRecords = 0;
   }
 
-  private send(now: i64, ignoreBackoff: bool): void {
+  private send(now: i64, backoff: Backoff): void {
     if (this.inFlight !== null || this.sealed.length == 0) return;
-    if (!ignoreBackoff && now < this.nextAttemptNs) return;
+    if (backoff == Backoff.Wait && now < this.nextAttemptNs) return;
     const batch = this.sealed[0];
     const headers = this.headersFor(batch);
     const token = httpCall(this.cluster, headers, batch.data.ptr, batch.data.len, this.config.timeoutMs);
@@ -190,7 +207,7 @@ export class Shipper {
       this.failures = 0;
       this.nextAttemptNs = 0;
       Metrics.add(Metrics.batchesSent, 1);
-      this.send(now, this.draining);
+      this.send(now, this.draining ? Backoff.Ignore : Backoff.Wait);
     } else {
       this.sealed.unshift(batch); // it goes again first: order is kept
       this.sealedBytes += batch.data.len;

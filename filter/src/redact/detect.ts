@@ -37,6 +37,12 @@ export class Spans {
   }
 }
 
+/** How `detect` reads a text: 16 bytes at a time with candidate masks, or one byte at a time (to check the first against). */
+export enum Scanning {
+  Wide,
+  Bytewise,
+}
+
 /**
  * Find what to redact in n bytes at p, with the rules whose mode is not Off, and the values of
  * secret names (pairs.ts; `names` says which are secret).
@@ -45,17 +51,17 @@ export class Spans {
  * or at one of a few symbols (@ + ( - : = /). The scan looks at 16 bytes at a time (wasm SIMD)
  * and makes a bit mask of the positions where a detector could match; the detectors run only
  * there. Most word starts cannot start anything (see `candidates`), so on ordinary text the
- * detectors run every few dozen bytes instead of every few. `simd` false tries every word start
- * and symbol one byte at a time instead: the tests check that both find the same.
+ * detectors run every few dozen bytes instead of every few. `Scanning.Bytewise` tries every word
+ * start and symbol one byte at a time instead: the tests check that both find the same.
  */
-export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames, simd: bool = true): void {
+export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames, how: Scanning = Scanning.Wide): void {
   spans.count = 0;
   Tried.reset();
   // Nothing a detector finds is shorter than three bytes but IPv6's "::", and a request is full
   // of shorter values (query parameters, methods, status codes).
   if (n < 2 || (n < 3 && unchecked(modes[Rule.IP_ADDRESS]) == Mode.Off)) return;
   Scan.next = 0;
-  if (!simd) {
+  if (how == Scanning.Bytewise) {
     bytewise(p, n, modes, spans, names);
     return;
   }

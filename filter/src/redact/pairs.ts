@@ -71,8 +71,8 @@ function value(p: usize, n: u32, v: u32, quote: u32, run: u32, lvl: u32, separat
   if (separator == 0x3d && v < n && load<u8>(p + v) == 0x3e) v++;
   // White space; after a quoted name (a JSON key) line breaks too, raw or escaped; after a name
   // outside quotes, a line break when nothing else is on the line (a GraphQL argument).
-  v = afterSpace(p, n, v, quote != 0, json);
-  if (quote == 0 && v < n && isLineEnd(p, n, v, json)) v = afterSpace(p, n, v, true, json);
+  v = quote != 0 ? afterLines(p, n, v, json) : afterBlanks(p, n, v);
+  if (quote == 0 && v < n && isLineEnd(p, n, v, json)) v = afterLines(p, n, v, json);
   if (v >= n) return false;
   const c = <u32>load<u8>(p + v);
   // A quoted string: "…", \"…\" (a level deeper: its quotes have that many backslashes), '…',
@@ -110,12 +110,18 @@ function value(p: usize, n: u32, v: u32, quote: u32, run: u32, lvl: u32, separat
   return found(v, bareEnd(p, n, v, separator, lvl, json));
 }
 
-/** Past blanks from v; with `lines`, past line breaks too (raw, and in JSON text escaped). */
-function afterSpace(p: usize, n: u32, v: u32, lines: bool, json: bool): u32 {
+/** Past blanks from v. */
+function afterBlanks(p: usize, n: u32, v: u32): u32 {
+  while (v < n && isBlank(<u32>load<u8>(p + v))) v++;
+  return v;
+}
+
+/** Past blanks and line breaks from v (raw, and in JSON text escaped). */
+function afterLines(p: usize, n: u32, v: u32, json: bool): u32 {
   while (v < n) {
     const c = <u32>load<u8>(p + v);
-    if (isBlank(c) || (lines && (c == 0x0a || c == 0x0d))) v++;
-    else if (lines && json && c == 0x5c && v + 1 < n && isEscapedSpace(load<u8>(p + v + 1))) v += 2;
+    if (isBlank(c) || c == 0x0a || c == 0x0d) v++;
+    else if (json && c == 0x5c && v + 1 < n && isEscapedSpace(load<u8>(p + v + 1))) v += 2;
     else break;
   }
   return v;

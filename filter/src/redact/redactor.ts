@@ -5,6 +5,7 @@
 // own (a URL, a query or form, cookies, an Authorization header) keep their shape: names and
 // schemes stay, secret values go. It also counts what fired, per record.
 import { ByteWriter } from "../bytes";
+import { REDACTIONS } from "../capture/fields";
 import { writeEscaped } from "./escape";
 import { detect, Spans } from "./detect";
 import { HmacSha256 } from "./hmac";
@@ -14,7 +15,6 @@ import { Decode, Decoded, needsDecoding } from "./percent";
 import { Mode, Rule, RULE_NAMES } from "./rules";
 
 const HEXD = "0123456789abcdef";
-const REDACTIONS = String.UTF8.encode(",\"redactions\":{");
 
 /** What a text is, which says how it is decoded and read (pairs.ts: Syntax). */
 export enum As {
@@ -28,6 +28,18 @@ export enum As {
   QueryValue,
   /** A JSON body: JSON's own escapes decoded too. */
   Json,
+}
+
+/** What the scan read: the original bytes, or their decoded copy (whose offsets map back through `Decoded.origin`). */
+enum Scanned {
+  Original,
+  Decoded,
+}
+
+/** A Cookie header's name=value pairs, or a Set-Cookie's one pair followed by its attributes. */
+enum Cookies {
+  Pairs,
+  PairThenAttributes,
 }
 
 export class Redactor {
@@ -103,11 +115,11 @@ export class Redactor {
       Source.origin = d.origin;
       detect(d.ptr, d.len, this.modes, this.spans, this.secretNames);
       Source.origin = null;
-      this.writeSpans(w, p, n, d.ptr, true);
+      this.writeSpans(w, p, n, d.ptr, Scanned.Decoded);
     } else {
       Source.origin = null;
       detect(p, n, this.modes, this.spans, this.secretNames);
-      this.writeSpans(w, p, n, p, false);
+      this.writeSpans(w, p, n, p, Scanned.Original);
     }
   }
 
@@ -146,15 +158,15 @@ export class Redactor {
    * redact.cookies_kept, which are scanned.
    */
   cookie(w: ByteWriter, p: usize, n: u32): void {
-    this.cookies(w, p, n, false);
+    this.cookies(w, p, n, Cookies.Pairs);
   }
 
   /** A Set-Cookie header: its pair as a cookie's, then its attributes (Path, Expires…) as they are, scanned. */
   setCookie(w: ByteWriter, p: usize, n: u32): void {
-    this.cookies(w, p, n, true);
+    this.cookies(w, p, n, Cookies.PairThenAttributes);
   }
 
-  private cookies(w: ByteWriter, p: usize, n: u32, attributes: bool): void {
+  private cookies(w: ByteWriter, p: usize, n: u32, form: Cookies): void {
     let s: u32 = 0;
     while (s < n) {
       let e = s;
@@ -173,7 +185,7 @@ export class Redactor {
       }
       if (e >= n) return;
       w.byte(0x3b);
-      if (attributes) {
+      if (form == Cookies.PairThenAttributes) {
         this.text(w, p + e + 1, n - e - 1, As.Value);
         return;
       }
@@ -213,8 +225,10 @@ export class Redactor {
     this.replacement(w, rule, p, n);
   }
 
-  private writeSpans(w: ByteWriter, orig: usize, n: u32, scanned: usize, decoded: bool): void {
+  /** The n bytes at orig with the spans found in `scanned` replaced; spans in a decoded copy are mapped back to the original. */
+  private writeSpans(w: ByteWriter, orig: usize, n: u32, scanned: usize, what: Scanned): void {
     const spans = this.spans;
+    const decoded = what == Scanned.Decoded;
     let from: u32 = 0;
     for (let s = 0; s < spans.count; s++) {
       const ds = unchecked(spans.start[s]);

@@ -1,8 +1,8 @@
 // Runs the filter's HMAC-SHA256 on test vectors: the plugin configuration holds lines of
 // "<key hex> <data hex>", and the module logs the MAC of each in hex, for RFC 4231's vectors.
-export * from "../../src/abi/module";
-import { BufferType, LogLevel } from "../../src/abi/enums";
-import { getBuffer, log, Ret } from "../../src/abi/hostcalls";
+export * from "../../../proxy-wasm-as/module";
+import { BufferType, LogLevel } from "../../../proxy-wasm-as/enums";
+import { getBuffer, log, Ret } from "../../../proxy-wasm-as/hostcalls";
 import { HmacSha256 } from "../../src/redact/hmac";
 
 function unhex(s: string): ArrayBuffer {

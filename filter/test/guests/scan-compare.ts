@@ -4,11 +4,11 @@
 // JSON body. And every secret word holds a pair of letters that the prefilters look for. The plugin
 // configuration holds the texts, separated by NUL bytes; the module logs one line per text
 // whose spans differ, and "done N" at the end.
-export * from "../../src/abi/module";
-import { BufferType, LogLevel } from "../../src/abi/enums";
-import { getBuffer, log, Ret } from "../../src/abi/hostcalls";
+export * from "../../../proxy-wasm-as/module";
+import { BufferType, LogLevel } from "../../../proxy-wasm-as/enums";
+import { getBuffer, log, Ret } from "../../../proxy-wasm-as/hostcalls";
 import { Config } from "../../src/config";
-import { detect, Spans } from "../../src/redact/detect";
+import { detect, Scanning, Spans } from "../../src/redact/detect";
 import { hintGroups } from "../../src/redact/candidates";
 import { SecretNames, STEMS, WORDS } from "../../src/redact/names";
 import { Source, Syntax } from "../../src/redact/source";
@@ -54,8 +54,8 @@ export function proxy_on_configure(root: u32, size: u32): u32 {
     for (let way = 0; way < 3; way++) {
       const modes = way == 1 ? every : normal;
       Source.syntax = way == 2 ? Syntax.Json : way == 1 ? Syntax.Path : Syntax.Text;
-      detect(p, n, modes, simd, names, true);
-      detect(p, n, modes, bytewise, names, false);
+      detect(p, n, modes, simd, names, Scanning.Wide);
+      detect(p, n, modes, bytewise, names, Scanning.Bytewise);
       if (!same(simd, bytewise)) {
         log(LogLevel.Warn, `text ${texts} way ${way}: simd ${describe(simd)}| bytewise ${describe(bytewise)}`);
       }

@@ -1,6 +1,6 @@
 // The cheapest possible filter: every callback returns at once. The baseline the benches
 // subtract, and the module for measuring the host's own cost per request.
-export * from "../../../filter/src/abi/module";
+export * from "../../../proxy-wasm-as/module";
 
 export function proxy_on_context_create(ctx: u32, parent: u32): void {}
 export function proxy_on_vm_start(root: u32, size: u32): u32 { return 1; }

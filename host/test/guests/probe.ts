@@ -6,9 +6,9 @@
 // "x-probe-<callback>" (dashes for underscores). Commands are separated by ";", words by spaces;
 // %XX in a word is a byte (so %00 is NUL). Each command logs "<command> => <status> <result>".
 // Ids a command yields are kept as $http, $queue and $metric for later commands.
-export * from "../../../filter/src/abi/module";
-import * as abi from "../../../filter/src/abi/imports";
-import { release } from "../../../filter/src/abi/handed";
+export * from "../../../proxy-wasm-as/module";
+import * as abi from "../../../proxy-wasm-as/imports";
+import { release } from "../../../proxy-wasm-as/handed";
 
 const RET0 = memory.data(8);
 const RET1 = memory.data(8);
@@ -256,14 +256,18 @@ function runAll(commands: string): void {
   for (let i = 0; i < list.length; i++) run(list[i]);
 }
 
-/** Commands for a callback: the configuration line, then (for streams) the x-probe header. */
-function commandsFor(callback: string, stream: bool): void {
+/** Commands for a callback: its line of the configuration. */
+function commandsFor(callback: string): void {
   const lines = pluginConfig.split("\n");
   const prefix = callback + ":";
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].startsWith(prefix)) runAll(lines[i].substring(prefix.length));
   }
-  if (!stream) return;
+}
+
+/** Commands for a stream's callback: its line of the configuration, then its x-probe header. */
+function streamCommandsFor(callback: string): void {
+  commandsFor(callback);
   const key = String.UTF8.encode("x-probe-" + callback.replaceAll("_", "-"));
   if (abi.proxy_get_header_map_value(0, changetype<usize>(key), key.byteLength, RET0, RET1) == 0) {
     const ptr = load<u32>(RET0);
@@ -295,7 +299,7 @@ function verdict(): u32 {
 
 function stream(name: string, ctx: u32, a: u32, b: u32): u32 {
   log(2, "cb " + name + " " + ctx.toString() + " " + a.toString() + " " + b.toString());
-  commandsFor(name, true);
+  streamCommandsFor(name);
   return action();
 }
 
@@ -313,23 +317,23 @@ export function proxy_on_vm_start(root: u32, size: u32): u32 {
 export function proxy_on_configure(root: u32, size: u32): u32 {
   pluginConfig = readBuffer(7, size);
   log(2, "cb configure " + root.toString() + " " + size.toString());
-  commandsFor("configure", false);
+  commandsFor("configure");
   return verdict();
 }
 
 export function proxy_on_tick(root: u32): void {
   log(2, "cb tick " + root.toString());
-  commandsFor("tick", false);
+  commandsFor("tick");
 }
 
 export function proxy_on_queue_ready(root: u32, id: u32): void {
   log(2, "cb queue_ready " + root.toString() + " " + id.toString());
-  commandsFor("queue_ready", false);
+  commandsFor("queue_ready");
 }
 
 export function proxy_on_http_call_response(root: u32, token: u32, headers: u32, body: u32, trailers: u32): void {
   log(2, "cb http_call_response " + root.toString() + " " + token.toString() + " " + headers.toString() + " " + body.toString() + " " + trailers.toString());
-  commandsFor("http_call_response", false);
+  commandsFor("http_call_response");
 }
 
 export function proxy_on_request_headers(ctx: u32, n: u32, eos: u32): u32 { return stream("request_headers", ctx, n, eos); }
@@ -341,12 +345,13 @@ export function proxy_on_response_trailers(ctx: u32, n: u32): u32 { return strea
 
 export function proxy_on_log(ctx: u32): void {
   log(2, "cb log " + ctx.toString());
-  commandsFor("log", ctx != 1);
+  if (ctx != 1) streamCommandsFor("log");
+  else commandsFor("log");
 }
 
 export function proxy_on_done(ctx: u32): u32 {
   log(2, "cb done " + ctx.toString());
-  commandsFor("done", false);
+  commandsFor("done");
   return verdict();
 }
 

@@ -1,8 +1,8 @@
 // Built without --exportStart: AssemblyScript puts its top-level code in the wasm start section,
 // which runs inside instantiation, before the host can read memory. The host must run such a
 // module; host calls made from the start section get INVALID_MEMORY_ACCESS (no memory yet).
-export * from "../../../filter/src/abi/module";
-import { proxy_log } from "../../../filter/src/abi/imports";
+export * from "../../../proxy-wasm-as/module";
+import { proxy_log } from "../../../proxy-wasm-as/imports";
 
 function answer(): u32 { return 41 + 1; }
 const initialized: u32 = answer();

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { statSync } from 'node:fs';
-import { Duration, HeaderMap, type PropertyMap } from '../../host/src/index.js';
-import { GET, startFilter } from './harness.js';
+import { Duration, HeaderMap, type PropertyMap } from '../../../host/src/index.js';
+import { GET, startFilter } from '../harness.js';
 
 const T0 = 1_795_823_999_123_000_000n; // 2026-11-27T23:59:59.123Z
 const envoyProperties = {
@@ -220,7 +220,7 @@ test('values of a connection are read once per connection.id and still redacted 
 });
 
 test('build/filter.wasm stays under 100 KiB', () => {
-  assert.ok(statSync(new URL('../../../build/filter.wasm', import.meta.url)).size < 100 * 1024);
+  assert.ok(statSync(new URL('../../../../build/filter.wasm', import.meta.url)).size < 100 * 1024);
 });
 
 test('allow-listed header names match in any case, and only as written otherwise (x-a^b is not x-a~b)', async () => {

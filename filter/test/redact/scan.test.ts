@@ -3,7 +3,7 @@
 // bytes detectors start at, put at every offset against the 16-byte chunks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Host } from '../../host/src/index.js';
+import { Host } from '../../../host/src/index.js';
 
 const PIECES = [
   '4111111111111111', '4111 1111 1111 1111', '4111-1111-1111-1111', '378282246310005', '4111111111111112', '4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1',
@@ -48,7 +48,7 @@ function texts(count: number, seed: number): string[] {
 test('the 16-byte scan finds exactly what a byte-at-a-time scan finds', async () => {
   const lines: string[] = [];
   const host = new Host({ onLog: (e) => lines.push(e.message) });
-  const module = await host.load(new URL('../../../build/guests/scan-compare.wasm', import.meta.url).pathname);
+  const module = await host.load(new URL('../../../../build/guests/scan-compare.wasm', import.meta.url).pathname);
   // And many values under nine bytes, where the scan takes a shortcut.
   const short = '@@..::/-0123456789abcxyzABC+(';
   const all = [...texts(4000, 0x9e3779b9), ...Array.from({ length: 3000 }, (_, t) =>

@@ -3,7 +3,7 @@
 // names that only describe a secret, or are ordinary words, keep their values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bodiesOf, GET, startFilter } from './harness.js';
+import { bodiesOf, GET, startFilter } from '../harness.js';
 
 /** Names that hold a secret word, as services spell them. */
 const SECRET_NAMES = [

@@ -1,5 +1,5 @@
 // Memory the host hands over (proxy_on_memory_allocate): header maps, property values, body
-// chunks. A request has about eight such blocks, each freed before its callback returns, so they
+// chunks. A request has a handful of such blocks, each freed before its callback returns, so they
 // come from a small bump arena that starts over once everything in it is given back; a block
 // that does not fit, or any while the arena is full, comes from the heap. A block never given
 // back only keeps the arena from starting over (the rest then comes from the heap).

@@ -1,4 +1,4 @@
-// What every proxy-wasm module built from this tree exports besides its callbacks:
+// What every proxy-wasm module built on this SDK exports besides its callbacks:
 // the ABI version marker Envoy checks before loading, and the allocator the host calls
 // to hand data into guest memory. Importing abort.ts puts the guest's abort into the program
 // so that asconfig's `use: abort=...` can find it.

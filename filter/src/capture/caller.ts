@@ -4,18 +4,16 @@
 // written as jwt_*; claims read from the token itself, unchecked, as unverified_jwt_*, so that
 // nobody takes them for verified. Never the token. A client sends the same token with many
 // requests: the claims read from one are kept, by the token's payload. (The mTLS peer's
-// identity, per connection, is read with the connection's other values in capture.ts.)
-import { getProperty, Ret } from "./abi/hostcalls";
-import { ByteWriter, bytesOf, Pairs } from "./bytes";
-import { As, Redactor } from "./redact/redactor";
+// identity, per connection, is read with the connection's other values in connection.ts.)
+import { getProperty, Ret } from "../../../proxy-wasm-as/hostcalls";
+import { ByteWriter, bytesOf, Pairs } from "../bytes";
+import { As, Redactor } from "../redact/redactor";
+import { JWT, UNVERIFIED_JWT } from "./fields";
 
 const P_JWT_AUTHN = bytesOf("metadata\0filter_metadata\0envoy.filters.http.jwt_authn");
 
-/** The claims written, and their fields: verified, then unverified. */
+/** The claims written, in the order of their fields (fields.ts: JWT, UNVERIFIED_JWT). */
 const CLAIMS = ["iss", "sub", "azp", "client_id"];
-const VERIFIED = [bytesOf(",\"jwt_issuer\":\""), bytesOf(",\"jwt_subject\":\""), bytesOf(",\"jwt_client_id\":\""), bytesOf(",\"jwt_client_id\":\"")];
-const UNVERIFIED = [bytesOf(",\"unverified_jwt_issuer\":\""), bytesOf(",\"unverified_jwt_subject\":\""),
-  bytesOf(",\"unverified_jwt_client_id\":\""), bytesOf(",\"unverified_jwt_client_id\":\"")];
 const claimNames = CLAIMS.map<ArrayBuffer>((c) => bytesOf(c));
 /** A claim longer than this is not written (nor read further). */
 const CLAIM_MAX: u32 = 1024;
@@ -73,7 +71,7 @@ export class Caller {
     const s = this.scratch;
     s.clear();
     const mark = this.redactor.keepFrom();
-    if (base64url(payload, size, this.payload) && this.find(this.payload.ptr, this.payload.len)) this.writeClaims(s, UNVERIFIED, this.payload.ptr);
+    if (base64url(payload, size, this.payload) && this.find(this.payload.ptr, this.payload.len)) this.writeClaims(s, UNVERIFIED_JWT, this.payload.ptr);
     c.redactions = this.redactor.keptSince(mark);
     c.json = s.toBuffer();
     return c;
@@ -91,7 +89,7 @@ export class Caller {
           if (c == 3 && lookup(inner, claimNames[2]) >= 0) break; // azp, else client_id
           const k = lookup(inner, claimNames[c]);
           if (k < 0) continue;
-          this.field(w, VERIFIED[c], inner.valPtr(k), inner.valLen(k));
+          this.field(w, JWT[c], inner.valPtr(k), inner.valLen(k));
           wrote = true;
         }
       }

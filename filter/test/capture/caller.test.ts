@@ -3,7 +3,7 @@
 // token and named unverified; never the token.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GET, startFilter } from './harness.js';
+import { GET, startFilter } from '../harness.js';
 
 const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const jwt = (payload: unknown) => `eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.${b64url(payload)}.c2lnbmF0dXJlLXZhbHVl`;

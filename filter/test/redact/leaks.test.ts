@@ -3,7 +3,7 @@
 // must be stored. Secrets that must not reach storage first, then ordinary values that must stay.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bodiesOf, GET, startFilter } from './harness.js';
+import { bodiesOf, GET, startFilter } from '../harness.js';
 
 const json = 'application/json';
 const text = 'text/plain';

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { HeaderMap } from '../../host/src/index.js';
-import { GET, startFilter } from './harness.js';
+import { HeaderMap } from '../../../host/src/index.js';
+import { GET, startFilter } from '../harness.js';
 
 /** Each text goes through the filter in a captured header; what the record shows for it comes back. */
 async function redacted(texts: string[], config: object = {}): Promise<string[]> {

@@ -4,7 +4,7 @@
 // kept, and the record valid whatever the text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bodiesOf } from './harness.js';
+import { bodiesOf } from '../harness.js';
 
 const json = 'application/json';
 const text = 'text/plain';

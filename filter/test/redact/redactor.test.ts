@@ -2,7 +2,7 @@
 // Set-Cookie its attributes, a cut body ends before the word the limit cut.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GET, startFilter } from './harness.js';
+import { GET, startFilter } from '../harness.js';
 
 test('Authorization and Proxy-Authorization keep their scheme; the credentials go, with the rule the scheme names', async () => {
   const f = await startFilter({ capture: { request_headers: ['authorization', 'proxy-authorization'] } });

@@ -1,7 +1,10 @@
 // Who is logging: service, namespace, workload and node (pod), from Istio's node metadata,
 // unless the configuration says otherwise. Read once per configure, on the root context.
-import { getProperty, Ret } from "./abi/hostcalls";
-import { Config } from "./config";
+import { getProperty, Ret } from "../../../proxy-wasm-as/hostcalls";
+import { ByteWriter } from "../bytes";
+import { Config } from "../config";
+import { writeEscaped } from "../redact/escape";
+import { IDENTITY } from "./fields";
 
 function nodeString(path: string): string {
   if (!getProperty(String.UTF8.encode(path))) return "";
@@ -27,4 +30,22 @@ export function identityOf(c: Config): Identity {
   if (id.service.length == 0) id.service = nodeString("node\0metadata\0LABELS\0app");
   if (id.service.length == 0) id.service = id.workload;
   return id;
+}
+
+/** The identity fields, escaped once at configure: ,"service":"…","namespace":"…",… */
+export function identityJson(id: Identity): ArrayBuffer {
+  const w = new ByteWriter(256);
+  const values = [id.service, id.namespace, id.workload, id.node];
+  for (let i = 0; i < IDENTITY.length; i++) {
+    if (values[i].length == 0) continue;
+    w.ascii(",\"");
+    w.ascii(IDENTITY[i]);
+    w.ascii("\":\"");
+    const b = String.UTF8.encode(values[i]);
+    writeEscaped(w, changetype<usize>(b), b.byteLength);
+    w.byte(0x22);
+  }
+  const out = w.toBuffer();
+  heap.free(w.ptr);
+  return out;
 }

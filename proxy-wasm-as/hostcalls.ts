@@ -1,6 +1,6 @@
-// One typed function per host call the filter uses, over the raw imports. What the host hands
+// One typed function per host call our guests use, over the raw imports. What the host hands
 // over (pointer and size) lands in `Ret`, not in a new object: these run on every request, and
-// the caller frees the memory (heap.free) when it is done with it.
+// the caller gives the memory back (Ret.free, or handed.ts's release) when it is done with it.
 import * as abi from "./imports";
 import { Status } from "./enums";
 import { release } from "./handed";
@@ -73,7 +73,7 @@ export function httpCall(cluster: ArrayBuffer, headers: ArrayBuffer, body: usize
 export function lastStatus(): u32 {
   abi.proxy_get_status(OUT2, OUT0, OUT1);
   const p = load<u32>(OUT0);
-  if (p != 0) heap.free(p);
+  if (p != 0) release(p);
   return load<u32>(OUT2);
 }
 

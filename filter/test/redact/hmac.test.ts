@@ -1,7 +1,7 @@
 // The filter's HMAC-SHA256 (filter/src/redact/hmac.ts) against RFC 4231's test vectors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Host } from '../../host/src/index.js';
+import { Host } from '../../../host/src/index.js';
 
 const hex = (s: string) => Buffer.from(s).toString('hex');
 
@@ -19,7 +19,7 @@ const VECTORS: [string, string, string][] = [
 test('HMAC-SHA256 matches RFC 4231 test cases 1-4, 6 and 7', async () => {
   const lines: string[] = [];
   const host = new Host({ onLog: (e) => lines.push(e.message) });
-  const module = await host.load(new URL('../../../build/guests/hmac-vectors.wasm', import.meta.url).pathname);
+  const module = await host.load(new URL('../../../../build/guests/hmac-vectors.wasm', import.meta.url).pathname);
   host.startPlugin(module, { configuration: VECTORS.map(([k, d]) => `${k} ${d}`).join('\n') });
   assert.deepEqual(lines, VECTORS.map(([, , mac]) => mac));
 });
