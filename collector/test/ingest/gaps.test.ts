@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { collector, post } from './helpers.js';
+import { collector, post } from '../helpers.js';
 
 /** One WebSocket message to /v1/stream, and the collector's answer to it. */
 async function streamed(url: string, message: string): Promise<Record<string, unknown>> {
