@@ -18,7 +18,7 @@ export { WordsCatchUp } from './search/catch-up.js';
 // contract, limits and answers.
 export { readBatch } from './ingest/read.js';
 export { answerRefused, ProducerGone, receiveBatch } from './http/receive.js';
-export { cutMessage, PendingBytes } from './http/upload.js';
+export { CLOSE_CUT, cutMessage, PendingBytes } from './http/upload.js';
 
 // Who may do what, and which host names a server answers to; the relay keeps the same rules.
 export { authorize, deny, parseTokens, type Scope, type Token } from './http/auth.js';

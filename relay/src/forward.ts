@@ -3,6 +3,7 @@
 // acknowledges it. On any break everything unacknowledged is sent again from the oldest after
 // reconnecting; the collector recognises the batch ids it already has, so nothing is stored twice.
 import WebSocket from 'ws';
+import { CLOSE_CUT } from '../../collector/src/index.js';
 import type { Spool } from './spool.js';
 
 export interface ForwardOptions {
@@ -83,7 +84,8 @@ export class Forwarder {
       // The collector refused a message by closing. Sent alone, the one that does it again is set
       // aside for good; otherwise it would be sent again and again, holding up the rest.
       const refused = REFUSED[code];
-      if (refused !== undefined) {
+      if (code === CLOSE_CUT) this.cut(String(reason));
+      else if (refused !== undefined) {
         const [only] = this.inFlight;
         if (this.singly > 0 && this.inFlight.size === 1 && only !== undefined) {
           this.setAside(only, refused);
@@ -158,6 +160,20 @@ export class Forwarder {
       this.errors.set(batch, count);
     }
     this.ws?.close(1013, 'retrying');
+  }
+
+  /**
+   * The collector cut the upload under way (it stalled, or came too slowly): the batch is not at
+   * fault, so it is sent again, but a batch cut every time (too big for the link) counts against
+   * --max-batch-errors like a failure, so it cannot hold up the rest forever.
+   */
+  private cut(reason: string): void {
+    const [oldest] = this.inFlight;
+    if (oldest === undefined) return;
+    const count = (this.errors.get(oldest) ?? 0) + 1;
+    if (count >= this.options.maxBatchErrors) {
+      this.setAside(oldest, `the collector cut its upload ${count} times (the relay's --max-batch-errors), the last: ${reason}`);
+    } else this.errors.set(oldest, count);
   }
 
   /** A batch the collector will not store: kept in the spool's rejected table, with why, and the rest go on. */

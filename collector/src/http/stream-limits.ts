@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { MessageMeter } from './message-meter.js';
-import { type Cut, cutMessage, type PendingBytes, Upload, type UploadLimits } from './upload.js';
+import { CLOSE_CUT, type Cut, cutMessage, type PendingBytes, Upload, type UploadLimits } from './upload.js';
 
 /** How long a cut producer has to read the close frame before its socket is cut too. */
 const CLOSE_GRACE_MS = 1000;
@@ -24,7 +24,7 @@ export function limitStream(socket: Duplex, pending: PendingBytes, limits: Uploa
     socket.pause();
     socket.on('resume', () => socket.pause());
     const closing = ws;
-    closing.close(why === 'busy' ? 1013 : 1008, cutMessage(why, limits));
+    closing.close(why === 'busy' ? 1013 : CLOSE_CUT, cutMessage(why, limits));
     setTimeout(() => closing.terminate(), CLOSE_GRACE_MS).unref();
   });
   const bytes = { data: (n: number) => void upload.add(n), end: () => upload.end() };

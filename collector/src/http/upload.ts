@@ -15,6 +15,13 @@ export interface UploadLimits {
 /** Why an upload was cut: no room in the budget, no byte for bodyIdleMs, or not whole in bodyTimeoutMs. */
 export type Cut = 'busy' | 'stalled' | 'too_slow';
 
+/**
+ * The WebSocket close code for an upload cut for stalling or slowness: the collector's own (the
+ * 4000s are the application's), as the batch is not at fault and a producer sends it again. A
+ * busy collector closes with 1013, "try again later"; 1008 stays "not a batch", which is for good.
+ */
+export const CLOSE_CUT = 4408;
+
 /** The budget every upload reserves its bytes from. */
 export class PendingBytes {
   used = 0;
