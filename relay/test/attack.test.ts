@@ -2,7 +2,7 @@
 // answers can do to the batches it holds. A finding not yet fixed is marked todo.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { collector, ndjson, post, record, tempDir } from '../../collector/test/helpers.js';
 import { RELAY_DEFAULTS, type RelayConfig } from '../src/config.js';
 import { startRelay } from '../src/relay.js';
@@ -50,11 +50,13 @@ async function stallingLink(to: number, stalls: number): Promise<{ port: number;
   };
 }
 
-test('a batch whose upload the collector cuts for stalling (a network hiccup) is sent again, not set aside as refused', async (t) => {
-  const c = await collector({ limits: { bodyIdleMs: 300 } });
-  const link = await stallingLink(Number(new URL(c.url).port), 2);
+/** A collector cutting uploads idle for `idleMs`, and a relay reaching it over a link that stalls its first `stalls` connections. */
+async function overStallingLink(t: TestContext, idleMs: number, stalls: number, maxBatchErrors = RELAY_DEFAULTS.limits.maxBatchErrors) {
+  const c = await collector({ limits: { bodyIdleMs: idleMs } });
+  const link = await stallingLink(Number(new URL(c.url).port), stalls);
   const tmp = tempDir();
-  const config: RelayConfig = { ...structuredClone(RELAY_DEFAULTS), port: 0, upstream: `ws://127.0.0.1:${link.port}/v1/stream`, spool: tmp.dir };
+  const base = structuredClone(RELAY_DEFAULTS);
+  const config: RelayConfig = { ...base, port: 0, upstream: `ws://127.0.0.1:${link.port}/v1/stream`, spool: tmp.dir, limits: { ...base.limits, maxBatchErrors } };
   const logs: Record<string, unknown>[] = [];
   const r = await startRelay(config, (e) => logs.push(e));
   t.after(async () => {
@@ -63,6 +65,11 @@ test('a batch whose upload the collector cuts for stalling (a network hiccup) is
     await c.stop();
     tmp.remove();
   });
+  return { c, r, logs };
+}
+
+test('a batch whose upload the collector cuts for stalling (a network hiccup) is sent again, not set aside as refused', async (t) => {
+  const { c, r, logs } = await overStallingLink(t, 300, 2);
   assert.equal((await post(r.url, ndjson([record({ request_id: 'through-a-hiccup' })]), { 'x-redtail-batch': 'hiccup/1' })).status, 200);
   const stored = () => c.store.list().some((s) => s.db.prepare('SELECT 1 FROM batches WHERE batch = ?').get('hiccup/1') !== undefined);
   while (!stored() && r.spool.rejectedCount === 0) await new Promise((res) => setTimeout(res, 20));
@@ -71,19 +78,7 @@ test('a batch whose upload the collector cuts for stalling (a network hiccup) is
 });
 
 test('a batch whose upload is cut every time is set aside after --max-batch-errors cuts, naming why', async (t) => {
-  const c = await collector({ limits: { bodyIdleMs: 200 } });
-  const link = await stallingLink(Number(new URL(c.url).port), Infinity);
-  const tmp = tempDir();
-  const base = structuredClone(RELAY_DEFAULTS);
-  const config: RelayConfig = { ...base, port: 0, upstream: `ws://127.0.0.1:${link.port}/v1/stream`, spool: tmp.dir, limits: { ...base.limits, maxBatchErrors: 2 } };
-  const logs: Record<string, unknown>[] = [];
-  const r = await startRelay(config, (e) => logs.push(e));
-  t.after(async () => {
-    await r.close();
-    link.close();
-    await c.stop();
-    tmp.remove();
-  });
+  const { r, logs } = await overStallingLink(t, 200, Infinity, 2);
   assert.equal((await post(r.url, ndjson([record({ request_id: 'never-through' })]), { 'x-redtail-batch': 'cut/1' })).status, 200);
   while (r.spool.rejectedCount === 0) await new Promise((res) => setTimeout(res, 20));
   const rejected = logs.find((l) => l.event === 'batch_rejected_upstream')!;
