@@ -1,4 +1,5 @@
 // redtail prune: remove the shards older than the retention, and say what went.
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 
@@ -27,7 +28,13 @@ export async function pruneCommand(argv: string[]): Promise<number> {
     console.error(`redtail prune: --retention-days must be a positive integer, got ${JSON.stringify(flags['retention-days'])}`);
     return 2;
   }
+  // A folder that is not there holds nothing to prune, and is not made (a dry run least of all).
+  if (!existsSync(config.data)) {
+    console.error(`redtail prune: no data folder at ${config.data}: nothing to prune (give the collector's with --data)`);
+    return 2;
+  }
   const store = new Store(config.data);
+  const shards = store.list().length;
   const keepFrom = retentionStart(days);
   const removed = store.prune(keepFrom, flags['dry-run'] !== undefined);
   store.close();
@@ -36,7 +43,8 @@ export async function pruneCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const verb = flags['dry-run'] !== undefined ? 'would remove' : 'removed';
-  if (removed.length === 0) console.log(`nothing to prune: every shard in ${config.data} is from ${keepFrom} or later`);
+  if (shards === 0) console.log(`nothing to prune: ${config.data} holds no shards`);
+  else if (removed.length === 0) console.log(`nothing to prune: every shard in ${config.data} is from ${keepFrom} or later`);
   for (const r of removed) console.log(`${verb}  ${r.day}  ${String(r.records).padStart(10)} records  ${(r.bytes / 1048576).toFixed(1).padStart(8)} MiB  ${r.file}`);
   return 0;
 }

@@ -40,6 +40,12 @@ test('redtail prune removes old shards and prints what went; --dry-run only says
   const left = new Store(tmp.dir);
   assert.deepEqual(left.list().map((s) => s.day), [1, 0].map((d) => dayOf(Date.now() - d * DAY)));
   left.close();
+  // A folder that is not there is named, and not made.
+  const missing = join(tmp.dir, 'not-here');
+  const none = spawnSync(process.execPath, [BIN, 'prune', '--data', missing, '--dry-run'], { encoding: 'utf8' });
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /no data folder at .*not-here: nothing to prune/);
+  assert.ok(!existsSync(missing), 'prune made no folder');
   tmp.remove();
 });
 
