@@ -10,7 +10,12 @@ function clip(s: unknown, n: number): string {
   return t.length > n ? `${t.slice(0, n - 1)}…` : t.padEnd(n);
 }
 
-export function recordLine(r: Record<string, unknown>, color: boolean): string {
+/** How a line is written: `color` for a terminal. */
+export interface LineStyle {
+  color: boolean;
+}
+
+export function recordLine(r: Record<string, unknown>, { color }: LineStyle): string {
   const code = Number(r.response_code ?? 0);
   const paint = (c: keyof typeof COLORS, s: string) => (color ? `${COLORS[c]}${s}${COLORS.reset}` : s);
   const status = printable(String(Number.isInteger(code) ? code : r.response_code)).padStart(3);
@@ -28,13 +33,13 @@ export function recordLine(r: Record<string, unknown>, color: boolean): string {
  */
 export const isDropNotice = (m: Record<string, unknown>): m is { dropped: number } => typeof m.dropped === 'number' && Object.keys(m).length === 1;
 
-export function gapLine(dropped: number, color: boolean): string {
+export function gapLine(dropped: number, { color }: LineStyle): string {
   const text = `… ${dropped} records dropped for this tail (it fell behind)`;
   return color ? `${COLORS.yellow}${text}${COLORS.reset}` : text;
 }
 
 /** A line from the collector that is not a record (not JSON, or not an object): shown as such, so the stream goes on. */
-export function unreadableLine(text: string, color: boolean): string {
+export function unreadableLine(text: string, { color }: LineStyle): string {
   const shown = text.length > 120 ? `${text.slice(0, 119)}…` : text;
   const line = `(unreadable, not a record: ${printable(shown)})`;
   return color ? `${COLORS.red}${line}${COLORS.reset}` : line;

@@ -1,5 +1,6 @@
 // redtail: one command, subcommands per step of the data path. Each subcommand is registered
 // here when it exists; none is listed before it works.
+import { readFileSync } from 'node:fs';
 import { proxyCommand } from './proxy.js';
 import { pruneCommand } from './prune.js';
 import { queryCommand } from './query.js';
@@ -28,6 +29,11 @@ function help(): string {
 }
 
 const [name, ...rest] = process.argv.slice(2);
+if (name === '--version' || name === '-V' || name === 'version') {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  console.log(`redtail ${pkg.version}`);
+  process.exit(0);
+}
 if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
   console.log(help());
   process.exit(0);

@@ -36,7 +36,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   const store = new Store(config.data);
   const shards = store.list().length;
   const keepFrom = retentionStart(days);
-  const removed = store.prune(keepFrom, flags['dry-run'] !== undefined);
+  const removed = store.prune(keepFrom, { dryRun: flags['dry-run'] !== undefined });
   store.close();
   if (flags.json !== undefined) {
     for (const r of removed) console.log(JSON.stringify({ ...r, dryRun: flags['dry-run'] !== undefined }));

@@ -36,7 +36,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     for (const r of body.records ?? []) {
       const readable = typeof r === 'object' && r !== null && !Array.isArray(r);
       if (json) process.stdout.write(`${printableJson(r)}\n`);
-      else process.stdout.write(`${readable ? recordLine(r, color) : unreadableLine(JSON.stringify(r) ?? String(r), color)}\n`);
+      else process.stdout.write(`${readable ? recordLine(r, { color }) : unreadableLine(JSON.stringify(r) ?? String(r), { color })}\n`);
     }
     printed += body.records?.length ?? 0;
     cursor = body.next ?? null;

@@ -7,7 +7,7 @@ const FLAGS = {
   data: { value: 'DIR', help: 'where the SQLite shards live (default ./data; env REDTAIL_DATA)' },
   port: { value: 'N', help: 'the HTTP port (default 9900; env REDTAIL_PORT)' },
   host: { value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; env REDTAIL_HOST); others need tokens' },
-  config: { value: 'FILE', help: 'a JSON config file: tokens, retention_days, allowed_hosts, allowed_origins, limits (see the README)' },
+  config: { value: 'FILE', help: 'a JSON config file: tokens, retention_days, allowed_hosts, allowed_origins, limits (see docs/collector.md)' },
 };
 const SUMMARY = 'Runs the collector: POST /v1/ingest takes batches, GET /v1/logs answers queries, GET /healthz says it is up.';
 

@@ -39,11 +39,11 @@ export async function tail(argv: string[]): Promise<number> {
           if (line.trim() === '') continue;
           const m = asRecord(line);
           if (m === undefined) {
-            if (json) process.stderr.write(`redtail tail: skipped a line that is not a record: ${unreadableLine(line, false)}\n`);
-            else process.stdout.write(`${unreadableLine(line, color)}\n`);
+            if (json) process.stderr.write(`redtail tail: skipped a line that is not a record: ${unreadableLine(line, { color: false })}\n`);
+            else process.stdout.write(`${unreadableLine(line, { color })}\n`);
           } else if (json) process.stdout.write(`${printableJson(m)}\n`);
-          else if (isDropNotice(m)) process.stdout.write(`${gapLine(m.dropped, color)}\n`);
-          else process.stdout.write(`${recordLine(m, color)}\n`);
+          else if (isDropNotice(m)) process.stdout.write(`${gapLine(m.dropped, { color })}\n`);
+          else process.stdout.write(`${recordLine(m, { color })}\n`);
         }
       });
       ws.on('unexpected-response', (_req, res) => {

@@ -6,7 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const PAGES = ['README.md', 'collector/README.md', 'envoy-config/README.md',
+const PAGES = ['README.md', 'collector/README.md', 'envoy-config/README.md', 'proxy-wasm-as/README.md',
   ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 /** Markdown without its fenced blocks and code spans, where a `](` is text, not a link. */

@@ -45,7 +45,7 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
   limits: {
     spoolMaxBytes: 1024 * 1024 * 1024,
     window: 16,
-    // The filter's largest batch is 8 MiB (flush.max_bytes); the WebSocket message adds a few bytes.
+    // Room for the filter's largest batch (its flush.max_bytes at most), and the WebSocket message's few bytes more.
     maxBodyBytes: 9 * 1024 * 1024,
     maxBatchErrors: 10,
     maxRecordBytes: COLLECTOR.limits.maxRecordBytes,

@@ -18,7 +18,7 @@ export type Cut = 'busy' | 'stalled' | 'too_slow';
 /**
  * The WebSocket close code for an upload cut for stalling or slowness: the collector's own (the
  * 4000s are the application's), as the batch is not at fault and a producer sends it again. A
- * busy collector closes with 1013, "try again later"; 1008 stays "not a batch", which is for good.
+ * busy collector closes with 1013, "try again later"; 1008 means "not a batch", which is for good.
  */
 export const CLOSE_CUT = 4408;
 

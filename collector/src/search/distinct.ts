@@ -1,9 +1,8 @@
 // The distinct words of a block of text, as the full-text indexes would cut them, each once.
 // The indexes only say whether a block holds a word (detail=none), and a block's 256 records
-// repeat most of theirs (every key name, the service, the user agent): a block of the bench's
-// records has 35,000 words and 1,300 distinct ones. Handing FTS5 each word once makes the same
-// index for a fraction of its work. The cutting runs in build/words.wasm (collector/wasm/words.ts):
-// in JavaScript it cost as much as the FTS5 work it saved.
+// repeat most of theirs (every key name, the service, the user agent), so handing FTS5 each word
+// once makes the same index for a fraction of its work. The cutting runs in build/words.wasm
+// (collector/wasm/words.ts), as cutting in JavaScript would cost what it saves (docs/decisions.md).
 import { instantiate } from '../wasm.js';
 
 interface Words {

@@ -1,8 +1,8 @@
 // How a block's records are compressed, by the shard's storage layout: layout 2 deflate level 1,
 // layout 3 brotli quality 1, layout 4 LZ4 (the lz4-napi package: lz4_flex's block format, its
 // size before it). LZ4 makes blocks somewhat larger than brotli but compresses and reads back
-// several times faster: ingest is CPU-bound, and a free-text query that reads many blocks spends
-// most of its time decompressing them (benches/ measures both). A shard keeps the codec it was
+// faster: ingest is CPU-bound, and a free-text query that reads many blocks spends most of its
+// time decompressing them (docs/decisions.md). A shard keeps the codec it was
 // made with, so a collector upgraded mid-day goes on writing that day's shard as it was, and
 // reads every kind.
 import { compressSync, uncompressSync } from 'lz4-napi';

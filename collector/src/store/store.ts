@@ -84,7 +84,7 @@ export class Store {
    * Retention: remove the shards of days before `keepFrom` (YYYY-MM-DD) whose records are all
    * older than it too. With dryRun, only say what would go.
    */
-  prune(keepFrom: string, dryRun = false): { day: string; file: string; bytes: number; records: number }[] {
+  prune(keepFrom: string, { dryRun = false }: { dryRun?: boolean } = {}): { day: string; file: string; bytes: number; records: number }[] {
     const cutoff = Date.parse(`${keepFrom}T00:00:00Z`);
     const removed = [];
     for (const shard of this.list()) {

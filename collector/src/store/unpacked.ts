@@ -1,8 +1,7 @@
 // A block's records once decompressed, kept as bytes, and decoded into strings one record at a
 // time, when read. A query that looks for text (free text, or a field's quoted value) asks the
-// bytes where it occurs (one search over the whole block) and decodes only those records:
-// decoding whole blocks was a quarter of such a query's time, checking every record another
-// tenth. Byte and string search agree, as records are valid UTF-8. The bytes are searched by
+// bytes where it occurs (one search over the whole block) and decodes only those records, as
+// decoding whole blocks and checking every record would dominate such a query. Byte and string search agree, as records are valid UTF-8. The bytes are searched by
 // build/find.wasm (collector/wasm/find.ts).
 
 import { instantiate } from '../wasm.js';
