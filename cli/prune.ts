@@ -1,6 +1,6 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig, retentionStart, Store } from '../collector/src/index.js';
+import { ConfigError, FolderInUse, FolderLock, loadConfig, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 
 const FLAGS = {
@@ -33,11 +33,23 @@ export async function pruneCommand(argv: string[]): Promise<number> {
     console.error(`redtail prune: no data folder at ${config.data}: nothing to prune (give the collector's with --data)`);
     return 2;
   }
+  // Removing shards is writing: not under a running collector (which prunes on its own, hourly).
+  let lock: FolderLock | undefined;
+  if (flags['dry-run'] === undefined) {
+    try {
+      lock = FolderLock.take(config.data);
+    } catch (err) {
+      if (!(err instanceof FolderInUse)) throw err;
+      console.error(`redtail prune: ${err.message} (the running collector prunes on its own, hourly)`);
+      return 2;
+    }
+  }
   const store = new Store(config.data);
   const shards = store.list().length;
   const keepFrom = retentionStart(days);
   const removed = store.prune(keepFrom, { dryRun: flags['dry-run'] !== undefined });
   store.close();
+  lock?.release();
   if (flags.json !== undefined) {
     for (const r of removed) console.log(JSON.stringify({ ...r, dryRun: flags['dry-run'] !== undefined }));
     return 0;

@@ -1,5 +1,5 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
-import { ConfigError, loadConfig, startCollector, stderrLog } from '../collector/src/index.js';
+import { ConfigError, FolderInUse, loadConfig, startCollector, stderrLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { runUntilSignal } from './stop.js';
 
@@ -32,7 +32,14 @@ export async function serve(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const collector = await startCollector(config);
+  let collector;
+  try {
+    collector = await startCollector(config);
+  } catch (err) {
+    if (!(err instanceof FolderInUse)) throw err;
+    console.error(`redtail serve: ${err.message}`);
+    return 2;
+  }
   if (config.tokens.length === 0) {
     stderrLog({ level: 'warn', event: 'no_tokens', message: `no tokens configured: listening on ${config.host} only, and anyone on this machine can read and write` });
   }

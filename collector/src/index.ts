@@ -30,3 +30,4 @@ export { Exposition } from './prometheus.js';
 
 // The record's fields (record/schema.ts): the CLI's filter flags come from them.
 export { type Field, FIELDS, type Filter, FILTERED } from './record/schema.js';
+export { FolderInUse, FolderLock, LOCK_FILE } from './store/lock.js';

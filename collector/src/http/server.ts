@@ -9,6 +9,7 @@ import type { CollectorConfig } from '../config.js';
 import { type Log, stderrLog } from '../events.js';
 import type { Gap, Limits, Row } from '../ingest/validate.js';
 import { CollectorMetrics } from '../metrics.js';
+import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
 import type { Committed } from '../store/blocks.js';
 import { TailHub } from '../tail/tail.js';
@@ -44,7 +45,14 @@ export interface Parts {
 }
 
 export async function startCollector(config: CollectorConfig, log: Log = stderrLog): Promise<Collector> {
-  const store = new Store(config.data);
+  const lock = FolderLock.take(config.data);
+  let store: Store;
+  try {
+    store = new Store(config.data);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBytes: config.limits.tailQueueBytes });
   const metrics = new CollectorMetrics();
   // Retention on a schedule: at start, then hourly.
@@ -83,10 +91,19 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const { sockets, hosts } = parts;
   const server = http.createServer(routes(parts));
   server.on('upgrade', upgrades(parts));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+  } catch (err) {
+    clearInterval(pruning);
+    tail.close();
+    await words.stop();
+    store.close();
+    lock.release();
+    throw err;
+  }
   let closing: Promise<void> | undefined;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -110,6 +127,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
         clearTimeout(cut);
         void words.stop().then(() => {
           store.close();
+          lock.release();
           resolve();
         });
       });
