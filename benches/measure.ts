@@ -8,6 +8,29 @@ export interface Measurement {
   runs: number;
   iterations: number;
   note?: string;
+  /** The target this figure is held to, when it has one: what it must be, what it was, whether it held. */
+  target?: Target;
+}
+
+export interface Target {
+  /** The bound, as people read it: "≤ 5,000 ns", "≥ 300 MB/s". */
+  bound: string;
+  /** The figure held to it, in the bound's unit. */
+  result: string;
+  met: boolean;
+}
+
+/** The measurement with the target its own figures give. */
+export function withTarget(m: Measurement, of: (m: Measurement) => Target): Measurement {
+  return { ...m, target: of(m) };
+}
+
+/** A target for `value` (in `unit`): at most `max`, or at least `min`. */
+export function target(value: number, unit: string, bound: { max: number } | { min: number }): Target {
+  const n = (x: number) => x.toLocaleString('en', { maximumFractionDigits: 1 });
+  return 'max' in bound
+    ? { bound: `≤ ${n(bound.max)} ${unit}`, result: `${n(value)} ${unit}`, met: value <= bound.max }
+    : { bound: `≥ ${n(bound.min)} ${unit}`, result: `${n(value)} ${unit}`, met: value >= bound.min };
 }
 
 export interface MeasureOptions {

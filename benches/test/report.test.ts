@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { benchmarkPage, PAGE } from '../report.js';
+import { target } from '../measure.js';
 import { readSuiteResults, suiteResults, writeSuiteResults } from '../results.js';
 
 test('docs/benchmarks.md is the page the committed results files make (npm run bench -- --page-only makes it again)', () => {
@@ -29,6 +30,22 @@ test('a results file records the suite, the machine, the command and whether the
     assert.match(page, /Reproduce: `npm run bench -- filter --quick`/);
     assert.equal(page.match(/\*\*A quick run\*\*/g)?.length, 1, 'only the quick run is marked quick');
     assert.match(page, /\| a step \| 1,235 \| 1,000 \| 2,000 \| 3 × 100 \|/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('figures held to a target are listed first, met or missed, a quick run said so', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-report-'));
+  try {
+    const url = pathToFileURL(dir + '/');
+    const added = { name: 'added by the filter, per request', nsPerOp: 5200, minNs: 4000, maxNs: 6000, runs: 41, iterations: 10000, target: target(5200, 'ns', { max: 5000 }) };
+    const scan = { name: 'redaction scan of a 4072-byte JSON body: 383 MB/s', nsPerOp: 10600, minNs: 9000, maxNs: 12000, runs: 41, iterations: 1, target: target(383, 'MB/s', { min: 300 }) };
+    writeSuiteResults(suiteResults('filter', [added, scan], { quick: true }), url);
+    const page = benchmarkPage(readSuiteResults(url));
+    assert.ok(page.indexOf('## Targets') < page.indexOf('## filter'));
+    assert.match(page, /\| filter \| added by the filter, per request \| ≤ 5,000 ns \| 5,200 ns \| \*\*missed\*\* \(quick run\) \|/);
+    assert.match(page, /\| filter \| redaction scan of a 4072-byte JSON body \| ≥ 300 MB\/s \| 383 MB\/s \| met \(quick run\) \|/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
