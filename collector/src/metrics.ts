@@ -54,6 +54,7 @@ export class CollectorMetrics {
       lag += s.wordsLag();
     }
     metric('redtail_shards', 'gauge', 'SQLite shard files.', shards.length);
+    metric('redtail_shards_unopenable', 'gauge', 'Shard files that could not be opened (left out of every answer; logged as shard_unopenable).', store.unopenable.size);
     metric('redtail_shard_bytes', 'gauge', 'Bytes on disk in shard files (with their WAL, shared memory and free-text index).', size);
     metric('redtail_words_index_lag_blocks', 'gauge', 'Blocks not in the free-text index yet (queries read them in full).', lag);
     let cumulative = 0;

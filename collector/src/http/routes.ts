@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { filtersFrom, QueryError } from '../query/filters.js';
 import { gaps, query } from '../query/query.js';
 import { publicSchema } from '../record/schema.js';
+import { ShardUnopenable } from '../store/store.js';
 import { matcher } from '../tail/tail.js';
 import { authorize, deny, type Scope } from './auth.js';
 import { checkHost, checkOrigin, type Refusal } from './cross-site.js';
@@ -77,7 +78,12 @@ export function routes(parts: Parts): http.RequestListener {
     handled.catch((err: Error) => {
       if (err instanceof ProducerGone) return log({ level: 'info', event: err.event, message: err.message });
       log({ level: 'error', event: 'request_failed', route, error: err.message });
-      if (!res.headersSent) send(res, 500, { error: 'internal error; the batch was not stored, send it again' });
+      if (res.headersSent) return;
+      if (err instanceof ShardUnopenable) {
+        res.setHeader('retry-after', '60');
+        return send(res, 503, { error: err.message });
+      }
+      send(res, 500, { error: 'internal error; the batch was not stored, send it again' });
     });
   };
 }

@@ -53,6 +53,10 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     lock.release();
     throw err;
   }
+  for (const [day, bad] of store.unopenable) {
+    log({ level: 'error', event: 'shard_unopenable', shard: day, file: bad.file, error: bad.error,
+      hint: 'left as it is and out of every answer; batches for that day are refused with 503 until the file is repaired or moved away, and the collector restarted' });
+  }
   const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBytes: config.limits.tailQueueBytes });
   const metrics = new CollectorMetrics();
   // Retention on a schedule: at start, then hourly.

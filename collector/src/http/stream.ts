@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import { NotABatch, readBatch } from '../ingest/read.js';
 import type { BatchError } from '../ingest/validate.js';
 import { unreadableBatch } from './receive.js';
+import { ShardUnopenable } from '../store/store.js';
 import type { Parts } from './server.js';
 
 export function streamIngest(parts: Parts, ws: WebSocket): void {
@@ -33,7 +34,8 @@ export function streamIngest(parts: Parts, ws: WebSocket): void {
     } catch (err) {
       // Storing failed (a full disk, say): that may pass, so the producer is told to send it again.
       log({ level: 'error', event: 'stream_write_failed', batch: read.batch, error: (err as Error).message });
-      ws.send(JSON.stringify({ error: 'internal error; the batch was not stored, send it again', batch: read.batch, retry: true }));
+      const error = err instanceof ShardUnopenable ? err.message : 'internal error; the batch was not stored, send it again';
+      ws.send(JSON.stringify({ error, batch: read.batch, retry: true }));
     }
   });
   ws.on('error', () => {});

@@ -28,12 +28,23 @@ export interface Written extends WriteResult {
   blocks: Committed[];
 }
 
+/** A batch whose day's shard cannot be opened: the producer is told to send it again later. */
+export class ShardUnopenable extends Error {
+  readonly code = 'shard_unopenable';
+}
+
 export class Store {
   private readonly shards = new Map<string, Shard>();
   private readonly blocks: BlockCache;
   private anonymous = 0;
   /** Blocks and records found unreadable when read back: reported, counted, skipped. */
   readonly unreadable = new Unreadable();
+  /**
+   * Shard files that could not be opened (a damaged file, another program's): by day, why. They
+   * are left as they are, out of every answer, and a batch for their day is refused to be sent
+   * again, so one bad file never stops the collector nor loses what is sent for it.
+   */
+  readonly unopenable = new Map<string, { file: string; error: string }>();
 
   /** `cachedBlocks`: blocks kept decompressed for the next queries, across shards (0: none, each query reads every block it needs). */
   constructor(readonly dir: string, { cachedBlocks = DEFAULT_CACHED_BLOCKS }: { cachedBlocks?: number } = {}) {
@@ -41,13 +52,20 @@ export class Store {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
       const m = SHARD_FILE.exec(name);
-      if (m) this.open(m[1]!);
+      if (!m) continue;
+      try {
+        this.open(m[1]!);
+      } catch (err) {
+        this.unopenable.set(m[1]!, { file: join(dir, name), error: err instanceof Error ? err.message : String(err) });
+      }
     }
   }
 
   private open(day: string): Shard {
     let shard = this.shards.get(day);
     if (shard === undefined) {
+      const bad = this.unopenable.get(day);
+      if (bad) throw new ShardUnopenable(`the shard for ${day} (${bad.file}) could not be opened (${bad.error}): batches for that day wait until it is repaired or moved away, and the collector restarted`);
       shard = new Shard(day, join(this.dir, `redtail-${day}.db`), this.blocks);
       this.shards.set(day, shard);
     }
