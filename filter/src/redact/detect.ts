@@ -52,9 +52,11 @@ export enum Scanning {
  * and makes a bit mask of the positions where a detector could match; the detectors run only
  * there. Most word starts cannot start anything (see `candidates`), so on ordinary text the
  * detectors run every few dozen bytes instead of every few. `Scanning.Bytewise` tries every word
- * start and symbol one byte at a time instead: the tests check that both find the same.
+ * start and symbol one byte at a time instead: the tests check that both find the same. `how`
+ * has no default: an enum default is passed through a trampoline, which keeps the bytewise path
+ * in the filter's build and costs every scan a call.
  */
-export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames, how: Scanning = Scanning.Wide): void {
+export function detect(p: usize, n: u32, modes: StaticArray<u8>, spans: Spans, names: SecretNames, how: Scanning): void {
   spans.count = 0;
   Tried.reset();
   // Nothing a detector finds is shorter than three bytes but IPv6's "::", and a request is full

@@ -7,7 +7,7 @@
 import { ByteWriter } from "../bytes";
 import { REDACTIONS } from "../capture/fields";
 import { writeEscaped } from "./escape";
-import { detect, Spans } from "./detect";
+import { detect, Scanning, Spans } from "./detect";
 import { HmacSha256 } from "./hmac";
 import { KeyList, SecretNames } from "./names";
 import { Source, Syntax } from "./source";
@@ -113,12 +113,12 @@ export class Redactor {
       d.decode(p, n, how);
       Source.original = p;
       Source.origin = d.origin;
-      detect(d.ptr, d.len, this.modes, this.spans, this.secretNames);
+      detect(d.ptr, d.len, this.modes, this.spans, this.secretNames, Scanning.Wide);
       Source.origin = null;
       this.writeSpans(w, p, n, d.ptr, Scanned.Decoded);
     } else {
       Source.origin = null;
-      detect(p, n, this.modes, this.spans, this.secretNames);
+      detect(p, n, this.modes, this.spans, this.secretNames, Scanning.Wide);
       this.writeSpans(w, p, n, p, Scanned.Original);
     }
   }
