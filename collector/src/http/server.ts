@@ -56,8 +56,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   let key: LoadedKey;
   const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
   try {
-    store = new Store(config.data);
+    // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
+    store = new Store(config.data);
   } catch (err) {
     lock.release();
     throw err;

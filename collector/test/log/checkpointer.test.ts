@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCheckpoint } from '../../src/log/checkpoint.js';
@@ -8,7 +8,7 @@ import { readVerifier } from '../../src/log/keys.js';
 import { openNote, type Verifier } from '../../src/log/note.js';
 import { verifyLog } from '../../src/log/verify.js';
 import { dayOf } from '../../src/store/days.js';
-import { collector, ndjson, post, record, until } from '../helpers.js';
+import { collector, ndjson, post, record, spawnRedtail, tempDir, until } from '../helpers.js';
 
 const signed = (dir: string, epoch: string, key: Verifier) =>
   checkpointFiles(dir, epoch).map((f) => parseCheckpoint(openNote(readFileSync(f, 'utf8'), [key]).text));
@@ -42,5 +42,18 @@ test('the collector signs each open epoch on a schedule; with nothing arriving, 
     assert.deepEqual(reports.map((r) => [r.epoch, r.ok, r.records]), [[dayOf(now - 86_400_000), true, 0], [today, true, 300]]);
   } finally {
     await c.stop();
+  }
+});
+
+test('redtail serve refuses a key file that holds no key, saying what to do, and leaves it as it is', async () => {
+  const tmp = tempDir();
+  try {
+    const data = join(tmp.dir, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'log.key'), 'not a key\n');
+    await assert.rejects(spawnRedtail(['serve', '--port', '0', '--data', data]), /exited \(2\): .*log\.key: not a signer key.*restore the log's key file, or move it away/s);
+    assert.equal(readFileSync(join(data, 'log.key'), 'utf8'), 'not a key\n');
+  } finally {
+    tmp.remove();
   }
 });
