@@ -95,6 +95,19 @@ test('a byte of a record changed inside a block fails, naming the records that c
   assert.match(r.stdout, new RegExp(`^FAIL ${day}: records changed: the first 600 records do not give the root signed in checkpoints/${day}/\\S+\\.checkpoint \\(and \\d+ later checkpoints\\); one among records 301 to 600 \\(blocks up to 4\\)`, 'm'));
 });
 
+test('a record inserted inside a block fails, naming the records that changed', async () => {
+  const dir = copy('inserted', (d) => withShard(d, (db) => {
+    const layout = db.pragma('user_version', { simple: true }) as number;
+    const text = unpackBlock(db.prepare('SELECT data FROM blocks WHERE id = 3').pluck().get() as Buffer, layout).toString('utf8');
+    const lines = text.split('\n');
+    lines.splice(10, 0, lines[10]!.replace('"v-1-10"', '"v-1-10-again"'));
+    db.prepare('UPDATE blocks SET data = ?, count = count + 1 WHERE id = 3').run(packBlock(lines.join('\n'), layout));
+  }));
+  const r = await verify(dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, new RegExp(`^FAIL ${day}: records changed: the first 600 records .* one among records 301 to 600`, 'm'));
+});
+
 test('a block deleted fails: records missing', async () => {
   const dir = copy('deleted-block', (d) => withShard(d, (db) => db.prepare('DELETE FROM blocks WHERE id = 2').run()));
   const r = await verify(dir);
