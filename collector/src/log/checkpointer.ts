@@ -39,7 +39,14 @@ export class Checkpointer {
 
   /** Sign the open epochs, and any other whose tree grew since its latest checkpoint. */
   sign(now = Date.now()): void {
-    const heads = this.heads();
+    let heads: Map<string, TreeHead>;
+    try {
+      heads = this.heads();
+    } catch (err) {
+      // A words file that cannot be read this time: said, and tried again at the next interval.
+      this.log({ level: 'error', event: 'checkpoint_failed', error: (err as Error).message });
+      return;
+    }
     const open = new Set([dayOf(now - DAY_MS), dayOf(now)]);
     const epochs = [...new Set([...open, ...heads.keys()])].sort();
     for (const epoch of epochs) {
