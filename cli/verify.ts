@@ -38,7 +38,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const json = flags.json !== undefined && flags.json !== 'false';
   for (const r of reports) {
     if (json) console.log(JSON.stringify(r));
-    else if (r.ok) console.log(`OK   ${r.epoch}  ${r.records} records, ${r.checkpoints} checkpoints, last ${r.last ?? '-'}`);
+    else if (r.ok) console.log(`OK   ${r.epoch}  ${r.records} records, ${r.checkpoints} checkpoints, last ${r.last ?? '-'}${r.records > r.signed ? ` (${r.records - r.signed} records after it, not signed for yet)` : ''}`);
     else console.log(`FAIL ${r.epoch}: ${r.failures.join('\n     and: ')}`);
   }
   const records = reports.reduce((n, r) => n + r.records, 0);

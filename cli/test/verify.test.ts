@@ -108,6 +108,15 @@ test('a record inserted inside a block fails, naming the records that changed', 
   assert.match(r.stdout, new RegExp(`^FAIL ${day}: records changed: the first 600 records .* one among records 301 to 600`, 'm'));
 });
 
+test('records after the latest checkpoint are counted and said to be not signed for yet, which no checkpoint can vouch for', async () => {
+  const dir = copy('appended', (d) => withShard(d, (db) => {
+    db.prepare('INSERT INTO blocks (batch, min_time, max_time, count, times, codes, data) SELECT batch, min_time, max_time, count, times, codes, data FROM blocks WHERE id = 1').run();
+  }));
+  const r = await verify(dir);
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, new RegExp(`^OK   ${day}  1156 records, \\d+ checkpoints, last \\S+Z \\(256 records after it, not signed for yet\\)$`, 'm'));
+});
+
 test('a block deleted fails: records missing', async () => {
   const dir = copy('deleted-block', (d) => withShard(d, (db) => db.prepare('DELETE FROM blocks WHERE id = 2').run()));
   const r = await verify(dir);

@@ -24,6 +24,8 @@ export interface EpochReport {
   checkpoints: number;
   /** The latest checkpoint's time (ISO 8601), if any. */
   last: string | null;
+  /** The records the latest checkpoint vouches for (0 if none): those after it are not signed for yet. */
+  signed: number;
   /** What is wrong, first found first; empty when ok. */
   failures: string[];
 }
@@ -163,7 +165,7 @@ export function verifyLog(data: string, verifier: Verifier): EpochReport[] {
     const first = kept[0]?.checkpoint;
     if (first) chained(epoch, first, epochs.filter((e) => e < epoch && keptOf.get(e)!.length > 0).at(-1), heads, verifier, failures);
     const last = kept.at(-1)?.checkpoint;
-    reports.push({ epoch, ok: failures.length === 0, records: grown.records, checkpoints: kept.length, last: last ? new Date(last.time).toISOString() : null, failures });
+    reports.push({ epoch, ok: failures.length === 0, records: grown.records, checkpoints: kept.length, last: last ? new Date(last.time).toISOString() : null, signed: last?.size ?? 0, failures });
   }
   return reports;
 }
