@@ -7,12 +7,14 @@ import { queryCommand } from './query.js';
 import { relayCommand } from './relay.js';
 import { serve } from './serve.js';
 import { tail } from './tail.js';
+import { verifyCommand } from './verify.js';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
   query: { summary: 'print stored records, newest first (a table, or --json)', run: queryCommand },
   tail: { summary: 'stream records live as they are stored', run: tail },
   prune: { summary: 'remove shards older than the retention', run: pruneCommand },
+  verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
   relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
   proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
 };

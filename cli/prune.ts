@@ -1,7 +1,8 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
-import { ConfigError, FolderInUse, FolderLock, loadConfig, retentionStart, Store } from '../collector/src/index.js';
+import { FolderInUse, FolderLock, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
+import { dataConfig } from './data-config.js';
 
 const FLAGS = {
   data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
@@ -15,14 +16,8 @@ const SUMMARY = 'Removes SQLite shards older than the retention. The running col
 export async function pruneCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('prune', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  let config;
-  try {
-    config = loadConfig({ file: flags.config, env: process.env, flags: { data: flags.data } });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`redtail prune: ${err.message}`);
-    return 2;
-  }
+  const config = dataConfig('prune', flags);
+  if (typeof config === 'number') return config;
   const days = flags['retention-days'] !== undefined ? Number(flags['retention-days']) : config.retentionDays;
   if (!Number.isInteger(days) || days < 1) {
     console.error(`redtail prune: --retention-days must be a positive integer, got ${JSON.stringify(flags['retention-days'])}`);

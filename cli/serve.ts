@@ -1,5 +1,5 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
-import { ConfigError, FolderInUse, loadConfig, startCollector, stderrLog } from '../collector/src/index.js';
+import { ConfigError, FolderInUse, loadConfig, NoteError, startCollector, stderrLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { runUntilSignal } from './stop.js';
 
@@ -36,7 +36,7 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     collector = await startCollector(config);
   } catch (err) {
-    if (!(err instanceof FolderInUse)) throw err;
+    if (!(err instanceof FolderInUse) && !(err instanceof NoteError)) throw err;
     console.error(`redtail serve: ${err.message}`);
     return 2;
   }

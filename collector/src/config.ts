@@ -45,6 +45,15 @@ export interface CollectorConfig {
     /** Longest a batch may go without a byte before it is whole. */
     bodyIdleMs: number;
   };
+  /** The verifiable log (log/): its signed checkpoints. */
+  log: {
+    /** How often each open epoch's checkpoint is signed, ms, also when nothing arrived. */
+    checkpointIntervalMs: number;
+    /** The signing key's file, made on first start; undefined: log.key in the data folder. */
+    keyFile: string | undefined;
+    /** The log's name, given to a key made on first start; undefined: redtail/<host name>. */
+    name: string | undefined;
+  };
 }
 
 export const DEFAULTS: CollectorConfig = {
@@ -60,6 +69,7 @@ export const DEFAULTS: CollectorConfig = {
     tailQueue: 10000, tailQueueBytes: 4 * 1024 * 1024, tailSubscribers: 32, maxPendingBytes: 64 * 1024 * 1024, bodyTimeoutMs: 60_000,
     bodyIdleMs: 10_000,
   },
+  log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: undefined },
 };
 
 function int(v: unknown, field: string, min: number, max: number): number {
@@ -93,7 +103,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     } catch (err) {
       throw new ConfigError(`collector config: cannot read ${options.file}: ${(err as Error).message}`);
     }
-    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits'];
+    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits', 'log'];
     const o = raw as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || Array.isArray(o)) fail('the configuration', 'a JSON object', raw);
     for (const k of Object.keys(o)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${k}"; known fields are ${known.join(', ')}`);
@@ -123,6 +133,15 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.max_pending_bytes !== undefined) c.limits.maxPendingBytes = int(l.max_pending_bytes, 'limits.max_pending_bytes', 1024, 16 * 1024 * 1024 * 1024);
       if (l.body_timeout_ms !== undefined) c.limits.bodyTimeoutMs = int(l.body_timeout_ms, 'limits.body_timeout_ms', 100, 3_600_000);
       if (l.body_idle_ms !== undefined) c.limits.bodyIdleMs = int(l.body_idle_ms, 'limits.body_idle_ms', 100, 3_600_000);
+    }
+    if (o.log !== undefined) {
+      const l = o.log as Record<string, unknown>;
+      if (typeof l !== 'object' || l === null || Array.isArray(l)) fail('log', 'an object', o.log);
+      const lk = ['checkpoint_interval_ms', 'key_file', 'name'];
+      for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "log.${k}"; known fields are ${lk.join(', ')}`);
+      if (l.checkpoint_interval_ms !== undefined) c.log.checkpointIntervalMs = int(l.checkpoint_interval_ms, 'log.checkpoint_interval_ms', 10, 86_400_000);
+      if (l.key_file !== undefined) c.log.keyFile = typeof l.key_file === 'string' && l.key_file ? l.key_file : fail('log.key_file', 'a file path', l.key_file);
+      if (l.name !== undefined) c.log.name = typeof l.name === 'string' && /^[^\s+]+$/u.test(l.name) ? l.name : fail('log.name', 'a name without spaces or "+", such as "redtail.example.com/prod"', l.name);
     }
   }
   const env = options.env ?? {};

@@ -31,3 +31,8 @@ export { Exposition } from './prometheus.js';
 // The record's fields (record/schema.ts): the CLI's filter flags come from them.
 export { type Field, FIELDS, type Filter, FILTERED } from './record/schema.js';
 export { FolderInUse, FolderLock, LOCK_FILE } from './store/lock.js';
+
+// The verifiable log, offline (redtail verify): the public key and the check of a data folder.
+export { type EpochReport, verifyLog } from './log/verify.js';
+export { publicKeyFile, readVerifier } from './log/keys.js';
+export { NoteError } from './log/note.js';

@@ -1,14 +1,20 @@
-// The collector, wired: the store, the live tail, the metrics, the free-text worker, and the one
-// HTTP port whose routes (routes.ts) read batches into the store and answer queries and tails.
-// Retention runs here on a schedule; close() takes it all down in order.
+// The collector, wired: the store, the live tail, the metrics, the free-text worker (which also
+// grows the verifiable log's trees), the checkpoint signer, and the one HTTP port whose routes
+// (routes.ts) read batches into the store and answer queries and tails. Retention and
+// checkpoints run here on a schedule; close() takes it all down in order.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
 import type { CollectorConfig } from '../config.js';
 import { type Log, stderrLog } from '../events.js';
 import type { Gap, Limits, Row } from '../ingest/validate.js';
 import { CollectorMetrics } from '../metrics.js';
+import { Checkpointer } from '../log/checkpointer.js';
+import { readHead, type TreeHead } from '../log/growth.js';
+import { loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
 import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
 import type { Committed } from '../store/blocks.js';
@@ -47,7 +53,11 @@ export interface Parts {
 export async function startCollector(config: CollectorConfig, log: Log = stderrLog): Promise<Collector> {
   const lock = FolderLock.take(config.data);
   let store: Store;
+  let key: LoadedKey;
+  const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
   try {
+    // The key first: refused, it leaves nothing open.
+    key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
     store = new Store(config.data);
   } catch (err) {
     lock.release();
@@ -67,6 +77,12 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
   const words = wordsWorker(config.data, store, log);
+  log({ level: 'info', event: 'log_key', key: key.signer.verifier.text, public_key_file: publicKeyFile(keyFile), created: key.created,
+    hint: 'auditors check checkpoints with their own copy of this public key: redtail verify --pubkey FILE' });
+  const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log);
+  checkpoints.sign();
+  const signing = setInterval(() => checkpoints.sign(), config.log.checkpointIntervalMs);
+  signing.unref();
 
   const parts: Parts = {
     config, store, tail, metrics, log,
@@ -102,6 +118,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     });
   } catch (err) {
     clearInterval(pruning);
+    clearInterval(signing);
     tail.close();
     await words.stop();
     store.close();
@@ -118,6 +135,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     // Once: a second call waits for the first.
     close: () => (closing ??= new Promise<void>((resolve) => {
       clearInterval(pruning);
+      clearInterval(signing);
       tail.close();
       // Producers on /v1/stream hold their sockets open: tell them to go (each message is
       // committed and acknowledged before the next is read, so none is half-done), and cut
@@ -130,6 +148,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       server.close(() => {
         clearTimeout(cut);
         void words.stop().then(() => {
+          // The last checkpoint of this run: the trees as far as they were grown.
+          checkpoints.sign();
           store.close();
           lock.release();
           resolve();
@@ -138,6 +158,11 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       server.closeIdleConnections();
     })),
   };
+}
+
+/** Each shard's tree as the words worker has grown it, by day. */
+function treeHeads(store: Store): Map<string, TreeHead> {
+  return new Map(store.list().map((shard) => [shard.day, readHead(shard.db, 'w')]));
 }
 
 /**

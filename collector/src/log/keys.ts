@@ -1,7 +1,8 @@
 // The log's signing key: read from its file, or made on first start. The private key stays in
 // its file (mode 0600); the verifier key is written beside it (`<file>.pub`) for auditors, who
 // check checkpoints with it alone.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { generateSigner, NoteError, parseSigner, parseVerifier, type Signer, type Verifier } from './note.js';
 
 export interface LoadedKey {
@@ -32,6 +33,7 @@ export function loadOrCreateKey(keyFile: string, name: string): LoadedKey {
     return { signer, created: false };
   }
   const signer = generateSigner(name);
+  mkdirSync(dirname(keyFile), { recursive: true });
   // Written whole or not at all: a crash mid-write must not leave half a key to be refused next start.
   const tmp = `${keyFile}.tmp`;
   writeFileSync(tmp, `${signer.text}\n`, { mode: 0o600 });

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { unpackBlock } from '../store/codec.js';
 import { distinctWords } from './distinct.js';
 import type { Committed } from '../store/blocks.js';
+import { TreeGrowth } from '../log/growth.js';
 
 /** The words file's tables, in the schema it is opened (main) or attached (w) as. */
 export const wordsSchema = (schema: string): string => `
@@ -25,7 +26,8 @@ interface Unindexed {
 }
 
 /**
- * Builds one shard's words index: reads its blocks, writes the words file. Blocks whose text the
+ * Builds one shard's words index and its verifiable log's tree (log/growth.ts), which takes the
+ * same blocks in the same order: reads its blocks, writes the words file. Blocks whose text the
  * collector handed over as it committed them (`handed`, by id) are not read back. A block that
  * cannot be read back is told to `onUnreadable` and indexed as holding no words (queries then
  * find nothing in it by free text, which they could not read anyway), so the index moves on.
@@ -36,6 +38,7 @@ export class WordIndexer {
   private readonly unindexed: Database.Statement;
   private readonly data: Database.Statement;
   private readonly indexTx: (blocks: Unindexed[]) => void;
+  private readonly tree: TreeGrowth;
   private upTo: number;
 
   constructor(readonly shardPath: string, private readonly handed = new Map<number, Committed>(),
@@ -49,6 +52,7 @@ export class WordIndexer {
     const layout = this.shard.pragma('user_version', { simple: true }) as number;
     this.unindexed = this.shard.prepare('SELECT id, count, min_time, max_time FROM blocks WHERE id > ? ORDER BY id LIMIT ?');
     this.data = this.shard.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
+    this.tree = new TreeGrowth(this.words);
     const insert = this.words.prepare('INSERT INTO words (rowid, text) VALUES (?, ?)');
     const setUpTo = this.words.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('words_up_to', ?)");
     this.indexTx = this.words.transaction((blocks: Unindexed[]) => {
@@ -62,9 +66,11 @@ export class WordIndexer {
         } catch (err) {
           this.onUnreadable(b.id, err);
         }
-        insert.run(b.id, text === undefined ? '' : distinctWords(text));
+        // A words file older than the tree has words for blocks the tree has yet to take.
+        if (b.id > this.upTo) insert.run(b.id, text === undefined ? '' : distinctWords(text));
+        if (b.id > this.tree.upTo) this.tree.append(b.id, text);
       }
-      setUpTo.run(blocks.at(-1)!.id);
+      setUpTo.run(Math.max(this.upTo, blocks.at(-1)!.id));
     });
     this.upTo = (this.words.prepare("SELECT value FROM meta WHERE key = 'words_up_to'").pluck().get() as number | undefined) ?? 0;
   }
@@ -73,15 +79,20 @@ export class WordIndexer {
   indexUntil(deadline: number): boolean {
     try {
       for (;;) {
-        const blocks = this.unindexed.all(this.upTo, 8) as Unindexed[];
+        const blocks = this.unindexed.all(Math.min(this.upTo, this.tree.upTo), 8) as Unindexed[];
         if (blocks.length === 0) return false;
-        this.indexTx(blocks);
-        this.upTo = blocks.at(-1)!.id;
+        try {
+          this.indexTx(blocks);
+        } catch (err) {
+          this.tree.reload();
+          throw err;
+        }
+        this.upTo = Math.max(this.upTo, blocks.at(-1)!.id);
         if (performance.now() >= deadline) return true;
       }
     } finally {
       // Texts of blocks indexed already (used, or handed over after the block was read back).
-      for (const id of this.handed.keys()) if (id <= this.upTo) this.handed.delete(id);
+      for (const id of this.handed.keys()) if (id <= Math.min(this.upTo, this.tree.upTo)) this.handed.delete(id);
     }
   }
 

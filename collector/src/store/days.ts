@@ -4,7 +4,7 @@
 // (validate.ts), and the name is checked again here, so no input can make a file the store
 // would not recognise (and so never prune) when it opens the folder again.
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** The first and last instants whose UTC day is a YYYY-MM-DD: 0000-01-01 and 9999-12-31. */
 export const FIRST_TIME = Date.parse('0000-01-01T00:00:00.000Z');
 export const LAST_TIME = Date.parse('9999-12-31T23:59:59.999Z');

@@ -135,3 +135,17 @@ test('a frontier is refused when its peaks do not fit its size', () => {
   assert.throws(() => Frontier.of(1, [Buffer.alloc(31)]), /32 bytes/);
   assert.throws(() => inclusionProof(new LeafHashes(LEAVES), 8, 8), /leaf 8 is not in a tree of 8/);
 });
+
+test('a leaf and a node hash are SHA-256 of their prefixed bytes, for records short and long, one after another', async () => {
+  const { createHash } = await import('node:crypto');
+  const sha = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
+  for (const n of [0, 1, 300, 16 * 1024 - 2, 16 * 1024 - 1, 16 * 1024, 100_000, 5]) {
+    const data = Buffer.alloc(n, n % 251);
+    assert.ok(leafHash(data).equals(sha(Buffer.from([0]), data)), `a record of ${n} bytes`);
+  }
+  const [a, b] = [leafHash(Buffer.from('a')), leafHash(Buffer.from('b'))];
+  const ab = nodeHash(a, b);
+  assert.ok(ab.equals(sha(Buffer.from([1]), a, b)));
+  assert.ok(nodeHash(b, a).equals(sha(Buffer.from([1]), b, a)), 'a hash handed out is not overwritten by the next');
+  assert.ok(ab.equals(sha(Buffer.from([1]), a, b)));
+});

@@ -1,0 +1,32 @@
+// Where checkpoints are kept: one signed note a file, under <data>/checkpoints/<epoch>/, named
+// by the time it was signed so that names sort as times do. Each is written whole (a temporary
+// file renamed), so a crash leaves a checkpoint or none, never half of one. The folder can be
+// copied out as it is to storage the collector cannot rewrite.
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CHECKPOINTS = 'checkpoints';
+const EPOCH = /^\d{4}-\d\d-\d\d$/;
+const FILE = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.checkpoint$/;
+
+/** The epochs (days) with a checkpoint folder, oldest first. */
+export function checkpointEpochs(data: string): string[] {
+  const dir = join(data, CHECKPOINTS);
+  return existsSync(dir) ? readdirSync(dir).filter((d) => EPOCH.test(d)).sort() : [];
+}
+
+/** An epoch's checkpoint files, oldest first. */
+export function checkpointFiles(data: string, epoch: string): string[] {
+  const dir = join(data, CHECKPOINTS, epoch);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => FILE.test(f)).sort().map((f) => join(dir, f)) : [];
+}
+
+/** Keep a signed checkpoint of `epoch`, made at `time`; its file. */
+export function keepCheckpoint(data: string, epoch: string, time: number, note: string): string {
+  const dir = join(data, CHECKPOINTS, epoch);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date(time).toISOString().replace(/:/g, '-')}.checkpoint`);
+  writeFileSync(`${file}.tmp`, note);
+  renameSync(`${file}.tmp`, file);
+  return file;
+}

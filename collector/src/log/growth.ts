@@ -1,0 +1,72 @@
+// One epoch's tree, grown behind ingest: the shard's blocks in id order, each record a leaf
+// (leaves.ts). Its frontier (size, peaks, the last block in it) lives in the shard's words file,
+// written in the transaction that indexes those blocks' words, so the tree and what it covers
+// never disagree after a crash, and a restart goes on from where it stopped, never counting a
+// block twice.
+import type Database from 'better-sqlite3';
+import { blockLeaves } from './leaves.js';
+import { Frontier, type Hash } from './tree.js';
+
+/** The table, in the schema the words file is opened (main) or attached (w) as. */
+export const treeSchema = (schema: string): string => `
+CREATE TABLE IF NOT EXISTS ${schema}.log_tree (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, peaks BLOB NOT NULL, up_to INTEGER NOT NULL);
+`;
+
+/** A tree as it stands: its size, root, and the last block it holds. */
+export interface TreeHead {
+  size: number;
+  root: Hash;
+  upTo: number;
+}
+
+function frontierOf(row: { size: number; peaks: Buffer } | undefined): Frontier {
+  if (row === undefined) return Frontier.empty();
+  const peaks: Hash[] = [];
+  for (let at = 0; at < row.peaks.length; at += 32) peaks.push(row.peaks.subarray(at, at + 32));
+  return Frontier.of(row.size, peaks);
+}
+
+type Row = { size: number; peaks: Buffer; up_to: number } | undefined;
+
+function readRow(db: Database.Database, schema = 'main'): Row {
+  // A words file the tree has not reached yet holds no table of it.
+  if (db.prepare(`SELECT 1 FROM ${schema}.sqlite_master WHERE name = 'log_tree'`).get() === undefined) return undefined;
+  return db.prepare(`SELECT size, peaks, up_to FROM ${schema}.log_tree WHERE id = 1`).get() as Row;
+}
+
+/** The head of the tree in a words file, opened (main) or attached (as a shard attaches it: w); the empty tree's when there is none yet. */
+export function readHead(db: Database.Database, schema = 'main'): TreeHead {
+  const row = readRow(db, schema);
+  return { size: row?.size ?? 0, root: frontierOf(row).root(), upTo: row?.up_to ?? 0 };
+}
+
+/** The tree of one shard, grown a block at a time inside the words file's transactions. */
+export class TreeGrowth {
+  private frontier = Frontier.empty();
+  private readonly save: Database.Statement;
+  /** The last block in the tree. */
+  upTo = 0;
+
+  constructor(private readonly words: Database.Database) {
+    words.exec(treeSchema('main'));
+    this.save = words.prepare('INSERT OR REPLACE INTO log_tree (id, size, peaks, up_to) VALUES (1, ?, ?, ?)');
+    this.reload();
+  }
+
+  /** The tree as the file has it: after a transaction rolled back, what was appended in it is forgotten. */
+  reload(): void {
+    const row = readRow(this.words);
+    this.frontier = frontierOf(row);
+    this.upTo = row?.up_to ?? 0;
+  }
+
+  /**
+   * Block `id`'s records as leaves; `text` undefined for a block that cannot be read, which adds
+   * none (verify reports that block). Call inside the words file's transaction.
+   */
+  append(id: number, text: Uint8Array | undefined): void {
+    if (text !== undefined) for (const leaf of blockLeaves(text)) this.frontier.append(leaf);
+    this.upTo = id;
+    this.save.run(this.frontier.size, Buffer.concat(this.frontier.peaks), id);
+  }
+}

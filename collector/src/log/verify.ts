@@ -1,0 +1,171 @@
+// Verifying the log offline, with the public key only: for each epoch, the tree is grown again
+// from the records stored in its shard, and every checkpoint kept for it must be signed by the
+// key, name its epoch, come later than the one before and never shrink, and have the root the
+// records give at its size; an epoch's first checkpoint must name a head the previous epoch
+// signed. Nothing is trusted that the collector wrote besides the records and the signatures:
+// not the words file's tree, nor the checkpoints' order on disk.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import Database from 'better-sqlite3';
+import { unpackBlock } from '../store/codec.js';
+import { SHARD_FILE } from '../store/days.js';
+import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
+import { originOf } from './checkpointer.js';
+import { checkpointEpochs, checkpointFiles } from './checkpoints.js';
+import { blockLeaves } from './leaves.js';
+import { openNote, type Verifier } from './note.js';
+import { Frontier, type Hash } from './tree.js';
+
+export interface EpochReport {
+  epoch: string;
+  ok: boolean;
+  /** Records in the shard (its tree's leaves). */
+  records: number;
+  checkpoints: number;
+  /** The latest checkpoint's time (ISO 8601), if any. */
+  last: string | null;
+  /** The records the latest checkpoint vouches for (0 if none): those after it are not signed for yet. */
+  signed: number;
+  /** What is wrong, first found first; empty when ok. */
+  failures: string[];
+}
+
+interface Kept {
+  file: string;
+  checkpoint: Checkpoint;
+}
+
+/** The roots of a shard's records at the sizes asked, and how many records it holds. */
+interface Grown {
+  records: number;
+  roots: Map<number, Hash>;
+  /** The block holding each asked size's last record. */
+  blocks: Map<number, number>;
+}
+
+function grow(path: string, sizes: Set<number>, failures: string[]): Grown {
+  const grown: Grown = { records: 0, roots: new Map(), blocks: new Map() };
+  if (sizes.has(0)) grown.roots.set(0, Frontier.empty().root());
+  if (!existsSync(path)) return grown;
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    failures.push(`the shard ${path} cannot be opened: ${(err as Error).message}`);
+    return grown;
+  }
+  try {
+    const layout = db.pragma('user_version', { simple: true }) as number;
+    const frontier = Frontier.empty();
+    for (const b of db.prepare('SELECT id, data FROM blocks ORDER BY id').iterate() as IterableIterator<{ id: number; data: Buffer }>) {
+      let text: Buffer;
+      try {
+        text = unpackBlock(b.data, layout);
+      } catch (err) {
+        failures.push(`block ${b.id} cannot be read back: ${(err as Error).message}`);
+        continue;
+      }
+      for (const leaf of blockLeaves(text)) {
+        frontier.append(leaf);
+        if (sizes.has(frontier.size)) {
+          grown.roots.set(frontier.size, frontier.root());
+          grown.blocks.set(frontier.size, b.id);
+        }
+      }
+    }
+    grown.records = frontier.size;
+  } catch (err) {
+    failures.push(`the shard ${path} cannot be read: ${(err as Error).message}`);
+  } finally {
+    db.close();
+  }
+  return grown;
+}
+
+function readKept(epoch: string, files: string[], verifier: Verifier, failures: string[]): Kept[] {
+  const kept: Kept[] = [];
+  for (const file of files) {
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = parseCheckpoint(openNote(readFileSync(file, 'utf8'), [verifier]).text);
+    } catch (err) {
+      failures.push(`checkpoint ${named(file)} is not signed by the key given: ${(err as Error).message}`);
+      continue;
+    }
+    if (checkpoint.origin !== originOf(verifier.name, epoch)) {
+      failures.push(`checkpoint ${named(file)} is for "${checkpoint.origin}", not this epoch's "${originOf(verifier.name, epoch)}"`);
+      continue;
+    }
+    const before = kept.at(-1)?.checkpoint;
+    if (before && checkpoint.time <= before.time) failures.push(`checkpoint ${named(file)} was signed at ${new Date(checkpoint.time).toISOString()}, not after the one before it`);
+    if (before && checkpoint.size < before.size) failures.push(`checkpoint ${named(file)} has ${checkpoint.size} records, fewer than the ${before.size} of the one before it: the tree shrank (a fork)`);
+    kept.push({ file, checkpoint });
+  }
+  return kept;
+}
+
+/** A checkpoint file as people find it: checkpoints/<epoch>/<time>.checkpoint. */
+const named = (file: string): string => file.split(sep).slice(-3).join('/');
+
+/** The heads an epoch signed, as "origin size root". */
+const headKey = (h: { origin: string; size: number; root: Hash }): string => `${h.origin} ${h.size} ${h.root.toString('base64')}`;
+
+/**
+ * Whether an epoch's first checkpoint names a head its previous epoch signed. It names the
+ * latest epoch signed before it when it was made; an epoch made later for an older day (a late
+ * batch) may sit between, so the head is looked for in the epoch named.
+ */
+function chained(epoch: string, first: Checkpoint, before: string | undefined, heads: Map<string, Set<string>>, verifier: Verifier, failures: string[]): void {
+  if (!first.previous) {
+    if (before !== undefined) failures.push(`its first checkpoint names no previous epoch, though ${before} is signed`);
+    return;
+  }
+  const prior = first.previous.origin.slice(first.previous.origin.lastIndexOf('/') + 1);
+  if (first.previous.origin !== originOf(verifier.name, prior) || !(prior < epoch)) {
+    failures.push(`its first checkpoint names "${first.previous.origin}" as the previous epoch, not an earlier epoch of this log`);
+  } else if (!heads.get(prior)?.size) {
+    failures.push(`its first checkpoint names ${prior} (${first.previous.size} records) as the previous epoch, whose checkpoints are missing`);
+  } else if (!heads.get(prior)!.has(headKey(first.previous))) {
+    failures.push(`its first checkpoint names a head of ${prior} (${first.previous.size} records) that ${prior}'s checkpoints do not hold`);
+  }
+}
+
+/** Every epoch of the data folder (a shard, or checkpoints), checked; oldest first. */
+export function verifyLog(data: string, verifier: Verifier): EpochReport[] {
+  const shards = existsSync(data) ? readdirSync(data).map((f) => SHARD_FILE.exec(f)?.[1]).filter((d): d is string => d !== undefined) : [];
+  const epochs = [...new Set([...shards, ...checkpointEpochs(data)])].sort();
+  const reports: EpochReport[] = [];
+  // Every epoch's checkpoints first: a first checkpoint's `previous` is looked up in the epoch it names.
+  const failuresOf = new Map(epochs.map((e) => [e, [] as string[]]));
+  const keptOf = new Map(epochs.map((e) => [e, readKept(e, checkpointFiles(data, e), verifier, failuresOf.get(e)!)]));
+  const heads = new Map(epochs.map((e) => [e, new Set(keptOf.get(e)!.map((k) => headKey(k.checkpoint)))]));
+  for (const epoch of epochs) {
+    const failures = failuresOf.get(epoch)!;
+    const kept = keptOf.get(epoch)!;
+    const path = join(data, `redtail-${epoch}.db`);
+    const grown = grow(path, new Set(kept.map((k) => k.checkpoint.size)), failures);
+    // The earliest checkpoint the records do not match narrows the change to the records after
+    // the last one they do; later ones that fail too are counted, not listed.
+    const changed = kept.filter((k) => k.checkpoint.size <= grown.records && !grown.roots.get(k.checkpoint.size)!.equals(k.checkpoint.root));
+    const missing = kept.filter((k) => k.checkpoint.size > grown.records);
+    const firstChanged = changed[0];
+    if (firstChanged) {
+      const { size } = firstChanged.checkpoint;
+      const good = Math.max(0, ...kept.filter((k) => k.checkpoint.size < size && !changed.includes(k) && !missing.includes(k)).map((k) => k.checkpoint.size));
+      const more = changed.length > 1 ? ` (and ${changed.length - 1} later checkpoints)` : '';
+      failures.push(`records changed: the first ${size} records do not give the root signed in ${named(firstChanged.file)}${more}; ` +
+        `one among records ${good + 1} to ${size} (blocks up to ${grown.blocks.get(size)}) was altered, removed, inserted or moved`);
+    }
+    if (missing.length > 0) {
+      const most = Math.max(...missing.map((k) => k.checkpoint.size));
+      const where = existsSync(path) ? `the shard holds ${grown.records}` : `the shard redtail-${epoch}.db is missing`;
+      failures.push(`records missing: ${missing.length} checkpoints vouch for up to ${most} records (the latest ${named(missing.at(-1)!.file)}), ${where}`);
+    }
+    if (kept.length === 0 && grown.records > 0) failures.push(`no signed checkpoint: none vouches for its ${grown.records} records`);
+    const first = kept[0]?.checkpoint;
+    if (first) chained(epoch, first, epochs.filter((e) => e < epoch && keptOf.get(e)!.length > 0).at(-1), heads, verifier, failures);
+    const last = kept.at(-1)?.checkpoint;
+    reports.push({ epoch, ok: failures.length === 0, records: grown.records, checkpoints: kept.length, last: last ? new Date(last.time).toISOString() : null, signed: last?.size ?? 0, failures });
+  }
+  return reports;
+}

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { tempDir } from './helpers.js';
+
+function load(config: unknown) {
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  try {
+    return loadConfig({ file });
+  } finally {
+    tmp.remove();
+  }
+}
+
+test('the log\'s settings: defaults, values read, mistakes refused naming the field', () => {
+  assert.deepEqual(load({}).log, { checkpointIntervalMs: 60_000, keyFile: undefined, name: undefined });
+  assert.deepEqual(load({ log: { checkpoint_interval_ms: 500, key_file: '/keys/log.key', name: 'redtail.example.com/prod' } }).log,
+    { checkpointIntervalMs: 500, keyFile: '/keys/log.key', name: 'redtail.example.com/prod' });
+  const refused = (log: unknown, why: RegExp) => assert.throws(() => load({ log }), (e: Error) => e instanceof ConfigError && why.test(e.message));
+  refused({ checkpoint_interval_ms: 0 }, /"log.checkpoint_interval_ms" must be an integer from 10 to 86400000, got 0/);
+  refused({ name: 'two words' }, /"log.name" must be a name without spaces or "\+"/);
+  refused({ key_file: '' }, /"log.key_file" must be a file path/);
+  refused({ interval: 5 }, /unknown field "log.interval"; known fields are checkpoint_interval_ms, key_file, name/);
+  refused([], /"log" must be an object/);
+});
