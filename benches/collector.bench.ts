@@ -269,7 +269,7 @@ export async function collectorBench(quick: boolean): Promise<Measurement[]> {
     while (words.indexUntil(performance.now() + 10_000)) if (!quick) process.stderr.write('bench: building the free-text index …\n');
     words.close();
     results.push(row('free-text index, built behind ingest', perSecond(loaded, performance.now() - i0), 'records/s'));
-    results.push(withTarget(row('… bytes per record on disk, with it', Math.round(onDisk(dir) / loaded), 'bytes'), (m) => target(m.nsPerOp, 'bytes', { max: 250 })));
+    results.push(withTarget(row('… bytes per record on disk, with the free-text index', Math.round(onDisk(dir) / loaded), 'bytes'), (m) => target(m.nsPerOp, 'bytes', { max: 250 })));
     // The store at rest: the system writes back the gigabyte just written before the clock
     // starts, not on the two cores while the queries are timed.
     for (const f of readdirSync(dir)) {

@@ -97,7 +97,8 @@ function section(file: SuiteResults): string {
 /** Every figure held to a target, across suites: whether the latest run met it. */
 function targets(files: SuiteResults[]): string[] {
   const rows = files.flatMap((f) => f.results.filter((r) => r.target).map((r) => {
-    const name = r.name.split(/:|\(/)[0]!.replace(/^… /, '').trim();
+    // The row's name without its figures: "…: 350 MB/s" and "(ms p50; p99)" are in the columns.
+    const name = r.name.replace(/\s*\([^)]*\)$/, '').replace(/:\s*[\d.,]+\s*\S*$/, '').replace(/^… /, '').trim();
     return `| ${f.suite} | ${cell(name)} | ${r.target!.bound} | ${r.target!.result} | ${r.target!.met ? 'met' : '**missed**'}${f.quick ? ' (quick run)' : ''} |`;
   }));
   if (rows.length === 0) return [];
