@@ -1,6 +1,7 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
-import { FolderInUse, FolderLock, retentionStart, Store } from '../collector/src/index.js';
+import { join } from 'node:path';
+import { FolderInUse, FolderLock, loadOrCreateKey, recordDeletion, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 
@@ -44,6 +45,12 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   const keepFrom = retentionStart(days);
   const removed = store.prune(keepFrom, { dryRun: flags['dry-run'] !== undefined });
   store.close();
+  // What went is recorded beside its checkpoints, signed, as the collector's own pruning does.
+  const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
+  if (flags['dry-run'] === undefined && removed.length > 0 && existsSync(keyFile)) {
+    const { signer } = loadOrCreateKey(keyFile, config.log.name ?? 'redtail');
+    for (const r of removed) recordDeletion(config.data, r.day, signer, `redtail prune --retention-days ${days}`);
+  }
   lock?.release();
   if (flags.json !== undefined) {
     for (const r of removed) console.log(JSON.stringify({ ...r, dryRun: flags['dry-run'] !== undefined }));

@@ -38,6 +38,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const json = flags.json !== undefined && flags.json !== 'false';
   for (const r of reports) {
     if (json) console.log(JSON.stringify(r));
+    else if (r.ok && r.deleted) console.log(`DEL  ${r.epoch}  ${r.signed} records, deleted on ${r.deleted.time} (${r.deleted.reason}); its last checkpoint, ${r.last}, is kept`);
     else if (r.ok) console.log(`OK   ${r.epoch}  ${r.records} records, ${r.checkpoints} checkpoints, last ${r.last ?? '-'}${r.records > r.signed ? ` (${r.records - r.signed} records after it, not signed for yet)` : ''}`);
     else console.log(`FAIL ${r.epoch}: ${r.failures.join('\n     and: ')}`);
   }

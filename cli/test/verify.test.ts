@@ -187,3 +187,36 @@ test('usage errors exit 2: no data folder, no public key', async () => {
   assert.match(nokey.stderr, /missing\.pub/);
   assert.ok(readdirSync(data).includes('log.key'));
 });
+
+test('a day removed by retention keeps its last checkpoint and a signed deletion note: verify says DEL, not missing; an edited note fails', async () => {
+  const dir = join(tmp.dir, 'retention');
+  const config = join(tmp.dir, 'retention.json');
+  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' } }));
+  const c = await spawnRedtail(['serve', '--port', '0', '--data', dir, '--config', config]);
+  const old = '2026-11-27';
+  const oldSize = () => { const last = checkpointFiles(dir, old).at(-1); return last ? parseCheckpoint(readFileSync(last, 'utf8').split('\n\n')[0]! + '\n').size : 0; };
+  for (let b = 0; b < 2; b++) {
+    assert.equal((await post(c.url, ndjson([record({ request_id: `old-${b}`, start_time: `${old}T10:0${b}:00.000Z` })]), { 'x-redtail-batch': `old/${b}` })).status, 200);
+    await until(() => oldSize() === b + 1, `a checkpoint of ${old} with ${b + 1} records`);
+  }
+  await stop(c.child, 'SIGTERM');
+  assert.equal(checkpointFiles(dir, old).length, 2);
+
+  const pruned = await run(['prune', '--data', dir, '--retention-days', '3']);
+  assert.equal(pruned.code, 0, pruned.stderr);
+  assert.match(pruned.stdout, new RegExp(`removed  ${old}`));
+  assert.equal(checkpointFiles(dir, old).length, 1, 'the checkpoints are thinned to the evidence: the last');
+  const r = await run(['verify', '--data', dir]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`^DEL  ${old}  2 records, deleted on \\S+Z \\(redtail prune --retention-days 3\\); its last checkpoint, \\S+Z, is kept$`, 'm'));
+
+  const note = join(dir, 'checkpoints', old, 'deleted.note');
+  writeFileSync(note, readFileSync(note, 'utf8').replace('\nfinal 2 ', '\nfinal 1 '));
+  const edited = await run(['verify', '--data', dir]);
+  assert.equal(edited.code, 1);
+  assert.match(edited.stdout, new RegExp(`^FAIL ${old}: its deletion note is not signed by the key given`, 'm'));
+  rmSync(note);
+  const noNote = await run(['verify', '--data', dir]);
+  assert.equal(noNote.code, 1);
+  assert.match(noNote.stdout, new RegExp(`^FAIL ${old}: records missing: .*the shard redtail-${old}.db is missing`, 'm'));
+});

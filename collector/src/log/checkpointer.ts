@@ -4,13 +4,12 @@
 // and once more as the collector stops. A closed epoch whose tree still grows (a late batch for
 // an older day) is signed as it grows. An epoch's first checkpoint names the previous epoch's
 // latest head, which chains the epochs.
-import { readFileSync } from 'node:fs';
 import type { Log } from '../events.js';
 import { DAY_MS, dayOf } from '../store/days.js';
-import { type Checkpoint, formatCheckpoint, parseCheckpoint } from './checkpoint.js';
-import { checkpointEpochs, checkpointFiles, keepCheckpoint } from './checkpoints.js';
+import { type Checkpoint, formatCheckpoint } from './checkpoint.js';
+import { checkpointEpochs, checkpointFiles, keepCheckpoint, readCheckpoint } from './checkpoints.js';
 import type { TreeHead } from './growth.js';
-import { openNote, signNote, type Signer } from './note.js';
+import { signNote, type Signer } from './note.js';
 import { EMPTY_ROOT } from './tree.js';
 
 /** The origin of an epoch's checkpoints: the log's name (its key's) and the epoch. */
@@ -30,7 +29,7 @@ export class Checkpointer {
       const last = checkpointFiles(data, epoch).at(-1);
       if (last === undefined) continue;
       try {
-        this.latest.set(epoch, parseCheckpoint(openNote(readFileSync(last, 'utf8'), [signer.verifier]).text));
+        this.latest.set(epoch, readCheckpoint(last, signer.verifier));
       } catch (err) {
         log({ level: 'error', event: 'checkpoint_unreadable', file: last, error: (err as Error).message, hint: 'redtail verify says what is wrong with it' });
       }

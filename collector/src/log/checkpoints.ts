@@ -2,8 +2,10 @@
 // by the time it was signed so that names sort as times do. Each is written whole (a temporary
 // file renamed), so a crash leaves a checkpoint or none, never half of one. The folder can be
 // copied out as it is to storage the collector cannot rewrite.
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
+import { openNote, type Verifier } from './note.js';
 
 export const CHECKPOINTS = 'checkpoints';
 const EPOCH = /^\d{4}-\d\d-\d\d$/;
@@ -29,4 +31,9 @@ export function keepCheckpoint(data: string, epoch: string, time: number, note: 
   writeFileSync(`${file}.tmp`, note);
   renameSync(`${file}.tmp`, file);
   return file;
+}
+
+/** A kept checkpoint, its signature checked against `verifier`; throws saying why it is not one. */
+export function readCheckpoint(file: string, verifier: Verifier): Checkpoint {
+  return parseCheckpoint(openNote(readFileSync(file, 'utf8'), [verifier]).text);
 }

@@ -4,16 +4,17 @@
 // records give at its size; an epoch's first checkpoint must name a head the previous epoch
 // signed. Nothing is trusted that the collector wrote besides the records and the signatures:
 // not the words file's tree, nor the checkpoints' order on disk.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { unpackBlock } from '../store/codec.js';
 import { SHARD_FILE } from '../store/days.js';
-import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
 import { originOf } from './checkpointer.js';
-import { checkpointEpochs, checkpointFiles } from './checkpoints.js';
+import { checkpointEpochs, checkpointFiles, readCheckpoint } from './checkpoints.js';
 import { blockLeaves } from './leaves.js';
-import { openNote, type Verifier } from './note.js';
+import { type Deletion, readDeletion } from './retention.js';
+import type { Verifier } from './note.js';
 import { Frontier, type Hash } from './tree.js';
 
 export interface EpochReport {
@@ -28,6 +29,8 @@ export interface EpochReport {
   signed: number;
   /** What is wrong, first found first; empty when ok. */
   failures: string[];
+  /** When its shard was removed by retention, as the signed deletion note says (ISO 8601), and why. */
+  deleted?: { time: string; reason: string };
 }
 
 interface Kept {
@@ -87,7 +90,7 @@ function readKept(epoch: string, files: string[], verifier: Verifier, failures: 
   for (const file of files) {
     let checkpoint: Checkpoint;
     try {
-      checkpoint = parseCheckpoint(openNote(readFileSync(file, 'utf8'), [verifier]).text);
+      checkpoint = readCheckpoint(file, verifier);
     } catch (err) {
       failures.push(`checkpoint ${named(file)} is not signed by the key given: ${(err as Error).message}`);
       continue;
@@ -143,11 +146,21 @@ export function verifyLog(data: string, verifier: Verifier): EpochReport[] {
     const failures = failuresOf.get(epoch)!;
     const kept = keptOf.get(epoch)!;
     const path = join(data, `redtail-${epoch}.db`);
+    let deletion: Deletion | undefined;
+    try {
+      deletion = existsSync(path) ? undefined : readDeletion(data, epoch, verifier);
+    } catch (err) {
+      failures.push(`its deletion note is not signed by the key given: ${(err as Error).message}`);
+    }
     const grown = grow(path, new Set(kept.map((k) => k.checkpoint.size)), failures);
     // The earliest checkpoint the records do not match narrows the change to the records after
     // the last one they do; later ones that fail too are counted, not listed.
     const changed = kept.filter((k) => k.checkpoint.size <= grown.records && !grown.roots.get(k.checkpoint.size)!.equals(k.checkpoint.root));
-    const missing = kept.filter((k) => k.checkpoint.size > grown.records);
+    // Removed by retention, as a signed note says, of the head its last checkpoint signed: nothing is missing.
+    const lastKept = kept.at(-1)?.checkpoint;
+    const deletedWhole = deletion !== undefined && lastKept !== undefined && deletion.size === lastKept.size && deletion.root.equals(lastKept.root);
+    if (deletion !== undefined && !deletedWhole) failures.push(`its deletion note names ${deletion.size} records, not the head its last checkpoint signed`);
+    const missing = deletedWhole ? [] : kept.filter((k) => k.checkpoint.size > grown.records);
     const firstChanged = changed[0];
     if (firstChanged) {
       const { size } = firstChanged.checkpoint;
@@ -163,9 +176,13 @@ export function verifyLog(data: string, verifier: Verifier): EpochReport[] {
     }
     if (kept.length === 0 && grown.records > 0) failures.push(`no signed checkpoint: none vouches for its ${grown.records} records`);
     const first = kept[0]?.checkpoint;
-    if (first) chained(epoch, first, epochs.filter((e) => e < epoch && keptOf.get(e)!.length > 0).at(-1), heads, verifier, failures);
+    // The epoch before it that was signed before it began: one for an older day signed later (a late batch) cannot be named.
+    const before = first && epochs.filter((e) => e < epoch && (keptOf.get(e)![0]?.checkpoint.time ?? Infinity) < first.time).at(-1);
+    if (first) chained(epoch, first, before || undefined, heads, verifier, failures);
     const last = kept.at(-1)?.checkpoint;
-    reports.push({ epoch, ok: failures.length === 0, records: grown.records, checkpoints: kept.length, last: last ? new Date(last.time).toISOString() : null, signed: last?.size ?? 0, failures });
+    const report: EpochReport = { epoch, ok: failures.length === 0, records: grown.records, checkpoints: kept.length, last: last ? new Date(last.time).toISOString() : null, signed: last?.size ?? 0, failures };
+    if (deletedWhole) report.deleted = { time: new Date(deletion!.time).toISOString(), reason: deletion!.reason };
+    reports.push(report);
   }
   return reports;
 }

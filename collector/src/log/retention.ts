@@ -1,0 +1,91 @@
+// Retention with evidence: when an epoch's shard is removed, what proves it held what it held
+// stays. Its checkpoints are thinned to those that are evidence (the last, which vouches for
+// every record, and any that a later epoch's first checkpoint names as its `previous`), so
+// heartbeats do not pile up for ever; and a signed deletion note says when, why and of which head,
+// so `redtail verify` reports the epoch deleted by retention rather than its records missing.
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { originOf } from './checkpointer.js';
+import { CHECKPOINTS, checkpointEpochs, checkpointFiles, readCheckpoint } from './checkpoints.js';
+import { NoteError, openNote, signNote, type Signer, type Verifier } from './note.js';
+
+export const DELETION_FILE = 'deleted.note';
+
+export interface Deletion {
+  origin: string;
+  /** When the shard was removed (ms). */
+  time: number;
+  reason: string;
+  /** The head of the epoch's last checkpoint when it was removed. */
+  size: number;
+  root: Buffer;
+}
+
+function formatDeletion(d: Deletion): string {
+  return `${d.origin}\ndeleted ${new Date(d.time).toISOString()}\nfinal ${d.size} ${d.root.toString('base64')}\nreason ${d.reason}\n`;
+}
+
+/** A deletion note's text read back, or why it cannot be. */
+function parseDeletion(text: string): Deletion {
+  const m = /^(\S+)\ndeleted (\S+)\nfinal (\d+) (\S+)\nreason (.+)\n$/.exec(text);
+  const time = m ? Date.parse(m[2]!) : NaN;
+  const root = m ? Buffer.from(m[4]!, 'base64') : Buffer.alloc(0);
+  if (!m || !Number.isFinite(time) || root.length !== 32) throw new NoteError('malformed', 'not a deletion note: origin, deleted TIME, final SIZE ROOT, reason');
+  return { origin: m[1]!, time, size: Number(m[3]), root, reason: m[5]! };
+}
+
+/** The heads ("size root") that epochs' first checkpoints name as their previous, by the epoch named. */
+function namedAsPrevious(data: string, verifier: Verifier): Map<string, Set<string>> {
+  const named = new Map<string, Set<string>>();
+  for (const epoch of checkpointEpochs(data)) {
+    const first = checkpointFiles(data, epoch)[0];
+    if (first === undefined) continue;
+    try {
+      const p = readCheckpoint(first, verifier).previous;
+      if (!p) continue;
+      const day = p.origin.slice(p.origin.lastIndexOf('/') + 1);
+      if (!named.has(day)) named.set(day, new Set());
+      named.get(day)!.add(`${p.size} ${p.root.toString('base64')}`);
+    } catch {
+      // A checkpoint that does not open is verify's to report; it names nothing here.
+    }
+  }
+  return named;
+}
+
+/**
+ * After the shard of `epoch` was removed by retention: its checkpoints thinned to the evidence,
+ * and a deletion note signed beside them. Without a key (no log yet) nothing is written.
+ */
+export function recordDeletion(data: string, epoch: string, signer: Signer | undefined, reason: string, now = Date.now()): void {
+  if (signer === undefined) return;
+  const files = checkpointFiles(data, epoch);
+  const last = files.at(-1);
+  if (last === undefined) return;
+  const verifier = signer.verifier;
+  const final = readCheckpoint(last, verifier);
+  const keep = namedAsPrevious(data, verifier).get(epoch) ?? new Set<string>();
+  const note = signNote(formatDeletion({ origin: originOf(verifier.name, epoch), time: now, reason, size: final.size, root: final.root }), [signer]);
+  const file = join(data, CHECKPOINTS, epoch, DELETION_FILE);
+  writeFileSync(`${file}.tmp`, note);
+  renameSync(`${file}.tmp`, file);
+  for (const f of files.slice(0, -1)) {
+    let head: string | undefined;
+    try {
+      const c = readCheckpoint(f, verifier);
+      head = `${c.size} ${c.root.toString('base64')}`;
+    } catch {
+      continue; // not ours to judge: left for verify to report
+    }
+    if (!keep.has(head)) rmSync(f, { force: true });
+  }
+}
+
+/** The epoch's deletion note, checked against the key and its origin; undefined when there is none. */
+export function readDeletion(data: string, epoch: string, verifier: Verifier): Deletion | undefined {
+  const file = join(data, CHECKPOINTS, epoch, DELETION_FILE);
+  if (!existsSync(file)) return undefined;
+  const d = parseDeletion(openNote(readFileSync(file, 'utf8'), [verifier]).text);
+  if (d.origin !== originOf(verifier.name, epoch)) throw new NoteError('malformed', `the deletion note is for "${d.origin}", not this epoch's`);
+  return d;
+}
