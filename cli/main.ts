@@ -8,6 +8,7 @@ import { relayCommand } from './relay.js';
 import { serve } from './serve.js';
 import { tail } from './tail.js';
 import { verifyCommand } from './verify.js';
+import { checkpointsCommand } from './checkpoints.js';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
@@ -15,6 +16,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   tail: { summary: 'stream records live as they are stored', run: tail },
   prune: { summary: 'remove shards older than the retention', run: pruneCommand },
   verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
+  checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: checkpointsCommand },
   relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
   proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
 };

@@ -38,3 +38,8 @@ export { publicKeyFile, readVerifier } from './log/keys.js';
 export { NoteError } from './log/note.js';
 export { recordDeletion } from './log/retention.js';
 export { loadOrCreateKey } from './log/keys.js';
+export { parseTime } from './query/query.js';
+export { QueryError } from './query/filters.js';
+export { CHECKPOINTS, checkpointEpochs, checkpointFiles } from './log/checkpoints.js';
+export { parseCheckpoint } from './log/checkpoint.js';
+export { DELETION_FILE } from './log/retention.js';
