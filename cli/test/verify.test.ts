@@ -220,3 +220,21 @@ test('a day removed by retention keeps its last checkpoint and a signed deletion
   assert.equal(noNote.code, 1);
   assert.match(noNote.stdout, new RegExp(`^FAIL ${old}: records missing: .*the shard redtail-${old}.db is missing`, 'm'));
 });
+
+test('checkpoints held apart catch what the folder alone cannot: the last records removed with the checkpoints that vouched for them', async () => {
+  const held = join(tmp.dir, 'held');
+  assert.equal((await run(['checkpoints', '--data', data, '--out', held])).code, 0);
+  const dir = copy('cut-consistently', (d) => {
+    withShard(d, (db) => db.prepare('DELETE FROM blocks WHERE id > 4').run()); // the third batch's two blocks
+    for (const f of checkpointFiles(d, day)) if (parseCheckpoint(readFileSync(f, 'utf8').split('\n\n')[0]! + '\n').size > 600) rmSync(f);
+  });
+  const alone = await verify(dir);
+  assert.equal(alone.code, 0, 'the folder alone is consistent: nothing in it vouches for the removed records');
+  const withHeld = await verify(dir, '--from-checkpoint', held);
+  assert.equal(withHeld.code, 1);
+  assert.match(withHeld.stdout, new RegExp(`^FAIL ${day}: records missing: .*vouch for up to 900 records.*the shard holds 600`, 'm'));
+  const last = readdirSync(join(held, day)).filter((f) => f.endsWith('.checkpoint')).sort().at(-1)!;
+  const one = await verify(dir, '--from-checkpoint', join(held, day, last));
+  assert.equal(one.code, 1, 'one checkpoint file an auditor kept is enough');
+  assert.equal((await verify(data, '--from-checkpoint', held)).code, 0, 'the untouched store matches what is held');
+});

@@ -19,7 +19,11 @@ export function checkpointEpochs(data: string): string[] {
 
 /** An epoch's checkpoint files, oldest first. */
 export function checkpointFiles(data: string, epoch: string): string[] {
-  const dir = join(data, CHECKPOINTS, epoch);
+  return checkpointFilesIn(join(data, CHECKPOINTS, epoch));
+}
+
+/** The checkpoint files in one epoch's folder (the data folder's, or a copy of it), oldest first. */
+export function checkpointFilesIn(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => FILE.test(f)).sort().map((f) => join(dir, f)) : [];
 }
 
@@ -27,7 +31,7 @@ export function checkpointFiles(data: string, epoch: string): string[] {
 export function keepCheckpoint(data: string, epoch: string, time: number, note: string): string {
   const dir = join(data, CHECKPOINTS, epoch);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${new Date(time).toISOString().replace(/:/g, '-')}.checkpoint`);
+  const file = join(dir, checkpointName(time));
   writeFileSync(`${file}.tmp`, note);
   renameSync(`${file}.tmp`, file);
   return file;
@@ -36,4 +40,9 @@ export function keepCheckpoint(data: string, epoch: string, time: number, note: 
 /** A kept checkpoint, its signature checked against `verifier`; throws saying why it is not one. */
 export function readCheckpoint(file: string, verifier: Verifier): Checkpoint {
   return parseCheckpoint(openNote(readFileSync(file, 'utf8'), [verifier]).text);
+}
+
+/** A kept checkpoint's file name: the time it was signed, so that names sort as times do. */
+export function checkpointName(time: number): string {
+  return `${new Date(time).toISOString().replace(/:/g, '-')}.checkpoint`;
 }

@@ -4,14 +4,14 @@
 // records give at its size; an epoch's first checkpoint must name a head the previous epoch
 // signed. Nothing is trusted that the collector wrote besides the records and the signatures:
 // not the words file's tree, nor the checkpoints' order on disk.
-import { existsSync, readdirSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { unpackBlock } from '../store/codec.js';
 import { SHARD_FILE } from '../store/days.js';
-import type { Checkpoint } from './checkpoint.js';
+import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { originOf } from './checkpointer.js';
-import { checkpointEpochs, checkpointFiles, readCheckpoint } from './checkpoints.js';
+import { checkpointEpochs, checkpointFiles, checkpointFilesIn, checkpointName, readCheckpoint } from './checkpoints.js';
 import { blockLeaves } from './leaves.js';
 import { type Deletion, readDeletion } from './retention.js';
 import type { Verifier } from './note.js';
@@ -134,13 +134,61 @@ function chained(epoch: string, first: Checkpoint, before: string | undefined, h
 }
 
 /** Every epoch of the data folder (a shard, or checkpoints), checked; oldest first. */
-export function verifyLog(data: string, verifier: Verifier): EpochReport[] {
+/**
+ * Checkpoints held apart from the data folder (a copy made by `redtail checkpoints --out`, or one
+ * checkpoint file an auditor kept), by epoch: a folder of <epoch>/ folders, or one file.
+ */
+function heldFiles(held: string | undefined): Map<string, Held[]> {
+  const byEpoch = new Map<string, Held[]>();
+  if (held === undefined) return byEpoch;
+  if (statSync(held).isDirectory()) {
+    for (const epoch of readdirSync(held).filter((e) => /^\d{4}-\d\d-\d\d$/.test(e)).sort()) {
+      byEpoch.set(epoch, checkpointFilesIn(join(held, epoch)).map((file) => ({ name: basename(file), file })));
+    }
+    return byEpoch;
+  }
+  // One file, named as its holder likes: placed by its epoch (its origin's last part) and the name
+  // its time gives a kept checkpoint (its signature is checked with the rest).
+  const note = readFileSync(held, 'utf8');
+  const origin = note.split('\n', 1)[0]!;
+  let name = basename(held);
+  try {
+    name = checkpointName(parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).time);
+  } catch {
+    // Not a checkpoint: readKept says so.
+  }
+  byEpoch.set(origin.slice(origin.lastIndexOf('/') + 1), [{ name, file: held }]);
+  return byEpoch;
+}
+
+interface Held {
+  /** Its name as a kept checkpoint: its time. */
+  name: string;
+  file: string;
+}
+
+/**
+ * An epoch's checkpoint files: the data folder's and those held apart, one per name (a time); a
+ * held copy that differs from the data folder's is the one read, and the difference a failure.
+ */
+function mergedFiles(own: string[], held: Held[], failures: string[]): string[] {
+  const byName = new Map(own.map((f) => [basename(f), f]));
+  for (const h of held) {
+    const mine = byName.get(h.name);
+    if (mine !== undefined && !readFileSync(mine).equals(readFileSync(h.file))) failures.push(`checkpoint ${named(mine)} differs from the copy held apart (${h.file}): it was changed after it was copied`);
+    byName.set(h.name, h.file);
+  }
+  return [...byName.keys()].sort().map((n) => byName.get(n)!);
+}
+
+export function verifyLog(data: string, verifier: Verifier, { held }: { held?: string } = {}): EpochReport[] {
   const shards = existsSync(data) ? readdirSync(data).map((f) => SHARD_FILE.exec(f)?.[1]).filter((d): d is string => d !== undefined) : [];
-  const epochs = [...new Set([...shards, ...checkpointEpochs(data)])].sort();
+  const heldOf = heldFiles(held);
+  const epochs = [...new Set([...shards, ...checkpointEpochs(data), ...heldOf.keys()])].sort();
   const reports: EpochReport[] = [];
   // Every epoch's checkpoints first: a first checkpoint's `previous` is looked up in the epoch it names.
   const failuresOf = new Map(epochs.map((e) => [e, [] as string[]]));
-  const keptOf = new Map(epochs.map((e) => [e, readKept(e, checkpointFiles(data, e), verifier, failuresOf.get(e)!)]));
+  const keptOf = new Map(epochs.map((e) => [e, readKept(e, mergedFiles(checkpointFiles(data, e), heldOf.get(e) ?? [], failuresOf.get(e)!), verifier, failuresOf.get(e)!)]));
   const heads = new Map(epochs.map((e) => [e, new Set(keptOf.get(e)!.map((k) => headKey(k.checkpoint)))]));
   for (const epoch of epochs) {
     const failures = failuresOf.get(epoch)!;
