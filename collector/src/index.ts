@@ -43,3 +43,4 @@ export { QueryError } from './query/filters.js';
 export { CHECKPOINTS, checkpointEpochs, checkpointFiles } from './log/checkpoints.js';
 export { parseCheckpoint } from './log/checkpoint.js';
 export { DELETION_FILE } from './log/retention.js';
+export { generateSigner } from './log/note.js';
