@@ -59,6 +59,12 @@ export class Checkpointer {
           hint: 'records or the words file of that day were removed or replaced; redtail verify says what differs' });
         continue;
       }
+      if (last !== undefined && head.size === last.size && !head.root.equals(last.root)) {
+        // Another root for a size already signed: the words file's tree was edited or replaced.
+        this.log({ level: 'error', event: 'log_tree_forked', epoch, size: head.size,
+          hint: 'the words file of that day no longer holds the tree its checkpoints signed; redtail verify says what differs' });
+        continue;
+      }
       try {
         this.keep(epoch, head, now, last);
       } catch (err) {

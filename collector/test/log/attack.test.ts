@@ -1,0 +1,106 @@
+// The verifiable log attacked by someone who can write to the data folder but holds no private
+// key, and by an operator's honest steps in an odd order: the collector must not sign what it did
+// not see arrive, and verify must not fail an honest store.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { type CollectorConfig, DEFAULTS } from '../../src/config.js';
+import { startCollector } from '../../src/http/server.js';
+import { parseCheckpoint } from '../../src/log/checkpoint.js';
+import { checkpointFiles } from '../../src/log/checkpoints.js';
+import { loadOrCreateKey, readVerifier } from '../../src/log/keys.js';
+import { openNote } from '../../src/log/note.js';
+import { recordDeletion } from '../../src/log/retention.js';
+import { verifyLog } from '../../src/log/verify.js';
+import { DAY_MS, dayOf } from '../../src/store/days.js';
+import { retentionStart, Store } from '../../src/store/store.js';
+import { wordsPath } from '../../src/search/words.js';
+import { ndjson, post, record, tempDir, until } from '../helpers.js';
+
+const NAME = 'redtail.test/attack';
+
+/** A collector on `dir`, which outlives it (a restart is another call), signing every 20 ms. */
+async function serve(dir: string, logs: Record<string, unknown>[] = []) {
+  const base = structuredClone(DEFAULTS);
+  const config: CollectorConfig = { ...base, data: dir, port: 0, retentionDays: 3650, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } };
+  return startCollector(config, (e) => logs.push(e));
+}
+
+/** The checkpoints kept for `epoch`, opened with the log's public key. */
+function signed(dir: string, epoch: string) {
+  const key = readVerifier(join(dir, 'log.key.pub'));
+  return checkpointFiles(dir, epoch).map((f) => parseCheckpoint(openNote(readFileSync(f, 'utf8'), [key]).text));
+}
+
+const records = (n: number, at: number, tag: string) =>
+  ndjson(Array.from({ length: n }, (_, i) => record({ start_time: new Date(at - i).toISOString(), request_id: `${tag}-${i}` })));
+
+test('the words file\'s tree edited to another root of a size already signed: the collector refuses to sign that second root (a fork), and verify fails the edit', async () => {
+  const tmp = tempDir();
+  try {
+    const now = Date.now();
+    const today = dayOf(now);
+    let c = await serve(tmp.dir);
+    assert.equal((await post(c.url, records(3, now, 'fork'))).status, 200);
+    await until(() => signed(tmp.dir, today).at(-1)?.size === 3, 'a checkpoint of the 3 records');
+    await c.close();
+    const honest = signed(tmp.dir, today).at(-1)!.root;
+
+    // The tree's peaks changed, its size kept: what the collector goes on from when it starts.
+    const words = new Database(wordsPath(join(tmp.dir, `redtail-${today}.db`)));
+    const peaks = words.prepare('SELECT peaks FROM log_tree WHERE id = 1').pluck().get() as Buffer;
+    peaks[0] = peaks[0]! ^ 0xff;
+    words.prepare('UPDATE log_tree SET peaks = ? WHERE id = 1').run(peaks);
+    words.close();
+
+    const logs: Record<string, unknown>[] = [];
+    const before = checkpointFiles(tmp.dir, today).length;
+    c = await serve(tmp.dir, logs);
+    await until(() => logs.filter((e) => e.event === 'log_tree_forked').length >= 2, 'the fork refused at two intervals');
+    await c.close();
+    const after = signed(tmp.dir, today).slice(before);
+    for (const k of after) assert.ok(k.size !== 3 || k.root.equals(honest), 'a second root signed for 3 records: a fork, signed by the log\'s own key');
+    assert.ok(logs.some((e) => e.event === 'log_tree_forked' && e.epoch === today), JSON.stringify(logs.filter((e) => e.level === 'error')));
+    // The checkpoints on disk are the honest ones; the edited words file is not signed.
+    assert.ok(verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub'))).every((r) => r.ok));
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('a day pruned by hand with a shorter retention than the collector\'s, then a late record for that day: the honest store still verifies, and the collector signs the day again', { todo: 'the collector accepts records for a day whose shard retention removed (deleted.note beside its checkpoints): the new shard\'s tree is smaller than the last signed head, so every interval logs log_tree_shrank (from the prune on, while the day is open, even before a late record) and nothing vouches for the new records, and verify FAILs "records missing" on an honest store; ingest should refuse days with a deletion note, or the day should start a new tree' }, async () => {
+  const tmp = tempDir();
+  try {
+    const now = Date.now();
+    const yesterday = dayOf(now - DAY_MS);
+    const noon = Date.parse(`${yesterday}T12:00:00.000Z`);
+    let c = await serve(tmp.dir);
+    assert.equal((await post(c.url, records(2, noon, 'before'))).status, 200);
+    await until(() => signed(tmp.dir, yesterday).at(-1)?.size === 2, 'a checkpoint of yesterday\'s 2 records');
+    await c.close();
+
+    // What `redtail prune --retention-days 1` does, the collector stopped.
+    const store = new Store(tmp.dir);
+    const removed = store.prune(retentionStart(1));
+    store.close();
+    assert.deepEqual(removed.map((r) => r.day), [yesterday]);
+    const { signer } = loadOrCreateKey(join(tmp.dir, 'log.key'), NAME);
+    recordDeletion(tmp.dir, yesterday, signer, 'redtail prune --retention-days 1');
+
+    const logs: Record<string, unknown>[] = [];
+    c = await serve(tmp.dir, logs);
+    const today = dayOf(now);
+    const intervals = signed(tmp.dir, today).length;
+    // Refusing the late record is as good as signing it; either way, three intervals pass.
+    await post(c.url, records(1, noon + 1000, 'late'));
+    await until(() => signed(tmp.dir, today).length >= intervals + 3, 'three more intervals');
+    await c.close();
+    assert.deepEqual(logs.filter((e) => e.event === 'log_tree_shrank'), []);
+    const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
+    assert.deepEqual(reports.filter((r) => !r.ok), []);
+  } finally {
+    tmp.remove();
+  }
+});
