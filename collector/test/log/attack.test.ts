@@ -2,7 +2,7 @@
 // key, and by an operator's honest steps in an odd order: the collector must not sign what it did
 // not see arrive, and verify must not fail an honest store.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -100,6 +100,43 @@ test('a day pruned by hand with a shorter retention than the collector\'s, then 
     assert.deepEqual(logs.filter((e) => e.event === 'log_tree_shrank'), []);
     const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
     assert.deepEqual(reports.filter((r) => !r.ok), []);
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('the latest checkpoint file garbled (as a crash or an attacker leaves it) and the tree cut back: the collector goes on from the latest checkpoint it can read, and refuses to sign the smaller tree', async () => {
+  const tmp = tempDir();
+  try {
+    const now = Date.now();
+    const today = dayOf(now);
+    const yesterday = dayOf(now - DAY_MS);
+    let c = await serve(tmp.dir);
+    assert.equal((await post(c.url, records(3, now, 'first'))).status, 200);
+    await until(() => signed(tmp.dir, today).at(-1)?.size === 3, 'a checkpoint of 3 records');
+    assert.equal((await post(c.url, records(2, now, 'second'))).status, 200);
+    await until(() => signed(tmp.dir, today).filter((k) => k.size === 5).length >= 2, 'two checkpoints of 5 records');
+    await c.close();
+
+    // The second batch's block removed, the words file with it (its tree is grown again from the
+    // shard), and the latest checkpoint left empty.
+    const shard = join(tmp.dir, `redtail-${today}.db`);
+    const db = new Database(shard);
+    db.prepare('DELETE FROM blocks WHERE id = (SELECT max(id) FROM blocks)').run();
+    db.close();
+    for (const f of ['', '-wal', '-shm']) rmSync(wordsPath(shard) + f, { force: true });
+    writeFileSync(checkpointFiles(tmp.dir, today).at(-1)!, '');
+
+    const logs: Record<string, unknown>[] = [];
+    const kept = checkpointFiles(tmp.dir, today).length;
+    const intervals = checkpointFiles(tmp.dir, yesterday).length;
+    c = await serve(tmp.dir, logs);
+    await until(() => checkpointFiles(tmp.dir, yesterday).length >= intervals + 3, 'three more intervals');
+    await c.close();
+    const key = readVerifier(join(tmp.dir, 'log.key.pub'));
+    const after = checkpointFiles(tmp.dir, today).slice(kept).map((f) => parseCheckpoint(openNote(readFileSync(f, 'utf8'), [key]).text));
+    assert.deepEqual(after.map((k) => k.size).filter((s) => s < 5), [], 'a tree of fewer records than the log signed: a fork, signed by its own key');
+    assert.ok(logs.some((e) => e.event === 'log_tree_shrank' && e.epoch === today && e.signed === 5));
   } finally {
     tmp.remove();
   }
