@@ -223,3 +223,27 @@ test('a block taken out of the ranges table disappears from every query though i
     tmp.remove();
   }
 });
+
+test('a crash between removing an expired shard and signing its deletion note: the next start records the deletion, and the honest store verifies', { todo: 'the shard is removed first and the note signed after; a crash (or a failed write: deletion_unrecorded) in between leaves the epoch "records missing" for ever, as no later prune sees that shard again. Signing the note and thinning before removing the shard is safe: verify ignores a note while its shard is there' }, async () => {
+  const tmp = tempDir();
+  try {
+    const old = '2026-11-27';
+    let c = await serve(tmp.dir);
+    assert.equal((await post(c.url, ndjson([record({ request_id: 'old', start_time: `${old}T10:00:00.000Z` })]))).status, 200);
+    await until(() => signed(tmp.dir, old).at(-1)?.size === 1, `a checkpoint of ${old}`);
+    await c.close();
+
+    // The collector's pruning, stopped by a crash after the shard went.
+    const store = new Store(tmp.dir);
+    assert.deepEqual(store.prune(retentionStart(3)).map((r) => r.day), [old]);
+    store.close();
+
+    const base = structuredClone(DEFAULTS);
+    c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
+    await c.close();
+    const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
+    assert.deepEqual(reports.filter((r) => !r.ok).map((r) => r.failures), []);
+  } finally {
+    tmp.remove();
+  }
+});
