@@ -2,14 +2,15 @@
 // again on a folder changed while it was stopped signs what it finds, so only a checkpoint copied
 // out earlier, as an auditor holds one, can show what was there before.
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { type CollectorConfig, DEFAULTS } from '../../collector/src/config.js';
 import { startCollector } from '../../collector/src/http/server.js';
-import { checkpointFiles } from '../../collector/src/log/checkpoints.js';
+import { checkpointEpochs, checkpointFiles } from '../../collector/src/log/checkpoints.js';
 import { readVerifier } from '../../collector/src/log/keys.js';
+import { generateSigner, openNote, signNote } from '../../collector/src/log/note.js';
 import { verifyLog } from '../../collector/src/log/verify.js';
 import { packBlock, unpackBlock } from '../../collector/src/store/codec.js';
 import { dayOf } from '../../collector/src/store/days.js';
@@ -74,6 +75,30 @@ test('a checkpoint an auditor copied out is checked by verify --from-checkpoint:
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(r.stdout, new RegExp(`^FAIL ${today}: `, 'm'));
     }
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('a folder whose key was swapped for another of the same name, every checkpoint signed again with it: verify without --pubkey passes it, but names the key it trusted, which differs', async () => {
+  const tmp = tempDir();
+  try {
+    const dir = join(tmp.dir, 'data');
+    await ingest(dir, 3, 'honest', 3);
+    const honest = await run(['verify', '--data', dir]);
+    assert.equal(honest.code, 0, honest.stdout + honest.stderr);
+
+    const key = readVerifier(join(dir, 'log.key.pub'));
+    const forger = generateSigner(key.name);
+    for (const epoch of checkpointEpochs(dir)) {
+      for (const file of checkpointFiles(dir, epoch)) writeFileSync(file, signNote(openNote(readFileSync(file, 'utf8'), [key]).text, [forger]));
+    }
+    writeFileSync(join(dir, 'log.key.pub'), `${forger.verifier.text}\n`);
+    const forged = await run(['verify', '--data', dir]);
+    assert.equal(forged.code, 0, 'the folder alone cannot tell: an auditor gives their own --pubkey');
+    const trusted = (out: string) => /key (.*)$/m.exec(out)?.[1];
+    assert.equal(trusted(honest.stderr), key.text);
+    assert.equal(trusted(forged.stderr), forger.verifier.text);
   } finally {
     tmp.remove();
   }
