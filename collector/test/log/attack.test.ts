@@ -2,7 +2,7 @@
 // key, and by an operator's honest steps in an odd order: the collector must not sign what it did
 // not see arrive, and verify must not fail an honest store.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -243,6 +243,25 @@ test('a crash between removing an expired shard and signing its deletion note: t
     await c.close();
     const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
     assert.deepEqual(reports.filter((r) => !r.ok).map((r) => r.failures), []);
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('a file where an epoch\'s checkpoint folder should be: the collector still starts, and verify reports instead of crashing', async () => {
+  const tmp = tempDir();
+  try {
+    const { signer } = loadOrCreateKey(join(tmp.dir, 'log.key'), NAME);
+    mkdirSync(join(tmp.dir, 'checkpoints'));
+    writeFileSync(join(tmp.dir, 'checkpoints', '2026-11-01'), 'not a folder');
+    const base = structuredClone(DEFAULTS);
+    const logs: Record<string, unknown>[] = [];
+    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3650, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } }, (e) => logs.push(e));
+    assert.equal((await post(c.url, ndjson([record({ request_id: 'in-the-way', start_time: '2026-11-01T10:00:00.000Z' })]))).status, 200);
+    await until(() => logs.some((e) => e.event === 'checkpoint_failed' && e.epoch === '2026-11-01'), 'its checkpoint refused by the file in the way');
+    await c.close();
+    const reports = verifyLog(tmp.dir, signer.verifier);
+    assert.deepEqual(reports.filter((r) => !r.ok).map((r) => [r.epoch, r.failures]), [['2026-11-01', ['no signed checkpoint: none vouches for its 1 records']]]);
   } finally {
     tmp.remove();
   }
