@@ -55,8 +55,9 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   }
   const failed = reports.filter((r) => !r.ok).length;
   if (!json) {
+    // The whole key, not its name: a key swapped for another of the same name shows here.
     console.error(`${failed ? `${failed} of ${reports.length} epochs FAILED` : `all ${reports.length} epochs verified`}: ${records} records ` +
-      `in ${seconds.toFixed(2)} s (${Math.round(records / Math.max(seconds, 1e-6))} records/s), key ${verifier.name}`);
+      `in ${seconds.toFixed(2)} s (${Math.round(records / Math.max(seconds, 1e-6))} records/s), key ${verifier.text}`);
   }
   return failed ? 1 : 0;
 }

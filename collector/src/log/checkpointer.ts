@@ -26,12 +26,15 @@ export class Checkpointer {
   constructor(private readonly data: string, private readonly signer: Signer,
     private readonly heads: () => Map<string, TreeHead>, private readonly log: Log) {
     for (const epoch of checkpointEpochs(data)) {
-      const last = checkpointFiles(data, epoch).at(-1);
-      if (last === undefined) continue;
-      try {
-        this.latest.set(epoch, readCheckpoint(last, signer.verifier));
-      } catch (err) {
-        log({ level: 'error', event: 'checkpoint_unreadable', file: last, error: (err as Error).message, hint: 'redtail verify says what is wrong with it' });
+      // The latest that opens: one left empty by a crash, or garbled, must not make the epoch look
+      // unsigned, which would let a smaller tree be signed as if first.
+      for (const file of checkpointFiles(data, epoch).reverse()) {
+        try {
+          this.latest.set(epoch, readCheckpoint(file, signer.verifier));
+          break;
+        } catch (err) {
+          log({ level: 'error', event: 'checkpoint_unreadable', file, error: (err as Error).message, hint: 'redtail verify says what is wrong with it' });
+        }
       }
     }
   }
@@ -57,6 +60,12 @@ export class Checkpointer {
         // Signing it would be a fork the verifier must catch; refuse it, and say so every time.
         this.log({ level: 'error', event: 'log_tree_shrank', epoch, size: head.size, signed: last.size,
           hint: 'records or the words file of that day were removed or replaced; redtail verify says what differs' });
+        continue;
+      }
+      if (last !== undefined && head.size === last.size && !head.root.equals(last.root)) {
+        // Another root for a size already signed: the words file's tree was edited or replaced.
+        this.log({ level: 'error', event: 'log_tree_forked', epoch, size: head.size,
+          hint: 'the words file of that day no longer holds the tree its checkpoints signed; redtail verify says what differs' });
         continue;
       }
       try {

@@ -2,7 +2,7 @@
 // by the time it was signed so that names sort as times do. Each is written whole (a temporary
 // file renamed), so a crash leaves a checkpoint or none, never half of one. The folder can be
 // copied out as it is to storage the collector cannot rewrite.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { openNote, type Verifier } from './note.js';
@@ -11,10 +11,10 @@ export const CHECKPOINTS = 'checkpoints';
 const EPOCH = /^\d{4}-\d\d-\d\d$/;
 const FILE = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.checkpoint$/;
 
-/** The epochs (days) with a checkpoint folder, oldest first. */
+/** The epochs (days) with a checkpoint folder, oldest first; a file of such a name is none. */
 export function checkpointEpochs(data: string): string[] {
   const dir = join(data, CHECKPOINTS);
-  return existsSync(dir) ? readdirSync(dir).filter((d) => EPOCH.test(d)).sort() : [];
+  return existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && EPOCH.test(d.name)).map((d) => d.name).sort() : [];
 }
 
 /** An epoch's checkpoint files, oldest first. */
@@ -24,7 +24,7 @@ export function checkpointFiles(data: string, epoch: string): string[] {
 
 /** The checkpoint files in one epoch's folder (the data folder's, or a copy of it), oldest first. */
 export function checkpointFilesIn(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => FILE.test(f)).sort().map((f) => join(dir, f)) : [];
+  return existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => FILE.test(f)).sort().map((f) => join(dir, f)) : [];
 }
 
 /** Keep a signed checkpoint of `epoch`, made at `time`; its file. */

@@ -8,6 +8,9 @@ import { resolve } from 'node:path';
 
 export const LOCK_FILE = 'redtail.lock';
 
+/** When this process started: a lock naming its pid cannot be its past life's if written since. */
+const STARTED = Date.now() - process.uptime() * 1000;
+
 /** The lock files this process holds: its own pid in a lock it does not hold is a previous life's. */
 const held = new Set<string>();
 
@@ -64,7 +67,12 @@ export class FolderLock {
       if (holder !== undefined && holder.host !== hostname()) {
         throw new FolderInUse(`${dir} is in use by a redtail on ${holder.host} (pid ${holder.pid}, since ${holder.since}): one writer per data folder. If that process is gone, remove ${file}`);
       }
-      // Our own pid in it is a restarted container's previous life (pid 1 again), not us.
+      // Our own pid in it is a restarted container's previous life (pid 1 again), not us; unless
+      // it was written after we started: then another pid namespace (a container sharing this
+      // host's name) holds it.
+      if (holder !== undefined && holder.pid === process.pid && Date.parse(holder.since) >= STARTED) {
+        throw new FolderInUse(`${dir} is in use by a redtail that has this process's pid ${holder.pid} on ${holder.host} (since ${holder.since}), in another container: one writer per data folder`);
+      }
       if (holder !== undefined && holder.pid !== process.pid && running(holder.pid)) {
         throw new FolderInUse(`${dir} is in use by redtail pid ${holder.pid} (since ${holder.since}): one writer per data folder; stop it first, or use another --data`);
       }

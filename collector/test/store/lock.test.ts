@@ -53,3 +53,10 @@ test('in one process the folder is held once; a lock of another host is refused 
   FolderLock.take(tmp.dir).release();
   tmp.remove();
 });
+
+test('a lock naming our pid on our host, written after this process started, is another container\'s (its own pid namespace, the host\'s name): refused, not taken as a past life', () => {
+  const tmp = tempDir();
+  writeFileSync(join(tmp.dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+  assert.throws(() => FolderLock.take(tmp.dir), (e: unknown) => e instanceof FolderInUse && /in use by a redtail that has this process's pid .* in another container/.test(e.message));
+  tmp.remove();
+});
