@@ -1,7 +1,7 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FolderInUse, FolderLock, loadOrCreateKey, recordDeletion, retentionStart, Store } from '../collector/src/index.js';
+import { FolderInUse, FolderLock, loadOrCreateKey, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 
@@ -47,9 +47,11 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   store.close();
   // What went is recorded beside its checkpoints, signed, as the collector's own pruning does.
   const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
-  if (flags['dry-run'] === undefined && removed.length > 0 && existsSync(keyFile)) {
+  if (flags['dry-run'] === undefined && existsSync(keyFile)) {
     const { signer } = loadOrCreateKey(keyFile, config.log.name ?? 'redtail');
-    for (const r of removed) recordDeletion(config.data, r.day, signer, `redtail prune --retention-days ${days}`);
+    for (const f of recordDeletions(config.data, keepFrom, signer, `redtail prune --retention-days ${days}`).failed) {
+      console.error(`redtail prune: the deletion of ${f.epoch} could not be recorded (${f.error}); the next prune tries again`);
+    }
   }
   lock?.release();
   if (flags.json !== undefined) {

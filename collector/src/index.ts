@@ -36,7 +36,7 @@ export { FolderInUse, FolderLock, LOCK_FILE } from './store/lock.js';
 export { type EpochReport, verifyLog } from './log/verify.js';
 export { publicKeyFile, readVerifier } from './log/keys.js';
 export { NoteError } from './log/note.js';
-export { recordDeletion } from './log/retention.js';
+export { recordDeletion, recordDeletions } from './log/retention.js';
 export { loadOrCreateKey } from './log/keys.js';
 export { parseTime } from './query/query.js';
 export { QueryError } from './query/filters.js';

@@ -13,7 +13,7 @@ import { type Log, stderrLog } from '../events.js';
 import type { Gap, Limits, Row } from '../ingest/validate.js';
 import { CollectorMetrics } from '../metrics.js';
 import { Checkpointer } from '../log/checkpointer.js';
-import { recordDeletion } from '../log/retention.js';
+import { recordDeletions } from '../log/retention.js';
 import { readHead, type TreeHead } from '../log/growth.js';
 import { loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
 import { FolderLock } from '../store/lock.js';
@@ -72,14 +72,10 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const metrics = new CollectorMetrics();
   // Retention on a schedule: at start, then hourly.
   const prune = () => {
-    for (const r of store.prune(retentionStart(config.retentionDays))) {
-      log({ level: 'info', event: 'shard_pruned', ...r });
-      try {
-        recordDeletion(config.data, r.day, key.signer, `retention: ${config.retentionDays} days`);
-      } catch (err) {
-        log({ level: 'error', event: 'deletion_unrecorded', shard: r.day, error: (err as Error).message, hint: 'redtail verify will report its records missing' });
-      }
-    }
+    const keepFrom = retentionStart(config.retentionDays);
+    for (const r of store.prune(keepFrom)) log({ level: 'info', event: 'shard_pruned', ...r });
+    const { failed } = recordDeletions(config.data, keepFrom, key.signer, `retention: ${config.retentionDays} days`);
+    for (const f of failed) log({ level: 'error', event: 'deletion_unrecorded', shard: f.epoch, error: f.error, hint: 'tried again at the next pruning; until then redtail verify reports its records missing' });
   };
   prune();
   const pruning = setInterval(prune, 3_600_000);

@@ -89,3 +89,23 @@ export function readDeletion(data: string, epoch: string, verifier: Verifier): D
   if (d.origin !== originOf(verifier.name, epoch)) throw new NoteError('malformed', `the deletion note is for "${d.origin}", not this epoch's`);
   return d;
 }
+
+/**
+ * Every epoch older than `keepFrom` whose shard is gone and whose deletion is not yet recorded:
+ * recorded now. That is each shard retention just removed, one removed before a crash let its
+ * note be signed, and a day that never had records (heartbeats only), so none is left "missing"
+ * nor keeps its heartbeats for ever. The days recorded, and those that could not be, with why.
+ */
+export function recordDeletions(data: string, keepFrom: string, signer: Signer | undefined, reason: string, now = Date.now()): { recorded: string[]; failed: { epoch: string; error: string }[] } {
+  const out = { recorded: [] as string[], failed: [] as { epoch: string; error: string }[] };
+  for (const epoch of checkpointEpochs(data)) {
+    if (epoch >= keepFrom || existsSync(join(data, `redtail-${epoch}.db`)) || existsSync(join(data, CHECKPOINTS, epoch, DELETION_FILE))) continue;
+    try {
+      recordDeletion(data, epoch, signer, reason, now);
+      out.recorded.push(epoch);
+    } catch (err) {
+      out.failed.push({ epoch, error: (err as Error).message });
+    }
+  }
+  return out;
+}
