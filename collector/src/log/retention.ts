@@ -1,6 +1,7 @@
 // Retention with evidence: when an epoch's shard is removed, what proves it held what it held
 // stays. Its checkpoints are thinned to those that are evidence (the last, which vouches for
-// every record, and any that a later epoch's first checkpoint names as its `previous`), so
+// every record; the first when its `previous` links the chain to the epoch before; and any that a
+// later epoch's first checkpoint names as its `previous`), so
 // heartbeats do not pile up for ever; and a signed deletion note says when, why and of which head,
 // so `redtail verify` reports the epoch deleted by retention rather than its records missing.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,29 +56,32 @@ function namedAsPrevious(data: string, verifier: Verifier): Map<string, Set<stri
 
 /**
  * After the shard of `epoch` was removed by retention: its checkpoints thinned to the evidence,
- * and a deletion note signed beside them. Without a key (no log yet) nothing is written.
+ * and a deletion note signed beside them. Without a key (no log yet) nothing is written. `named`:
+ * the heads later epochs name (read once for many deletions: thinning never removes a first
+ * checkpoint, so it stays true).
  */
-export function recordDeletion(data: string, epoch: string, signer: Signer | undefined, reason: string, now = Date.now()): void {
+export function recordDeletion(data: string, epoch: string, signer: Signer | undefined, reason: string, now = Date.now(),
+  named = signer ? namedAsPrevious(data, signer.verifier) : new Map<string, Set<string>>()): void {
   if (signer === undefined) return;
   const files = checkpointFiles(data, epoch);
   const last = files.at(-1);
   if (last === undefined) return;
   const verifier = signer.verifier;
   const final = readCheckpoint(last, verifier);
-  const keep = namedAsPrevious(data, verifier).get(epoch) ?? new Set<string>();
+  const keep = named.get(epoch) ?? new Set<string>();
   const note = signNote(formatDeletion({ origin: originOf(verifier.name, epoch), time: now, reason, size: final.size, root: final.root }), [signer]);
   const file = join(data, CHECKPOINTS, epoch, DELETION_FILE);
   writeFileSync(`${file}.tmp`, note);
   renameSync(`${file}.tmp`, file);
-  for (const f of files.slice(0, -1)) {
-    let head: string | undefined;
+  for (const [i, f] of files.slice(0, -1).entries()) {
+    let c;
     try {
-      const c = readCheckpoint(f, verifier);
-      head = `${c.size} ${c.root.toString('base64')}`;
+      c = readCheckpoint(f, verifier);
     } catch {
       continue; // not ours to judge: left for verify to report
     }
-    if (!keep.has(head)) rmSync(f, { force: true });
+    if (i === 0 && c.previous) continue; // the link to the epoch before
+    if (!keep.has(`${c.size} ${c.root.toString('base64')}`)) rmSync(f, { force: true });
   }
 }
 
@@ -98,10 +102,11 @@ export function readDeletion(data: string, epoch: string, verifier: Verifier): D
  */
 export function recordDeletions(data: string, keepFrom: string, signer: Signer | undefined, reason: string, now = Date.now()): { recorded: string[]; failed: { epoch: string; error: string }[] } {
   const out = { recorded: [] as string[], failed: [] as { epoch: string; error: string }[] };
+  const named = signer ? namedAsPrevious(data, signer.verifier) : new Map<string, Set<string>>();
   for (const epoch of checkpointEpochs(data)) {
     if (epoch >= keepFrom || existsSync(join(data, `redtail-${epoch}.db`)) || existsSync(join(data, CHECKPOINTS, epoch, DELETION_FILE))) continue;
     try {
-      recordDeletion(data, epoch, signer, reason, now);
+      recordDeletion(data, epoch, signer, reason, now, named);
       out.recorded.push(epoch);
     } catch (err) {
       out.failed.push({ epoch, error: (err as Error).message });
