@@ -3,7 +3,7 @@
 // that a later verify can hold the records to heads the collector no longer controls.
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, parseTime, QueryError } from '../collector/src/index.js';
+import { CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, parseTime, QueryError, unsignedText } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 
@@ -28,9 +28,8 @@ interface Listed {
 /** A kept checkpoint file, read for listing (its signature is verify's to check). */
 function listed(epoch: string, file: string): Listed | string {
   const note = readFileSync(file, 'utf8');
-  const text = note.slice(0, note.lastIndexOf('\n\n') + 1);
   try {
-    const c = parseCheckpoint(text);
+    const c = parseCheckpoint(unsignedText(note));
     return { epoch, time: new Date(c.time).toISOString(), size: c.size, root: c.root.toString('base64'), file, note };
   } catch (err) {
     return `${file}: not a checkpoint (${(err as Error).message}); redtail verify says more`;

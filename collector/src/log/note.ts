@@ -126,16 +126,21 @@ export function signNote(text: string, signers: readonly Signer[]): string {
 /** The most signature lines a note is read with (the spec asks at least 16). */
 const MAX_SIGNATURES = 100;
 
+/** A note's text, its signatures not checked (for listing; `openNote` is what vouches for it). */
+export function unsignedText(note: string): string {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) throw new NoteError('malformed', 'a signed note is a text, a blank line, then signature lines');
+  return note.slice(0, split + 1);
+}
+
 /**
  * The text of a note, once a signature by one of `verifiers` checks. Signatures by other keys
  * are ignored (witnesses may add theirs); a known key's signature that fails refuses the note.
  */
 export function openNote(note: string, verifiers: readonly Verifier[]): { text: string; signedBy: Verifier[] } {
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) throw new NoteError('malformed', 'a signed note is a text, a blank line, then signature lines');
-  const text = note.slice(0, split + 1);
+  const text = unsignedText(note);
   checkText(text);
-  const lines = note.slice(split + 2);
+  const lines = note.slice(text.length + 1);
   if (!lines.endsWith('\n')) throw new NoteError('malformed', 'the signature lines must end in a newline');
   const signatures = lines.slice(0, -1).split('\n');
   if (signatures.length > MAX_SIGNATURES) throw new NoteError('malformed', `more than ${MAX_SIGNATURES} signatures`);

@@ -14,7 +14,7 @@ import { originOf } from './checkpointer.js';
 import { checkpointEpochs, checkpointFiles, checkpointFilesIn, checkpointName, readCheckpoint } from './checkpoints.js';
 import { blockLeaves } from './leaves.js';
 import { type Deletion, readDeletion } from './retention.js';
-import type { Verifier } from './note.js';
+import { unsignedText, type Verifier } from './note.js';
 import { Frontier, type Hash } from './tree.js';
 
 export interface EpochReport {
@@ -153,7 +153,7 @@ function heldFiles(held: string | undefined): Map<string, Held[]> {
   const origin = note.split('\n', 1)[0]!;
   let name = basename(held);
   try {
-    name = checkpointName(parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).time);
+    name = checkpointName(parseCheckpoint(unsignedText(note)).time);
   } catch {
     // Not a checkpoint: readKept says so.
   }
