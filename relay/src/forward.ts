@@ -152,12 +152,7 @@ export class Forwarder {
     this.failed = [];
     if (failed.length === 1) {
       const { batch, error } = failed[0]!;
-      const count = (this.errors.get(batch) ?? 0) + 1;
-      if (count >= this.options.maxBatchErrors) {
-        this.setAside(batch, `the collector failed to store it ${count} times (the relay's --max-batch-errors), the last: ${error}`);
-        return this.pump();
-      }
-      this.errors.set(batch, count);
+      if (this.countError(batch, 'the collector failed to store it', error)) return this.pump();
     }
     this.ws?.close(1013, 'retrying');
   }
@@ -169,11 +164,18 @@ export class Forwarder {
    */
   private cut(reason: string): void {
     const [oldest] = this.inFlight;
-    if (oldest === undefined) return;
-    const count = (this.errors.get(oldest) ?? 0) + 1;
-    if (count >= this.options.maxBatchErrors) {
-      this.setAside(oldest, `the collector cut its upload ${count} times (the relay's --max-batch-errors), the last: ${reason}`);
-    } else this.errors.set(oldest, count);
+    if (oldest !== undefined) this.countError(oldest, 'the collector cut its upload', reason);
+  }
+
+  /** One more error against a batch; at --max-batch-errors it is set aside (true), saying `what` happened how often. */
+  private countError(batch: string, what: string, last: string): boolean {
+    const count = (this.errors.get(batch) ?? 0) + 1;
+    if (count < this.options.maxBatchErrors) {
+      this.errors.set(batch, count);
+      return false;
+    }
+    this.setAside(batch, `${what} ${count} times (the relay's --max-batch-errors), the last: ${last}`);
+    return true;
   }
 
   /** A batch the collector will not store: kept in the spool's rejected table, with why, and the rest go on. */
