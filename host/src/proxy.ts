@@ -120,7 +120,13 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
         protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, agent,
         method: requestHeaders.get(':method'), path: requestHeaders.get(':path'), headers: [...out, ['host', authority]].flat(), setHost: false,
       });
-      up.on('socket', (s) => s.on('connect', () => { upstreamAddress = `${s.remoteAddress}:${s.remotePort}`; }));
+      // A kept-alive socket is already connected and never emits 'connect' again: read its address
+      // now, and listen once only on a new one (a listener a request would pile up on the socket).
+      up.on('socket', (s) => {
+        const note = () => { upstreamAddress = `${s.remoteAddress}:${s.remotePort}`; };
+        if (s.connecting) s.once('connect', note);
+        else note();
+      });
       const response = new Promise<http.IncomingMessage>((resolve, reject) => {
         up.on('response', resolve);
         up.on('error', reject);

@@ -57,6 +57,27 @@ test('requests go through the real filter to the upstream and back; records reac
   assert.equal(byPath('/missing').response_code, 404);
 });
 
+test('requests on a kept-alive upstream connection each name the upstream, and add no listener to its socket', async (t) => {
+  const up = await upstream();
+  const f = await startFilter({});
+  const proxy = await startProxy({ plugins: [f.plugin], upstream: up.url, port: 0 });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  t.after(async () => {
+    process.off('warning', onWarning);
+    await proxy.close();
+    await f.stop();
+    await up.close();
+  });
+  const n = 40;
+  for (let i = 0; i < n; i++) await (await fetch(`${proxy.url}/k/${i}`)).text();
+  const records = await f.records(n);
+  assert.deepEqual(records.filter((r) => !/^127\.0\.0\.1:\d+$/.test(String(r.upstream_host))).map((r) => r.path), [], 'records without upstream_host');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(warnings, []);
+});
+
 test('an unreachable upstream is Envoy\'s local 503 with the UF flag, and it is recorded', async () => {
   const up = await upstream();
   await up.close();
