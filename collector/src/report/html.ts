@@ -21,7 +21,7 @@ pre { background: #f5f5f5; padding: 0.6em; overflow-x: auto; font-size: 12px; } 
 
 function table(head: string[], rows: string[][], { numeric = [] as number[], total }: { numeric?: number[]; total?: string[] } = {}): string {
   const td = (c: string, i: number, tag: 'td' | 'th') => `<${tag}${numeric.includes(i) ? ' class="n"' : ''}>${h(c)}</${tag}>`;
-  return `<table><thead><tr>${head.map((c, i) => td(c, i, 'th')).join('')}</tr></thead><tbody>` +
+  return `<table>${head.length ? `<thead><tr>${head.map((c, i) => td(c, i, 'th')).join('')}</tr></thead>` : ''}<tbody>` +
     rows.map((r) => `<tr>${r.map((c, i) => td(c, i, 'td')).join('')}</tr>`).join('') +
     (total ? `<tr class="total">${total.map((c, i) => td(c, i, 'td')).join('')}</tr>` : '') + '</tbody></table>';
 }
@@ -42,7 +42,7 @@ export function renderHtml(r: Report): string {
   const out: string[] = [];
   const status = r.verify.epochs.length === 0 ? 'none' : r.verify.ok ? 'ok' : 'fail';
   out.push(`<h1>${h(TITLE)}</h1>`);
-  out.push(table(['', ''], headerRows(r)));
+  out.push(table([], headerRows(r)));
 
   out.push('<h2>Verification</h2>', `<div class="verdict ${status}" id="verdict">${h(verdict(r))}</div>`);
   out.push(`<table id="epochs"><thead><tr><th>epoch</th><th>result</th><th>detail</th></tr></thead><tbody>${r.verify.epochs.map((e) => {

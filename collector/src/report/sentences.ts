@@ -11,12 +11,16 @@ export const figure = (n: number): string => n.toLocaleString('en-US');
 /** A service as shown: records without one are counted, not hidden. */
 export const serviceName = (service: string): string => service || '(no service)';
 
-export const verdict = (r: Report): string =>
-  r.verify.epochs.length === 0
-    ? 'NO EVIDENCE: no epoch of the period is in the data folder (no records, no checkpoints)'
-    : r.verify.ok
-      ? `OK: all ${r.verify.epochs.length} epochs of the period verify against the log's public key`
-      : `FAIL: ${r.verify.epochs.filter((e) => !e.ok).length} of ${r.verify.epochs.length} epochs of the period do not verify`;
+/** "1 epoch", "2 epochs". */
+const epochs = (n: number): string => `${figure(n)} ${n === 1 ? 'epoch' : 'epochs'}`;
+
+export const verdict = (r: Report): string => {
+  const n = r.verify.epochs.length;
+  const failed = r.verify.epochs.filter((e) => !e.ok).length;
+  if (n === 0) return 'NO EVIDENCE: no epoch of the period is in the data folder (no records, no checkpoints)';
+  if (failed === 0) return `OK: the period's ${epochs(n)} verify against the log's public key`;
+  return `FAIL: ${failed} of the period's ${epochs(n)} do not verify`;
+};
 
 /** One epoch's result, as `redtail verify` judges it. */
 export function epochSentence(e: EpochReport): { status: 'OK' | 'DEL' | 'FAIL'; text: string } {
