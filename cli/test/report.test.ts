@@ -201,11 +201,11 @@ test('a tampered record makes the verification FAIL: the report is still written
   assert.match(r.stderr, /verification FAILED/);
   const md = readFileSync(out, 'utf8');
   assert.match(md, /^## Verification: \*\*FAIL\*\*$/m);
-  assert.match(md, /^FAIL: 1 of the period's 2 epochs do not verify$/m);
+  assert.match(md, /^FAIL: 1 of the period's 2 epochs does not verify$/m);
   assert.match(md, new RegExp(`^\\| ${today} \\| FAIL \\| records changed: `, 'm'));
   const html = await report(dir, '--format', 'html');
   assert.equal(html.code, 1);
-  assert.match(html.stdout, /class="verdict fail" id="verdict">FAIL: 1 of the period&#39;s 2 epochs/);
+  assert.match(html.stdout, /class="verdict fail" id="verdict">FAIL: 1 of the period&#39;s 2 epochs does not verify/);
 });
 
 test('usage errors exit 2 and say what was wrong', async () => {

@@ -12,14 +12,14 @@ export const figure = (n: number): string => n.toLocaleString('en-US');
 export const serviceName = (service: string): string => service || '(no service)';
 
 /** "1 epoch", "2 epochs". */
-const epochs = (n: number): string => `${figure(n)} ${n === 1 ? 'epoch' : 'epochs'}`;
+const counted = (n: number, word: string): string => `${figure(n)} ${n === 1 ? word : `${word}s`}`;
 
 export const verdict = (r: Report): string => {
   const n = r.verify.epochs.length;
   const failed = r.verify.epochs.filter((e) => !e.ok).length;
   if (n === 0) return 'NO EVIDENCE: no epoch of the period is in the data folder (no records, no checkpoints)';
-  if (failed === 0) return `OK: the period's ${epochs(n)} verify against the log's public key`;
-  return `FAIL: ${failed} of the period's ${epochs(n)} do not verify`;
+  if (failed === 0) return `OK: the period's ${counted(n, 'epoch')} ${n === 1 ? 'verifies' : 'verify'} against the log's public key`;
+  return `FAIL: ${failed} of the period's ${counted(n, 'epoch')} ${failed === 1 ? 'does' : 'do'} not verify`;
 };
 
 /** One epoch's result, as `redtail verify` judges it. */
@@ -51,7 +51,7 @@ export const redactedTotal = (r: Report): string => `${figure(r.redactions.total
 export const droppedTotal = (r: Report): string => `${figure(r.gaps.dropped)} records reported dropped by their producers.${r.gaps.complete ? '' : ' More notices than were read: the figures are a floor.'}`;
 /** Undefined when every block and record was read. */
 export const unreadableSentence = (r: Report): string | undefined => r.records.unreadable.blocks + r.records.unreadable.records === 0 ? undefined
-  : `${figure(r.records.unreadable.blocks)} blocks and ${figure(r.records.unreadable.records)} records could not be read back and are not counted; redtail verify says which.`;
+  : `${counted(r.records.unreadable.blocks, 'block')} and ${counted(r.records.unreadable.records, 'record')} could not be read back and are not counted; redtail verify says which.`;
 export const noDeletions = 'No epoch of the period was deleted, and no deletion was made in it.';
 export const noAccessEntries = 'The audit log holds no entries in the period.';
 export const checkpointsIntro = 'Each epoch\'s last checkpoint as the collector signed it (C2SP signed note); check it with the public key above.';
