@@ -215,3 +215,18 @@ test('usage errors exit 2 and say what was wrong', async () => {
   const backwards = await run(['report', '--data', data, '--from', TO, '--to', FROM]);
   assert.deepEqual([backwards.code, /must be before --to/.test(backwards.stderr)], [2, true]);
 });
+
+test('only the period\'s days are verified and counted: a change to a day outside it is not this report\'s', async () => {
+  const dir = copy('tampered-before', (d) => {
+    const db = new Database(join(d, `redtail-${yesterday}.db`));
+    db.prepare('DELETE FROM blocks WHERE id = 1').run();
+    db.close();
+  });
+  const whole = await reportJson(dir);
+  assert.equal(whole.code, 1);
+  const r = await run(['report', '--data', dir, '--pubkey', pubkey, '--from', `${today}T00:00:00Z`, '--to', TO, '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const todays = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(todays.verify.epochs.map((e) => [e.epoch, e.ok]), [[today, true]]);
+  assert.deepEqual([todays.period.days, todays.records.total], [[today], 181]);
+});
