@@ -230,3 +230,16 @@ test('only the period\'s days are verified and counted: a change to a day outsid
   assert.deepEqual(todays.verify.epochs.map((e) => [e.epoch, e.ok]), [[today, true]]);
   assert.deepEqual([todays.period.days, todays.records.total], [[today], 181]);
 });
+
+test('the figures are of the records verify vouches for: a block taken out of the tables queries narrow by is still counted', async () => {
+  const dir = copy('hidden', (d) => {
+    const db = new Database(join(d, `redtail-${today}.db`));
+    db.prepare('DELETE FROM ranges WHERE id = 1').run();
+    db.prepare('UPDATE blocks SET min_time = 0, max_time = 0 WHERE id = 1').run();
+    db.close();
+  });
+  const { code, report: r } = await reportJson(dir);
+  assert.equal(code, 0);
+  assert.equal(r.records.total, 521);
+  assert.deepEqual(r.records.byDay, [{ day: yesterday, records: 340 }, { day: today, records: 181 }]);
+});

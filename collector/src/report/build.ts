@@ -33,8 +33,7 @@ export function periodDays(from: number, to: number): string[] {
 export function buildReport(o: ReportOptions): Report {
   const iso = (ms: number) => new Date(ms).toISOString();
   const days = periodDays(o.from, o.to);
-  // Nothing kept decompressed: every block is read once.
-  const store = new Store(o.data, { cachedBlocks: 0 });
+  const store = new Store(o.data);
   let counted;
   let notices;
   try {
