@@ -21,7 +21,7 @@ const FLAGS = {
 };
 const SUMMARY = 'Writes a compliance report for a period: records per service and day, redactions per rule, gaps, ' +
   'retention actions, access, and the verification of its days with their last signed checkpoints. ' +
-  'Exit 0 when every day of the period verifies, 1 when one does not (the report is written and says FAIL), 2 on a usage error.';
+  'Exit 0 when every day of the period verifies; 1 when one does not, or none is in the data folder (the report is written, and says FAIL or NO EVIDENCE); 2 on a usage error.';
 
 /** Progress on stderr for a scan that takes a while: a line a second, none for a quick one. */
 function progress(): (p: { blocks: number; of: number }) => void {

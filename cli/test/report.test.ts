@@ -243,3 +243,11 @@ test('the figures are of the records verify vouches for: a block taken out of th
   assert.equal(r.records.total, 521);
   assert.deepEqual(r.records.byDay, [{ day: yesterday, records: 340 }, { day: today, records: 181 }]);
 });
+
+test('a period with no day in the data folder says NO EVIDENCE and exits 1', async () => {
+  const r = await run(['report', '--data', data, '--pubkey', pubkey, '--from', '2000-01-01', '--to', '2000-01-02']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^## Verification: NO EVIDENCE$/m);
+  assert.match(r.stdout, /^0 records in the period\.$/m);
+  assert.match(r.stderr, /found NO EVIDENCE for the period/);
+});
