@@ -1,6 +1,5 @@
 // redtail: one command, subcommands per step of the data path. Each subcommand is registered
 // here when it exists; none is listed before it works.
-import { readFileSync } from 'node:fs';
 import { proxyCommand } from './proxy.js';
 import { pruneCommand } from './prune.js';
 import { queryCommand } from './query.js';
@@ -9,6 +8,8 @@ import { serve } from './serve.js';
 import { tail } from './tail.js';
 import { verifyCommand } from './verify.js';
 import { checkpointsCommand } from './checkpoints.js';
+import { reportCommand } from './report.js';
+import { version } from './version.js';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
@@ -17,6 +18,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   prune: { summary: 'remove shards older than the retention', run: pruneCommand },
   verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
   checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: checkpointsCommand },
+  report: { summary: 'a compliance report for a period: records, redactions, gaps, retention, verification (md, json or html)', run: reportCommand },
   relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
   proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
 };
@@ -34,8 +36,7 @@ function help(): string {
 
 const [name, ...rest] = process.argv.slice(2);
 if (name === '--version' || name === '-V' || name === 'version') {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  console.log(`redtail ${pkg.version}`);
+  console.log(`redtail ${version()}`);
   process.exit(0);
 }
 if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

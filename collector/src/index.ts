@@ -44,3 +44,10 @@ export { CHECKPOINTS, checkpointEpochs, checkpointFiles } from './log/checkpoint
 export { parseCheckpoint } from './log/checkpoint.js';
 export { DELETION_FILE } from './log/retention.js';
 export { generateSigner } from './log/note.js';
+
+// The compliance report (redtail report): built once from a data folder, then rendered.
+export { buildReport, type ReportOptions } from './report/build.js';
+export type { Report } from './report/model.js';
+export { renderMarkdown } from './report/markdown.js';
+export { renderHtml } from './report/html.js';
+export { renderJson } from './report/json.js';

@@ -133,7 +133,6 @@ function chained(epoch: string, first: Checkpoint, before: string | undefined, h
   }
 }
 
-/** Every epoch of the data folder (a shard, or checkpoints), checked; oldest first. */
 /**
  * Checkpoints held apart from the data folder (a copy made by `redtail checkpoints --out`, or one
  * checkpoint file an auditor kept), by epoch: a folder of <epoch>/ folders, or one file.
@@ -181,7 +180,11 @@ function mergedFiles(own: string[], held: Held[], failures: string[]): string[] 
   return [...byName.keys()].sort().map((n) => byName.get(n)!);
 }
 
-export function verifyLog(data: string, verifier: Verifier, { held }: { held?: string } = {}): EpochReport[] {
+/**
+ * Every epoch of the data folder (a shard, or checkpoints), checked; oldest first. `only`: the
+ * epochs to report (their records read); the others' checkpoints are read still, for the chain.
+ */
+export function verifyLog(data: string, verifier: Verifier, { held, only }: { held?: string; only?: Set<string> } = {}): EpochReport[] {
   const shards = existsSync(data) ? readdirSync(data).map((f) => SHARD_FILE.exec(f)?.[1]).filter((d): d is string => d !== undefined) : [];
   const heldOf = heldFiles(held);
   const epochs = [...new Set([...shards, ...checkpointEpochs(data), ...heldOf.keys()])].sort();
@@ -191,6 +194,7 @@ export function verifyLog(data: string, verifier: Verifier, { held }: { held?: s
   const keptOf = new Map(epochs.map((e) => [e, readKept(e, mergedFiles(checkpointFiles(data, e), heldOf.get(e) ?? [], failuresOf.get(e)!), verifier, failuresOf.get(e)!)]));
   const heads = new Map(epochs.map((e) => [e, new Set(keptOf.get(e)!.map((k) => headKey(k.checkpoint)))]));
   for (const epoch of epochs) {
+    if (only !== undefined && !only.has(epoch)) continue;
     const failures = failuresOf.get(epoch)!;
     const kept = keptOf.get(epoch)!;
     const path = join(data, `redtail-${epoch}.db`);

@@ -1,0 +1,32 @@
+// The report's access section, made of plain data: who read or tailed what in the period, as
+// entries of an audit log. Without one the section says so instead of showing nothing, which an
+// auditor would read as "nobody looked".
+export interface AccessEntry {
+  time: string;
+  /** The token's name, or the client when there was none. */
+  actor: string;
+  /** query, tail, export, prune, verify, … */
+  action: string;
+  detail: string;
+}
+
+export interface AccessSection {
+  /** False while there is no audit log to read: the renderers say "no audit data". */
+  available: boolean;
+  entries: AccessEntry[];
+  /** Per actor and action: how many entries; most first. */
+  summary: { actor: string; action: string; count: number }[];
+}
+
+export function accessSection(entries: AccessEntry[] | undefined): AccessSection {
+  if (entries === undefined) return { available: false, entries: [], summary: [] };
+  const counts = new Map<string, { actor: string; action: string; count: number }>();
+  for (const e of entries) {
+    const key = JSON.stringify([e.actor, e.action]);
+    const c = counts.get(key) ?? { actor: e.actor, action: e.action, count: 0 };
+    c.count++;
+    counts.set(key, c);
+  }
+  const summary = [...counts.values()].sort((a, b) => b.count - a.count || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : a.action < b.action ? -1 : 1));
+  return { available: true, entries: [...entries].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)), summary };
+}

@@ -1,0 +1,59 @@
+// The report built once, from a data folder and the log's public key; the renderers only
+// format it. The store is opened as `redtail query` opens it, beside a running collector or not.
+import type { Verifier } from '../log/note.js';
+import { gaps, MAX_LIMIT } from '../query/query.js';
+import { DAY_MS, dayOf } from '../store/days.js';
+import { Store } from '../store/store.js';
+import { type AccessEntry, accessSection } from './access.js';
+import { retentionSection, verifySection } from './evidence.js';
+import { gapsSection } from './gaps.js';
+import type { Report } from './model.js';
+import { countRecords, type Progress } from './records.js';
+
+export interface ReportOptions {
+  data: string;
+  verifier: Verifier;
+  /** The period, [from, to) in ms. */
+  from: number;
+  to: number;
+  version: string;
+  now?: number;
+  /** The audit log's entries in the period; undefined while there is none. */
+  access?: AccessEntry[];
+  onProgress?: (p: Progress) => void;
+}
+
+/** The UTC days [from, to) touches, oldest first. */
+export function periodDays(from: number, to: number): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${dayOf(from)}T00:00:00Z`); t < to; t += DAY_MS) days.push(dayOf(t));
+  return days;
+}
+
+export function buildReport(o: ReportOptions): Report {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const days = periodDays(o.from, o.to);
+  const store = new Store(o.data);
+  let counted;
+  let notices;
+  try {
+    counted = countRecords(store, o.from, o.to, { onProgress: o.onProgress });
+    notices = gaps(store, { since: iso(o.from), until: iso(o.to), limit: MAX_LIMIT }).gaps;
+  } finally {
+    store.close();
+  }
+  const v = o.verifier;
+  return {
+    format: 1,
+    generated: iso(o.now ?? Date.now()),
+    version: o.version,
+    period: { from: iso(o.from), to: iso(o.to), days },
+    log: { name: v.name, keyId: v.id.toString(16).padStart(8, '0'), publicKey: v.text },
+    records: counted.records,
+    redactions: counted.redactions,
+    gaps: gapsSection(notices, { complete: notices.length < MAX_LIMIT }),
+    retention: retentionSection(o.data, v, days, o.from, o.to),
+    verify: verifySection(o.data, v, days),
+    access: accessSection(o.access),
+  };
+}

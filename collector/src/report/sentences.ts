@@ -1,0 +1,58 @@
+// What the report says in words, the same in every human format (markdown.ts, html.ts): the
+// renderers lay these out, they do not word them again.
+import type { EpochReport } from '../log/verify.js';
+import type { Deletion, Report } from './model.js';
+
+export const TITLE = 'redtail compliance report';
+
+/** 1234567 → "1,234,567": figures an auditor reads aloud. */
+export const figure = (n: number): string => n.toLocaleString('en-US');
+
+/** A service as shown: records without one are counted, not hidden. */
+export const serviceName = (service: string): string => service || '(no service)';
+
+/** "1 epoch", "2 epochs". */
+const counted = (n: number, word: string): string => `${figure(n)} ${n === 1 ? word : `${word}s`}`;
+
+export const verdict = (r: Report): string => {
+  const n = r.verify.epochs.length;
+  const failed = r.verify.epochs.filter((e) => !e.ok).length;
+  if (n === 0) return 'NO EVIDENCE: no epoch of the period is in the data folder (no records, no checkpoints)';
+  if (failed === 0) return `OK: the period's ${counted(n, 'epoch')} ${n === 1 ? 'verifies' : 'verify'} against the log's public key`;
+  return `FAIL: ${failed} of the period's ${counted(n, 'epoch')} ${failed === 1 ? 'does' : 'do'} not verify`;
+};
+
+/** One epoch's result, as `redtail verify` judges it. */
+export function epochSentence(e: EpochReport): { status: 'OK' | 'DEL' | 'FAIL'; text: string } {
+  if (!e.ok) return { status: 'FAIL', text: e.failures.join('; and: ') };
+  if (e.deleted) return { status: 'DEL', text: `${figure(e.signed)} records, deleted by retention on ${e.deleted.time} (${e.deleted.reason}); its last checkpoint is kept` };
+  const unsigned = e.records - e.signed;
+  return { status: 'OK', text: `${figure(e.records)} records, ${figure(e.checkpoints)} checkpoints, the last at ${e.last ?? '-'}${unsigned > 0 ? ` (${figure(unsigned)} records after it, not signed for yet)` : ''}` };
+}
+
+export function deletionSentence(d: Deletion): string {
+  if (!d.verified) return `a deletion note that does NOT verify with the log's key: ${d.error}`;
+  return `${figure(d.records!)} records deleted on ${d.time} (${d.reason}); final root ${d.root}`;
+}
+
+export const noAudit = 'No audit data: this collector keeps no audit log of readers yet.';
+export const noGaps = 'No producer reported lost records in the period.';
+
+/** The header: what the report covers, whose log, and what made it. */
+export const headerRows = (r: Report): string[][] => [
+  ['period', `${r.period.from} to ${r.period.to} (UTC days ${r.period.days[0]} to ${r.period.days.at(-1)})`],
+  ['log', `${r.log.name} (key id ${r.log.keyId})`],
+  ['public key', r.log.publicKey],
+  ['generated', `${r.generated} by redtail ${r.version}`],
+];
+
+export const recordsTotal = (r: Report): string => `${figure(r.records.total)} records in the period.`;
+export const redactedTotal = (r: Report): string => `${figure(r.redactions.total)} values redacted in the period.`;
+export const droppedTotal = (r: Report): string => `${figure(r.gaps.dropped)} records reported dropped by their producers.${r.gaps.complete ? '' : ' More notices than were read: the figures are a floor.'}`;
+/** Undefined when every block and record was read. */
+export const unreadableSentence = (r: Report): string | undefined => r.records.unreadable.blocks + r.records.unreadable.records === 0 ? undefined
+  : `${counted(r.records.unreadable.blocks, 'block')} and ${counted(r.records.unreadable.records, 'record')} could not be read back and are not counted; redtail verify says which.`;
+export const noDeletions = 'No epoch of the period was deleted, and no deletion was made in it.';
+export const noAccessEntries = 'The audit log holds no entries in the period.';
+export const checkpointsIntro = 'Each epoch\'s last checkpoint as the collector signed it (C2SP signed note); check it with the public key above.';
+export const noCheckpoints = 'None kept for the period.';
