@@ -152,6 +152,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   if (env.REDTAIL_ALLOWED_HOSTS) c.allowedHosts = parseHosts(env.REDTAIL_ALLOWED_HOSTS, 'REDTAIL_ALLOWED_HOSTS');
   if (env.REDTAIL_ALLOWED_ORIGINS) c.allowedOrigins = parseOrigins(env.REDTAIL_ALLOWED_ORIGINS, 'REDTAIL_ALLOWED_ORIGINS');
   if (env.REDTAIL_TOKENS) c.tokens = parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS');
+  if (env.REDTAIL_LOG_KEY_FILE) c.log.keyFile = env.REDTAIL_LOG_KEY_FILE;
   if (options.flags?.data) c.data = options.flags.data;
   if (options.flags?.host) c.host = options.flags.host;
   if (options.flags?.port !== undefined) c.port = options.flags.port;

@@ -15,7 +15,7 @@ import { CollectorMetrics } from '../metrics.js';
 import { Checkpointer } from '../log/checkpointer.js';
 import { recordDeletions } from '../log/retention.js';
 import { readHead, type TreeHead } from '../log/growth.js';
-import { loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
+import { keyInsideData, loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
 import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
 import type { Committed } from '../store/blocks.js';
@@ -83,6 +83,10 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const words = wordsWorker(config.data, store, log);
   log({ level: 'info', event: 'log_key', key: key.signer.verifier.text, public_key_file: publicKeyFile(keyFile), created: key.created,
     hint: 'auditors check checkpoints with their own copy of this public key: redtail verify --pubkey FILE' });
+  if (keyInsideData(keyFile, config.data)) {
+    log({ level: 'warn', event: 'log_key_beside_data', key_file: keyFile,
+      hint: 'whoever can rewrite the data folder can also re-sign it with this key: keep the key where the data\'s writers cannot reach (log.key_file or REDTAIL_LOG_KEY_FILE)' });
+  }
   const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log);
   checkpoints.sign();
   const signing = setInterval(() => checkpoints.sign(), config.log.checkpointIntervalMs);

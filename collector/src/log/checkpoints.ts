@@ -1,11 +1,12 @@
 // Where checkpoints are kept: one signed note a file, under <data>/checkpoints/<epoch>/, named
-// by the time it was signed so that names sort as times do. Each is written whole (a temporary
-// file renamed), so a crash leaves a checkpoint or none, never half of one. The folder can be
+// by the time it was signed so that names sort as times do. Each is written whole and synced
+// (store/whole-file.ts), so a crash or a power cut leaves a checkpoint or none, never half of one. The folder can be
 // copied out as it is to storage the collector cannot rewrite.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { openNote, type Verifier } from './note.js';
+import { replaceWhole } from '../store/whole-file.js';
 
 export const CHECKPOINTS = 'checkpoints';
 const EPOCH = /^\d{4}-\d\d-\d\d$/;
@@ -32,8 +33,7 @@ export function keepCheckpoint(data: string, epoch: string, time: number, note: 
   const dir = join(data, CHECKPOINTS, epoch);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, checkpointName(time));
-  writeFileSync(`${file}.tmp`, note);
-  renameSync(`${file}.tmp`, file);
+  replaceWhole(file, note);
   return file;
 }
 

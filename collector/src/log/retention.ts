@@ -4,11 +4,12 @@
 // later epoch's first checkpoint names as its `previous`), so
 // heartbeats do not pile up for ever; and a signed deletion note says when, why and of which head,
 // so `redtail verify` reports the epoch deleted by retention rather than its records missing.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { originOf } from './checkpointer.js';
 import { CHECKPOINTS, checkpointEpochs, checkpointFiles, readCheckpoint } from './checkpoints.js';
 import { NoteError, openNote, signNote, type Signer, type Verifier } from './note.js';
+import { replaceWhole } from '../store/whole-file.js';
 
 export const DELETION_FILE = 'deleted.note';
 
@@ -71,8 +72,7 @@ export function recordDeletion(data: string, epoch: string, signer: Signer | und
   const keep = named.get(epoch) ?? new Set<string>();
   const note = signNote(formatDeletion({ origin: originOf(verifier.name, epoch), time: now, reason, size: final.size, root: final.root }), [signer]);
   const file = join(data, CHECKPOINTS, epoch, DELETION_FILE);
-  writeFileSync(`${file}.tmp`, note);
-  renameSync(`${file}.tmp`, file);
+  replaceWhole(file, note);
   for (const [i, f] of files.slice(0, -1).entries()) {
     let c;
     try {
