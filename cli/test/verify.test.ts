@@ -5,7 +5,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync 
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { exited, ndjson, post, record, spawnRedtail, tempDir, until } from '../../collector/test/helpers.js';
+import { exited, ndjson, post, record, spawnRedtail, tempDir, until, WIDE_SKEW_MS } from '../../collector/test/helpers.js';
 import { formatCheckpoint, parseCheckpoint } from '../../collector/src/log/checkpoint.js';
 import { checkpointFiles } from '../../collector/src/log/checkpoints.js';
 import { generateSigner, openNote, parseVerifier, signNote } from '../../collector/src/log/note.js';
@@ -43,7 +43,7 @@ function withShard(dir: string, change: (db: Database.Database) => void): void {
 
 async function serve(): Promise<Awaited<ReturnType<typeof spawnRedtail>>> {
   const config = join(tmp.dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' } }));
+  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' }, limits: { max_clock_skew_ms: WIDE_SKEW_MS } }));
   return spawnRedtail(['serve', '--port', '0', '--data', data, '--config', config]);
 }
 
@@ -191,7 +191,7 @@ test('usage errors exit 2: no data folder, no public key', async () => {
 test('a day removed by retention keeps its last checkpoint and a signed deletion note: verify says DEL, not missing; an edited note fails', async () => {
   const dir = join(tmp.dir, 'retention');
   const config = join(tmp.dir, 'retention.json');
-  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' } }));
+  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' }, limits: { max_clock_skew_ms: WIDE_SKEW_MS } }));
   const c = await spawnRedtail(['serve', '--port', '0', '--data', dir, '--config', config]);
   const old = '2026-11-27';
   const oldSize = () => { const last = checkpointFiles(dir, old).at(-1); return last ? parseCheckpoint(readFileSync(last, 'utf8').split('\n\n')[0]! + '\n').size : 0; };

@@ -20,14 +20,14 @@ import { packBlock, unpackBlock } from '../../src/store/codec.js';
 import { DAY_MS, dayOf } from '../../src/store/days.js';
 import { retentionStart, Store } from '../../src/store/store.js';
 import { wordsPath } from '../../src/search/words.js';
-import { get, ndjson, post, record, tempDir, until } from '../helpers.js';
+import { get, ndjson, post, record, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
 
 const NAME = 'redtail.test/attack';
 
 /** A collector on `dir`, which outlives it (a restart is another call), signing every 20 ms. */
 async function serve(dir: string, logs: Record<string, unknown>[] = []) {
   const base = structuredClone(DEFAULTS);
-  const config: CollectorConfig = { ...base, data: dir, port: 0, retentionDays: 3650, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } };
+  const config: CollectorConfig = { ...base, data: dir, port: 0, retentionDays: 3650, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS }, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } };
   return startCollector(config, (e) => logs.push(e));
 }
 
@@ -190,7 +190,7 @@ test('the heartbeats of a day that received nothing (no shard) are thinned by re
       keepCheckpoint(tmp.dir, quiet, c.time, signNote(formatCheckpoint(c), [signer]));
     }
     const base = structuredClone(DEFAULTS);
-    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
+    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS }, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
     await c.close();
     assert.equal(checkpointFiles(tmp.dir, quiet).length, 1, 'only its last checkpoint, the head the next epoch names, is evidence');
     assert.ok(verifyLog(tmp.dir, signer.verifier).every((r) => r.ok));
@@ -239,7 +239,7 @@ test('a crash between removing an expired shard and signing its deletion note: t
     store.close();
 
     const base = structuredClone(DEFAULTS);
-    c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
+    c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS }, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
     await c.close();
     const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
     assert.deepEqual(reports.filter((r) => !r.ok).map((r) => r.failures), []);
@@ -256,7 +256,7 @@ test('a file where an epoch\'s checkpoint folder should be: the collector still 
     writeFileSync(join(tmp.dir, 'checkpoints', '2026-11-01'), 'not a folder');
     const base = structuredClone(DEFAULTS);
     const logs: Record<string, unknown>[] = [];
-    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3650, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } }, (e) => logs.push(e));
+    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3650, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS }, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } }, (e) => logs.push(e));
     assert.equal((await post(c.url, ndjson([record({ request_id: 'in-the-way', start_time: '2026-11-01T10:00:00.000Z' })]))).status, 200);
     await until(() => logs.some((e) => e.event === 'checkpoint_failed' && e.epoch === '2026-11-01'), 'its checkpoint refused by the file in the way');
     await c.close();
