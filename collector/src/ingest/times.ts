@@ -5,11 +5,13 @@
 // its first time: within limits.max_clock_skew_ms of the collector's clock, either way (a clock
 // gone wrong, or 9999-12-31T23:59:59-23:59, would make a shard retention never reaches; a clock
 // gone back, a day the collector may have signed for and closed), and no earlier than the first
-// day the retention keeps (an older record would be removed by the next prune). A relay bounds
+// day the retention keeps (an older record would be removed by the next prune), nor of a day
+// whose shard retention removed (its log is closed: a new tree there would be smaller than the
+// head its deletion note names, and nothing could vouch for it). A relay bounds
 // only the future as batches arrive; the spool it delivers after an outage longer than the skew
 // is refused by the collector, which has its skew raised for the catch-up (docs/operating.md).
 import { BatchError, show } from './batch-error.js';
-import { FIRST_TIME, LAST_TIME, retentionStart } from '../store/days.js';
+import { DAY_MS, FIRST_TIME, LAST_TIME, retentionStart } from '../store/days.js';
 
 export interface TimeLimits {
   /** How far from the collector's clock a time may be, either way, ms; none given: any year of four digits. */
@@ -18,6 +20,8 @@ export interface TimeLimits {
   aheadOnly?: boolean;
   /** Days kept (retention_days): an earlier time is refused; none given: from 0000-01-01. */
   keepDays?: number;
+  /** The latest day retention removed (its tree closed, log/retention.ts): a time of it or before is refused. */
+  deletedThrough?: string;
 }
 
 /** The times a batch's records may have, fixed when the batch is read, and why each bound is there. */
@@ -37,6 +41,9 @@ export function timeBounds(limits: TimeLimits, now = Date.now()): TimeBounds {
   }
   if (limits.keepDays !== undefined) {
     past.push({ at: Date.parse(`${retentionStart(limits.keepDays, now)}T00:00:00.000Z`), why: 'the first day the collector\'s retention_days keeps: an older record would be removed at once' });
+  }
+  if (limits.deletedThrough !== undefined) {
+    past.push({ at: Date.parse(`${limits.deletedThrough}T00:00:00.000Z`) + DAY_MS, why: `the day after ${limits.deletedThrough}, the last whose records retention removed: its log is closed by a signed deletion note` });
   }
   const earliest = past.reduce((a, b) => (b.at > a.at ? b : a));
   return {

@@ -9,6 +9,8 @@ import { openNote, type Verifier } from './note.js';
 import { replaceWhole } from '../store/whole-file.js';
 
 export const CHECKPOINTS = 'checkpoints';
+/** The signed note, beside an epoch's checkpoints, that retention removed its shard (retention.ts). */
+export const DELETION_FILE = 'deleted.note';
 const EPOCH = /^\d{4}-\d\d-\d\d$/;
 const FILE = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.checkpoint$/;
 
@@ -26,6 +28,14 @@ export function checkpointFiles(data: string, epoch: string): string[] {
 /** The checkpoint files in one epoch's folder (the data folder's, or a copy of it), oldest first. */
 export function checkpointFilesIn(dir: string): string[] {
   return existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => FILE.test(f)).sort().map((f) => join(dir, f)) : [];
+}
+
+/** Whether retention removed the epoch's shard, as a note beside its checkpoints says: its tree is closed for good. */
+export const deletedEpoch = (data: string, epoch: string): boolean => existsSync(join(data, CHECKPOINTS, epoch, DELETION_FILE));
+
+/** The latest epoch retention removed (the days before it are gone too), or undefined. */
+export function lastDeletedEpoch(data: string): string | undefined {
+  return checkpointEpochs(data).reverse().find((epoch) => deletedEpoch(data, epoch));
 }
 
 /** Keep a signed checkpoint of `epoch`, made at `time`; its file. */

@@ -7,11 +7,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { originOf } from './checkpointer.js';
-import { CHECKPOINTS, checkpointEpochs, checkpointFiles, readCheckpoint } from './checkpoints.js';
+import { CHECKPOINTS, checkpointEpochs, checkpointFiles, deletedEpoch, DELETION_FILE, readCheckpoint } from './checkpoints.js';
 import { NoteError, openNote, signNote, type Signer, type Verifier } from './note.js';
 import { replaceWhole } from '../store/whole-file.js';
 
-export const DELETION_FILE = 'deleted.note';
+export { DELETION_FILE } from './checkpoints.js';
 
 export interface Deletion {
   origin: string;
@@ -104,7 +104,7 @@ export function recordDeletions(data: string, keepFrom: string, signer: Signer |
   const out = { recorded: [] as string[], failed: [] as { epoch: string; error: string }[] };
   const named = signer ? namedAsPrevious(data, signer.verifier) : new Map<string, Set<string>>();
   for (const epoch of checkpointEpochs(data)) {
-    if (epoch >= keepFrom || existsSync(join(data, `redtail-${epoch}.db`)) || existsSync(join(data, CHECKPOINTS, epoch, DELETION_FILE))) continue;
+    if (epoch >= keepFrom || existsSync(join(data, `redtail-${epoch}.db`)) || deletedEpoch(data, epoch)) continue;
     try {
       recordDeletion(data, epoch, signer, reason, now, named);
       out.recorded.push(epoch);

@@ -76,6 +76,10 @@ test('times in any ISO 8601 form are stored in the filter\'s form, UTC; outside 
   const wide: Limits = { ...limits, maxClockSkewMs: 30 * DAY };
   assert.match(refused(withOffset(now - 8 * DAY, 60), 'start_time', undefined, wide).message, /"start_time" must be a time no earlier than .*T00:00:00.000Z \(the first day the collector's retention_days keeps: an older record would be removed at once\)/);
   assert.match(refused('0000-01-01T00:00:00+01:00').message, /no earlier than/);
+  // A day whose shard retention removed, and any day before it: its log is closed.
+  const closed: Limits = { ...wide, deletedThrough: dayOf(now - 2 * DAY) };
+  assert.match(refused(new Date(now - 2 * DAY).toISOString(), 'start_time', undefined, closed).message,
+    new RegExp(`no earlier than ${dayOf(now - DAY)}T00:00:00.000Z \\(the day after ${dayOf(now - 2 * DAY)}, the last whose records retention removed`));
   const gapLine = (s: string) => ({ gap: { dropped: 1, since: s, until: new Date(now).toISOString() } });
   assert.match(refused('9999-12-31T23:59:59.999Z', 'gap.since', gapLine).message, /no later than/);
   // Within: a day ahead and a day behind, less a minute; with the skew raised, a relay's spool six days old.

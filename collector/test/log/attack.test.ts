@@ -73,7 +73,7 @@ test('the words file\'s tree edited to another root of a size already signed: th
   }
 });
 
-test('a day pruned by hand with a shorter retention than the collector\'s, then a late record for that day: the honest store still verifies, and the collector signs the day again', { todo: 'the collector accepts records for a day whose shard retention removed (deleted.note beside its checkpoints): the new shard\'s tree is smaller than the last signed head, so every interval logs log_tree_shrank (from the prune on, while the day is open, even before a late record) and nothing vouches for the new records, and verify FAILs "records missing" on an honest store; ingest should refuse days with a deletion note, or the day should start a new tree' }, async () => {
+test('a day pruned by hand with a shorter retention than the collector\'s, then a late record for that day: the record is refused naming the deletion, the closed day is not signed again, and the honest store verifies', async () => {
   const tmp = tempDir();
   try {
     const now = Date.now();
@@ -96,11 +96,16 @@ test('a day pruned by hand with a shorter retention than the collector\'s, then 
     c = await serve(tmp.dir, logs);
     const today = dayOf(now);
     const intervals = signed(tmp.dir, today).length;
-    // Refusing the late record is as good as signing it; either way, three intervals pass.
-    await post(c.url, records(1, noon + 1000, 'late'));
+    // The day's log is closed by its deletion note: a new tree there could never match its signed head.
+    const late = await post(c.url, records(1, noon + 1000, 'late'));
+    assert.equal(late.status, 400);
+    assert.equal(late.json.field, 'start_time');
+    assert.match(String(late.json.message), new RegExp(`no earlier than ${today}T00:00:00.000Z \\(the day after ${yesterday}, the last whose records retention removed: its log is closed by a signed deletion note\\)`));
+    const pruned = checkpointFiles(tmp.dir, yesterday).length;
     await until(() => signed(tmp.dir, today).length >= intervals + 3, 'three more intervals');
     await c.close();
     assert.deepEqual(logs.filter((e) => e.event === 'log_tree_shrank'), []);
+    assert.equal(checkpointFiles(tmp.dir, yesterday).length, pruned, 'nothing signed for the closed day');
     const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
     assert.deepEqual(reports.filter((r) => !r.ok), []);
   } finally {
