@@ -5,12 +5,14 @@ import { cpSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync 
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { exited, ndjson, post, record, spawnRedtail, tempDir, until } from '../../collector/test/helpers.js';
+import { exited, ndjson, post, record, spawnRedtail, tempDir, until, WIDE_SKEW_MS } from '../../collector/test/helpers.js';
 import { formatCheckpoint, parseCheckpoint } from '../../collector/src/log/checkpoint.js';
 import { checkpointFiles } from '../../collector/src/log/checkpoints.js';
 import { generateSigner, openNote, parseVerifier, signNote } from '../../collector/src/log/note.js';
 import { packBlock, unpackBlock } from '../../collector/src/store/codec.js';
 import { dayOf } from '../../collector/src/store/days.js';
+import { Store } from '../../collector/src/store/store.js';
+import { parseBatch } from '../../collector/src/ingest/validate.js';
 import { run } from './redtail.js';
 
 const tmp = tempDir();
@@ -43,7 +45,7 @@ function withShard(dir: string, change: (db: Database.Database) => void): void {
 
 async function serve(): Promise<Awaited<ReturnType<typeof spawnRedtail>>> {
   const config = join(tmp.dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' } }));
+  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' }, limits: { max_clock_skew_ms: WIDE_SKEW_MS } }));
   return spawnRedtail(['serve', '--port', '0', '--data', data, '--config', config]);
 }
 
@@ -109,9 +111,13 @@ test('a record inserted inside a block fails, naming the records that changed', 
 });
 
 test('records after the latest checkpoint are counted and said to be not signed for yet, which no checkpoint can vouch for', async () => {
-  const dir = copy('appended', (d) => withShard(d, (db) => {
-    db.prepare('INSERT INTO blocks (batch, min_time, max_time, count, times, codes, data) SELECT batch, min_time, max_time, count, times, codes, data FROM blocks WHERE id = 1').run();
-  }));
+  // Written as ingest writes a batch: the block, its ranges row and its terms.
+  const dir = copy('appended', (d) => {
+    const store = new Store(d);
+    const late = ndjson(Array.from({ length: 256 }, (_, i) => record({ start_time: `${day}T12:00:00.000Z`, request_id: `after-${i}` })));
+    store.write('after/1', parseBatch(late, { maxRecords: 1000, maxRecordBytes: 65536 }).rows, []);
+    store.close();
+  });
   const r = await verify(dir);
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout, new RegExp(`^OK   ${day}  1156 records, \\d+ checkpoints, last \\S+Z \\(256 records after it, not signed for yet\\)$`, 'm'));
@@ -191,7 +197,7 @@ test('usage errors exit 2: no data folder, no public key', async () => {
 test('a day removed by retention keeps its last checkpoint and a signed deletion note: verify says DEL, not missing; an edited note fails', async () => {
   const dir = join(tmp.dir, 'retention');
   const config = join(tmp.dir, 'retention.json');
-  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' } }));
+  writeFileSync(config, JSON.stringify({ log: { checkpoint_interval_ms: 20, name: 'redtail.test/verify' }, limits: { max_clock_skew_ms: WIDE_SKEW_MS } }));
   const c = await spawnRedtail(['serve', '--port', '0', '--data', dir, '--config', config]);
   const old = '2026-11-27';
   const oldSize = () => { const last = checkpointFiles(dir, old).at(-1); return last ? parseCheckpoint(readFileSync(last, 'utf8').split('\n\n')[0]! + '\n').size : 0; };
@@ -225,7 +231,7 @@ test('checkpoints held apart catch what the folder alone cannot: the last record
   const held = join(tmp.dir, 'held');
   assert.equal((await run(['checkpoints', '--data', data, '--out', held])).code, 0);
   const dir = copy('cut-consistently', (d) => {
-    withShard(d, (db) => db.prepare('DELETE FROM blocks WHERE id > 4').run()); // the third batch's two blocks
+    withShard(d, (db) => db.exec('DELETE FROM blocks WHERE id > 4; DELETE FROM ranges WHERE id > 4')); // the third batch's two blocks
     for (const f of checkpointFiles(d, day)) if (parseCheckpoint(readFileSync(f, 'utf8').split('\n\n')[0]! + '\n').size > 600) rmSync(f);
   });
   const alone = await verify(dir);

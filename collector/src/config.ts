@@ -30,7 +30,7 @@ export interface CollectorConfig {
     maxRecords: number;
     /** How deep a record may nest (objects and arrays), the record itself the first level. */
     maxDepth: number;
-    /** How far past the collector's clock a record's time may be, ms (times.ts). */
+    /** How far from the collector's clock a record's time may be, either way, ms (times.ts). */
     maxClockSkewMs: number;
     /** Records queued for one slow tail subscriber before its oldest are dropped. */
     tailQueue: number;
@@ -55,6 +55,9 @@ export interface CollectorConfig {
     name: string | undefined;
   };
 }
+
+/** The widest skew: as far back as the longest retention, so a relay's catch-up of any age can be taken. */
+const MOST_SKEW_MS = 3650 * 86_400_000;
 
 export const DEFAULTS: CollectorConfig = {
   data: './data',
@@ -126,7 +129,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
       if (l.max_records !== undefined) c.limits.maxRecords = int(l.max_records, 'limits.max_records', 1, 1_000_000);
       if (l.max_depth !== undefined) c.limits.maxDepth = int(l.max_depth, 'limits.max_depth', 2, MOST_DEPTH);
-      if (l.max_clock_skew_ms !== undefined) c.limits.maxClockSkewMs = int(l.max_clock_skew_ms, 'limits.max_clock_skew_ms', 1000, 30 * 86_400_000);
+      if (l.max_clock_skew_ms !== undefined) c.limits.maxClockSkewMs = int(l.max_clock_skew_ms, 'limits.max_clock_skew_ms', 1000, MOST_SKEW_MS);
       if (l.tail_queue !== undefined) c.limits.tailQueue = int(l.tail_queue, 'limits.tail_queue', 1, 1_000_000);
       if (l.tail_queue_bytes !== undefined) c.limits.tailQueueBytes = int(l.tail_queue_bytes, 'limits.tail_queue_bytes', 64 * 1024, 1024 * 1024 * 1024);
       if (l.tail_subscribers !== undefined) c.limits.tailSubscribers = int(l.tail_subscribers, 'limits.tail_subscribers', 1, 10_000);
@@ -152,6 +155,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   if (env.REDTAIL_ALLOWED_HOSTS) c.allowedHosts = parseHosts(env.REDTAIL_ALLOWED_HOSTS, 'REDTAIL_ALLOWED_HOSTS');
   if (env.REDTAIL_ALLOWED_ORIGINS) c.allowedOrigins = parseOrigins(env.REDTAIL_ALLOWED_ORIGINS, 'REDTAIL_ALLOWED_ORIGINS');
   if (env.REDTAIL_TOKENS) c.tokens = parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS');
+  if (env.REDTAIL_LOG_KEY_FILE) c.log.keyFile = env.REDTAIL_LOG_KEY_FILE;
   if (options.flags?.data) c.data = options.flags.data;
   if (options.flags?.host) c.host = options.flags.host;
   if (options.flags?.port !== undefined) c.port = options.flags.port;

@@ -14,14 +14,21 @@ export function tempDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A clock skew wide enough for the fixed dates tests write (the widest the config takes). */
+export const WIDE_SKEW_MS = 3650 * 86_400_000;
+
 type Overrides = Partial<Omit<CollectorConfig, 'limits'>> & { limits?: Partial<CollectorConfig['limits']> };
 
 export async function collector(overrides: Overrides = {}): Promise<Collector & { dir: string; logs: Record<string, unknown>[]; stop(): Promise<void> }> {
   const tmp = tempDir();
   const logs: Record<string, unknown>[] = [];
   const base = structuredClone(DEFAULTS);
-  // Tests write records of fixed dates: a retention of ten years keeps them within its bounds whenever the tests run.
-  const config = { ...base, data: tmp.dir, port: 0, retentionDays: 3650, ...overrides, limits: { ...base.limits, ...overrides.limits } };
+  // Tests write records of fixed dates: a retention and a clock skew of ten years keep them within
+  // the bounds whenever the tests run (a test of the bounds sets its own).
+  const config = {
+    ...base, data: tmp.dir, port: 0, retentionDays: 3650, ...overrides,
+    limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS, ...overrides.limits },
+  };
   const c = await startCollector(config, (e) => logs.push(e));
   return { ...c, dir: tmp.dir, logs, stop: async () => { await c.close(); tmp.remove(); } };
 }
@@ -113,12 +120,14 @@ export async function garbledCollector(records: unknown[], messages: string[]): 
 
 /**
  * `redtail serve` as a child process on a temporary data folder, with a config file of `config`
- * (the file's field names: { limits: { tail_queue_bytes: … } }).
+ * (the file's field names: { limits: { tail_queue_bytes: … } }); a retention and a clock skew
+ * that take the tests' fixed dates unless it sets its own.
  */
 export async function collectorProcess(config: Record<string, unknown> = {}): Promise<{ child: ChildProcess; url: string; stderr: string[]; stop(): Promise<void> }> {
   const tmp = tempDir();
   const file = join(tmp.dir, 'config.json');
-  writeFileSync(file, JSON.stringify(config));
+  const limits = { max_clock_skew_ms: WIDE_SKEW_MS, ...(config.limits as object | undefined) };
+  writeFileSync(file, JSON.stringify({ retention_days: 3650, ...config, limits }));
   const started = await spawnRedtail(['serve', '--port', '0', '--data', join(tmp.dir, 'data'), '--config', file]);
   return {
     ...started,

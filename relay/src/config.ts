@@ -51,8 +51,9 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
     maxRecordBytes: COLLECTOR.limits.maxRecordBytes,
     maxRecords: COLLECTOR.limits.maxRecords,
     maxDepth: COLLECTOR.limits.maxDepth,
-    // Times are bounded ahead by the collector's default skew; behind, not here: after an outage the
-    // spool holds days-old batches, and only the collector knows its retention.
+    // Times are bounded ahead by the collector's default skew; behind, not here: the collector
+    // judges the past when the spool is delivered, with its retention and its skew (raised for
+    // the catch-up after a long outage).
     maxClockSkewMs: COLLECTOR.limits.maxClockSkewMs,
     maxPendingBytes: COLLECTOR.limits.maxPendingBytes,
     bodyTimeoutMs: COLLECTOR.limits.bodyTimeoutMs,

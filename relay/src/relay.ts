@@ -45,11 +45,13 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
   const hosts = servedHosts(config.host, config.allowedHosts);
   /** Bytes of batches being received: bounded, so memory is (the collector's http/upload.ts). */
   const pending = new PendingBytes(config.limits.maxPendingBytes);
+  // Times bounded ahead only: the collector judges the past of what the spool delivers (config.ts).
+  const limits = { ...config.limits, aheadOnly: true };
   const counts = { received: 0, duplicate: 0, refused: new Map<string, number>() };
   const count = (reason: string) => counts.refused.set(reason, (counts.refused.get(reason) ?? 0) + 1);
 
   async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const received = await receiveBatch(req, config.limits, pending);
+    const received = await receiveBatch(req, limits, pending);
     if (!received.ok) {
       count(received.reason);
       if (received.cut !== undefined && received.cut !== 'busy') log({ level: 'warn', event: 'upload_cut', route: 'POST /v1/ingest', reason: received.cut, error: cutMessage(received.cut, config.limits) });

@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { collector, exited, MiB, ndjson, post, record, residentMemory, spawnRedtail, tempDir, upload } from '../../collector/test/helpers.js';
+import { collector, exited, MiB, ndjson, post, record, residentMemory, spawnRedtail, tempDir, upload, WIDE_SKEW_MS } from '../../collector/test/helpers.js';
 import { DEFAULTS, startCollector } from '../../collector/src/index.js';
 import { loadRelayConfig, RELAY_DEFAULTS, type RelayConfig } from '../src/config.js';
 import { type Relay, startRelay } from '../src/relay.js';
@@ -83,7 +83,7 @@ test('while the collector is away batches are spooled, and drained in order when
   assert.ok(r.logs.some((l) => l.event === 'upstream_unreachable'));
 
   const data = tempDir();
-  const c = await startCollector({ ...structuredClone(DEFAULTS), data: data.dir, port }, () => {});
+  const c = await startCollector({ ...structuredClone(DEFAULTS), data: data.dir, port, limits: { ...DEFAULTS.limits, maxClockSkewMs: WIDE_SKEW_MS } }, () => {});
   await until('the spool drained', () => r.spool.batches === 0, 10_000);
   assert.deepEqual(storedBatches(c), ['side/1', 'side/2', 'side/3', 'side/4', 'side/5']);
   await r.close();
@@ -215,6 +215,25 @@ test('a batch the collector refuses for good is set aside, and the batches after
   assert.deepEqual(storedBatches(c), ['ok/2']);
   assert.equal(r.spool.rejectedCount, 1);
   assert.ok(r.logs.some((l) => l.event === 'batch_rejected_upstream' && l.batch === 'big/1'));
+  await r.close();
+  await c.stop();
+  tmp.remove();
+});
+
+test('a spool older than the collector\'s clock skew (a relay back after a long outage) is refused by the collector and set aside, naming the bound; the rest go on', async () => {
+  const c = await collector({ limits: { maxClockSkewMs: 24 * 3_600_000 } });
+  const tmp = tempDir();
+  const r = await relay(c.url, tmp.dir);
+  // The relay takes what a sidecar held two days: the past is the collector's to judge.
+  const old = new Date(Date.now() - 48 * 3_600_000).toISOString();
+  assert.equal((await post(r.url, ndjson([record({ start_time: old })]), { 'x-redtail-batch': 'late/1' })).status, 200);
+  assert.equal((await post(r.url, ndjson([record({ start_time: new Date().toISOString() })]), { 'x-redtail-batch': 'now/2' })).status, 200);
+  await until('the fresh batch stored and acknowledged', () => storedBatches(c).includes('now/2') && r.spool.batches === 0);
+  assert.deepEqual(storedBatches(c), ['now/2']);
+  assert.equal(r.spool.rejectedCount, 1);
+  const rejected = r.logs.find((l) => l.event === 'batch_rejected_upstream');
+  assert.equal(rejected?.batch, 'late/1');
+  assert.match(String(rejected?.error), /"start_time" must be a time no earlier than .*limits\.max_clock_skew_ms.*raise the skew/);
   await r.close();
   await c.stop();
   tmp.remove();

@@ -14,8 +14,9 @@ import type { Gap, Limits, Row } from '../ingest/validate.js';
 import { CollectorMetrics } from '../metrics.js';
 import { Checkpointer } from '../log/checkpointer.js';
 import { recordDeletions } from '../log/retention.js';
+import { lastDeletedEpoch } from '../log/checkpoints.js';
 import { readHead, type TreeHead } from '../log/growth.js';
-import { loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
+import { keyInsideData, loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
 import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
 import type { Committed } from '../store/blocks.js';
@@ -35,7 +36,7 @@ export interface Collector {
 /** What the routes work with. */
 export interface Parts {
   config: CollectorConfig;
-  /** What batches are checked against: the limits, and the retention (an older record is refused). */
+  /** What batches are checked against: the limits, the retention and the days it removed (an older record is refused). */
   limits: CollectorConfig['limits'] & Limits;
   store: Store;
   tail: TailHub;
@@ -70,12 +71,14 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   }
   const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBytes: config.limits.tailQueueBytes });
   const metrics = new CollectorMetrics();
-  // Retention on a schedule: at start, then hourly.
+  const limits: Parts['limits'] = { ...config.limits, keepDays: config.retentionDays };
+  // Retention on a schedule: at start, then hourly. Records of the days it removed are refused from then on.
   const prune = () => {
     const keepFrom = retentionStart(config.retentionDays);
     for (const r of store.prune(keepFrom)) log({ level: 'info', event: 'shard_pruned', ...r });
     const { failed } = recordDeletions(config.data, keepFrom, key.signer, `retention: ${config.retentionDays} days`);
     for (const f of failed) log({ level: 'error', event: 'deletion_unrecorded', shard: f.epoch, error: f.error, hint: 'tried again at the next pruning; until then redtail verify reports its records missing' });
+    limits.deletedThrough = lastDeletedEpoch(config.data);
   };
   prune();
   const pruning = setInterval(prune, 3_600_000);
@@ -83,6 +86,10 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const words = wordsWorker(config.data, store, log);
   log({ level: 'info', event: 'log_key', key: key.signer.verifier.text, public_key_file: publicKeyFile(keyFile), created: key.created,
     hint: 'auditors check checkpoints with their own copy of this public key: redtail verify --pubkey FILE' });
+  if (keyInsideData(keyFile, config.data)) {
+    log({ level: 'warn', event: 'log_key_beside_data', key_file: keyFile,
+      hint: 'whoever can rewrite the data folder can also re-sign it with this key: keep the key where the data\'s writers cannot reach (log.key_file or REDTAIL_LOG_KEY_FILE)' });
+  }
   const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log);
   checkpoints.sign();
   const signing = setInterval(() => checkpoints.sign(), config.log.checkpointIntervalMs);
@@ -90,7 +97,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
 
   const parts: Parts = {
     config, store, tail, metrics, log,
-    limits: { ...config.limits, keepDays: config.retentionDays },
+    limits,
     pending: new PendingBytes(config.limits.maxPendingBytes),
     hosts: servedHosts(config.host, config.allowedHosts),
     sockets: new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes }),

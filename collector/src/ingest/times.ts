@@ -2,19 +2,26 @@
 // (2026-11-27T23:59:59.123Z) is read by hand; any other ISO 8601 form (an offset, more or fewer
 // fraction digits) by Date.parse, and the record is then stored with its start_time in the
 // filter's form, UTC (validate.ts). Every time is bounded, because a batch's shard is the day of
-// its first time: no later than the collector's clock plus limits.max_clock_skew_ms (a clock gone
-// wrong, or 9999-12-31T23:59:59-23:59, would make a shard retention never reaches), and no
-// earlier than the first day the retention keeps (an older record would be removed by the next
-// prune). A relay may deliver a spool days old after an outage: the past is bounded by the
-// retention, not by the skew.
+// its first time: within limits.max_clock_skew_ms of the collector's clock, either way (a clock
+// gone wrong, or 9999-12-31T23:59:59-23:59, would make a shard retention never reaches; a clock
+// gone back, a day the collector may have signed for and closed), and no earlier than the first
+// day the retention keeps (an older record would be removed by the next prune), nor of a day
+// whose shard retention removed (its log is closed: a new tree there would be smaller than the
+// head its deletion note names, and nothing could vouch for it). A relay bounds
+// only the future as batches arrive; the spool it delivers after an outage longer than the skew
+// is refused by the collector, which has its skew raised for the catch-up (docs/operating.md).
 import { BatchError, show } from './batch-error.js';
-import { FIRST_TIME, LAST_TIME, retentionStart } from '../store/days.js';
+import { DAY_MS, FIRST_TIME, LAST_TIME, retentionStart } from '../store/days.js';
 
 export interface TimeLimits {
-  /** How far past the collector's clock a time may be, ms; none given: up to 9999-12-31. */
+  /** How far from the collector's clock a time may be, either way, ms; none given: any year of four digits. */
   maxClockSkewMs?: number;
+  /** The skew bounds times ahead only (the relay, whose spool the collector's own bounds judge). */
+  aheadOnly?: boolean;
   /** Days kept (retention_days): an earlier time is refused; none given: from 0000-01-01. */
   keepDays?: number;
+  /** The latest day retention removed (its tree closed, log/retention.ts): a time of it or before is refused. */
+  deletedThrough?: string;
 }
 
 /** The times a batch's records may have, fixed when the batch is read, and why each bound is there. */
@@ -26,13 +33,24 @@ export interface TimeBounds {
 }
 
 export function timeBounds(limits: TimeLimits, now = Date.now()): TimeBounds {
-  const skewed = limits.maxClockSkewMs === undefined ? LAST_TIME : Math.min(LAST_TIME, now + limits.maxClockSkewMs);
-  const kept = limits.keepDays === undefined ? FIRST_TIME : Math.max(FIRST_TIME, Date.parse(`${retentionStart(limits.keepDays, now)}T00:00:00.000Z`));
+  const skew = limits.maxClockSkewMs;
+  // The latest of the bounds on the past is the one that holds, and its reason the one given.
+  const past = [{ at: FIRST_TIME, why: 'a year of four digits' }];
+  if (skew !== undefined && !limits.aheadOnly) {
+    past.push({ at: now - skew, why: 'the collector\'s clock less its limits.max_clock_skew_ms: check the producer\'s clock, or raise the skew while a relay delivers what it held through an outage' });
+  }
+  if (limits.keepDays !== undefined) {
+    past.push({ at: Date.parse(`${retentionStart(limits.keepDays, now)}T00:00:00.000Z`), why: 'the first day the collector\'s retention_days keeps: an older record would be removed at once' });
+  }
+  if (limits.deletedThrough !== undefined) {
+    past.push({ at: Date.parse(`${limits.deletedThrough}T00:00:00.000Z`) + DAY_MS, why: `the day after ${limits.deletedThrough}, the last whose records retention removed: its log is closed by a signed deletion note` });
+  }
+  const earliest = past.reduce((a, b) => (b.at > a.at ? b : a));
   return {
-    latest: skewed,
-    latestWhy: limits.maxClockSkewMs === undefined ? 'a year of four digits' : 'the collector\'s clock plus its limits.max_clock_skew_ms: check the producer\'s clock',
-    earliest: kept,
-    earliestWhy: limits.keepDays === undefined ? 'a year of four digits' : 'the first day the collector\'s retention_days keeps: an older record would be removed at once',
+    latest: skew === undefined ? LAST_TIME : Math.min(LAST_TIME, now + skew),
+    latestWhy: skew === undefined ? 'a year of four digits' : 'the collector\'s clock plus its limits.max_clock_skew_ms: check the producer\'s clock',
+    earliest: earliest.at,
+    earliestWhy: earliest.why,
   };
 }
 

@@ -3,11 +3,12 @@
 // nothing arrived (a heartbeat: the same size at a later time says nothing was received between),
 // and once more as the collector stops. A closed epoch whose tree still grows (a late batch for
 // an older day) is signed as it grows. An epoch's first checkpoint names the previous epoch's
-// latest head, which chains the epochs.
+// latest head, which chains the epochs. An epoch whose shard retention removed is closed for
+// good: its deletion note names its final head, and nothing is signed for it again.
 import type { Log } from '../events.js';
 import { DAY_MS, dayOf } from '../store/days.js';
 import { type Checkpoint, formatCheckpoint } from './checkpoint.js';
-import { checkpointEpochs, checkpointFiles, keepCheckpoint, readCheckpoint } from './checkpoints.js';
+import { checkpointEpochs, checkpointFiles, deletedEpoch, keepCheckpoint, readCheckpoint } from './checkpoints.js';
 import type { TreeHead } from './growth.js';
 import { signNote, type Signer } from './note.js';
 import { EMPTY_ROOT } from './tree.js';
@@ -52,6 +53,7 @@ export class Checkpointer {
     const open = new Set([dayOf(now - DAY_MS), dayOf(now)]);
     const epochs = [...new Set([...open, ...heads.keys()])].sort();
     for (const epoch of epochs) {
+      if (deletedEpoch(this.data, epoch)) continue;
       const head = heads.get(epoch) ?? { size: 0, root: EMPTY_ROOT, upTo: 0 };
       const last = this.latest.get(epoch);
       const grew = last === undefined ? head.size > 0 : head.size !== last.size;

@@ -1,13 +1,16 @@
 // Where checkpoints are kept: one signed note a file, under <data>/checkpoints/<epoch>/, named
-// by the time it was signed so that names sort as times do. Each is written whole (a temporary
-// file renamed), so a crash leaves a checkpoint or none, never half of one. The folder can be
+// by the time it was signed so that names sort as times do. Each is written whole and synced
+// (store/whole-file.ts), so a crash or a power cut leaves a checkpoint or none, never half of one. The folder can be
 // copied out as it is to storage the collector cannot rewrite.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { openNote, type Verifier } from './note.js';
+import { replaceWhole } from '../store/whole-file.js';
 
 export const CHECKPOINTS = 'checkpoints';
+/** The signed note, beside an epoch's checkpoints, that retention removed its shard (retention.ts). */
+export const DELETION_FILE = 'deleted.note';
 const EPOCH = /^\d{4}-\d\d-\d\d$/;
 const FILE = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.checkpoint$/;
 
@@ -27,13 +30,20 @@ export function checkpointFilesIn(dir: string): string[] {
   return existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => FILE.test(f)).sort().map((f) => join(dir, f)) : [];
 }
 
+/** Whether retention removed the epoch's shard, as a note beside its checkpoints says: its tree is closed for good. */
+export const deletedEpoch = (data: string, epoch: string): boolean => existsSync(join(data, CHECKPOINTS, epoch, DELETION_FILE));
+
+/** The latest epoch retention removed (the days before it are gone too), or undefined. */
+export function lastDeletedEpoch(data: string): string | undefined {
+  return checkpointEpochs(data).reverse().find((epoch) => deletedEpoch(data, epoch));
+}
+
 /** Keep a signed checkpoint of `epoch`, made at `time`; its file. */
 export function keepCheckpoint(data: string, epoch: string, time: number, note: string): string {
   const dir = join(data, CHECKPOINTS, epoch);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, checkpointName(time));
-  writeFileSync(`${file}.tmp`, note);
-  renameSync(`${file}.tmp`, file);
+  replaceWhole(file, note);
   return file;
 }
 

@@ -1,8 +1,9 @@
 // The log's signing key: read from its file, or made on first start. The private key stays in
 // its file (mode 0600); the verifier key is written beside it (`<file>.pub`) for auditors, who
 // check checkpoints with it alone.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { replaceWhole } from '../store/whole-file.js';
 import { generateSigner, NoteError, parseSigner, parseVerifier, type Signer, type Verifier } from './note.js';
 
 export interface LoadedKey {
@@ -29,17 +30,24 @@ export function loadOrCreateKey(keyFile: string, name: string): LoadedKey {
       throw new NoteError('bad_key', `${keyFile}: ${why}; restore the log's key file, or move it away to start a new log with a new key`);
     }
     // The public file is for others; a missing one is written again from the private key.
-    if (!existsSync(publicKeyFile(keyFile))) writeFileSync(publicKeyFile(keyFile), `${signer.verifier.text}\n`);
+    if (!existsSync(publicKeyFile(keyFile))) replaceWhole(publicKeyFile(keyFile), `${signer.verifier.text}\n`);
     return { signer, created: false };
   }
   const signer = generateSigner(name);
   mkdirSync(dirname(keyFile), { recursive: true });
   // Written whole or not at all: a crash mid-write must not leave half a key to be refused next start.
-  const tmp = `${keyFile}.tmp`;
-  writeFileSync(tmp, `${signer.text}\n`, { mode: 0o600 });
-  renameSync(tmp, keyFile);
-  writeFileSync(publicKeyFile(keyFile), `${signer.verifier.text}\n`);
+  replaceWhole(keyFile, `${signer.text}\n`, { mode: 0o600 });
+  replaceWhole(publicKeyFile(keyFile), `${signer.verifier.text}\n`);
   return { signer, created: true };
+}
+
+/**
+ * Whether the signing key sits inside the data folder (the default): whoever can rewrite the
+ * records there can then re-sign them, and verify would find nothing wrong.
+ */
+export function keyInsideData(keyFile: string, data: string): boolean {
+  const path = relative(data, keyFile);
+  return path !== '' && !path.startsWith('..') && !isAbsolute(path);
 }
 
 /** A verifier key from a file holding its one line (as `<key file>.pub` does). */

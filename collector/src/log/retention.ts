@@ -4,13 +4,14 @@
 // later epoch's first checkpoint names as its `previous`), so
 // heartbeats do not pile up for ever; and a signed deletion note says when, why and of which head,
 // so `redtail verify` reports the epoch deleted by retention rather than its records missing.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { originOf } from './checkpointer.js';
-import { CHECKPOINTS, checkpointEpochs, checkpointFiles, readCheckpoint } from './checkpoints.js';
+import { CHECKPOINTS, checkpointEpochs, checkpointFiles, deletedEpoch, DELETION_FILE, readCheckpoint } from './checkpoints.js';
 import { NoteError, openNote, signNote, type Signer, type Verifier } from './note.js';
+import { replaceWhole } from '../store/whole-file.js';
 
-export const DELETION_FILE = 'deleted.note';
+export { DELETION_FILE } from './checkpoints.js';
 
 export interface Deletion {
   origin: string;
@@ -71,8 +72,7 @@ export function recordDeletion(data: string, epoch: string, signer: Signer | und
   const keep = named.get(epoch) ?? new Set<string>();
   const note = signNote(formatDeletion({ origin: originOf(verifier.name, epoch), time: now, reason, size: final.size, root: final.root }), [signer]);
   const file = join(data, CHECKPOINTS, epoch, DELETION_FILE);
-  writeFileSync(`${file}.tmp`, note);
-  renameSync(`${file}.tmp`, file);
+  replaceWhole(file, note);
   for (const [i, f] of files.slice(0, -1).entries()) {
     let c;
     try {
@@ -104,7 +104,7 @@ export function recordDeletions(data: string, keepFrom: string, signer: Signer |
   const out = { recorded: [] as string[], failed: [] as { epoch: string; error: string }[] };
   const named = signer ? namedAsPrevious(data, signer.verifier) : new Map<string, Set<string>>();
   for (const epoch of checkpointEpochs(data)) {
-    if (epoch >= keepFrom || existsSync(join(data, `redtail-${epoch}.db`)) || existsSync(join(data, CHECKPOINTS, epoch, DELETION_FILE))) continue;
+    if (epoch >= keepFrom || existsSync(join(data, `redtail-${epoch}.db`)) || deletedEpoch(data, epoch)) continue;
     try {
       recordDeletion(data, epoch, signer, reason, now, named);
       out.recorded.push(epoch);

@@ -2,8 +2,10 @@
 // from the records stored in its shard, and every checkpoint kept for it must be signed by the
 // key, name its epoch, come later than the one before and never shrink, and have the root the
 // records give at its size; an epoch's first checkpoint must name a head the previous epoch
-// signed. Nothing is trusted that the collector wrote besides the records and the signatures:
-// not the words file's tree, nor the checkpoints' order on disk.
+// signed. What queries find the records by must stand for them too (block-index.ts): a signed
+// record hidden from queries fails as an altered one does. Nothing is trusted that the collector
+// wrote besides the records and the signatures: not the words file's tree, nor the checkpoints'
+// order on disk.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +15,7 @@ import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { originOf } from './checkpointer.js';
 import { checkpointEpochs, checkpointFiles, checkpointFilesIn, checkpointName, readCheckpoint } from './checkpoints.js';
 import { blockLeaves } from './leaves.js';
+import { BLOCK_ROWS, blockIndexFault, type BlockRow, StatusTerms } from './block-index.js';
 import { type Deletion, readDeletion } from './retention.js';
 import { unsignedText, type Verifier } from './note.js';
 import { Frontier, type Hash } from './tree.js';
@@ -44,10 +47,15 @@ interface Grown {
   roots: Map<number, Hash>;
   /** The block holding each asked size's last record. */
   blocks: Map<number, number>;
+  /** What queries go by and is not the records' (block-index.ts): said after what differs in the records. */
+  hidden: string[];
 }
 
+/** Blocks hidden from queries listed by name in a report; the rest counted. */
+const HIDDEN_LISTED = 5;
+
 function grow(path: string, sizes: Set<number>, failures: string[]): Grown {
-  const grown: Grown = { records: 0, roots: new Map(), blocks: new Map() };
+  const grown: Grown = { records: 0, roots: new Map(), blocks: new Map(), hidden: [] };
   if (sizes.has(0)) grown.roots.set(0, Frontier.empty().root());
   if (!existsSync(path)) return grown;
   let db: Database.Database;
@@ -60,7 +68,9 @@ function grow(path: string, sizes: Set<number>, failures: string[]): Grown {
   try {
     const layout = db.pragma('user_version', { simple: true }) as number;
     const frontier = Frontier.empty();
-    for (const b of db.prepare('SELECT id, data FROM blocks ORDER BY id').iterate() as IterableIterator<{ id: number; data: Buffer }>) {
+    const terms = new StatusTerms(db);
+    const hidden = grown.hidden;
+    for (const b of db.prepare(BLOCK_ROWS).iterate() as IterableIterator<BlockRow>) {
       let text: Buffer;
       try {
         text = unpackBlock(b.data, layout);
@@ -68,15 +78,22 @@ function grow(path: string, sizes: Set<number>, failures: string[]): Grown {
         failures.push(`block ${b.id} cannot be read back: ${(err as Error).message}`);
         continue;
       }
-      for (const leaf of blockLeaves(text)) {
+      const leaves = blockLeaves(text);
+      for (const leaf of leaves) {
         frontier.append(leaf);
         if (sizes.has(frontier.size)) {
           grown.roots.set(frontier.size, frontier.root());
           grown.blocks.set(frontier.size, b.id);
         }
       }
+      const fault = blockIndexFault(b, text, leaves.length, terms);
+      if (fault !== undefined) hidden.push(fault);
     }
     grown.records = frontier.size;
+    // The first few, and how many: a shard whose index was rebuilt wrong has a fault in every block.
+    if (hidden.length > HIDDEN_LISTED) hidden.splice(HIDDEN_LISTED, Infinity, `and ${hidden.length - HIDDEN_LISTED} more blocks hidden from queries`);
+    const orphans = db.prepare('SELECT count(*) FROM ranges WHERE id NOT IN (SELECT id FROM blocks)').pluck().get() as number;
+    if (orphans > 0) hidden.push(`the ranges table lists ${orphans} blocks the shard does not hold`);
   } catch (err) {
     failures.push(`the shard ${path} cannot be read: ${(err as Error).message}`);
   } finally {
@@ -226,6 +243,7 @@ export function verifyLog(data: string, verifier: Verifier, { held, only }: { he
       const where = existsSync(path) ? `the shard holds ${grown.records}` : `the shard redtail-${epoch}.db is missing`;
       failures.push(`records missing: ${missing.length} checkpoints vouch for up to ${most} records (the latest ${named(missing.at(-1)!.file)}), ${where}`);
     }
+    failures.push(...grown.hidden);
     if (kept.length === 0 && grown.records > 0) failures.push(`no signed checkpoint: none vouches for its ${grown.records} records`);
     const first = kept[0]?.checkpoint;
     // The epoch before it that was signed before it began: one for an older day signed later (a late batch) cannot be named.

@@ -1,10 +1,12 @@
 // One writer per data folder. Two collectors on the same shards would each keep their own idea
 // of the shards, the free-text index's progress and, with the verifiable log, the tree: a
-// second writer forks the log. The lock is a file made with O_EXCL naming its holder; one left
-// by a process that is gone (kill -9, a crash, a restarted container) is taken over.
+// second writer forks the log. The lock is a file naming its holder, created whole (whole-file.ts),
+// so another starter never reads it empty and takes it for a damaged one; one left by a process
+// that is gone (kill -9, a crash, a restarted container) is taken over.
 import { hostname } from 'node:os';
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createWhole } from './whole-file.js';
 
 export const LOCK_FILE = 'redtail.lock';
 
@@ -55,9 +57,7 @@ export class FolderLock {
     if (held.has(file)) throw new FolderInUse(`${dir} is in use by another collector in this process: one writer per data folder`);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const fd = openSync(file, 'wx', 0o644);
-        writeSync(fd, `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies Holder)}\n`);
-        closeSync(fd);
+        createWhole(file, `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies Holder)}\n`);
         held.add(file);
         return new FolderLock(file);
       } catch (err) {

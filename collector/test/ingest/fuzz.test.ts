@@ -18,9 +18,10 @@ import { exited, spawnRedtail, tempDir } from '../helpers.js';
 
 const SEED = Number(process.env.REDTAIL_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const BATCHES = 240;
-// The collector's limits in this run, small enough to reach.
-const LIMITS = { max_body_bytes: 256 * 1024, max_record_bytes: 48 * 1024, max_records: 50, max_depth: 8 };
 const HOUR = 3_600_000;
+// The collector's limits in this run, small enough to reach; a clock skew of four days, as valid
+// records are up to three days old, over several shards.
+const LIMITS = { max_body_bytes: 256 * 1024, max_record_bytes: 48 * 1024, max_records: 50, max_depth: 8, max_clock_skew_ms: 4 * 24 * HOUR };
 
 type Rnd = () => number;
 function random(seed: number): Rnd {
@@ -92,7 +93,8 @@ const FAULTS: { field: string; apply(r: Record<string, unknown>): void }[] = [
   { field: 'path', apply: (r) => { r.path = `/${'p'.repeat(8192)}`; } },
   { field: 'start_time', apply: (r) => { r.start_time = '9999-12-31T23:59:59-23:59'; } },
   { field: 'start_time', apply: (r) => { r.start_time = new Date(Date.now() - 40 * 24 * HOUR).toISOString(); } },
-  { field: 'start_time', apply: (r) => { r.start_time = new Date(Date.now() + 26 * HOUR).toISOString(); } },
+  { field: 'start_time', apply: (r) => { r.start_time = new Date(Date.now() + 5 * 24 * HOUR).toISOString(); } },
+  { field: 'start_time', apply: (r) => { r.start_time = new Date(Date.now() - 5 * 24 * HOUR).toISOString(); } },
   { field: 'x_deep', apply: (r) => { r.x_deep = nested(LIMITS.max_depth + 1); } },
   { field: 'x_deep', apply: (r) => { r.x_deep = BOMB; } },
   { field: '', apply: (r) => { r.request_body = 'b'.repeat(LIMITS.max_record_bytes + 500); } },

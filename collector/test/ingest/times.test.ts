@@ -1,6 +1,6 @@
-// Record times (times.ts): any ISO 8601 form is stored in the filter's, UTC; times further ahead
-// than limits.max_clock_skew_ms or older than the retention keeps are refused with the bound and
-// why; no time makes a shard file the collector would not recognise. With `redtail serve` as a
+// Record times (times.ts): any ISO 8601 form is stored in the filter's, UTC; times further than
+// limits.max_clock_skew_ms from the clock, either way, or older than the retention keeps are
+// refused with the bound and why; no time makes a shard file the collector would not recognise. With `redtail serve` as a
 // child process: stored, queried, restarted, every shard seen again, and by prune.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -52,14 +52,14 @@ test('times in any ISO 8601 form are stored in the filter\'s form, UTC; outside 
   ]);
   assert.deepEqual([batch.gaps[0]!.since, batch.gaps[0]!.until], [Math.floor((at - HOUR) / 1000) * 1000, Math.floor(at / 1000) * 1000]);
 
-  const refused = (start_time: string, field = 'start_time', line = (s: string) => record({ start_time: s })) => {
+  const refused = (start_time: string, field = 'start_time', line = (s: string) => record({ start_time: s }), within = limits) => {
     const text = ndjson([record({ start_time: new Date(now).toISOString() }), line(start_time)]);
-    const general = errorOf(() => parseBatch(text, limits));
+    const general = errorOf(() => parseBatch(text, within));
     assert.equal(general.line, 2);
     assert.equal(general.field, field);
     // The fast reader refuses it the same way, when it does not hand it back.
     try {
-      assert.equal(readLines(Buffer.from(text), limits), undefined, 'not taken');
+      assert.equal(readLines(Buffer.from(text), within), undefined, 'not taken');
     } catch (err) {
       if (!(err instanceof BatchError)) throw err;
       // The bound itself moves with the clock between the two readings.
@@ -69,15 +69,28 @@ test('times in any ISO 8601 form are stored in the filter\'s form, UTC; outside 
   };
   assert.match(refused('9999-12-31T23:59:59-23:59').message, /"start_time" must be a time no later than .* \(the collector's clock plus its limits.max_clock_skew_ms: check the producer's clock\), got "9999-12-31T23:59:59-23:59"/);
   assert.match(refused(new Date(now + 25 * HOUR).toISOString()).message, /no later than/);
-  assert.match(refused(withOffset(now - 8 * DAY, 60)).message, /"start_time" must be a time no earlier than .*T00:00:00.000Z \(the first day the collector's retention_days keeps: an older record would be removed at once\)/);
+  // Behind the clock by more than the skew: a clock gone back, or a relay's spool older than the skew.
+  assert.match(refused(withOffset(now - 2 * DAY, 60)).message, /"start_time" must be a time no earlier than .* \(the collector's clock less its limits.max_clock_skew_ms: check the producer's clock, or raise the skew while a relay delivers what it held through an outage\), got "/);
+  assert.match(refused(new Date(now - DAY - 60_000).toISOString()).message, /no earlier than/);
+  // With a skew wider than the retention, the retention bounds the past.
+  const wide: Limits = { ...limits, maxClockSkewMs: 30 * DAY };
+  assert.match(refused(withOffset(now - 8 * DAY, 60), 'start_time', undefined, wide).message, /"start_time" must be a time no earlier than .*T00:00:00.000Z \(the first day the collector's retention_days keeps: an older record would be removed at once\)/);
   assert.match(refused('0000-01-01T00:00:00+01:00').message, /no earlier than/);
+  // A day whose shard retention removed, and any day before it: its log is closed.
+  const closed: Limits = { ...wide, deletedThrough: dayOf(now - 2 * DAY) };
+  assert.match(refused(new Date(now - 2 * DAY).toISOString(), 'start_time', undefined, closed).message,
+    new RegExp(`no earlier than ${dayOf(now - DAY)}T00:00:00.000Z \\(the day after ${dayOf(now - 2 * DAY)}, the last whose records retention removed`));
   const gapLine = (s: string) => ({ gap: { dropped: 1, since: s, until: new Date(now).toISOString() } });
   assert.match(refused('9999-12-31T23:59:59.999Z', 'gap.since', gapLine).message, /no later than/);
-  // Within: a day ahead less a minute, and a relay's spool six days old.
+  // Within: a day ahead and a day behind, less a minute; with the skew raised, a relay's spool six days old.
   assert.equal(parseBatch(ndjson([record({ start_time: new Date(now + DAY - 60_000).toISOString() })]), limits).rows.length, 1);
-  assert.equal(parseBatch(ndjson([record({ start_time: new Date(now - 6 * DAY).toISOString() })]), limits).rows.length, 1);
-  // Without configured bounds (the relay's past), only a year of four digits.
+  assert.equal(parseBatch(ndjson([record({ start_time: new Date(now - DAY + 60_000).toISOString() })]), limits).rows.length, 1);
+  assert.equal(parseBatch(ndjson([record({ start_time: new Date(now - 6 * DAY).toISOString() })]), wide).rows.length, 1);
+  // Without configured bounds, only a year of four digits; the relay's skew bounds only ahead.
   assert.match(errorOf(() => parseBatch(ndjson([record({ start_time: '9999-12-31T23:59:59-00:01' })]), { maxRecords: 1, maxRecordBytes: 4096 })).message, /a year of four digits/);
+  const relay: Limits = { maxRecords: 1, maxRecordBytes: 4096, maxClockSkewMs: DAY, aheadOnly: true };
+  assert.equal(parseBatch(ndjson([record({ start_time: new Date(now - 6 * DAY).toISOString() })]), relay).rows.length, 1);
+  assert.match(errorOf(() => parseBatch(ndjson([record({ start_time: new Date(now + 2 * DAY).toISOString() })]), relay)).message, /no later than/);
 });
 
 test('the fast reader refuses a time out of bounds as the general way does', () => {
@@ -96,7 +109,8 @@ test('redtail serve: offset and extreme times never make a shard it does not rec
   const tmp = tempDir();
   const config = join(tmp.dir, 'config.json');
   const data = join(tmp.dir, 'data');
-  writeFileSync(config, JSON.stringify({ retention_days: 7, limits: { max_clock_skew_ms: HOUR } }));
+  // A skew of six days: the oldest record below is five days old (a relay's catch-up).
+  writeFileSync(config, JSON.stringify({ retention_days: 7, limits: { max_clock_skew_ms: 6 * DAY } }));
   const serve = async () => {
     const c = await spawnRedtail(['serve', '--port', '0', '--data', data, '--config', config]);
     running.add(c.child);
@@ -114,7 +128,7 @@ test('redtail serve: offset and extreme times never make a shard it does not rec
   const gap = await post(c.url, ndjson([{ gap: { dropped: 3, since: withOffset(times[1]!, -600), until: withOffset(times[1]! + 1000, 600), source: 'far', reason: 'r' } }]), { 'x-redtail-batch': 'times/gap' });
   assert.equal(gap.status, 200);
   const refused: [string, string][] = [
-    ['9999-12-31T23:59:59-23:59', 'no later than'], [withOffset(now + 2 * HOUR, -60), 'no later than'],
+    ['9999-12-31T23:59:59-23:59', 'no later than'], [withOffset(now + 6 * DAY + 2 * HOUR, -60), 'no later than'],
     [withOffset(now - 9 * DAY, 0), 'no earlier than'], ['0000-01-01T00:00:00.000+00:01', 'no earlier than'],
   ];
   for (const [start_time, why] of refused) {

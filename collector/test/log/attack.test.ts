@@ -20,14 +20,14 @@ import { packBlock, unpackBlock } from '../../src/store/codec.js';
 import { DAY_MS, dayOf } from '../../src/store/days.js';
 import { retentionStart, Store } from '../../src/store/store.js';
 import { wordsPath } from '../../src/search/words.js';
-import { get, ndjson, post, record, tempDir, until } from '../helpers.js';
+import { get, ndjson, post, record, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
 
 const NAME = 'redtail.test/attack';
 
 /** A collector on `dir`, which outlives it (a restart is another call), signing every 20 ms. */
 async function serve(dir: string, logs: Record<string, unknown>[] = []) {
   const base = structuredClone(DEFAULTS);
-  const config: CollectorConfig = { ...base, data: dir, port: 0, retentionDays: 3650, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } };
+  const config: CollectorConfig = { ...base, data: dir, port: 0, retentionDays: 3650, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS }, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } };
   return startCollector(config, (e) => logs.push(e));
 }
 
@@ -73,7 +73,7 @@ test('the words file\'s tree edited to another root of a size already signed: th
   }
 });
 
-test('a day pruned by hand with a shorter retention than the collector\'s, then a late record for that day: the honest store still verifies, and the collector signs the day again', { todo: 'the collector accepts records for a day whose shard retention removed (deleted.note beside its checkpoints): the new shard\'s tree is smaller than the last signed head, so every interval logs log_tree_shrank (from the prune on, while the day is open, even before a late record) and nothing vouches for the new records, and verify FAILs "records missing" on an honest store; ingest should refuse days with a deletion note, or the day should start a new tree' }, async () => {
+test('a day pruned by hand with a shorter retention than the collector\'s, then a late record for that day: the record is refused naming the deletion, the closed day is not signed again, and the honest store verifies', async () => {
   const tmp = tempDir();
   try {
     const now = Date.now();
@@ -96,11 +96,16 @@ test('a day pruned by hand with a shorter retention than the collector\'s, then 
     c = await serve(tmp.dir, logs);
     const today = dayOf(now);
     const intervals = signed(tmp.dir, today).length;
-    // Refusing the late record is as good as signing it; either way, three intervals pass.
-    await post(c.url, records(1, noon + 1000, 'late'));
+    // The day's log is closed by its deletion note: a new tree there could never match its signed head.
+    const late = await post(c.url, records(1, noon + 1000, 'late'));
+    assert.equal(late.status, 400);
+    assert.equal(late.json.field, 'start_time');
+    assert.match(String(late.json.message), new RegExp(`no earlier than ${today}T00:00:00.000Z \\(the day after ${yesterday}, the last whose records retention removed: its log is closed by a signed deletion note\\)`));
+    const pruned = checkpointFiles(tmp.dir, yesterday).length;
     await until(() => signed(tmp.dir, today).length >= intervals + 3, 'three more intervals');
     await c.close();
     assert.deepEqual(logs.filter((e) => e.event === 'log_tree_shrank'), []);
+    assert.equal(checkpointFiles(tmp.dir, yesterday).length, pruned, 'nothing signed for the closed day');
     const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
     assert.deepEqual(reports.filter((r) => !r.ok), []);
   } finally {
@@ -190,7 +195,7 @@ test('the heartbeats of a day that received nothing (no shard) are thinned by re
       keepCheckpoint(tmp.dir, quiet, c.time, signNote(formatCheckpoint(c), [signer]));
     }
     const base = structuredClone(DEFAULTS);
-    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
+    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS }, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
     await c.close();
     assert.equal(checkpointFiles(tmp.dir, quiet).length, 1, 'only its last checkpoint, the head the next epoch names, is evidence');
     assert.ok(verifyLog(tmp.dir, signer.verifier).every((r) => r.ok));
@@ -199,7 +204,7 @@ test('the heartbeats of a day that received nothing (no shard) are thinned by re
   }
 });
 
-test('a block taken out of the ranges table disappears from every query though its records are untouched: verify, which vouches for the records, must say so', { todo: 'verify reads only blocks.data; the columns and tables queries go by (ranges, min_time/max_time, times, codes, terms) are not checked, so an attacker hides a signed record from query, tail history, export and report and verify says OK' }, async () => {
+test('a block taken out of the ranges table disappears from every query though its records are untouched: verify, which vouches for the records, says so, naming the block', async () => {
   const tmp = tempDir();
   try {
     const now = Date.now();
@@ -218,7 +223,7 @@ test('a block taken out of the ranges table disappears from every query though i
     await c.close();
     assert.deepEqual(found, ['another'], 'the hidden record: what queries return');
     const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
-    assert.equal(reports.find((r) => r.epoch === today)?.ok, false, 'verify says OK of a day whose queries miss a signed record');
+    assert.deepEqual(reports.find((r) => r.epoch === today)?.failures, ['block 1 is hidden from queries: it has no row in the ranges table']);
   } finally {
     tmp.remove();
   }
@@ -239,7 +244,7 @@ test('a crash between removing an expired shard and signing its deletion note: t
     store.close();
 
     const base = structuredClone(DEFAULTS);
-    c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
+    c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS }, log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: NAME } }, () => undefined);
     await c.close();
     const reports = verifyLog(tmp.dir, readVerifier(join(tmp.dir, 'log.key.pub')));
     assert.deepEqual(reports.filter((r) => !r.ok).map((r) => r.failures), []);
@@ -256,7 +261,7 @@ test('a file where an epoch\'s checkpoint folder should be: the collector still 
     writeFileSync(join(tmp.dir, 'checkpoints', '2026-11-01'), 'not a folder');
     const base = structuredClone(DEFAULTS);
     const logs: Record<string, unknown>[] = [];
-    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3650, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } }, (e) => logs.push(e));
+    const c = await startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3650, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS }, log: { checkpointIntervalMs: 20, keyFile: undefined, name: NAME } }, (e) => logs.push(e));
     assert.equal((await post(c.url, ndjson([record({ request_id: 'in-the-way', start_time: '2026-11-01T10:00:00.000Z' })]))).status, 200);
     await until(() => logs.some((e) => e.event === 'checkpoint_failed' && e.epoch === '2026-11-01'), 'its checkpoint refused by the file in the way');
     await c.close();

@@ -1,13 +1,13 @@
 // One writer per data folder (store/lock.ts): a second collector or prune is refused, naming the
 // holder; a lock left by a process that is gone is taken over.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FolderInUse, FolderLock, LOCK_FILE } from '../../src/index.js';
-import { spawnRedtail, tempDir } from '../helpers.js';
+import { exited, spawnRedtail, tempDir } from '../helpers.js';
 
 const BIN = new URL('../../../../bin/redtail.js', import.meta.url).pathname;
 
@@ -59,4 +59,37 @@ test('a lock naming our pid on our host, written after this process started, is 
   writeFileSync(join(tmp.dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
   assert.throws(() => FolderLock.take(tmp.dir), (e: unknown) => e instanceof FolderInUse && /in use by a redtail that has this process's pid .* in another container/.test(e.message));
   tmp.remove();
+});
+
+test('starters racing for one folder: exactly one holds it, every other is refused naming that one, and no temporary file is left', async () => {
+  const tmp = tempDir();
+  const lock = new URL('../../src/store/lock.js', import.meta.url).href;
+  // Each waits for the same instant, then takes the folder and holds it until its stdin closes.
+  const at = Date.now() + 1500;
+  const script = `import { FolderLock } from ${JSON.stringify(lock)};
+    while (Date.now() < ${at});
+    try { FolderLock.take(${JSON.stringify(tmp.dir)}); console.log('held'); } catch (e) { console.log('refused: ' + e.message); }
+    process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`;
+  const starters = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  try {
+    const said = await Promise.all(starters.map((child) => new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.endsWith('\n')) resolve(out.trim());
+      });
+    })));
+    const holders = starters.filter((_, i) => said[i] === 'held');
+    assert.equal(holders.length, 1, said.join('\n'));
+    for (const s of said.filter((s) => s !== 'held')) assert.match(s, new RegExp(`^refused: .* is in use by redtail pid ${holders[0]!.pid} `));
+    assert.deepEqual(readdirSync(tmp.dir), [LOCK_FILE]);
+    assert.equal(JSON.parse(readFileSync(join(tmp.dir, LOCK_FILE), 'utf8')).pid, holders[0]!.pid);
+  } finally {
+    await Promise.all(starters.map((child) => {
+      const done = exited(child);
+      child.stdin!.end();
+      return done;
+    }));
+    tmp.remove();
+  }
 });

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import { type CollectorConfig, DEFAULTS, startCollector } from '../../src/index.js';
-import { get, ndjson, post, record, tempDir } from '../helpers.js';
+import { get, ndjson, post, record, tempDir, WIDE_SKEW_MS } from '../helpers.js';
 
 test('a shard that cannot be opened is reported and skipped; its day\'s batches get 503 to send again; the rest goes on', async (t) => {
   const tmp = tempDir();
   t.after(() => tmp.remove());
-  const config: CollectorConfig = { ...structuredClone(DEFAULTS), data: tmp.dir, port: 0, retentionDays: 3650 };
+  const config: CollectorConfig = { ...structuredClone(DEFAULTS), data: tmp.dir, port: 0, retentionDays: 3650, limits: { ...DEFAULTS.limits, maxClockSkewMs: WIDE_SKEW_MS } };
   const first = await startCollector(config, () => {});
   assert.equal((await post(first.url, ndjson([record({ request_id: 'day-1' })]), { 'x-redtail-batch': 'p/1' })).status, 200);
   assert.equal((await post(first.url, ndjson([record({ request_id: 'day-2', start_time: '2026-11-28T10:00:00.000Z' })]), { 'x-redtail-batch': 'p/2' })).status, 200);

@@ -6,21 +6,25 @@
 // queried again.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { Store } from '../../src/store/store.js';
 import { Unpacked } from '../../src/store/unpacked.js';
 import type { Row } from '../../src/ingest/validate.js';
-import { exited, get, post, record, spawnRedtail, tempDir } from '../helpers.js';
+import { exited, get, post, record, spawnRedtail, tempDir, WIDE_SKEW_MS } from '../helpers.js';
 
 const running = new Set<ChildProcess>();
 // A failed assertion must not leave a collector running (the test file would never end).
 after(() => { for (const child of running) child.kill('SIGKILL'); });
 
 async function serve(data: string): Promise<Awaited<ReturnType<typeof spawnRedtail>>> {
-  // Records of fixed dates: a retention of ten years keeps them within its bounds.
-  const c = await spawnRedtail(['serve', '--port', '0', '--data', data], { REDTAIL_RETENTION_DAYS: '3650' });
+  // Records of fixed dates: a retention and a clock skew of ten years keep them within the bounds.
+  const config = join(data, 'config.json');
+  writeFileSync(config, JSON.stringify({ limits: { max_clock_skew_ms: WIDE_SKEW_MS } }));
+  const c = await spawnRedtail(['serve', '--port', '0', '--data', data, '--config', config], { REDTAIL_RETENTION_DAYS: '3650' });
   running.add(c.child);
   c.child.once('exit', () => running.delete(c.child));
   return c;
