@@ -231,7 +231,7 @@ test('only the period\'s days are verified and counted: a change to a day outsid
   assert.deepEqual([todays.period.days, todays.records.total], [[today], 181]);
 });
 
-test('the figures are of the records verify vouches for: a block taken out of the tables queries narrow by is still counted', async () => {
+test('the figures are of the records verify vouches for: a block taken out of the tables queries narrow by is still counted, and the verification says it is hidden', async () => {
   const dir = copy('hidden', (d) => {
     const db = new Database(join(d, `redtail-${today}.db`));
     db.prepare('DELETE FROM ranges WHERE id = 1').run();
@@ -239,7 +239,8 @@ test('the figures are of the records verify vouches for: a block taken out of th
     db.close();
   });
   const { code, report: r } = await reportJson(dir);
-  assert.equal(code, 0);
+  assert.equal(code, 1, 'verify fails a day whose queries miss a block');
+  assert.match(JSON.stringify(r), /hidden from queries/);
   assert.equal(r.records.total, 521);
   assert.deepEqual(r.records.byDay, [{ day: yesterday, records: 340 }, { day: today, records: 181 }]);
 });
