@@ -2,7 +2,8 @@
 // server certificates it signs (for 127.0.0.1 and localhost, a second one for rotation, an
 // expired one, one for another name); and another CA that signed none of them.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
 
@@ -62,4 +63,17 @@ export function makeCertificates(): Certificates {
     wrongName: signed(tmp.dir, ca, 'wrong-name', { names: 'DNS:collector.example.com', days: 2 }),
     remove: tmp.remove,
   };
+}
+
+/** A request over HTTPS trusting the CA in `ca` (a PEM file): status and body. */
+export function requestTls(url: string, ca: string, options: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: options.method ?? 'GET', headers: options.headers, ca: readFileSync(ca) }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }

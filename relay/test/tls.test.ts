@@ -2,30 +2,16 @@
 // forwards over WSS to a collector whose certificate its --ca signed, and without that CA keeps
 // the batches spooled and logs why.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigError } from '../../collector/src/index.js';
-import { makeCertificates } from '../../collector/test/certificates.js';
+import { makeCertificates, requestTls } from '../../collector/test/certificates.js';
 import { collector, ndjson, post, record, tempDir, until } from '../../collector/test/helpers.js';
 import { loadRelayConfig } from '../src/config.js';
 import { startRelay } from '../src/relay.js';
 
 const certs = makeCertificates();
 after(() => certs.remove());
-
-/** A batch POSTed over HTTPS, trusting the test CA. */
-function postTls(url: string, body: string, batch: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(`${url}/v1/ingest`, { method: 'POST', ca: readFileSync(certs.ca), headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': batch } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function relayTo(upstream: string, flags: Record<string, string>) {
   const spool = tempDir();
@@ -39,8 +25,9 @@ test('the relay serves HTTPS and forwards over WSS to a collector whose certific
   const c = await collector({ tls: certs.server, retentionDays: 30 });
   const relay = await relayTo(c.url, { ca: certs.ca, 'tls-cert': certs.server.cert, 'tls-key': certs.server.key });
   assert.match(relay.url, /^https:\/\//);
-  const status = await postTls(relay.url, ndjson([record({ start_time: new Date().toISOString(), request_id: 'via-relay' })]), 'edge/1');
-  assert.equal(status, 200);
+  const posted = await requestTls(`${relay.url}/v1/ingest`, certs.ca, { method: 'POST', body: ndjson([record({ start_time: new Date().toISOString(), request_id: 'via-relay' })]),
+    headers: { 'content-type': 'application/x-ndjson', 'x-redtail-batch': 'edge/1' } });
+  assert.equal(posted.status, 200, posted.text);
   await until(() => relay.forwarder.forwarded === 1, 'the batch acknowledged over WSS');
   assert.equal(c.store.list().length, 1, 'stored in the collector');
   await relay.stop();

@@ -27,17 +27,19 @@ const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_
  * CA option of the program); undefined for any other failure. Looks through fetch's `cause`.
  */
 export function tlsProblem(err: unknown, url: string, flag: string): string | undefined {
-  const e = err as { code?: string; reason?: string; cause?: unknown } | undefined;
+  const e = err as { code?: string; message?: string; cert?: { subjectaltname?: string }; cause?: unknown } | undefined;
   if (e === undefined || e === null) return undefined;
   const code = e.code ?? '';
   if (UNTRUSTED.has(code)) return `the collector's certificate is not trusted (${code}): pass ${flag} with the CA that signed it`;
   if (code === 'CERT_HAS_EXPIRED') return 'the collector\'s certificate has expired (CERT_HAS_EXPIRED): it must be renewed (or a clock is wrong)';
   if (code === 'CERT_NOT_YET_VALID') return 'the collector\'s certificate is not valid yet (CERT_NOT_YET_VALID): a clock is wrong, here or where it was issued';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return `the collector's certificate is not for ${new URL(url).hostname} (${e.reason ?? code}): reach it by a name the certificate lists, or issue one for this name`;
+    const names = e.cert?.subjectaltname ?? 'no names';
+    return `the collector's certificate is not for ${new URL(url).hostname} (it lists ${names}): reach it by a name the certificate lists, or issue one for this name`;
   }
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
-    return `${new URL(url).host} does not speak TLS (${code}): use http:// or ws://, or serve TLS with --tls-cert and --tls-key`;
+  // A plain HTTP server's answer read as TLS: OpenSSL finds no TLS record in it.
+  if (code === 'EPROTO' && /wrong version number|packet length too long/.test(e.message ?? '')) {
+    return `${new URL(url).host} does not speak TLS: use http:// or ws://, or serve TLS there with --tls-cert and --tls-key`;
   }
   return e.cause === undefined ? undefined : tlsProblem(e.cause, url, flag);
 }

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { copyFileSync, readFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import tls from 'node:tls';
@@ -12,25 +11,14 @@ import { X509Certificate } from 'node:crypto';
 import WebSocket from 'ws';
 import { ConfigError } from '../../src/config-error.js';
 import { createServer } from '../../src/http/tls.js';
-import { makeCertificates } from '../certificates.js';
+import { makeCertificates, requestTls } from '../certificates.js';
 import { collector, ndjson, record, until } from '../helpers.js';
 
 const certs = makeCertificates();
 after(() => certs.remove());
 const ca = readFileSync(certs.ca);
 
-/** A request over HTTPS trusting the test CA: status and body. */
-function request(url: string, options: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: options.method ?? 'GET', headers: options.headers, ca }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+const request = (url: string, options: Parameters<typeof requestTls>[2] = {}) => requestTls(url, certs.ca, options);
 
 /** The SHA-256 fingerprint of the certificate a TLS server at `url` presents. */
 async function presented(url: string): Promise<string> {
