@@ -42,7 +42,7 @@ export function target(command: string, flags: Record<string, string>): Target |
   }
   const token = flags.token ?? process.env.REDTAIL_TOKEN;
   try {
-    const tls = trustedCas(flags.ca ?? process.env.REDTAIL_CA, { program: `redtail ${command}`, flag: flags.ca === undefined && process.env.REDTAIL_CA ? 'REDTAIL_CA' : '--ca' });
+    const tls = trustedCas({ flag: flags.ca, env: process.env.REDTAIL_CA }, { program: `redtail ${command}` });
     // ws:// and wss:// name the same collector as http:// and https://.
     return { url: url.replace(/^ws/, 'http'), headers: token ? { authorization: `Bearer ${token}` } : {}, tls };
   } catch (err) {

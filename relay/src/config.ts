@@ -103,7 +103,7 @@ export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): Rela
     host: flags.host ?? env.REDTAIL_HOST ?? d.host,
     port: int(flags.listen ?? env.REDTAIL_PORT, '--listen (or REDTAIL_PORT)', d.port, 0, 65535),
     upstream,
-    upstreamTls: trustedCas(flags.ca ?? env.REDTAIL_CA, { program: 'relay config', flag: flags.ca === undefined && env.REDTAIL_CA ? 'REDTAIL_CA' : '--ca' }),
+    upstreamTls: trustedCas({ flag: flags.ca, env: env.REDTAIL_CA }, { program: 'relay config' }),
     tls: tlsFiles(flags['tls-cert'] ?? env.REDTAIL_TLS_CERT, flags['tls-key'] ?? env.REDTAIL_TLS_KEY, { cert: '--tls-cert (or REDTAIL_TLS_CERT)', key: '--tls-key (or REDTAIL_TLS_KEY)' }, { program: 'relay' }),
     upstreamToken: env.REDTAIL_UPSTREAM_TOKEN || undefined,
     tokens: env.REDTAIL_TOKENS ? parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS') : [],

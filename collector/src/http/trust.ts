@@ -5,8 +5,13 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { ConfigError } from '../config-error.js';
 
-/** The `ca` option for https and ws: Node's default CAs plus the bundle in `caFile`; none given: the defaults alone. */
-export function trustedCas(caFile: string | undefined, { program, flag }: { program: string; flag: string }): { ca?: string[] } {
+/**
+ * The `ca` option for https and ws: Node's default CAs plus the bundle in the file given by --ca
+ * (`given.flag`), else by REDTAIL_CA (`given.env`); neither: the defaults alone.
+ */
+export function trustedCas(given: { flag: string | undefined; env: string | undefined }, { program }: { program: string }): { ca?: string[] } {
+  const caFile = given.flag ?? given.env;
+  const flag = given.flag !== undefined ? '--ca' : 'REDTAIL_CA';
   if (caFile === undefined || caFile === '') return {};
   let pem: string;
   try {
