@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import { makeCertificates, requestTls } from '../../collector/test/certificates.js';
-import { collector, ndjson, record, until } from '../../collector/test/helpers.js';
+import { collector, exited, ndjson, record, spawnRedtail, tempDir, until } from '../../collector/test/helpers.js';
 import { BIN, run } from './redtail.js';
 
 const certs = makeCertificates();
@@ -81,4 +81,21 @@ test('the wrong scheme either way fails clearly: http:// to the TLS port, https:
   assert.equal(tlsToPlain.code, 1);
   assert.match(tlsToPlain.stderr, /redtail query: 127\.0\.0\.1:\d+ does not speak TLS: use http:\/\/ or ws:\/\//);
   await plain.stop();
+});
+
+test('redtail serve --tls-cert/--tls-key listens on https://, and refuses a certificate without its key', async () => {
+  const tmp = tempDir();
+  const served = await spawnRedtail(['serve', '--port', '0', '--data', tmp.dir, '--tls-cert', certs.server.cert, '--tls-key', certs.server.key]);
+  assert.match(served.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const queried = await run(['query', '--url', served.url, '--ca', certs.ca, '--limit', '1']);
+  assert.equal(queried.code, 0, queried.stderr);
+  served.child.kill('SIGTERM');
+  assert.equal(await exited(served.child), 0);
+  const half = await run(['serve', '--port', '0', '--data', tmp.dir, '--tls-cert', certs.server.cert]);
+  assert.equal(half.code, 2);
+  assert.match(half.stderr, /redtail serve: collector config: "--tls-key" must be a PEM key file, given with --tls-cert/);
+  const unpaired = await run(['serve', '--port', '0', '--data', tmp.dir, '--tls-cert', certs.server.cert, '--tls-key', certs.renewed.key]);
+  assert.equal(unpaired.code, 2);
+  assert.match(unpaired.stderr, /redtail serve: collector config: the TLS certificate .* do not make a pair/);
+  tmp.remove();
 });
