@@ -75,8 +75,29 @@ export class Forwarder {
     });
     ws.on('message', (data) => this.answer(String(data)));
     ws.on('unexpected-response', (_req, res) => {
-      this.log({ level: 'error', event: 'upstream_refused', url: this.options.url, status: res.statusCode, hint: res.statusCode === 401 || res.statusCode === 403 ? 'check REDTAIL_UPSTREAM_TOKEN: it needs the ingest scope' : undefined });
-      ws.terminate();
+      // The collector's answer says why (a token, a Host, plain ws:// to its TLS port): read a little of it, then go.
+      let body = '';
+      let done = false;
+      const refused = () => {
+        if (done) return;
+        done = true;
+        let error: unknown;
+        try {
+          error = (JSON.parse(body) as { error?: unknown }).error;
+        } catch {
+          error = body.slice(0, 200) || undefined;
+        }
+        this.log({ level: 'error', event: 'upstream_refused', url: this.options.url, status: res.statusCode, error,
+          hint: res.statusCode === 401 || res.statusCode === 403 ? 'check REDTAIL_UPSTREAM_TOKEN: it needs the ingest scope' : undefined });
+        ws.terminate();
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < 4096) body += chunk;
+      });
+      res.once('end', refused);
+      res.once('close', refused);
+      res.once('error', refused);
     });
     ws.on('error', (err) => {
       const hint = tlsProblem(err, this.options.url, '--ca FILE (or REDTAIL_CA)');

@@ -16,7 +16,7 @@ after(() => certs.remove());
 async function relayTo(upstream: string, flags: Record<string, string>) {
   const spool = tempDir();
   const logs: Record<string, unknown>[] = [];
-  const config = loadRelayConfig({ upstream: `${upstream.replace(/^https/, 'wss')}/v1/stream`, listen: '0', spool: join(spool.dir, 'spool'), ...flags }, {});
+  const config = loadRelayConfig({ upstream: `${upstream.replace(/^http/, 'ws')}/v1/stream`, listen: '0', spool: join(spool.dir, 'spool'), ...flags }, {});
   const relay = await startRelay(config, (e) => logs.push(e));
   return { ...relay, logs, stop: async () => { await relay.close(); spool.remove(); } };
 }
@@ -43,6 +43,16 @@ test('without the CA the relay keeps the batch spooled and logs that the certifi
   assert.match(String(unreachable.hint), /the collector's certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): pass --ca FILE \(or REDTAIL_CA\) with the CA that signed it/);
   assert.equal(relay.forwarder.connected, false);
   assert.equal(relay.spool.batches, 1, 'the batch waits in the spool');
+  await relay.stop();
+  await c.stop();
+});
+
+test('ws:// to a collector serving TLS: the relay logs the collector\'s answer, which says to use wss://', async () => {
+  const c = await collector({ tls: certs.server });
+  const relay = await relayTo(c.url.replace(/^https/, 'http'), {});
+  const refused = await until(() => relay.logs.find((l) => l.event === 'upstream_refused'), 'the refusal logged');
+  assert.equal(refused.status, 400);
+  assert.equal(refused.error, 'this port speaks HTTPS (TLS): use https:// (wss:// for WebSockets)');
   await relay.stop();
   await c.stop();
 });
