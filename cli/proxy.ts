@@ -2,6 +2,7 @@
 // Envoy would, on N VMs; its filter's metrics on an admin port, its log lines on stderr.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { ConfigError, trustedCas } from '../collector/src/index.js';
 import { Host, PluginError, ModuleError } from '../host/src/index.js';
 import { startProxy } from '../host/src/proxy.js';
 import { commandFlags } from './args.js';
@@ -12,6 +13,7 @@ const FLAGS = {
   filter: { value: 'FILE', help: 'the proxy-wasm module (default build/filter.wasm)' },
   'filter-config': { value: 'FILE', help: 'the filter\'s configuration (JSON; default none: the filter\'s defaults)' },
   cluster: { value: 'NAME=URL', help: 'an Envoy cluster the filter may call (repeatable; default redtail-collector=http://127.0.0.1:9900)' },
+  ca: { value: 'FILE', help: 'PEM CA bundle that signed an https:// cluster\'s certificate, added to the default CAs (env REDTAIL_CA)' },
   workers: { value: 'N', help: 'VMs running the filter, like Envoy\'s worker threads (default 2)' },
   admin: { value: 'PORT', help: 'the admin port: /stats/prometheus, /ready (default 15000)' },
   'log-level': { value: 'LEVEL', help: 'trace, debug, info, warning, error, critical (default info)' },
@@ -45,9 +47,17 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       return fail(`cannot read --filter-config: ${(err as Error).message}`);
     }
   }
+  let ca: string[] | undefined;
+  try {
+    ca = trustedCas({ flag: flags.ca, env: process.env.REDTAIL_CA }, { program: 'redtail proxy' }).ca;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    return 2;
+  }
   let host: Host;
   try {
-    host = new Host({ clusters, logLevel: (flags['log-level'] ?? 'info') as never });
+    host = new Host({ clusters, clusterCas: ca, logLevel: (flags['log-level'] ?? 'info') as never });
   } catch (err) {
     return fail((err as Error).message);
   }

@@ -1,6 +1,7 @@
 // redtail query: records from the collector, newest first, as an aligned table or NDJSON.
 import { commandFlags } from './args.js';
-import { FILTER_FLAGS, queryString, target } from './filters.js';
+import { ask } from './ask.js';
+import { FILTER_FLAGS, queryString, type Target, target } from './filters.js';
 import { recordLine, unreadableLine } from './format.js';
 import { printable, printableJson } from './printable.js';
 
@@ -22,16 +23,17 @@ export async function queryCommand(argv: string[]): Promise<number> {
     console.error(`redtail query: --limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
     return 2;
   }
-  const { url, headers } = target(flags);
+  const collector = target('query', flags);
+  if (typeof collector === 'number') return collector;
   const json = flags.json !== undefined && flags.json !== 'false';
-  if (flags.gaps !== undefined && flags.gaps !== 'false') return printGaps(url, headers, flags, want, json);
+  if (flags.gaps !== undefined && flags.gaps !== 'false') return printGaps(collector, flags, want, json);
   const color = !json && process.stdout.isTTY === true;
   let printed = 0;
   let cursor: string | null = null;
   do {
     const page = Math.min(1000, want - printed);
     const qs: string = `${queryString(flags, ['since', 'until'])}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
-    const body: Page | number = await ask<Page>(url, `/v1/logs?${qs}`, headers);
+    const body: Page | number = await ask<Page>('query', collector, `/v1/logs?${qs}`);
     if (typeof body === 'number') return body;
     for (const r of body.records ?? []) {
       const readable = typeof r === 'object' && r !== null && !Array.isArray(r);
@@ -46,10 +48,10 @@ export async function queryCommand(argv: string[]): Promise<number> {
 }
 
 /** --gaps: each notice of lost records in the time range, newest first. */
-async function printGaps(url: string, headers: Record<string, string>, flags: Record<string, string>, limit: number, json: boolean): Promise<number> {
+async function printGaps(collector: Target, flags: Record<string, string>, limit: number, json: boolean): Promise<number> {
   const qs = new URLSearchParams({ limit: String(Math.min(limit, 1000)) });
   for (const k of ['since', 'until']) if (flags[k] !== undefined) qs.set(k, flags[k]!);
-  const body = await ask<{ gaps?: { source: string; dropped: number; since: string; until: string; reason: string }[] }>(url, `/v1/gaps?${qs}`, headers);
+  const body = await ask<{ gaps?: { source: string; dropped: number; since: string; until: string; reason: string }[] }>('query', collector, `/v1/gaps?${qs}`);
   if (typeof body === 'number') return body;
   const gaps = body.gaps ?? [];
   const width = Math.max(0, ...gaps.map((g) => String(g.dropped).length));
@@ -59,27 +61,4 @@ async function printGaps(url: string, headers: Record<string, string>, flags: Re
   }
   if (!json && gaps.length === 0) console.error('redtail query: no gaps: producers reported no lost records in that range');
   return 0;
-}
-
-/** GET from the collector: its JSON answer, or the exit code after saying what went wrong. */
-async function ask<T>(url: string, path: string, headers: Record<string, string>): Promise<T | number> {
-  let res: Response;
-  try {
-    res = await fetch(`${url}${path}`, { headers });
-  } catch (err) {
-    console.error(`redtail query: cannot reach the collector at ${url}: ${printable((err as Error).message)}`);
-    return 1;
-  }
-  let body: T & { error?: string };
-  try {
-    body = (await res.json()) as T & { error?: string };
-  } catch (err) {
-    console.error(`redtail query: the answer from ${url} (HTTP ${res.status}) is not the collector's JSON: ${printable((err as Error).message)}; is --url the collector?`);
-    return 1;
-  }
-  if (!res.ok) {
-    console.error(`redtail query: the collector answered ${res.status}: ${printable(String(body.error))}`);
-    return 1;
-  }
-  return body;
 }

@@ -9,7 +9,10 @@ import { runUntilSignal } from './stop.js';
 const FLAGS = {
   listen: { value: 'PORT', help: 'the port sidecars send batches to (default 9901; env REDTAIL_PORT)' },
   host: { value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; env REDTAIL_HOST); others need REDTAIL_TOKENS' },
-  upstream: { value: 'URL', help: 'the collector\'s WebSocket ingest, ws://collector:9900/v1/stream (env REDTAIL_UPSTREAM)' },
+  upstream: { value: 'URL', help: 'the collector\'s WebSocket ingest, ws://collector:9900/v1/stream or wss://… (env REDTAIL_UPSTREAM)' },
+  ca: { value: 'FILE', help: 'PEM CA bundle that signed a wss:// collector\'s certificate, added to the default CAs (env REDTAIL_CA)' },
+  'tls-cert': { value: 'FILE', help: 'serve HTTPS to sidecars with this PEM certificate, with --tls-key; re-read on SIGHUP and on change (env REDTAIL_TLS_CERT)' },
+  'tls-key': { value: 'FILE', help: 'the PEM private key of --tls-cert (env REDTAIL_TLS_KEY)' },
   spool: { value: 'DIR', help: 'where batches wait for the collector (default ./spool; env REDTAIL_SPOOL)' },
   'spool-max-bytes': { value: 'N', help: 'bound on the spool; past it sidecars get 429 and keep their batches (default 1 GiB)' },
   window: { value: 'N', help: 'batches sent to the collector ahead of its acknowledgements (default 16)' },
@@ -34,6 +37,13 @@ export async function relayCommand(argv: string[]): Promise<number> {
     console.error(`redtail relay: ${err.message}`);
     return 2;
   }
-  const relay = await startRelay(config, stderrLog);
+  let relay;
+  try {
+    relay = await startRelay(config, stderrLog);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`redtail relay: ${err.message}`);
+    return 2;
+  }
   return runUntilSignal(() => relay.close(), () => ({ spooled: relay.spool.batches }));
 }

@@ -7,7 +7,9 @@ const FLAGS = {
   data: { value: 'DIR', help: 'where the SQLite shards live (default ./data; env REDTAIL_DATA)' },
   port: { value: 'N', help: 'the HTTP port (default 9900; env REDTAIL_PORT)' },
   host: { value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; env REDTAIL_HOST); others need tokens' },
-  config: { value: 'FILE', help: 'a JSON config file: tokens, retention_days, allowed_hosts, allowed_origins, limits (see docs/collector.md)' },
+  'tls-cert': { value: 'FILE', help: 'serve HTTPS and WSS with this PEM certificate (and chain), with --tls-key; re-read on SIGHUP and on change (env REDTAIL_TLS_CERT)' },
+  'tls-key': { value: 'FILE', help: 'the PEM private key of --tls-cert (env REDTAIL_TLS_KEY)' },
+  config: { value: 'FILE', help: 'a JSON config file: tokens, retention_days, allowed_hosts, allowed_origins, tls, limits (see docs/collector.md)' },
 };
 const SUMMARY = 'Runs the collector: POST /v1/ingest takes batches, GET /v1/logs answers queries, GET /healthz says it is up.';
 
@@ -24,7 +26,7 @@ export async function serve(argv: string[]): Promise<number> {
   }
   let config;
   try {
-    config = loadConfig({ file: flags.config, env: process.env, flags: { data: flags.data, host: flags.host, port } });
+    config = loadConfig({ file: flags.config, env: process.env, flags: { data: flags.data, host: flags.host, port, tlsCert: flags['tls-cert'], tlsKey: flags['tls-key'] } });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`redtail serve: ${err.message}`);
@@ -36,7 +38,7 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     collector = await startCollector(config);
   } catch (err) {
-    if (!(err instanceof FolderInUse) && !(err instanceof NoteError)) throw err;
+    if (!(err instanceof FolderInUse) && !(err instanceof NoteError) && !(err instanceof ConfigError)) throw err;
     console.error(`redtail serve: ${err.message}`);
     return 2;
   }

@@ -2,6 +2,7 @@
 // with --json); it reconnects on its own when the connection drops, and says so on stderr.
 import WebSocket from 'ws';
 import { commandFlags } from './args.js';
+import { tlsProblem } from '../collector/src/index.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
 import { asRecord, gapLine, isDropNotice, recordLine, unreadableLine } from './format.js';
 import { printable, printableJson } from './printable.js';
@@ -11,7 +12,9 @@ const SUMMARY = 'Streams records live from the collector as they are stored.';
 export async function tail(argv: string[]): Promise<number> {
   const flags = commandFlags('tail', SUMMARY, FILTER_FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  const { url, headers } = target(flags);
+  const collector = target('tail', flags);
+  if (typeof collector === 'number') return collector;
+  const { url, headers } = collector;
   const wsUrl = `${url.replace(/^http/, 'ws')}/v1/tail?${queryString(flags)}`;
   const json = flags.json !== undefined && flags.json !== 'false';
   const color = !json && process.stdout.isTTY === true;
@@ -26,7 +29,7 @@ export async function tail(argv: string[]): Promise<number> {
   process.once('SIGTERM', stop);
   while (!stopping) {
     const outcome = await new Promise<{ fatal?: string }>((resolve) => {
-      const ws = new WebSocket(wsUrl, { headers });
+      const ws = new WebSocket(wsUrl, { headers, ...collector.tls });
       current = ws;
       ws.on('open', () => {
         delay = 250;
@@ -52,14 +55,18 @@ export async function tail(argv: string[]): Promise<number> {
         res.on('end', () => {
           const message = (() => { try { return (JSON.parse(body) as { error: string }).error; } catch { return body; } })();
           // A refusal (bad filter, token) will not get better by retrying.
-          resolve(res.statusCode && res.statusCode < 500 ? { fatal: `HTTP ${res.statusCode}: ${message}` } : {});
+          resolve(res.statusCode && res.statusCode < 500 ? { fatal: `the collector refused: HTTP ${res.statusCode}: ${message}` } : {});
         });
       });
-      ws.on('error', () => {});
+      ws.on('error', (err) => {
+        // A certificate refused will not get better by retrying either.
+        const tls = tlsProblem(err, url, '--ca FILE (or REDTAIL_CA)');
+        if (tls !== undefined) resolve({ fatal: tls });
+      });
       ws.on('close', () => resolve({}));
     });
     if (outcome.fatal) {
-      console.error(`redtail tail: the collector refused: ${printable(outcome.fatal)}`);
+      console.error(`redtail tail: ${printable(outcome.fatal)}`);
       return 1;
     }
     if (stopping) break;

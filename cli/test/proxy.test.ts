@@ -1,35 +1,48 @@
 // redtail proxy as a child process: the filter on every request, shipping to a real collector;
-// its metrics on the admin port; a configuration the filter refuses stops it with the filter's words.
+// its metrics on the admin port; an https:// cluster trusted with --ca; a configuration the filter
+// refuses stops it with the filter's words.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { collector, get } from '../../collector/test/helpers.js';
+import { makeCertificates } from '../../collector/test/certificates.js';
+import { collector, get, until } from '../../collector/test/helpers.js';
 
 const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
 
-test('redtail proxy runs the filter on every request and its records reach the collector', async () => {
-  const c = await collector();
-  const app = http.createServer((_req, res) => res.end('hello'));
-  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-  const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'redtail-proxy-'));
-  writeFileSync(join(dir, 'filter.json'), JSON.stringify({ flush: { interval_ms: 50 } }));
-  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '0', '--admin', '0', '--upstream', appUrl, '--cluster', `redtail-collector=${c.url}`,
-    '--filter-config', join(dir, 'filter.json'), '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** `redtail proxy <args>` as a child process, once it listens: its URLs and what it printed so far. */
+async function startProxy(args: string[]): Promise<{ child: ChildProcess; proxy: string; admin: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '0', '--admin', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const urls = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
-    child.stderr.on('data', (d) => {
+    child.stderr!.on('data', (d) => {
       stderr += d;
       const m = /listening on (\S+) -> .*admin (\S+)/.exec(stderr);
       if (m) resolve({ proxy: m[1]!, admin: m[2]! });
     });
     child.once('exit', () => reject(new Error(stderr)));
   });
+  return { child, ...urls, stderr: () => stderr };
+}
+
+/** An app that answers hello, behind the proxy. */
+async function app(): Promise<{ url: string; close(): void }> {
+  const server = http.createServer((_req, res) => res.end('hello'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+test('redtail proxy runs the filter on every request and its records reach the collector', async () => {
+  const c = await collector();
+  const upstream = await app();
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-proxy-'));
+  writeFileSync(join(dir, 'filter.json'), JSON.stringify({ flush: { interval_ms: 50 } }));
+  const urls = await startProxy(['--upstream', upstream.url, '--cluster', `redtail-collector=${c.url}`, '--filter-config', join(dir, 'filter.json'), '--workers', '2']);
+  const { child } = urls;
   for (let i = 0; i < 4; i++) {
     const res = await fetch(`${urls.proxy}/hi?password=hunter2`);
     assert.equal(await res.text(), 'hello');
@@ -44,11 +57,11 @@ test('redtail proxy runs the filter on every request and its records reach the c
   assert.ok(records.every((r) => r.path === '/hi?password=[SECRET_PARAM]'));
   const metrics = await (await fetch(`${urls.admin}/stats/prometheus`)).text();
   assert.match(metrics, /^redtail_batches_sent [1-9]/m);
-  assert.match(stderr, /\[info\]\[wasm\] wasm log redtail redtail worker-0: redtail: configured/);
+  assert.match(urls.stderr(), /\[info\]\[wasm\] wasm log redtail redtail worker-0: redtail: configured/);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
-  app.close();
+  upstream.close();
   await c.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -59,5 +72,32 @@ test('a configuration the filter refuses stops the proxy with the filter\'s own 
   const r = spawnSync(process.execPath, [BIN, 'proxy', '--listen', '0', '--admin', '0', '--filter-config', join(dir, 'bad.json')], { encoding: 'utf8' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /the filter was refused: .*"flush.interval_ms" must be an integer from 10 to 60000, got "fast"/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('an https:// cluster: with --ca the filter ships to a collector serving TLS; without it the calls fail and nothing ships', async () => {
+  const certs = makeCertificates();
+  const c = await collector({ tls: certs.server, retentionDays: 30 });
+  const upstream = await app();
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-proxy-'));
+  writeFileSync(join(dir, 'filter.json'), JSON.stringify({ flush: { interval_ms: 50 } }));
+  const common = ['--upstream', upstream.url, '--cluster', `redtail-collector=${c.url}`, '--filter-config', join(dir, 'filter.json'), '--workers', '1'];
+  const trusting = await startProxy([...common, '--ca', certs.ca]);
+  assert.equal(await (await fetch(`${trusting.proxy}/over-tls`)).text(), 'hello');
+  await until(() => c.store.list().length > 0, 'the record stored by the collector over TLS');
+  trusting.child.kill('SIGTERM');
+  const untrusting = await startProxy(common);
+  assert.equal(await (await fetch(`${untrusting.proxy}/refused`)).text(), 'hello', 'requests go on');
+  let metrics = '';
+  for (let i = 0; i < 400 && !/^redtail_batch_failures [1-9]/m.test(metrics); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    metrics = await (await fetch(`${untrusting.admin}/stats/prometheus`)).text();
+  }
+  assert.match(metrics, /^redtail_batch_failures [1-9]/m, 'the call failed: the certificate is not trusted');
+  assert.doesNotMatch(metrics, /^redtail_batches_sent [1-9]/m, 'nothing shipped without the CA');
+  untrusting.child.kill('SIGTERM');
+  upstream.close();
+  await c.stop();
+  certs.remove();
   rmSync(dir, { recursive: true, force: true });
 });

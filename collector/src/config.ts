@@ -2,9 +2,10 @@
 // that order of precedence from lowest to highest. Every limit has a safe default; every
 // mistake is refused at start with the field, the value and what was expected.
 import { readFileSync } from 'node:fs';
-import { ConfigError, fail } from './config-error.js';
+import { ConfigError, fail, type Program } from './config-error.js';
 import { checkToken, parseTokens, type Token } from './http/auth.js';
 import { isLoopback, parseHosts } from './http/cross-site.js';
+import type { TlsFiles } from './http/tls.js';
 import { DEFAULT_MAX_DEPTH, MOST_DEPTH } from './ingest/depth.js';
 
 export { ConfigError } from './config-error.js';
@@ -19,6 +20,8 @@ export interface CollectorConfig {
   retentionDays: number;
   /** Host names the server answers to; undefined: loopback names when listening on loopback, else any (cross-site.ts). */
   allowedHosts: string[] | undefined;
+  /** The certificate and key to serve HTTPS and WSS with; undefined: plain HTTP. */
+  tls: TlsFiles | undefined;
   /** Origins of other sites' pages that may open WebSockets, besides the collector's own page. */
   allowedOrigins: string[];
   limits: {
@@ -66,6 +69,7 @@ export const DEFAULTS: CollectorConfig = {
   tokens: [],
   retentionDays: 30,
   allowedHosts: undefined,
+  tls: undefined,
   allowedOrigins: [],
   limits: {
     maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, maxDepth: DEFAULT_MAX_DEPTH, maxClockSkewMs: 86_400_000,
@@ -97,7 +101,15 @@ export function parseOrigins(v: unknown, field: string): string[] {
   return list as string[];
 }
 
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Pick<CollectorConfig, 'data' | 'host' | 'port'>> }): CollectorConfig {
+/** A certificate and key given together, or neither; where each part came from names it in the error. */
+export function tlsFiles(cert: unknown, key: unknown, names: { cert: string; key: string }, { program = 'collector' }: Program = {}): TlsFiles | undefined {
+  if (cert === undefined && key === undefined) return undefined;
+  if (typeof cert !== 'string' || cert === '') fail(names.cert, `a PEM certificate file, given with ${names.key}`, cert, { program });
+  if (typeof key !== 'string' || key === '') fail(names.key, `a PEM key file, given with ${names.cert}`, key, { program });
+  return { cert, key };
+}
+
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Pick<CollectorConfig, 'data' | 'host' | 'port'>> & { tlsCert?: string; tlsKey?: string } }): CollectorConfig {
   const c: CollectorConfig = structuredClone(DEFAULTS);
   if (options.file) {
     let raw: unknown;
@@ -106,7 +118,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     } catch (err) {
       throw new ConfigError(`collector config: cannot read ${options.file}: ${(err as Error).message}`);
     }
-    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits', 'log'];
+    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits', 'log', 'tls'];
     const o = raw as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || Array.isArray(o)) fail('the configuration', 'a JSON object', raw);
     for (const k of Object.keys(o)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${k}"; known fields are ${known.join(', ')}`);
@@ -116,6 +128,12 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     if (o.retention_days !== undefined) c.retentionDays = int(o.retention_days, 'retention_days', 1, 3650);
     if (o.allowed_hosts !== undefined) c.allowedHosts = parseHosts(o.allowed_hosts, 'allowed_hosts');
     if (o.allowed_origins !== undefined) c.allowedOrigins = parseOrigins(o.allowed_origins, 'allowed_origins');
+    if (o.tls !== undefined) {
+      const t = o.tls as Record<string, unknown>;
+      if (typeof t !== 'object' || t === null || Array.isArray(t)) fail('tls', 'an object { "cert": FILE, "key": FILE }', o.tls);
+      for (const k of Object.keys(t)) if (k !== 'cert' && k !== 'key') throw new ConfigError(`collector config: unknown field "tls.${k}"; known fields are cert, key`);
+      c.tls = tlsFiles(t.cert, t.key, { cert: 'tls.cert', key: 'tls.key' });
+    }
     if (o.tokens !== undefined) {
       if (!Array.isArray(o.tokens)) fail('tokens', 'a list of { "token": …, "scopes": [...] }', o.tokens);
       c.tokens = o.tokens.map((t, i) => checkToken(t, `tokens[${i}]`));
@@ -156,6 +174,8 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   if (env.REDTAIL_ALLOWED_ORIGINS) c.allowedOrigins = parseOrigins(env.REDTAIL_ALLOWED_ORIGINS, 'REDTAIL_ALLOWED_ORIGINS');
   if (env.REDTAIL_TOKENS) c.tokens = parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS');
   if (env.REDTAIL_LOG_KEY_FILE) c.log.keyFile = env.REDTAIL_LOG_KEY_FILE;
+  if (env.REDTAIL_TLS_CERT || env.REDTAIL_TLS_KEY) c.tls = tlsFiles(env.REDTAIL_TLS_CERT, env.REDTAIL_TLS_KEY, { cert: 'REDTAIL_TLS_CERT', key: 'REDTAIL_TLS_KEY' });
+  if (options.flags?.tlsCert !== undefined || options.flags?.tlsKey !== undefined) c.tls = tlsFiles(options.flags.tlsCert, options.flags.tlsKey, { cert: '--tls-cert', key: '--tls-key' });
   if (options.flags?.data) c.data = options.flags.data;
   if (options.flags?.host) c.host = options.flags.host;
   if (options.flags?.port !== undefined) c.port = options.flags.port;

@@ -24,6 +24,11 @@ export { CLOSE_CUT, cutMessage, PendingBytes } from './http/upload.js';
 export { authorize, deny, parseTokens, type Scope, type Token } from './http/auth.js';
 export { checkHost, isLoopback, parseHosts, servedHosts } from './http/cross-site.js';
 
+// TLS: serving HTTPS and WSS (the relay serves as the collector does), and trusting a collector's certificate.
+export { createServer, readTlsFiles, type TlsFiles } from './http/tls.js';
+export { tlsFiles } from './config.js';
+export { tlsProblem, trustedCas } from './http/trust.js';
+
 // The HTTP helpers: a JSON answer, and Prometheus text.
 export { send } from './http/respond.js';
 export { Exposition } from './prometheus.js';

@@ -27,3 +27,14 @@ test('the log\'s settings: defaults, values read, mistakes refused naming the fi
   refused({ interval: 5 }, /unknown field "log.interval"; known fields are checkpoint_interval_ms, key_file, name/);
   refused([], /"log" must be an object/);
 });
+
+test('tls: the certificate and key from the file, the environment or the flags, both or neither', () => {
+  assert.equal(load({}).tls, undefined);
+  assert.deepEqual(load({ tls: { cert: '/etc/tls/tls.crt', key: '/etc/tls/tls.key' } }).tls, { cert: '/etc/tls/tls.crt', key: '/etc/tls/tls.key' });
+  assert.throws(() => load({ tls: { cert: '/etc/tls/tls.crt' } }), /"tls.key" must be a PEM key file, given with tls.cert, got undefined/);
+  assert.throws(() => load({ tls: { cert: 'a', key: 'b', ca: 'c' } }), /unknown field "tls.ca"; known fields are cert, key/);
+  assert.deepEqual(loadConfig({ env: { REDTAIL_TLS_CERT: 'c.pem', REDTAIL_TLS_KEY: 'k.pem' } }).tls, { cert: 'c.pem', key: 'k.pem' });
+  assert.throws(() => loadConfig({ env: { REDTAIL_TLS_KEY: 'k.pem' } }), /"REDTAIL_TLS_CERT" must be a PEM certificate file/);
+  assert.deepEqual(loadConfig({ env: { REDTAIL_TLS_CERT: 'c.pem', REDTAIL_TLS_KEY: 'k.pem' }, flags: { tlsCert: 'f.pem', tlsKey: 'g.pem' } }).tls, { cert: 'f.pem', key: 'g.pem' });
+  assert.throws(() => loadConfig({ flags: { tlsCert: 'f.pem' } }), /"--tls-key" must be a PEM key file, given with --tls-cert/);
+});

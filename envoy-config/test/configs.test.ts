@@ -212,3 +212,30 @@ test('the image carries every WebAssembly module the collector loads, and the fi
   assert.ok(modules.length >= 2, `the collector's modules: ${modules.join(', ')}`);
   for (const wasm of ['filter.wasm', ...modules]) assert.ok(copied.has(wasm), `the image's last stage copies build/${wasm}`);
 });
+
+test('istio/mtls.yaml: STRICT mTLS on the pods of the collector and the relay, ISTIO_MUTUAL to their Services', () => {
+  const docs = load(join(DIR, 'istio/mtls.yaml'));
+  const k8s = ['k8s/collector.yaml', 'k8s/relay.yaml'].flatMap((f) => load(join(DIR, f)));
+  const podLabels = k8s.filter((d) => d.kind === 'StatefulSet' || d.kind === 'DaemonSet').map((d) => d.spec.template.metadata.labels as Y);
+  const known = services();
+  const peers = docs.filter((d) => d.kind === 'PeerAuthentication');
+  const rules = docs.filter((d) => d.kind === 'DestinationRule');
+  assert.equal(peers.length + rules.length, docs.length, 'nothing else in the file');
+  // Fields of istio.security.v1beta1.PeerAuthentication and istio.networking.v1beta1.ClientTLSSettings.
+  const CLIENT_TLS = ['mode', 'clientCertificate', 'privateKey', 'caCertificates', 'credentialName', 'subjectAltNames', 'sni', 'insecureSkipVerify', 'caCrl'];
+  for (const p of peers) {
+    assert.equal(p.apiVersion, 'security.istio.io/v1beta1');
+    for (const k of Object.keys(p.spec)) assert.ok(['selector', 'mtls', 'portLevelMtls'].includes(k), `PeerAuthentication has no field "${k}"`);
+    assert.equal(p.spec.mtls.mode, 'STRICT');
+    const selected = Object.entries(p.spec.selector.matchLabels as Y);
+    assert.ok(podLabels.some((labels) => selected.every(([k, v]) => labels[k] === v)), `${p.metadata.name} selects pods of envoy-config/k8s`);
+  }
+  for (const r of rules) {
+    assert.equal(r.apiVersion, 'networking.istio.io/v1beta1');
+    const [, name, namespace] = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(r.spec.host)!;
+    assert.ok([...known].some((s) => s.startsWith(`${name}.${namespace}:`)), `${r.spec.host} is a Service of envoy-config/k8s`);
+    for (const k of Object.keys(r.spec.trafficPolicy.tls)) assert.ok(CLIENT_TLS.includes(k), `ClientTLSSettings has no field "${k}"`);
+    assert.equal(r.spec.trafficPolicy.tls.mode, 'ISTIO_MUTUAL');
+  }
+  assert.deepEqual(peers.map((p) => p.metadata.name).sort(), rules.map((r) => r.metadata.name).sort(), 'each pod STRICT is reached ISTIO_MUTUAL');
+});

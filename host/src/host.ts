@@ -1,8 +1,10 @@
 // The host: what one Envoy process provides to every VM it runs: cluster routing for http calls,
 // the stats store, shared data and queues, foreign functions, the clock and the log. Embedders
 // (tests, benches, `redtail proxy`) make one Host, load a module, and start plugins on it.
+import type https from 'node:https';
 import { LOG_LEVEL_NAMES, LogLevel, type LogLevelName } from './abi.js';
 import type { Context } from './context.js';
+import { clusterAgent } from './http-call.js';
 import { MetricStore } from './metrics.js';
 import { loadModule, type ProxyWasmModule } from './module.js';
 import { Plugin, type PluginOptions } from './plugin.js';
@@ -26,6 +28,8 @@ export type ForeignFunction = (args: Uint8Array, call: { vm: Vm; context: Contex
 export interface HostOptions {
   /** Envoy cluster name → base URL (scheme, host, port) for proxy_http_call. */
   clusters?: Record<string, string>;
+  /** The CAs an https:// cluster's certificate may be signed by (PEM certificates), in place of Node's defaults. */
+  clusterCas?: string[];
   /** Messages below this level are dropped, and proxy_get_log_level reports it. Default info. */
   logLevel?: LogLevelName;
   /** Where log entries go; default: printed to stderr in Envoy's style. */
@@ -65,6 +69,8 @@ export class Host {
   readonly logLevel: LogLevel;
   onVmFailure: ((vm: Vm, failure: VmFailure) => void) | undefined;
   private readonly clusters = new Map<string, URL>();
+  /** For https:// clusters when clusterCas is given. */
+  readonly clusterAgent: https.Agent | undefined;
   private readonly onLog: (entry: LogEntry) => void;
   private readonly keepLogs: number;
   readonly now: () => bigint;
@@ -73,6 +79,7 @@ export class Host {
 
   constructor(options: HostOptions = {}) {
     for (const [name, url] of Object.entries(options.clusters ?? {})) this.setCluster(name, url);
+    this.clusterAgent = options.clusterCas ? clusterAgent(options.clusterCas) : undefined;
     this.logLevel = levelNumber(options.logLevel ?? 'info');
     this.onLog = options.onLog ?? printLogEntry;
     this.foreignFunctions = new Map(Object.entries(options.foreignFunctions ?? {}));

@@ -2,6 +2,7 @@
 // cluster names to URLs, and the call goes out over HTTP/1.1 (or HTTPS) with keep-alive.
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import type { Pair } from './pairs.js';
 
 export interface HttpCallRequest {
@@ -12,6 +13,8 @@ export interface HttpCallRequest {
   trailers: readonly Pair[];
   /** 0 means no timeout, as in Envoy. */
   timeoutMs: number;
+  /** For an https:// cluster: the agent holding the CAs its certificate may be signed by; default Node's CAs. */
+  httpsAgent?: https.Agent;
 }
 
 export interface HttpCallResponse {
@@ -28,10 +31,14 @@ export class HttpCallError extends Error {
   }
 }
 
+/** Connections kept for calls; an https agent with other CAs is made by clusterAgent. */
 const agents = {
   'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
   'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
 };
+
+/** An agent for https:// clusters whose certificates are signed by `ca` (PEM certificates, the whole list trusted). */
+export const clusterAgent = (ca: string[]): https.Agent => new https.Agent({ keepAlive: true, maxSockets: 64, ca });
 
 /**
  * Memory for call bodies, kept when a call is over: a module sends batch after batch of about
@@ -75,7 +82,8 @@ export function performHttpCall(call: HttpCallRequest): { done: Promise<HttpCall
   // With trailers the body must go chunked, so no content-length then.
   if (call.body.length > 0 && !hasTrailers) headers.push(['content-length', String(call.body.length)]);
   if (hasTrailers) headers.push(['trailer', call.trailers.map(([k]) => k).join(', ')]);
-  const mod = call.url.protocol === 'https:' ? https : http;
+  const secure = call.url.protocol === 'https:';
+  const mod = secure ? https : http;
   let req: http.ClientRequest | undefined;
   let gotHeaders = false;
   let timedOut = false;
@@ -95,8 +103,11 @@ export function performHttpCall(call: HttpCallRequest): { done: Promise<HttpCall
       method,
       path,
       headers: headers.flat(),
-      agent: agents[call.url.protocol as 'http:' | 'https:'],
+      agent: secure ? call.httpsAgent ?? agents['https:'] : agents['http:'],
       setHost: false,
+      // The certificate is checked against the cluster's host name (sent as SNI unless an IP), as
+      // Envoy's UpstreamTlsContext sni and SAN match would be set, not against the call's :authority.
+      ...(secure ? { servername: isIP(call.url.hostname) ? '' : call.url.hostname } : {}),
     }, (res) => {
       gotHeaders = true;
       const chunks: Buffer[] = [];

@@ -136,7 +136,7 @@ export class RootContext extends Context {
     const has = (name: string) => headers.some(([k]) => k.toLowerCase() === name);
     if (!has(':method') || !has(':path') || !has(':authority')) return { status: Status.BadArgument };
     const token = this.nextCallToken++;
-    const call = performHttpCall({ url, headers: headers.map(([k, v]) => [k.toLowerCase(), v]), body, trailers, timeoutMs });
+    const call = performHttpCall({ url, headers: headers.map(([k, v]) => [k.toLowerCase(), v]), body, trailers, timeoutMs, httpsAgent: this.vm.host.clusterAgent });
     this.calls.set(token, call.cancel);
     call.done.then(
       (res) => this.deliver(token, res),

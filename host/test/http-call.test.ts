@@ -1,10 +1,13 @@
 // proxy_http_call against real HTTP servers on loopback.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { callBody, performHttpCall } from '../src/http-call.js';
 import { encodePairs, runExchange, Status } from '../src/index.js';
+import { makeCertificates } from '../../collector/test/certificates.js';
 import { GET, hex, startProbe } from './probe.js';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; trailers: Record<string, string> }
@@ -173,4 +176,24 @@ test('call bodies reuse the memory of calls that are over, never of one in fligh
   } finally {
     await srv.close();
   }
+});
+
+test('an https:// cluster: the call goes over TLS when its CA is trusted (checked against the cluster\'s host, not :authority), and fails as Envoy\'s 503 when not', async () => {
+  const certs = makeCertificates();
+  const srv = https.createServer({ cert: readFileSync(certs.server.cert), key: readFileSync(certs.server.key) }, (req, res) => res.end(`tls ${req.headers.host}`));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  const script = ['configure: http c :method=GET,:path=/,:authority=redtail-collector x 2000', 'http_call_response: get 6 :status; buf 4 0 200'].join('\n');
+  const statusAndBody = (p: Awaited<ReturnType<typeof startProbe>>) => ['get 6 :status', 'buf 4 0 200'].map((m) => Buffer.from(p.logs.find((e) => e.message.startsWith(m))!.message.split(' ').at(-1)!, 'hex').toString());
+  const trusted = await startProbe(script, { host: { clusters: { c: url }, clusterCas: [readFileSync(certs.ca, 'utf8')] } });
+  await waitFor(() => trusted.lines().some((l) => l.startsWith('cb http_call_response')));
+  assert.deepEqual(statusAndBody(trusted), ['200', 'tls redtail-collector']);
+  await trusted.plugin.close();
+  const untrusted = await startProbe(script, { host: { clusters: { c: url } } });
+  await waitFor(() => untrusted.lines().some((l) => l.startsWith('cb http_call_response')));
+  assert.equal(statusAndBody(untrusted)[0], '503');
+  await untrusted.plugin.close();
+  srv.closeAllConnections();
+  srv.close();
+  certs.remove();
 });

@@ -1,12 +1,16 @@
 // The relay's configuration: flags over environment variables over defaults. Secrets (tokens)
 // come only from the environment, never the command line, where `ps` would show them.
-import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseHosts, parseTokens, type Scope } from '../../collector/src/index.js';
+import { ConfigError, DEFAULTS as COLLECTOR, isLoopback, parseHosts, parseTokens, type Scope, type TlsFiles, tlsFiles, trustedCas } from '../../collector/src/index.js';
 
 export interface RelayConfig {
   host: string;
   port: number;
-  /** The collector's WebSocket ingest, ws://host:9900/v1/stream. */
+  /** The collector's WebSocket ingest, ws://host:9900/v1/stream or wss://… */
   upstream: string;
+  /** The CAs a wss:// collector's certificate may be signed by: the defaults, plus --ca's bundle. */
+  upstreamTls: { ca?: string[] };
+  /** The certificate and key to serve HTTPS with; undefined: plain HTTP. */
+  tls: TlsFiles | undefined;
   /** Bearer token for the collector (ingest scope). */
   upstreamToken: string | undefined;
   /** Tokens sidecars must present; none: loopback only, as for the collector. */
@@ -37,6 +41,8 @@ export interface RelayConfig {
 
 export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
   host: '127.0.0.1',
+  upstreamTls: {},
+  tls: undefined,
   port: 9901,
   upstreamToken: undefined,
   tokens: [],
@@ -76,6 +82,9 @@ export interface RelayFlags {
   listen?: string;
   host?: string;
   upstream?: string;
+  ca?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
   spool?: string;
   'spool-max-bytes'?: string;
   window?: string;
@@ -90,11 +99,13 @@ export interface RelayFlags {
 export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayConfig {
   const d = RELAY_DEFAULTS;
   const upstream = flags.upstream ?? env.REDTAIL_UPSTREAM;
-  if (!upstream || !/^wss?:\/\/[^/]+/.test(upstream)) fail('--upstream (or REDTAIL_UPSTREAM)', 'the collector\'s WebSocket ingest, ws://collector:9900/v1/stream', upstream ?? '');
+  if (!upstream || !/^wss?:\/\/[^/]+/.test(upstream)) fail('--upstream (or REDTAIL_UPSTREAM)', 'the collector\'s WebSocket ingest, ws://collector:9900/v1/stream or wss://…', upstream ?? '');
   const c: RelayConfig = {
     host: flags.host ?? env.REDTAIL_HOST ?? d.host,
     port: int(flags.listen ?? env.REDTAIL_PORT, '--listen (or REDTAIL_PORT)', d.port, 0, 65535),
     upstream,
+    upstreamTls: trustedCas({ flag: flags.ca, env: env.REDTAIL_CA }, { program: 'relay config' }),
+    tls: tlsFiles(flags['tls-cert'] ?? env.REDTAIL_TLS_CERT, flags['tls-key'] ?? env.REDTAIL_TLS_KEY, { cert: '--tls-cert (or REDTAIL_TLS_CERT)', key: '--tls-key (or REDTAIL_TLS_KEY)' }, { program: 'relay' }),
     upstreamToken: env.REDTAIL_UPSTREAM_TOKEN || undefined,
     tokens: env.REDTAIL_TOKENS ? parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS') : [],
     allowedHosts: (flags['allowed-hosts'] ?? env.REDTAIL_ALLOWED_HOSTS) ? parseHosts(flags['allowed-hosts'] ?? env.REDTAIL_ALLOWED_HOSTS, '--allowed-hosts (or REDTAIL_ALLOWED_HOSTS)', { program: 'relay' }) : undefined,

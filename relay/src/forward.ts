@@ -3,7 +3,7 @@
 // acknowledges it. On any break everything unacknowledged is sent again from the oldest after
 // reconnecting; the collector recognises the batch ids it already has, so nothing is stored twice.
 import WebSocket from 'ws';
-import { CLOSE_CUT } from '../../collector/src/index.js';
+import { CLOSE_CUT, tlsProblem } from '../../collector/src/index.js';
 import type { Spool } from './spool.js';
 
 export interface ForwardOptions {
@@ -11,6 +11,8 @@ export interface ForwardOptions {
   url: string;
   /** Bearer token with the ingest scope, if the collector has tokens. */
   token?: string;
+  /** The CAs a wss:// collector's certificate may be signed by (relay config's upstreamTls). */
+  tls?: { ca?: string[] };
   /** Batches sent and not yet acknowledged, at most. */
   window: number;
   /** Reconnect backoff bounds, ms. */
@@ -59,7 +61,7 @@ export class Forwarder {
   private connect(): void {
     this.retryTimer = undefined;
     const headers: Record<string, string> = this.options.token ? { authorization: `Bearer ${this.options.token}` } : {};
-    const ws = new WebSocket(this.options.url, { headers, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(this.options.url, { headers, handshakeTimeout: 10_000, ...this.options.tls });
     this.ws = ws;
     ws.on('open', () => {
       // The backoff is not reset here but on an acknowledgement: a collector that takes the
@@ -73,11 +75,33 @@ export class Forwarder {
     });
     ws.on('message', (data) => this.answer(String(data)));
     ws.on('unexpected-response', (_req, res) => {
-      this.log({ level: 'error', event: 'upstream_refused', url: this.options.url, status: res.statusCode, hint: res.statusCode === 401 || res.statusCode === 403 ? 'check REDTAIL_UPSTREAM_TOKEN: it needs the ingest scope' : undefined });
-      ws.terminate();
+      // The collector's answer says why (a token, a Host, plain ws:// to its TLS port): read a little of it, then go.
+      let body = '';
+      let done = false;
+      const refused = () => {
+        if (done) return;
+        done = true;
+        let error: unknown;
+        try {
+          error = (JSON.parse(body) as { error?: unknown }).error;
+        } catch {
+          error = body.slice(0, 200) || undefined;
+        }
+        this.log({ level: 'error', event: 'upstream_refused', url: this.options.url, status: res.statusCode, error,
+          hint: res.statusCode === 401 || res.statusCode === 403 ? 'check REDTAIL_UPSTREAM_TOKEN: it needs the ingest scope' : undefined });
+        ws.terminate();
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < 4096) body += chunk;
+      });
+      res.once('end', refused);
+      res.once('close', refused);
+      res.once('error', refused);
     });
     ws.on('error', (err) => {
-      if (!this.connected) this.log({ level: 'warn', event: 'upstream_unreachable', url: this.options.url, error: err.message, retry_ms: this.backoff });
+      const hint = tlsProblem(err, this.options.url, '--ca FILE (or REDTAIL_CA)');
+      if (!this.connected) this.log({ level: hint ? 'error' : 'warn', event: 'upstream_unreachable', url: this.options.url, error: err.message, hint, retry_ms: this.backoff });
     });
     ws.on('close', (code, reason) => {
       if (this.connected) this.log({ level: 'warn', event: 'upstream_lost', code, reason: String(reason), unacknowledged: this.inFlight.size, retry_ms: this.backoff });

@@ -2,11 +2,10 @@
 // POST /v1/ingest as the collector), commits each to the spool before answering, and forwards
 // the spool to the central collector over one WebSocket. A sidecar told 200 can forget its batch:
 // the relay has it on disk until the collector acknowledges it.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { answerRefused, authorize, checkHost, cutMessage, deny, Exposition, PendingBytes, ProducerGone, receiveBatch, send, servedHosts } from '../../collector/src/index.js';
+import { answerRefused, authorize, checkHost, createServer, cutMessage, deny, Exposition, PendingBytes, ProducerGone, readTlsFiles, receiveBatch, send, servedHosts } from '../../collector/src/index.js';
 import type { RelayConfig } from './config.js';
 import { Forwarder } from './forward.js';
 import { Spool } from './spool.js';
@@ -33,9 +32,11 @@ function asArray(body: string): string {
 }
 
 export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> {
+  // The certificate first: a missing file or a bad pair is refused before anything is opened.
+  if (config.tls) readTlsFiles(config.tls, 'relay');
   const spool = new Spool(config.spool, config.limits.spoolMaxBytes);
   const forwarder = new Forwarder(spool, {
-    url: config.upstream, token: config.upstreamToken, window: config.limits.window, minBackoffMs: 100, maxBackoffMs: 5000,
+    url: config.upstream, token: config.upstreamToken, tls: config.upstreamTls, window: config.limits.window, minBackoffMs: 100, maxBackoffMs: 5000,
     maxBatchErrors: config.limits.maxBatchErrors,
   }, log);
   // Batches sent without an id get one here, unique to this relay process, so the collector's
@@ -83,7 +84,7 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
       .text();
   }
 
-  const server = http.createServer((req, res) => {
+  const served = createServer((req, res) => {
     const wrongHost = checkHost(req, hosts, '--allowed-hosts (REDTAIL_ALLOWED_HOSTS)');
     if (wrongHost) {
       req.resume();
@@ -110,17 +111,21 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
       // Not spooled (a full disk, say): the sidecar keeps the batch and retries.
       if (!res.headersSent) send(res, 503, { error: `the relay could not spool the batch (${err.message}); send it again` }, { 'retry-after': '5' });
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }, config.tls, { program: 'relay', log });
+  const { server } = served;
+  let url: string;
+  try {
+    url = await served.listen(config.port, config.host);
+  } catch (err) {
+    forwarder.close();
+    spool.close();
+    throw err;
+  }
   log({ level: 'info', event: 'listening', url, upstream: config.upstream, spool: spool.path, spooled: spool.batches, hosts: hosts === '*' ? 'any' : hosts });
   return {
     url, spool, forwarder,
     close: () => new Promise<void>((resolve) => {
+      served.stop();
       server.close(() => {
         forwarder.close();
         spool.close();

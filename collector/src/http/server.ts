@@ -2,8 +2,7 @@
 // grows the verifiable log's trees), the checkpoint signer, and the one HTTP port whose routes
 // (routes.ts) read batches into the store and answer queries and tails. Retention and
 // checkpoints run here on a schedule; close() takes it all down in order.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,8 +20,9 @@ import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
 import type { Committed } from '../store/blocks.js';
 import { TailHub } from '../tail/tail.js';
-import { servedHosts } from './cross-site.js';
+import { isLoopback, servedHosts } from './cross-site.js';
 import { routes, upgrades } from './routes.js';
+import { createServer, readTlsFiles } from './tls.js';
 import { type Cut, cutMessage, PendingBytes } from './upload.js';
 
 export interface Collector {
@@ -53,6 +53,8 @@ export interface Parts {
 }
 
 export async function startCollector(config: CollectorConfig, log: Log = stderrLog): Promise<Collector> {
+  // The certificate first: a missing file or a bad pair is refused before anything is opened.
+  if (config.tls) readTlsFiles(config.tls, 'collector');
   const lock = FolderLock.take(config.data);
   let store: Store;
   let key: LoadedKey;
@@ -120,13 +122,12 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     },
   };
   const { sockets, hosts } = parts;
-  const server = http.createServer(routes(parts));
+  const served = createServer(routes(parts), config.tls, { program: 'collector', log });
+  const { server } = served;
   server.on('upgrade', upgrades(parts));
+  let url: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, resolve);
-    });
+    url = await served.listen(config.port, config.host);
   } catch (err) {
     clearInterval(pruning);
     clearInterval(signing);
@@ -137,14 +138,16 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     throw err;
   }
   let closing: Promise<void> | undefined;
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)', hosts: hosts === '*' ? 'any' : hosts });
+  log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)', hosts: hosts === '*' ? 'any' : hosts, tls: config.tls?.cert ?? 'none' });
+  if (!config.tls && !isLoopback(config.host)) {
+    log({ level: 'warn', event: 'plain_http', host: config.host,
+      hint: 'tokens and records cross the network unencrypted unless a mesh encrypts them (Istio mTLS): serve TLS with --tls-cert and --tls-key' });
+  }
   return {
     url, store, server, tail,
     // Once: a second call waits for the first.
     close: () => (closing ??= new Promise<void>((resolve) => {
+      served.stop();
       clearInterval(pruning);
       clearInterval(signing);
       tail.close();
