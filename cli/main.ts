@@ -9,6 +9,7 @@ import { serve } from './serve.js';
 import { tail } from './tail.js';
 import { verifyCommand } from './verify.js';
 import { checkpointsCommand } from './checkpoints.js';
+import { auditCommand } from './audit.js';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
@@ -17,6 +18,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   prune: { summary: 'remove shards older than the retention', run: pruneCommand },
   verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
   checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: checkpointsCommand },
+  audit: { summary: 'list the audit log: who read what, refused tokens, retention, verify, starts and stops', run: auditCommand },
   relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
   proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
 };

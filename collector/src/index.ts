@@ -44,3 +44,12 @@ export { CHECKPOINTS, checkpointEpochs, checkpointFiles } from './log/checkpoint
 export { parseCheckpoint } from './log/checkpoint.js';
 export { DELETION_FILE } from './log/retention.js';
 export { generateSigner } from './log/note.js';
+
+// The audit log (audit/): who read what, itself a verifiable log. Offline commands reach it
+// through its writer when they hold the folder's lock, through its inbox when they do not.
+export { type AuditEntry, osUser } from './audit/entry.js';
+export { AuditRecorder } from './audit/recorder.js';
+export { auditDeletion } from './audit/deletion.js';
+export { postToInbox } from './audit/inbox.js';
+export { type Listed, readAudit } from './audit/read.js';
+export { type AuditReport, verifyAudit } from './audit/verify.js';

@@ -8,6 +8,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
+import { configDigest } from '../audit/config-digest.js';
+import { auditDeletion } from '../audit/deletion.js';
+import { COLLECTOR } from '../audit/entry.js';
+import { lastEntry } from '../audit/read.js';
+import { AuditRecorder } from '../audit/recorder.js';
 import type { CollectorConfig } from '../config.js';
 import { type Log, stderrLog } from '../events.js';
 import type { Gap, Limits, Row } from '../ingest/validate.js';
@@ -41,6 +46,8 @@ export interface Parts {
   tail: TailHub;
   metrics: CollectorMetrics;
   log: Log;
+  /** Who read what, and every token refused (audit/). */
+  audit: AuditRecorder;
   /** Bytes of batches being received, over HTTP and WebSocket: bounded, so memory is (upload.ts). */
   pending: PendingBytes;
   hosts: ReturnType<typeof servedHosts>;
@@ -55,15 +62,19 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const lock = FolderLock.take(config.data);
   let store: Store;
   let key: LoadedKey;
+  let audit: AuditRecorder;
   const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
   try {
     // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
+    audit = new AuditRecorder(config.data, key.signer, log);
     store = new Store(config.data);
   } catch (err) {
     lock.release();
     throw err;
   }
+  const digest = configDigest(config);
+  const previous = lastEntry(config.data, ['start', 'stop'])?.entry.config;
   for (const [day, bad] of store.unopenable) {
     log({ level: 'error', event: 'shard_unopenable', shard: day, file: bad.file, error: bad.error,
       hint: 'left as it is and out of every answer; batches for that day are refused with 503 until the file is repaired or moved away, and the collector restarted' });
@@ -74,7 +85,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const prune = () => {
     const keepFrom = retentionStart(config.retentionDays);
     for (const r of store.prune(keepFrom)) log({ level: 'info', event: 'shard_pruned', ...r });
-    const { failed } = recordDeletions(config.data, keepFrom, key.signer, `retention: ${config.retentionDays} days`);
+    const reason = `retention: ${config.retentionDays} days`;
+    const { recorded, failed } = recordDeletions(config.data, keepFrom, key.signer, reason);
+    for (const epoch of recorded) auditDeletion(audit, config.data, epoch, key.signer.verifier, { who: COLLECTOR, by: reason });
     for (const f of failed) log({ level: 'error', event: 'deletion_unrecorded', shard: f.epoch, error: f.error, hint: 'tried again at the next pruning; until then redtail verify reports its records missing' });
   };
   prune();
@@ -85,11 +98,14 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     hint: 'auditors check checkpoints with their own copy of this public key: redtail verify --pubkey FILE' });
   const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log);
   checkpoints.sign();
-  const signing = setInterval(() => checkpoints.sign(), config.log.checkpointIntervalMs);
+  const signing = setInterval(() => {
+    checkpoints.sign();
+    audit.sign();
+  }, config.log.checkpointIntervalMs);
   signing.unref();
 
   const parts: Parts = {
-    config, store, tail, metrics, log,
+    config, store, tail, metrics, log, audit,
     limits: { ...config.limits, keepDays: config.retentionDays },
     pending: new PendingBytes(config.limits.maxPendingBytes),
     hosts: servedHosts(config.host, config.allowedHosts),
@@ -134,6 +150,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)', hosts: hosts === '*' ? 'any' : hosts });
+  const started = Date.now();
+  audit.append({ action: 'start', who: COLLECTOR, url, config: digest, ...(previous !== undefined && previous !== digest ? { config_changed_from: previous } : {}) });
+  audit.sign();
   return {
     url, store, server, tail,
     // Once: a second call waits for the first.
@@ -154,6 +173,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
         void words.stop().then(() => {
           // The last checkpoint of this run: the trees as far as they were grown.
           checkpoints.sign();
+          audit.append({ action: 'stop', who: COLLECTOR, config: digest, ran_ms: Date.now() - started });
+          audit.sign();
           store.close();
           lock.release();
           resolve();
