@@ -3,7 +3,7 @@
 // day; exit 0 only when every check holds. The run is itself an audit entry, left in the inbox.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type EpochReport, type Listed, NoteError, osUser, postToInbox, publicKeyFile, readAudit, readVerifier, verifyAudit, verifyLog } from '../collector/src/index.js';
+import { COLLECTOR, type EpochReport, type Listed, NoteError, osUser, postToInbox, publicKeyFile, readAudit, readVerifier, verifyAudit, verifyLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 
@@ -83,7 +83,7 @@ function deletionEntries(data: string): Map<string, Listed> {
 function deletedBy(r: EpochReport, entry: Listed | undefined): string {
   if (!r.deleted) return '';
   if (!entry) return `deleted on ${r.deleted.time} (${r.deleted.reason}; no audit entry says so)`;
-  const by = String(entry.entry.by).startsWith('retention') ? `retention (${entry.entry.by})` : `${entry.entry.who}: ${entry.entry.by}`;
+  const by = entry.entry.who === COLLECTOR ? String(entry.entry.by).replace(/^retention: (.*)$/, 'retention ($1)') : `${entry.entry.who}: ${entry.entry.by}`;
   return `deleted by ${by} on ${r.deleted.time}, audit entry ${entry.ref}`;
 }
 

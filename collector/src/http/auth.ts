@@ -20,8 +20,8 @@ export const tokenName = (t: Token): string => t.name ?? `token-${createHash('sh
 /** "tok1:ingest,read:grafana;tok2:admin" (the REDTAIL_TOKENS form: token[:scopes[:name]]) → tokens. */
 export function parseTokens(spec: string, field: string): Token[] {
   return spec.split(';').filter(Boolean).map((entry) => {
-    const [token, scopes, name] = entry.split(':');
-    return { token: token!, scopes: (scopes || DEFAULT_SCOPES).split(','), ...(name === undefined ? {} : { name }) };
+    const [token, scopes, ...name] = entry.split(':');
+    return { token: token!, scopes: (scopes || DEFAULT_SCOPES).split(','), ...(name.length === 0 ? {} : { name: name.join(':') }) };
   }).map((t, i) => checkToken(t, `${field}[${i}]`));
 }
 
