@@ -60,6 +60,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
       for (const f of failed) console.error(`redtail prune: the deletion of ${f.epoch} could not be recorded (${f.error}); the next prune tries again`);
       audit.append(entry);
       for (const epoch of recorded) auditDeletion(audit, config.data, epoch, signer.verifier, { who, by });
+      audit.thin(keepFrom);
       audit.sign();
     } else {
       // No key yet, so no log to sign: the entry waits in the inbox for the collector's first start.

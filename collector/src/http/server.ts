@@ -88,6 +88,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     const reason = `retention: ${config.retentionDays} days`;
     const { recorded, failed } = recordDeletions(config.data, keepFrom, key.signer, reason);
     for (const epoch of recorded) auditDeletion(audit, config.data, epoch, key.signer.verifier, { who: COLLECTOR, by: reason });
+    audit.thin(keepFrom);
     for (const f of failed) log({ level: 'error', event: 'deletion_unrecorded', shard: f.epoch, error: f.error, hint: 'tried again at the next pruning; until then redtail verify reports its records missing' });
   };
   prune();

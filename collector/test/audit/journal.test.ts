@@ -97,3 +97,25 @@ test('verify: a line removed, or an entry appended after the last checkpoint and
     tmp.remove();
   }
 });
+
+test('days past the retention keep their entries and only the checkpoints that are evidence, and still verify', () => {
+  const tmp = tempDir();
+  try {
+    const { signer } = loadOrCreateKey(join(tmp.dir, 'log.key'), 'redtail.test/audit');
+    const recorder = new AuditRecorder(tmp.dir, signer, quiet);
+    const now = Date.now();
+    const yesterday = dayOf(now - 86_400_000);
+    for (let i = 0; i < 4; i++) {
+      recorder.append({ time: `${yesterday}T12:00:0${i}.000Z`, action: 'query', who: 'grafana', results: i });
+      recorder.sign(now + i);
+    }
+    const folder = join(tmp.dir, 'audit', 'checkpoints', yesterday);
+    assert.equal(readdirSync(folder).length, 4);
+    recorder.thin(dayOf(now));
+    assert.ok(readdirSync(folder).length <= 2, 'the last, and the first if it links the chain');
+    const report = verifyAudit(tmp.dir, signer.verifier).find((r) => r.epoch === yesterday)!;
+    assert.deepEqual([report.ok, report.entries, report.signed], [true, 4, 4], JSON.stringify(report.failures));
+  } finally {
+    tmp.remove();
+  }
+});
