@@ -41,30 +41,63 @@ function grow(file: string, sizes: Set<number>): { entries: number; roots: Map<n
   return { entries: tree.size, roots };
 }
 
+/** A day's checkpoints, each signed by the key, for this day's origin, later and never smaller than the one before. */
+function readKept(dir: string, day: string, verifier: Verifier, failures: string[]): Kept[] {
+  const kept: Kept[] = [];
+  for (const file of checkpointFiles(dir, day)) {
+    let c: Checkpoint;
+    try {
+      c = readCheckpoint(file, verifier);
+    } catch (err) {
+      failures.push(`audit checkpoint ${day}/${basename(file)} is not signed by the key given: ${(err as Error).message}`);
+      continue;
+    }
+    if (c.origin !== auditOrigin(verifier.name, day)) {
+      failures.push(`audit checkpoint ${day}/${basename(file)} is for "${c.origin}", not this day's "${auditOrigin(verifier.name, day)}"`);
+      continue;
+    }
+    const before = kept.at(-1)?.c;
+    if (before && c.time <= before.time) failures.push(`audit checkpoint ${day}/${basename(file)} was signed at ${new Date(c.time).toISOString()}, not after the one before it`);
+    if (before && c.size < before.size) failures.push(`audit checkpoint ${day}/${basename(file)} has ${c.size} entries, fewer than the ${before.size} of the one before it: the tree shrank (a fork)`);
+    kept.push({ file, c });
+  }
+  return kept;
+}
+
+interface Kept {
+  file: string;
+  c: Checkpoint;
+}
+
+const headKey = (h: { origin: string; size: number; root: Hash }): string => `${h.origin} ${h.size} ${h.root.toString('base64')}`;
+
+/**
+ * Whether a day's first checkpoint names a head of an earlier day that its checkpoints hold: the
+ * chain by which a day removed whole (its entries and its checkpoints) shows in the next.
+ */
+function chained(day: string, first: Checkpoint, before: string | undefined, heads: Map<string, Set<string>>, verifier: Verifier, failures: string[]): void {
+  if (!first.previous) {
+    if (before !== undefined) failures.push(`its first audit checkpoint names no previous day, though ${before} is signed`);
+    return;
+  }
+  const prior = first.previous.origin.slice(first.previous.origin.lastIndexOf('/') + 1);
+  if (first.previous.origin !== auditOrigin(verifier.name, prior) || !(prior < day)) {
+    failures.push(`its first audit checkpoint names "${first.previous.origin}" as the previous day, not an earlier day of this audit log`);
+  } else if (!heads.get(prior)?.has(headKey(first.previous))) {
+    failures.push(`its first audit checkpoint names a head of ${prior} (${first.previous.size} entries) that ${prior}'s audit checkpoints do not hold: that day was removed or rewritten`);
+  }
+}
+
 /** Every day of the audit log (an entries file, or checkpoints), checked; oldest first. */
 export function verifyAudit(data: string, verifier: Verifier): AuditReport[] {
   const dir = auditDir(data);
   const days = [...new Set([...auditDays(data), ...checkpointEpochs(dir)])].sort();
+  const failuresOf = new Map(days.map((d) => [d, [] as string[]]));
+  const keptOf = new Map(days.map((d) => [d, readKept(dir, d, verifier, failuresOf.get(d)!)]));
+  const heads = new Map(days.map((d) => [d, new Set(keptOf.get(d)!.map((k) => headKey(k.c)))]));
   return days.map((day) => {
-    const failures: string[] = [];
-    const kept: { file: string; c: Checkpoint }[] = [];
-    for (const file of checkpointFiles(dir, day)) {
-      let c: Checkpoint;
-      try {
-        c = readCheckpoint(file, verifier);
-      } catch (err) {
-        failures.push(`audit checkpoint ${day}/${basename(file)} is not signed by the key given: ${(err as Error).message}`);
-        continue;
-      }
-      if (c.origin !== auditOrigin(verifier.name, day)) {
-        failures.push(`audit checkpoint ${day}/${basename(file)} is for "${c.origin}", not this day's "${auditOrigin(verifier.name, day)}"`);
-        continue;
-      }
-      const before = kept.at(-1)?.c;
-      if (before && c.time <= before.time) failures.push(`audit checkpoint ${day}/${basename(file)} was signed at ${new Date(c.time).toISOString()}, not after the one before it`);
-      if (before && c.size < before.size) failures.push(`audit checkpoint ${day}/${basename(file)} has ${c.size} entries, fewer than the ${before.size} of the one before it: the tree shrank (a fork)`);
-      kept.push({ file, c });
-    }
+    const failures = failuresOf.get(day)!;
+    const kept = keptOf.get(day)!;
     const grown = grow(auditFile(data, day), new Set(kept.map((k) => k.c.size)));
     const changed = kept.find((k) => k.c.size <= grown.entries && !grown.roots.get(k.c.size)!.equals(k.c.root));
     if (changed) {
@@ -75,6 +108,10 @@ export function verifyAudit(data: string, verifier: Verifier): AuditReport[] {
     const most = Math.max(0, ...kept.map((k) => k.c.size));
     if (most > grown.entries) failures.push(`entries missing: a checkpoint vouches for ${most} entries, the file holds ${grown.entries}`);
     if (kept.length === 0 && grown.entries > 0) failures.push(`no signed checkpoint: none vouches for its ${grown.entries} entries`);
+    const first = kept[0]?.c;
+    // The day before it that was signed before it began: one signed later (an entry taken in late) cannot be named.
+    const before = first && days.filter((d) => d < day && (keptOf.get(d)![0]?.c.time ?? Infinity) < first.time).at(-1);
+    if (first) chained(day, first, before || undefined, heads, verifier, failures);
     const last = kept.at(-1)?.c;
     return { log: 'audit', epoch: day, ok: failures.length === 0, entries: grown.entries, checkpoints: kept.length,
       last: last ? new Date(last.time).toISOString() : null, signed: last?.size ?? 0, failures } satisfies AuditReport;

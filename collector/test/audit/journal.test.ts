@@ -2,7 +2,7 @@
 // land in their day's file and tree, a line a crash cut short is dropped before the next, the
 // inbox of offline commands is taken in by the writer, and what was signed verifies.
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { auditFile } from '../../src/audit/files.js';
@@ -16,6 +16,13 @@ import { dayOf } from '../../src/store/days.js';
 import { tempDir } from '../helpers.js';
 
 const quiet = () => {};
+
+/** The audit log's writer on `dir`, with a new key, and the days it writes to. */
+function writer(dir: string): { signer: ReturnType<typeof loadOrCreateKey>['signer']; recorder: AuditRecorder; now: number; yesterday: string } {
+  const { signer } = loadOrCreateKey(join(dir, 'log.key'), 'redtail.test/audit');
+  const now = Date.now();
+  return { signer, recorder: new AuditRecorder(dir, signer, quiet), now, yesterday: dayOf(now - 86_400_000) };
+}
 
 test('entries are written after the current turn, each a line of its day\'s file, and the tree is the file\'s', async () => {
   const tmp = tempDir();
@@ -101,10 +108,7 @@ test('verify: a line removed, or an entry appended after the last checkpoint and
 test('days past the retention keep their entries and only the checkpoints that are evidence, and still verify', () => {
   const tmp = tempDir();
   try {
-    const { signer } = loadOrCreateKey(join(tmp.dir, 'log.key'), 'redtail.test/audit');
-    const recorder = new AuditRecorder(tmp.dir, signer, quiet);
-    const now = Date.now();
-    const yesterday = dayOf(now - 86_400_000);
+    const { signer, recorder, now, yesterday } = writer(tmp.dir);
     for (let i = 0; i < 4; i++) {
       recorder.append({ time: `${yesterday}T12:00:0${i}.000Z`, action: 'query', who: 'grafana', results: i });
       recorder.sign(now + i);
@@ -115,6 +119,24 @@ test('days past the retention keep their entries and only the checkpoints that a
     assert.ok(readdirSync(folder).length <= 2, 'the last, and the first if it links the chain');
     const report = verifyAudit(tmp.dir, signer.verifier).find((r) => r.epoch === yesterday)!;
     assert.deepEqual([report.ok, report.entries, report.signed], [true, 4, 4], JSON.stringify(report.failures));
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('verify: a day removed whole, its entries and its checkpoints, fails the next day, whose first checkpoint names it', () => {
+  const tmp = tempDir();
+  try {
+    const { signer, recorder, now, yesterday } = writer(tmp.dir);
+    recorder.append({ time: `${yesterday}T12:00:00.000Z`, action: 'query', who: 'grafana', results: 1 });
+    recorder.append({ time: new Date(now).toISOString(), action: 'query', who: 'grafana', results: 2 });
+    recorder.sign(now);
+    assert.ok(verifyAudit(tmp.dir, signer.verifier).every((r) => r.ok));
+    rmSync(auditFile(tmp.dir, yesterday));
+    rmSync(join(tmp.dir, 'audit', 'checkpoints', yesterday), { recursive: true });
+    const today = verifyAudit(tmp.dir, signer.verifier).find((r) => r.epoch === dayOf(now))!;
+    assert.equal(today.ok, false);
+    assert.match(today.failures.join('\n'), new RegExp(`names a head of ${yesterday} \\(1 entries\\) that ${yesterday}'s audit checkpoints do not hold`));
   } finally {
     tmp.remove();
   }
