@@ -67,11 +67,17 @@ export class AuditLog {
   heads(now = Date.now()): Map<string, TreeHead> {
     this.flush();
     for (const day of this.unsynced) {
-      const fd = openSync(auditFile(this.data, day), 'r');
       try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+        const fd = openSync(auditFile(this.data, day), 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (err) {
+        // The file is gone or unreadable: its tree is read again from what is there, and verify judges it.
+        this.trees.delete(day);
+        this.log({ level: 'error', event: 'audit_sync_failed', day, error: (err as Error).message });
       }
     }
     this.unsynced.clear();
