@@ -162,3 +162,20 @@ test('an audit entry altered in its file makes verify fail for that day, naming 
   assert.match(v.stdout, new RegExp(`^FAIL audit ${dayOf(Date.now())}: entries changed: the first \\d+ entries do not give the root signed in`, 'm'));
   assert.match(v.stderr, /audit log: 1 of \d+ days FAILED/);
 });
+
+test('a run killed without a stop entry is named by the next start', async () => {
+  collector = await serve();
+  const started = async (n: number) => eventually(async () => {
+    const all = (await listed()).filter((e) => e.action === 'start');
+    return all.length === n ? all : undefined;
+  }, `start ${n}`);
+  await started(3);
+  const gone = exited(collector.child);
+  collector.child.kill('SIGKILL');
+  await gone;
+  collector = await serve();
+  const starts = await started(4);
+  assert.equal(starts[2]!.unclean_stop, undefined, 'the run before it stopped');
+  assert.equal(starts[3]!.unclean_stop, `the run started ${starts[2]!.time} has no stop entry: it was killed or crashed`);
+  await stop();
+});

@@ -74,7 +74,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     throw err;
   }
   const digest = configDigest(config);
-  const previous = lastEntry(config.data, ['start', 'stop'])?.entry.config;
+  // The last run as the audit log tells it: its config, and whether it stopped or was cut off.
+  const lastRun = lastEntry(config.data, ['start', 'stop'])?.entry;
   for (const [day, bad] of store.unopenable) {
     log({ level: 'error', event: 'shard_unopenable', shard: day, file: bad.file, error: bad.error,
       hint: 'left as it is and out of every answer; batches for that day are refused with 503 until the file is repaired or moved away, and the collector restarted' });
@@ -152,7 +153,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const url = `http://${host}:${address.port}`;
   log({ level: 'info', event: 'listening', url, data: config.data, auth: config.tokens.length ? 'tokens' : 'none (loopback only)', hosts: hosts === '*' ? 'any' : hosts });
   const started = Date.now();
-  audit.append({ action: 'start', who: COLLECTOR, url, config: digest, ...(previous !== undefined && previous !== digest ? { config_changed_from: previous } : {}) });
+  audit.append({ action: 'start', who: COLLECTOR, url, config: digest,
+    ...(lastRun !== undefined && lastRun.config !== digest ? { config_changed_from: lastRun.config } : {}),
+    ...(lastRun?.action === 'start' ? { unclean_stop: `the run started ${lastRun.time} has no stop entry: it was killed or crashed` } : {}) });
   audit.sign();
   return {
     url, store, server, tail,
