@@ -10,6 +10,7 @@ import { verifyCommand } from './verify.js';
 import { checkpointsCommand } from './checkpoints.js';
 import { reportCommand } from './report.js';
 import { version } from './version.js';
+import { auditCommand } from './audit.js';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
@@ -19,6 +20,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
   checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: checkpointsCommand },
   report: { summary: 'a compliance report for a period: records, redactions, gaps, retention, verification (md, json or html)', run: reportCommand },
+  audit: { summary: 'list the audit log: who read what, refused tokens, retention, verify, starts and stops', run: auditCommand },
   relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
   proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
 };

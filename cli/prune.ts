@@ -1,7 +1,7 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FolderInUse, FolderLock, loadOrCreateKey, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
+import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 
@@ -45,12 +45,26 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   const keepFrom = retentionStart(days);
   const removed = store.prune(keepFrom, { dryRun: flags['dry-run'] !== undefined });
   store.close();
-  // What went is recorded beside its checkpoints, signed, as the collector's own pruning does.
+  // What went is recorded beside its checkpoints, signed, as the collector's own pruning does, and
+  // in the audit log: this command holds the lock, so it is the audit log's writer meanwhile.
   const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
-  if (flags['dry-run'] === undefined && existsSync(keyFile)) {
-    const { signer } = loadOrCreateKey(keyFile, config.log.name ?? 'redtail');
-    for (const f of recordDeletions(config.data, keepFrom, signer, `redtail prune --retention-days ${days}`).failed) {
-      console.error(`redtail prune: the deletion of ${f.epoch} could not be recorded (${f.error}); the next prune tries again`);
+  if (flags['dry-run'] === undefined) {
+    const who = osUser();
+    const by = `redtail prune --retention-days ${days}`;
+    const entry = { action: 'prune' as const, who, by, argv, removed: removed.map((r) => r.day) };
+    if (existsSync(keyFile)) {
+      const { signer } = loadOrCreateKey(keyFile, config.log.name ?? 'redtail');
+      const said: Log = (e) => e.level === 'error' && console.error(`redtail prune: ${JSON.stringify(e)}`);
+      const audit = new AuditRecorder(config.data, signer, said);
+      const { recorded, failed } = recordDeletions(config.data, keepFrom, signer, by);
+      for (const f of failed) console.error(`redtail prune: the deletion of ${f.epoch} could not be recorded (${f.error}); the next prune tries again`);
+      audit.append(entry);
+      for (const epoch of recorded) auditDeletion(audit, config.data, epoch, signer.verifier, { who, by });
+      audit.thin(keepFrom);
+      audit.sign();
+    } else {
+      // No key yet, so no log to sign: the entry waits in the inbox for the collector's first start.
+      postToInbox(config.data, { time: new Date().toISOString(), ...entry });
     }
   }
   lock?.release();

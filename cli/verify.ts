@@ -1,8 +1,9 @@
 // redtail verify: the data folder's log checked offline with the public key only (the
-// collector's log/verify.ts), a line per epoch; exit 0 only when every check holds.
+// collector's log/verify.ts), a line per epoch, then the audit log's (audit/verify.ts), a line per
+// day; exit 0 only when every check holds. The run is itself an audit entry, left in the inbox.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NoteError, publicKeyFile, readVerifier, verifyLog } from '../collector/src/index.js';
+import { COLLECTOR, type EpochReport, type Listed, NoteError, osUser, postToInbox, publicKeyFile, readAudit, readVerifier, verifyAudit, verifyLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 
@@ -40,24 +41,60 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const reports = verifyLog(config.data, verifier, { held });
+  const audits = verifyAudit(config.data, verifier);
   const seconds = (performance.now() - started) / 1000;
   const json = flags.json !== undefined && flags.json !== 'false';
+  const cited = deletionEntries(config.data);
   for (const r of reports) {
-    if (json) console.log(JSON.stringify(r));
-    else if (r.ok && r.deleted) console.log(`DEL  ${r.epoch}  ${r.signed} records, deleted on ${r.deleted.time} (${r.deleted.reason}); its last checkpoint, ${r.last}, is kept`);
+    const entry = r.deleted ? cited.get(r.epoch) : undefined;
+    if (json) console.log(JSON.stringify(entry ? { ...r, deleted: { ...r.deleted, audit: entry.ref, by: entry.entry.by } } : r));
+    else if (r.ok && r.deleted) console.log(`DEL  ${r.epoch}  ${r.signed} records, ${deletedBy(r, entry)}; its last checkpoint, ${r.last}, is kept`);
     else if (r.ok) console.log(`OK   ${r.epoch}  ${r.records} records, ${r.checkpoints} checkpoints, last ${r.last ?? '-'}${r.records > r.signed ? ` (${r.records - r.signed} records after it, not signed for yet)` : ''}`);
     else console.log(`FAIL ${r.epoch}: ${r.failures.join('\n     and: ')}`);
   }
+  for (const r of audits) {
+    if (json) console.log(JSON.stringify(r));
+    else if (r.ok) console.log(`OK   audit ${r.epoch}  ${r.entries} entries, ${r.checkpoints} checkpoints, last ${r.last ?? '-'}${r.entries > r.signed ? ` (${r.entries - r.signed} entries after it, not signed for yet)` : ''}`);
+    else console.log(`FAIL audit ${r.epoch}: ${r.failures.join('\n     and: ')}`);
+  }
   const records = reports.reduce((n, r) => n + r.records, 0);
-  if (reports.length === 0) {
+  if (reports.length === 0 && audits.length === 0) {
     console.error(`redtail verify: nothing to verify in ${config.data}: no shards, no checkpoints`);
     return 1;
   }
   const failed = reports.filter((r) => !r.ok).length;
+  const auditFailed = audits.filter((r) => !r.ok).length;
   if (!json) {
     // The whole key, not its name: a key swapped for another of the same name shows here.
     console.error(`${failed ? `${failed} of ${reports.length} epochs FAILED` : `all ${reports.length} epochs verified`}: ${records} records ` +
       `in ${seconds.toFixed(2)} s (${Math.round(records / Math.max(seconds, 1e-6))} records/s), key ${verifier.text}`);
+    console.error(auditFailed ? `audit log: ${auditFailed} of ${audits.length} days FAILED` : `audit log: all ${audits.length} days verified`);
   }
-  return failed ? 1 : 0;
+  leaveEntry(config.data, { argv, epochs: reports.length, failed, audit_days: audits.length, audit_failed: auditFailed });
+  return failed || auditFailed ? 1 : 0;
+}
+
+/** The audit log's deletion entries, by the epoch they name (the latest one of each). */
+function deletionEntries(data: string): Map<string, Listed> {
+  return new Map(readAudit(data, { limit: Infinity }).filter((l) => l.entry.action === 'deleted').map((l) => [String(l.entry.epoch), l]));
+}
+
+/** "deleted by retention on …", citing the audit entry that says so when there is one. */
+function deletedBy(r: EpochReport, entry: Listed | undefined): string {
+  if (!r.deleted) return '';
+  if (!entry) return `deleted on ${r.deleted.time} (${r.deleted.reason}; no audit entry says so)`;
+  const by = entry.entry.who === COLLECTOR ? String(entry.entry.by).replace(/^retention: (.*)$/, 'retention ($1)') : `${entry.entry.who}: ${entry.entry.by}`;
+  return `deleted by ${by} on ${r.deleted.time}, audit entry ${entry.ref}`;
+}
+
+/**
+ * This run, for the audit log: left in its inbox, as verify does not hold the folder's lock. A
+ * folder verify may not write to (an auditor's read-only copy) loses nothing but this entry.
+ */
+function leaveEntry(data: string, result: Record<string, unknown>): void {
+  try {
+    postToInbox(data, { time: new Date().toISOString(), action: 'verify', who: osUser(), ...result });
+  } catch (err) {
+    console.error(`redtail verify: this run could not be left for the audit log (${(err as Error).message})`);
+  }
 }

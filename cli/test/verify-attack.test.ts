@@ -90,10 +90,18 @@ test('a folder whose key was swapped for another of the same name, every checkpo
 
     const key = readVerifier(join(dir, 'log.key.pub'));
     const forger = generateSigner(key.name);
-    for (const epoch of checkpointEpochs(dir)) {
-      for (const file of checkpointFiles(dir, epoch)) writeFileSync(file, signNote(openNote(readFileSync(file, 'utf8'), [key]).text, [forger]));
-    }
+    const resign = (root: string) => {
+      for (const epoch of checkpointEpochs(root)) {
+        for (const file of checkpointFiles(root, epoch)) writeFileSync(file, signNote(openNote(readFileSync(file, 'utf8'), [key]).text, [forger]));
+      }
+    };
+    resign(dir);
     writeFileSync(join(dir, 'log.key.pub'), `${forger.verifier.text}\n`);
+    // The audit log is signed by the same key: left signed by the honest one, it gives the swap away.
+    const half = await run(['verify', '--data', dir]);
+    assert.equal(half.code, 1);
+    assert.match(half.stdout, /^FAIL audit \d{4}-\d\d-\d\d: audit checkpoint \S+ is not signed by the key given/m);
+    resign(join(dir, 'audit'));
     const forged = await run(['verify', '--data', dir]);
     assert.equal(forged.code, 0, 'the folder alone cannot tell: an auditor gives their own --pubkey');
     const trusted = (out: string) => /key (.*)$/m.exec(out)?.[1];

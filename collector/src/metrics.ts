@@ -17,6 +17,8 @@ export class CollectorMetrics {
   batches = 0;
   duplicates = 0;
   readonly rejected = new Map<string, number>();
+  /** Requests whose token was refused (401, 403), each written to the audit log. */
+  auditRefused = 0;
   private readonly writeBuckets = WRITE_BUCKETS_MS.map(() => 0);
   private writeCount = 0;
   private writeSum = 0;
@@ -32,7 +34,8 @@ export class CollectorMetrics {
     this.writeSum += ms;
   }
 
-  prometheus(store: Store, tail: TailHub): string {
+  /** `audited`: entries written to the audit log since start. */
+  prometheus(store: Store, tail: TailHub, { audited = 0 }: { audited?: number } = {}): string {
     const out = new Exposition();
     const metric = out.add.bind(out);
     metric('redtail_records_ingested_total', 'counter', 'Records stored.', this.records);
@@ -46,6 +49,8 @@ export class CollectorMetrics {
     metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', tail.size);
     metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', tail.drops);
     metric('redtail_tail_refused_total', 'counter', 'Live tails refused because limits.tail_subscribers were open.', tail.refused);
+    metric('redtail_audit_entries_total', 'counter', 'Entries written to the audit log (reads, tails, refused tokens, retention, start and stop).', audited);
+    metric('redtail_audit_refused_total', 'counter', 'Requests refused for their token (401, 403); each is an audit entry.', this.auditRefused);
     const shards = store.list();
     let size = 0;
     let lag = 0;

@@ -1,11 +1,14 @@
 // The collector's routes on its one port: GET / (the web page and its files), POST /v1/ingest,
-// GET /v1/logs, GET /v1/gaps, GET /v1/schema, GET /healthz, GET /metrics, and the WebSocket
-// upgrades GET /v1/stream (ingest) and GET /v1/tail (live tail). Each request is checked against
-// the hosts served and the tokens' scopes; every error is JSON that says what to do.
+// GET /v1/logs, GET /v1/gaps, GET /v1/audit, GET /v1/schema, GET /healthz, GET /metrics, and the
+// WebSocket upgrades GET /v1/stream (ingest) and GET /v1/tail (live tail). Each request is
+// checked against the hosts served and the tokens' scopes; every error is JSON that says what to
+// do. Every read, and every token refused, is written to the audit log (audit/).
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { AuditAction } from '../audit/entry.js';
+import { readAudit } from '../audit/read.js';
 import { filtersFrom, QueryError } from '../query/filters.js';
-import { gaps, query } from '../query/query.js';
+import { gaps, parseTime, query } from '../query/query.js';
 import { publicSchema } from '../record/schema.js';
 import { ShardUnopenable } from '../store/store.js';
 import { matcher } from '../tail/tail.js';
@@ -22,6 +25,39 @@ const HOSTS_SETTING = 'allowed_hosts (REDTAIL_ALLOWED_HOSTS)';
 
 /** The record's fields as GET /v1/schema tells them (the page builds its filters from it); public, as the page is. */
 const SCHEMA = publicSchema();
+
+/** A request's parameters as the audit log writes them: a token given in the address left out. */
+function asked(url: URL): Record<string, string> {
+  const shown = Object.fromEntries(url.searchParams);
+  delete shown.token;
+  return shown;
+}
+
+/** Write an audit entry for a request: who (a token's name), from where, what. */
+function audited(parts: Parts, req: http.IncomingMessage, action: AuditAction, who: string, details: Record<string, unknown>): void {
+  parts.audit.append({ action, who, client: clientOf(req), ...details });
+}
+
+/** The client's address, read while its socket is open (a closed one has none). */
+const clientOf = (req: http.IncomingMessage): string | undefined => req.socket.remoteAddress;
+
+/** A token refused: answered by the caller, written here with what it asked for. */
+function refused(parts: Parts, req: http.IncomingMessage, url: URL, auth: { status: number; error: string; who: string }): void {
+  parts.metrics.auditRefused++;
+  audited(parts, req, 'refused', auth.who, { status: auth.status, route: `${req.method} ${url.pathname}`, asked: asked(url), error: auth.error });
+}
+
+/** GET /v1/audit: the audit log's entries from `since` to `until`, oldest first. */
+function auditEntries(parts: Parts, url: URL): { entries: ReturnType<typeof readAudit> } {
+  const p = url.searchParams;
+  const limit = p.get('limit') === null ? undefined : Number(p.get('limit'));
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new QueryError('limit', 'a positive integer', String(p.get('limit')));
+  const since = p.get('since');
+  const until = p.get('until');
+  // What is queued is written first, so a listing shows every read before it.
+  parts.audit.flush();
+  return { entries: readAudit(parts.config.data, { since: since === null ? undefined : parseTime(since, 'since'), until: until === null ? undefined : parseTime(until, 'until'), limit }) };
+}
 
 /** The plain HTTP routes. */
 export function routes(parts: Parts): http.RequestListener {
@@ -40,9 +76,22 @@ export function routes(parts: Parts): http.RequestListener {
     send(res, 200, parts.accept(received.batch, received, received.body.length, started));
   }
 
-  function logs(url: URL, res: http.ServerResponse): void {
+  function logs(req: http.IncomingMessage, url: URL, res: http.ServerResponse, who: string): void {
     try {
-      send(res, 200, url.pathname === '/v1/gaps' ? gaps(store, filtersFrom(url.searchParams)) : query(store, filtersFrom(url.searchParams)));
+      const filters = { asked: asked(url) };
+      if (url.pathname === '/v1/audit') {
+        const found = auditEntries(parts, url);
+        audited(parts, req, 'audit', who, { ...filters, results: found.entries.length });
+        return send(res, 200, found);
+      }
+      if (url.pathname === '/v1/gaps') {
+        const found = gaps(store, filtersFrom(url.searchParams));
+        audited(parts, req, 'gaps', who, { ...filters, results: found.gaps.length });
+        return send(res, 200, found);
+      }
+      const found = query(store, filtersFrom(url.searchParams));
+      audited(parts, req, 'query', who, { ...filters, results: found.records.length });
+      send(res, 200, found);
     } catch (err) {
       if (err instanceof QueryError) return send(res, 400, { error: err.message, field: err.field, expected: err.expected });
       throw err;
@@ -57,24 +106,26 @@ export function routes(parts: Parts): http.RequestListener {
     }
     const url = new URL(req.url ?? '/', 'http://collector');
     const route = `${req.method} ${url.pathname}`;
-    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' || route === 'GET /v1/gaps' ? 'read' : undefined;
+    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' || route === 'GET /v1/gaps' ? 'read'
+      : route === 'GET /v1/audit' ? 'admin' : undefined;
     if (route === 'GET /healthz') return send(res, 200, { ok: true, shards: store.list().length });
     if (route === 'GET /v1/schema') return send(res, 200, SCHEMA);
     if (route === 'GET /metrics') {
-      const text = metrics.prometheus(store, tail);
+      const text = metrics.prometheus(store, tail, { audited: parts.audit.written });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
       return res.end(text);
     }
     // The page is static and holds no data: it asks the API, with the user's token, for records.
     if (req.method === 'GET' && servePage(url.pathname, res)) return;
-    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
+    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/audit, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
     const auth = authorize(config.tokens, req, scope);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
+      refused(parts, req, url, auth);
       return deny(req, res, auth);
     }
     // Async either way, so that any failure lands in the catch below, never outside a handler.
-    const handled = scope === 'ingest' ? ingest(req, res) : (async () => logs(url, res))();
+    const handled = scope === 'ingest' ? ingest(req, res) : (async () => logs(req, url, res, auth.who))();
     handled.catch((err: Error) => {
       if (err instanceof ProducerGone) return log({ level: 'info', event: err.event, message: err.message });
       log({ level: 'error', event: 'request_failed', route, error: err.message });
@@ -101,14 +152,20 @@ export function upgrades(parts: Parts): (req: http.IncomingMessage, socket: Dupl
     }
     if (url.pathname === '/v1/stream') {
       const auth = authorize(config.tokens, req, 'ingest', url);
-      if (!auth.ok) return refuse(auth.status, auth.error);
+      if (!auth.ok) {
+        refused(parts, req, url, auth);
+        return refuse(auth.status, auth.error);
+      }
       // Counting starts before the ws library reads a byte, so each message's bytes are reserved as they arrive.
       const limited = limitStream(socket, parts.pending, config.limits, (why) => parts.uploadCut('GET /v1/stream', why));
       return sockets.handleUpgrade(req, socket, head, (ws) => streamIngest(parts, limited(ws)));
     }
     if (url.pathname !== '/v1/tail') return refuse(404, `no WebSocket endpoint at ${url.pathname}; see GET /v1/tail and GET /v1/stream`);
     const auth = authorize(config.tokens, req, 'read', url);
-    if (!auth.ok) return refuse(auth.status, auth.error);
+    if (!auth.ok) {
+      refused(parts, req, url, auth);
+      return refuse(auth.status, auth.error);
+    }
     if (tail.size >= config.limits.tailSubscribers) {
       tail.refused++;
       log({ level: 'warn', event: 'tail_refused', subscribers: tail.size, hint: 'close a live tail, or raise limits.tail_subscribers' });
@@ -122,11 +179,13 @@ export function upgrades(parts: Parts): (req: http.IncomingMessage, socket: Dupl
       throw err;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
-      tail.subscribe(ws, filters);
       // Browsers send the token in the address: it stays out of the logs.
-      const shown = new URLSearchParams(url.searchParams);
-      shown.delete('token');
-      log({ level: 'info', event: 'tail_subscribed', filters: shown.toString(), subscribers: tail.size });
+      const shown = asked(url);
+      const started = Date.now();
+      const client = clientOf(req);
+      audited(parts, req, 'tail_start', auth.who, { asked: shown });
+      tail.subscribe(ws, filters, { onEnd: (sent) => parts.audit.append({ action: 'tail_end', who: auth.who, client, asked: shown, sent, duration_ms: Date.now() - started }) });
+      log({ level: 'info', event: 'tail_subscribed', filters: new URLSearchParams(shown).toString(), subscribers: tail.size });
     });
   };
 }

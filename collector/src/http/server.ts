@@ -7,6 +7,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
+import { configDigest } from '../audit/config-digest.js';
+import { auditDeletion } from '../audit/deletion.js';
+import { COLLECTOR } from '../audit/entry.js';
+import { lastEntry } from '../audit/read.js';
+import { AuditRecorder } from '../audit/recorder.js';
 import type { CollectorConfig } from '../config.js';
 import { type Log, stderrLog } from '../events.js';
 import type { Gap, Limits, Row } from '../ingest/validate.js';
@@ -42,6 +47,8 @@ export interface Parts {
   tail: TailHub;
   metrics: CollectorMetrics;
   log: Log;
+  /** Who read what, and every token refused (audit/). */
+  audit: AuditRecorder;
   /** Bytes of batches being received, over HTTP and WebSocket: bounded, so memory is (upload.ts). */
   pending: PendingBytes;
   hosts: ReturnType<typeof servedHosts>;
@@ -58,15 +65,20 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const lock = FolderLock.take(config.data);
   let store: Store;
   let key: LoadedKey;
+  let audit: AuditRecorder;
   const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
   try {
     // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
+    audit = new AuditRecorder(config.data, key.signer, log);
     store = new Store(config.data);
   } catch (err) {
     lock.release();
     throw err;
   }
+  const digest = configDigest(config);
+  // The last run as the audit log tells it: its config, and whether it stopped or was cut off.
+  const lastRun = lastEntry(config.data, ['start', 'stop'])?.entry;
   for (const [day, bad] of store.unopenable) {
     log({ level: 'error', event: 'shard_unopenable', shard: day, file: bad.file, error: bad.error,
       hint: 'left as it is and out of every answer; batches for that day are refused with 503 until the file is repaired or moved away, and the collector restarted' });
@@ -78,7 +90,10 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const prune = () => {
     const keepFrom = retentionStart(config.retentionDays);
     for (const r of store.prune(keepFrom)) log({ level: 'info', event: 'shard_pruned', ...r });
-    const { failed } = recordDeletions(config.data, keepFrom, key.signer, `retention: ${config.retentionDays} days`);
+    const reason = `retention: ${config.retentionDays} days`;
+    const { recorded, failed } = recordDeletions(config.data, keepFrom, key.signer, reason);
+    for (const epoch of recorded) auditDeletion(audit, config.data, epoch, key.signer.verifier, { who: COLLECTOR, by: reason });
+    audit.thin(keepFrom);
     for (const f of failed) log({ level: 'error', event: 'deletion_unrecorded', shard: f.epoch, error: f.error, hint: 'tried again at the next pruning; until then redtail verify reports its records missing' });
     limits.deletedThrough = lastDeletedEpoch(config.data);
   };
@@ -94,11 +109,14 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   }
   const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log);
   checkpoints.sign();
-  const signing = setInterval(() => checkpoints.sign(), config.log.checkpointIntervalMs);
+  const signing = setInterval(() => {
+    checkpoints.sign();
+    audit.sign();
+  }, config.log.checkpointIntervalMs);
   signing.unref();
 
   const parts: Parts = {
-    config, store, tail, metrics, log,
+    config, store, tail, metrics, log, audit,
     limits,
     pending: new PendingBytes(config.limits.maxPendingBytes),
     hosts: servedHosts(config.host, config.allowedHosts),
@@ -143,6 +161,11 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     log({ level: 'warn', event: 'plain_http', host: config.host,
       hint: 'tokens and records cross the network unencrypted unless a mesh encrypts them (Istio mTLS): serve TLS with --tls-cert and --tls-key' });
   }
+  const started = Date.now();
+  audit.append({ action: 'start', who: COLLECTOR, url, config: digest,
+    ...(lastRun !== undefined && lastRun.config !== digest ? { config_changed_from: lastRun.config } : {}),
+    ...(lastRun?.action === 'start' ? { unclean_stop: `the run started ${lastRun.time} has no stop entry: it was killed or crashed` } : {}) });
+  audit.sign();
   return {
     url, store, server, tail,
     // Once: a second call waits for the first.
@@ -164,6 +187,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
         void words.stop().then(() => {
           // The last checkpoint of this run: the trees as far as they were grown.
           checkpoints.sign();
+          audit.append({ action: 'stop', who: COLLECTOR, config: digest, ran_ms: Date.now() - started });
+          audit.sign();
           store.close();
           lock.release();
           resolve();

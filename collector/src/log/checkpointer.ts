@@ -20,12 +20,16 @@ export class Checkpointer {
   /** The latest checkpoint of each epoch, as kept. */
   private readonly latest = new Map<string, Checkpoint>();
 
+  /** The log's name in its origins: the key's, or another log signed by the same key (the audit log). */
+  private readonly name: string;
+
   /**
-   * `heads` gives the trees as they stand, by epoch (only epochs that have a shard); checkpoints
+   * `heads` gives the trees as they stand, by epoch (only epochs that have a tree); checkpoints
    * already kept in `data` are read back, so a restart goes on from them.
    */
   constructor(private readonly data: string, private readonly signer: Signer,
-    private readonly heads: () => Map<string, TreeHead>, private readonly log: Log) {
+    private readonly heads: () => Map<string, TreeHead>, private readonly log: Log, { name }: { name?: string } = {}) {
+    this.name = name ?? signer.verifier.name;
     for (const epoch of checkpointEpochs(data)) {
       // The latest that opens: one left empty by a crash, or garbled, must not make the epoch look
       // unsigned, which would let a smaller tree be signed as if first.
@@ -79,9 +83,8 @@ export class Checkpointer {
   }
 
   private keep(epoch: string, head: TreeHead, now: number, last: Checkpoint | undefined): void {
-    const name = this.signer.verifier.name;
     const c: Checkpoint = {
-      origin: originOf(name, epoch),
+      origin: originOf(this.name, epoch),
       size: head.size,
       root: head.root,
       // Strictly later than the one before: the files' names, and the order of the heartbeats, are times.

@@ -37,7 +37,7 @@ function parseDeletion(text: string): Deletion {
 }
 
 /** The heads ("size root") that epochs' first checkpoints name as their previous, by the epoch named. */
-function namedAsPrevious(data: string, verifier: Verifier): Map<string, Set<string>> {
+export function namedAsPrevious(data: string, verifier: Verifier): Map<string, Set<string>> {
   const named = new Map<string, Set<string>>();
   for (const epoch of checkpointEpochs(data)) {
     const first = checkpointFiles(data, epoch)[0];
@@ -64,15 +64,23 @@ function namedAsPrevious(data: string, verifier: Verifier): Map<string, Set<stri
 export function recordDeletion(data: string, epoch: string, signer: Signer | undefined, reason: string, now = Date.now(),
   named = signer ? namedAsPrevious(data, signer.verifier) : new Map<string, Set<string>>()): void {
   if (signer === undefined) return;
-  const files = checkpointFiles(data, epoch);
-  const last = files.at(-1);
+  const last = checkpointFiles(data, epoch).at(-1);
   if (last === undefined) return;
   const verifier = signer.verifier;
   const final = readCheckpoint(last, verifier);
-  const keep = named.get(epoch) ?? new Set<string>();
   const note = signNote(formatDeletion({ origin: originOf(verifier.name, epoch), time: now, reason, size: final.size, root: final.root }), [signer]);
   const file = join(data, CHECKPOINTS, epoch, DELETION_FILE);
   replaceWhole(file, note);
+  thinCheckpoints(data, epoch, verifier, named);
+}
+
+/**
+ * An epoch's checkpoints thinned to the evidence: the last; the first when its `previous` links
+ * the chain; any whose head a later epoch names (`named`, by epoch, as namedAsPrevious gives).
+ */
+export function thinCheckpoints(data: string, epoch: string, verifier: Verifier, named: Map<string, Set<string>> = namedAsPrevious(data, verifier)): void {
+  const files = checkpointFiles(data, epoch);
+  const keep = named.get(epoch) ?? new Set<string>();
   for (const [i, f] of files.slice(0, -1).entries()) {
     let c;
     try {

@@ -34,6 +34,8 @@ class Subscriber {
   private queued = 0;
   private dropped = 0;
   private writing = false;
+  /** Records handed to the socket. */
+  sent = 0;
 
   constructor(readonly socket: WebSocket, readonly match: Match, private readonly options: TailOptions, readonly onDrop: (n: number) => void) {}
 
@@ -85,6 +87,7 @@ class Subscriber {
         const record = this.queue.shift()!;
         size += record.length;
         lines.push(record, NEWLINE);
+        this.sent++;
       }
       this.queued -= size;
       lines.pop();
@@ -111,11 +114,18 @@ export class TailHub {
     return this.subscribers.size;
   }
 
-  subscribe(socket: WebSocket, filters: Filters): void {
+  /** A subscriber; `onEnd` is told, once, how many records it was sent when its socket goes. */
+  subscribe(socket: WebSocket, filters: Filters, { onEnd }: { onEnd?: (sent: number) => void } = {}): void {
     const sub = new Subscriber(socket, matcher(filters), this.options, (n) => (this.drops += n));
     this.subscribers.add(sub);
-    socket.on('close', () => this.subscribers.delete(sub));
-    socket.on('error', () => this.subscribers.delete(sub));
+    let ended = false;
+    const end = () => {
+      this.subscribers.delete(sub);
+      if (!ended) onEnd?.(sub.sent);
+      ended = true;
+    };
+    socket.on('close', end);
+    socket.on('error', end);
   }
 
   /** Committed records: to every subscriber whose filters they match. */

@@ -1,0 +1,108 @@
+// The audit log's writer. Entries are appended to their day's file, each line a leaf of that
+// day's tree (log/tree.ts), so a Checkpointer signs the audit days as another signs the records'.
+// Appends are queued and written together once the current turn of the event loop is done: a
+// query never waits for the disk. The files are flushed to the disk before their heads are
+// handed out to be signed, so no signed entry can be lost to a crash.
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import type { Log } from '../events.js';
+import type { TreeHead } from '../log/growth.js';
+import { blockLeaves } from '../log/leaves.js';
+import { Frontier, leafHash } from '../log/tree.js';
+import { DAY_MS, dayOf } from '../store/days.js';
+import { type AuditEntry, entryLine } from './entry.js';
+import { auditDir, auditFile } from './files.js';
+
+export class AuditLog {
+  /** The trees of the days read or written this run, as their files stand. */
+  private readonly trees = new Map<string, Frontier>();
+  /** Days written since they were last flushed to the disk. */
+  private readonly unsynced = new Set<string>();
+  private queue: AuditEntry[] = [];
+  private scheduled = false;
+  /** Entries written since the log was opened. */
+  written = 0;
+
+  constructor(private readonly data: string, private readonly log: Log) {
+    mkdirSync(auditDir(data), { recursive: true });
+  }
+
+  /** Queue an entry; it is written after the current turn, with any others queued meanwhile. */
+  append(entry: AuditEntry): void {
+    this.queue.push(entry);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Write what is queued, now; whether all of it was written. */
+  flush(): boolean {
+    let ok = true;
+    this.scheduled = false;
+    const byDay = new Map<string, string[]>();
+    for (const e of this.queue) {
+      const day = dayOf(Date.parse(e.time));
+      if (!byDay.has(day)) byDay.set(day, []);
+      byDay.get(day)!.push(entryLine(e));
+    }
+    this.queue = [];
+    for (const [day, lines] of byDay) {
+      const tree = this.tree(day);
+      try {
+        appendFileSync(auditFile(this.data, day), lines.map((l) => `${l}\n`).join(''));
+      } catch (err) {
+        // What reached the file is read again next time, so the tree stays the file's.
+        this.trees.delete(day);
+        this.log({ level: 'error', event: 'audit_write_failed', day, entries: lines.length, error: (err as Error).message });
+        ok = false;
+        continue;
+      }
+      for (const l of lines) tree.append(leafHash(Buffer.from(l)));
+      this.written += lines.length;
+      this.unsynced.add(day);
+    }
+    return ok;
+  }
+
+  /** The open days' trees (today and yesterday) and any other written this run, on the disk: what a Checkpointer signs. */
+  heads(now = Date.now()): Map<string, TreeHead> {
+    this.flush();
+    for (const day of this.unsynced) {
+      try {
+        const fd = openSync(auditFile(this.data, day), 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (err) {
+        // The file is gone or unreadable: its tree is read again from what is there, and verify judges it.
+        this.trees.delete(day);
+        this.log({ level: 'error', event: 'audit_sync_failed', day, error: (err as Error).message });
+      }
+    }
+    this.unsynced.clear();
+    for (const day of [dayOf(now - DAY_MS), dayOf(now)]) this.tree(day);
+    return new Map([...this.trees].map(([day, t]) => [day, { size: t.size, root: t.root(), upTo: 0 }]));
+  }
+
+  /** A day's tree, read from its file the first time it is asked for. */
+  private tree(day: string): Frontier {
+    let tree = this.trees.get(day);
+    if (tree) return tree;
+    tree = Frontier.empty();
+    const file = auditFile(this.data, day);
+    if (existsSync(file)) {
+      let text = readFileSync(file);
+      // A line cut short by a crash was never signed: it goes, so the next entry starts on a line of its own.
+      const end = text.lastIndexOf(0x0a) + 1;
+      if (end < text.length) {
+        this.log({ level: 'warn', event: 'audit_line_cut', file, bytes: text.length - end });
+        truncateSync(file, end);
+        text = text.subarray(0, end);
+      }
+      if (end > 0) for (const leaf of blockLeaves(text.subarray(0, end - 1))) tree.append(leaf);
+    }
+    this.trees.set(day, tree);
+    return tree;
+  }
+}
