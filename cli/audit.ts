@@ -2,7 +2,7 @@
 // verify, the collector's starts and stops), from the collector over HTTP (GET /v1/audit, admin
 // scope) or from a data folder directly; an aligned table for people, NDJSON with --json.
 import { existsSync } from 'node:fs';
-import { type Listed, osUser, parseTime, postToInbox, QueryError, readAudit } from '../collector/src/index.js';
+import { entryDetails, type Listed, osUser, parseTime, postToInbox, QueryError, readAudit } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 import { ask } from './ask.js';
@@ -58,12 +58,6 @@ function fromData(flags: Record<string, string>, limit: number): Listed[] | numb
   }
 }
 
-/** What an entry says besides when, who, from where and what: its other fields, compactly. */
-function details(entry: Listed['entry']): string {
-  const { time: _t, who: _w, client: _c, action: _a, ...rest } = entry;
-  return Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-}
-
 export async function auditCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('audit', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
@@ -82,7 +76,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
     for (const l of listed) process.stdout.write(`${printableJson({ ref: l.ref, ...l.entry })}\n`);
     return 0;
   }
-  const rows = listed.map((l) => [l.entry.time, l.entry.who, l.entry.client ?? '-', l.entry.action, details(l.entry), l.ref].map((v) => printable(String(v))));
+  const rows = listed.map((l) => [l.entry.time, l.entry.who, l.entry.client ?? '-', l.entry.action, entryDetails(l.entry), l.ref].map((v) => printable(String(v))));
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
   for (const r of rows) process.stdout.write(`${r.slice(0, 4).map((v, i) => v.padEnd(widths[i]!)).join('  ')}  ${r[4]}  (${r[5]})\n`);
   if (listed.length === 0) console.error('redtail audit: no entries in that range');

@@ -72,6 +72,8 @@ before(async () => {
   const gap = { gap: { dropped: 17, since: new Date(todayTime - 60_000).toISOString(), until: new Date(todayTime - 30_000).toISOString(), source: 'sidecar-orders', reason: 'buffer full' } };
   assert.equal((await post(c.url, ndjson([record({ start_time: new Date(todayTime).toISOString(), request_id: 'after-gap' }), gap]), { 'x-redtail-batch': `sidecar-orders/${seq++}` })).status, 200);
   await until(() => signedSize(data, yesterday) === 340 && signedSize(data, today) === 181, 'checkpoints of both days');
+  // A reader, for the access section: the audit log has its query.
+  assert.equal((await fetch(`${c.url}/v1/logs?service=payments&limit=7`)).status, 200);
   const gone = exited(c.child);
   c.child.kill('SIGTERM');
   await gone;
@@ -102,7 +104,12 @@ test('JSON: the records per service and day, the redactions per rule and the gap
   // Each day's last checkpoint, whole, as kept.
   assert.deepEqual(r.verify.checkpoints.map((c) => c.note), [yesterday, today].map((d) => readFileSync(checkpointFiles(data, d).at(-1)!, 'utf8')));
   assert.deepEqual(r.retention.deletions, []);
-  assert.deepEqual(r.access, { available: false, entries: [], summary: [] });
+  // Who read the trail: the collector's start and stop, and the query with its filters and count.
+  assert.equal(r.access.available, true);
+  assert.deepEqual(r.access.entries.map((e) => e.action), ['start', 'query', 'stop']);
+  assert.match(r.access.entries[1]!.detail, /"service":"payments"/);
+  assert.match(r.access.entries[1]!.detail, /results=7/);
+  assert.match(r.access.entries[1]!.actor, /127\.0\.0\.1/);
 });
 
 test('Markdown: the tables hold the figures, the verification says OK, the checkpoints are quoted whole', async () => {
@@ -116,7 +123,7 @@ test('Markdown: the tables hold the figures, the verification says OK, the check
   assert.match(stdout, /^\| email \| 340 \| 340 \|$/m);
   assert.match(stdout, /^\| card \| 140 \| 100 \|$/m);
   assert.match(stdout, /^\| sidecar-orders \| 1 \| 17 \|$/m);
-  assert.match(stdout, /No audit data/);
+  assert.match(stdout, /^\| anonymous \(127\.0\.0\.1\) \| query \| 1 \|$/m);
   assert.ok(stdout.includes(readFileSync(checkpointFiles(data, today).at(-1)!, 'utf8').trimEnd()));
 });
 

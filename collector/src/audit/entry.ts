@@ -25,6 +25,12 @@ export const COLLECTOR = 'collector';
 /** An entry's line as written (no newline): its leaf's bytes. */
 export const entryLine = (e: AuditEntry): string => JSON.stringify(e);
 
+/** What an entry says besides when, who, from where and what: its other fields, compactly. */
+export function entryDetails(entry: AuditEntry): string {
+  const { time: _t, who: _w, client: _c, action: _a, ...rest } = entry;
+  return Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+}
+
 /** Who runs an offline command, as its entries name them: `os:<user>` (or the uid where no user name is known). */
 export function osUser(): string {
   try {

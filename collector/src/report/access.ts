@@ -1,6 +1,11 @@
 // The report's access section, made of plain data: who read or tailed what in the period, as
 // entries of an audit log. Without one the section says so instead of showing nothing, which an
 // auditor would read as "nobody looked".
+import { existsSync } from 'node:fs';
+import { entryDetails } from '../audit/entry.js';
+import { auditDir } from '../audit/files.js';
+import { readAudit } from '../audit/read.js';
+
 export interface AccessEntry {
   time: string;
   /** The token's name, or the client when there was none. */
@@ -29,4 +34,15 @@ export function accessSection(entries: AccessEntry[] | undefined): AccessSection
   }
   const summary = [...counts.values()].sort((a, b) => b.count - a.count || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : a.action < b.action ? -1 : 1));
   return { available: true, entries: [...entries].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)), summary };
+}
+
+/** The audit log's entries of [from, to) as the section takes them; undefined when the folder has no audit log. */
+export function auditedAccess(data: string, from: number, to: number): AccessEntry[] | undefined {
+  if (!existsSync(auditDir(data))) return undefined;
+  return readAudit(data, { since: from, until: to - 1, limit: Infinity }).map(({ entry }) => ({
+    time: entry.time,
+    actor: entry.client === undefined ? entry.who : `${entry.who} (${entry.client})`,
+    action: entry.action,
+    detail: entryDetails(entry),
+  }));
 }

@@ -4,7 +4,7 @@ import type { Verifier } from '../log/note.js';
 import { gaps, MAX_LIMIT } from '../query/query.js';
 import { DAY_MS, dayOf } from '../store/days.js';
 import { Store } from '../store/store.js';
-import { type AccessEntry, accessSection } from './access.js';
+import { type AccessEntry, accessSection, auditedAccess } from './access.js';
 import { retentionSection, verifySection } from './evidence.js';
 import { gapsSection } from './gaps.js';
 import type { Report } from './model.js';
@@ -18,7 +18,7 @@ export interface ReportOptions {
   to: number;
   version: string;
   now?: number;
-  /** The audit log's entries in the period; undefined while there is none. */
+  /** The access entries of the period; by default the data folder's audit log's. */
   access?: AccessEntry[];
   onProgress?: (p: Progress) => void;
 }
@@ -54,6 +54,6 @@ export function buildReport(o: ReportOptions): Report {
     gaps: gapsSection(notices, { complete: notices.length < MAX_LIMIT }),
     retention: retentionSection(o.data, v, days, o.from, o.to),
     verify: verifySection(o.data, v, days),
-    access: accessSection(o.access),
+    access: accessSection(o.access ?? auditedAccess(o.data, o.from, o.to)),
   };
 }
