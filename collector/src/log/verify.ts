@@ -7,13 +7,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
-import { unpackBlock } from '../store/codec.js';
-import { SHARD_FILE } from '../store/days.js';
+import { SHARD_FILE, shardFile } from '../store/days.js';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { originOf } from './checkpointer.js';
 import { checkpointEpochs, checkpointFiles, checkpointFilesIn, checkpointName, readCheckpoint } from './checkpoints.js';
 import { blockLeaves } from './leaves.js';
 import { type Deletion, readDeletion } from './retention.js';
+import { storedBlocks } from './stored.js';
 import { unsignedText, type Verifier } from './note.js';
 import { Frontier, type Hash } from './tree.js';
 
@@ -58,17 +58,13 @@ function grow(path: string, sizes: Set<number>, failures: string[]): Grown {
     return grown;
   }
   try {
-    const layout = db.pragma('user_version', { simple: true }) as number;
     const frontier = Frontier.empty();
-    for (const b of db.prepare('SELECT id, data FROM blocks ORDER BY id').iterate() as IterableIterator<{ id: number; data: Buffer }>) {
-      let text: Buffer;
-      try {
-        text = unpackBlock(b.data, layout);
-      } catch (err) {
-        failures.push(`block ${b.id} cannot be read back: ${(err as Error).message}`);
+    for (const b of storedBlocks(db)) {
+      if (b.error !== undefined) {
+        failures.push(`block ${b.id} cannot be read back: ${b.error}`);
         continue;
       }
-      for (const leaf of blockLeaves(text)) {
+      for (const leaf of blockLeaves(b.text)) {
         frontier.append(leaf);
         if (sizes.has(frontier.size)) {
           grown.roots.set(frontier.size, frontier.root());
@@ -193,7 +189,7 @@ export function verifyLog(data: string, verifier: Verifier, { held }: { held?: s
   for (const epoch of epochs) {
     const failures = failuresOf.get(epoch)!;
     const kept = keptOf.get(epoch)!;
-    const path = join(data, `redtail-${epoch}.db`);
+    const path = join(data, shardFile(epoch));
     let deletion: Deletion | undefined;
     try {
       deletion = existsSync(path) ? undefined : readDeletion(data, epoch, verifier);
