@@ -9,6 +9,8 @@ import { serve } from './serve.js';
 import { tail } from './tail.js';
 import { verifyCommand } from './verify.js';
 import { checkpointsCommand } from './checkpoints.js';
+import { proveCommand } from './prove.js';
+import { verifyProofCommand } from './verify-proof.js';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
@@ -16,6 +18,8 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   tail: { summary: 'stream records live as they are stored', run: tail },
   prune: { summary: 'remove shards older than the retention', run: pruneCommand },
   verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
+  prove: { summary: 'a proof bundle: one record in the signed log, or two checkpoints consistent', run: proveCommand },
+  'verify-proof': { summary: 'check a proof bundle with the public key only, offline', run: verifyProofCommand },
   checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: checkpointsCommand },
   relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
   proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
