@@ -14,7 +14,8 @@ import type { Gap, Limits, Row } from '../ingest/validate.js';
 import { CollectorMetrics } from '../metrics.js';
 import { Checkpointer } from '../log/checkpointer.js';
 import { recordDeletions } from '../log/retention.js';
-import { readHead, type TreeHead } from '../log/growth.js';
+import { readHead, readRootAt, type TreeHead } from '../log/growth.js';
+import type { Hash } from '../log/tree.js';
 import { loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
 import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
@@ -83,7 +84,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const words = wordsWorker(config.data, store, log);
   log({ level: 'info', event: 'log_key', key: key.signer.verifier.text, public_key_file: publicKeyFile(keyFile), created: key.created,
     hint: 'auditors check checkpoints with their own copy of this public key: redtail verify --pubkey FILE' });
-  const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log);
+  const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log, (epoch, size) => treeRootAt(store, epoch, size));
   checkpoints.sign();
   const signing = setInterval(() => checkpoints.sign(), config.log.checkpointIntervalMs);
   signing.unref();
@@ -167,6 +168,12 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
 /** Each shard's tree as the words worker has grown it, by day. */
 function treeHeads(store: Store): Map<string, TreeHead> {
   return new Map(store.list().map((shard) => [shard.day, readHead(shard.db, 'w')]));
+}
+
+/** A shard's tree's root at an earlier size, as the words worker grew it. */
+function treeRootAt(store: Store, day: string, size: number): Hash | undefined {
+  const shard = store.list().find((s) => s.day === day);
+  return shard && readRootAt(shard.db, size, 'w');
 }
 
 /**
