@@ -9,6 +9,7 @@ import { SHARD_FILE, shardFile } from '../store/days.js';
 import { type ConsistencyBundle, CONSISTENCY, INCLUSION, type InclusionBundle, ProofError } from './bundle.js';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { checkpointFiles } from './checkpoints.js';
+import { blockLines } from './leaves.js';
 import { unsignedText } from './note.js';
 import { storedBlocks } from './stored.js';
 import { consistencyProof, type Hash, inclusionProof, leafHash, proofFromLeaves, verifyConsistency, verifyInclusion } from './tree.js';
@@ -36,12 +37,7 @@ function* storedLines(data: string, epoch: string): Generator<{ index: number; l
     let index = 0;
     for (const b of storedBlocks(db)) {
       if (b.error !== undefined) throw new ProofError('malformed', `block ${b.id} of ${epoch} cannot be read back (${b.error}); redtail verify says more`);
-      for (let start = 0; ;) {
-        const end = b.text.indexOf(0x0a, start);
-        yield { index: index++, line: b.text.subarray(start, end < 0 ? b.text.length : end) };
-        if (end < 0) break;
-        start = end + 1;
-      }
+      for (const line of blockLines(b.text)) yield { index: index++, line };
     }
   } finally {
     db.close();
