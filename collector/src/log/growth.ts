@@ -67,8 +67,14 @@ export class TreeGrowth {
     this.save = words.prepare('INSERT OR REPLACE INTO log_tree (id, size, peaks, up_to) VALUES (1, ?, ?, ?)');
     this.saveRoot = words.prepare('INSERT OR REPLACE INTO log_roots (size, root) VALUES (?, ?)');
     this.reload();
+    const { size } = this.frontier;
+    const kept = readRootAt(words, size);
     // A tree grown before its roots were kept: the one it stands at is where its checkpoints are.
-    if (this.frontier.size > 0 && readRootAt(words, this.frontier.size) === undefined) this.saveRoot.run(this.frontier.size, this.frontier.root());
+    if (size > 0 && kept === undefined) this.saveRoot.run(size, this.frontier.root());
+    // A frontier that is not the tree its roots say (the file edited): none of them may vouch
+    // that a larger tree grown from it extends a signed one.
+    if (kept !== undefined && !kept.equals(this.frontier.root())) words.exec('DELETE FROM log_roots');
+    words.prepare('DELETE FROM log_roots WHERE size > ?').run(size);
   }
 
   /** The tree as the file has it: after a transaction rolled back, what was appended in it is forgotten. */
