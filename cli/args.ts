@@ -6,6 +6,23 @@ export interface FlagSpec {
   [name: string]: { value: string; help: string };
 }
 
+/** The arguments that are not options nor their values (`redtail prove ID --out F`: ID), and the rest. */
+export function positionals(argv: string[], spec: FlagSpec): { positional: string[]; flags: string[] } {
+  const positional: string[] = [];
+  const flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    flags.push(arg);
+    const name = arg.slice(2);
+    if (!arg.includes('=') && spec[name] !== undefined && spec[name]!.value !== '' && i + 1 < argv.length) flags.push(argv[++i]!);
+  }
+  return { positional, flags };
+}
+
 export function parseFlags(argv: string[], spec: FlagSpec): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {

@@ -11,6 +11,8 @@ import { checkpointsCommand } from './checkpoints.js';
 import { reportCommand } from './report.js';
 import { version } from './version.js';
 import { auditCommand } from './audit.js';
+import { proveCommand } from './prove.js';
+import { verifyProofCommand } from './verify-proof.js';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
@@ -18,6 +20,8 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   tail: { summary: 'stream records live as they are stored', run: tail },
   prune: { summary: 'remove shards older than the retention', run: pruneCommand },
   verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
+  prove: { summary: 'a proof bundle: one record in the signed log, or two checkpoints consistent', run: proveCommand },
+  'verify-proof': { summary: 'check a proof bundle with the public key only, offline', run: verifyProofCommand },
   checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: checkpointsCommand },
   report: { summary: 'a compliance report for a period: records, redactions, gaps, retention, verification (md, json or html)', run: reportCommand },
   audit: { summary: 'list the audit log: who read what, refused tokens, retention, verify, starts and stops', run: auditCommand },

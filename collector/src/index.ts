@@ -49,6 +49,8 @@ export { CHECKPOINTS, checkpointEpochs, checkpointFiles } from './log/checkpoint
 export { parseCheckpoint } from './log/checkpoint.js';
 export { DELETION_FILE } from './log/retention.js';
 export { generateSigner } from './log/note.js';
+export { type Bundle, checkBundle, type ConsistencyBundle, type InclusionBundle, ProofError, type Proven } from './log/bundle.js';
+export { findRecords, formatRef, parseRef, proveConsistency, proveInclusion, type RecordRef } from './log/prove.js';
 
 // The compliance report (redtail report): built once from a data folder, then rendered.
 export { buildReport, type ReportOptions } from './report/build.js';

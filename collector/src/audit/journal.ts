@@ -7,7 +7,7 @@ import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, 
 import type { Log } from '../events.js';
 import type { TreeHead } from '../log/growth.js';
 import { blockLeaves } from '../log/leaves.js';
-import { Frontier, leafHash } from '../log/tree.js';
+import { Frontier, type Hash, leafHash } from '../log/tree.js';
 import { DAY_MS, dayOf } from '../store/days.js';
 import { type AuditEntry, entryLine } from './entry.js';
 import { auditDir, auditFile } from './files.js';
@@ -83,6 +83,26 @@ export class AuditLog {
     this.unsynced.clear();
     for (const day of [dayOf(now - DAY_MS), dayOf(now)]) this.tree(day);
     return new Map([...this.trees].map(([day, t]) => [day, { size: t.size, root: t.root(), upTo: 0 }]));
+  }
+
+  /**
+   * The root of a day's first `size` entries as its file holds them now: what the signer checks
+   * against the day's last checkpoint before signing a larger tree, so an entry edited while the
+   * collector was stopped is never signed over.
+   */
+  rootAt(day: string, size: number): Hash | undefined {
+    const file = auditFile(this.data, day);
+    if (!existsSync(file)) return undefined;
+    const text = readFileSync(file);
+    const tree = Frontier.empty();
+    const end = text.lastIndexOf(0x0a);
+    if (end >= 0) {
+      for (const leaf of blockLeaves(text.subarray(0, end))) {
+        if (tree.size === size) break;
+        tree.append(leaf);
+      }
+    }
+    return tree.size === size ? tree.root() : undefined;
   }
 
   /** A day's tree, read from its file the first time it is asked for. */

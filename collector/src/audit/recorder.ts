@@ -18,7 +18,8 @@ export class AuditRecorder {
   /** Opened by the holder of the data folder's lock; what waits in the inbox is taken in. */
   constructor(private readonly data: string, private readonly signer: Signer, private readonly log: Log) {
     this.journal = new AuditLog(data, log);
-    this.checkpoints = new Checkpointer(auditDir(data), signer, () => this.journal.heads(), log, { name: auditName(signer.verifier.name) });
+    this.checkpoints = new Checkpointer(auditDir(data), signer, () => this.journal.heads(), log, {
+      name: auditName(signer.verifier.name), rootAt: (day, size) => this.journal.rootAt(day, size) });
     takeInbox(data, this.journal, log);
   }
 

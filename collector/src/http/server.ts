@@ -19,7 +19,8 @@ import { CollectorMetrics } from '../metrics.js';
 import { Checkpointer } from '../log/checkpointer.js';
 import { recordDeletions } from '../log/retention.js';
 import { lastDeletedEpoch } from '../log/checkpoints.js';
-import { readHead, type TreeHead } from '../log/growth.js';
+import { readHead, readRootAt, type TreeHead } from '../log/growth.js';
+import type { Hash } from '../log/tree.js';
 import { keyInsideData, loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
 import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
@@ -107,7 +108,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     log({ level: 'warn', event: 'log_key_beside_data', key_file: keyFile,
       hint: 'whoever can rewrite the data folder can also re-sign it with this key: keep the key where the data\'s writers cannot reach (log.key_file or REDTAIL_LOG_KEY_FILE)' });
   }
-  const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log);
+  const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log, { rootAt: (epoch, size) => treeRootAt(store, epoch, size) });
   checkpoints.sign();
   const signing = setInterval(() => {
     checkpoints.sign();
@@ -202,6 +203,12 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
 /** Each shard's tree as the words worker has grown it, by day. */
 function treeHeads(store: Store): Map<string, TreeHead> {
   return new Map(store.list().map((shard) => [shard.day, readHead(shard.db, 'w')]));
+}
+
+/** A shard's tree's root at an earlier size, as the words worker grew it. */
+function treeRootAt(store: Store, day: string, size: number): Hash | undefined {
+  const shard = store.list().find((s) => s.day === day);
+  return shard && readRootAt(shard.db, size, 'w');
 }
 
 /**

@@ -11,7 +11,7 @@ import { type Checkpoint, formatCheckpoint } from './checkpoint.js';
 import { checkpointEpochs, checkpointFiles, deletedEpoch, keepCheckpoint, readCheckpoint } from './checkpoints.js';
 import type { TreeHead } from './growth.js';
 import { signNote, type Signer } from './note.js';
-import { EMPTY_ROOT } from './tree.js';
+import { EMPTY_ROOT, type Hash } from './tree.js';
 
 /** The origin of an epoch's checkpoints: the log's name (its key's) and the epoch. */
 export const originOf = (name: string, epoch: string): string => `${name}/${epoch}`;
@@ -23,13 +23,22 @@ export class Checkpointer {
   /** The log's name in its origins: the key's, or another log signed by the same key (the audit log). */
   private readonly name: string;
 
+  private readonly rootAt: (epoch: string, size: number) => Hash | undefined;
+
   /**
    * `heads` gives the trees as they stand, by epoch (only epochs that have a tree); checkpoints
    * already kept in `data` are read back, so a restart goes on from them.
    */
   constructor(private readonly data: string, private readonly signer: Signer,
-    private readonly heads: () => Map<string, TreeHead>, private readonly log: Log, { name }: { name?: string } = {}) {
+    private readonly heads: () => Map<string, TreeHead>, private readonly log: Log,
+    { name, rootAt }: {
+      /** Another log signed by the same key (the audit log): its name in origins. */
+      name?: string;
+      /** The root an epoch's tree, as it stands now, had at an earlier size (readRootAt). */
+      rootAt: (epoch: string, size: number) => Hash | undefined;
+    }) {
     this.name = name ?? signer.verifier.name;
+    this.rootAt = rootAt;
     for (const epoch of checkpointEpochs(data)) {
       // The latest that opens: one left empty by a crash, or garbled, must not make the epoch look
       // unsigned, which would let a smaller tree be signed as if first.
@@ -72,6 +81,15 @@ export class Checkpointer {
         // Another root for a size already signed: the words file's tree was edited or replaced.
         this.log({ level: 'error', event: 'log_tree_forked', epoch, size: head.size,
           hint: 'the words file of that day no longer holds the tree its checkpoints signed; redtail verify says what differs' });
+        continue;
+      }
+      if (last !== undefined && last.size > 0 && head.size > last.size && !this.rootAt(epoch, last.size)?.equals(last.root)) {
+        // A tree grown again (its words file removed) from records changed since they were signed:
+        // it does not extend the signed head, and signing it would be a fork. Its root at the last
+        // signed size is enough: that head was checked to extend every one before it. Every tree
+        // extends the empty one.
+        this.log({ level: 'error', event: 'log_tree_forked', epoch, size: head.size, signed: last.size,
+          hint: `the tree of that day does not extend its checkpoint of ${last.size} records: records it signed were altered, removed or inserted; redtail verify says which` });
         continue;
       }
       try {

@@ -7,9 +7,14 @@ import type Database from 'better-sqlite3';
 import { blockLeaves } from './leaves.js';
 import { Frontier, type Hash } from './tree.js';
 
-/** The table, in the schema the words file is opened (main) or attached (w) as. */
+/**
+ * The tables, in the schema the words file is opened (main) or attached (w) as: the frontier,
+ * and the root at each block's end, which is every size a checkpoint can sign (the tree grows a
+ * block at a time), so the signer can tell a tree grown again extends what it signed.
+ */
 export const treeSchema = (schema: string): string => `
 CREATE TABLE IF NOT EXISTS ${schema}.log_tree (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, peaks BLOB NOT NULL, up_to INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ${schema}.log_roots (size INTEGER PRIMARY KEY, root BLOB NOT NULL);
 `;
 
 /** A tree as it stands: its size, root, and the last block it holds. */
@@ -28,10 +33,19 @@ function frontierOf(row: { size: number; peaks: Buffer } | undefined): Frontier 
 
 type Row = { size: number; peaks: Buffer; up_to: number } | undefined;
 
+// A words file the tree has not reached yet holds no table of it.
+const hasTable = (db: Database.Database, schema: string, table: string): boolean =>
+  db.prepare(`SELECT 1 FROM ${schema}.sqlite_master WHERE name = ?`).get(table) !== undefined;
+
 function readRow(db: Database.Database, schema = 'main'): Row {
-  // A words file the tree has not reached yet holds no table of it.
-  if (db.prepare(`SELECT 1 FROM ${schema}.sqlite_master WHERE name = 'log_tree'`).get() === undefined) return undefined;
+  if (!hasTable(db, schema, 'log_tree')) return undefined;
   return db.prepare(`SELECT size, peaks, up_to FROM ${schema}.log_tree WHERE id = 1`).get() as Row;
+}
+
+/** The tree's root when it held `size` records, if a block ended there. */
+export function readRootAt(db: Database.Database, size: number, schema = 'main'): Hash | undefined {
+  if (!hasTable(db, schema, 'log_roots')) return undefined;
+  return db.prepare(`SELECT root FROM ${schema}.log_roots WHERE size = ?`).pluck().get(size) as Hash | undefined;
 }
 
 /** The head of the tree in a words file, opened (main) or attached (as a shard attaches it: w); the empty tree's when there is none yet. */
@@ -44,13 +58,23 @@ export function readHead(db: Database.Database, schema = 'main'): TreeHead {
 export class TreeGrowth {
   private frontier = Frontier.empty();
   private readonly save: Database.Statement;
+  private readonly saveRoot: Database.Statement;
   /** The last block in the tree. */
   upTo = 0;
 
   constructor(private readonly words: Database.Database) {
     words.exec(treeSchema('main'));
     this.save = words.prepare('INSERT OR REPLACE INTO log_tree (id, size, peaks, up_to) VALUES (1, ?, ?, ?)');
+    this.saveRoot = words.prepare('INSERT OR REPLACE INTO log_roots (size, root) VALUES (?, ?)');
     this.reload();
+    const { size } = this.frontier;
+    const kept = readRootAt(words, size);
+    // A tree grown before its roots were kept: the one it stands at is where its checkpoints are.
+    if (size > 0 && kept === undefined) this.saveRoot.run(size, this.frontier.root());
+    // A frontier that is not the tree its roots say (the file edited): none of them may vouch
+    // that a larger tree grown from it extends a signed one.
+    if (kept !== undefined && !kept.equals(this.frontier.root())) words.exec('DELETE FROM log_roots');
+    words.prepare('DELETE FROM log_roots WHERE size > ?').run(size);
   }
 
   /** The tree as the file has it: after a transaction rolled back, what was appended in it is forgotten. */
@@ -68,5 +92,6 @@ export class TreeGrowth {
     if (text !== undefined) for (const leaf of blockLeaves(text)) this.frontier.append(leaf);
     this.upTo = id;
     this.save.run(this.frontier.size, Buffer.concat(this.frontier.peaks), id);
+    this.saveRoot.run(this.frontier.size, this.frontier.root());
   }
 }

@@ -62,6 +62,27 @@ export class LeafHashes implements Subtrees {
   }
 }
 
+/**
+ * A proof (`make`: inclusionProof or consistencyProof with its sizes) from leaves read once, in
+ * order, holding a frontier per range it asks for rather than every leaf: a day's tree is too
+ * large to keep in memory. The ranges a proof asks for do not depend on the hashes, so they are
+ * found first with a tree that only notes them.
+ */
+export function proofFromLeaves(make: (tree: Subtrees) => Hash[], leaves: Iterable<Hash>): Hash[] {
+  const asked: { from: number; to: number; frontier: Frontier }[] = [];
+  make({ root: (from, to) => (asked.push({ from, to, frontier: Frontier.empty() }), EMPTY_ROOT) });
+  const end = Math.max(0, ...asked.map((r) => r.to));
+  let at = 0;
+  for (const leaf of leaves) {
+    if (at >= end) break;
+    for (const r of asked) if (at >= r.from && at < r.to) r.frontier.append(leaf);
+    at++;
+  }
+  if (at < end) throw new RangeError(`the proof needs ${end} leaves, only ${at} were given`);
+  const roots = new Map(asked.map((r) => [`${r.from},${r.to}`, r.frontier.root()]));
+  return make({ root: (from, to) => roots.get(`${from},${to}`)! });
+}
+
 /** The inclusion proof of leaf `index` in the tree of the first `size` leaves (RFC 9162 2.1.3.1). */
 export function inclusionProof(tree: Subtrees, index: number, size: number): Hash[] {
   if (!(index >= 0 && index < size)) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);

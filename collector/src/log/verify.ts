@@ -9,14 +9,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
-import { unpackBlock } from '../store/codec.js';
-import { SHARD_FILE } from '../store/days.js';
+import { SHARD_FILE, shardFile } from '../store/days.js';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { originOf } from './checkpointer.js';
 import { checkpointEpochs, checkpointFiles, checkpointFilesIn, checkpointName, readCheckpoint } from './checkpoints.js';
 import { blockLeaves } from './leaves.js';
 import { BLOCK_ROWS, blockIndexFault, type BlockRow, StatusTerms } from './block-index.js';
 import { type Deletion, readDeletion } from './retention.js';
+import { storedBlocks } from './stored.js';
 import { unsignedText, type Verifier } from './note.js';
 import { Frontier, type Hash } from './tree.js';
 
@@ -66,19 +66,15 @@ function grow(path: string, sizes: Set<number>, failures: string[]): Grown {
     return grown;
   }
   try {
-    const layout = db.pragma('user_version', { simple: true }) as number;
     const frontier = Frontier.empty();
     const terms = new StatusTerms(db);
     const hidden = grown.hidden;
-    for (const b of db.prepare(BLOCK_ROWS).iterate() as IterableIterator<BlockRow>) {
-      let text: Buffer;
-      try {
-        text = unpackBlock(b.data, layout);
-      } catch (err) {
-        failures.push(`block ${b.id} cannot be read back: ${(err as Error).message}`);
+    for (const b of storedBlocks<BlockRow>(db, BLOCK_ROWS)) {
+      if (b.error !== undefined) {
+        failures.push(`block ${b.id} cannot be read back: ${b.error}`);
         continue;
       }
-      const leaves = blockLeaves(text);
+      const leaves = blockLeaves(b.text);
       for (const leaf of leaves) {
         frontier.append(leaf);
         if (sizes.has(frontier.size)) {
@@ -86,7 +82,7 @@ function grow(path: string, sizes: Set<number>, failures: string[]): Grown {
           grown.blocks.set(frontier.size, b.id);
         }
       }
-      const fault = blockIndexFault(b, text, leaves.length, terms);
+      const fault = blockIndexFault(b.row, b.text, leaves.length, terms);
       if (fault !== undefined) hidden.push(fault);
     }
     grown.records = frontier.size;
@@ -214,7 +210,7 @@ export function verifyLog(data: string, verifier: Verifier, { held, only }: { he
     if (only !== undefined && !only.has(epoch)) continue;
     const failures = failuresOf.get(epoch)!;
     const kept = keptOf.get(epoch)!;
-    const path = join(data, `redtail-${epoch}.db`);
+    const path = join(data, shardFile(epoch));
     let deletion: Deletion | undefined;
     try {
       deletion = existsSync(path) ? undefined : readDeletion(data, epoch, verifier);

@@ -10,6 +10,8 @@ export const FIRST_TIME = Date.parse('0000-01-01T00:00:00.000Z');
 export const LAST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 /** A shard file's name, and the day in it. */
 export const SHARD_FILE = /^redtail-(\d{4}-\d\d-\d\d)\.db$/;
+/** The shard file of a day. */
+export const shardFile = (day: string): string => `redtail-${day}.db`;
 
 /** The UTC day of a time, YYYY-MM-DD. */
 export function dayOf(ms: number): string {

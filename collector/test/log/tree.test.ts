@@ -6,6 +6,7 @@ import {
   Frontier,
   inclusionProof,
   LeafHashes,
+  proofFromLeaves,
   leafHash,
   nodeHash,
   rootFromInclusion,
@@ -148,4 +149,18 @@ test('a leaf and a node hash are SHA-256 of their prefixed bytes, for records sh
   assert.ok(ab.equals(sha(Buffer.from([1]), a, b)));
   assert.ok(nodeHash(b, a).equals(sha(Buffer.from([1]), b, a)), 'a hash handed out is not overwritten by the next');
   assert.ok(ab.equals(sha(Buffer.from([1]), a, b)));
+});
+
+test('proofs from leaves read once in order are the proofs from the leaves held, for every index and pair of sizes', () => {
+  const leaves = Array.from({ length: 37 }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
+  const held = new LeafHashes(leaves);
+  for (let size = 1; size <= leaves.length; size++) {
+    for (let index = 0; index < size; index++) {
+      assert.deepEqual(proofFromLeaves((t) => inclusionProof(t, index, size), leaves), inclusionProof(held, index, size));
+    }
+    for (let old = 0; old <= size; old++) {
+      assert.deepEqual(proofFromLeaves((t) => consistencyProof(t, old, size), leaves), consistencyProof(held, old, size));
+    }
+  }
+  assert.throws(() => proofFromLeaves((t) => inclusionProof(t, 3, 40), leaves), /needs 40 leaves, only 37/);
 });
