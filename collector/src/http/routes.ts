@@ -1,11 +1,12 @@
 // The collector's routes on its one port: GET / (the web page and its files), POST /v1/ingest,
-// GET /v1/logs, GET /v1/gaps, GET /v1/schema, GET /healthz, GET /metrics, and the WebSocket
+// GET /v1/logs, GET /v1/gaps, GET /v1/completeness, GET /v1/schema, GET /healthz, GET /metrics, and the WebSocket
 // upgrades GET /v1/stream (ingest) and GET /v1/tail (live tail). Each request is checked against
 // the hosts served and the tokens' scopes; every error is JSON that says what to do.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { filtersFrom, QueryError } from '../query/filters.js';
-import { gaps, query } from '../query/query.js';
+import { gaps, parseTime, query } from '../query/query.js';
+import { completeness } from '../sources/completeness.js';
 import { publicSchema } from '../record/schema.js';
 import { ShardUnopenable } from '../store/store.js';
 import { matcher } from '../tail/tail.js';
@@ -40,9 +41,18 @@ export function routes(parts: Parts): http.RequestListener {
     send(res, 200, parts.accept(received.batch, received, received.body.length, started));
   }
 
+  /** Completeness over since..until (default: all), as the report has it. */
+  function complete(url: URL): ReturnType<typeof completeness> {
+    const f = filtersFrom(url.searchParams);
+    const from = f.since !== undefined ? parseTime(f.since, 'since') : 0;
+    const to = f.until !== undefined ? parseTime(f.until, 'until') : Date.now() + 1;
+    return completeness(store, { from, to });
+  }
+
   function logs(url: URL, res: http.ServerResponse): void {
     try {
-      send(res, 200, url.pathname === '/v1/gaps' ? gaps(store, filtersFrom(url.searchParams)) : query(store, filtersFrom(url.searchParams)));
+      const f = () => filtersFrom(url.searchParams);
+      send(res, 200, url.pathname === '/v1/gaps' ? gaps(store, f()) : url.pathname === '/v1/completeness' ? complete(url) : query(store, f()));
     } catch (err) {
       if (err instanceof QueryError) return send(res, 400, { error: err.message, field: err.field, expected: err.expected });
       throw err;
@@ -57,17 +67,17 @@ export function routes(parts: Parts): http.RequestListener {
     }
     const url = new URL(req.url ?? '/', 'http://collector');
     const route = `${req.method} ${url.pathname}`;
-    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' || route === 'GET /v1/gaps' ? 'read' : undefined;
+    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : ['GET /v1/logs', 'GET /v1/gaps', 'GET /v1/completeness'].includes(route) ? 'read' : undefined;
     if (route === 'GET /healthz') return send(res, 200, { ok: true, shards: store.list().length });
     if (route === 'GET /v1/schema') return send(res, 200, SCHEMA);
     if (route === 'GET /metrics') {
-      const text = metrics.prometheus(store, tail);
+      const text = metrics.prometheus(store, tail, parts.sources);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
       return res.end(text);
     }
     // The page is static and holds no data: it asks the API, with the user's token, for records.
     if (req.method === 'GET' && servePage(url.pathname, res)) return;
-    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
+    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/completeness, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
     const auth = authorize(config.tokens, req, scope);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
