@@ -310,7 +310,8 @@ export function gaps(store: Store, f: Pick<Filters, 'since' | 'until' | 'limit' 
     // After the cursor: an older notice, or one as old in an earlier shard, or earlier in its shard.
     const t = cursor?.t ?? Number.MAX_SAFE_INTEGER;
     const below = cursor === undefined || s.day < cursor.s ? Number.MAX_SAFE_INTEGER : s.day === cursor.s ? cursor.id : 0;
-    return (s.statement(sql).all(since, until, t, t, below, limit) as Omit<Found, 'day'>[]).map((g) => ({ ...g, day: s.day }));
+    // One more than a page: whether there is a next page is known without asking again.
+    return (s.statement(sql).all(since, until, t, t, below, limit + 1) as Omit<Found, 'day'>[]).map((g) => ({ ...g, day: s.day }));
   });
   rows.sort((a, b) => b.since - a.since || (a.day < b.day ? 1 : a.day > b.day ? -1 : 0) || b.id - a.id);
   const page = rows.slice(0, limit);
