@@ -2,14 +2,16 @@
 // skipped sequence number is a missing batch and a retry is not; a late batch fills its place; a
 // gap notice counts its records; an identity that stops is silent after the configured time and
 // the tail is told, while a sidecar restarted under a new source id keeps its identity sending;
-// and the figures survive a restart of the collector.
+// and the figures survive a restart of the collector, a crash before they were saved included.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { DEFAULTS } from '../../src/config.js';
 import { startCollector } from '../../src/http/server.js';
 import { completeness } from '../../src/sources/completeness.js';
-import { collector, get, ndjson, post, record, tempDir, until } from '../helpers.js';
+import { collector, exited, get, ndjson, post, record, spawnRedtail, tempDir, until } from '../helpers.js';
 
 /** A sidecar's source id: its workload and the random part a VM start gives it. */
 const vm = (workload: string, hex: string) => `${workload}-${hex.repeat(12).slice(0, 12)}`;
@@ -137,4 +139,34 @@ test('the figures survive a restart of the collector, and the sequence goes on w
   assert.equal(completeness(second.store, { from: Date.now() + 3_600_000, to: Date.now() + 7_200_000 }).identities.length, 0, 'nothing in a later period');
   await second.close();
   tmp.remove();
+});
+
+test('killed (kill -9) before it saved its sources, the collector finds the batches the shards hold and counts none of them missing', async () => {
+  const tmp = tempDir();
+  const data = join(tmp.dir, 'data');
+  const src = vm('ledger', '7a');
+  let second: Awaited<ReturnType<typeof spawnRedtail>> | undefined;
+  try {
+    const first = await spawnRedtail(['serve', '--port', '0', '--data', data]);
+    for (let seq = 1; seq <= 6; seq++) assert.equal((await send(first.url, `${src}/${seq}`)).status, 200);
+    const gone = exited(first.child);
+    first.child.kill('SIGKILL');
+    await gone;
+    // As if the kill came before the last save: the ledger knows the source only up to seq 1.
+    const ledger = new Database(join(data, 'sources.db'));
+    ledger.prepare('INSERT OR REPLACE INTO sources (source, identity, last_seq, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)').run(src, 'ledger', Date.now(), Date.now());
+    ledger.close();
+    second = await spawnRedtail(['serve', '--port', '0', '--data', data]);
+    await send(second.url, `${src}/7`);
+    assert.equal(await metric(second.url, 'redtail_source_batches_missing', 'ledger'), 0, 'seq 2-6 are in the shards');
+    await send(second.url, `${src}/9`);
+    assert.equal(await metric(second.url, 'redtail_source_batches_missing', 'ledger'), 1, 'seq 8 never came');
+  } finally {
+    if (second) {
+      const stopped = exited(second.child);
+      second.child.kill('SIGTERM');
+      await stopped;
+    }
+    tmp.remove();
+  }
 });
