@@ -48,6 +48,8 @@ interface Identity {
 
 /** Most sequence numbers looked up in the shards when a source first sends after a restart. */
 const MOST_LOOKED_UP = 10_000;
+/** Numbers looked up before a source's first batch the ledger has not seen. */
+const LOOKED_BACK = 16;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -102,7 +104,7 @@ export class Sources {
     who.lastBatch = Math.max(who.lastBatch, received);
     let known = this.sources.get(id.source);
     if (known === undefined) {
-      known = { source: id.source, identity, last_seq: 0, first_seen: received, last_seen: received, stale: false, dirty: true };
+      known = { source: id.source, identity, last_seq: this.storedBefore(id.source, id.seq), first_seen: received, last_seen: received, stale: false, dirty: true };
       this.sources.set(id.source, known);
     }
     if (id.seq > known.last_seq + 1) {
@@ -120,6 +122,17 @@ export class Sources {
     known.last_seen = Math.max(known.last_seen, received);
     known.dirty = true;
     return notices;
+  }
+
+  /**
+   * For a source the ledger does not know, sending `seq` above 1: the last of the few numbers
+   * before it that the shards hold, else 0. It sent before the ledger knew it (the data folder
+   * of an older collector, or a crash before its first save), and what came before is not missing.
+   */
+  private storedBefore(source: string, seq: number): number {
+    const shards = this.store.list().reverse();
+    for (let n = seq - 1; n >= Math.max(1, seq - LOOKED_BACK); n--) if (shards.some((s) => s.hasBatch(`${source}/${n}`))) return n;
+    return 0;
   }
 
   /**

@@ -4,6 +4,7 @@
 // the tail is told, while a sidecar restarted under a new source id keeps its identity sending;
 // and the figures survive a restart of the collector, a crash before they were saved included.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -167,6 +168,29 @@ test('killed (kill -9) before it saved its sources, the collector finds the batc
       second.child.kill('SIGTERM');
       await stopped;
     }
+    tmp.remove();
+  }
+});
+
+test('a data folder with batches and no sources file (an older collector\'s): a source that goes on is not missing what came before', async () => {
+  const tmp = tempDir();
+  const config = { ...structuredClone(DEFAULTS), data: tmp.dir, port: 0 };
+  const src = vm('older', '8b');
+  let second: Awaited<ReturnType<typeof startCollector>> | undefined;
+  try {
+    const first = await startCollector(config, () => {});
+    for (const seq of [1, 2, 3]) await send(first.url, `${src}/${seq}`);
+    await first.close();
+    for (const end of ['', '-wal', '-shm']) rmSync(join(tmp.dir, `sources.db${end}`), { force: true });
+    second = await startCollector(config, () => {});
+    await send(second.url, `${src}/4`);
+    assert.equal(await metric(second.url, 'redtail_source_batches_missing', 'older'), 0, 'seq 1-3 are in the shards');
+    await send(second.url, `${src}/6`);
+    assert.equal(await metric(second.url, 'redtail_source_batches_missing', 'older'), 1, 'seq 5 never came');
+    await send(second.url, `${vm('newer', '9c')}/3`);
+    assert.equal(await metric(second.url, 'redtail_source_batches_missing', 'newer'), 2, 'a source whose first batches never came');
+  } finally {
+    await second?.close();
     tmp.remove();
   }
 });
