@@ -33,6 +33,15 @@ export function recordLine(r: Record<string, unknown>, { color }: LineStyle): st
  */
 export const isDropNotice = (m: Record<string, unknown>): m is { dropped: number } => typeof m.dropped === 'number' && Object.keys(m).length === 1;
 
+/** The collector's notice of the trail's completeness (a source silent or back, batches missing, records lost): {"notice": {…, "message"}} alone. */
+export const isNotice = (m: Record<string, unknown>): m is { notice: { message: string } } =>
+  Object.keys(m).length === 1 && typeof m.notice === 'object' && m.notice !== null && typeof (m.notice as { message?: unknown }).message === 'string';
+
+export function noticeLine(notice: { message: string }, { color }: LineStyle): string {
+  const text = `! ${printable(notice.message)}`;
+  return color ? `${COLORS.yellow}${text}${COLORS.reset}` : text;
+}
+
 export function gapLine(dropped: number, { color }: LineStyle): string {
   const text = `… ${dropped} records dropped for this tail (it fell behind)`;
   return color ? `${COLORS.yellow}${text}${COLORS.reset}` : text;

@@ -1,4 +1,5 @@
 // redtail query: records from the collector, newest first, as an aligned table or NDJSON.
+import { MAX_LIMIT } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { ask } from './ask.js';
 import { FILTER_FLAGS, queryString, type Target, target } from './filters.js';
@@ -10,7 +11,7 @@ const FLAGS = {
   since: { value: 'TIME', help: 'from this time: ISO, or 15m, 2h, 7d ago (default: all)' },
   until: { value: 'TIME', help: 'until this time' },
   limit: { value: 'N', help: 'at most N records (default 100; pages are fetched as needed)' },
-  gaps: { value: '', help: 'print the records producers said they lost (gap notices) in the time range instead' },
+  gaps: { value: '', help: 'print where the trail is incomplete in the time range instead: batches that never arrived, sources that fell silent, and the records producers said they lost (gap notices)' },
 };
 type Page = { records?: Record<string, unknown>[]; next?: string | null };
 const SUMMARY = 'Prints stored records, newest first (or, with --gaps, where the trail is incomplete).';
@@ -31,7 +32,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
   let printed = 0;
   let cursor: string | null = null;
   do {
-    const page = Math.min(1000, want - printed);
+    const page = Math.min(MAX_LIMIT, want - printed);
     const qs: string = `${queryString(flags, ['since', 'until'])}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
     const body: Page | number = await ask<Page>('query', collector, `/v1/logs?${qs}`);
     if (typeof body === 'number') return body;
@@ -47,18 +48,47 @@ export async function queryCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** --gaps: each notice of lost records in the time range, newest first. */
+type GapNotice = { source: string; dropped: number; since: string; until: string; reason: string };
+type Completeness = {
+  missing?: { source: string; from_seq: number; to_seq: number; batches: number; after: string; found: string }[];
+  silences?: { identity: string; since: string; until: string | null }[];
+};
+
+/**
+ * --gaps: the runs of batches that never arrived and the silences in the time range, then each
+ * notice of lost records, newest first, up to the limit (a page at a time).
+ */
 async function printGaps(collector: Target, flags: Record<string, string>, limit: number, json: boolean): Promise<number> {
-  const qs = new URLSearchParams({ limit: String(Math.min(limit, 1000)) });
-  for (const k of ['since', 'until']) if (flags[k] !== undefined) qs.set(k, flags[k]!);
-  const body = await ask<{ gaps?: { source: string; dropped: number; since: string; until: string; reason: string }[] }>('query', collector, `/v1/gaps?${qs}`);
-  if (typeof body === 'number') return body;
-  const gaps = body.gaps ?? [];
-  const width = Math.max(0, ...gaps.map((g) => String(g.dropped).length));
-  for (const g of gaps) {
-    const text = (v: unknown) => printable(String(v ?? ''));
-    process.stdout.write(json ? `${printableJson(g)}\n` : `${text(g.since)} .. ${text(g.until)}  ${text(g.dropped).padStart(width)} lost  ${text(g.source || '-')}  ${text(g.reason)}\n`);
+  const range = new URLSearchParams();
+  for (const k of ['since', 'until']) if (flags[k] !== undefined) range.set(k, flags[k]!);
+  const text = (v: unknown) => printable(String(v ?? ''));
+  const known = await ask<Completeness>('query', collector, `/v1/completeness?${range}`);
+  if (typeof known === 'number') return known;
+  for (const m of known.missing ?? []) {
+    const seqs = m.from_seq === m.to_seq ? `seq ${m.from_seq}` : `seq ${m.from_seq}-${m.to_seq}`;
+    process.stdout.write(json ? `${printableJson({ missing: m })}\n` : `${text(m.after)} .. ${text(m.found)}  ${text(m.batches)} batches missing  ${text(m.source)} (${seqs})\n`);
   }
-  if (!json && gaps.length === 0) console.error('redtail query: no gaps: producers reported no lost records in that range');
+  for (const g of known.silences ?? []) {
+    process.stdout.write(json ? `${printableJson({ silence: g })}\n` : `${text(g.since)} .. ${text(g.until ?? 'now')}  silent  ${text(g.identity)}${g.until === null ? ' (still)' : ''}\n`);
+  }
+  let printed = 0;
+  let cursor: string | null = null;
+  do {
+    const qs = new URLSearchParams(range);
+    qs.set('limit', String(Math.min(MAX_LIMIT, limit - printed)));
+    if (cursor) qs.set('cursor', cursor);
+    const body: { gaps?: GapNotice[]; next?: string | null } | number = await ask<{ gaps?: GapNotice[]; next?: string | null }>('query', collector, `/v1/gaps?${qs}`);
+    if (typeof body === 'number') return body;
+    const gaps = body.gaps ?? [];
+    const width = Math.max(0, ...gaps.map((g) => String(g.dropped).length));
+    for (const g of gaps) {
+      process.stdout.write(json ? `${printableJson(g)}\n` : `${text(g.since)} .. ${text(g.until)}  ${text(g.dropped).padStart(width)} lost  ${text(g.source || '-')}  ${text(g.reason)}\n`);
+    }
+    printed += gaps.length;
+    cursor = body.next ?? null;
+  } while (cursor && printed < limit);
+  if (!json && printed === 0 && !known.missing?.length && !known.silences?.length) {
+    console.error('redtail query: no gaps: no batch went missing, no source fell silent, and producers reported no lost records in that range');
+  }
   return 0;
 }

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { commandFlags } from './args.js';
 import { tlsProblem } from '../collector/src/index.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
-import { asRecord, gapLine, isDropNotice, recordLine, unreadableLine } from './format.js';
+import { asRecord, gapLine, isDropNotice, isNotice, noticeLine, recordLine, unreadableLine } from './format.js';
 import { printable, printableJson } from './printable.js';
 
 const SUMMARY = 'Streams records live from the collector as they are stored.';
@@ -36,8 +36,9 @@ export async function tail(argv: string[]): Promise<number> {
         process.stderr.write(`redtail tail: connected to ${url}\n`);
       });
       ws.on('message', (data) => {
-        // A message is NDJSON: records and drop notices, a line each. A line that is not a
-        // record is said to be unreadable (on stderr with --json, whose output stays JSON), and the tail goes on.
+        // A message is NDJSON: records, drop notices and notices of the trail's completeness, a
+        // line each. A line that is not a record is said to be unreadable (on stderr with
+        // --json, whose output stays JSON), and the tail goes on.
         for (const line of String(data).split('\n')) {
           if (line.trim() === '') continue;
           const m = asRecord(line);
@@ -46,6 +47,7 @@ export async function tail(argv: string[]): Promise<number> {
             else process.stdout.write(`${unreadableLine(line, { color })}\n`);
           } else if (json) process.stdout.write(`${printableJson(m)}\n`);
           else if (isDropNotice(m)) process.stdout.write(`${gapLine(m.dropped, { color })}\n`);
+          else if (isNotice(m)) process.stdout.write(`${noticeLine(m.notice, { color })}\n`);
           else process.stdout.write(`${recordLine(m, { color })}\n`);
         }
       });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { collector, garbledCollector, get, ndjson, post, record } from '../../collector/test/helpers.js';
+import { collector, garbledCollector, get, ndjson, post, record, until } from '../../collector/test/helpers.js';
 import { FILTERED } from '../../collector/src/index.js';
 import { BIN, run } from './redtail.js';
 
@@ -32,6 +32,31 @@ test('redtail query prints an aligned table, or NDJSON with --json, following pa
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /unknown option --nope/);
   await c.stop();
+});
+
+test('redtail query --gaps shows batches that never arrived and silent sources, and pages past the collector\'s page size', async () => {
+  const c = await collector({ sources: { silentAfterMs: 200, forgetAfterMs: 86_400_000 } });
+  try {
+    const now = () => new Date().toISOString();
+    const src = 'orders-v1-0123456789ab';
+    for (const seq of [1, 4]) await post(c.url, ndjson([record({ start_time: now() })]), { 'x-redtail-batch': `${src}/${seq}` });
+    const notices = Array.from({ length: 1005 }, (_, i) => ({ gap: { dropped: 1, since: new Date(Date.now() - 60_000 + i).toISOString(), until: now(), source: src, reason: 'buffer full' } }));
+    await post(c.url, ndjson(notices)); // no batch id: only orders-v1 is a source that can fall silent
+    await until(() => (c.logs.some((l) => l.event === 'source_silent' && l.identity === 'orders-v1') ? true : undefined), 'orders-v1 silent');
+    const shown = await run(['query', '--url', c.url, '--gaps', '--limit', '1005']);
+    assert.equal(shown.code, 0, shown.stderr);
+    const lines = shown.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^\S+ \.\. \S+  2 batches missing  orders-v1-0123456789ab \(seq 2-3\)$/);
+    assert.match(lines[1]!, /^\S+ \.\. now  silent  orders-v1 \(still\)$/);
+    assert.equal(lines.filter((l) => l.endsWith(' lost  orders-v1-0123456789ab  buffer full')).length, 1005, 'every notice, over two pages');
+    const json = await run(['query', '--url', c.url, '--gaps', '--limit', '1', '--json']);
+    const objects = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, { from_seq?: number; identity?: string }>);
+    assert.equal(objects[0]!.missing!.from_seq, 2);
+    assert.equal(objects[1]!.silence!.identity, 'orders-v1');
+    assert.equal(objects.length, 3);
+  } finally {
+    await c.stop();
+  }
 });
 
 test('each field the record\'s schema filters by is a flag of redtail query, which narrows as the collector\'s parameter does', async () => {
@@ -148,6 +173,7 @@ test('control characters in records and gap notices are printed as escapes by qu
   const escaped = 'id-\\x1b[2J\\x1b]0;owned\\x07-\\x9b31m-\\x9d0;t\\x9c-\\x7f-\\u202eexe.txt';
   assert.ok(table.stdout.trim().endsWith(escaped), table.stdout);
   assert.ok(tailed.trim().endsWith(escaped), tailed);
+  assert.match(tailed, /^! 2 records lost by src\\x1b\[1A\\x9b2K between /m, 'the collector\'s notice of the lost records, escaped too');
   assert.match(table.stdout, /G\\x85T\s+svc\\x1b\[31m\s+3ms\s+a\\x1b\/p\\rX\\x00\\x08/);
   assert.equal(gaps.stdout, '2026-11-27T09:00:00.000Z .. 2026-11-27T09:00:01.000Z  2 lost  src\\x1b[1A\\x9b2K  why\\x07\\r\n');
   // --json is exact: the values come back as they were sent.

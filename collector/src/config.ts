@@ -57,6 +57,13 @@ export interface CollectorConfig {
     /** The log's name, given to a key made on first start; undefined: redtail/<host name>. */
     name: string | undefined;
   };
+  /** Completeness (sources/): when a source is silent, and when it leaves /metrics. */
+  sources: {
+    /** An identity (a workload or node) that sends no batch for this long is silent, ms. */
+    silentAfterMs: number;
+    /** An identity that sent nothing for this long leaves /metrics, ms (it stays in the report). */
+    forgetAfterMs: number;
+  };
 }
 
 /** The widest skew: as far back as the longest retention, so a relay's catch-up of any age can be taken. */
@@ -77,12 +84,20 @@ export const DEFAULTS: CollectorConfig = {
     bodyIdleMs: 10_000,
   },
   log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: undefined },
+  sources: { silentAfterMs: 300_000, forgetAfterMs: 86_400_000 },
 };
 
 function int(v: unknown, field: string, min: number, max: number): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(field, `an integer from ${min} to ${max}`, v);
   return n;
+}
+
+/** A part of the file that is an object of known fields: the object, or a ConfigError naming what is wrong. */
+function section(v: unknown, name: string, known: string[]): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(name, 'an object', v);
+  for (const k of Object.keys(v)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${name}.${k}"; known fields are ${known.join(', ')}`);
+  return v as Record<string, unknown>;
 }
 
 /** A list of web origins (scheme://host[:port]), or "*" for any. */
@@ -118,7 +133,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     } catch (err) {
       throw new ConfigError(`collector config: cannot read ${options.file}: ${(err as Error).message}`);
     }
-    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits', 'log', 'tls'];
+    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits', 'log', 'sources', 'tls'];
     const o = raw as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || Array.isArray(o)) fail('the configuration', 'a JSON object', raw);
     for (const k of Object.keys(o)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${k}"; known fields are ${known.join(', ')}`);
@@ -156,13 +171,15 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.body_idle_ms !== undefined) c.limits.bodyIdleMs = int(l.body_idle_ms, 'limits.body_idle_ms', 100, 3_600_000);
     }
     if (o.log !== undefined) {
-      const l = o.log as Record<string, unknown>;
-      if (typeof l !== 'object' || l === null || Array.isArray(l)) fail('log', 'an object', o.log);
-      const lk = ['checkpoint_interval_ms', 'key_file', 'name'];
-      for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "log.${k}"; known fields are ${lk.join(', ')}`);
+      const l = section(o.log, 'log', ['checkpoint_interval_ms', 'key_file', 'name']);
       if (l.checkpoint_interval_ms !== undefined) c.log.checkpointIntervalMs = int(l.checkpoint_interval_ms, 'log.checkpoint_interval_ms', 10, 86_400_000);
       if (l.key_file !== undefined) c.log.keyFile = typeof l.key_file === 'string' && l.key_file ? l.key_file : fail('log.key_file', 'a file path', l.key_file);
       if (l.name !== undefined) c.log.name = typeof l.name === 'string' && /^[^\s+]+$/u.test(l.name) ? l.name : fail('log.name', 'a name without spaces or "+", such as "redtail.example.com/prod"', l.name);
+    }
+    if (o.sources !== undefined) {
+      const l = section(o.sources, 'sources', ['silent_after_ms', 'forget_after_ms']);
+      if (l.silent_after_ms !== undefined) c.sources.silentAfterMs = int(l.silent_after_ms, 'sources.silent_after_ms', 100, 7 * 86_400_000);
+      if (l.forget_after_ms !== undefined) c.sources.forgetAfterMs = int(l.forget_after_ms, 'sources.forget_after_ms', 1000, 366 * 86_400_000);
     }
   }
   const env = options.env ?? {};

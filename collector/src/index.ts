@@ -11,7 +11,10 @@ export { type Log, stderrLog } from './events.js';
 // and the free-text index built in process.
 export { retentionStart, Store } from './store/store.js';
 export { type Filters } from './query/filters.js';
-export { query } from './query/query.js';
+// The most records (or gap notices) one page of an answer holds.
+export { MAX_LIMIT, query } from './query/query.js';
+// What is known of the trail's completeness over a period (the report's gaps and silent sources).
+export { type Completeness, completeness } from './sources/completeness.js';
 export { WordsCatchUp } from './search/catch-up.js';
 
 // Ingest, as the filter sends it: what the relay takes in front of a collector, with the same

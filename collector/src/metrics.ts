@@ -1,7 +1,10 @@
 // The collector's own metrics, in Prometheus text on GET /metrics: records and bytes ingested,
 // batches rejected by reason, duplicates, tail subscribers and drops, shards and their size,
-// and how long batch writes take.
+// how long batch writes take, and each identity's completeness (batches missing, records its
+// producers dropped, seconds since its last batch, silent or not), labelled by identity only: a
+// workload or node, never one VM's source id, so the labels stay as few as the workloads.
 import { Exposition } from './prometheus.js';
+import type { Sources } from './sources/sources.js';
 import type { Store } from './store/store.js';
 import type { TailHub } from './tail/tail.js';
 
@@ -35,7 +38,7 @@ export class CollectorMetrics {
   }
 
   /** `audited`: entries written to the audit log since start. */
-  prometheus(store: Store, tail: TailHub, { audited = 0 }: { audited?: number } = {}): string {
+  prometheus(store: Store, tail: TailHub, sources: Sources, { audited = 0, now = Date.now() }: { audited?: number; now?: number } = {}): string {
     const out = new Exposition();
     const metric = out.add.bind(out);
     metric('redtail_records_ingested_total', 'counter', 'Records stored.', this.records);
@@ -69,6 +72,21 @@ export class CollectorMetrics {
       `redtail_write_duration_ms_sum ${this.writeSum.toFixed(3)}`,
       `redtail_write_duration_ms_count ${this.writeCount}`,
     ]);
+    const figures = sources.figures(now);
+    const per = (name: string, value: (f: (typeof figures)[number]) => number) => figures.map((f) => `${name}{identity="${label(f.identity)}"} ${value(f)}`);
+    metric('redtail_source_batches_missing', 'gauge', 'Batches of the identity that never arrived (a jump in a source\'s sequence; lowered when a late one comes).',
+      per('redtail_source_batches_missing', (f) => f.missing));
+    metric('redtail_source_records_dropped_total', 'counter', 'Records the identity\'s producers said they dropped (gap notices), in the shards kept.',
+      per('redtail_source_records_dropped_total', (f) => f.dropped));
+    metric('redtail_source_seconds_since_batch', 'gauge', 'Seconds since the identity\'s last batch.',
+      per('redtail_source_seconds_since_batch', (f) => Math.max(0, (now - f.lastBatch) / 1000)));
+    metric('redtail_source_silent', 'gauge', 'Whether the identity sent no batch for longer than sources.silent_after_ms (1) or not (0).',
+      per('redtail_source_silent', (f) => (f.silent ? 1 : 0)));
     return out.text();
   }
+}
+
+/** A label value as Prometheus text writes it: backslash, quote and newline escaped. */
+function label(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }

@@ -38,3 +38,13 @@ test('tls: the certificate and key from the file, the environment or the flags, 
   assert.deepEqual(loadConfig({ env: { REDTAIL_TLS_CERT: 'c.pem', REDTAIL_TLS_KEY: 'k.pem' }, flags: { tlsCert: 'f.pem', tlsKey: 'g.pem' } }).tls, { cert: 'f.pem', key: 'g.pem' });
   assert.throws(() => loadConfig({ flags: { tlsCert: 'f.pem' } }), /"--tls-key" must be a PEM key file, given with --tls-cert/);
 });
+
+test('the sources\' settings: defaults, values read, mistakes refused naming the field', () => {
+  assert.deepEqual(load({}).sources, { silentAfterMs: 300_000, forgetAfterMs: 86_400_000 });
+  assert.deepEqual(load({ sources: { silent_after_ms: 60_000, forget_after_ms: 3_600_000 } }).sources, { silentAfterMs: 60_000, forgetAfterMs: 3_600_000 });
+  const refused = (sources: unknown, why: RegExp) => assert.throws(() => load({ sources }), (e: Error) => e instanceof ConfigError && why.test(e.message));
+  refused({ silent_after_ms: 10 }, /"sources.silent_after_ms" must be an integer from 100 to 604800000, got 10/);
+  refused({ forget_after_ms: 'soon' }, /"sources.forget_after_ms" must be an integer from 1000 to /);
+  refused({ silent_after: 5 }, /unknown field "sources.silent_after"; known fields are silent_after_ms, forget_after_ms/);
+  refused('5m', /"sources" must be an object/);
+});

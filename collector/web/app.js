@@ -145,8 +145,10 @@ function startLive() {
       if (!line.trim()) continue;
       const r = asRecord(line);
       if (!r) rows.prepend(unreadable(line));
-      // The collector's notice is {"dropped": N} alone; a record may hold a field of that name too.
-      else rows.prepend(typeof r.dropped === 'number' && Object.keys(r).length === 1 ? notice(`${r.dropped} records dropped: this page fell behind`) : row(r));
+      // The collector's notices are {"dropped": N} or {"notice": {…, "message"}} alone; a record may hold a field of that name too.
+      else if (typeof r.dropped === 'number' && Object.keys(r).length === 1) rows.prepend(notice(`${r.dropped} records dropped: this page fell behind`));
+      else if (Object.keys(r).length === 1 && r.notice && typeof r.notice.message === 'string') rows.prepend(notice(r.notice.message));
+      else rows.prepend(row(r));
     }
     while (rows.children.length > LIVE_ROWS) rows.lastChild.remove();
   };

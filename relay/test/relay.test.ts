@@ -378,3 +378,19 @@ test('bodies being received hold at most --max-pending-bytes: 30 sidecars that s
   let n = 0;
   await until('room again once they are gone', async () => (await post(url, ndjson([record()]), { 'x-redtail-batch': `after/${++n}` })).status === 200);
 });
+
+test('batch ids go through the relay as they came: the collector sees a source\'s missing batches, and the relay\'s own ids under one identity', async () => {
+  const c = await collector();
+  const tmp = tempDir();
+  const r = await relay(c.url, tmp.dir);
+  const now = () => new Date().toISOString();
+  for (const seq of [1, 2, 5]) assert.equal((await post(r.url, ndjson([record({ start_time: now() })]), { 'x-redtail-batch': `orders-v1-0123456789ab/${seq}` })).status, 200);
+  for (let i = 0; i < 2; i++) assert.equal((await post(r.url, ndjson([record({ start_time: now() })]))).status, 200);
+  await until('every batch stored', () => storedBatches(c).length === 5);
+  const metrics = await (await fetch(`${c.url}/metrics`)).text();
+  assert.match(metrics, /^redtail_source_batches_missing\{identity="orders-v1"\} 2$/m);
+  assert.match(metrics, /^redtail_source_batches_missing\{identity="relay-[^"]+"\} 0$/m, 'the relay\'s own source, without its random part');
+  await r.close();
+  await c.stop();
+  tmp.remove();
+});

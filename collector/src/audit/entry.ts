@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 
 /** What an entry records. */
 export type AuditAction =
-  | 'query' | 'gaps' | 'tail_start' | 'tail_end' | 'audit' | 'refused'
+  | 'query' | 'gaps' | 'completeness' | 'tail_start' | 'tail_end' | 'audit' | 'refused'
   | 'prune' | 'deleted' | 'verify' | 'start' | 'stop';
 
 export interface AuditEntry {

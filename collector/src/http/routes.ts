@@ -1,14 +1,15 @@
 // The collector's routes on its one port: GET / (the web page and its files), POST /v1/ingest,
-// GET /v1/logs, GET /v1/gaps, GET /v1/audit, GET /v1/schema, GET /healthz, GET /metrics, and the
-// WebSocket upgrades GET /v1/stream (ingest) and GET /v1/tail (live tail). Each request is
-// checked against the hosts served and the tokens' scopes; every error is JSON that says what to
-// do. Every read, and every token refused, is written to the audit log (audit/).
+// GET /v1/logs, GET /v1/gaps, GET /v1/completeness, GET /v1/audit, GET /v1/schema, GET /healthz,
+// GET /metrics, and the WebSocket upgrades GET /v1/stream (ingest) and GET /v1/tail (live tail).
+// Each request is checked against the hosts served and the tokens' scopes; every error is JSON
+// that says what to do. Every read, and every token refused, is written to the audit log (audit/).
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuditAction } from '../audit/entry.js';
 import { readAudit } from '../audit/read.js';
 import { filtersFrom, QueryError } from '../query/filters.js';
 import { gaps, parseTime, query } from '../query/query.js';
+import { completeness } from '../sources/completeness.js';
 import { publicSchema } from '../record/schema.js';
 import { ShardUnopenable } from '../store/store.js';
 import { matcher } from '../tail/tail.js';
@@ -76,6 +77,14 @@ export function routes(parts: Parts): http.RequestListener {
     send(res, 200, parts.accept(received.batch, received, received.body.length, started));
   }
 
+  /** Completeness over since..until (default: all), as the report has it. */
+  function complete(url: URL): ReturnType<typeof completeness> {
+    const f = filtersFrom(url.searchParams);
+    const from = f.since !== undefined ? parseTime(f.since, 'since') : 0;
+    const to = f.until !== undefined ? parseTime(f.until, 'until') : Date.now() + 1;
+    return completeness(store, { from, to });
+  }
+
   function logs(req: http.IncomingMessage, url: URL, res: http.ServerResponse, who: string): void {
     try {
       const filters = { asked: asked(url) };
@@ -87,6 +96,11 @@ export function routes(parts: Parts): http.RequestListener {
       if (url.pathname === '/v1/gaps') {
         const found = gaps(store, filtersFrom(url.searchParams));
         audited(parts, req, 'gaps', who, { ...filters, results: found.gaps.length });
+        return send(res, 200, found);
+      }
+      if (url.pathname === '/v1/completeness') {
+        const found = complete(url);
+        audited(parts, req, 'completeness', who, { ...filters, results: found.missing.length + found.silences.length });
         return send(res, 200, found);
       }
       const found = query(store, filtersFrom(url.searchParams));
@@ -106,18 +120,18 @@ export function routes(parts: Parts): http.RequestListener {
     }
     const url = new URL(req.url ?? '/', 'http://collector');
     const route = `${req.method} ${url.pathname}`;
-    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : route === 'GET /v1/logs' || route === 'GET /v1/gaps' ? 'read'
+    const scope: Scope | undefined = route === 'POST /v1/ingest' ? 'ingest' : ['GET /v1/logs', 'GET /v1/gaps', 'GET /v1/completeness'].includes(route) ? 'read'
       : route === 'GET /v1/audit' ? 'admin' : undefined;
     if (route === 'GET /healthz') return send(res, 200, { ok: true, shards: store.list().length });
     if (route === 'GET /v1/schema') return send(res, 200, SCHEMA);
     if (route === 'GET /metrics') {
-      const text = metrics.prometheus(store, tail, { audited: parts.audit.written });
+      const text = metrics.prometheus(store, tail, parts.sources, { audited: parts.audit.written });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
       return res.end(text);
     }
     // The page is static and holds no data: it asks the API, with the user's token, for records.
     if (req.method === 'GET' && servePage(url.pathname, res)) return;
-    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/audit, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
+    if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/completeness, GET /v1/audit, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
     const auth = authorize(config.tokens, req, scope);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');

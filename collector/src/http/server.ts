@@ -1,7 +1,8 @@
 // The collector, wired: the store, the live tail, the metrics, the free-text worker (which also
-// grows the verifiable log's trees), the checkpoint signer, and the one HTTP port whose routes
-// (routes.ts) read batches into the store and answer queries and tails. Retention and
-// checkpoints run here on a schedule; close() takes it all down in order.
+// grows the verifiable log's trees), the checkpoint signer, what is known of each source's
+// completeness, and the one HTTP port whose routes (routes.ts) read batches into the store and
+// answer queries and tails. Retention, checkpoints and the watch for silent sources run here on
+// a schedule; close() takes it all down in order.
 import type http from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ import { lastDeletedEpoch } from '../log/checkpoints.js';
 import { readHead, readRootAt, type TreeHead } from '../log/growth.js';
 import type { Hash } from '../log/tree.js';
 import { keyInsideData, loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
+import { Ledger } from '../sources/ledger.js';
+import { type Notice, Sources } from '../sources/sources.js';
 import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
 import type { Committed } from '../store/blocks.js';
@@ -47,6 +50,8 @@ export interface Parts {
   store: Store;
   tail: TailHub;
   metrics: CollectorMetrics;
+  /** Each source's completeness: batches missing, records dropped, silence. */
+  sources: Sources;
   log: Log;
   /** Who read what, and every token refused (audit/). */
   audit: AuditRecorder;
@@ -67,12 +72,19 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   let store: Store;
   let key: LoadedKey;
   let audit: AuditRecorder;
+  let ledger: Ledger;
   const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
   try {
     // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
     audit = new AuditRecorder(config.data, key.signer, log);
     store = new Store(config.data);
+    try {
+      ledger = new Ledger(config.data);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
   } catch (err) {
     lock.release();
     throw err;
@@ -86,11 +98,25 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   }
   const tail = new TailHub({ maxQueue: config.limits.tailQueue, maxBytes: config.limits.tailQueueBytes });
   const metrics = new CollectorMetrics();
+  const sources = new Sources(ledger, store, config.sources);
+  // What is learnt of the trail's completeness: to live tails, and to the collector's own log.
+  const tell = (notices: Notice[]) => {
+    if (notices.length === 0) return;
+    tail.notify(notices);
+    for (const n of notices) log({ level: n.kind === 'back' ? 'info' : 'warn', event: `source_${n.kind}`, ...n });
+  };
+  // Often enough to tell silence within a small part of silent_after; each source's last batch is saved as often.
+  const watching = setInterval(() => {
+    sources.save();
+    tell(sources.check());
+  }, Math.min(1000, Math.max(50, config.sources.silentAfterMs / 4)));
+  watching.unref();
   const limits: Parts['limits'] = { ...config.limits, keepDays: config.retentionDays };
   // Retention on a schedule: at start, then hourly. Records of the days it removed are refused from then on.
   const prune = () => {
     const keepFrom = retentionStart(config.retentionDays);
     for (const r of store.prune(keepFrom)) log({ level: 'info', event: 'shard_pruned', ...r });
+    sources.forget(Date.parse(`${keepFrom}T00:00:00Z`));
     const reason = `retention: ${config.retentionDays} days`;
     const { recorded, failed } = recordDeletions(config.data, keepFrom, key.signer, reason);
     for (const epoch of recorded) auditDeletion(audit, config.data, epoch, key.signer.verifier, { who: COLLECTOR, by: reason });
@@ -117,18 +143,20 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   signing.unref();
 
   const parts: Parts = {
-    config, store, tail, metrics, log, audit,
+    config, store, tail, metrics, sources, log, audit,
     limits,
     pending: new PendingBytes(config.limits.maxPendingBytes),
     hosts: servedHosts(config.host, config.allowedHosts),
     sockets: new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes }),
     accept(batch, read, bytes, started) {
-      const { file, blocks, ...result } = store.write(batch, read.rows, read.gaps);
+      const received = Date.now();
+      const { file, blocks, ...result } = store.write(batch, read.rows, read.gaps, received);
       if (result.duplicate) metrics.duplicates++;
       else {
         metrics.batches++;
         metrics.records += result.stored;
         metrics.bytes += bytes;
+        tell(sources.arrived(batch, read.gaps, received));
         tail.publish(read.rows);
         words.hand(file, blocks);
       }
@@ -150,8 +178,11 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   } catch (err) {
     clearInterval(pruning);
     clearInterval(signing);
+    clearInterval(watching);
     tail.close();
     await words.stop();
+    sources.save();
+    ledger.close();
     store.close();
     lock.release();
     throw err;
@@ -174,6 +205,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       served.stop();
       clearInterval(pruning);
       clearInterval(signing);
+      clearInterval(watching);
       tail.close();
       // Producers on /v1/stream hold their sockets open: tell them to go (each message is
       // committed and acknowledged before the next is read, so none is half-done), and cut
@@ -190,6 +222,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
           checkpoints.sign();
           audit.append({ action: 'stop', who: COLLECTOR, config: digest, ran_ms: Date.now() - started });
           audit.sign();
+          sources.save();
+          ledger.close();
           store.close();
           lock.release();
           resolve();

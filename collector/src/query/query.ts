@@ -38,10 +38,11 @@ function order(a: Key, b: Key): number {
   return a.t - b.t || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0) || a.b - b.b || a.i - b.i;
 }
 
-function readCursor(value: string): Key {
+/** A cursor from a previous answer, as `valid` expects it; a QueryError for anything else. */
+function readCursor<T>(value: string, valid: (c: T) => boolean): T {
   try {
-    const c = JSON.parse(Buffer.from(value, 'base64url').toString()) as Key;
-    if (Number.isFinite(c.t) && typeof c.s === 'string' && Number.isInteger(c.b) && Number.isInteger(c.i)) return c;
+    const c = JSON.parse(Buffer.from(value, 'base64url').toString()) as T;
+    if (typeof c === 'object' && c !== null && valid(c)) return c;
   } catch {
     // fall through
   }
@@ -156,7 +157,7 @@ export function query(store: Store, f: Filters, now = Date.now()): QueryResult {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new QueryError('limit', `an integer from 1 to ${MAX_LIMIT}`, String(f.limit));
   const since = f.since !== undefined ? parseTime(f.since, 'since', now) : 0;
   const until = f.until !== undefined ? parseTime(f.until, 'until', now) : Number.MAX_SAFE_INTEGER;
-  const cursor = f.cursor !== undefined ? readCursor(f.cursor) : undefined;
+  const cursor = f.cursor !== undefined ? readCursor<Key>(f.cursor, (c) => Number.isFinite(c.t) && typeof c.s === 'string' && Number.isInteger(c.b) && Number.isInteger(c.i)) : undefined;
   const m = plan(f, since, until);
   const found: Found[] = [];
   for (const shard of store.shardsFor(since, until)) {
@@ -277,21 +278,48 @@ export interface GapNotice {
   received: string;
 }
 
+/** A page of gap notices, and the cursor of the next (null at the end). */
+export interface GapPage {
+  gaps: GapNotice[];
+  next: string | null;
+}
+
+/** Where a gap notice is, in answer order: later `since` first, then later shard, then later row. */
+interface GapKey {
+  t: number;
+  s: string;
+  id: number;
+}
+
 /**
  * The records producers said they lost (the filter's gap notices: its buffer overflowed while
- * the collector was away), overlapping a time range, newest first: what an auditor needs to
- * know the trail is incomplete, and where.
+ * the collector was away), overlapping a time range, newest first, a page at a time: what an
+ * auditor needs to know the trail is incomplete, and where.
  */
-export function gaps(store: Store, f: Pick<Filters, 'since' | 'until' | 'limit'>, now = Date.now()): { gaps: GapNotice[] } {
+export function gaps(store: Store, f: Pick<Filters, 'since' | 'until' | 'limit' | 'cursor'>, now = Date.now()): GapPage {
   const limit = f.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new QueryError('limit', `an integer from 1 to ${MAX_LIMIT}`, String(f.limit));
   const since = f.since !== undefined ? parseTime(f.since, 'since', now) : 0;
   const until = f.until !== undefined ? parseTime(f.until, 'until', now) : Number.MAX_SAFE_INTEGER;
-  const sql = `SELECT g.source, g.dropped, g.since, g.until, g.reason, b.received FROM gaps g JOIN batches b ON b.id = g.batch
-    WHERE g.until >= ? AND g.since < ? ORDER BY g.since DESC LIMIT ?`;
+  const cursor = f.cursor !== undefined ? readCursor<GapKey>(f.cursor, (c) => Number.isFinite(c.t) && typeof c.s === 'string' && Number.isInteger(c.id)) : undefined;
+  const sql = `SELECT g.id, g.source, g.dropped, g.since, g.until, g.reason, b.received FROM gaps g JOIN batches b ON b.id = g.batch
+    WHERE g.until >= ? AND g.since < ? AND (g.since < ? OR (g.since = ? AND g.id < ?)) ORDER BY g.since DESC, g.id DESC LIMIT ?`;
+  type Found = { id: number; day: string; source: string; dropped: number; since: number; until: number; reason: string; received: number };
   // Every shard: a notice lives in the shard of its batch, which need not hold its time range.
-  const rows = store.list().flatMap((s) => s.statement(sql).all(since, until, limit) as { source: string; dropped: number; since: number; until: number; reason: string; received: number }[]);
-  rows.sort((a, b) => b.since - a.since);
+  const rows = store.list().flatMap((s) => {
+    // After the cursor: an older notice, or one as old in an earlier shard, or earlier in its shard.
+    const t = cursor?.t ?? Number.MAX_SAFE_INTEGER;
+    const below = cursor === undefined || s.day < cursor.s ? Number.MAX_SAFE_INTEGER : s.day === cursor.s ? cursor.id : 0;
+    // One more than a page: whether there is a next page is known without asking again.
+    return (s.statement(sql).all(since, until, t, t, below, limit + 1) as Omit<Found, 'day'>[]).map((g) => ({ ...g, day: s.day }));
+  });
+  rows.sort((a, b) => b.since - a.since || (a.day < b.day ? 1 : a.day > b.day ? -1 : 0) || b.id - a.id);
+  const page = rows.slice(0, limit);
+  const last = page.length === limit && rows.length > limit ? page.at(-1) : undefined;
+  const next = last ? Buffer.from(JSON.stringify({ t: last.since, s: last.day, id: last.id })).toString('base64url') : null;
   const iso = (ms: number) => new Date(ms).toISOString();
-  return { gaps: rows.slice(0, limit).map((g) => ({ source: g.source, dropped: g.dropped, since: iso(g.since), until: iso(g.until), reason: g.reason, received: iso(g.received) })) };
+  return {
+    gaps: page.map((g) => ({ source: g.source, dropped: g.dropped, since: iso(g.since), until: iso(g.until), reason: g.reason, received: iso(g.received) })),
+    next,
+  };
 }

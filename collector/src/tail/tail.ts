@@ -4,6 +4,10 @@
 // A slow subscriber gets a queue of its own, bounded by bytes (what it holds unsent on its socket
 // included): past the bound its oldest records are dropped for it alone and it is told
 // {"dropped": N}, so a tail that falls behind in a burst carries on without reconnecting.
+// Every subscriber, whatever its filters, is also told of the trail's completeness as the
+// collector learns of it ({"notice": …}: a source silent or back, batches missing, records
+// dropped by a producer; sources/sources.ts), ahead of records and never dropped for a slow tail
+// but past the last MAX_NOTICES.
 // Ingest never waits for a tail. A queued record is a copy of its bytes: a record's text may be
 // a slice of its whole batch's, which would otherwise stay in memory as long as the record.
 import type { WebSocket } from 'ws';
@@ -20,6 +24,8 @@ export interface TailOptions {
 /** The most a message carries, unless one record is larger. */
 const MESSAGE_BYTES = 256 * 1024;
 const NEWLINE = Buffer.from('\n');
+/** Notices held for one subscriber; older ones go first (they are few: a source's changes, not its records). */
+const MAX_NOTICES = 1000;
 
 type Match = (row: Row) => boolean;
 
@@ -31,6 +37,7 @@ export function matcher(f: Filters): Match {
 
 class Subscriber {
   private queue: Buffer[] = [];
+  private notices: Buffer[] = [];
   private queued = 0;
   private dropped = 0;
   private writing = false;
@@ -59,6 +66,12 @@ class Subscriber {
     this.pump();
   }
 
+  notify(notice: Buffer): void {
+    this.notices.push(notice);
+    if (this.notices.length > MAX_NOTICES) this.notices.shift();
+    this.pump();
+  }
+
   /** Called as each frame is written out: resume once the socket has room again. */
   private readonly written = () => {
     if (this.writing && this.socket.bufferedAmount <= this.sendAhead / 2) {
@@ -70,7 +83,7 @@ class Subscriber {
   /** Hand the socket what it can take without holding more than sendAhead unsent. */
   private pump(): void {
     if (this.writing) return;
-    while (this.queue.length > 0 || this.dropped > 0) {
+    while (this.queue.length > 0 || this.dropped > 0 || this.notices.length > 0) {
       if (this.socket.readyState !== this.socket.OPEN) return;
       if (this.socket.bufferedAmount > this.sendAhead) {
         this.writing = true; // the frames in flight will call `written`
@@ -78,6 +91,8 @@ class Subscriber {
       }
       // What is queued, up to a message's worth, in one message after any drop notice.
       const lines: Buffer[] = [];
+      for (const notice of this.notices) lines.push(notice, NEWLINE);
+      this.notices = [];
       if (this.dropped > 0) {
         lines.push(Buffer.from(JSON.stringify({ dropped: this.dropped })), NEWLINE);
         this.dropped = 0;
@@ -134,6 +149,14 @@ export class TailHub {
     for (const row of rows) {
       let copy: Buffer | undefined; // one copy of a record, however many subscribers get it
       for (const sub of this.subscribers) if (sub.match(row)) sub.offer((copy ??= copyOf(row)));
+    }
+  }
+
+  /** What the collector learnt of the trail's completeness: to every subscriber, as `{"notice": …}`. */
+  notify(notices: object[]): void {
+    for (const notice of notices) {
+      const line = Buffer.from(JSON.stringify({ notice }));
+      for (const sub of this.subscribers) sub.notify(line);
     }
   }
 

@@ -8,6 +8,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
+import { SOURCES_FILE } from '../../src/sources/ledger.js';
 import { dayOf } from '../../src/store/days.js';
 import { readLines } from '../../src/ingest/reader.js';
 import { BatchError, type Limits, parseBatch } from '../../src/ingest/validate.js';
@@ -142,7 +143,8 @@ test('redtail serve: offset and extreme times never make a shard it does not rec
     assert.deepEqual(got.map((r) => [r.request_id, r.start_time]), times.map((t, i) => [`t${i}`, new Date(t).toISOString()]).reverse());
     const gaps = (await get(c.url, '/v1/gaps')).json.gaps as { since: string }[];
     assert.deepEqual(gaps.map((g) => g.since), [new Date(times[1]!).toISOString()]);
-    const files = readdirSync(data).filter((f) => f.endsWith('.db'));
+    // Every SQLite file but the sources' ledger (completeness, not records) is a shard or its words.
+    const files = readdirSync(data).filter((f) => f.endsWith('.db') && f !== SOURCES_FILE);
     for (const f of files) assert.match(f, /^redtail-\d{4}-\d\d-\d\d(\.words)?\.db$/);
     const days = new Set(times.map(dayOf));
     assert.equal(files.filter((f) => !f.includes('.words')).length, days.size, 'a shard for each day, and no other');
