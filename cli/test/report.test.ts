@@ -96,6 +96,9 @@ test('JSON: the records per service and day, the redactions per rule and the gap
   assert.deepEqual(r.redactions.rules, [{ rule: 'card', count: 140, records: 100 }, { rule: 'email', count: 340, records: 340 }].sort((a, b) => b.count - a.count));
   assert.equal(r.redactions.total, 480);
   assert.deepEqual(r.gaps.sources, [{ source: 'sidecar-orders', notices: 1, dropped: 17 }]);
+  // The batches were numbered across both sources: each source's own sequence has holes.
+  assert.deepEqual(r.gaps.missing.map((m) => [m.source, m.from_seq, m.to_seq]).sort(), [['sidecar-orders', 1, 1], ['sidecar-orders', 3, 3], ['sidecar-payments', 2, 2]]);
+  assert.deepEqual(r.gaps.identities.map((i) => [i.identity, i.batches_missing, i.records_dropped]).sort(), [['sidecar-orders', 2, 17], ['sidecar-payments', 1, 0]]);
   assert.deepEqual([r.period.days, r.period.from, r.period.to], [[yesterday, today], new Date(FROM).toISOString(), TO]);
   assert.equal(r.log.publicKey, readFileSync(pubkey, 'utf8').trim());
   assert.equal(r.log.name, 'redtail.test/report');

@@ -1,7 +1,7 @@
 // The report built once, from a data folder and the log's public key; the renderers only
 // format it. The store is opened as `redtail query` opens it, beside a running collector or not.
 import type { Verifier } from '../log/note.js';
-import { gaps, MAX_LIMIT } from '../query/query.js';
+import { completeness } from '../sources/completeness.js';
 import { DAY_MS, dayOf } from '../store/days.js';
 import { Store } from '../store/store.js';
 import { type AccessEntry, accessSection, auditedAccess } from './access.js';
@@ -35,10 +35,10 @@ export function buildReport(o: ReportOptions): Report {
   const days = periodDays(o.from, o.to);
   const store = new Store(o.data);
   let counted;
-  let notices;
+  let known;
   try {
     counted = countRecords(store, o.from, o.to, { onProgress: o.onProgress });
-    notices = gaps(store, { since: iso(o.from), until: iso(o.to), limit: MAX_LIMIT }).gaps;
+    known = completeness(store, { from: o.from, to: o.to });
   } finally {
     store.close();
   }
@@ -51,7 +51,7 @@ export function buildReport(o: ReportOptions): Report {
     log: { name: v.name, keyId: v.id.toString(16).padStart(8, '0'), publicKey: v.text },
     records: counted.records,
     redactions: counted.redactions,
-    gaps: gapsSection(notices, { complete: notices.length < MAX_LIMIT }),
+    gaps: gapsSection(known.dropped, { complete: true, known }),
     retention: retentionSection(o.data, v, days, o.from, o.to),
     verify: verifySection(o.data, v, days),
     access: accessSection(o.access ?? auditedAccess(o.data, o.from, o.to)),

@@ -1,7 +1,9 @@
-// The report's completeness section, made of plain data: the producers' gap notices (query.ts
-// gaps(), GET /v1/gaps) in the period, and per source what they add up to. Whatever knows more
-// about completeness (missing batches, silent sources) hands its figures to this function too.
+// The report's completeness section, made of plain data: what the collector knows of the period
+// (sources/completeness.ts: per identity the batches that never arrived and the silences), the
+// producers' gap notices, and per source what they add up to; and the tables both human
+// renderers show of it.
 import type { GapNotice } from '../query/query.js';
+import type { Completeness } from '../sources/completeness.js';
 
 export interface GapsSection {
   /** The notices, newest first. */
@@ -11,9 +13,16 @@ export interface GapsSection {
   dropped: number;
   /** False when there were more notices than were read: the figures are then a floor. */
   complete: boolean;
+  /** Per identity (a workload or node), the runs of batches that never arrived, and the silences. */
+  identities: Completeness['identities'];
+  missing: Completeness['missing'];
+  silences: Completeness['silences'];
 }
 
-export function gapsSection(notices: GapNotice[], { complete }: { complete: boolean }): GapsSection {
+type Known = Pick<Completeness, 'identities' | 'missing' | 'silences'>;
+const NOTHING_KNOWN: Known = { identities: [], missing: [], silences: [] };
+
+export function gapsSection(notices: GapNotice[], { complete, known = NOTHING_KNOWN }: { complete: boolean; known?: Known }): GapsSection {
   const bySource = new Map<string, { source: string; notices: number; dropped: number }>();
   for (const g of notices) {
     const s = bySource.get(g.source) ?? { source: g.source, notices: 0, dropped: 0 };
@@ -22,5 +31,31 @@ export function gapsSection(notices: GapNotice[], { complete }: { complete: bool
     bySource.set(g.source, s);
   }
   const sources = [...bySource.values()].sort((a, b) => b.dropped - a.dropped || (a.source < b.source ? -1 : 1));
-  return { notices, sources, dropped: sources.reduce((n, s) => n + s.dropped, 0), complete };
+  return { notices, sources, dropped: sources.reduce((n, s) => n + s.dropped, 0), complete,
+    identities: known.identities, missing: known.missing, silences: known.silences };
+}
+
+/** Nothing to show: no identity known in the period, no notice. */
+export const nothingLost = (g: GapsSection): boolean => g.identities.length + g.missing.length + g.silences.length + g.notices.length === 0;
+
+export interface Table {
+  head: string[];
+  rows: string[][];
+  /** The columns whose cells are figures (aligned right). */
+  numeric: number[];
+}
+
+/** The section's tables, as both human renderers show them; empty ones left out. */
+export function gapTables(g: GapsSection, figure: (n: number) => string): Table[] {
+  const tables: Table[] = [
+    { head: ['identity', 'sources', 'batches missing', 'records dropped', 'silences', 'last batch'], numeric: [1, 2, 3, 4],
+      rows: g.identities.map((i) => [i.identity, figure(i.sources), figure(i.batches_missing), figure(i.records_dropped), figure(i.silences), i.last_batch ?? '-']) },
+    { head: ['source', 'batches missing', 'seq', 'after', 'found'], numeric: [1],
+      rows: g.missing.map((m) => [m.source, figure(m.batches), m.from_seq === m.to_seq ? String(m.from_seq) : `${m.from_seq}-${m.to_seq}`, m.after, m.found]) },
+    { head: ['silent identity', 'from', 'to'], numeric: [],
+      rows: g.silences.map((s) => [s.identity, s.since, s.until ?? 'still silent']) },
+    { head: ['source', 'notices', 'records dropped'], numeric: [1, 2], rows: g.sources.map((s) => [s.source, figure(s.notices), figure(s.dropped)]) },
+    { head: ['source', 'from', 'to', 'dropped', 'reason'], numeric: [3], rows: g.notices.map((n) => [n.source, n.since, n.until, figure(n.dropped), n.reason]) },
+  ];
+  return tables.filter((t) => t.rows.length > 0);
 }

@@ -4,6 +4,7 @@ import { barChart, columnChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
 import type { Report } from './model.js';
 import { servicesByDay } from './pivot.js';
+import { gapTables, nothingLost } from './gaps.js';
 import { checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
 
 const STYLE = `
@@ -65,11 +66,10 @@ export function renderHtml(r: Report): string {
   }
 
   out.push('<h2>Gaps and silent sources</h2>');
-  if (r.gaps.notices.length === 0) out.push(p(noGaps));
+  if (nothingLost(r.gaps)) out.push(p(noGaps));
   else {
     out.push(p(droppedTotal(r)));
-    out.push(table(['source', 'notices', 'records dropped'], r.gaps.sources.map((s) => [s.source, figure(s.notices), figure(s.dropped)]), { numeric: [1, 2] }));
-    out.push(table(['source', 'from', 'to', 'dropped', 'reason'], r.gaps.notices.map((g) => [g.source, g.since, g.until, figure(g.dropped), g.reason]), { numeric: [3] }));
+    for (const t of gapTables(r.gaps, figure)) out.push(table(t.head, t.rows, { numeric: t.numeric }));
   }
 
   out.push('<h2>Retention actions</h2>');

@@ -1,6 +1,7 @@
 // The report in Markdown, for people: the verdict first, then each section as a table.
 import type { Report } from './model.js';
 import { servicesByDay } from './pivot.js';
+import { gapTables, nothingLost } from './gaps.js';
 import { checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
 
 /** Text from records made safe in a table cell: no column breaks, no markup, one line. */
@@ -30,11 +31,10 @@ export function renderMarkdown(r: Report): string {
   if (r.redactions.rules.length > 0) out.push(...table(['rule', 'values redacted', 'records'], r.redactions.rules.map((x) => [x.rule, figure(x.count), figure(x.records)]), { numeric: [1, 2] }));
 
   out.push('## Gaps and silent sources', '');
-  if (r.gaps.notices.length === 0) out.push(noGaps, '');
+  if (nothingLost(r.gaps)) out.push(noGaps, '');
   else {
     out.push(droppedTotal(r), '');
-    out.push(...table(['source', 'notices', 'records dropped'], r.gaps.sources.map((s) => [s.source, figure(s.notices), figure(s.dropped)]), { numeric: [1, 2] }));
-    out.push(...table(['source', 'from', 'to', 'dropped', 'reason'], r.gaps.notices.map((g) => [g.source, g.since, g.until, figure(g.dropped), g.reason]), { numeric: [3] }));
+    for (const t of gapTables(r.gaps, figure)) out.push(...table(t.head, t.rows, { numeric: t.numeric }));
   }
 
   out.push('## Retention actions', '');

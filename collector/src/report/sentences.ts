@@ -36,7 +36,7 @@ export function deletionSentence(d: Deletion): string {
 }
 
 export const noAudit = 'No audit data: this collector keeps no audit log of readers yet.';
-export const noGaps = 'No producer reported lost records in the period.';
+export const noGaps = 'No batch went missing, no source fell silent, and no producer reported lost records in the period.';
 
 /** The header: what the report covers, whose log, and what made it. */
 export const headerRows = (r: Report): string[][] => [
@@ -48,7 +48,7 @@ export const headerRows = (r: Report): string[][] => [
 
 export const recordsTotal = (r: Report): string => `${figure(r.records.total)} records in the period.`;
 export const redactedTotal = (r: Report): string => `${figure(r.redactions.total)} values redacted in the period.`;
-export const droppedTotal = (r: Report): string => `${figure(r.gaps.dropped)} records reported dropped by their producers.${r.gaps.complete ? '' : ' More notices than were read: the figures are a floor.'}`;
+export const droppedTotal = (r: Report): string => `${figure(r.gaps.missing.reduce((n, m) => n + m.batches, 0))} batches missing, ${figure(r.gaps.silences.length)} silences, ${figure(r.gaps.dropped)} records reported dropped by their producers.${r.gaps.complete ? '' : ' More notices than were read: the figures are a floor.'}`;
 /** Undefined when every block and record was read. */
 export const unreadableSentence = (r: Report): string | undefined => r.records.unreadable.blocks + r.records.unreadable.records === 0 ? undefined
   : `${counted(r.records.unreadable.blocks, 'block')} and ${counted(r.records.unreadable.records, 'record')} could not be read back and are not counted; redtail verify says which.`;
