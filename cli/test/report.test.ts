@@ -154,7 +154,7 @@ test('HTML: one file with nothing fetched, rendered offline by a real browser wi
     const charts = await page.$$eval('figure svg', (svgs) => svgs.map((s) => ({ bars: s.querySelectorAll('rect').length, width: s.getBoundingClientRect().width })));
     assert.equal(charts.length, 2);
     assert.ok(charts.every((c) => c.bars > 0 && c.width > 100), JSON.stringify(charts));
-    assert.equal(await page.$eval('#verdict', (e) => e.textContent), 'OK: the period\'s 2 epochs verify against the log\'s public key');
+    assert.equal(await page.$eval('#verdict', (e) => e.textContent), 'OK: the period\'s 2 epochs verify against the log\'s public key; the audit log\'s 2 days verify');
     // The chart as drawn: a screenshot of it holds ink, not only the page's white.
     const shot = Buffer.from(await (await page.$('#records-chart svg'))!.screenshot({ type: 'png' })).toString('base64');
     const blank = await browser.newPage();
@@ -211,11 +211,25 @@ test('a tampered record makes the verification FAIL: the report is still written
   assert.match(r.stderr, /verification FAILED/);
   const md = readFileSync(out, 'utf8');
   assert.match(md, /^## Verification: \*\*FAIL\*\*$/m);
-  assert.match(md, /^FAIL: 1 of the period's 2 epochs does not verify$/m);
+  assert.match(md, /^FAIL: 1 of the period's 2 epochs does not verify; the audit log's 2 days verify$/m);
   assert.match(md, new RegExp(`^\\| ${today} \\| FAIL \\| records changed: `, 'm'));
   const html = await report(dir, '--format', 'html');
   assert.equal(html.code, 1);
   assert.match(html.stdout, /class="verdict fail" id="verdict">FAIL: 1 of the period&#39;s 2 epochs does not verify/);
+});
+
+test('an audit entry altered makes the verification FAIL too, naming the audit day', async () => {
+  const dir = copy('audit-edited', (d) => {
+    const file = join(d, 'audit', `${today}.ndjson`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"results":7', '"results":0'));
+  });
+  const r = await reportJson(dir);
+  assert.equal(r.code, 1);
+  assert.equal(r.report.verify.ok, false);
+  assert.deepEqual(r.report.verify.audit.filter((a) => !a.ok).map((a) => a.epoch), [today]);
+  const md = await report(dir);
+  assert.match(md.stdout, /; 1 of the audit log's 2 days does NOT verify$/m);
+  assert.match(md.stdout, new RegExp(`^\\| ${today} \\| FAIL \\| `, 'm'));
 });
 
 test('usage errors exit 2 and say what was wrong', async () => {

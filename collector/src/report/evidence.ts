@@ -3,6 +3,7 @@
 // key), and the signed deletion notes retention left.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { verifyAudit } from '../audit/verify.js';
 import { CHECKPOINTS, checkpointEpochs, checkpointFiles } from '../log/checkpoints.js';
 import { parseCheckpoint } from '../log/checkpoint.js';
 import { unsignedText, type Verifier } from '../log/note.js';
@@ -30,7 +31,8 @@ export function verifySection(data: string, verifier: Verifier, days: string[]):
       // Not a checkpoint: verify's failures for the epoch say so.
     }
   }
-  return { ok: epochs.every((r) => r.ok), epochs, checkpoints };
+  const audit = verifyAudit(data, verifier).filter((a) => days.includes(a.epoch));
+  return { ok: epochs.every((r) => r.ok) && audit.every((a) => a.ok), epochs, audit, checkpoints };
 }
 
 /** Deletion notes of the period's epochs, and those signed within it; each checked with the key. */

@@ -5,7 +5,7 @@ import { escapeHtml as h } from './escape.js';
 import type { Report } from './model.js';
 import { servicesByDay } from './pivot.js';
 import { gapTables, nothingLost } from './gaps.js';
-import { checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
+import { auditSentence, checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; max-width: 960px; margin: 2em auto; padding: 0 1em; }
@@ -50,6 +50,12 @@ export function renderHtml(r: Report): string {
     const s = epochSentence(e);
     return `<tr><td>${h(e.epoch)}</td><td class="${s.status}">${s.status}</td><td>${h(s.text)}</td></tr>`;
   }).join('')}</tbody></table>`);
+  if (r.verify.audit.length > 0) {
+    out.push(`<table id="audit-days"><thead><tr><th>audit log day</th><th>result</th><th>detail</th></tr></thead><tbody>${r.verify.audit.map((a) => {
+      const s = auditSentence(a);
+      return `<tr><td>${h(a.epoch)}</td><td class="${s.status}">${s.status}</td><td>${h(s.text)}</td></tr>`;
+    }).join('')}</tbody></table>`);
+  }
 
   out.push('<h2>Records per service and day</h2>', p(recordsTotal(r)));
   const timeline = r.records.timeline;

@@ -2,7 +2,7 @@
 import type { Report } from './model.js';
 import { servicesByDay } from './pivot.js';
 import { gapTables, nothingLost } from './gaps.js';
-import { checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
+import { auditSentence, checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
 
 /** Text from records made safe in a table cell: no column breaks, no markup, one line. */
 const cell = (s: string): string => s.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
@@ -20,6 +20,12 @@ export function renderMarkdown(r: Report): string {
     const s = epochSentence(e);
     return [e.epoch, s.status, s.text];
   })));
+  if (r.verify.audit.length > 0) {
+    out.push(...table(['audit log day', 'result', 'detail'], r.verify.audit.map((a) => {
+      const s = auditSentence(a);
+      return [a.epoch, s.status, s.text];
+    })));
+  }
 
   out.push('## Records per service and day', '', recordsTotal(r), '');
   const p = servicesByDay(r.records);

@@ -1,6 +1,7 @@
 // The compliance report's model: every figure the three renderers (markdown.ts, html.ts,
 // json.ts) show, gathered once (build.ts). Its shape is the JSON format's, documented in
 // docs/cli.md: keys are stable, lists are sorted, times are ISO 8601 UTC.
+import type { AuditReport } from '../audit/verify.js';
 import type { EpochReport } from '../log/verify.js';
 import type { AccessSection } from './access.js';
 import type { GapsSection } from './gaps.js';
@@ -59,10 +60,15 @@ export interface Deletion {
 }
 
 export interface VerifySection {
-  /** True when every epoch of the period verifies (an epoch deleted by retention, with its note, verifies). */
+  /**
+   * True when every epoch of the period verifies (an epoch deleted by retention, with its note,
+   * verifies), and every day of the period's audit log.
+   */
   ok: boolean;
   /** redtail verify's result for each epoch of the period found in the data folder. */
   epochs: EpochReport[];
+  /** redtail verify's result for each day of the period's audit log. */
+  audit: AuditReport[];
   /** Each epoch's last signed checkpoint as kept, whole, so that an auditor can check it with the public key. */
   checkpoints: { epoch: string; time: string; size: number; root: string; note: string }[];
 }

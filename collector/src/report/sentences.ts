@@ -1,5 +1,6 @@
 // What the report says in words, the same in every human format (markdown.ts, html.ts): the
 // renderers lay these out, they do not word them again.
+import type { AuditReport } from '../audit/verify.js';
 import type { EpochReport } from '../log/verify.js';
 import type { Deletion, Report } from './model.js';
 
@@ -17,10 +18,20 @@ const counted = (n: number, word: string): string => `${figure(n)} ${n === 1 ? w
 export const verdict = (r: Report): string => {
   const n = r.verify.epochs.length;
   const failed = r.verify.epochs.filter((e) => !e.ok).length;
+  const auditFailed = r.verify.audit.filter((a) => !a.ok).length;
+  const a = r.verify.audit.length;
+  const audit = a === 0 ? '' : auditFailed > 0 ? `; ${auditFailed} of the audit log's ${counted(a, 'day')} ${auditFailed === 1 ? 'does' : 'do'} NOT verify`
+    : `; the audit log's ${counted(a, 'day')} ${a === 1 ? 'verifies' : 'verify'}`;
   if (n === 0) return 'NO EVIDENCE: no epoch of the period is in the data folder (no records, no checkpoints)';
-  if (failed === 0) return `OK: the period's ${counted(n, 'epoch')} ${n === 1 ? 'verifies' : 'verify'} against the log's public key`;
-  return `FAIL: ${failed} of the period's ${counted(n, 'epoch')} ${failed === 1 ? 'does' : 'do'} not verify`;
+  if (failed === 0 && auditFailed === 0) return `OK: the period's ${counted(n, 'epoch')} ${n === 1 ? 'verifies' : 'verify'} against the log's public key${audit}`;
+  return `FAIL: ${failed} of the period's ${counted(n, 'epoch')} ${failed === 1 ? 'does' : 'do'} not verify${audit}`;
 };
+
+/** One day of the audit log, as `redtail verify` judges it. */
+export function auditSentence(a: AuditReport): { status: 'OK' | 'FAIL'; text: string } {
+  if (!a.ok) return { status: 'FAIL', text: a.failures.join('; and: ') };
+  return { status: 'OK', text: `${figure(a.entries)} entries, ${figure(a.checkpoints)} checkpoints, the last at ${a.last ?? '-'}` };
+}
 
 /** One epoch's result, as `redtail verify` judges it. */
 export function epochSentence(e: EpochReport): { status: 'OK' | 'DEL' | 'FAIL'; text: string } {
