@@ -109,7 +109,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       hint: 'whoever can rewrite the data folder can also re-sign it with this key: keep the key where the data\'s writers cannot reach (log.key_file or REDTAIL_LOG_KEY_FILE)' });
   }
   const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log, { rootAt: (epoch, size) => treeRootAt(store, epoch, size) });
+  // The audit log is signed right after the records, every time: verify counts on it (audit/verify.ts).
   checkpoints.sign();
+  audit.sign();
   const signing = setInterval(() => {
     checkpoints.sign();
     audit.sign();

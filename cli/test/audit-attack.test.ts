@@ -1,0 +1,91 @@
+// The audit log attacked by an insider who can write the data folder but not read the signing key
+// (kept apart, log.key_file), and by network clients: what verify must still catch, and what the
+// collector must not write or sign for them.
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type CollectorConfig, DEFAULTS } from '../../collector/src/config.js';
+import { startCollector } from '../../collector/src/http/server.js';
+import { auditDir, auditFile } from '../../collector/src/audit/files.js';
+import { verifyAudit } from '../../collector/src/audit/verify.js';
+import { checkpointEpochs, checkpointFiles, readCheckpoint } from '../../collector/src/log/checkpoints.js';
+import { readVerifier } from '../../collector/src/log/keys.js';
+import { verifyLog } from '../../collector/src/log/verify.js';
+import { dayOf } from '../../collector/src/store/days.js';
+import { ndjson, post, record, tempDir, until } from '../../collector/test/helpers.js';
+import { run } from './redtail.js';
+
+/** A data folder and, apart from it, the signing key and its public half. */
+function folders() {
+  const tmp = tempDir();
+  return { tmp, data: join(tmp.dir, 'data'), keyFile: join(tmp.dir, 'keys', 'log.key'), pubkey: join(tmp.dir, 'keys', 'log.key.pub') };
+}
+
+async function serve(data: string, keyFile: string, more: Partial<CollectorConfig> = {}) {
+  const base = structuredClone(DEFAULTS);
+  const config: CollectorConfig = { ...base, data, port: 0, retentionDays: 30, log: { checkpointIntervalMs: 20, keyFile, name: 'redtail.test/audit-attack' }, ...more };
+  return startCollector(config, () => undefined);
+}
+
+/** A collector run that stores a few records of now, is queried, and stops once both logs are signed. */
+async function honestRun(data: string, keyFile: string, pubkey: string): Promise<void> {
+  const c = await serve(data, keyFile);
+  const now = Date.now();
+  assert.equal((await post(c.url, ndjson([0, 1, 2].map((i) => record({ start_time: new Date(now - i).toISOString(), request_id: `r-${i}` }))))).status, 200);
+  assert.equal((await fetch(`${c.url}/v1/logs?limit=5`)).status, 200);
+  const key = readVerifier(pubkey);
+  await until(() => verifyLog(data, key).find((r) => r.epoch === dayOf(now))?.signed === 3, 'the records signed');
+  await until(() => verifyAudit(data, key).find((r) => r.epoch === dayOf(now) && r.signed >= 2), 'the query\'s entry signed');
+  await c.close();
+}
+
+test('the audit log removed whole, or its latest day (entries and checkpoints), fails verify: the records\' checkpoints say the collector ran, and signed the audit log, on that day', async () => {
+  const { tmp, data, keyFile, pubkey } = folders();
+  try {
+    await honestRun(data, keyFile, pubkey);
+    const honest = await run(['verify', '--data', data, '--pubkey', pubkey]);
+    assert.equal(honest.code, 0, honest.stdout + honest.stderr);
+
+    const today = dayOf(Date.now());
+    const whole = join(tmp.dir, 'whole');
+    cpSync(data, whole, { recursive: true });
+    rmSync(auditDir(whole), { recursive: true });
+    const latest = join(tmp.dir, 'latest');
+    cpSync(data, latest, { recursive: true });
+    rmSync(auditFile(latest, today));
+    rmSync(join(auditDir(latest), 'checkpoints', today), { recursive: true });
+
+    for (const copy of [whole, latest]) {
+      const v = await run(['verify', '--data', copy, '--pubkey', pubkey]);
+      assert.equal(v.code, 1, v.stdout + v.stderr);
+      assert.match(v.stdout, new RegExp(`^FAIL audit ${today}: `, 'm'));
+      assert.match(v.stdout, /no audit checkpoint, though the records' checkpoints were signed that day/);
+    }
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('the audit log\'s latest entries cut off with the checkpoints that vouch for them (a query hidden) fail verify: the records were signed again and again after what is left', async () => {
+  const { tmp, data, keyFile, pubkey } = folders();
+  try {
+    await honestRun(data, keyFile, pubkey);
+    const today = dayOf(Date.now());
+    // Back to the audit log's first checkpoint of today: the file cut to its size, every later checkpoint of any day removed.
+    const key = readVerifier(pubkey);
+    const first = checkpointFiles(auditDir(data), today)[0]!;
+    const kept = readCheckpoint(first, key);
+    const lines = readFileSync(auditFile(data, today), 'utf8').split('\n').slice(0, kept.size);
+    assert.ok(!lines.some((l) => l.includes('"action":"query"')), 'the query is among what is cut');
+    writeFileSync(auditFile(data, today), lines.map((l) => `${l}\n`).join(''));
+    for (const day of checkpointEpochs(auditDir(data))) {
+      for (const f of checkpointFiles(auditDir(data), day)) if (readCheckpoint(f, key).time > kept.time) rmSync(f);
+    }
+    const v = await run(['verify', '--data', data, '--pubkey', pubkey]);
+    assert.equal(v.code, 1, v.stdout + v.stderr);
+    assert.match(v.stdout, new RegExp(`^FAIL audit ${today}: the records were signed \\d+ times after the audit log's latest checkpoint`, 'm'));
+  } finally {
+    tmp.remove();
+  }
+});
