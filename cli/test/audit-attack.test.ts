@@ -89,3 +89,26 @@ test('the audit log\'s latest entries cut off with the checkpoints that vouch fo
     tmp.remove();
   }
 });
+
+test('a flood of refused requests with long addresses does not grow the audit log without bound: past limits.audit_refused_bytes a minute they are counted, and the count is written', async () => {
+  const { tmp, data, keyFile } = folders();
+  try {
+    const base = structuredClone(DEFAULTS);
+    const c = await serve(data, keyFile, { tokens: [{ name: 'ops', token: 'admin-token-0123456789ab', scopes: ['admin'] }] });
+    const noise = 'x'.repeat(8000);
+    for (let i = 0; i < 200; i++) {
+      const r = await fetch(`${c.url}/v1/logs?service=${noise}&n=${i}`, { headers: { authorization: 'Bearer wrong-token-0123456789' } });
+      assert.equal(r.status, 401);
+      await r.arrayBuffer();
+    }
+    await c.close();
+    const file = auditFile(data, dayOf(Date.now()));
+    const refused = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"action":"refused"'));
+    const bytes = refused.reduce((n, l) => n + l.length + 1, 0);
+    assert.ok(bytes <= 2 * base.limits.auditRefusedBytes, `${bytes} bytes of refusals written for 200 requests of 8 KB`);
+    const counted = refused.map((l) => JSON.parse(l) as { repeated?: number }).reduce((n, e) => n + (e.repeated ?? 1), 0);
+    assert.equal(counted, 200, 'every refusal is counted, written whole or in a count');
+  } finally {
+    tmp.remove();
+  }
+});

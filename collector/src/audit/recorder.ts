@@ -1,6 +1,7 @@
 // The audit log as its one writer holds it (the collector, or redtail prune under the folder's
 // lock): entries appended, the inbox of offline commands taken in, and each day's tree signed
 // with the log's key under its own origin (`<key name>/audit/<day>`), heartbeats included.
+import { DEFAULTS } from '../config.js';
 import type { Log } from '../events.js';
 import { Checkpointer } from '../log/checkpointer.js';
 import { checkpointEpochs } from '../log/checkpoints.js';
@@ -10,14 +11,18 @@ import type { AuditEntry } from './entry.js';
 import { auditDir, auditName } from './files.js';
 import { takeInbox } from './inbox.js';
 import { AuditLog } from './journal.js';
+import { RefusalBudget } from './refusals.js';
 
 export class AuditRecorder {
   private readonly journal: AuditLog;
   private readonly checkpoints: Checkpointer;
+  private readonly refusals: RefusalBudget;
 
   /** Opened by the holder of the data folder's lock; what waits in the inbox is taken in. */
-  constructor(private readonly data: string, private readonly signer: Signer, private readonly log: Log) {
+  constructor(private readonly data: string, private readonly signer: Signer, private readonly log: Log,
+    { refusedBytes = DEFAULTS.limits.auditRefusedBytes }: { refusedBytes?: number } = {}) {
     this.journal = new AuditLog(data, log);
+    this.refusals = new RefusalBudget(refusedBytes, (e) => this.journal.append(e));
     this.checkpoints = new Checkpointer(auditDir(data), signer, () => this.journal.heads(), log, {
       name: auditName(signer.verifier.name), rootAt: (day, size) => this.journal.rootAt(day, size) });
     takeInbox(data, this.journal, log);
@@ -33,8 +38,14 @@ export class AuditRecorder {
     this.journal.append({ time: new Date().toISOString(), ...entry } as AuditEntry);
   }
 
+  /** A refused request's entry, stamped now: written whole within the budget of refusals, else counted (refusals.ts). */
+  refused(entry: { who: string; client?: string; [detail: string]: unknown }): void {
+    this.refusals.refused({ time: new Date().toISOString(), action: 'refused', ...entry });
+  }
+
   /** Write what is queued, now (before a listing, and as the collector stops). */
   flush(): void {
+    this.refusals.flush();
     this.journal.flush();
   }
 
@@ -57,6 +68,7 @@ export class AuditRecorder {
 
   /** Take in the inbox and sign the days as they stand. */
   sign(now = Date.now()): void {
+    this.refusals.flush(now);
     try {
       takeInbox(this.data, this.journal, this.log);
     } catch (err) {

@@ -71,7 +71,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   try {
     // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
-    audit = new AuditRecorder(config.data, key.signer, log);
+    audit = new AuditRecorder(config.data, key.signer, log, { refusedBytes: config.limits.auditRefusedBytes });
     store = new Store(config.data);
   } catch (err) {
     lock.release();
