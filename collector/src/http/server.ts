@@ -143,7 +143,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     },
   };
   const { sockets, hosts } = parts;
-  const served = createServer(routes(parts), config.tls, { program: 'collector', log });
+  const served = createServer(routes(parts), config.tls, { program: 'collector', log, firstRequestMs: config.limits.firstRequestMs });
   const { server } = served;
   server.on('upgrade', upgrades(parts));
   let url: string;
