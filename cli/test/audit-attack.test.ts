@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { type CollectorConfig, DEFAULTS } from '../../collector/src/config.js';
 import { startCollector } from '../../collector/src/http/server.js';
 import { auditDir, auditFile } from '../../collector/src/audit/files.js';
+import { readAudit } from '../../collector/src/audit/read.js';
 import { verifyAudit } from '../../collector/src/audit/verify.js';
 import { checkpointEpochs, checkpointFiles, readCheckpoint } from '../../collector/src/log/checkpoints.js';
 import { readVerifier } from '../../collector/src/log/keys.js';
@@ -108,6 +109,26 @@ test('a flood of refused requests with long addresses does not grow the audit lo
     assert.ok(bytes <= 2 * base.limits.auditRefusedBytes, `${bytes} bytes of refusals written for 200 requests of 8 KB`);
     const counted = refused.map((l) => JSON.parse(l) as { repeated?: number }).reduce((n, e) => n + (e.repeated ?? 1), 0);
     assert.equal(counted, 200, 'every refusal is counted, written whole or in a count');
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('an entry added to the audit log\'s file while the collector was stopped (a query framed on a token) is set aside at start, not signed', async () => {
+  const { tmp, data, keyFile, pubkey } = folders();
+  try {
+    await honestRun(data, keyFile, pubkey);
+    const today = dayOf(Date.now());
+    const forged = JSON.stringify({ time: new Date().toISOString(), action: 'query', who: 'grafana', client: '10.9.9.9', asked: { service: 'payroll' }, results: 40 });
+    writeFileSync(auditFile(data, today), `${readFileSync(auditFile(data, today), 'utf8')}${forged}\n`);
+    const c = await serve(data, keyFile);
+    await c.close();
+    assert.ok(!readFileSync(auditFile(data, today), 'utf8').includes('10.9.9.9'), 'not in the audit log');
+    assert.equal(readFileSync(`${auditFile(data, today)}.unsigned`, 'utf8'), `${forged}\n`, 'kept beside it, for people to see');
+    const said = readAudit(data).filter((l) => l.entry.action === 'set_aside');
+    assert.deepEqual(said.map((l) => [l.entry.who, l.entry.day, l.entry.entries]), [['collector', today, 1]]);
+    const v = await run(['verify', '--data', data, '--pubkey', pubkey]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
   } finally {
     tmp.remove();
   }

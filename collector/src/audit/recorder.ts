@@ -7,7 +7,7 @@ import { Checkpointer } from '../log/checkpointer.js';
 import { checkpointEpochs } from '../log/checkpoints.js';
 import type { Signer } from '../log/note.js';
 import { namedAsPrevious, thinCheckpoints } from '../log/retention.js';
-import type { AuditEntry } from './entry.js';
+import { type AuditEntry, COLLECTOR } from './entry.js';
 import { auditDir, auditName } from './files.js';
 import { takeInbox } from './inbox.js';
 import { AuditLog } from './journal.js';
@@ -21,10 +21,13 @@ export class AuditRecorder {
   /** Opened by the holder of the data folder's lock; what waits in the inbox is taken in. */
   constructor(private readonly data: string, private readonly signer: Signer, private readonly log: Log,
     { refusedBytes = DEFAULTS.limits.auditRefusedBytes }: { refusedBytes?: number } = {}) {
-    this.journal = new AuditLog(data, log);
+    this.journal = new AuditLog(data, log, { signedSize: (day) => this.checkpoints.signedSize(day) });
     this.refusals = new RefusalBudget(refusedBytes, (e) => this.journal.append(e));
     this.checkpoints = new Checkpointer(auditDir(data), signer, () => this.journal.heads(), log, {
       name: auditName(signer.verifier.name), rootAt: (day, size) => this.journal.rootAt(day, size) });
+    // The open days read now, so what was added to them while no writer ran is set aside, and said, before anything is signed.
+    this.journal.heads();
+    for (const a of this.journal.setAside) this.append({ action: 'set_aside', who: COLLECTOR, ...a, why: 'entries after the day\'s latest checkpoint, not written by the run that signs' });
     takeInbox(data, this.journal, log);
   }
 
