@@ -41,7 +41,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const reports = verifyLog(config.data, verifier, { held });
-  const audits = verifyAudit(config.data, verifier);
+  const audits = verifyAudit(config.data, verifier, { held });
   const seconds = (performance.now() - started) / 1000;
   const json = flags.json !== undefined && flags.json !== 'false';
   const cited = deletionEntries(config.data);

@@ -133,3 +133,30 @@ test('an entry added to the audit log\'s file while the collector was stopped (a
     tmp.remove();
   }
 });
+
+test('the audit log\'s latest entries cut with their checkpoints and the collector started again (which signs what is left): checkpoints copied out before, by redtail checkpoints --out, make verify --from-checkpoint fail', async () => {
+  const { tmp, data, keyFile, pubkey } = folders();
+  try {
+    await honestRun(data, keyFile, pubkey);
+    const held = join(tmp.dir, 'held');
+    const out = await run(['checkpoints', '--data', data, '--out', held]);
+    assert.equal(out.code, 0, out.stderr);
+    const today = dayOf(Date.now());
+    const key = readVerifier(pubkey);
+    const first = readCheckpoint(checkpointFiles(auditDir(data), today)[0]!, key);
+    const lines = readFileSync(auditFile(data, today), 'utf8').split('\n').slice(0, first.size);
+    writeFileSync(auditFile(data, today), lines.map((l) => `${l}\n`).join(''));
+    for (const day of checkpointEpochs(auditDir(data))) {
+      for (const f of checkpointFiles(auditDir(data), day)) if (readCheckpoint(f, key).time > first.time) rmSync(f);
+    }
+    const c = await serve(data, keyFile);
+    await c.close();
+    const alone = await run(['verify', '--data', data, '--pubkey', pubkey]);
+    assert.equal(alone.code, 0, `the folder alone cannot show it: ${alone.stdout}`);
+    const v = await run(['verify', '--data', data, '--pubkey', pubkey, '--from-checkpoint', held]);
+    assert.equal(v.code, 1, v.stdout + v.stderr);
+    assert.match(v.stdout, new RegExp(`^FAIL audit ${today}: `, 'm'));
+  } finally {
+    tmp.remove();
+  }
+});

@@ -11,6 +11,7 @@ import type { Checkpoint } from '../log/checkpoint.js';
 import { checkpointEpochs, checkpointFiles, readCheckpoint, signedAt } from '../log/checkpoints.js';
 import { blockLeaves } from '../log/leaves.js';
 import type { Verifier } from '../log/note.js';
+import { heldFiles, mergedFiles } from '../log/verify.js';
 import { Frontier, type Hash } from '../log/tree.js';
 import { dayOf } from '../store/days.js';
 import { auditDays, auditDir, auditFile, auditOrigin } from './files.js';
@@ -46,9 +47,9 @@ function grow(file: string, sizes: Set<number>): { entries: number; roots: Map<n
 }
 
 /** A day's checkpoints, each signed by the key, for this day's origin, later and never smaller than the one before. */
-function readKept(dir: string, day: string, verifier: Verifier, failures: string[]): Kept[] {
+function readKept(files: string[], day: string, verifier: Verifier, failures: string[]): Kept[] {
   const kept: Kept[] = [];
-  for (const file of checkpointFiles(dir, day)) {
+  for (const file of files) {
     let c: Checkpoint;
     try {
       c = readCheckpoint(file, verifier);
@@ -109,13 +110,14 @@ function lagging(records: number[][], auditLatest: number): string | undefined {
 }
 
 /** Every day of the audit log (an entries file, or checkpoints, or records signed), checked; oldest first. */
-export function verifyAudit(data: string, verifier: Verifier): AuditReport[] {
+export function verifyAudit(data: string, verifier: Verifier, { held }: { held?: string } = {}): AuditReport[] {
   const dir = auditDir(data);
+  const heldOf = heldFiles(held, { audit: true });
   const records = recordsSigned(data);
   const signedOn = new Set(records.flat().map((t) => dayOf(t)));
-  const days = [...new Set([...auditDays(data), ...checkpointEpochs(dir), ...signedOn])].sort();
+  const days = [...new Set([...auditDays(data), ...checkpointEpochs(dir), ...signedOn, ...heldOf.keys()])].sort();
   const failuresOf = new Map(days.map((d) => [d, [] as string[]]));
-  const keptOf = new Map(days.map((d) => [d, readKept(dir, d, verifier, failuresOf.get(d)!)]));
+  const keptOf = new Map(days.map((d) => [d, readKept(mergedFiles(checkpointFiles(dir, d), heldOf.get(d) ?? [], failuresOf.get(d)!), d, verifier, failuresOf.get(d)!)]));
   const behind = lagging(records, Math.max(-Infinity, ...[...keptOf.values()].flat().map((k) => k.c.time)));
   if (behind) failuresOf.get(dayOf(Math.max(...records.flat())))!.push(behind);
   const heads = new Map(days.map((d) => [d, new Set(keptOf.get(d)!.map((k) => headKey(k.c)))]));
