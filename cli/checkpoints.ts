@@ -3,7 +3,7 @@
 // that a later verify can hold the records to heads the collector no longer controls.
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, parseTime, QueryError, unsignedText } from '../collector/src/index.js';
+import { AUDIT, auditDir, CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, parseTime, QueryError, unsignedText } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 
@@ -11,7 +11,7 @@ const FLAGS = {
   data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
   config: { value: 'FILE', help: 'the collector\'s config file (for data)' },
   since: { value: 'TIME', help: 'only checkpoints signed from this time: ISO, or 15m, 2h, 7d ago (default: all)' },
-  out: { value: 'DIR', help: 'copy them to DIR/<epoch>/ (never overwriting a different file there), with any deletion notes' },
+  out: { value: 'DIR', help: 'copy them to DIR/<epoch>/, and the audit log\'s to DIR/audit/<day>/ (never overwriting a different file there), with any deletion notes' },
   json: { value: '', help: 'print NDJSON, one checkpoint a line, with its whole note' },
 };
 const SUMMARY = 'Lists the signed checkpoints of the verifiable log, or copies them out (--out) to storage the collector cannot rewrite.';
@@ -61,12 +61,31 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const json = flags.json !== undefined && flags.json !== 'false';
+  const records = eachCheckpoint(config.data, flags.out, { since, json });
+  // The audit log's checkpoints go out too, under audit/, where verify --from-checkpoint looks for them.
+  const audit = flags.out === undefined ? undefined : eachCheckpoint(auditDir(config.data), join(flags.out, AUDIT), { since, json });
+  if (flags.out !== undefined) {
+    said(records.counts, flags.out, '');
+    said(audit!.counts, join(flags.out, AUDIT), 'the audit log\'s: ');
+  }
+  const failed = [records, ...(audit ? [audit] : [])].some((r) => r.bad > 0 || r.counts.differs > 0);
+  return failed ? 1 : 0;
+}
+
+type Counts = { copied: number; there: number; differs: number };
+
+function said(counts: Counts, to: string, what: string): void {
+  console.error(`redtail checkpoints: ${what}${counts.copied} copied to ${to}, ${counts.there} already there${counts.differs ? `, ${counts.differs} DIFFER` : ''}`);
+}
+
+/** Each checkpoint kept under `from` (a data folder, or the audit log's folder) since `since`: copied to `to`, or listed. */
+function eachCheckpoint(from: string, to: string | undefined, { since, json }: { since: number; json: boolean }): { bad: number; counts: Counts } {
   let bad = 0;
   const counts = { copied: 0, there: 0, differs: 0 };
-  for (const epoch of checkpointEpochs(config.data)) {
-    const files = checkpointFiles(config.data, epoch);
-    const deletion = join(config.data, CHECKPOINTS, epoch, DELETION_FILE);
-    const outDir = flags.out === undefined ? undefined : join(flags.out, epoch);
+  for (const epoch of checkpointEpochs(from)) {
+    const files = checkpointFiles(from, epoch);
+    const deletion = join(from, CHECKPOINTS, epoch, DELETION_FILE);
+    const outDir = to === undefined ? undefined : join(to, epoch);
     if (outDir !== undefined && (files.length > 0 || existsSync(deletion))) mkdirSync(outDir, { recursive: true });
     if (outDir !== undefined && existsSync(deletion)) counts[copyOut(deletion, join(outDir, DELETION_FILE))]++;
     for (const file of files) {
@@ -85,6 +104,5 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
       else console.log(`${c.epoch}  ${c.time}  ${String(c.size).padStart(10)} records  ${c.root}  ${c.file}`);
     }
   }
-  if (flags.out !== undefined) console.error(`redtail checkpoints: ${counts.copied} copied to ${flags.out}, ${counts.there} already there${counts.differs ? `, ${counts.differs} DIFFER` : ''}`);
-  return bad > 0 || counts.differs > 0 ? 1 : 0;
+  return { bad, counts };
 }

@@ -21,6 +21,7 @@ const FLAGS = {
   'max-pending-bytes': { value: 'N', help: 'bytes of batches being received from sidecars, all together; past it they get 429 (default 64 MiB)' },
   'body-timeout-ms': { value: 'MS', help: 'longest a batch may take to arrive (default 60000); slower uploads are cut with 408' },
   'body-idle-ms': { value: 'MS', help: 'longest a batch may go without a byte (default 10000); stalled uploads are cut with 408' },
+  'first-request-ms': { value: 'MS', help: 'longest a connection may take to send its first request, TLS handshake included (default 10000); a silent one is closed' },
   'allowed-hosts': { value: 'NAMES', help: 'host names the relay answers to, comma-separated (default on loopback: localhost, 127.0.0.1, [::1], redtail-collector; elsewhere any; env REDTAIL_ALLOWED_HOSTS)' },
 };
 const SUMMARY = 'Forwards the filter\'s batches to a central collector over one WebSocket, spooling them to disk while it is unreachable.\n' +

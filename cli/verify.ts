@@ -11,7 +11,7 @@ const FLAGS = {
   data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
   pubkey: { value: 'FILE', help: 'the log\'s public key (default: the .pub beside the key file; an auditor gives their own copy)' },
   config: { value: 'FILE', help: 'the collector\'s config file (for data and log.key_file)' },
-  'from-checkpoint': { value: 'PATH', help: 'checkpoints held apart: a folder made by redtail checkpoints --out, or one checkpoint file; the records must match them too' },
+  'from-checkpoint': { value: 'PATH', help: 'checkpoints held apart: a folder made by redtail checkpoints --out, or one checkpoint file; the records, and the audit log, must match them too' },
   json: { value: '', help: 'print NDJSON, one epoch a line' },
 };
 const SUMMARY = 'Recomputes each day\'s Merkle tree from the stored records and checks every signed checkpoint against it.';
@@ -41,7 +41,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const reports = verifyLog(config.data, verifier, { held });
-  const audits = verifyAudit(config.data, verifier);
+  const audits = verifyAudit(config.data, verifier, { held });
   const seconds = (performance.now() - started) / 1000;
   const json = flags.json !== undefined && flags.json !== 'false';
   const cited = deletionEntries(config.data);

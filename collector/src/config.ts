@@ -47,6 +47,10 @@ export interface CollectorConfig {
     bodyTimeoutMs: number;
     /** Longest a batch may go without a byte before it is whole. */
     bodyIdleMs: number;
+    /** Longest a connection may take to send its first request head, its TLS handshake included (http/silent.ts). */
+    firstRequestMs: number;
+    /** Bytes of refused requests' audit entries written whole a minute; past it they are counted (audit/refusals.ts). */
+    auditRefusedBytes: number;
   };
   /** The verifiable log (log/): its signed checkpoints. */
   log: {
@@ -81,7 +85,7 @@ export const DEFAULTS: CollectorConfig = {
   limits: {
     maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, maxDepth: DEFAULT_MAX_DEPTH, maxClockSkewMs: 86_400_000,
     tailQueue: 10000, tailQueueBytes: 4 * 1024 * 1024, tailSubscribers: 32, maxPendingBytes: 64 * 1024 * 1024, bodyTimeoutMs: 60_000,
-    bodyIdleMs: 10_000,
+    bodyIdleMs: 10_000, firstRequestMs: 10_000, auditRefusedBytes: 64 * 1024,
   },
   log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: undefined },
   sources: { silentAfterMs: 300_000, forgetAfterMs: 86_400_000 },
@@ -156,7 +160,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     if (o.limits !== undefined) {
       const l = o.limits as Record<string, unknown>;
       const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'max_depth', 'max_clock_skew_ms', 'tail_queue', 'tail_queue_bytes',
-        'tail_subscribers', 'max_pending_bytes', 'body_timeout_ms', 'body_idle_ms'];
+        'tail_subscribers', 'max_pending_bytes', 'body_timeout_ms', 'body_idle_ms', 'first_request_ms', 'audit_refused_bytes'];
       for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "limits.${k}"; known fields are ${lk.join(', ')}`);
       if (l.max_body_bytes !== undefined) c.limits.maxBodyBytes = int(l.max_body_bytes, 'limits.max_body_bytes', 1024, 1024 * 1024 * 1024);
       if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
@@ -169,6 +173,8 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.max_pending_bytes !== undefined) c.limits.maxPendingBytes = int(l.max_pending_bytes, 'limits.max_pending_bytes', 1024, 16 * 1024 * 1024 * 1024);
       if (l.body_timeout_ms !== undefined) c.limits.bodyTimeoutMs = int(l.body_timeout_ms, 'limits.body_timeout_ms', 100, 3_600_000);
       if (l.body_idle_ms !== undefined) c.limits.bodyIdleMs = int(l.body_idle_ms, 'limits.body_idle_ms', 100, 3_600_000);
+      if (l.first_request_ms !== undefined) c.limits.firstRequestMs = int(l.first_request_ms, 'limits.first_request_ms', 100, 3_600_000);
+      if (l.audit_refused_bytes !== undefined) c.limits.auditRefusedBytes = int(l.audit_refused_bytes, 'limits.audit_refused_bytes', 1024, 1024 * 1024 * 1024);
     }
     if (o.log !== undefined) {
       const l = section(o.log, 'log', ['checkpoint_interval_ms', 'key_file', 'name']);

@@ -65,6 +65,7 @@ export { renderJson } from './report/json.js';
 // The audit log (audit/): who read what, itself a verifiable log. Offline commands reach it
 // through its writer when they hold the folder's lock, through its inbox when they do not.
 export { type AuditEntry, COLLECTOR, entryDetails, osUser } from './audit/entry.js';
+export { AUDIT, auditDir } from './audit/files.js';
 export { AuditRecorder } from './audit/recorder.js';
 export { auditDeletion } from './audit/deletion.js';
 export { postToInbox } from './audit/inbox.js';

@@ -36,6 +36,8 @@ export interface RelayConfig {
     /** Longest a batch may take to arrive from its first byte, and go without a byte. */
     bodyTimeoutMs: number;
     bodyIdleMs: number;
+    /** Longest a connection may take to send its first request head, its TLS handshake included. */
+    firstRequestMs: number;
   };
 }
 
@@ -64,6 +66,7 @@ export const RELAY_DEFAULTS: Omit<RelayConfig, 'upstream'> = {
     maxPendingBytes: COLLECTOR.limits.maxPendingBytes,
     bodyTimeoutMs: COLLECTOR.limits.bodyTimeoutMs,
     bodyIdleMs: COLLECTOR.limits.bodyIdleMs,
+    firstRequestMs: COLLECTOR.limits.firstRequestMs,
   },
 };
 
@@ -94,6 +97,7 @@ export interface RelayFlags {
   'max-pending-bytes'?: string;
   'body-timeout-ms'?: string;
   'body-idle-ms'?: string;
+  'first-request-ms'?: string;
 }
 
 export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayConfig {
@@ -122,6 +126,7 @@ export function loadRelayConfig(flags: RelayFlags, env: NodeJS.ProcessEnv): Rela
       maxPendingBytes: int(flags['max-pending-bytes'], '--max-pending-bytes', d.limits.maxPendingBytes, 1024, 2 ** 34),
       bodyTimeoutMs: int(flags['body-timeout-ms'], '--body-timeout-ms', d.limits.bodyTimeoutMs, 100, 3_600_000),
       bodyIdleMs: int(flags['body-idle-ms'], '--body-idle-ms', d.limits.bodyIdleMs, 100, 3_600_000),
+      firstRequestMs: int(flags['first-request-ms'], '--first-request-ms', d.limits.firstRequestMs, 100, 3_600_000),
     },
   };
   if (c.tokens.some((t) => !t.scopes.includes('ingest') && !t.scopes.includes('admin'))) {

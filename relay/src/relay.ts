@@ -111,7 +111,7 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
       // Not spooled (a full disk, say): the sidecar keeps the batch and retries.
       if (!res.headersSent) send(res, 503, { error: `the relay could not spool the batch (${err.message}); send it again` }, { 'retry-after': '5' });
     });
-  }, config.tls, { program: 'relay', log });
+  }, config.tls, { program: 'relay', log, firstRequestMs: config.limits.firstRequestMs });
   const { server } = served;
   let url: string;
   try {

@@ -85,3 +85,20 @@ test('a batch whose upload is cut every time is set aside after --max-batch-erro
   assert.equal(rejected.batch, 'cut/1');
   assert.match(String(rejected.error), /cut its upload 2 times .*nothing arrived for 200 ms/);
 });
+
+test('a connection to the relay that sends nothing is closed after --first-request-ms, as the collector closes one', async (t) => {
+  const c = await collector();
+  const tmp = tempDir();
+  const base = structuredClone(RELAY_DEFAULTS);
+  const config: RelayConfig = { ...base, port: 0, upstream: `${c.url.replace('http', 'ws')}/v1/stream`, spool: tmp.dir, limits: { ...base.limits, firstRequestMs: 300 } };
+  const r = await startRelay(config, () => {});
+  t.after(async () => {
+    await r.close();
+    await c.stop();
+    tmp.remove();
+  });
+  const u = new URL(r.url);
+  const socket = net.connect(Number(u.port), u.hostname);
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('close', resolve));
+});

@@ -2,8 +2,11 @@
 // day's tree (log/tree.ts), so a Checkpointer signs the audit days as another signs the records'.
 // Appends are queued and written together once the current turn of the event loop is done: a
 // query never waits for the disk. The files are flushed to the disk before their heads are
-// handed out to be signed, so no signed entry can be lost to a crash.
+// handed out to be signed, so no signed entry can be lost to a crash. Only the run that wrote an
+// entry signs it: lines found after a day's latest checkpoint when the day is first read (added
+// while the collector was stopped, or written just before a crash) are set aside, not signed.
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Log } from '../events.js';
 import type { TreeHead } from '../log/growth.js';
 import { blockLeaves } from '../log/leaves.js';
@@ -19,12 +22,20 @@ export class AuditLog {
   private readonly unsynced = new Set<string>();
   private queue: AuditEntry[] = [];
   private scheduled = false;
+  /** Days read this run: only their first reading sets lines aside. */
+  private readonly read = new Set<string>();
   /** Entries written since the log was opened. */
   written = 0;
+  /** What was set aside this run, and where. */
+  readonly setAside: { day: string; entries: number; file: string }[] = [];
 
-  constructor(private readonly data: string, private readonly log: Log) {
+  /** `signedSize`: how many entries of a day its latest checkpoint vouches for; none given, nothing is set aside. */
+  constructor(private readonly data: string, private readonly log: Log, { signedSize }: { signedSize?: (day: string) => number } = {}) {
     mkdirSync(auditDir(data), { recursive: true });
+    this.signedSize = signedSize;
   }
+
+  private readonly signedSize: ((day: string) => number) | undefined;
 
   /** Queue an entry; it is written after the current turn, with any others queued meanwhile. */
   append(entry: AuditEntry): void {
@@ -112,7 +123,7 @@ export class AuditLog {
     tree = Frontier.empty();
     const file = auditFile(this.data, day);
     if (existsSync(file)) {
-      let text = readFileSync(file);
+      let text: Buffer = readFileSync(file);
       // A line cut short by a crash was never signed: it goes, so the next entry starts on a line of its own.
       const end = text.lastIndexOf(0x0a) + 1;
       if (end < text.length) {
@@ -120,9 +131,26 @@ export class AuditLog {
         truncateSync(file, end);
         text = text.subarray(0, end);
       }
-      if (end > 0) for (const leaf of blockLeaves(text.subarray(0, end - 1))) tree.append(leaf);
+      if (!this.read.has(day) && this.signedSize) text = this.keepSigned(day, file, text, this.signedSize(day));
+      if (text.length > 0) for (const leaf of blockLeaves(text.subarray(0, text.length - 1))) tree.append(leaf);
     }
+    this.read.add(day);
     this.trees.set(day, tree);
     return tree;
+  }
+
+  /** A day's file (whole lines) cut to the entries its latest checkpoint vouches for; the rest appended to `<file>.unsigned`. */
+  private keepSigned(day: string, file: string, text: Buffer, signed: number): Buffer {
+    let end = 0;
+    for (let n = 0; n < signed && end < text.length; n++) end = text.indexOf(0x0a, end) + 1;
+    if (end >= text.length) return text;
+    const aside = `${file}.unsigned`;
+    const entries = text.subarray(end).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+    appendFileSync(aside, text.subarray(end));
+    truncateSync(file, end);
+    this.setAside.push({ day, entries, file: basename(aside) });
+    this.log({ level: 'error', event: 'audit_unsigned_set_aside', day, entries, file: aside,
+      hint: 'entries after the day\'s latest checkpoint, not written by this run (added while the collector was stopped, or written just before a crash): kept beside the audit log, not signed' });
+    return text.subarray(0, end);
   }
 }

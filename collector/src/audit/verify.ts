@@ -1,14 +1,19 @@
 // The audit log verified offline with the public key only, as the records are (log/verify.ts):
 // each day's tree grown again from its file, and every checkpoint kept for it signed by the key,
 // for this day's origin, later than the one before, never smaller, and with the root the file
-// gives at its size.
+// gives at its size. The collector signs its audit log right after each time it signs the
+// records, so the records' checkpoints vouch for the audit log's: a day on which they were signed
+// has audit checkpoints too, and no two of them were signed after the audit log's latest. So the
+// audit log removed whole, a day of it, or its latest entries with their checkpoints, shows.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Checkpoint } from '../log/checkpoint.js';
-import { checkpointEpochs, checkpointFiles, readCheckpoint } from '../log/checkpoints.js';
+import { checkpointEpochs, checkpointFiles, readCheckpoint, signedAt } from '../log/checkpoints.js';
 import { blockLeaves } from '../log/leaves.js';
 import type { Verifier } from '../log/note.js';
+import { heldFiles, mergedFiles } from '../log/verify.js';
 import { Frontier, type Hash } from '../log/tree.js';
+import { dayOf } from '../store/days.js';
 import { auditDays, auditDir, auditFile, auditOrigin } from './files.js';
 
 export interface AuditReport {
@@ -42,9 +47,9 @@ function grow(file: string, sizes: Set<number>): { entries: number; roots: Map<n
 }
 
 /** A day's checkpoints, each signed by the key, for this day's origin, later and never smaller than the one before. */
-function readKept(dir: string, day: string, verifier: Verifier, failures: string[]): Kept[] {
+function readKept(files: string[], day: string, verifier: Verifier, failures: string[]): Kept[] {
   const kept: Kept[] = [];
-  for (const file of checkpointFiles(dir, day)) {
+  for (const file of files) {
     let c: Checkpoint;
     try {
       c = readCheckpoint(file, verifier);
@@ -88,12 +93,33 @@ function chained(day: string, first: Checkpoint, before: string | undefined, hea
   }
 }
 
-/** Every day of the audit log (an entries file, or checkpoints), checked; oldest first. */
-export function verifyAudit(data: string, verifier: Verifier): AuditReport[] {
+/** When the records' checkpoints kept in the data folder were signed, by epoch. */
+const recordsSigned = (data: string): number[][] => checkpointEpochs(data).map((epoch) => checkpointFiles(data, epoch).map(signedAt));
+
+/**
+ * Whether the records were signed twice after the audit log's latest checkpoint (two of one
+ * epoch's checkpoints are two signings): once is a collector killed between the two.
+ */
+function lagging(records: number[][], auditLatest: number): string | undefined {
+  const after = records.map((times) => times.filter((t) => t > auditLatest));
+  const most = after.reduce((a, b) => (b.length > a.length ? b : a), []);
+  if (most.length < 2) return undefined;
+  const since = Number.isFinite(auditLatest) ? `the audit log's latest checkpoint, signed ${new Date(auditLatest).toISOString()}` : 'any audit checkpoint';
+  return `the records were signed ${most.length} times after ${since}, last ${new Date(most.at(-1)!).toISOString()}: ` +
+    'the collector signs its audit log right after the records each time, so its latest entries and checkpoints were removed';
+}
+
+/** Every day of the audit log (an entries file, or checkpoints, or records signed), checked; oldest first. */
+export function verifyAudit(data: string, verifier: Verifier, { held }: { held?: string } = {}): AuditReport[] {
   const dir = auditDir(data);
-  const days = [...new Set([...auditDays(data), ...checkpointEpochs(dir)])].sort();
+  const heldOf = heldFiles(held, { audit: true });
+  const records = recordsSigned(data);
+  const signedOn = new Set(records.flat().map((t) => dayOf(t)));
+  const days = [...new Set([...auditDays(data), ...checkpointEpochs(dir), ...signedOn, ...heldOf.keys()])].sort();
   const failuresOf = new Map(days.map((d) => [d, [] as string[]]));
-  const keptOf = new Map(days.map((d) => [d, readKept(dir, d, verifier, failuresOf.get(d)!)]));
+  const keptOf = new Map(days.map((d) => [d, readKept(mergedFiles(checkpointFiles(dir, d), heldOf.get(d) ?? [], failuresOf.get(d)!), d, verifier, failuresOf.get(d)!)]));
+  const behind = lagging(records, Math.max(-Infinity, ...[...keptOf.values()].flat().map((k) => k.c.time)));
+  if (behind) failuresOf.get(dayOf(Math.max(...records.flat())))!.push(behind);
   const heads = new Map(days.map((d) => [d, new Set(keptOf.get(d)!.map((k) => headKey(k.c)))]));
   return days.map((day) => {
     const failures = failuresOf.get(day)!;
@@ -107,7 +133,9 @@ export function verifyAudit(data: string, verifier: Verifier): AuditReport[] {
     }
     const most = Math.max(0, ...kept.map((k) => k.c.size));
     if (most > grown.entries) failures.push(`entries missing: a checkpoint vouches for ${most} entries, the file holds ${grown.entries}`);
-    if (kept.length === 0 && grown.entries > 0) failures.push(`no signed checkpoint: none vouches for its ${grown.entries} entries`);
+    if (kept.length === 0 && signedOn.has(day)) {
+      failures.push(`no audit checkpoint, though the records' checkpoints were signed that day: the collector signs its audit log whenever it signs them, so they were removed${grown.entries > 0 ? ` (its ${grown.entries} entries are vouched for by none)` : ', with its entries if it had any'}`);
+    } else if (kept.length === 0 && grown.entries > 0) failures.push(`no signed checkpoint: none vouches for its ${grown.entries} entries`);
     const first = kept[0]?.c;
     // The day before it that was signed before it began: one signed later (an entry taken in late) cannot be named.
     const before = first && days.filter((d) => d < day && (keptOf.get(d)![0]?.c.time ?? Infinity) < first.time).at(-1);

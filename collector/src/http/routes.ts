@@ -45,7 +45,7 @@ const clientOf = (req: http.IncomingMessage): string | undefined => req.socket.r
 /** A token refused: answered by the caller, written here with what it asked for. */
 function refused(parts: Parts, req: http.IncomingMessage, url: URL, auth: { status: number; error: string; who: string }): void {
   parts.metrics.auditRefused++;
-  audited(parts, req, 'refused', auth.who, { status: auth.status, route: `${req.method} ${url.pathname}`, asked: asked(url), error: auth.error });
+  parts.audit.refused({ who: auth.who, client: clientOf(req), status: auth.status, route: `${req.method} ${url.pathname}`, asked: asked(url), error: auth.error });
 }
 
 /** GET /v1/audit: the audit log's entries from `since` to `until`, oldest first. */

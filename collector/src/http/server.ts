@@ -77,7 +77,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   try {
     // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
-    audit = new AuditRecorder(config.data, key.signer, log);
+    audit = new AuditRecorder(config.data, key.signer, log, { refusedBytes: config.limits.auditRefusedBytes });
     store = new Store(config.data);
     try {
       ledger = new Ledger(config.data);
@@ -135,7 +135,9 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       hint: 'whoever can rewrite the data folder can also re-sign it with this key: keep the key where the data\'s writers cannot reach (log.key_file or REDTAIL_LOG_KEY_FILE)' });
   }
   const checkpoints = new Checkpointer(config.data, key.signer, () => treeHeads(store), log, { rootAt: (epoch, size) => treeRootAt(store, epoch, size) });
+  // The audit log is signed right after the records, every time: verify counts on it (audit/verify.ts).
   checkpoints.sign();
+  audit.sign();
   const signing = setInterval(() => {
     checkpoints.sign();
     audit.sign();
@@ -169,7 +171,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     },
   };
   const { sockets, hosts } = parts;
-  const served = createServer(routes(parts), config.tls, { program: 'collector', log });
+  const served = createServer(routes(parts), config.tls, { program: 'collector', log, firstRequestMs: config.limits.firstRequestMs });
   const { server } = served;
   server.on('upgrade', upgrades(parts));
   let url: string;

@@ -9,6 +9,7 @@ import net, { type AddressInfo } from 'node:net';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { ConfigError } from '../config-error.js';
 import type { Log } from '../events.js';
+import { closeSilent } from './silent.js';
 
 /** The PEM files of what a server presents: its certificate (with any intermediates) and its key. */
 export interface TlsFiles {
@@ -22,6 +23,8 @@ export interface TlsServing {
   log: Log;
   /** How often the files' metadata is polled for a change, ms. */
   watchIntervalMs?: number;
+  /** How long a connection may take to send its first request head, its TLS handshake included (silent.ts); none: Node's defaults. */
+  firstRequestMs?: number;
 }
 
 /** The certificate and key, read and checked to belong together; a ConfigError naming the file otherwise. */
@@ -57,7 +60,7 @@ function answerPlainHttp(err: NodeJS.ErrnoException, socket: TLSSocket): void {
  * re-reading its certificate on SIGHUP and when the files change until `stop()`.
  */
 function tlsServer(handler: http.RequestListener, files: TlsFiles, options: TlsServing): { server: https.Server; stop(): void } {
-  const server = https.createServer(readTlsFiles(files, options.program), handler);
+  const server = https.createServer({ ...readTlsFiles(files, options.program), ...(options.firstRequestMs === undefined ? {} : { handshakeTimeout: options.firstRequestMs }) }, handler);
   server.on('tlsClientError', answerPlainHttp);
   const reload = (why: string) => {
     try {
@@ -97,6 +100,7 @@ export interface Served {
 export function createServer(handler: http.RequestListener, files: TlsFiles | undefined, options: TlsServing): Served {
   const { server, stop } = files === undefined ? { server: http.createServer(handler), stop() {} } : tlsServer(handler, files, options);
   const scheme = files === undefined ? 'http' : 'https';
+  if (options.firstRequestMs !== undefined) closeSilent(server as http.Server, options.firstRequestMs, { tls: files !== undefined });
   return {
     // An https.Server is an http.Server in all the collector and the relay use: routes, upgrades, close.
     server: server as http.Server,

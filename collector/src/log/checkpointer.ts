@@ -53,6 +53,11 @@ export class Checkpointer {
     }
   }
 
+  /** How many leaves of an epoch its latest checkpoint vouches for (0 when none). */
+  signedSize(epoch: string): number {
+    return this.latest.get(epoch)?.size ?? 0;
+  }
+
   /** Sign the open epochs, and any other whose tree grew since its latest checkpoint. */
   sign(now = Date.now()): void {
     let heads: Map<string, TreeHead>;

@@ -3,7 +3,7 @@
 // (store/whole-file.ts), so a crash or a power cut leaves a checkpoint or none, never half of one. The folder can be
 // copied out as it is to storage the collector cannot rewrite.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { openNote, type Verifier } from './note.js';
 import { replaceWhole } from '../store/whole-file.js';
@@ -51,6 +51,9 @@ export function keepCheckpoint(data: string, epoch: string, time: number, note: 
 export function readCheckpoint(file: string, verifier: Verifier): Checkpoint {
   return parseCheckpoint(openNote(readFileSync(file, 'utf8'), [verifier]).text);
 }
+
+/** When a kept checkpoint was signed, as its file's name says (ms). */
+export const signedAt = (file: string): number => Date.parse(basename(file).replace(/^(.{10}T\d\d)-(\d\d)-/, '$1:$2:').replace(/\.checkpoint$/, ''));
 
 /** A kept checkpoint's file name: the time it was signed, so that names sort as times do. */
 export function checkpointName(time: number): string {

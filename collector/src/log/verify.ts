@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
+import { AUDIT } from '../audit/files.js';
 import { SHARD_FILE, shardFile } from '../store/days.js';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import { originOf } from './checkpointer.js';
@@ -150,12 +151,15 @@ function chained(epoch: string, first: Checkpoint, before: string | undefined, h
  * Checkpoints held apart from the data folder (a copy made by `redtail checkpoints --out`, or one
  * checkpoint file an auditor kept), by epoch: a folder of <epoch>/ folders, or one file.
  */
-function heldFiles(held: string | undefined): Map<string, Held[]> {
+export function heldFiles(held: string | undefined, { audit = false }: { audit?: boolean } = {}): Map<string, Held[]> {
   const byEpoch = new Map<string, Held[]>();
   if (held === undefined) return byEpoch;
   if (statSync(held).isDirectory()) {
-    for (const epoch of readdirSync(held).filter((e) => /^\d{4}-\d\d-\d\d$/.test(e)).sort()) {
-      byEpoch.set(epoch, checkpointFilesIn(join(held, epoch)).map((file) => ({ name: basename(file), file })));
+    // The audit log's are copied out under audit/ (redtail checkpoints --out).
+    const dir = audit ? join(held, AUDIT) : held;
+    if (!existsSync(dir)) return byEpoch;
+    for (const epoch of readdirSync(dir).filter((e) => /^\d{4}-\d\d-\d\d$/.test(e)).sort()) {
+      byEpoch.set(epoch, checkpointFilesIn(join(dir, epoch)).map((file) => ({ name: basename(file), file })));
     }
     return byEpoch;
   }
@@ -163,6 +167,8 @@ function heldFiles(held: string | undefined): Map<string, Held[]> {
   // its time gives a kept checkpoint (its signature is checked with the rest).
   const note = readFileSync(held, 'utf8');
   const origin = note.split('\n', 1)[0]!;
+  // An audit checkpoint's origin is `<key name>/audit/<day>`: it is held for the audit log only.
+  if (origin.split('/').at(-2) === AUDIT ? !audit : audit) return byEpoch;
   let name = basename(held);
   try {
     name = checkpointName(parseCheckpoint(unsignedText(note)).time);
@@ -173,7 +179,7 @@ function heldFiles(held: string | undefined): Map<string, Held[]> {
   return byEpoch;
 }
 
-interface Held {
+export interface Held {
   /** Its name as a kept checkpoint: its time. */
   name: string;
   file: string;
@@ -183,7 +189,7 @@ interface Held {
  * An epoch's checkpoint files: the data folder's and those held apart, one per name (a time); a
  * held copy that differs from the data folder's is the one read, and the difference a failure.
  */
-function mergedFiles(own: string[], held: Held[], failures: string[]): string[] {
+export function mergedFiles(own: string[], held: Held[], failures: string[]): string[] {
   const byName = new Map(own.map((f) => [basename(f), f]));
   for (const h of held) {
     const mine = byName.get(h.name);

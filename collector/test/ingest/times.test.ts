@@ -166,3 +166,20 @@ test('redtail serve: offset and extreme times never make a shard it does not rec
   assert.deepEqual(dry.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { day: string }).day).sort(), [...new Set(times.map(dayOf))].filter((d) => d < today).sort());
   tmp.remove();
 });
+
+test('a day that no month has (the 31st of a month of 30 days) is refused, in the filter\'s form and with an offset, by the fast reader and the general way alike', {
+  todo: 'filterTime (times.ts), the wasm reader (wasm/reader.ts) and Date.parse all roll an impossible day into the next month, and the record keeps its start_time text as it came: it shows a date that never was while it sits in the next month\'s shard and queries. Refusing it needs one day-of-month rule in all three readers',
+}, () => {
+  // The latest month of 30 days or fewer: its 31st is a day soon after it ends, near now.
+  const now = new Date();
+  let y = now.getUTCFullYear();
+  let m = now.getUTCMonth();
+  while (new Date(Date.UTC(y, m, 31)).getUTCMonth() === m) [y, m] = m === 0 ? [y - 1, 11] : [y, m - 1];
+  const day = `${y}-${String(m + 1).padStart(2, '0')}-31`;
+  const limits: Limits = { maxRecords: 10, maxRecordBytes: 65536, maxClockSkewMs: 120 * DAY };
+  for (const time of [`${day}T12:00:00.000Z`, `${day}T12:00:00+00:00`]) {
+    const text = ndjson([record({ start_time: time })]);
+    assert.equal(errorOf(() => parseBatch(text, limits)).field, 'start_time', `general way: ${time}`);
+    assert.equal(errorOf(() => readLines(Buffer.from(text), limits)).field, 'start_time', `fast reader: ${time}`);
+  }
+});
