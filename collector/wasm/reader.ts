@@ -221,8 +221,8 @@ function digits(p: usize, n: u32): i32 {
 
 /**
  * 2026-11-27T23:59:59.123Z at p (the filter's form, 24 bytes) in ms since the epoch, as
- * validate.ts's filterTime reads it (Date.UTC, so a 30th of February rolls into March); NaN for
- * anything else, which the collector then reads the general way.
+ * times.ts's filterTime reads it; NaN for anything else (a 30th of February too), which the
+ * collector then reads the general way.
  */
 function filterTime(p: usize): f64 {
   if (at(p + 4) != 0x2d || at(p + 7) != 0x2d || at(p + 10) != 0x54 || at(p + 13) != 0x3a || at(p + 16) != 0x3a || at(p + 19) != 0x2e || at(p + 23) != 0x5a) return NaN;
@@ -233,7 +233,7 @@ function filterTime(p: usize): f64 {
   const minute = digits(p + 14, 2);
   const second = digits(p + 17, 2);
   const ms = digits(p + 20, 3);
-  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
   // Days from 1970-01-01 to the first of the month (Howard Hinnant's days_from_civil), then on.
   const y = month <= 2 ? year - 1 : year;
   const era = y / 400;
@@ -241,6 +241,12 @@ function filterTime(p: usize): f64 {
   const doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5;
   const days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468 + day - 1;
   return <f64>days * 86400000 + <f64>(((hour * 60 + minute) * 60 + second) * 1000 + ms);
+}
+
+/** The days of a month in the Gregorian calendar, as times.ts's daysInMonth has them. */
+function daysInMonth(year: i32, month: i32): i32 {
+  if (month == 2) return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28;
+  return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
 }
 
 @inline function at(p: usize): u32 {

@@ -80,9 +80,18 @@ export function filterTime(s: string): number {
   const minute = digits(s, 14, 16);
   const second = digits(s, 17, 19);
   // Date.UTC reads years below 100 as 19xx: those go the general way.
-  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
-  // As Date.parse does here, a 30th of February rolls over into March.
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
   return Date.UTC(year, month - 1, day, hour, minute, second, digits(s, 20, 23));
+}
+
+/**
+ * The days of a month (1 to 12) in the Gregorian calendar. Date.UTC and Date.parse roll a day a
+ * month does not have into the next month, while the record keeps the text as it came: such a
+ * time is refused instead.
+ */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Whether a value is a time in the filter's form (stored as it came). */
@@ -91,7 +100,10 @@ export const inFilterForm = (value: unknown): boolean => typeof value === 'strin
 /** A time in any ISO 8601 form taken, checked against the bounds; ms since the epoch. */
 export function readTime(value: unknown, line: number, field: string, bounds: TimeBounds): number {
   let ms = typeof value === 'string' ? filterTime(value) : NaN;
-  if (Number.isNaN(ms) && typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value)) ms = Date.parse(value);
+  if (Number.isNaN(ms) && typeof value === 'string') {
+    const date = /^(\d{4})-(\d\d)-(\d\d)T\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(value);
+    if (date && Number(date[3]) <= daysInMonth(Number(date[1]), Number(date[2]))) ms = Date.parse(value);
+  }
   if (Number.isNaN(ms)) throw new BatchError(line, field, 'an ISO 8601 time such as 2026-11-27T23:59:59.123Z', show(value));
   return bounded(ms, value, line, field, bounds);
 }

@@ -37,7 +37,13 @@ test('every kind of bad line is refused with its line, field and what was expect
   }
 });
 
-test('start_time read by hand means what Date.parse says it means, for every form it takes', () => {
+/** Whether the date of an ISO time is a day of its month: Date.UTC rolls a day past the month's end into the next. */
+const dayExists = (t: string): boolean => {
+  const [y, m, d] = [Number(t.slice(0, 4)), Number(t.slice(5, 7)), Number(t.slice(8, 10))];
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
+};
+
+test('start_time read by hand means what Date.parse says it means, for every form it takes, except a day its month does not have', () => {
   const times = ['2026-11-27T23:59:59.123Z', '2026-02-30T00:00:00.000Z', '2026-11-31T12:00:00.000Z', '2024-02-29T00:00:00.000Z', '0099-11-27T23:59:59.123Z',
     '1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '2026-11-27T24:00:00.000Z', '2026-11-27T23:59:59Z', '2026-11-27T23:59:59.1234Z',
     '2026-11-27T23:59:59.123+01:00'];
@@ -57,7 +63,8 @@ test('start_time read by hand means what Date.parse says it means, for every for
       got = NaN;
       refused++;
     }
-    assert.equal(got, Date.parse(t), t); // NaN equals NaN here: refused exactly when Date.parse refuses
+    // Refused exactly when Date.parse refuses, or the day is not one its month has (Date.parse rolls it on). NaN equals NaN here.
+    assert.equal(got, dayExists(t) ? Date.parse(t) : NaN, t);
   }
   assert.ok(refused > 100 && refused < times.length - 100, 'the cases cover both');
 });
