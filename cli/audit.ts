@@ -2,10 +2,11 @@
 // verify, the collector's starts and stops), from the collector over HTTP (GET /v1/audit, admin
 // scope) or from a data folder directly; an aligned table for people, NDJSON with --json.
 import { existsSync } from 'node:fs';
-import { entryDetails, type Listed, osUser, parseTime, postToInbox, QueryError, readAudit } from '../collector/src/index.js';
+import { entryDetails, type Listed, parseTime, QueryError, readAudit } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 import { ask } from './ask.js';
+import { leaveForAudit } from './left-for-audit.js';
 import { FILTER_FLAGS, target } from './filters.js';
 import { printable, printableJson } from './printable.js';
 
@@ -49,7 +50,7 @@ function fromData(flags: Record<string, string>, limit: number): Listed[] | numb
     const until = flags.until === undefined ? undefined : parseTime(flags.until, '--until');
     const listed = readAudit(config.data, { since, until, limit });
     // Reading the audit log is itself audited; without the lock, by the inbox.
-    postToInbox(config.data, { time: new Date().toISOString(), action: 'audit', who: osUser(), asked: { since: flags.since, until: flags.until, limit }, results: listed.length });
+    leaveForAudit('audit', config.data, { asked: { since: flags.since, until: flags.until, limit }, results: listed.length });
     return listed;
   } catch (err) {
     if (!(err instanceof QueryError)) throw err;

@@ -4,6 +4,7 @@
 // between two checkpoints they hold.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { findRecords, formatRef, parseRef, ProofError, proveConsistency, proveInclusion, type RecordRef } from '../collector/src/index.js';
+import { leaveForAudit } from './left-for-audit.js';
 import { commandFlags, positionals } from './args.js';
 import { dataConfig } from './data-config.js';
 import { printable, printableJson } from './printable.js';
@@ -52,7 +53,8 @@ export async function proveCommand(argv: string[]): Promise<number> {
         }
       }
       const bundle = proveConsistency(config.data, readFileSync(oldFile, 'utf8'), readFileSync(newFile, 'utf8'));
-      return write(bundle, flags.out, () => say(true, `consistency of ${bundle.epoch}: ${oldFile} to ${newFile}`, { kind: bundle.kind, epoch: bundle.epoch, out: flags.out ?? null }));
+      leaveForAudit('prove', config.data, { kind: bundle.kind, epoch: bundle.epoch, out: flags.out ?? null });
+      return write(bundle, flags.out, () => say(true, `consistency of ${bundle.epoch}: ${oldFile} to ${newFile}, written to ${flags.out}`, { kind: bundle.kind, epoch: bundle.epoch, out: flags.out ?? null }));
     }
     const wanted = positional[0]!;
     const refs: RecordRef[] = parseRef(wanted) ? [parseRef(wanted)!] : findRecords(config.data, wanted);
@@ -72,6 +74,8 @@ export async function proveCommand(argv: string[]): Promise<number> {
         { ref: formatRef(ref), signed: made.latest?.size ?? 0, due });
       return 3;
     }
+    // A bundle holds the record whole: who took one out is the audit log's to know.
+    leaveForAudit('prove', config.data, { kind: made.kind, asked: wanted, ref: formatRef(ref), out: flags.out ?? null });
     return write(made, flags.out, () => say(true, `record ${formatRef(ref)} proved against the checkpoint of ${made.epoch}, written to ${flags.out}`, { kind: made.kind, ref: formatRef(ref), out: flags.out }));
   } catch (err) {
     if (!(err instanceof ProofError)) throw err;

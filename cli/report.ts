@@ -4,6 +4,7 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildReport, NoteError, parseTime, publicKeyFile, QueryError, readVerifier, renderHtml, renderJson, renderMarkdown, type Report } from '../collector/src/index.js';
+import { leaveForAudit } from './left-for-audit.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
 import { version } from './version.js';
@@ -73,6 +74,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
     renameSync(`${flags.out}.tmp`, flags.out);
   }
   const ok = report.verify.ok && report.verify.epochs.length > 0;
+  // The report reads every record of the period: who made one is the audit log's to know.
+  leaveForAudit('report', config.data, { from: report.period.from, to: report.period.to, format: flags.format ?? 'md', out: flags.out ?? null, records: report.records.total, verified: ok });
   console.error(`redtail report: ${report.records.total} records from ${report.period.from} to ${report.period.to}; ` +
     `verification ${ok ? 'OK' : report.verify.epochs.length === 0 ? 'found NO EVIDENCE for the period' : 'FAILED'}${flags.out === undefined ? '' : `; written to ${flags.out}`}`);
   return ok ? 0 : 1;

@@ -3,8 +3,9 @@
 // day; exit 0 only when every check holds. The run is itself an audit entry, left in the inbox.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { COLLECTOR, type EpochReport, type Listed, NoteError, osUser, postToInbox, publicKeyFile, readAudit, readVerifier, verifyAudit, verifyLog } from '../collector/src/index.js';
+import { COLLECTOR, type EpochReport, type Listed, NoteError, publicKeyFile, readAudit, readVerifier, verifyAudit, verifyLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
+import { leaveForAudit } from './left-for-audit.js';
 import { dataConfig } from './data-config.js';
 
 const FLAGS = {
@@ -70,7 +71,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       `in ${seconds.toFixed(2)} s (${Math.round(records / Math.max(seconds, 1e-6))} records/s), key ${verifier.text}`);
     console.error(auditFailed ? `audit log: ${auditFailed} of ${audits.length} days FAILED` : `audit log: all ${audits.length} days verified`);
   }
-  leaveEntry(config.data, { argv, epochs: reports.length, failed, audit_days: audits.length, audit_failed: auditFailed });
+  leaveForAudit('verify', config.data, { argv, epochs: reports.length, failed, audit_days: audits.length, audit_failed: auditFailed });
   return failed || auditFailed ? 1 : 0;
 }
 
@@ -85,16 +86,4 @@ function deletedBy(r: EpochReport, entry: Listed | undefined): string {
   if (!entry) return `deleted on ${r.deleted.time} (${r.deleted.reason}; no audit entry says so)`;
   const by = entry.entry.who === COLLECTOR ? String(entry.entry.by).replace(/^retention: (.*)$/, 'retention ($1)') : `${entry.entry.who}: ${entry.entry.by}`;
   return `deleted by ${by} on ${r.deleted.time}, audit entry ${entry.ref}`;
-}
-
-/**
- * This run, for the audit log: left in its inbox, as verify does not hold the folder's lock. A
- * folder verify may not write to (an auditor's read-only copy) loses nothing but this entry.
- */
-function leaveEntry(data: string, result: Record<string, unknown>): void {
-  try {
-    postToInbox(data, { time: new Date().toISOString(), action: 'verify', who: osUser(), ...result });
-  } catch (err) {
-    console.error(`redtail verify: this run could not be left for the audit log (${(err as Error).message})`);
-  }
 }

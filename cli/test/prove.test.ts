@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exited, ndjson, post, record, spawnRedtail, tempDir, until } from '../../collector/test/helpers.js';
 import { formatCheckpoint, parseCheckpoint } from '../../collector/src/log/checkpoint.js';
+import { readAudit } from '../../collector/src/audit/read.js';
 import { checkpointFiles } from '../../collector/src/log/checkpoints.js';
 import { generateSigner, parseSigner, signNote } from '../../collector/src/log/note.js';
 import { dayOf } from '../../collector/src/store/days.js';
@@ -83,6 +84,9 @@ test('a record proved by its request_id, while the collector keeps ingesting, ve
   const j = await verifyProof('by-id', bundle, pubkey, '--json');
   const proven = JSON.parse(j.stdout) as { ok: boolean; epoch: string; record: { index: number; request_id: string } };
   assert.deepEqual([j.code, proven.ok, proven.epoch, proven.record.index, proven.record.request_id], [0, true, day, PER_BATCH + 7, 'b-7']);
+
+  // Taking a record out in a bundle is entered in the audit log (through its inbox, taken in by the running collector).
+  await until(() => readAudit(data).some(({ entry }) => entry.action === 'prove' && entry.asked === 'b-7' && entry.ref === `${day}/${PER_BATCH + 7}` && entry.who.startsWith('os:')), 'the prove entry in the audit log');
 
   const byRef = await prove('by-ref', `${day}/${PER_BATCH + 7}`);
   assert.equal(byRef.bundle.record, bundle.record);

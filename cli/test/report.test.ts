@@ -3,7 +3,7 @@
 // HTML is one file that a real browser renders offline with its charts, a deleted epoch is listed
 // with its deletion, and a tampered record makes the verification FAIL (report written, exit 1).
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -107,6 +107,9 @@ test('JSON: the records per service and day, the redactions per rule and the gap
   // Each day's last checkpoint, whole, as kept.
   assert.deepEqual(r.verify.checkpoints.map((c) => c.note), [yesterday, today].map((d) => readFileSync(checkpointFiles(data, d).at(-1)!, 'utf8')));
   assert.deepEqual(r.retention.deletions, []);
+  // The report read every record of the period: it leaves its entry for the audit log.
+  const left = readdirSync(join(data, 'audit', 'inbox')).map((f) => JSON.parse(readFileSync(join(data, 'audit', 'inbox', f), 'utf8')) as Record<string, unknown>);
+  assert.ok(left.some((e) => e.action === 'report' && e.format === 'json' && e.records === 521 && e.verified === true && String(e.who).startsWith('os:')), JSON.stringify(left));
   // Who read the trail: the collector's start and stop, and the query with its filters and count.
   assert.equal(r.access.available, true);
   assert.deepEqual(r.access.entries.map((e) => e.action), ['start', 'query', 'stop']);

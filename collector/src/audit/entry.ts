@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 /** What an entry records. */
 export type AuditAction =
   | 'query' | 'gaps' | 'completeness' | 'tail_start' | 'tail_end' | 'audit' | 'refused'
-  | 'prune' | 'deleted' | 'verify' | 'start' | 'stop' | 'set_aside';
+  | 'prune' | 'deleted' | 'verify' | 'prove' | 'report' | 'start' | 'stop' | 'set_aside';
 
 export interface AuditEntry {
   /** When it happened, ISO 8601 UTC. */

@@ -18,7 +18,7 @@ import type { AuditLog } from './journal.js';
 const INBOX = 'inbox';
 const ENTRY_FILE = /\.json$/;
 /** The acts of offline commands, the only ones the inbox carries. */
-const OFFLINE_ACTS: ReadonlySet<AuditAction> = new Set(['verify', 'audit', 'prune']);
+const OFFLINE_ACTS: ReadonlySet<AuditAction> = new Set(['verify', 'audit', 'prune', 'prove', 'report']);
 /** The most bytes an inbox file may hold: an offline command's entry is far smaller. */
 export const MOST_INBOX_BYTES = 64 * 1024;
 
