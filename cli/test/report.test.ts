@@ -141,8 +141,8 @@ test('HTML: one file with nothing fetched, rendered offline by a real browser wi
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '');
   const html = readFileSync(out, 'utf8');
-  assert.doesNotMatch(html, /https?:\/\//);
-  assert.doesNotMatch(html, /<script|<link|<iframe|<img|@import|url\(/i);
+  // Nothing that fetches: no element or attribute that can name a resource (an address may stand in the text, as data).
+  assert.doesNotMatch(html, /<script|<link|<iframe|<img|<object|<embed|<a |@import|url\(|\b(src|href|xlink:href|action)=/i);
   assert.match(html, /class="verdict ok"/);
   if (!CHROMIUM) return t.skip('needs Chromium: apt-get install chromium, or set REDTAIL_CHROMIUM');
   let browser: Browser | undefined;
@@ -270,6 +270,15 @@ test('the figures are of the records verify vouches for: a block taken out of th
   assert.match(JSON.stringify(r), /hidden from queries/);
   assert.equal(r.records.total, 521);
   assert.deepEqual(r.records.byDay, [{ day: yesterday, records: 340 }, { day: today, records: 181 }]);
+});
+
+test('days of the period the data folder holds nothing of are named in the verdict, not passed over as verified', async () => {
+  const from = new Date(Date.parse(FROM) - 3 * 24 * HOUR).toISOString();
+  const r = await run(['report', '--data', data, '--pubkey', pubkey, '--from', from, '--to', TO, '--format', 'json']);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.equal(report.verify.unevidenced.length, 3);
+  const md = await run(['report', '--data', data, '--pubkey', pubkey, '--from', from, '--to', TO]);
+  assert.match(md.stdout, new RegExp(`^OK: the period's 2 epochs verify .*; 3 days of the period have no evidence either way \\(no shard, no checkpoint: ${report.verify.unevidenced[0]} to ${report.verify.unevidenced[2]}\\)$`, 'm'));
 });
 
 test('a period with no day in the data folder says NO EVIDENCE and exits 1', async () => {

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { entryDetails } from '../audit/entry.js';
 import { auditDir } from '../audit/files.js';
 import { readAudit } from '../audit/read.js';
+import type { Table } from './model.js';
 
 export interface AccessEntry {
   time: string;
@@ -45,4 +46,15 @@ export function auditedAccess(data: string, from: number, to: number): AccessEnt
     action: entry.action,
     detail: entryDetails(entry),
   }));
+}
+
+/** The most entries the human renderers list one by one; JSON has them all. */
+export const MOST_LISTED_ENTRIES = 1000;
+
+/** Who did what how often, then each entry (the latest MOST_LISTED_ENTRIES): when, who, what, what was asked. */
+export function accessTables(a: AccessSection, figure: (n: number) => string): Table[] {
+  return [
+    { head: ['actor', 'action', 'times'], numeric: [2], rows: a.summary.map((s) => [s.actor, s.action, figure(s.count)]) },
+    { head: ['time', 'actor', 'action', 'detail'], numeric: [], rows: a.entries.slice(-MOST_LISTED_ENTRIES).map((e) => [e.time, e.actor, e.action, e.detail]) },
+  ];
 }

@@ -32,7 +32,8 @@ export function verifySection(data: string, verifier: Verifier, days: string[]):
     }
   }
   const audit = verifyAudit(data, verifier).filter((a) => days.includes(a.epoch));
-  return { ok: epochs.every((r) => r.ok) && audit.every((a) => a.ok), epochs, audit, checkpoints };
+  const unevidenced = days.filter((d) => !epochs.some((e) => e.epoch === d));
+  return { ok: epochs.every((r) => r.ok) && audit.every((a) => a.ok), epochs, audit, unevidenced, checkpoints };
 }
 
 /** Deletion notes of the period's epochs, and those signed within it; each checked with the key. */

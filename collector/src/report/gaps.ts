@@ -4,6 +4,7 @@
 // renderers show of it.
 import type { GapNotice } from '../query/query.js';
 import type { Completeness } from '../sources/completeness.js';
+import type { Table } from './model.js';
 
 export interface GapsSection {
   /** The notices, newest first. */
@@ -37,13 +38,6 @@ export function gapsSection(notices: GapNotice[], { complete, known = NOTHING_KN
 
 /** Nothing to show: no identity known in the period, no notice. */
 export const nothingLost = (g: GapsSection): boolean => g.identities.length + g.missing.length + g.silences.length + g.notices.length === 0;
-
-export interface Table {
-  head: string[];
-  rows: string[][];
-  /** The columns whose cells are figures (aligned right). */
-  numeric: number[];
-}
 
 /** The section's tables, as both human renderers show them; empty ones left out. */
 export function gapTables(g: GapsSection, figure: (n: number) => string): Table[] {

@@ -4,8 +4,9 @@ import { barChart, columnChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
 import type { Report } from './model.js';
 import { servicesByDay } from './pivot.js';
+import { accessTables, MOST_LISTED_ENTRIES } from './access.js';
 import { gapTables, nothingLost } from './gaps.js';
-import { auditSentence, checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
+import { auditSentence, checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, latestListed, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; max-width: 960px; margin: 2em auto; padding: 0 1em; }
@@ -85,7 +86,10 @@ export function renderHtml(r: Report): string {
   out.push('<h2>Access</h2>');
   if (!r.access.available) out.push(p(noAudit));
   else if (r.access.entries.length === 0) out.push(p(noAccessEntries));
-  else out.push(table(['actor', 'action', 'times'], r.access.summary.map((a) => [a.actor, a.action, figure(a.count)]), { numeric: [2] }));
+  else {
+    if (r.access.entries.length > MOST_LISTED_ENTRIES) out.push(p(latestListed(r)));
+    for (const t of accessTables(r.access, figure)) out.push(table(t.head, t.rows, { numeric: t.numeric }));
+  }
 
   out.push('<h2>Last signed checkpoints</h2>', p(checkpointsIntro));
   for (const c of r.verify.checkpoints) out.push(`<h3>${h(c.epoch)}</h3><pre><code>${h(c.note.trimEnd())}</code></pre>`);

@@ -1,8 +1,9 @@
 // The report in Markdown, for people: the verdict first, then each section as a table.
 import type { Report } from './model.js';
 import { servicesByDay } from './pivot.js';
+import { accessTables, MOST_LISTED_ENTRIES } from './access.js';
 import { gapTables, nothingLost } from './gaps.js';
-import { auditSentence, checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
+import { auditSentence, checkpointsIntro, deletionSentence, droppedTotal, epochSentence, figure, headerRows, latestListed, noAccessEntries, noAudit, noCheckpoints, noDeletions, noGaps, recordsTotal, redactedTotal, TITLE, unreadableSentence, verdict } from './sentences.js';
 
 /** Text from records made safe in a table cell: no column breaks, no markup, one line. */
 const cell = (s: string): string => s.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
@@ -50,7 +51,10 @@ export function renderMarkdown(r: Report): string {
   out.push('## Access', '');
   if (!r.access.available) out.push(noAudit, '');
   else if (r.access.entries.length === 0) out.push(noAccessEntries, '');
-  else out.push(...table(['actor', 'action', 'times'], r.access.summary.map((a) => [a.actor, a.action, figure(a.count)]), { numeric: [2] }));
+  else {
+    if (r.access.entries.length > MOST_LISTED_ENTRIES) out.push(latestListed(r), '');
+    for (const t of accessTables(r.access, figure)) out.push(...table(t.head, t.rows, { numeric: t.numeric }));
+  }
 
   out.push('## Last signed checkpoints', '', checkpointsIntro, '');
   for (const c of r.verify.checkpoints) out.push(`### ${c.epoch}`, '', '```', c.note.trimEnd(), '```', '');

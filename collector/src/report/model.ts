@@ -69,6 +69,16 @@ export interface VerifySection {
   epochs: EpochReport[];
   /** redtail verify's result for each day of the period's audit log. */
   audit: AuditReport[];
+  /** The period's days the data folder holds nothing of (no shard, no checkpoint): no evidence either way. */
+  unevidenced: string[];
   /** Each epoch's last signed checkpoint as kept, whole, so that an auditor can check it with the public key. */
   checkpoints: { epoch: string; time: string; size: number; root: string; note: string }[];
+}
+
+/** A table as both human renderers show it. */
+export interface Table {
+  head: string[];
+  rows: string[][];
+  /** The columns whose cells are figures (aligned right). */
+  numeric: number[];
 }

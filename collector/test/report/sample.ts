@@ -33,6 +33,7 @@ export function sampleReport(): Report {
     verify: {
       ok: false,
       epochs: [{ epoch: day, ok: false, records: 3, checkpoints: 1, last: t, signed: 3, failures: ['records changed: one among records 1 to 3'] }],
+      unevidenced: [],
       audit: [{ log: 'audit', epoch: day, ok: false, entries: 2, checkpoints: 1, last: t, signed: 2, failures: [`entry ${HOSTILE} changed`] }],
       checkpoints: [{ epoch: day, time: t, size: 3, root: 'AAAA', note: `redtail.test/sample/${day}\n3\nAAAA\ntime ${t}\n\n— redtail.test/sample sig\n` }],
     },
