@@ -48,6 +48,9 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   // What went is recorded beside its checkpoints, signed, as the collector's own pruning does, and
   // in the audit log: this command holds the lock, so it is the audit log's writer meanwhile.
   const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
+  // Days past the retention with checkpoints and no shard (heartbeats only, or a shard removed
+  // before): their deletion is recorded too, and said, though no file of records goes.
+  let recordedOnly: string[] = [];
   if (flags['dry-run'] === undefined) {
     const who = osUser();
     const by = `redtail prune --retention-days ${days}`;
@@ -60,6 +63,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
       for (const f of failed) console.error(`redtail prune: the deletion of ${f.epoch} could not be recorded (${f.error}); the next prune tries again`);
       audit.append(entry);
       for (const epoch of recorded) auditDeletion(audit, config.data, epoch, signer.verifier, { who, by });
+      recordedOnly = recorded.filter((epoch) => !removed.some((r) => r.day === epoch));
       audit.thin(keepFrom);
       audit.sign();
     } else {
@@ -74,7 +78,8 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   }
   const verb = flags['dry-run'] !== undefined ? 'would remove' : 'removed';
   if (shards === 0) console.log(`nothing to prune: ${config.data} holds no shards`);
-  else if (removed.length === 0) console.log(`nothing to prune: every shard in ${config.data} is from ${keepFrom} or later`);
+  else if (removed.length === 0 && recordedOnly.length === 0) console.log(`nothing to prune: every shard in ${config.data} is from ${keepFrom} or later`);
+  for (const day of recordedOnly) console.log(`recorded  ${day}  deleted (no shard of records: its checkpoints thinned to the evidence, a signed deletion note and an audit entry)`);
   for (const r of removed) console.log(`${verb}  ${r.day}  ${String(r.records).padStart(10)} records  ${(r.bytes / 1048576).toFixed(1).padStart(8)} MiB  ${r.file}`);
   return 0;
 }

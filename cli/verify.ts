@@ -67,9 +67,12 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const auditFailed = audits.filter((r) => !r.ok).length;
   if (!json) {
     // The whole key, not its name: a key swapped for another of the same name shows here.
-    console.error(`${failed ? `${failed} of ${reports.length} epochs FAILED` : `all ${reports.length} epochs verified`}: ${records} records ` +
+    // Records after the latest checkpoint are counted, but nothing vouches for them yet: said apart.
+    const signed = reports.reduce((n, r) => n + Math.min(r.signed, r.records), 0);
+    console.error(`${failed ? `${failed} of ${reports.length} epochs FAILED` : `all ${reports.length} epochs verified`}: ${records} records${signed < records ? ` (${signed} of them signed for)` : ''} ` +
       `in ${seconds.toFixed(2)} s (${Math.round(records / Math.max(seconds, 1e-6))} records/s), key ${verifier.text}`);
     console.error(auditFailed ? `audit log: ${auditFailed} of ${audits.length} days FAILED` : `audit log: all ${audits.length} days verified`);
+    if (held !== undefined) console.error(`held copies: the checkpoints in ${held} were read beside the folder's, and the records and the audit log held to them`);
   }
   leaveForAudit('verify', config.data, { argv, epochs: reports.length, failed, audit_days: audits.length, audit_failed: auditFailed });
   return failed || auditFailed ? 1 : 0;

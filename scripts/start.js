@@ -13,7 +13,8 @@ const { startProxy } = await import('../dist/host/src/proxy.js');
 const env = process.env;
 const ports = { collector: Number(env.REDTAIL_PORT ?? 9900), upstream: Number(env.REDTAIL_UPSTREAM_PORT ?? 8080), proxy: Number(env.REDTAIL_PROXY_PORT ?? 10000) };
 const listenError = (what, port) => (err) => {
-  console.error(`redtail: cannot start the ${what} on port ${port}: ${err.message} (is something else using it?)`);
+  const variable = { collector: 'REDTAIL_PORT', upstream: 'REDTAIL_UPSTREAM_PORT', proxy: 'REDTAIL_PROXY_PORT' }[what.split(' ').at(-1)] ?? 'its port variable';
+  console.error(`redtail: cannot start the ${what} on port ${port}: ${err.message} (is something else using it? set ${variable} to another port)`);
   process.exit(1);
 };
 

@@ -54,7 +54,7 @@ export const MOST_LISTED_ENTRIES = 1000;
 /** Who did what how often, then each entry (the latest MOST_LISTED_ENTRIES): when, who, what, what was asked. */
 export function accessTables(a: AccessSection, figure: (n: number) => string): Table[] {
   return [
-    { head: ['actor', 'action', 'times'], numeric: [2], rows: a.summary.map((s) => [s.actor, s.action, figure(s.count)]) },
-    { head: ['time', 'actor', 'action', 'detail'], numeric: [], rows: a.entries.slice(-MOST_LISTED_ENTRIES).map((e) => [e.time, e.actor, e.action, e.detail]) },
+    { title: 'Who did what, how often', head: ['actor', 'action', 'times'], numeric: [2], rows: a.summary.map((s) => [s.actor, s.action, figure(s.count)]) },
+    { title: 'Each entry', head: ['time', 'actor', 'action', 'detail'], numeric: [], rows: a.entries.slice(-MOST_LISTED_ENTRIES).map((e) => [e.time, e.actor, e.action, e.detail]) },
   ];
 }

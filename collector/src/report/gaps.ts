@@ -42,14 +42,14 @@ export const nothingLost = (g: GapsSection): boolean => g.identities.length + g.
 /** The section's tables, as both human renderers show them; empty ones left out. */
 export function gapTables(g: GapsSection, figure: (n: number) => string): Table[] {
   const tables: Table[] = [
-    { head: ['identity', 'sources', 'batches missing', 'records dropped', 'silences', 'last batch'], numeric: [1, 2, 3, 4],
+    { title: 'Per identity (a workload or node)', head: ['identity', 'sources', 'batches missing', 'records dropped', 'silences', 'last batch'], numeric: [1, 2, 3, 4],
       rows: g.identities.map((i) => [i.identity, figure(i.sources), figure(i.batches_missing), figure(i.records_dropped), figure(i.silences), i.last_batch ?? '-']) },
-    { head: ['source', 'batches missing', 'seq', 'after', 'found'], numeric: [1],
+    { title: 'Batches that never arrived', head: ['source', 'batches missing', 'seq', 'after', 'found'], numeric: [1],
       rows: g.missing.map((m) => [m.source, figure(m.batches), m.from_seq === m.to_seq ? String(m.from_seq) : `${m.from_seq}-${m.to_seq}`, m.after, m.found]) },
-    { head: ['silent identity', 'from', 'to'], numeric: [],
+    { title: 'Silences (no batch for longer than sources.silent_after_ms)', head: ['silent identity', 'from', 'to'], numeric: [],
       rows: g.silences.map((s) => [s.identity, s.since, s.until ?? 'still silent']) },
-    { head: ['source', 'notices', 'records dropped'], numeric: [1, 2], rows: g.sources.map((s) => [s.source, figure(s.notices), figure(s.dropped)]) },
-    { head: ['source', 'from', 'to', 'dropped', 'reason'], numeric: [3], rows: g.notices.map((n) => [n.source, n.since, n.until, figure(n.dropped), n.reason]) },
+    { title: 'Records the producers said they dropped, per source', head: ['source', 'notices', 'records dropped'], numeric: [1, 2], rows: g.sources.map((s) => [s.source, figure(s.notices), figure(s.dropped)]) },
+    { title: 'Each gap notice', head: ['source', 'from', 'to', 'dropped', 'reason'], numeric: [3], rows: g.notices.map((n) => [n.source, n.since, n.until, figure(n.dropped), n.reason]) },
   ];
   return tables.filter((t) => t.rows.length > 0);
 }

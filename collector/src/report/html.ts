@@ -12,7 +12,7 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; max-width: 960px; margin: 2em auto; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 0.6em 0; } th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; } tr.total td { font-weight: bold; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; } td:first-child { white-space: nowrap; } tr.total td { font-weight: bold; }
 .verdict { font-size: 1.3em; font-weight: bold; padding: 0.6em 1em; border: 3px solid; margin: 1em 0; }
 .ok { color: #176117; border-color: #176117; background: #eef7ee; } .fail { color: #a00; border-color: #a00; background: #fdecec; }
 .none { color: #7a5a00; border-color: #7a5a00; background: #fff8e0; }
@@ -76,7 +76,7 @@ export function renderHtml(r: Report): string {
   if (nothingLost(r.gaps)) out.push(p(noGaps));
   else {
     out.push(p(droppedTotal(r)));
-    for (const t of gapTables(r.gaps, figure)) out.push(table(t.head, t.rows, { numeric: t.numeric }));
+    for (const t of gapTables(r.gaps, figure)) out.push(`<h3>${h(t.title)}</h3>`, table(t.head, t.rows, { numeric: t.numeric }));
   }
 
   out.push('<h2>Retention actions</h2>');
@@ -88,7 +88,7 @@ export function renderHtml(r: Report): string {
   else if (r.access.entries.length === 0) out.push(p(noAccessEntries));
   else {
     if (r.access.entries.length > MOST_LISTED_ENTRIES) out.push(p(latestListed(r)));
-    for (const t of accessTables(r.access, figure)) out.push(table(t.head, t.rows, { numeric: t.numeric }));
+    for (const t of accessTables(r.access, figure)) out.push(`<h3>${h(t.title)}</h3>`, table(t.head, t.rows, { numeric: t.numeric }));
   }
 
   out.push('<h2>Last signed checkpoints</h2>', p(checkpointsIntro));

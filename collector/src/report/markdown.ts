@@ -41,7 +41,7 @@ export function renderMarkdown(r: Report): string {
   if (nothingLost(r.gaps)) out.push(noGaps, '');
   else {
     out.push(droppedTotal(r), '');
-    for (const t of gapTables(r.gaps, figure)) out.push(...table(t.head, t.rows, { numeric: t.numeric }));
+    for (const t of gapTables(r.gaps, figure)) out.push(`**${t.title}**`, '', ...table(t.head, t.rows, { numeric: t.numeric }));
   }
 
   out.push('## Retention actions', '');
@@ -53,7 +53,7 @@ export function renderMarkdown(r: Report): string {
   else if (r.access.entries.length === 0) out.push(noAccessEntries, '');
   else {
     if (r.access.entries.length > MOST_LISTED_ENTRIES) out.push(latestListed(r), '');
-    for (const t of accessTables(r.access, figure)) out.push(...table(t.head, t.rows, { numeric: t.numeric }));
+    for (const t of accessTables(r.access, figure)) out.push(`**${t.title}**`, '', ...table(t.head, t.rows, { numeric: t.numeric }));
   }
 
   out.push('## Last signed checkpoints', '', checkpointsIntro, '');

@@ -77,6 +77,8 @@ export interface VerifySection {
 
 /** A table as both human renderers show it. */
 export interface Table {
+  /** What the table shows, said above it. */
+  title: string;
   head: string[];
   rows: string[][];
   /** The columns whose cells are figures (aligned right). */
