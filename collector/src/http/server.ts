@@ -158,7 +158,14 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
         metrics.batches++;
         metrics.records += result.stored;
         metrics.bytes += bytes;
-        tell(sources.arrived(batch, read.gaps, received));
+        // The batch is committed: what is learnt of completeness from it must not turn that into a
+        // failure the producer would retry, nor keep it from the tail and the index.
+        try {
+          tell(sources.arrived(batch, read.gaps, received));
+        } catch (err) {
+          log({ level: 'error', event: 'sources_failed', batch, error: (err as Error).message,
+            hint: 'the batch is stored; what it says of its source\'s completeness is not: the next batch from the source corrects the sequence' });
+        }
         tail.publish(read.rows);
         words.hand(file, blocks);
       }

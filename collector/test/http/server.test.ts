@@ -53,16 +53,19 @@ test('backpressure: past the pending-bytes bound (bytes received, not declared) 
   await c.stop();
 });
 
-test('slow uploads do not lock out producers: while four connections that declared 16 MiB trickle bytes, a normal batch is accepted', async () => {
+test('slow uploads do not lock out producers: while four connections that declared 16 MiB trickle bytes, a normal batch is accepted', async (t) => {
   const c = await collector(); // 16 MiB batches, 64 MiB pending: four declared 16 MiB bodies used to reserve it all
   const slow = [1, 2, 3, 4].map((n) => upload(c.url, 16 * 1024 * 1024, 10, `slow/${n}`));
   const trickle = setInterval(() => slow.forEach((u) => u.more(1)), 50);
+  // Taken down whatever happens, so a failed assertion fails this test instead of holding the file open.
+  t.after(async () => {
+    clearInterval(trickle);
+    for (const u of slow) u.cut();
+    await c.stop();
+  });
   await new Promise((r) => setTimeout(r, 200));
   const res = await post(c.url, ndjson([record({ request_id: 'not-locked-out' })]), { 'x-redtail-batch': 'normal/1' });
-  assert.equal(res.status, 200, JSON.stringify(res.json));
-  clearInterval(trickle);
-  for (const u of slow) u.cut();
-  await c.stop();
+  assert.equal(res.status, 200, `${JSON.stringify(res.json)}; ${JSON.stringify(c.logs.filter((l) => l.level === 'error'))}`);
 });
 
 test('an upload that stalls is cut with 408 after limits.body_idle_ms, one too slow after limits.body_timeout_ms; their bytes are freed', async () => {
