@@ -1,0 +1,47 @@
+// Attacks on completeness: a sources file that is garbage or another database must not keep the
+// collector from starting (it says so and begins a new one), and what a producer holding a token
+// puts in a batch id or a gap notice cannot break /metrics or the live tail.
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { DEFAULTS } from '../../src/config.js';
+import { startCollector } from '../../src/http/server.js';
+import { SOURCES_FILE } from '../../src/sources/ledger.js';
+import { ndjson, post, record, tempDir } from '../helpers.js';
+
+const now = () => new Date().toISOString();
+const send = (url: string, batch: string, lines: object[] = [record({ start_time: now() })]) => post(url, ndjson(lines), { 'x-redtail-batch': batch });
+
+async function startsOver(spoil: (file: string) => void, what: string) {
+  const tmp = tempDir();
+  const config = { ...structuredClone(DEFAULTS), data: tmp.dir, port: 0 };
+  spoil(join(tmp.dir, SOURCES_FILE));
+  const logs: Record<string, unknown>[] = [];
+  const c = await startCollector(config, (e) => logs.push(e));
+  try {
+    const said = logs.find((e) => e.event === 'sources_unreadable');
+    assert.ok(said, `the collector says the sources file is ${what}`);
+    assert.ok(readdirSync(tmp.dir).some((f) => f.startsWith(`${SOURCES_FILE}.unreadable-`)), 'the file is kept aside, not deleted');
+    assert.equal((await send(c.url, 'orders-aaaaaaaaaaaa/1')).status, 200);
+    assert.equal((await send(c.url, 'orders-aaaaaaaaaaaa/3')).status, 200);
+    const metrics = await (await fetch(`${c.url}/metrics`)).text();
+    assert.match(metrics, /redtail_source_batches_missing\{identity="orders"\} 1/, 'completeness is counted again in a new file');
+  } finally {
+    await c.close();
+    tmp.remove();
+  }
+}
+
+test('a sources file that is not a database: the collector starts, says so, keeps it aside and begins a new one', async () => {
+  await startsOver((file) => writeFileSync(file, Buffer.alloc(8192, 0x41)), 'not a database');
+});
+
+test('a sources file replaced by another database (a table sources of other columns): the collector starts and says so', async () => {
+  await startsOver((file) => {
+    const db = new Database(file);
+    db.exec('CREATE TABLE sources (name TEXT); INSERT INTO sources VALUES (\'x\')');
+    db.close();
+  }, 'of another shape');
+});
