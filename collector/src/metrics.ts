@@ -72,7 +72,9 @@ export class CollectorMetrics {
       `redtail_write_duration_ms_sum ${this.writeSum.toFixed(3)}`,
       `redtail_write_duration_ms_count ${this.writeCount}`,
     ]);
-    const figures = sources.figures(now);
+    const { shown: figures, unshown } = sources.figures(now);
+    metric('redtail_source_identities_unshown', 'gauge', 'Identities heard within sources.forget_after_ms that /metrics leaves out, past sources.max_identities (the latest heard are shown).',
+      [`redtail_source_identities_unshown ${unshown}`]);
     const per = (name: string, value: (f: (typeof figures)[number]) => number) => figures.map((f) => `${name}{identity="${label(f.identity)}"} ${value(f)}`);
     metric('redtail_source_batches_missing', 'gauge', 'Batches of the identity that never arrived (a jump in a source\'s sequence; lowered when a late one comes).',
       per('redtail_source_batches_missing', (f) => f.missing));

@@ -45,3 +45,20 @@ test('a sources file replaced by another database (a table sources of other colu
     db.close();
   }, 'of another shape');
 });
+
+test('a producer naming a new identity in each batch cannot grow /metrics past sources.max_identities; the latest heard are shown and the rest counted', async () => {
+  const tmp = tempDir();
+  const config = { ...structuredClone(DEFAULTS), data: tmp.dir, port: 0 };
+  config.sources.maxIdentities = 5;
+  const c = await startCollector(config, () => {});
+  try {
+    for (let i = 0; i < 20; i++) assert.equal((await send(c.url, `made-up-${String(i).padStart(2, '0')}/1`)).status, 200);
+    const metrics = await (await fetch(`${c.url}/metrics`)).text();
+    const shown = metrics.split('\n').filter((l) => l.startsWith('redtail_source_silent{')).map((l) => /identity="([^"]+)"/.exec(l)![1]);
+    assert.deepEqual(shown, ['made-up-15', 'made-up-16', 'made-up-17', 'made-up-18', 'made-up-19']);
+    assert.match(metrics, /^redtail_source_identities_unshown 15$/m);
+  } finally {
+    await c.close();
+    tmp.remove();
+  }
+});
