@@ -1,15 +1,17 @@
 // Attacks on completeness: a sources file that is garbage or another database must not keep the
-// collector from starting (it says so and begins a new one), and what a producer holding a token
-// puts in a batch id or a gap notice cannot break /metrics or the live tail.
+// collector from starting (it says so and begins a new one); a producer holding a token cannot
+// grow /metrics with made-up identities, nor the memory held for a slow tail with gap notices.
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import WebSocket from 'ws';
 import { DEFAULTS } from '../../src/config.js';
 import { startCollector } from '../../src/http/server.js';
 import { SOURCES_FILE } from '../../src/sources/ledger.js';
-import { ndjson, post, record, tempDir } from '../helpers.js';
+import { ndjson, post, record, tempDir, until } from '../helpers.js';
 
 const now = () => new Date().toISOString();
 const send = (url: string, batch: string, lines: object[] = [record({ start_time: now() })]) => post(url, ndjson(lines), { 'x-redtail-batch': batch });
@@ -58,6 +60,38 @@ test('a producer naming a new identity in each batch cannot grow /metrics past s
     assert.deepEqual(shown, ['made-up-15', 'made-up-16', 'made-up-17', 'made-up-18', 'made-up-19']);
     assert.match(metrics, /^redtail_source_identities_unshown 15$/m);
   } finally {
+    await c.close();
+    tmp.remove();
+  }
+});
+
+test('a tail that reads nothing, flooded with gap notices: what is held for it stays within limits.tail_queue_bytes, and it still gets the latest notice', async () => {
+  const tmp = tempDir();
+  const config = { ...structuredClone(DEFAULTS), data: tmp.dir, port: 0 };
+  config.limits = { ...config.limits, tailQueueBytes: 64 * 1024 };
+  const c = await startCollector(config, () => {});
+  const ws = new WebSocket(`${c.url.replace('http', 'ws')}/v1/tail`);
+  const notices: string[] = [];
+  ws.on('message', (data) => {
+    for (const line of String(data).split('\n')) notices.push(String((JSON.parse(line) as { notice?: { reason?: string } }).notice?.reason));
+  });
+  try {
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    (ws as unknown as { _socket: Socket })._socket.pause();
+    // Each notice as large as a producer can make it: a source and a reason of 256 control characters, six bytes each in JSON.
+    const big = '\u0001'.repeat(256);
+    const gap = (reason: string) => ({ gap: { dropped: 1, since: now(), until: now(), source: big, reason } });
+    for (let b = 0; b < 4; b++) {
+      assert.equal((await send(c.url, `flood-aaaaaaaaaaaa/${b + 1}`, Array.from({ length: 300 }, () => gap(big)))).status, 200);
+    }
+    assert.equal((await send(c.url, 'flood-aaaaaaaaaaaa/5', [gap('the last')])).status, 200);
+    const metrics = await (await fetch(`${c.url}/metrics`)).text();
+    const held = Number(/^redtail_tail_held_bytes (\d+)$/m.exec(metrics)![1]);
+    assert.ok(held <= 64 * 1024, `held for the tail: ${held} bytes`);
+    (ws as unknown as { _socket: Socket })._socket.resume();
+    await until(() => notices.includes('the last'), 'the latest notice');
+  } finally {
+    ws.terminate();
     await c.close();
     tmp.remove();
   }
