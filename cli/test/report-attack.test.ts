@@ -1,6 +1,7 @@
 // Attacks on redtail report: values a producer chose (services, redaction rule names, a gap
 // notice's reason) that would be markup in HTML or commands to the operator's terminal, a period
-// of one millisecond, a period ending before any data, and --out into a folder that is not there.
+// of one millisecond, a period ending before any data, --out into a folder that is not there, and
+// services and rules made up per record.
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,4 +72,24 @@ test('--out into a folder that is not there: a usage error naming it, before the
   writeFileSync(join(tmp.dir, 'a-file'), '');
   const under = await report('--from', FROM, '--to', TO, '--out', join(tmp.dir, 'a-file', 'report.md'));
   assert.equal(under.code, 2, under.stderr);
+});
+
+test('a producer naming a new service and redaction rule in each record grows the report (and its memory) with the records', {
+  todo: 'the report keeps a row per service and day and per redaction rule, and a producer chooses both (a record\'s ' +
+    'service, the keys of its redactions): made up per record, the tables and the counting maps grow as the records do. ' +
+    'A fix needs a bound (report.max_services and max_rules: the most counted named, the rest summed as "(others)", ' +
+    'with a count of names folded) counted in bounded memory (a heavy-hitters sketch), and a decision that an auditor ' +
+    'may see a service folded',
+}, async () => {
+  const dir = join(tmp.dir, 'many');
+  const c = await spawnRedtail(['serve', '--port', '0', '--data', dir]);
+  const records = Array.from({ length: 2000 }, (_, i) => record({ service: `made-up-${i}`, start_time: new Date(sentAt + i).toISOString(), request_id: `m-${i}`, redactions: { [`rule-${i}`]: 1 } }));
+  assert.equal((await post(c.url, ndjson(records), { 'x-redtail-batch': 'sidecar-many/1' })).status, 200);
+  const gone = exited(c.child);
+  c.child.kill('SIGTERM');
+  await gone;
+  const r = await run(['report', '--data', dir, '--from', FROM, '--to', TO, '--format', 'json']);
+  const parsed = JSON.parse(r.stdout) as { records: { byService: unknown[] }; redactions: { rules: unknown[] } };
+  assert.ok(parsed.records.byService.length <= 100, `services named: ${parsed.records.byService.length}`);
+  assert.ok(parsed.redactions.rules.length <= 100, `rules named: ${parsed.redactions.rules.length}`);
 });
