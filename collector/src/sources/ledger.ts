@@ -72,24 +72,25 @@ export class Ledger {
   /** The ledger of data folder `dir`; `readonly` for a reader beside a running collector. */
   constructor(dir: string, { readonly = false }: { readonly?: boolean } = {}) {
     this.db = new Database(join(dir, SOURCES_FILE), { readonly });
-    if (!readonly) {
-      try {
+    // A file of another shape fails here or in a statement: closed, so it can be moved aside.
+    try {
+      if (!readonly) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma('synchronous = NORMAL');
         this.db.exec(SCHEMA);
-      } catch (err) {
-        this.db.close();
-        throw err;
       }
+      const prepare = (sql: string) => (readonly ? undefined : this.db.prepare(sql)) as Database.Statement;
+      this.putSource = prepare(`INSERT INTO sources (source, identity, last_seq, first_seen, last_seen) VALUES (@source, @identity, @last_seq, @first_seen, @last_seen)
+        ON CONFLICT (source) DO UPDATE SET last_seq = excluded.last_seq, last_seen = excluded.last_seen`);
+      this.putMissing = prepare('INSERT OR REPLACE INTO missing (source, from_seq, to_seq, after, found) VALUES (@source, @from_seq, @to_seq, @after, @found)');
+      this.dropMissing = prepare('DELETE FROM missing WHERE source = ? AND from_seq = ?');
+      this.missingAt = this.db.prepare('SELECT * FROM missing WHERE source = ? AND from_seq <= ? AND to_seq >= ?');
+      this.openSilence = prepare('INSERT OR IGNORE INTO silences (identity, since, until) VALUES (?, ?, NULL)');
+      this.closeSilence = prepare('UPDATE silences SET until = ? WHERE identity = ? AND until IS NULL');
+    } catch (err) {
+      this.db.close();
+      throw err;
     }
-    const prepare = (sql: string) => (readonly ? undefined : this.db.prepare(sql)) as Database.Statement;
-    this.putSource = prepare(`INSERT INTO sources (source, identity, last_seq, first_seen, last_seen) VALUES (@source, @identity, @last_seq, @first_seen, @last_seen)
-      ON CONFLICT (source) DO UPDATE SET last_seq = excluded.last_seq, last_seen = excluded.last_seen`);
-    this.putMissing = prepare('INSERT OR REPLACE INTO missing (source, from_seq, to_seq, after, found) VALUES (@source, @from_seq, @to_seq, @after, @found)');
-    this.dropMissing = prepare('DELETE FROM missing WHERE source = ? AND from_seq = ?');
-    this.missingAt = this.db.prepare('SELECT * FROM missing WHERE source = ? AND from_seq <= ? AND to_seq >= ?');
-    this.openSilence = prepare('INSERT OR IGNORE INTO silences (identity, since, until) VALUES (?, ?, NULL)');
-    this.closeSilence = prepare('UPDATE silences SET until = ? WHERE identity = ? AND until IS NULL');
     this.together = (f) => this.db.transaction(f)();
   }
 
