@@ -3,7 +3,7 @@
 // of one millisecond, a period ending before any data, --out into a folder that is not there, and
 // services and rules made up per record.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exited, ndjson, post, record, spawnRedtail, tempDir } from '../../collector/test/helpers.js';
@@ -92,4 +92,16 @@ test('a producer naming a new service and redaction rule in each record grows th
   const parsed = JSON.parse(r.stdout) as { records: { byService: unknown[] }; redactions: { rules: unknown[] } };
   assert.ok(parsed.records.byService.length <= 100, `services named: ${parsed.records.byService.length}`);
   assert.ok(parsed.redactions.rules.length <= 100, `rules named: ${parsed.redactions.rules.length}`);
+});
+
+test('a sources.db that cannot be read: the report is still written, and says that batches missing and silences are not known', async () => {
+  const dir = join(tmp.dir, 'spoilt');
+  cpSync(data, dir, { recursive: true });
+  for (const f of ['sources.db-wal', 'sources.db-shm']) rmSync(join(dir, f), { force: true });
+  writeFileSync(join(dir, 'sources.db'), Buffer.alloc(8192, 0x41));
+  const r = await run(['report', '--data', dir, '--pubkey', pubkey, '--from', FROM, '--to', TO]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /sources\.db could not be read \(.*\): batches missing and silences are not known\./);
+  const json = JSON.parse((await run(['report', '--data', dir, '--pubkey', pubkey, '--from', FROM, '--to', TO, '--format', 'json'])).stdout) as { gaps: { unreadable: string | null } };
+  assert.match(String(json.gaps.unreadable), /^sources\.db could not be read/);
 });
