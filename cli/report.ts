@@ -1,15 +1,22 @@
 // redtail report: the compliance report for a period, the document an operator hands an
 // auditor, from the data folder and the log's public key (collector/src/report/). The report is
 // written whatever the verification finds; the exit code says whether it verified.
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { buildReport, NoteError, parseTime, publicKeyFile, QueryError, readVerifier, renderHtml, renderJson, renderMarkdown, type Report } from '../collector/src/index.js';
 import { leaveForAudit } from './left-for-audit.js';
 import { commandFlags } from './args.js';
 import { dataConfig } from './data-config.js';
+import { printableJsonText, printableLines } from './printable.js';
 import { version } from './version.js';
 
-const FORMATS: Record<string, (r: Report) => string> = { md: renderMarkdown, json: renderJson, html: renderHtml };
+// Whether shown on a terminal now or printed from the file later, the report carries no control
+// character a producer put in a value: the same values, as escapes.
+const FORMATS: Record<string, (r: Report) => string> = {
+  md: (r) => printableLines(renderMarkdown(r)),
+  json: (r) => printableJsonText(renderJson(r)),
+  html: (r) => printableLines(renderHtml(r)),
+};
 
 const FLAGS = {
   from: { value: 'TIME', help: 'the period\'s start: ISO (2026-12-01 is its midnight UTC), or 15m, 2h, 7d ago (required)' },
@@ -55,6 +62,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
     return fail(err.message);
   }
   if (!(from < to)) return fail(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
+  // Before the records are read (which may take long): a report with nowhere to go is a usage error.
+  if (flags.out !== undefined && !statSync(dirname(flags.out), { throwIfNoEntry: false })?.isDirectory()) {
+    return fail(`--out: no folder ${dirname(flags.out)} to write ${flags.out} in (make it first)`);
+  }
   const config = dataConfig('report', flags);
   if (typeof config === 'number') return config;
   if (!existsSync(config.data)) return fail(`no data folder at ${config.data} (give the collector's with --data)`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { collector, garbledCollector, get, ndjson, post, record, until } from '../../collector/test/helpers.js';
-import { FILTERED } from '../../collector/src/index.js';
+import { DEFAULTS, FILTERED } from '../../collector/src/index.js';
 import { BIN, run } from './redtail.js';
 
 test('redtail query prints an aligned table, or NDJSON with --json, following pages; --gaps shows where the trail is incomplete', async () => {
@@ -35,7 +35,7 @@ test('redtail query prints an aligned table, or NDJSON with --json, following pa
 });
 
 test('redtail query --gaps shows batches that never arrived and silent sources, and pages past the collector\'s page size', async () => {
-  const c = await collector({ sources: { silentAfterMs: 200, forgetAfterMs: 86_400_000 } });
+  const c = await collector({ sources: { ...DEFAULTS.sources, silentAfterMs: 200 } });
   try {
     const now = () => new Date().toISOString();
     const src = 'orders-v1-0123456789ab';

@@ -67,6 +67,8 @@ export interface CollectorConfig {
     silentAfterMs: number;
     /** An identity that sent nothing for this long leaves /metrics, ms (it stays in the report). */
     forgetAfterMs: number;
+    /** Most identities /metrics shows, the latest heard: a producer naming a new one per batch cannot grow it without bound. */
+    maxIdentities: number;
   };
 }
 
@@ -88,7 +90,7 @@ export const DEFAULTS: CollectorConfig = {
     bodyIdleMs: 10_000, firstRequestMs: 10_000, auditRefusedBytes: 64 * 1024,
   },
   log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: undefined },
-  sources: { silentAfterMs: 300_000, forgetAfterMs: 86_400_000 },
+  sources: { silentAfterMs: 300_000, forgetAfterMs: 86_400_000, maxIdentities: 10_000 },
 };
 
 function int(v: unknown, field: string, min: number, max: number): number {
@@ -183,9 +185,10 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.name !== undefined) c.log.name = typeof l.name === 'string' && /^[^\s+]+$/u.test(l.name) ? l.name : fail('log.name', 'a name without spaces or "+", such as "redtail.example.com/prod"', l.name);
     }
     if (o.sources !== undefined) {
-      const l = section(o.sources, 'sources', ['silent_after_ms', 'forget_after_ms']);
+      const l = section(o.sources, 'sources', ['silent_after_ms', 'forget_after_ms', 'max_identities']);
       if (l.silent_after_ms !== undefined) c.sources.silentAfterMs = int(l.silent_after_ms, 'sources.silent_after_ms', 100, 7 * 86_400_000);
       if (l.forget_after_ms !== undefined) c.sources.forgetAfterMs = int(l.forget_after_ms, 'sources.forget_after_ms', 1000, 366 * 86_400_000);
+      if (l.max_identities !== undefined) c.sources.maxIdentities = int(l.max_identities, 'sources.max_identities', 1, 1_000_000);
     }
   }
   const env = options.env ?? {};

@@ -50,6 +50,7 @@ export class CollectorMetrics {
     metric('redtail_unreadable_blocks_total', 'counter', 'Stored blocks found unreadable when read back (skipped; logged as block_unreadable).', store.unreadable.blocks);
     metric('redtail_unreadable_records_total', 'counter', 'Stored records found unreadable when read back (skipped; logged as record_unreadable).', store.unreadable.records);
     metric('redtail_tail_subscribers', 'gauge', 'Live tail connections.', tail.size);
+    metric('redtail_tail_held_bytes', 'gauge', 'Bytes held for live tails (records and notices queued, and unsent on their sockets), each within limits.tail_queue_bytes.', tail.held);
     metric('redtail_tail_dropped_total', 'counter', 'Records dropped for tail subscribers that fell behind.', tail.drops);
     metric('redtail_tail_refused_total', 'counter', 'Live tails refused because limits.tail_subscribers were open.', tail.refused);
     metric('redtail_audit_entries_total', 'counter', 'Entries written to the audit log (reads, tails, refused tokens, retention, start and stop).', audited);
@@ -72,7 +73,9 @@ export class CollectorMetrics {
       `redtail_write_duration_ms_sum ${this.writeSum.toFixed(3)}`,
       `redtail_write_duration_ms_count ${this.writeCount}`,
     ]);
-    const figures = sources.figures(now);
+    const { shown: figures, unshown } = sources.figures(now);
+    metric('redtail_source_identities_unshown', 'gauge', 'Identities heard within sources.forget_after_ms that /metrics leaves out, past sources.max_identities (the latest heard are shown).',
+      [`redtail_source_identities_unshown ${unshown}`]);
     const per = (name: string, value: (f: (typeof figures)[number]) => number) => figures.map((f) => `${name}{identity="${label(f.identity)}"} ${value(f)}`);
     metric('redtail_source_batches_missing', 'gauge', 'Batches of the identity that never arrived (a jump in a source\'s sequence; lowered when a late one comes).',
       per('redtail_source_batches_missing', (f) => f.missing));

@@ -40,8 +40,8 @@ test('tls: the certificate and key from the file, the environment or the flags, 
 });
 
 test('the sources\' settings: defaults, values read, mistakes refused naming the field', () => {
-  assert.deepEqual(load({}).sources, { silentAfterMs: 300_000, forgetAfterMs: 86_400_000 });
-  assert.deepEqual(load({ sources: { silent_after_ms: 60_000, forget_after_ms: 3_600_000 } }).sources, { silentAfterMs: 60_000, forgetAfterMs: 3_600_000 });
+  assert.deepEqual(load({}).sources, { silentAfterMs: 300_000, forgetAfterMs: 86_400_000, maxIdentities: 10_000 });
+  assert.deepEqual(load({ sources: { silent_after_ms: 60_000, forget_after_ms: 3_600_000, max_identities: 50 } }).sources, { silentAfterMs: 60_000, forgetAfterMs: 3_600_000, maxIdentities: 50 });
   const refused = (sources: unknown, why: RegExp) => assert.throws(() => load({ sources }), (e: Error) => e instanceof ConfigError && why.test(e.message));
   refused({ silent_after_ms: 10 }, /"sources.silent_after_ms" must be an integer from 100 to 604800000, got 10/);
   refused({ forget_after_ms: 'soon' }, /"sources.forget_after_ms" must be an integer from 1000 to /);

@@ -23,7 +23,7 @@ import { lastDeletedEpoch } from '../log/checkpoints.js';
 import { readHead, readRootAt, type TreeHead } from '../log/growth.js';
 import type { Hash } from '../log/tree.js';
 import { keyInsideData, loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
-import { Ledger } from '../sources/ledger.js';
+import { type Ledger, openLedger } from '../sources/ledger.js';
 import { type Notice, Sources } from '../sources/sources.js';
 import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
@@ -80,7 +80,10 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     audit = new AuditRecorder(config.data, key.signer, log, { refusedBytes: config.limits.auditRefusedBytes });
     store = new Store(config.data);
     try {
-      ledger = new Ledger(config.data);
+      ledger = openLedger(config.data, {
+        unreadable: (err, aside) => log({ level: 'error', event: 'sources_unreadable', error: err.message, moved_to: aside,
+          hint: 'a new sources file was begun: batches missing and silences known before are not counted; the old file is left for inspection' }),
+      });
     } catch (err) {
       store.close();
       throw err;

@@ -18,9 +18,11 @@ export interface GapsSection {
   identities: Completeness['identities'];
   missing: Completeness['missing'];
   silences: Completeness['silences'];
+  /** Why the sources file could not be read (then nothing is known missing or silent), or null. */
+  unreadable: string | null;
 }
 
-type Known = Pick<Completeness, 'identities' | 'missing' | 'silences'>;
+type Known = Pick<Completeness, 'identities' | 'missing' | 'silences'> & Partial<Pick<Completeness, 'sources_unreadable'>>;
 const NOTHING_KNOWN: Known = { identities: [], missing: [], silences: [] };
 
 export function gapsSection(notices: GapNotice[], { complete, known = NOTHING_KNOWN }: { complete: boolean; known?: Known }): GapsSection {
@@ -33,7 +35,7 @@ export function gapsSection(notices: GapNotice[], { complete, known = NOTHING_KN
   }
   const sources = [...bySource.values()].sort((a, b) => b.dropped - a.dropped || (a.source < b.source ? -1 : 1));
   return { notices, sources, dropped: sources.reduce((n, s) => n + s.dropped, 0), complete,
-    identities: known.identities, missing: known.missing, silences: known.silences };
+    identities: known.identities, missing: known.missing, silences: known.silences, unreadable: known.sources_unreadable ?? null };
 }
 
 /** Nothing to show: no identity known in the period, no notice. */

@@ -73,7 +73,7 @@ export const headerRows = (r: Report): string[][] => [
 
 export const recordsTotal = (r: Report): string => `${figure(r.records.total)} records in the period.`;
 export const redactedTotal = (r: Report): string => `${figure(r.redactions.total)} values redacted in the period.`;
-export const droppedTotal = (r: Report): string => `${counted(r.gaps.missing.reduce((n, m) => n + m.batches, 0), 'batch', 'batches')} missing, ${counted(r.gaps.silences.length, 'silence')}, ${counted(r.gaps.dropped, 'record')} reported dropped by their producers.${r.gaps.complete ? '' : ' More notices than were read: the figures are a floor.'}`;
+export const droppedTotal = (r: Report): string => `${counted(r.gaps.missing.reduce((n, m) => n + m.batches, 0), 'batch', 'batches')} missing, ${counted(r.gaps.silences.length, 'silence')}, ${counted(r.gaps.dropped, 'record')} reported dropped by their producers.${r.gaps.complete ? '' : ' More notices than were read: the figures are a floor.'}${r.gaps.unreadable === null ? '' : ` ${r.gaps.unreadable}: batches missing and silences are not known.`}`;
 /** Undefined when every block and record was read. */
 export const unreadableSentence = (r: Report): string | undefined => r.records.unreadable.blocks + r.records.unreadable.records === 0 ? undefined
   : `${counted(r.records.unreadable.blocks, 'block')} and ${counted(r.records.unreadable.records, 'record')} could not be read back and are not counted; redtail verify says which.`;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gaps, type GapNotice, MAX_LIMIT } from '../query/query.js';
 import type { Store } from '../store/store.js';
 import { identityOf } from './identity.js';
-import { Ledger, SOURCES_FILE } from './ledger.js';
+import { Ledger, type MissingRow, type SilenceRow, SOURCES_FILE, type SourceRow } from './ledger.js';
 
 export interface MissingRun {
   source: string;
@@ -48,6 +48,8 @@ export interface Completeness {
   missing: MissingRun[];
   dropped: (GapNotice & { identity: string })[];
   silences: Silence[];
+  /** Why sources.db could not be read (damaged, or another database): then no batch is known missing nor identity silent; else null. */
+  sources_unreadable: string | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -55,13 +57,23 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** What is known of the trail's completeness in [from, to) (ms since the epoch). */
 export function completeness(store: Store, { from, to }: { from: number; to: number }): Completeness {
   const file = join(store.dir, SOURCES_FILE);
-  const ledger = existsSync(file) ? new Ledger(store.dir, { readonly: true }) : undefined;
+  let ledger: Ledger | undefined;
+  let rows: { sources: SourceRow[]; missing: MissingRow[]; silences: SilenceRow[] } = { sources: [], missing: [], silences: [] };
+  let unreadable: string | null = null;
   try {
-    const sources = ledger?.sources().filter((s) => s.last_seen >= from && s.first_seen < to) ?? [];
-    const missing: MissingRun[] = (ledger?.missing({ from, to }) ?? []).map((m) => ({
+    ledger = existsSync(file) ? new Ledger(store.dir, { readonly: true }) : undefined;
+    if (ledger) rows = { sources: ledger.sources(), missing: ledger.missing({ from, to }), silences: ledger.silences({ from, to }) };
+  } catch (err) {
+    unreadable = `${SOURCES_FILE} could not be read (${(err as Error).message})`;
+  } finally {
+    ledger?.close();
+  }
+  {
+    const sources = rows.sources.filter((s) => s.last_seen >= from && s.first_seen < to);
+    const missing: MissingRun[] = rows.missing.map((m) => ({
       source: m.source, identity: identityOf(m.source), from_seq: m.from_seq, to_seq: m.to_seq, batches: m.to_seq - m.from_seq + 1, after: iso(m.after), found: iso(m.found),
     }));
-    const silences: Silence[] = (ledger?.silences({ from, to }) ?? []).map((s) => ({ identity: s.identity, since: iso(s.since), until: s.until === null ? null : iso(s.until) }));
+    const silences: Silence[] = rows.silences.map((s) => ({ identity: s.identity, since: iso(s.since), until: s.until === null ? null : iso(s.until) }));
     const dropped: Completeness['dropped'] = [];
     let cursor: string | undefined;
     do {
@@ -85,8 +97,6 @@ export function completeness(store: Store, { from, to }: { from: number; to: num
     for (const g of dropped) of(g.identity).records_dropped += g.dropped;
     for (const s of silences) of(s.identity).silences++;
     const identities = [...by.values()].sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
-    return { from: iso(from), to: iso(to), identities, missing, dropped, silences };
-  } finally {
-    ledger?.close();
+    return { from: iso(from), to: iso(to), identities, missing, dropped, silences, sources_unreadable: unreadable };
   }
 }

@@ -3,6 +3,7 @@
 // the runs of sequence numbers that never arrived (a late batch fills its place); and per
 // identity (identity.ts) each time it fell silent, and when it came back. Records and gap
 // notices stay in the shards: this file holds only what they cannot say.
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -71,19 +72,25 @@ export class Ledger {
   /** The ledger of data folder `dir`; `readonly` for a reader beside a running collector. */
   constructor(dir: string, { readonly = false }: { readonly?: boolean } = {}) {
     this.db = new Database(join(dir, SOURCES_FILE), { readonly });
-    if (!readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
+    // A file of another shape fails here or in a statement: closed, so it can be moved aside.
+    try {
+      if (!readonly) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = NORMAL');
+        this.db.exec(SCHEMA);
+      }
+      const prepare = (sql: string) => (readonly ? undefined : this.db.prepare(sql)) as Database.Statement;
+      this.putSource = prepare(`INSERT INTO sources (source, identity, last_seq, first_seen, last_seen) VALUES (@source, @identity, @last_seq, @first_seen, @last_seen)
+        ON CONFLICT (source) DO UPDATE SET last_seq = excluded.last_seq, last_seen = excluded.last_seen`);
+      this.putMissing = prepare('INSERT OR REPLACE INTO missing (source, from_seq, to_seq, after, found) VALUES (@source, @from_seq, @to_seq, @after, @found)');
+      this.dropMissing = prepare('DELETE FROM missing WHERE source = ? AND from_seq = ?');
+      this.missingAt = this.db.prepare('SELECT * FROM missing WHERE source = ? AND from_seq <= ? AND to_seq >= ?');
+      this.openSilence = prepare('INSERT OR IGNORE INTO silences (identity, since, until) VALUES (?, ?, NULL)');
+      this.closeSilence = prepare('UPDATE silences SET until = ? WHERE identity = ? AND until IS NULL');
+    } catch (err) {
+      this.db.close();
+      throw err;
     }
-    const prepare = (sql: string) => (readonly ? undefined : this.db.prepare(sql)) as Database.Statement;
-    this.putSource = prepare(`INSERT INTO sources (source, identity, last_seq, first_seen, last_seen) VALUES (@source, @identity, @last_seq, @first_seen, @last_seen)
-      ON CONFLICT (source) DO UPDATE SET last_seq = excluded.last_seq, last_seen = excluded.last_seen`);
-    this.putMissing = prepare('INSERT OR REPLACE INTO missing (source, from_seq, to_seq, after, found) VALUES (@source, @from_seq, @to_seq, @after, @found)');
-    this.dropMissing = prepare('DELETE FROM missing WHERE source = ? AND from_seq = ?');
-    this.missingAt = this.db.prepare('SELECT * FROM missing WHERE source = ? AND from_seq <= ? AND to_seq >= ?');
-    this.openSilence = prepare('INSERT OR IGNORE INTO silences (identity, since, until) VALUES (?, ?, NULL)');
-    this.closeSilence = prepare('UPDATE silences SET until = ? WHERE identity = ? AND until IS NULL');
     this.together = (f) => this.db.transaction(f)();
   }
 
@@ -138,7 +145,37 @@ export class Ledger {
     });
   }
 
+  /** Throws when the file is not a whole sources file of this shape (damaged, or another database put in its place). */
+  check(): void {
+    const damaged = this.db.pragma('quick_check', { simple: true });
+    if (damaged !== 'ok') throw new Error(`damaged: ${String(damaged)}`);
+    this.db.prepare('SELECT source, identity, last_seq, first_seen, last_seen FROM sources LIMIT 1').all();
+    this.db.prepare('SELECT source, from_seq, to_seq, after, found FROM missing LIMIT 1').all();
+    this.db.prepare('SELECT identity, since, until FROM silences LIMIT 1').all();
+  }
+
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * The collector's ledger in `dir`. One it cannot read (damaged, or another database in its place)
+ * is moved aside, with its journal, to `sources.db.unreadable-<time>` and a new one begun: what
+ * it held is lost to the figures, but ingest, the records and their proofs do not depend on it.
+ */
+export function openLedger(dir: string, { unreadable }: { unreadable: (error: Error, aside: string) => void }): Ledger {
+  let ledger: Ledger | undefined;
+  try {
+    ledger = new Ledger(dir);
+    ledger.check();
+    return ledger;
+  } catch (err) {
+    ledger?.close();
+    const file = join(dir, SOURCES_FILE);
+    const aside = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    for (const suffix of ['-wal', '-shm', '']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    unreadable(err as Error, aside);
+    return new Ledger(dir);
   }
 }

@@ -13,6 +13,8 @@ export interface SourcesOptions {
   silentAfterMs: number;
   /** An identity silent this long leaves /metrics (it stays in the ledger and the report). */
   forgetAfterMs: number;
+  /** Most identities /metrics shows: the latest heard. */
+  maxIdentities: number;
 }
 
 /** What the live tail is told, as `{"notice": …}`; `message` says it for people (the CLI and the page print it as it is). */
@@ -189,12 +191,20 @@ export class Sources {
     });
   }
 
-  /** Identities sent from within `forgetAfterMs` of `now`, by name: what /metrics shows. */
-  figures(now = Date.now()): IdentityFigures[] {
-    return [...this.identities]
-      .filter(([, who]) => now - who.lastBatch <= this.options.forgetAfterMs)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([identity, who]) => ({ identity, missing: who.missing, dropped: who.dropped, lastBatch: who.lastBatch, silent: who.silent }));
+  /**
+   * Identities sent from within `forgetAfterMs` of `now`, the `maxIdentities` latest heard, by
+   * name: what /metrics shows; and how many more there are (`unshown`).
+   */
+  figures(now = Date.now()): { shown: IdentityFigures[]; unshown: number } {
+    const recent = [...this.identities].filter(([, who]) => now - who.lastBatch <= this.options.forgetAfterMs);
+    const shown = recent.length <= this.options.maxIdentities ? recent
+      : recent.reverse().sort(([, a], [, b]) => b.lastBatch - a.lastBatch).slice(0, this.options.maxIdentities); // reversed first: of two heard in the same ms, the one known later
+    return {
+      shown: shown
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([identity, who]) => ({ identity, missing: who.missing, dropped: who.dropped, lastBatch: who.lastBatch, silent: who.silent })),
+      unshown: recent.length - shown.length,
+    };
   }
 
   /** Let go, in memory, of sources and identities last heard from before `before` (ms); the ledger forgets them too. */

@@ -7,7 +7,8 @@
 // Every subscriber, whatever its filters, is also told of the trail's completeness as the
 // collector learns of it ({"notice": …}: a source silent or back, batches missing, records
 // dropped by a producer; sources/sources.ts), ahead of records and never dropped for a slow tail
-// but past the last MAX_NOTICES.
+// but past the last MAX_NOTICES, or a quarter of its bytes (a producer decides how many and how
+// large: a gap notice per line).
 // Ingest never waits for a tail. A queued record is a copy of its bytes: a record's text may be
 // a slice of its whole batch's, which would otherwise stay in memory as long as the record.
 import type { WebSocket } from 'ws';
@@ -38,11 +39,17 @@ export function matcher(f: Filters): Match {
 class Subscriber {
   private queue: Buffer[] = [];
   private notices: Buffer[] = [];
+  private noticeBytes = 0;
   private queued = 0;
   private dropped = 0;
   private writing = false;
   /** Records handed to the socket. */
   sent = 0;
+
+  /** Bytes held for this subscriber: records and notices queued, and what its socket has not sent. */
+  get held(): number {
+    return this.queued + this.noticeBytes + this.socket.bufferedAmount;
+  }
 
   constructor(readonly socket: WebSocket, readonly match: Match, private readonly options: TailOptions, readonly onDrop: (n: number) => void) {}
 
@@ -55,7 +62,7 @@ class Subscriber {
     this.queue.push(record);
     this.queued += record.length;
     let over = 0;
-    while (this.queue.length > 0 && (this.queue.length > this.options.maxQueue || this.queued + this.socket.bufferedAmount > this.options.maxBytes)) {
+    while (this.queue.length > 0 && (this.queue.length > this.options.maxQueue || this.held > this.options.maxBytes)) {
       this.queued -= this.queue.shift()!.length;
       over++;
     }
@@ -68,7 +75,10 @@ class Subscriber {
 
   notify(notice: Buffer): void {
     this.notices.push(notice);
-    if (this.notices.length > MAX_NOTICES) this.notices.shift();
+    this.noticeBytes += notice.length;
+    while (this.notices.length > 1 && (this.notices.length > MAX_NOTICES || this.noticeBytes > this.options.maxBytes / 4)) {
+      this.noticeBytes -= this.notices.shift()!.length;
+    }
     this.pump();
   }
 
@@ -93,6 +103,7 @@ class Subscriber {
       const lines: Buffer[] = [];
       for (const notice of this.notices) lines.push(notice, NEWLINE);
       this.notices = [];
+      this.noticeBytes = 0;
       if (this.dropped > 0) {
         lines.push(Buffer.from(JSON.stringify({ dropped: this.dropped })), NEWLINE);
         this.dropped = 0;
@@ -127,6 +138,13 @@ export class TailHub {
 
   get size(): number {
     return this.subscribers.size;
+  }
+
+  /** Bytes held for all subscribers (each within limits.tail_queue_bytes). */
+  get held(): number {
+    let n = 0;
+    for (const sub of this.subscribers) n += sub.held;
+    return n;
   }
 
   /** A subscriber; `onEnd` is told, once, how many records it was sent when its socket goes. */

@@ -11,7 +11,7 @@ test('notices add up per source, most dropped first, and a capped list is said t
   assert.deepEqual(s.sources, [{ source: 'b', notices: 2, dropped: 10 }, { source: 'a', notices: 1, dropped: 5 }]);
   assert.equal(s.dropped, 15);
   assert.equal(s.complete, false);
-  assert.deepEqual(gapsSection([], { complete: true }), { notices: [], sources: [], dropped: 0, complete: true, identities: [], missing: [], silences: [] });
+  assert.deepEqual(gapsSection([], { complete: true }), { notices: [], sources: [], dropped: 0, complete: true, identities: [], missing: [], silences: [], unreadable: null });
   assert.equal(nothingLost(gapsSection([], { complete: true })), true);
 });
 

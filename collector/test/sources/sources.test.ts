@@ -90,7 +90,7 @@ test('a WebSocket producer\'s skipped batches are missing too; its gap notice co
 });
 
 test('an identity that stops is silent after sources.silent_after_ms and the tail is told; a sidecar restarted under a new id is not silent', async () => {
-  const c = await collector({ sources: { silentAfterMs: 400, forgetAfterMs: 86_400_000 } });
+  const c = await collector({ sources: { ...DEFAULTS.sources, silentAfterMs: 400 } });
   const tail = await tailOf(c.url);
   await send(c.url, `${vm('cart', 'c3')}/1`);
   // The checkout sidecar restarts: its old source stops, a new one (seq from 1 again) goes on.
