@@ -38,8 +38,8 @@ export function gapsSection(notices: GapNotice[], { complete, known = NOTHING_KN
     identities: known.identities, missing: known.missing, silences: known.silences, unreadable: known.sources_unreadable ?? null };
 }
 
-/** Nothing to show: no identity known in the period, no notice. */
-export const nothingLost = (g: GapsSection): boolean => g.identities.length + g.missing.length + g.silences.length + g.notices.length === 0;
+/** Nothing to show: no identity known in the period, no notice, and the ledger was read. */
+export const nothingLost = (g: GapsSection): boolean => g.unreadable === null && g.identities.length + g.missing.length + g.silences.length + g.notices.length === 0;
 
 /** The section's tables, as both human renderers show them; empty ones left out. */
 export function gapTables(g: GapsSection, figure: (n: number) => string): Table[] {
