@@ -13,6 +13,8 @@ export class Config {
   token: string = "";
   timeoutMs: u32 = 5000;
   flushIntervalMs: u32 = 1000;
+  /** An idle VM sends an empty batch this often, so the collector tells a quiet proxy from a dead one. */
+  heartbeatMs: u32 = 60000;
   maxRecords: u32 = 2000;
   maxBatchBytes: u32 = 1024 * 1024;
   bufferMaxBytes: u32 = 4 * 1024 * 1024;
@@ -158,8 +160,9 @@ export function parseConfig(text: string): ConfigResult {
   }
 
   const flush = root.get("flush");
-  if (flush !== null && r.object(flush, "flush", ["interval_ms", "max_records", "max_bytes"])) {
+  if (flush !== null && r.object(flush, "flush", ["interval_ms", "max_records", "max_bytes", "heartbeat_ms"])) {
     c.flushIntervalMs = r.int(flush.get("interval_ms"), "flush.interval_ms", c.flushIntervalMs, 10, 60000);
+    c.heartbeatMs = r.int(flush.get("heartbeat_ms"), "flush.heartbeat_ms", c.heartbeatMs, 1000, 3600000);
     c.maxRecords = r.int(flush.get("max_records"), "flush.max_records", c.maxRecords, 1, 10000);
     c.maxBatchBytes = r.int(flush.get("max_bytes"), "flush.max_bytes", c.maxBatchBytes, 1024, 8 * 1024 * 1024);
   }

@@ -53,6 +53,8 @@ export class Shipper {
   private nextAttemptNs: i64 = 0;
   private droppedRecords: u64 = 0;
   private droppedSinceNs: i64 = 0;
+  /** When the latest batch was sealed: an idle VM's heartbeat is due flush.heartbeat_ms after it. */
+  private lastSealNs: i64;
   private cluster: ArrayBuffer;
   private config: Config;
   private source: string;
@@ -64,6 +66,7 @@ export class Shipper {
     this.source = source;
     this.cluster = String.UTF8.encode(config.cluster);
     this.open = batchBuffer(config.maxBatchBytes);
+    this.lastSealNs = nowNanos();
   }
 
   /** A new configuration keeps what is buffered. */
@@ -96,10 +99,12 @@ export class Shipper {
     }
   }
 
-  /** On the tick: seal what is open and send if it is time. */
+  /** On the tick: seal what is open (or, idle for long enough, a heartbeat) and send if it is time. */
   tick(): void {
     this.seal();
-    this.send(nowNanos(), Backoff.Wait);
+    const now = nowNanos();
+    if (this.sealed.length == 0 && this.inFlight === null && now - this.lastSealNs >= <i64>this.config.heartbeatMs * 1000000) this.beat();
+    this.send(now, Backoff.Wait);
     Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
   }
 
@@ -161,8 +166,19 @@ export class Shipper {
     }
     this.seq++;
     this.sealed.push(new Batch(data, this.openRecords, this.seq, gap, gapSinceNs));
+    this.lastSealNs = nowNanos();
     this.sealedBytes += data.len;
     this.openRecords = 0;
+  }
+
+  /**
+   * An empty batch with the next sequence number: the collector learns the source is alive and
+   * idle, and keeps telling silence (no batch at all) from quiet (no request to record).
+   */
+  private beat(): void {
+    this.seq++;
+    this.sealed.push(new Batch(new ByteWriter(16), 0, this.seq, 0, 0));
+    this.lastSealNs = nowNanos();
   }
 
   /** The gap notice: the collector shows operators where records are missing, and why. */

@@ -22,6 +22,25 @@ test('a batch carries its id, source and count, the token, and NDJSON', async ()
   assert.ok(!f.collector.batches.some((b) => b.raw.includes('s3cr3t-t0ken')), 'the token is not in the data');
 });
 
+test('an idle VM sends an empty batch every flush.heartbeat_ms, in sequence, so the collector can tell quiet from dead; a busy one sends none', async () => {
+  const f = await startFilter({ flush: { interval_ms: 10, heartbeat_ms: 1000 } });
+  await waitFor('a heartbeat', () => f.collector.batches.length >= 1, 5000);
+  const [beat] = f.collector.batches;
+  assert.match(beat!.id, /^redtail-[0-9a-f]{12}\/1$/);
+  assert.equal(beat!.headers['x-redtail-records'], '0');
+  assert.equal(beat!.raw, '');
+  // Requests now and then, more often than the heartbeat: batches of records only.
+  for (let i = 0; i < 6; i++) {
+    await f.send({ headers: { ...GET, 'x-request-id': `busy${i}` } });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await f.records(6);
+  const after = f.collector.batches.slice(1);
+  assert.ok(after.length > 0 && after.every((b) => b.lines.length > 0), `batches after the heartbeat: ${after.map((b) => b.lines.length)}`);
+  assert.deepEqual(f.collector.batches.map((b) => Number(b.id.split('/')[1])), f.collector.batches.map((_, i) => i + 1));
+  await f.stop();
+});
+
 test('max_records seals a batch at once, without waiting for the tick', async () => {
   const f = await startFilter({ flush: { interval_ms: 60000, max_records: 3 } });
   for (let i = 0; i < 7; i++) await f.send({ headers: { ...GET, 'x-request-id': `n${i}` } });
