@@ -19,12 +19,31 @@ export interface Progress {
   of: number;
 }
 
+/**
+ * A producer names services and redaction rules, so their numbers are its to choose: at most
+ * COUNTED_NAMES distinct names of each are counted one by one (later new ones are counted
+ * together), and at most SHOWN_NAMES are shown, the most counted; the rest are summed in one row
+ * whose name says how many it holds.
+ */
+export const COUNTED_NAMES = 10_000;
+export const SHOWN_NAMES = 100;
+const LATER = '\u0000later';
+
+/** The row name of the names folded together, `kind` being "services" or "rules". */
+const folded = (n: number, kind: string, { more }: { more: boolean }): string => `(${more ? 'more than ' : ''}${n.toLocaleString('en')} other ${kind})`;
+
+/** The names kept as themselves: the SHOWN_NAMES most counted (never the bucket of later names). */
+function shown(totals: Map<string, number>): Set<string> {
+  return new Set([...totals].filter(([name]) => name !== LATER).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, SHOWN_NAMES).map(([name]) => name));
+}
+
 export function countRecords(store: Store, from: number, to: number, { onProgress }: { onProgress?: (p: Progress) => void } = {}): { records: RecordsSection; redactions: RedactionsSection } {
   const bucket = to - from <= HOURLY_UP_TO ? 'hour' : 'day';
   const size = bucket === 'hour' ? HOUR : DAY_MS;
   const start = Math.floor(from / size) * size;
   const counts = new Array<number>(Math.max(1, Math.ceil((to - start) / size))).fill(0);
   const byServiceDay = new Map<string, { service: string; day: string; records: number }>();
+  const services = new Set<string>();
   const rules = new Map<string, { rule: string; count: number; records: number }>();
   const unreadable = { blocks: 0, records: 0 };
   let total = 0;
@@ -55,7 +74,9 @@ export function countRecords(store: Store, from: number, to: number, { onProgres
         if (!(time >= from && time < to)) continue;
         total++;
         counts[Math.floor((time - start) / size)]!++;
-        const service = typeof r.service === 'string' ? r.service : '';
+        const named = typeof r.service === 'string' ? r.service : '';
+        const service = services.has(named) || services.size < COUNTED_NAMES ? named : LATER;
+        services.add(service);
         const day = dayOf(time);
         const key = `${service}\n${day}`;
         const s = byServiceDay.get(key) ?? { service, day, records: 0 };
@@ -64,17 +85,30 @@ export function countRecords(store: Store, from: number, to: number, { onProgres
         if (typeof r.redactions !== 'object' || r.redactions === null) continue;
         for (const [rule, n] of Object.entries(r.redactions)) {
           if (typeof n !== 'number' || n <= 0) continue;
-          const c = rules.get(rule) ?? { rule, count: 0, records: 0 };
+          const name = rules.has(rule) || rules.size < COUNTED_NAMES ? rule : LATER;
+          const c = rules.get(name) ?? { rule: name, count: 0, records: 0 };
           c.count += n;
           c.records++;
-          rules.set(rule, c);
+          rules.set(name, c);
         }
       }
     }
   }
   onProgress?.({ blocks: done, of });
 
-  const rows = [...byServiceDay.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.day < b.day ? -1 : 1));
+  // Services past the shown ones fold into one row, per day.
+  const serviceTotals = new Map<string, number>();
+  for (const r of byServiceDay.values()) serviceTotals.set(r.service, (serviceTotals.get(r.service) ?? 0) + r.records);
+  const keptServices = shown(serviceTotals);
+  const otherServices = folded(serviceTotals.size - keptServices.size - (serviceTotals.has(LATER) ? 1 : 0), 'services', { more: serviceTotals.has(LATER) });
+  const foldedRows = new Map<string, { service: string; day: string; records: number }>();
+  for (const r of byServiceDay.values()) {
+    const service = keptServices.has(r.service) ? r.service : otherServices;
+    const row = foldedRows.get(`${service}\n${r.day}`) ?? { service, day: r.day, records: 0 };
+    row.records += r.records;
+    foldedRows.set(`${service}\n${r.day}`, row);
+  }
+  const rows = [...foldedRows.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.day < b.day ? -1 : 1));
   const sum = (key: (r: (typeof rows)[number]) => string) => {
     const m = new Map<string, number>();
     for (const r of rows) m.set(key(r), (m.get(key(r)) ?? 0) + r.records);
@@ -82,7 +116,15 @@ export function countRecords(store: Store, from: number, to: number, { onProgres
   };
   const byService = [...sum((r) => r.service)].map(([service, records]) => ({ service, records })).sort((a, b) => b.records - a.records || (a.service < b.service ? -1 : 1));
   const byDay = [...sum((r) => r.day)].map(([day, records]) => ({ day, records })).sort((a, b) => (a.day < b.day ? -1 : 1));
-  const ruleList = [...rules.values()].sort((a, b) => b.count - a.count || (a.rule < b.rule ? -1 : 1));
+  const keptRules = shown(new Map([...rules].map(([name, c]) => [name, c.count])));
+  const otherRules = { rule: folded(rules.size - keptRules.size - (rules.has(LATER) ? 1 : 0), 'rules', { more: rules.has(LATER) }), count: 0, records: 0 };
+  for (const [name, c] of rules) {
+    if (keptRules.has(name)) continue;
+    otherRules.count += c.count;
+    otherRules.records += c.records; // a record with several folded rules counts once for each: an upper bound
+  }
+  const ruleList = [...keptRules].map((name) => rules.get(name)!).sort((a, b) => b.count - a.count || (a.rule < b.rule ? -1 : 1));
+  if (otherRules.count > 0) ruleList.push(otherRules);
   return {
     records: { total, byServiceDay: rows, byService, byDay, timeline: { bucket, start: new Date(start).toISOString(), counts }, unreadable },
     redactions: { total: ruleList.reduce((n, r) => n + r.count, 0), rules: ruleList },
