@@ -5,10 +5,10 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AUDIT, auditDir, CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, parseTime, QueryError, unsignedText } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
-import { dataConfig } from './data-config.js';
+import { DATA_FLAGS, dataConfig } from './data-config.js';
 
 const FLAGS = {
-  data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
+  data: DATA_FLAGS.data,
   config: { value: 'FILE', help: 'the collector\'s config file (for data)' },
   since: { value: 'TIME', help: 'only checkpoints signed from this time: ISO, or 15m, 2h, 7d ago (default: all)' },
   out: { value: 'DIR', help: 'copy them to DIR/<epoch>/, and the audit log\'s to DIR/audit/<day>/ (never overwriting a different file there), with any deletion notes' },

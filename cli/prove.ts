@@ -6,11 +6,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { findRecords, formatRef, parseRef, ProofError, proveConsistency, proveInclusion, type RecordRef } from '../collector/src/index.js';
 import { leaveForAudit } from './left-for-audit.js';
 import { commandFlags, positionals } from './args.js';
-import { dataConfig } from './data-config.js';
+import { DATA_FLAGS, dataConfig } from './data-config.js';
 import { printable, printableJson } from './printable.js';
 
 const FLAGS = {
-  data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
+  data: DATA_FLAGS.data,
   config: { value: 'FILE', help: 'the collector\'s config file (for data, and when the next checkpoint is due)' },
   consistency: { value: '', help: 'prove that the checkpoint file NEW extends OLD (redtail prove --consistency OLD NEW)' },
   out: { value: 'FILE', help: 'write the bundle to FILE (default: print it)' },

@@ -1,12 +1,11 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
+import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, keyFileOf, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
-import { dataConfig } from './data-config.js';
+import { DATA_FLAGS, dataConfig } from './data-config.js';
 
 const FLAGS = {
-  data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
+  data: DATA_FLAGS.data,
   'retention-days': { value: 'N', help: 'keep this many days, today included (default from the config, 30)' },
   config: { value: 'FILE', help: 'the collector\'s config file' },
   'dry-run': { value: '', help: 'only say what would be removed' },
@@ -47,7 +46,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   store.close();
   // What went is recorded beside its checkpoints, signed, as the collector's own pruning does, and
   // in the audit log: this command holds the lock, so it is the audit log's writer meanwhile.
-  const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
+  const keyFile = keyFileOf(config);
   // Days past the retention with checkpoints and no shard (heartbeats only, or a shard removed
   // before): their deletion is recorded too, and said, though no file of records goes.
   let recordedOnly: string[] = [];

@@ -2,11 +2,11 @@
 // auditor, from the data folder and the log's public key (collector/src/report/). The report is
 // written whatever the verification finds; the exit code says whether it verified.
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { buildReport, NoteError, parseTime, publicKeyFile, QueryError, readVerifier, renderHtml, renderJson, renderMarkdown, type Report } from '../collector/src/index.js';
+import { dirname } from 'node:path';
+import { buildReport, parseTime, QueryError, renderHtml, renderJson, renderMarkdown, type Report } from '../collector/src/index.js';
 import { leaveForAudit } from './left-for-audit.js';
 import { commandFlags } from './args.js';
-import { dataConfig } from './data-config.js';
+import { DATA_FLAGS, dataConfig, dataVerifier } from './data-config.js';
 import { printableJsonText, printableLines } from './printable.js';
 import { version } from './version.js';
 
@@ -23,8 +23,7 @@ const FLAGS = {
   to: { value: 'TIME', help: 'the period\'s end, not included (default now)' },
   format: { value: 'md|json|html', help: 'Markdown for people (default), one JSON object, or one self-contained HTML file with charts' },
   out: { value: 'FILE', help: 'write the report to FILE (default: standard output)' },
-  data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
-  pubkey: { value: 'FILE', help: 'the log\'s public key (default: the .pub beside the key file; an auditor gives their own copy)' },
+  ...DATA_FLAGS,
   config: { value: 'FILE', help: 'the collector\'s config file (for data and log.key_file)' },
 };
 const SUMMARY = 'Writes a compliance report for a period: records per service and day, redactions per rule, gaps, ' +
@@ -69,13 +68,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const config = dataConfig('report', flags);
   if (typeof config === 'number') return config;
   if (!existsSync(config.data)) return fail(`no data folder at ${config.data} (give the collector's with --data)`);
-  let verifier;
-  try {
-    verifier = readVerifier(flags.pubkey ?? publicKeyFile(config.log.keyFile ?? join(config.data, 'log.key')));
-  } catch (err) {
-    if (!(err instanceof NoteError)) throw err;
-    return fail(err.message);
-  }
+  const verifier = dataVerifier('report', flags, config);
+  if (typeof verifier === 'number') return verifier;
   const report = buildReport({ data: config.data, verifier, from, to, now, version: version(), onProgress: progress() });
   const text = render(report);
   if (flags.out === undefined) process.stdout.write(text);

@@ -3,14 +3,13 @@
 // day; exit 0 only when every check holds. The run is itself an audit entry, left in the inbox.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { COLLECTOR, type EpochReport, type Listed, NoteError, publicKeyFile, readAudit, readVerifier, verifyAudit, verifyLog } from '../collector/src/index.js';
+import { COLLECTOR, type EpochReport, type Listed, readAudit, verifyAudit, verifyLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { leaveForAudit } from './left-for-audit.js';
-import { dataConfig } from './data-config.js';
+import { DATA_FLAGS, dataConfig, dataVerifier } from './data-config.js';
 
 const FLAGS = {
-  data: { value: 'DIR', help: 'the collector\'s data folder (default ./data; env REDTAIL_DATA)' },
-  pubkey: { value: 'FILE', help: 'the log\'s public key (default: the .pub beside the key file; an auditor gives their own copy)' },
+  ...DATA_FLAGS,
   config: { value: 'FILE', help: 'the collector\'s config file (for data and log.key_file)' },
   'from-checkpoint': { value: 'PATH', help: 'checkpoints held apart: a folder made by redtail checkpoints --out, or one checkpoint file; the records, and the audit log, must match them too' },
   json: { value: '', help: 'print NDJSON, one epoch a line' },
@@ -26,15 +25,8 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     console.error(`redtail verify: no data folder at ${config.data} (give the collector's with --data)`);
     return 2;
   }
-  const pubkey = flags.pubkey ?? publicKeyFile(config.log.keyFile ?? join(config.data, 'log.key'));
-  let verifier;
-  try {
-    verifier = readVerifier(pubkey);
-  } catch (err) {
-    if (!(err instanceof NoteError)) throw err;
-    console.error(`redtail verify: ${err.message}`);
-    return 2;
-  }
+  const verifier = dataVerifier('verify', flags, config);
+  if (typeof verifier === 'number') return verifier;
   const started = performance.now();
   const held = flags['from-checkpoint'];
   if (held !== undefined && !existsSync(held)) {

@@ -42,8 +42,8 @@ export { FolderInUse, FolderLock, LOCK_FILE } from './store/lock.js';
 
 // The verifiable log, offline (redtail verify): the public key and the check of a data folder.
 export { type EpochReport, verifyLog } from './log/verify.js';
-export { publicKeyFile, readVerifier } from './log/keys.js';
-export { NoteError, unsignedText } from './log/note.js';
+export { keyFileOf, publicKeyFile, readVerifier } from './log/keys.js';
+export { NoteError, unsignedText, type Verifier } from './log/note.js';
 export { recordDeletion, recordDeletions } from './log/retention.js';
 export { loadOrCreateKey } from './log/keys.js';
 export { parseTime } from './query/query.js';

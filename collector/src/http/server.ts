@@ -5,7 +5,6 @@
 // a schedule; close() takes it all down in order.
 import type http from 'node:http';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
 import { configDigest } from '../audit/config-digest.js';
@@ -22,7 +21,7 @@ import { recordDeletions } from '../log/retention.js';
 import { lastDeletedEpoch } from '../log/checkpoints.js';
 import { readHead, readRootAt, type TreeHead } from '../log/growth.js';
 import type { Hash } from '../log/tree.js';
-import { keyInsideData, loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
+import { keyFileOf, keyInsideData, loadOrCreateKey, publicKeyFile, type LoadedKey } from '../log/keys.js';
 import { type Ledger, openLedger } from '../sources/ledger.js';
 import { type Notice, Sources } from '../sources/sources.js';
 import { FolderLock } from '../store/lock.js';
@@ -73,7 +72,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   let key: LoadedKey;
   let audit: AuditRecorder;
   let ledger: Ledger;
-  const keyFile = config.log.keyFile ?? join(config.data, 'log.key');
+  const keyFile = keyFileOf(config);
   try {
     // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);

@@ -2,7 +2,7 @@
 // its file (mode 0600); the verifier key is written beside it (`<file>.pub`) for auditors, who
 // check checkpoints with it alone.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { replaceWhole } from '../store/whole-file.js';
 import { generateSigner, NoteError, parseSigner, parseVerifier, type Signer, type Verifier } from './note.js';
 
@@ -11,6 +11,9 @@ export interface LoadedKey {
   /** Whether the key was made now (the caller says so, with the verifier key, once). */
   created: boolean;
 }
+
+/** The signing key's file: log.key_file, else log.key in the data folder. */
+export const keyFileOf = ({ data, log }: { data: string; log: { keyFile?: string } }): string => log.keyFile ?? join(data, 'log.key');
 
 /** The verifier key file written beside a signing key file. */
 export const publicKeyFile = (keyFile: string): string => `${keyFile}.pub`;
