@@ -18,6 +18,8 @@ import { auditDir, auditFile } from './files.js';
 export class AuditLog {
   /** The trees of the days read or written this run, as their files stand. */
   private readonly trees = new Map<string, Frontier>();
+  /** Each day's head as heads() last gave it: the root this run's tree had at that size. */
+  private readonly given = new Map<string, { size: number; root: Hash }>();
   /** Days written since they were last flushed to the disk. */
   private readonly unsynced = new Set<string>();
   private queue: AuditEntry[] = [];
@@ -63,6 +65,7 @@ export class AuditLog {
       } catch (err) {
         // What reached the file is read again next time, so the tree stays the file's.
         this.trees.delete(day);
+        this.given.delete(day); // the tree is read from the file again: so is its root at a signed size
         this.log({ level: 'error', event: 'audit_write_failed', day, entries: lines.length, error: (err as Error).message });
         ok = false;
         continue;
@@ -88,20 +91,26 @@ export class AuditLog {
       } catch (err) {
         // The file is gone or unreadable: its tree is read again from what is there, and verify judges it.
         this.trees.delete(day);
+        this.given.delete(day); // the tree is read from the file again: so is its root at a signed size
         this.log({ level: 'error', event: 'audit_sync_failed', day, error: (err as Error).message });
       }
     }
     this.unsynced.clear();
     for (const day of [dayOf(now - DAY_MS), dayOf(now)]) this.tree(day);
-    return new Map([...this.trees].map(([day, t]) => [day, { size: t.size, root: t.root(), upTo: 0 }]));
+    const heads = new Map([...this.trees].map(([day, t]) => [day, { size: t.size, root: t.root(), upTo: 0 }]));
+    for (const [day, head] of heads) this.given.set(day, head);
+    return heads;
   }
 
   /**
    * The root of a day's first `size` entries as its file holds them now: what the signer checks
    * against the day's last checkpoint before signing a larger tree, so an entry edited while the
-   * collector was stopped is never signed over.
+   * collector was stopped is never signed over. A size this run's own tree gave is its root then:
+   * the file is read (whole) only for a head signed before this run.
    */
   rootAt(day: string, size: number): Hash | undefined {
+    const given = this.given.get(day);
+    if (given?.size === size) return given.root;
     const file = auditFile(this.data, day);
     if (!existsSync(file)) return undefined;
     const text = readFileSync(file);
