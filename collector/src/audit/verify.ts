@@ -8,10 +8,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Checkpoint } from '../log/checkpoint.js';
-import { checkpointEpochs, checkpointFiles, readCheckpoint, signedAt } from '../log/checkpoints.js';
+import { checkpointEpochs, checkpointFiles, signedAt } from '../log/checkpoints.js';
 import { blockLeaves } from '../log/leaves.js';
 import type { Verifier } from '../log/note.js';
-import { heldFiles, mergedFiles } from '../log/verify.js';
+import { headKey, heldFiles, mergedFiles, readKept } from '../log/verify.js';
 import { Frontier, type Hash } from '../log/tree.js';
 import { dayOf } from '../store/days.js';
 import { auditDays, auditDir, auditFile, auditOrigin } from './files.js';
@@ -46,35 +46,6 @@ function grow(file: string, sizes: Set<number>): { entries: number; roots: Map<n
   return { entries: tree.size, roots };
 }
 
-/** A day's checkpoints, each signed by the key, for this day's origin, later and never smaller than the one before. */
-function readKept(files: string[], day: string, verifier: Verifier, failures: string[]): Kept[] {
-  const kept: Kept[] = [];
-  for (const file of files) {
-    let c: Checkpoint;
-    try {
-      c = readCheckpoint(file, verifier);
-    } catch (err) {
-      failures.push(`audit checkpoint ${day}/${basename(file)} is not signed by the key given: ${(err as Error).message}`);
-      continue;
-    }
-    if (c.origin !== auditOrigin(verifier.name, day)) {
-      failures.push(`audit checkpoint ${day}/${basename(file)} is for "${c.origin}", not this day's "${auditOrigin(verifier.name, day)}"`);
-      continue;
-    }
-    const before = kept.at(-1)?.c;
-    if (before && c.time <= before.time) failures.push(`audit checkpoint ${day}/${basename(file)} was signed at ${new Date(c.time).toISOString()}, not after the one before it`);
-    if (before && c.size < before.size) failures.push(`audit checkpoint ${day}/${basename(file)} has ${c.size} entries, fewer than the ${before.size} of the one before it: the tree shrank (a fork)`);
-    kept.push({ file, c });
-  }
-  return kept;
-}
-
-interface Kept {
-  file: string;
-  c: Checkpoint;
-}
-
-const headKey = (h: { origin: string; size: number; root: Hash }): string => `${h.origin} ${h.size} ${h.root.toString('base64')}`;
 
 /**
  * Whether a day's first checkpoint names a head of an earlier day that its checkpoints hold: the
@@ -117,30 +88,30 @@ export function verifyAudit(data: string, verifier: Verifier, { held }: { held?:
   const signedOn = new Set(records.flat().map((t) => dayOf(t)));
   const days = [...new Set([...auditDays(data), ...checkpointEpochs(dir), ...signedOn, ...heldOf.keys()])].sort();
   const failuresOf = new Map(days.map((d) => [d, [] as string[]]));
-  const keptOf = new Map(days.map((d) => [d, readKept(mergedFiles(checkpointFiles(dir, d), heldOf.get(d) ?? [], failuresOf.get(d)!), d, verifier, failuresOf.get(d)!)]));
-  const behind = lagging(records, Math.max(-Infinity, ...[...keptOf.values()].flat().map((k) => k.c.time)));
+  const keptOf = new Map(days.map((d) => [d, readKept(mergedFiles(checkpointFiles(dir, d), heldOf.get(d) ?? [], failuresOf.get(d)!), { origin: auditOrigin(verifier.name, d), label: (f) => `audit checkpoint ${d}/${basename(f)}`, unit: 'entries', period: 'day' }, verifier, failuresOf.get(d)!)]));
+  const behind = lagging(records, Math.max(-Infinity, ...[...keptOf.values()].flat().map((k) => k.checkpoint.time)));
   if (behind) failuresOf.get(dayOf(Math.max(...records.flat())))!.push(behind);
-  const heads = new Map(days.map((d) => [d, new Set(keptOf.get(d)!.map((k) => headKey(k.c)))]));
+  const heads = new Map(days.map((d) => [d, new Set(keptOf.get(d)!.map((k) => headKey(k.checkpoint)))]));
   return days.map((day) => {
     const failures = failuresOf.get(day)!;
     const kept = keptOf.get(day)!;
-    const grown = grow(auditFile(data, day), new Set(kept.map((k) => k.c.size)));
-    const changed = kept.find((k) => k.c.size <= grown.entries && !grown.roots.get(k.c.size)!.equals(k.c.root));
+    const grown = grow(auditFile(data, day), new Set(kept.map((k) => k.checkpoint.size)));
+    const changed = kept.find((k) => k.checkpoint.size <= grown.entries && !grown.roots.get(k.checkpoint.size)!.equals(k.checkpoint.root));
     if (changed) {
-      const good = Math.max(0, ...kept.filter((k) => k.c.size < changed.c.size && grown.roots.get(k.c.size)?.equals(k.c.root)).map((k) => k.c.size));
-      failures.push(`entries changed: the first ${changed.c.size} entries do not give the root signed in ${day}/${basename(changed.file)}; ` +
-        `one among entries ${good + 1} to ${changed.c.size} (lines of ${basename(auditFile(data, day))}) was altered, removed, inserted or moved`);
+      const good = Math.max(0, ...kept.filter((k) => k.checkpoint.size < changed.checkpoint.size && grown.roots.get(k.checkpoint.size)?.equals(k.checkpoint.root)).map((k) => k.checkpoint.size));
+      failures.push(`entries changed: the first ${changed.checkpoint.size} entries do not give the root signed in ${day}/${basename(changed.file)}; ` +
+        `one among entries ${good + 1} to ${changed.checkpoint.size} (lines of ${basename(auditFile(data, day))}) was altered, removed, inserted or moved`);
     }
-    const most = Math.max(0, ...kept.map((k) => k.c.size));
+    const most = Math.max(0, ...kept.map((k) => k.checkpoint.size));
     if (most > grown.entries) failures.push(`entries missing: a checkpoint vouches for ${most} entries, the file holds ${grown.entries}`);
     if (kept.length === 0 && signedOn.has(day)) {
       failures.push(`no audit checkpoint, though the records' checkpoints were signed that day: the collector signs its audit log whenever it signs them, so they were removed${grown.entries > 0 ? ` (its ${grown.entries} entries are vouched for by none)` : ', with its entries if it had any'}`);
     } else if (kept.length === 0 && grown.entries > 0) failures.push(`no signed checkpoint: none vouches for its ${grown.entries} entries`);
-    const first = kept[0]?.c;
+    const first = kept[0]?.checkpoint;
     // The day before it that was signed before it began: one signed later (an entry taken in late) cannot be named.
-    const before = first && days.filter((d) => d < day && (keptOf.get(d)![0]?.c.time ?? Infinity) < first.time).at(-1);
+    const before = first && days.filter((d) => d < day && (keptOf.get(d)![0]?.checkpoint.time ?? Infinity) < first.time).at(-1);
     if (first) chained(day, first, before || undefined, heads, verifier, failures);
-    const last = kept.at(-1)?.c;
+    const last = kept.at(-1)?.checkpoint;
     return { log: 'audit', epoch: day, ok: failures.length === 0, entries: grown.entries, checkpoints: kept.length,
       last: last ? new Date(last.time).toISOString() : null, signed: last?.size ?? 0, failures } satisfies AuditReport;
   });

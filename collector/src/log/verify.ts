@@ -37,11 +37,6 @@ export interface EpochReport {
   deleted?: { time: string; reason: string };
 }
 
-interface Kept {
-  file: string;
-  checkpoint: Checkpoint;
-}
-
 /** The roots of a shard's records at the sizes asked, and how many records it holds. */
 interface Grown {
   records: number;
@@ -99,23 +94,35 @@ function grow(path: string, sizes: Set<number>, failures: string[]): Grown {
   return grown;
 }
 
-function readKept(epoch: string, files: string[], verifier: Verifier, failures: string[]): Kept[] {
+/** A day's checkpoints as read: each with its file. */
+export interface Kept {
+  file: string;
+  checkpoint: Checkpoint;
+}
+
+/**
+ * A day's checkpoints that are signed by the key and for its `origin`; each later than the one
+ * before and never smaller, or said in `failures`. `label` names a file in them, `unit` the tree's
+ * leaves (records, entries) and `period` what a day is to this log.
+ */
+export function readKept(files: string[], { origin, label, unit, period }: { origin: string; label: (file: string) => string; unit: string; period: string },
+  verifier: Verifier, failures: string[]): Kept[] {
   const kept: Kept[] = [];
   for (const file of files) {
     let checkpoint: Checkpoint;
     try {
       checkpoint = readCheckpoint(file, verifier);
     } catch (err) {
-      failures.push(`checkpoint ${named(file)} is not signed by the key given: ${(err as Error).message}`);
+      failures.push(`${label(file)} is not signed by the key given: ${(err as Error).message}`);
       continue;
     }
-    if (checkpoint.origin !== originOf(verifier.name, epoch)) {
-      failures.push(`checkpoint ${named(file)} is for "${checkpoint.origin}", not this epoch's "${originOf(verifier.name, epoch)}"`);
+    if (checkpoint.origin !== origin) {
+      failures.push(`${label(file)} is for "${checkpoint.origin}", not this ${period}'s "${origin}"`);
       continue;
     }
     const before = kept.at(-1)?.checkpoint;
-    if (before && checkpoint.time <= before.time) failures.push(`checkpoint ${named(file)} was signed at ${new Date(checkpoint.time).toISOString()}, not after the one before it`);
-    if (before && checkpoint.size < before.size) failures.push(`checkpoint ${named(file)} has ${checkpoint.size} records, fewer than the ${before.size} of the one before it: the tree shrank (a fork)`);
+    if (before && checkpoint.time <= before.time) failures.push(`${label(file)} was signed at ${new Date(checkpoint.time).toISOString()}, not after the one before it`);
+    if (before && checkpoint.size < before.size) failures.push(`${label(file)} has ${checkpoint.size} ${unit}, fewer than the ${before.size} of the one before it: the tree shrank (a fork)`);
     kept.push({ file, checkpoint });
   }
   return kept;
@@ -125,7 +132,7 @@ function readKept(epoch: string, files: string[], verifier: Verifier, failures: 
 const named = (file: string): string => file.split(sep).slice(-3).join('/');
 
 /** The heads an epoch signed, as "origin size root". */
-const headKey = (h: { origin: string; size: number; root: Hash }): string => `${h.origin} ${h.size} ${h.root.toString('base64')}`;
+export const headKey = (h: { origin: string; size: number; root: Hash }): string => `${h.origin} ${h.size} ${h.root.toString('base64')}`;
 
 /**
  * Whether an epoch's first checkpoint names a head its previous epoch signed. It names the
@@ -210,7 +217,7 @@ export function verifyLog(data: string, verifier: Verifier, { held, only }: { he
   const reports: EpochReport[] = [];
   // Every epoch's checkpoints first: a first checkpoint's `previous` is looked up in the epoch it names.
   const failuresOf = new Map(epochs.map((e) => [e, [] as string[]]));
-  const keptOf = new Map(epochs.map((e) => [e, readKept(e, mergedFiles(checkpointFiles(data, e), heldOf.get(e) ?? [], failuresOf.get(e)!), verifier, failuresOf.get(e)!)]));
+  const keptOf = new Map(epochs.map((e) => [e, readKept(mergedFiles(checkpointFiles(data, e), heldOf.get(e) ?? [], failuresOf.get(e)!), { origin: originOf(verifier.name, e), label: (f) => `checkpoint ${named(f)}`, unit: 'records', period: 'epoch' }, verifier, failuresOf.get(e)!)]));
   const heads = new Map(epochs.map((e) => [e, new Set(keptOf.get(e)!.map((k) => headKey(k.checkpoint)))]));
   for (const epoch of epochs) {
     if (only !== undefined && !only.has(epoch)) continue;
