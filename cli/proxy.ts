@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { ConfigError, trustedCas } from '../collector/src/index.js';
-import { Host, PluginError, ModuleError } from '../host/src/index.js';
+import { Host, PluginError, ModuleError, vmMemoryPrometheus } from '../host/src/index.js';
 import { startProxy } from '../host/src/proxy.js';
 import { commandFlags } from './args.js';
 
@@ -77,7 +77,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   const admin = http.createServer((req, res) => {
     if (req.url === '/stats/prometheus') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      return res.end(host.metrics.prometheus());
+      return res.end(host.metrics.prometheus() + vmMemoryPrometheus(plugins.map((p) => p.vm)));
     }
     if (req.url === '/ready') return res.end('LIVE\n');
     res.writeHead(404);

@@ -57,6 +57,10 @@ test('redtail proxy runs the filter on every request and its records reach the c
   assert.ok(records.every((r) => r.path === '/hi?password=[SECRET_PARAM]'));
   const metrics = await (await fetch(`${urls.admin}/stats/prometheus`)).text();
   assert.match(metrics, /^redtail_batches_sent [1-9]/m);
+  for (const vm of ['worker-0', 'worker-1']) {
+    const size = Number(new RegExp(`^redtail_host_vm_memory_bytes\\{vm="${vm}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    assert.ok(size > 0 && size % 65536 === 0, `${vm}'s linear memory, whole wasm pages: ${size}`);
+  }
   assert.match(urls.stderr(), /\[info\]\[wasm\] wasm log redtail redtail worker-0: redtail: configured/);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');

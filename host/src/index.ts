@@ -19,3 +19,4 @@ export type { PropertyMap, PropertyValue } from './properties.js';
 export { HttpStream } from './stream.js';
 export type { FilterStatus, StreamEvents } from './stream.js';
 export type { VmFailure } from './vm.js';
+export { VM_MEMORY_METRIC, vmMemoryPrometheus } from './vm-memory.js';

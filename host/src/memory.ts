@@ -24,6 +24,11 @@ export class GuestMemory {
     this.refresh();
   }
 
+  /** The linear memory's size in bytes (0 before the instance exists). */
+  get byteLength(): number {
+    return this.memory?.buffer.byteLength ?? 0;
+  }
+
   private refresh(): void {
     // A host call from a wasm start section comes before the instance (and its memory) exists.
     if (this.memory === undefined) throw new InvalidMemoryAccess(0, 0);
