@@ -6,6 +6,7 @@ export * from "../../proxy-wasm-as/module";
 import { Action, BufferType, MapType } from "../../proxy-wasm-as/enums";
 import { nowNanos } from "../../proxy-wasm-as/hostcalls";
 import { Exchanges } from "./exchanges";
+import { collectEvery } from "./collect";
 import { Plugin, readConfig } from "./plugin";
 
 let rootId: u32 = 0;
@@ -71,7 +72,9 @@ export function proxy_on_done(ctx: u32): u32 {
 }
 
 export function proxy_on_delete(ctx: u32): void {
-  if (ctx != rootId) exchanges.close(ctx);
+  if (ctx == rootId) return;
+  exchanges.close(ctx);
+  collectEvery();
 }
 
 export function proxy_on_tick(root: u32): void {

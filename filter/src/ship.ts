@@ -30,7 +30,11 @@ enum Backoff {
 
 /** An open batch's buffer: its byte limit and room past it for the record that reaches it. */
 function batchBuffer(limit: u32): ByteWriter {
-  return new ByteWriter(limit + limit / 4);
+  return new ByteWriter(batchBytes(limit));
+}
+
+function batchBytes(limit: u32): u32 {
+  return limit + limit / 4;
 }
 
 class Batch {
@@ -44,6 +48,12 @@ export class Shipper {
   private openRecords: u32 = 0;
   /** Where the record being written starts in `open`. */
   private recordStart: u32 = 0;
+  /**
+   * A batch-sized buffer whose batch is gone (sent or dropped), kept for the next open batch:
+   * buffers this large allocated and freed again and again, among a request's small objects,
+   * leave the heap in pieces too small for the next one, and the heap grows.
+   */
+  private spare: ByteWriter | null = null;
   private sealed: Batch[] = [];
   private sealedBytes: u32 = 0;
   private inFlight: Batch | null = null;
@@ -130,7 +140,7 @@ export class Shipper {
         this.droppedRecords += oldest.gap;
         if (oldest.gapSinceNs < this.droppedSinceNs) this.droppedSinceNs = oldest.gapSinceNs;
       }
-      heap.free(oldest.data.ptr);
+      this.release(oldest.data);
     }
     if (this.bufferedBytes > limit && this.openRecords > 1) {
       this.noteDropped(this.openRecords - 1);
@@ -161,8 +171,10 @@ export class Shipper {
       data.copy(this.open.ptr, this.open.len);
       this.open.clear();
     } else {
-      // A full batch takes the open buffer as it is; the next one gets a new buffer.
-      this.open = batchBuffer(this.config.maxBatchBytes);
+      // A full batch takes the open buffer as it is; the next one gets the spare, or a new buffer.
+      const spare = this.spare;
+      this.spare = null;
+      this.open = spare !== null ? spare : batchBuffer(this.config.maxBatchBytes);
     }
     this.seq++;
     this.sealed.push(new Batch(data, this.openRecords, this.seq, gap, gapSinceNs));
@@ -219,7 +231,7 @@ export class Shipper {
     this.inFlight = null;
     const now = nowNanos();
     if (status >= 200 && status < 300) {
-      heap.free(batch.data.ptr);
+      this.release(batch.data);
       this.failures = 0;
       this.nextAttemptNs = 0;
       Metrics.add(Metrics.batchesSent, 1);
@@ -231,6 +243,14 @@ export class Shipper {
       if (this.draining) this.draining = false; // no second try while shutting down
     }
     Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
+  }
+
+  /** A batch's buffer is no longer needed: kept as the spare if it is batch-sized and none is kept, else freed. */
+  private release(data: ByteWriter): void {
+    if (this.spare === null && data.cap == batchBytes(this.config.maxBatchBytes)) {
+      data.clear();
+      this.spare = data;
+    } else heap.free(data.ptr);
   }
 
   private failed(now: i64): void {
