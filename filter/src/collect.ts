@@ -6,7 +6,7 @@
 // it growing. A stream's end is such a point, and comes once per request.
 
 /** Streams ended between collections: a collection costs a walk over what lives, so not one per stream. */
-const STREAMS_PER_COLLECT: u32 = 64;
+const STREAMS_PER_COLLECT: u32 = 256;
 
 let ended: u32 = 0;
 

@@ -55,7 +55,7 @@ export class Exchanges {
       this.overflow.delete(ctx);
     }
     if (ex === null) return;
-    ex.reset();
+    ex.reset(); // also when the pool is full: it frees what the exchange holds outside the managed heap
     if (this.pool.length < <i32>SLOTS) this.pool.push(ex);
   }
 }

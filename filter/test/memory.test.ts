@@ -74,12 +74,35 @@ async function drive(plugin: Plugin, n: number, body?: Buffer[]): Promise<number
   return largest;
 }
 
-async function largestMemory(config: object, n: number, options: { body?: Buffer[]; collectorDown?: boolean } = {}): Promise<number> {
+/**
+ * Rounds of `streams` requests in flight at once, each with its bodies captured, all finished
+ * before the next round; the largest the linear memory was, looked at after each round.
+ */
+async function driveAtOnce(plugin: Plugin, rounds: number, streams: number, body: Buffer[]): Promise<number> {
+  let largest = 0;
+  for (let r = 0; r < rounds; r++) {
+    const open = [];
+    for (let i = 0; i < streams; i++) {
+      const s = plugin.newStream();
+      s.onRequestHeaders(HeaderMap.fromEncoded(POST), false);
+      s.onRequestBody(body[i % body.length]!, true);
+      s.onResponseHeaders(HeaderMap.fromEncoded(OK), false);
+      s.onResponseBody(body[(i + 2) % body.length]!, true);
+      open.push(s);
+    }
+    for (const s of open) s.finish();
+    largest = Math.max(largest, plugin.vm.memory.byteLength);
+    await new Promise((r) => setImmediate(r));
+  }
+  return largest;
+}
+
+async function largestMemory(config: object, n: number, options: { body?: Buffer[]; collectorDown?: boolean; atOnce?: number } = {}): Promise<number> {
   const collector = options.collectorDown ? undefined : await sink();
   const host = new Host({ clusters: { 'redtail-collector': collector?.url ?? await closedPort() }, onLog: () => {}, logLevel: 'critical' });
   const plugin = host.startPlugin(await host.load(FILTER), { configuration: JSON.stringify(config) });
   try {
-    return await drive(plugin, n, options.body);
+    return options.atOnce ? await driveAtOnce(plugin, n, options.atOnce, options.body!) : await drive(plugin, n, options.body);
   } finally {
     await plugin.close(options.collectorDown ? 0 : 3000);
     await collector?.close();
@@ -105,5 +128,10 @@ test('body capture on, bodies up to the default limit both ways: the memory stay
 
 test('body capture of up to 16 KiB a body: the memory stays within 16 MiB', async () => {
   const largest = await largestMemory({ capture: { body: { enabled: true, max_bytes: 16384 } } }, 8_000, { body: bodies(16384) });
+  assert.ok(largest <= BOUND, `the VM's memory reached ${mib(largest)}`);
+});
+
+test('body capture with more streams in flight than the filter pools: the memory stays within 16 MiB', async () => {
+  const largest = await largestMemory({ capture: { body: { enabled: true } } }, 60, { body: bodies(1024), atOnce: 1100 });
   assert.ok(largest <= BOUND, `the VM's memory reached ${mib(largest)}`);
 });

@@ -17,12 +17,21 @@ export class Body {
   json: bool = false;
   excerpt: ByteWriter | null = null;
 
+  /**
+   * Ready for another stream. The excerpt's bytes go back to the heap: an exchange waiting in the
+   * pool holds none (a pool of them, each with excerpts of the largest size, would be far larger
+   * than the bodies in flight), and one the pool does not keep leaves none behind (collecting
+   * the writer does not free what it points to).
+   */
   reset(): void {
     this.bytes = 0;
     this.capture = false;
     this.form = false;
     this.json = false;
-    if (this.excerpt !== null) this.excerpt!.clear();
+    if (this.excerpt !== null) {
+      heap.free(this.excerpt!.ptr);
+      this.excerpt = null;
+    }
   }
 }
 
@@ -60,7 +69,7 @@ export class BodyCapture {
   chunk(body: Body, buffer: u32, size: u32): void {
     body.bytes += size;
     if (!body.capture) return;
-    if (body.excerpt === null) body.excerpt = new ByteWriter(256);
+    if (body.excerpt === null) body.excerpt = new ByteWriter(min(this.maxBytes, max(size, 256)));
     const w = body.excerpt!;
     const room = this.maxBytes > w.len ? this.maxBytes - w.len : 0;
     if (room > 0 && size > 0 && getBuffer(buffer, 0, min(room, size))) {
