@@ -53,7 +53,8 @@ const KiB = 1024;
 
 export interface Case { variant: Variant; mode: Mode; bodyBytes: number }
 
-function options(args: string[], quick: boolean) {
+/** The run's shape from its flags: --rate N, --guest NAME=FILE (repeatable), and --quick. */
+export function overheadOptions(args: string[], { quick }: { quick: boolean }) {
   const value = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]!] : []));
   const guests: Variant[] = value('--guest').map((spec) => {
     const eq = spec.indexOf('=');
@@ -74,7 +75,7 @@ function options(args: string[], quick: boolean) {
 }
 
 /** A round's runs: each mode's variants, then each body size's, every group's order turned by the round. */
-function roundCases(o: ReturnType<typeof options>, round: number): Case[] {
+function roundCases(o: ReturnType<typeof overheadOptions>, round: number): Case[] {
   const turn = <T>(list: T[]) => list.map((_, i) => list[(i + round) % list.length]!);
   const groups: Case[][] = (['saturation', 'rate'] as Mode[]).map((mode) => turn(o.variants).map((variant) => ({ variant, mode, bodyBytes: o.bodyBytes })));
   for (const bodyBytes of o.bodySizes.filter((b) => b !== o.bodyBytes)) {
@@ -152,7 +153,7 @@ export function overheadRows(d: OverheadDetail): Measurement[] {
 }
 
 export async function overheadBench({ quick, args }: { quick: boolean; args: string[] }): Promise<{ results: Measurement[]; overhead: OverheadDetail }> {
-  const o = options(args, quick);
+  const o = overheadOptions(args, { quick });
   const configDir = mkdtempSync(join(tmpdir(), 'redtail-overhead-config-'));
   const upstream = await startUpstream(o.bodySizes);
   const collector = await startCollector();

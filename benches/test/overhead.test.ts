@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { METRICS, type OverheadRun, percentile, spread, summarize } from '../overhead/figures.js';
 import { CHARTS, overheadCharts, overheadSection } from '../overhead/page.js';
-import { type OverheadDetail, overheadRows, runOnce, VARIANTS } from '../overhead.bench.js';
+import { type OverheadDetail, overheadOptions, overheadRows, runOnce, VARIANTS } from '../overhead.bench.js';
 import { startCollector, startUpstream } from '../overhead/processes.js';
 import { suiteResults } from '../results.js';
 
@@ -96,4 +96,14 @@ test('a run starts a fresh proxy in front of the upstream, drives the traffic th
     await Promise.all([upstream.stop(), collector.stop()]);
     rmSync(configDir, { recursive: true, force: true });
   }
+});
+
+test('--guest NAME=FILE adds a module as a variant read against the no-op guest; --rate sets the fixed rate', () => {
+  const o = overheadOptions(['--guest', 'cpp=/tmp/http_headers.wasm', '--rate', '1500'], { quick: false });
+  assert.deepEqual(o.variants.map((v) => v.name), [...VARIANTS.map((v) => v.name), 'cpp']);
+  assert.deepEqual(o.variants.at(-1), { name: 'cpp', label: 'cpp', baseline: 'noop', filter: '/tmp/http_headers.wasm' });
+  assert.equal(o.rate, 1500);
+  assert.ok(overheadOptions([], { quick: true }).rounds < o.rounds);
+  assert.throws(() => overheadOptions(['--guest', 'http_headers.wasm'], { quick: false }), /--guest must be NAME=FILE, got "http_headers.wasm"/);
+  assert.throws(() => overheadOptions(['--rate', 'fast'], { quick: false }), /--rate must be requests per second, got "fast"/);
 });
