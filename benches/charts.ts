@@ -67,7 +67,9 @@ export function lineChart({ title, xLabels, xTitle, yTitle, series }: { title: s
     s.values.forEach((v, i) => {
       if (v === null || !Number.isFinite(v)) return;
       const [lo, hi] = [s.low?.[i], s.high?.[i]];
-      if (lo != null && hi != null) body.push(`<line x1="${num(x(i))}" x2="${num(x(i))}" y1="${num(y(lo))}" y2="${num(y(hi))}" stroke="${color}" stroke-width="1"/>`);
+      // Whiskers side by side, so that series at the same point do not hide each other's.
+      const wx = num(x(i) + (k - (series.length - 1) / 2) * 3);
+      if (lo != null && hi != null) body.push(`<line x1="${wx}" x2="${wx}" y1="${num(y(lo))}" y2="${num(y(hi))}" stroke="${color}" stroke-width="1"/>`);
       body.push(`<circle cx="${num(x(i))}" cy="${num(y(v))}" r="3" fill="${color}"/>`);
     });
     const ly = top + 8 + k * 18;

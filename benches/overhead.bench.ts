@@ -67,7 +67,7 @@ export function overheadOptions(args: string[], { quick }: { quick: boolean }) {
     variants: [...VARIANTS, ...guests],
     rate,
     rounds: quick ? 1 : 4,
-    warmupSeconds: quick ? 0.5 : 2,
+    warmupSeconds: quick ? 0.5 : 1.5,
     windowSeconds: quick ? 1.5 : 5,
     bodyBytes: KiB,
     bodySizes: quick ? [0, KiB, 64 * KiB] : [0, KiB, 16 * KiB, 64 * KiB],
