@@ -105,6 +105,10 @@ collector's and the load generator's work is not (they run on the same cores, fo
 alike). Peak RSS is the proxy's \`VmHWM\`; the memory per VM is the largest VM's linear memory
 from the proxy's \`redtail_host_vm_memory_bytes\` gauge (n/a where the proxy has none).
 Latencies are each response's, to the microsecond, not corrected for coordinated omission.
+The proxy, the upstream, the collector and the load generator share the machine's cores, so
+the absolute figures are the machine's as much as the proxy's; read the differences, and their
+spread: a wide one says the machine was busy. \`--rate N\` sets the fixed rate (a note under the
+tables says when a variant could not hold it), \`--quick\` runs one short round to check the bench.
 
 Other SDKs' modules: \`--guest NAME=FILE\` adds any proxy-wasm module as one more variant, read
 against the no-op guest like the filter (\`npm run bench -- overhead --guest cpp=./http_headers.wasm\`).
