@@ -36,6 +36,8 @@ export interface OverheadDetail {
   warmupSeconds: number;
   windowSeconds: number;
   runs: OverheadRun[];
+  /** The collector's peak RSS over the whole bench, every variant's records stored (absent in older files). */
+  collectorPeakRssMiB?: number;
 }
 
 const BODY_CAPTURE = { capture: { body: { enabled: true } } };
@@ -144,6 +146,7 @@ export function overheadRows(d: OverheadDetail): Measurement[] {
       }
     }
   }
+  if (d.collectorPeakRssMiB !== undefined) rows.push(row('collector peak RSS over the whole bench', 'MiB', { median: d.collectorPeakRssMiB, min: d.collectorPeakRssMiB, max: d.collectorPeakRssMiB, runs: 1 }));
   const cpu = METRICS.find((m) => m.key === 'cpu')!;
   for (const bodyBytes of d.bodySizes) {
     const { difference } = summarize(d.runs, { variant: 'filter-body', baseline: 'noop', mode: 'saturation', bodyBytes, metric: cpu });
@@ -158,6 +161,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
   const upstream = await startUpstream(o.bodySizes);
   const collector = await startCollector();
   const runs: OverheadRun[] = [];
+  let collectorPeakRssMiB: number | undefined;
   try {
     for (let round = 0; round < o.rounds; round++) {
       for (const c of roundCases(o, round)) {
@@ -166,6 +170,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
         process.stderr.write(progress(run, c.variant.label, o.rounds) + '\n');
       }
     }
+    collectorPeakRssMiB = peakRssBytes(collector.child.pid!) / MiB;
   } finally {
     await Promise.all([upstream.stop(), collector.stop()]);
     rmSync(configDir, { recursive: true, force: true });
@@ -175,7 +180,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
   const overhead: OverheadDetail = {
     variants: o.variants.map(({ filter: _, ...v }) => v),
     bodyBytes: o.bodyBytes, bodySizes: o.bodySizes, rate: o.rate, rounds: o.rounds,
-    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs,
+    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB,
   };
   return { results: overheadRows(overhead), overhead };
 }

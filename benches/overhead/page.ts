@@ -122,7 +122,8 @@ export function overheadSection(file: SuiteResults): string[] {
   const missed = rateMissed(d);
   return [
     `${d.rounds} round${d.rounds === 1 ? '' : 's'}, each run a ${d.warmupSeconds} s warm-up then a ${d.windowSeconds} s measured window; response body ${size(d.bodyBytes)}` +
-      (file.machine.load ? `; the machine's load average was ${file.machine.load.join(', ')} when the run started (others' work shares its cores).` : '.'),
+      (file.machine.load ? `; the machine's load average was ${file.machine.load.join(', ')} when the run started (others' work shares its cores)` : '') +
+      (d.collectorPeakRssMiB !== undefined ? `. The collector's peak RSS over the whole bench, every variant's records stored: ${fmt(d.collectorPeakRssMiB, 'MiB')} MiB.` : '.'),
     '',
     ...(['saturation', 'rate'] as Mode[]).flatMap((mode) => [`### ${modeName(d, mode)[0]!.toUpperCase()}${modeName(d, mode).slice(1)}`, '', ...modeTable(d, mode), '']),
     ...(missed.length ? [`**The fixed rate was not held** by ${missed.join(', ')} (under 95% of ${d.rate.toLocaleString('en')} req/s in some round): those saturated, and their latencies are queueing; run again with a lower \`--rate\`.`, ''] : []),

@@ -58,7 +58,7 @@ test('the results rows carry units and the filter\'s CPU target; the page part h
   }
   const detail: OverheadDetail = {
     variants: [{ name: 'none', label: 'no filter' }, { name: 'noop', label: 'no-op guest', baseline: 'none' }, { name: 'filter', label: 'redtail filter', baseline: 'noop' }, { name: 'filter-body', label: 'redtail filter, body capture', baseline: 'noop' }],
-    bodyBytes: 1024, bodySizes: [0, 1024, 65536], rate: 2000, rounds: 2, warmupSeconds: 2, windowSeconds: 5, runs,
+    bodyBytes: 1024, bodySizes: [0, 1024, 65536], rate: 2000, rounds: 2, warmupSeconds: 2, windowSeconds: 5, runs, collectorPeakRssMiB: 140.25,
   };
   const rows = overheadRows(detail);
   const target = rows.find((r) => r.name === 'saturation, redtail filter: proxy CPU per request, minus the no-op guest\'s')!;
@@ -68,6 +68,8 @@ test('the results rows carry units and the filter\'s CPU target; the page part h
   assert.equal(rows.find((r) => r.name === 'saturation, no-op guest: throughput, minus the no filter\'s')!.unit, '%');
   assert.equal(rows.find((r) => r.name.startsWith('body of 64 KiB'))!.nsPerOp, 50);
   const page = overheadSection({ ...suiteResults('overhead', rows, { quick: false }), overhead: detail }).join('\n');
+  assert.equal(rows.find((r) => r.name === 'collector peak RSS over the whole bench')!.nsPerOp, 140.25);
+  assert.match(page, /The collector's peak RSS over the whole bench, every variant's records stored: 140\.3 MiB\./);
   assert.match(page, /### At saturation/);
   assert.match(page, /### At a fixed 2,000 req\/s/);
   assert.match(page, /\| redtail filter \(Δ: minus the no-op guest\) \| .* \| 110\.0 \[108\.0, 112\.0\]<br>Δ \+10\.0 \[\+8\.0, \+12\.0\] \| 80\.0 \[80\.0, 80\.0\]<br>Δ ±0\.0 \[±0\.0, ±0\.0\] \| 12\.0 \[12\.0, 12\.0\] \|/);
