@@ -2,6 +2,8 @@
 // as the median over runs (and the spread), so one noisy run does not decide a figure.
 export interface Measurement {
   name: string;
+  /** The figures' unit when not nanoseconds per operation ("req/s", "µs", "MiB", "%"). */
+  unit?: string;
   nsPerOp: number;
   minNs: number;
   maxNs: number;
@@ -56,7 +58,7 @@ export function measure(name: string, fn: () => void, o: MeasureOptions): Measur
 
 export function formatTable(rows: Measurement[]): string {
   const head = ['measurement', 'median (ns, or as named)', 'min', 'max', 'runs × ops'];
-  const body = rows.map((r) => [r.name, r.nsPerOp.toFixed(1), r.minNs.toFixed(1), r.maxNs.toFixed(1), `${r.runs} × ${r.iterations}`]);
+  const body = rows.map((r) => [r.unit ? `${r.name} (${r.unit})` : r.name, r.nsPerOp.toFixed(1), r.minNs.toFixed(1), r.maxNs.toFixed(1), `${r.runs} × ${r.iterations}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');

@@ -3,14 +3,14 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { ConfigError, trustedCas } from '../collector/src/index.js';
-import { Host, PluginError, ModuleError, vmMemoryPrometheus } from '../host/src/index.js';
+import { Host, PluginError, ModuleError, type Plugin, vmMemoryPrometheus } from '../host/src/index.js';
 import { startProxy } from '../host/src/proxy.js';
 import { commandFlags } from './args.js';
 
 const FLAGS = {
   listen: { value: 'PORT', help: 'the port to listen on (default 10000)' },
   upstream: { value: 'URL', help: 'where requests go (default http://127.0.0.1:8080)' },
-  filter: { value: 'FILE', help: 'the proxy-wasm module (default build/filter.wasm)' },
+  filter: { value: 'FILE', help: 'the proxy-wasm module (default build/filter.wasm); none: no module, a plain pass-through' },
   'filter-config': { value: 'FILE', help: 'the filter\'s configuration (JSON; default none: the filter\'s defaults)' },
   cluster: { value: 'NAME=URL', help: 'an Envoy cluster the filter may call (repeatable; default redtail-collector=http://127.0.0.1:9900)' },
   ca: { value: 'FILE', help: 'PEM CA bundle that signed an https:// cluster\'s certificate, added to the default CAs (env REDTAIL_CA)' },
@@ -62,10 +62,10 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     return fail((err as Error).message);
   }
   const file = flags.filter ?? new URL('../../build/filter.wasm', import.meta.url).pathname;
-  let plugins;
+  let plugins: Plugin[] = [];
   try {
-    const module = await host.load(file);
-    plugins = Array.from({ length: workers }, (_, i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
+    const module = file === 'none' ? undefined : await host.load(file);
+    if (module) plugins = Array.from({ length: workers }, (_, i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
   } catch (err) {
     if (err instanceof PluginError || err instanceof ModuleError) {
       console.error(`redtail proxy: the filter was refused: ${err.message}`);
@@ -85,7 +85,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   });
   await new Promise<void>((r) => admin.listen(adminPort, '127.0.0.1', r));
   const adminUrl = `http://127.0.0.1:${(admin.address() as import('node:net').AddressInfo).port}`;
-  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${flags.upstream ?? 'http://127.0.0.1:8080'}, ${workers} workers; admin ${adminUrl}\n`);
+  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${flags.upstream ?? 'http://127.0.0.1:8080'}, ${plugins.length ? `${workers} workers` : 'no filter'}; admin ${adminUrl}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -6,12 +6,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { benchmarkPage, PAGE } from '../report.js';
+import { benchmarkCharts, benchmarkPage, CHARTS_DIR, PAGE } from '../report.js';
 import { target } from '../measure.js';
 import { readSuiteResults, suiteResults, writeSuiteResults } from '../results.js';
 
 test('docs/benchmarks.md is the page the committed results files make (npm run bench -- --page-only makes it again)', () => {
   assert.equal(readFileSync(PAGE, 'utf8'), benchmarkPage(readSuiteResults()));
+});
+
+test('docs/benchmarks/*.svg are the charts the committed results files make', () => {
+  const charts = benchmarkCharts(readSuiteResults());
+  for (const [name, svg] of charts) assert.equal(readFileSync(new URL(name, CHARTS_DIR), 'utf8'), svg, name);
+});
+
+test('each suite\'s latest file makes the page, by its date: a dated file per run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-report-'));
+  try {
+    const url = pathToFileURL(dir + '/');
+    const row = (nsPerOp: number) => [{ name: 'a step', nsPerOp, minNs: nsPerOp, maxNs: nsPerOp, runs: 1, iterations: 1 }];
+    const older = { ...suiteResults('host', row(111), { quick: false }), date: '2026-11-30T10:00:00.000Z' };
+    assert.equal(writeSuiteResults(older, url), '2026-11-30-host.json');
+    writeSuiteResults({ ...suiteResults('host', row(222), { quick: false }), date: '2026-12-01T10:00:00.000Z' }, url);
+    assert.equal(readSuiteResults(url).get('host')!.results[0]!.nsPerOp, 222);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a results file records the suite, the machine, the command and whether the run was quick, and the page shows them', () => {

@@ -105,3 +105,27 @@ test('an https:// cluster: with --ca the filter ships to a collector serving TLS
   certs.remove();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('--filter none: the proxy with no module passes requests and answers through, adding a request id', async () => {
+  const echo = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      res.writeHead(201, { 'content-type': 'application/json', 'x-answer': 'yes' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, token: req.headers['x-token'], id: req.headers['x-request-id'], host: req.headers.host, body }));
+    });
+  });
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  const urls = await startProxy(['--upstream', `http://127.0.0.1:${(echo.address() as AddressInfo).port}`, '--filter', 'none']);
+  assert.match(urls.stderr(), /no filter/);
+  const res = await fetch(`${urls.proxy}/orders?page=2`, { method: 'POST', headers: { 'x-token': 't1' }, body: 'a body' });
+  assert.equal(res.status, 201);
+  assert.equal(res.headers.get('x-answer'), 'yes');
+  const seen = await res.json() as Record<string, string>;
+  assert.deepEqual({ ...seen, id: undefined }, { method: 'POST', url: '/orders?page=2', token: 't1', id: undefined, host: new URL(urls.proxy).host, body: 'a body' });
+  assert.match(seen.id!, /^[0-9a-f-]{36}$/);
+  const exited = new Promise((r) => urls.child.once('exit', r));
+  urls.child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  echo.close();
+});

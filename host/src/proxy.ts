@@ -10,9 +10,10 @@ import { HeaderMap } from './headers.js';
 import type { Plugin } from './plugin.js';
 import { Duration, Timestamp } from './properties.js';
 import type { FilterStatus, HttpStream } from './stream.js';
+import { passThrough } from './pass-through.js';
 
 export interface ProxyOptions {
-  /** The plugins to spread requests over (one per VM, like Envoy's worker threads). */
+  /** The plugins to spread requests over (one per VM, like Envoy's worker threads); none: a plain pass-through. */
   plugins: Plugin[];
   /** Where requests go: http://host:port */
   upstream: string;
@@ -25,7 +26,7 @@ const UF = 0x20;
 const DC = 0x4000;
 
 /** Hop-by-hop headers are the proxy's own business, not forwarded. (Trailer is end to end.) */
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade', 'host']);
+export const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade', 'host']);
 
 /** Trailers as the module sees them, or undefined when the message had none. */
 function trailersOf(raw: string[]): HeaderMap | undefined {
@@ -48,6 +49,7 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
   let next = 0;
 
   const server = http.createServer((req, res) => {
+    if (options.plugins.length === 0) return passThrough(req, res, upstream, agent);
     const plugin = options.plugins[next++ % options.plugins.length]!;
     const socket = req.socket as typeof req.socket & { redtailId?: bigint };
     socket.redtailId ??= nextConnection++;

@@ -1,0 +1,186 @@
+// What a module costs the proxy it runs in, measured through `redtail proxy` under load: the
+// issue's traffic through a fresh proxy for each run, with no module, the no-op guest, the
+// redtail filter (default configuration, and with body capture on) and any module given with
+// --guest NAME=FILE; as fast as it goes and at a fixed rate; in rounds, each variant once a
+// round in an order that turns from round to round, with a warm-up before each measured window.
+// Then the cost against the response body's size, the no-op guest beside the filter capturing
+// bodies. npm run bench -- overhead [--quick] [--rate N] [--guest NAME=FILE ...]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { counted, type Mode, type OverheadRun, METRICS, PERCENTILES, percentile, summarize } from './overhead/figures.js';
+import { cpuSeconds, peakRssBytes, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
+import { drive } from './overhead/traffic.js';
+import { type Measurement, target } from './measure.js';
+
+const built = (p: string) => new URL(`../../build/${p}`, import.meta.url).pathname;
+
+export interface Variant {
+  name: string;
+  label: string;
+  /** The variant whose figure in the same round this one's is read against. */
+  baseline?: string;
+  /** A module's path, or 'none'. */
+  filter: string;
+  /** The filter's configuration, when not its defaults. */
+  config?: object;
+}
+
+export interface OverheadDetail {
+  variants: Omit<Variant, 'filter'>[];
+  /** The response body of the runs by variant, and the sizes the body-size runs take. */
+  bodyBytes: number;
+  bodySizes: number[];
+  rate: number;
+  rounds: number;
+  warmupSeconds: number;
+  windowSeconds: number;
+  runs: OverheadRun[];
+  /** The collector's peak RSS over the whole bench, every variant's records stored (absent in older files). */
+  collectorPeakRssMiB?: number;
+}
+
+const BODY_CAPTURE = { capture: { body: { enabled: true } } };
+
+export const VARIANTS: Variant[] = [
+  { name: 'none', label: 'no filter', filter: 'none' },
+  { name: 'noop', label: 'no-op guest', baseline: 'none', filter: built('guests/noop.wasm') },
+  { name: 'filter', label: 'redtail filter', baseline: 'noop', filter: built('filter.wasm') },
+  { name: 'filter-body', label: 'redtail filter, body capture', baseline: 'noop', filter: built('filter.wasm'), config: BODY_CAPTURE },
+];
+
+/** The filter the body-size runs measure, and the baseline they read it against. */
+export const SIZED = ['noop', 'filter-body'];
+const KiB = 1024;
+
+export interface Case { variant: Variant; mode: Mode; bodyBytes: number }
+
+/** The run's shape from its flags: --rate N, --guest NAME=FILE (repeatable), and --quick. */
+export function overheadOptions(args: string[], { quick }: { quick: boolean }) {
+  const value = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]!] : []));
+  const guests: Variant[] = value('--guest').map((spec) => {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new Error(`overhead: --guest must be NAME=FILE, got ${JSON.stringify(spec)}`);
+    return { name: spec.slice(0, eq), label: spec.slice(0, eq), baseline: 'noop', filter: spec.slice(eq + 1) };
+  });
+  const rate = Number(value('--rate')[0] ?? 2000);
+  if (!(rate > 0)) throw new Error(`overhead: --rate must be requests per second, got ${JSON.stringify(value('--rate')[0])}`);
+  return {
+    variants: [...VARIANTS, ...guests],
+    rate,
+    rounds: quick ? 1 : 4,
+    warmupSeconds: quick ? 0.5 : 1.5,
+    windowSeconds: quick ? 1.5 : 5,
+    bodyBytes: KiB,
+    bodySizes: quick ? [0, KiB, 64 * KiB] : [0, KiB, 16 * KiB, 64 * KiB],
+  };
+}
+
+/** A round's runs: each mode's variants, then each body size's, every group's order turned by the round. */
+function roundCases(o: ReturnType<typeof overheadOptions>, round: number): Case[] {
+  const turn = <T>(list: T[]) => list.map((_, i) => list[(i + round) % list.length]!);
+  const groups: Case[][] = (['saturation', 'rate'] as Mode[]).map((mode) => turn(o.variants).map((variant) => ({ variant, mode, bodyBytes: o.bodyBytes })));
+  for (const bodyBytes of o.bodySizes.filter((b) => b !== o.bodyBytes)) {
+    groups.push(turn(o.variants.filter((v) => SIZED.includes(v.name))).map((variant) => ({ variant, mode: 'saturation' as Mode, bodyBytes })));
+  }
+  return turn(groups).flat();
+}
+
+const MiB = 2 ** 20;
+
+/** One run: a fresh proxy for the case, a warm-up, the measured window, then the proxy stopped. */
+export async function runOnce(c: Case, round: number, o: Pick<OverheadDetail, 'rate' | 'warmupSeconds' | 'windowSeconds'>, { upstream, collector, configDir }: { upstream: Map<number, string>; collector: string; configDir: string }): Promise<OverheadRun> {
+  let configFile: string | undefined;
+  if (c.variant.config) {
+    configFile = join(configDir, `${c.variant.name}.json`);
+    writeFileSync(configFile, JSON.stringify(c.variant.config));
+  }
+  const proxy = await startProxy({ filter: c.variant.filter, configFile, upstream: upstream.get(c.bodyBytes)!, collector });
+  try {
+    const rate = c.mode === 'rate' ? o.rate : undefined;
+    await drive(proxy.url, { seconds: o.warmupSeconds, rate });
+    const cpu0 = cpuSeconds(proxy.pid);
+    const load = await drive(proxy.url, { seconds: o.windowSeconds, rate });
+    const cpu = cpuSeconds(proxy.pid) - cpu0;
+    const vms = await vmMemoryBytes(proxy.admin);
+    return {
+      variant: c.variant.name, mode: c.mode, round, bodyBytes: c.bodyBytes,
+      requests: load.ok, failed: load.failed, seconds: load.seconds, rps: load.ok / load.seconds,
+      latencyMs: Object.fromEntries(PERCENTILES.map((p) => [p, percentile(load.latenciesMs, p)])),
+      cpuUsPerRequest: (cpu / load.ok) * 1e6,
+      peakRssMiB: peakRssBytes(proxy.pid) / MiB,
+      vmMemoryMiB: vms.size ? Math.max(...vms.values()) / MiB : null,
+    };
+  } finally {
+    await proxy.stop();
+  }
+}
+
+const fixed = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const size = (bytes: number) => (bytes >= KiB ? `${bytes / KiB} KiB` : `${bytes} B`);
+
+function progress(run: OverheadRun, label: string, rounds: number): string {
+  return `overhead: ${run.mode.padEnd(10)} ${label.padEnd(28)} ${size(run.bodyBytes).padStart(6)}  round ${run.round + 1}/${rounds}: ` +
+    `${fixed(run.rps)} req/s, p50 ${fixed(run.latencyMs[50]!, 2)} p99 ${fixed(run.latencyMs[99]!, 2)} ms, CPU ${fixed(run.cpuUsPerRequest, 1)} µs/req, ` +
+    `peak RSS ${fixed(run.peakRssMiB)} MiB, VM ${run.vmMemoryMiB === null ? 'n/a' : `${fixed(run.vmMemoryMiB, 1)} MiB`}` +
+    (run.failed ? `, ${run.failed} FAILED (left out)` : '');
+}
+
+/** Each variant's figures over the rounds (and its difference from its baseline) as the results' rows, with their units. */
+export function overheadRows(d: OverheadDetail): Measurement[] {
+  const rows: Measurement[] = [];
+  const row = (name: string, unit: string, s: { median: number; min: number; max: number; runs: number }): Measurement =>
+    ({ name, unit, nsPerOp: s.median, minNs: s.min, maxNs: s.max, runs: s.runs, iterations: 0 });
+  for (const mode of ['saturation', 'rate'] as Mode[]) {
+    for (const v of d.variants) {
+      for (const metric of METRICS) {
+        const { value, difference } = summarize(d.runs, { variant: v.name, baseline: v.baseline, mode, bodyBytes: d.bodyBytes, metric });
+        const where = `${mode === 'rate' ? `at ${d.rate} req/s` : 'saturation'}, ${v.label}`;
+        if (value) rows.push(row(`${where}: ${metric.label}`, metric.unit, value));
+        if (difference) {
+          const base = d.variants.find((b) => b.name === v.baseline)!.label;
+          const r = row(`${where}: ${metric.label}, minus the ${base}'s`, metric.relative ? '%' : metric.unit, difference);
+          if (v.name === 'filter' && metric.key === 'cpu') r.target = target(difference.median, 'µs', { max: 10 });
+          rows.push(r);
+        }
+      }
+    }
+  }
+  if (d.collectorPeakRssMiB !== undefined) rows.push(row('collector peak RSS over the whole bench', 'MiB', { median: d.collectorPeakRssMiB, min: d.collectorPeakRssMiB, max: d.collectorPeakRssMiB, runs: 1 }));
+  const cpu = METRICS.find((m) => m.key === 'cpu')!;
+  for (const bodyBytes of d.bodySizes) {
+    const { difference } = summarize(d.runs, { variant: 'filter-body', baseline: 'noop', mode: 'saturation', bodyBytes, metric: cpu });
+    if (difference) rows.push(row(`body of ${size(bodyBytes)}, saturation: redtail filter with body capture, proxy CPU per request minus the no-op guest's`, 'µs', difference));
+  }
+  return rows;
+}
+
+export async function overheadBench({ quick, args }: { quick: boolean; args: string[] }): Promise<{ results: Measurement[]; overhead: OverheadDetail }> {
+  const o = overheadOptions(args, { quick });
+  const configDir = mkdtempSync(join(tmpdir(), 'redtail-overhead-config-'));
+  const upstream = await startUpstream(o.bodySizes);
+  const collector = await startCollector();
+  const runs: OverheadRun[] = [];
+  let collectorPeakRssMiB: number | undefined;
+  try {
+    for (let round = 0; round < o.rounds; round++) {
+      for (const c of roundCases(o, round)) {
+        const run = await runOnce(c, round, o, { upstream: upstream.urls, collector: collector.url, configDir });
+        runs.push(run);
+        process.stderr.write(progress(run, c.variant.label, o.rounds) + '\n');
+      }
+    }
+    collectorPeakRssMiB = peakRssBytes(collector.child.pid!) / MiB;
+  } finally {
+    await Promise.all([upstream.stop(), collector.stop()]);
+    rmSync(configDir, { recursive: true, force: true });
+  }
+  const left = runs.length - counted(runs).length;
+  if (left) process.stderr.write(`overhead: ${left} of ${runs.length} runs had failed requests and are left out of the figures\n`);
+  const overhead: OverheadDetail = {
+    variants: o.variants.map(({ filter: _, ...v }) => v),
+    bodyBytes: o.bodyBytes, bodySizes: o.bodySizes, rate: o.rate, rounds: o.rounds,
+    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB,
+  };
+  return { results: overheadRows(overhead), overhead };
+}
