@@ -176,7 +176,10 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
       // The filter may have changed the body: the length is the proxy's to send.
       responseHeaders.remove('content-length');
       sendHead(res, responseHeaders);
-      if (bodyExpected) {
+      // An answer with no body still ends its message: read to its end, the upstream connection
+      // goes back to the pool for the next request (unread, Node keeps it and opens another).
+      if (!bodyExpected) upRes.resume();
+      else {
         for await (const chunk of upRes) {
           const status = stream.onResponseBody(chunk as Buffer, false);
           if (status === 'continue') res.write(stream.responseBody.take());

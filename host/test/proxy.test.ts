@@ -78,6 +78,33 @@ test('requests on a kept-alive upstream connection each name the upstream, and a
   assert.deepEqual(warnings, []);
 });
 
+test('answers without a body (content-length 0, 204, HEAD) give the upstream connection back for the next request', async (t) => {
+  let connections = 0;
+  const srv = http.createServer((req, res) => {
+    if (req.url === '/nothing') res.writeHead(200, { 'content-length': '0' });
+    else res.writeHead(req.url === '/gone' ? 204 : 200, { 'content-type': 'text/plain' });
+    res.end(req.url === '/text' ? 'x' : undefined);
+  });
+  srv.on('connection', () => connections++);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const f = await startFilter({});
+  const proxy = await startProxy({ plugins: [f.plugin], upstream: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, port: 0 });
+  t.after(async () => {
+    await proxy.close();
+    await f.stop();
+    srv.closeAllConnections();
+    await new Promise<void>((r) => srv.close(() => r()));
+  });
+  for (let i = 0; i < 30; i++) {
+    const path = ['/nothing', '/gone', '/text'][i % 3]!;
+    const res = await fetch(`${proxy.url}${path}`, { method: i % 5 === 4 ? 'HEAD' : 'GET' });
+    await res.arrayBuffer();
+  }
+  // The client may ask again in the moment before the finished socket is back in the pool.
+  assert.ok(connections <= 2, `${connections} upstream connections for 30 requests made one after another: they were not given back`);
+  assert.equal((await f.records(30)).length, 30);
+});
+
 test('an unreachable upstream is Envoy\'s local 503 with the UF flag, and it is recorded', async () => {
   const up = await upstream();
   await up.close();
