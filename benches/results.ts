@@ -52,8 +52,8 @@ export function suiteResults(suite: string, results: Measurement[], { quick, arg
   };
 }
 
-/** The file a run writes: its day and its suite. */
-export const resultsFileName = (file: SuiteResults) => `${file.date.slice(0, 10)}-${file.suite}.json`;
+/** The file a run writes: its day and its suite, and a quick run's apart, so that it never replaces a full run's figures. */
+export const resultsFileName = (file: SuiteResults) => `${file.date.slice(0, 10)}-${file.suite}${file.quick ? '-quick' : ''}.json`;
 
 export function writeSuiteResults(file: SuiteResults, dir = RESULTS_DIR): string {
   mkdirSync(dir, { recursive: true });
@@ -62,7 +62,10 @@ export function writeSuiteResults(file: SuiteResults, dir = RESULTS_DIR): string
   return name;
 }
 
-/** Each suite's latest results file present, keyed by suite (latest.json is the last run's whole output, not a suite). */
+/**
+ * Each suite's latest full run present (a quick run only where a suite has no full one), keyed by
+ * suite; latest.json is the last run's whole output, not a suite.
+ */
 export function readSuiteResults(dir = RESULTS_DIR): Map<string, SuiteResults> {
   const files = new Map<string, SuiteResults>();
   if (!existsSync(dir)) return files;
@@ -70,7 +73,8 @@ export function readSuiteResults(dir = RESULTS_DIR): Map<string, SuiteResults> {
     if (!name.endsWith('.json') || name === 'latest.json') continue;
     const file = JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as SuiteResults;
     const held = files.get(file.suite);
-    if (!held || held.date < file.date) files.set(file.suite, file);
+    const later = (a: SuiteResults, b: SuiteResults) => (a.quick !== b.quick ? b.quick : a.date > b.date);
+    if (!held || later(file, held)) files.set(file.suite, file);
   }
   return files;
 }

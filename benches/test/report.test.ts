@@ -28,6 +28,10 @@ test('each suite\'s latest file makes the page, by its date: a dated file per ru
     assert.equal(writeSuiteResults(older, url), '2026-11-30-host.json');
     writeSuiteResults({ ...suiteResults('host', row(222), { quick: false }), date: '2026-12-01T10:00:00.000Z' }, url);
     assert.equal(readSuiteResults(url).get('host')!.results[0]!.nsPerOp, 222);
+    // A quick run later the same day is kept apart and does not replace the full run's figures.
+    const quick = { ...suiteResults('host', row(333), { quick: true }), date: '2026-12-01T11:00:00.000Z' };
+    assert.equal(writeSuiteResults(quick, url), '2026-12-01-host-quick.json');
+    assert.equal(readSuiteResults(url).get('host')!.results[0]!.nsPerOp, 222);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
