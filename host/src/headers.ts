@@ -85,6 +85,11 @@ export class HeaderMap {
     return n;
   }
 
+  /** The entries as [key0, value0, key1, value1, …], keys lower-cased: the map's own array, read only. */
+  flat(): readonly string[] {
+    return this.strings();
+  }
+
   pairs(): Pair[] {
     const raw = this.strings();
     const out: Pair[] = [];
@@ -95,28 +100,17 @@ export class HeaderMap {
   /** The pairs encoding, keys lower-cased; made once until the map changes. */
   encode(): Buffer {
     if (this.encoded !== undefined) return this.encoded;
-    const raw = this.raw!;
+    const raw = this.strings();
     const n = raw.length >> 1;
     if (n === 0) return (this.encoded = Buffer.alloc(0));
     let size = 4 + 10 * n;
     for (let i = 0; i < raw.length; i++) size += raw[i]!.length;
     const out = Buffer.allocUnsafe(size);
     out.writeUInt32LE(n, 0);
-    let at = 4 + 8 * n;
-    for (let i = 0; i < raw.length; i++) {
-      const s = raw[i]!;
-      out.writeUInt32LE(s.length, 4 + 4 * i);
-      // A byte loop, lower-casing keys as it goes: faster here than Buffer.write per string.
-      if ((i & 1) === 0 && !this.lowered) {
-        for (let j = 0; j < s.length; j++) {
-          const c = s.charCodeAt(j);
-          out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
-        }
-      } else {
-        for (let j = 0; j < s.length; j++) out[at++] = s.charCodeAt(j);
-      }
-      out[at++] = 0;
-    }
+    for (let i = 0; i < raw.length; i++) out.writeUInt32LE(raw[i]!.length, 4 + 4 * i);
+    // The data section is each key and value followed by NUL: one string, one native copy
+    // (byte strings, so latin1 writes each code unit as its byte).
+    out.write(raw.join('\0') + '\0', 4 + 8 * n, 'latin1');
     return (this.encoded = out);
   }
 
