@@ -5,7 +5,7 @@
 // most of what a header map costs here: Node hands over strings (rawHeaders, keys not yet
 // lower-cased), a module reads the proxy-wasm pairs encoding. Reading a value for a module
 // is done on the encoded bytes, with no strings made.
-import { decodePairs, type Pair, textToBytes, bytesToText } from './pairs.js';
+import { decodePairs, flatten, type Pair, textToBytes, bytesToText } from './pairs.js';
 
 export type HeadersInit = HeaderMap | readonly Pair[] | Record<string, string | readonly string[]>;
 
@@ -35,7 +35,7 @@ export class HeaderMap {
   }
 
   static fromPairs(pairs: readonly Pair[]): HeaderMap {
-    return new HeaderMap(pairs.flat(), false, undefined);
+    return new HeaderMap(flatten(pairs), false, undefined);
   }
 
   /** From ordinary JavaScript text (values are UTF-8 encoded). */
@@ -58,7 +58,7 @@ export class HeaderMap {
 
   /** The strings, keys lower-cased. */
   private strings(): string[] {
-    if (this.raw === undefined) this.raw = (decodePairs(this.encoded!) ?? []).flat();
+    if (this.raw === undefined) this.raw = flatten(decodePairs(this.encoded!) ?? []);
     if (!this.lowered) {
       const raw = this.raw;
       for (let i = 0; i < raw.length; i += 2) raw[i] = raw[i]!.toLowerCase();
@@ -178,7 +178,7 @@ export class HeaderMap {
   }
 
   setAll(pairs: readonly Pair[]): void {
-    this.raw = pairs.flat();
+    this.raw = flatten(pairs);
     this.lowered = false;
     this.strings();
     this.changed();
