@@ -5,7 +5,7 @@
 // most of what a header map costs here: Node hands over strings (rawHeaders, keys not yet
 // lower-cased), a module reads the proxy-wasm pairs encoding. Reading a value for a module
 // is done on the encoded bytes, with no strings made.
-import { decodePairs, type Pair, textToBytes, bytesToText } from './pairs.js';
+import { decodePairs, flatten, type Pair, textToBytes, bytesToText } from './pairs.js';
 
 export type HeadersInit = HeaderMap | readonly Pair[] | Record<string, string | readonly string[]>;
 
@@ -35,7 +35,7 @@ export class HeaderMap {
   }
 
   static fromPairs(pairs: readonly Pair[]): HeaderMap {
-    return new HeaderMap(pairs.flat(), false, undefined);
+    return new HeaderMap(flatten(pairs), false, undefined);
   }
 
   /** From ordinary JavaScript text (values are UTF-8 encoded). */
@@ -58,7 +58,7 @@ export class HeaderMap {
 
   /** The strings, keys lower-cased. */
   private strings(): string[] {
-    if (this.raw === undefined) this.raw = (decodePairs(this.encoded!) ?? []).flat();
+    if (this.raw === undefined) this.raw = flatten(decodePairs(this.encoded!) ?? []);
     if (!this.lowered) {
       const raw = this.raw;
       for (let i = 0; i < raw.length; i += 2) raw[i] = raw[i]!.toLowerCase();
@@ -85,6 +85,11 @@ export class HeaderMap {
     return n;
   }
 
+  /** The entries as [key0, value0, key1, value1, …], keys lower-cased: the map's own array, read only. */
+  flat(): readonly string[] {
+    return this.strings();
+  }
+
   pairs(): Pair[] {
     const raw = this.strings();
     const out: Pair[] = [];
@@ -95,28 +100,18 @@ export class HeaderMap {
   /** The pairs encoding, keys lower-cased; made once until the map changes. */
   encode(): Buffer {
     if (this.encoded !== undefined) return this.encoded;
-    const raw = this.raw!;
+    const raw = this.strings();
     const n = raw.length >> 1;
     if (n === 0) return (this.encoded = Buffer.alloc(0));
     let size = 4 + 10 * n;
     for (let i = 0; i < raw.length; i++) size += raw[i]!.length;
     const out = Buffer.allocUnsafe(size);
-    out.writeUInt32LE(n, 0);
-    let at = 4 + 8 * n;
-    for (let i = 0; i < raw.length; i++) {
-      const s = raw[i]!;
-      out.writeUInt32LE(s.length, 4 + 4 * i);
-      // A byte loop, lower-casing keys as it goes: faster here than Buffer.write per string.
-      if ((i & 1) === 0 && !this.lowered) {
-        for (let j = 0; j < s.length; j++) {
-          const c = s.charCodeAt(j);
-          out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
-        }
-      } else {
-        for (let j = 0; j < s.length; j++) out[at++] = s.charCodeAt(j);
-      }
-      out[at++] = 0;
-    }
+    putU32(out, 0, n);
+    for (let i = 0; i < raw.length; i++) putU32(out, 4 + 4 * i, raw[i]!.length);
+    // The data section is each key and value followed by NUL: one string, one native copy
+    // (byte strings, so latin1 writes each code unit as its byte).
+    out.write(raw.join('\0'), 4 + 8 * n, 'latin1');
+    out[size - 1] = 0;
     return (this.encoded = out);
   }
 
@@ -184,7 +179,7 @@ export class HeaderMap {
   }
 
   setAll(pairs: readonly Pair[]): void {
-    this.raw = pairs.flat();
+    this.raw = flatten(pairs);
     this.lowered = false;
     this.strings();
     this.changed();
@@ -199,6 +194,14 @@ export class HeaderMap {
     }
     return out;
   }
+}
+
+/** A u32 little-endian, stored bytewise: cheaper than Buffer's checked writeUInt32LE in this loop. */
+function putU32(out: Buffer, at: number, v: number): void {
+  out[at] = v;
+  out[at + 1] = v >>> 8;
+  out[at + 2] = v >>> 16;
+  out[at + 3] = v >>> 24;
 }
 
 /** Key offsets and lengths of a pairs encoding. */

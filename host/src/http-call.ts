@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import type { Pair } from './pairs.js';
+import { flatten, type Pair } from './pairs.js';
 
 export interface HttpCallRequest {
   url: URL;
@@ -102,7 +102,7 @@ export function performHttpCall(call: HttpCallRequest): { done: Promise<HttpCall
       port: call.url.port,
       method,
       path,
-      headers: headers.flat(),
+      headers: flatten(headers),
       agent: secure ? call.httpsAgent ?? agents['https:'] : agents['http:'],
       setHost: false,
       // The certificate is checked against the cluster's host name (sent as SNI unless an IP), as

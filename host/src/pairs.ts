@@ -68,3 +68,10 @@ export function bytesToText(bytes: string): string {
   // eslint-disable-next-line no-control-regex
   return /^[\x00-\x7f]*$/.test(bytes) ? bytes : Buffer.from(bytes, 'latin1').toString('utf8');
 }
+
+/** [[k0, v0], [k1, v1], …] as [k0, v0, k1, v1, …]: a loop, as Array.prototype.flat is many times slower at it. */
+export function flatten(pairs: readonly Pair[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < pairs.length; i++) out.push(pairs[i]![0], pairs[i]![1]);
+  return out;
+}

@@ -36,9 +36,23 @@ function trailersOf(raw: string[]): HeaderMap | undefined {
   return HeaderMap.fromPairs(pairs);
 }
 
-/** Header pairs for Node's writeHead/addTrailers: pseudo-headers and hop-by-hop ones left out. */
+/** Headers for Node's writeHead/addTrailers, [k0, v0, k1, v1, …]: pseudo-headers and hop-by-hop ones left out. */
+function wireHeaders(headers: HeaderMap): string[] {
+  const flat = headers.flat();
+  const out: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const k = flat[i]!;
+    if (k.charCodeAt(0) !== 0x3a && !HOP.has(k)) out.push(k, flat[i + 1]!);
+  }
+  return out;
+}
+
+/** Node's addTrailers takes pairs, not a flat list. */
 function wirePairs(headers: HeaderMap): [string, string][] {
-  return headers.pairs().filter(([k]) => !k.startsWith(':') && !HOP.has(k));
+  const flat = wireHeaders(headers);
+  const out: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
 }
 
 let nextConnection = 1n;
@@ -104,23 +118,19 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
 
     const run = async () => {
       const raw = req.rawHeaders;
-      const pairs: [string, string][] = [[':method', req.method ?? 'GET'], [':path', req.url ?? '/'], [':authority', req.headers.host ?? ''], [':scheme', 'http']];
-      for (let i = 0; i + 1 < raw.length; i += 2) if (!HOP.has(raw[i]!.toLowerCase())) pairs.push([raw[i]!, raw[i + 1]!]);
-      if (req.headers['x-request-id'] === undefined) pairs.push(['x-request-id', randomUUID()]);
+      const flat = [':method', req.method ?? 'GET', ':path', req.url ?? '/', ':authority', req.headers.host ?? '', ':scheme', 'http'];
+      for (let i = 0; i + 1 < raw.length; i += 2) if (!HOP.has(raw[i]!.toLowerCase())) flat.push(raw[i]!, raw[i + 1]!);
+      if (req.headers['x-request-id'] === undefined) flat.push('x-request-id', randomUUID());
       const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-      const requestHeaders = HeaderMap.fromPairs(pairs);
+      const requestHeaders = HeaderMap.fromRaw(flat);
       if ((await settle(stream.onRequestHeaders(requestHeaders, !hasBody), StreamType.Request)) === 'reply') return reply();
 
       // The upstream request, with the headers as the filter left them.
-      const out: [string, string][] = [];
-      let authority = upstream.host;
-      for (const [k, v] of requestHeaders.pairs()) {
-        if (k === ':authority') authority = v;
-        else if (!k.startsWith(':')) out.push([k, v]);
-      }
+      const headers = wireHeaders(requestHeaders);
+      headers.push('host', requestHeaders.get(':authority') ?? upstream.host);
       const up = http.request({
         protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, agent,
-        method: requestHeaders.get(':method'), path: requestHeaders.get(':path'), headers: [...out, ['host', authority]].flat(), setHost: false,
+        method: requestHeaders.get(':method'), path: requestHeaders.get(':path'), headers, setHost: false,
       });
       // A kept-alive socket is already connected and never emits 'connect' again: read its address
       // now, and listen once only on a new one (a listener a request would pile up on the socket).
@@ -165,9 +175,10 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
         sendHead(res, headers);
         return res.end(stream.responseBody.take());
       }
-      const responsePairs: [string, string][] = [[':status', String(upRes.statusCode ?? 502)]];
-      for (let i = 0; i + 1 < upRes.rawHeaders.length; i += 2) if (!HOP.has(upRes.rawHeaders[i]!.toLowerCase())) responsePairs.push([upRes.rawHeaders[i]!, upRes.rawHeaders[i + 1]!]);
-      const responseHeaders = HeaderMap.fromPairs(responsePairs);
+      const upRaw = upRes.rawHeaders;
+      const responseFlat = [':status', String(upRes.statusCode ?? 502)];
+      for (let i = 0; i + 1 < upRaw.length; i += 2) if (!HOP.has(upRaw[i]!.toLowerCase())) responseFlat.push(upRaw[i]!, upRaw[i + 1]!);
+      const responseHeaders = HeaderMap.fromRaw(responseFlat);
       const bodyExpected = upRes.headers['content-length'] !== '0' && req.method !== 'HEAD' && upRes.statusCode !== 204 && upRes.statusCode !== 304;
       if ((await settle(stream.onResponseHeaders(responseHeaders, !bodyExpected), StreamType.Response)) === 'reply') {
         upRes.destroy();
@@ -219,5 +230,5 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
 
 /** Response headers to the client: :status as the status, pseudo-headers and hop-by-hop ones left out. */
 function sendHead(res: http.ServerResponse, headers: HeaderMap): void {
-  res.writeHead(Number(headers.get(':status') ?? 200), wirePairs(headers).flat());
+  res.writeHead(Number(headers.get(':status') ?? 200), wireHeaders(headers));
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodePairs, encodePairs } from '../src/pairs.js';
+import { decodePairs, encodePairs, flatten } from '../src/pairs.js';
 
 test('encodes pairs byte for byte as the proxy-wasm spec shows', () => {
   // {a:"1", b:"22"} from ../shared/proxy-wasm-notes.md
@@ -34,4 +34,9 @@ test('malformed or oversized maps are refused, as cpp-host reads them as empty',
   lying.writeUInt32LE(1, 0);
   lying.writeUInt32LE(100, 4);
   assert.equal(decodePairs(lying), undefined, 'sizes past the end');
+});
+
+test('flatten lays pairs out as one list, key then value', () => {
+  assert.deepEqual(flatten([['a', '1'], ['b', ''], ['a', '2']]), ['a', '1', 'b', '', 'a', '2']);
+  assert.deepEqual(flatten([]), []);
 });
