@@ -94,7 +94,8 @@ module at all (\`--filter none\`), the no-op guest (\`build/guests/noop.wasm\`),
 with its default configuration, and the filter with body capture on (\`capture.body.enabled\`).
 
 Each round runs every variant once, in an order that turns from round to round, each after a
-warm-up; the figures are the median over rounds with the lowest and highest in brackets. A
+warm-up long enough for a fresh process's start-up work (V8 compiling the proxy's code and the
+module's, its first collections) to be over; the figures are the median over rounds with the lowest and highest in brackets. A
 variant's difference (Δ) is taken within each round against its baseline in the same round, the
 no-op guest's against no module, every module's against the no-op guest, and then summarised
 the same way: the machine's speed changes from minute to minute, and a change falls on both
