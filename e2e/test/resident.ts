@@ -1,5 +1,6 @@
 // Resident memory over time, and whether it is flat once warmed up.
 import { MiB, residentMemory } from '../../collector/test/helpers.js';
+import { median } from '../../benches/median.js';
 
 /** Each named process's RSS in bytes, read every `everyMs` until `stop()`. */
 export function sampleResident(pids: Record<string, number>, { everyMs }: { everyMs: number }): { samples: Record<string, number[]>; stop(): void } {
@@ -15,11 +16,6 @@ export function sampleResident(pids: Record<string, number>, { everyMs }: { ever
  * heap settling still moves a few MiB, while a per-request leak grows with every request.
  */
 export const FLAT = { mib: 32, ratio: 1.3 };
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export interface Growth {
   /** Medians of the middle and the last third of the samples, MiB (the first third is warm-up). */
