@@ -33,7 +33,7 @@ async function app(): Promise<{ url: string; close(): void }> {
 }
 
 /** A producer streaming batches to the collector's /v1/stream at a fixed pace; counts what was acknowledged. */
-async function streamProducer(collectorUrl: string): Promise<{ acked: () => number; errors: string[]; stop(): Promise<void> }> {
+async function streamProducer(collectorUrl: string): Promise<{ acked: () => number; errors: string[]; drain(): Promise<void>; close(): void }> {
   const ws = new WebSocket(`${collectorUrl.replace('http', 'ws')}/v1/stream`);
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   let acked = 0;
@@ -52,10 +52,14 @@ async function streamProducer(collectorUrl: string): Promise<{ acked: () => numb
   return {
     acked: () => acked,
     errors,
-    stop: async () => {
+    /** Stop sending and wait for the acknowledgements of what was sent. */
+    drain: async () => {
       clearInterval(timer);
       await until(() => acked === seq * STREAM.records || errors.length > 0, 'every streamed batch acknowledged', { timeoutMs: 10_000 });
-      ws.close();
+    },
+    close: () => {
+      clearInterval(timer);
+      ws.terminate();
     },
   };
 }
@@ -64,33 +68,34 @@ const stored = async (collectorUrl: string): Promise<number> =>
   Number(/^redtail_records_ingested_total (\d+)/m.exec(await (await fetch(`${collectorUrl}/metrics`)).text())![1]);
 
 async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const done = exited(child);
   child.kill('SIGTERM');
   await done;
 }
 
 test(`soak: redtail proxy (filter and no-op guest) and the collector keep flat memory over ${SECONDS} s of keep-alive load`, async (t) => {
+  // Each part is stopped whatever happens, so a failed assertion fails the test instead of holding it open.
   const collector = await collectorProcess();
+  t.after(() => collector.stop());
   const upstream = await app();
+  t.after(() => upstream.close());
   const common = ['--upstream', upstream.url, '--cluster', `redtail-collector=${collector.url}`, '--log-level', 'warning'];
-  const [filtered, noop] = await Promise.all([
-    proxyProcess([...common, '--filter', `${BUILD}filter.wasm`]),
-    proxyProcess([...common, '--filter', `${BUILD}guests/noop.wasm`]),
-  ]);
-  t.after(async () => {
-    await Promise.all([stop(filtered.child), stop(noop.child)]);
-    await collector.stop();
-    upstream.close();
-  });
+  const filtered = await proxyProcess([...common, '--filter', `${BUILD}filter.wasm`]);
+  t.after(() => stop(filtered.child));
+  const noop = await proxyProcess([...common, '--filter', `${BUILD}guests/noop.wasm`]);
+  t.after(() => stop(noop.child));
   const producer = await streamProducer(collector.url);
+  t.after(() => producer.close());
   const memory = sampleResident({ 'proxy (filter)': filtered.child.pid!, 'proxy (no-op)': noop.child.pid!, collector: collector.child.pid! }, { everyMs: 1000 });
+  t.after(() => memory.stop());
   const amount = LOAD.perSecond * SECONDS;
   const [withFilter, withNoop] = await Promise.all([
     steadyLoad(filtered.proxy, { ...LOAD, amount }),
     steadyLoad(noop.proxy, { ...LOAD, amount }),
   ]);
   memory.stop();
-  await producer.stop();
+  await producer.drain();
 
   for (const [name, r] of [['filter', withFilter], ['no-op', withNoop]] as const) {
     t.diagnostic(`proxy (${name}): ${r['2xx']} answered 2xx of ${amount}, ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
