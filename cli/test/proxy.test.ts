@@ -2,7 +2,7 @@
 // its metrics on the admin port; an https:// cluster trusted with --ca; a configuration the filter
 // refuses stops it with the filter's words.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,23 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeCertificates } from '../../collector/test/certificates.js';
 import { collector, get, until } from '../../collector/test/helpers.js';
-
-const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
-
-/** `redtail proxy <args>` as a child process, once it listens: its URLs and what it printed so far. */
-async function startProxy(args: string[]): Promise<{ child: ChildProcess; proxy: string; admin: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '0', '--admin', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const urls = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-      const m = /listening on (\S+) -> .*admin (\S+)/.exec(stderr);
-      if (m) resolve({ proxy: m[1]!, admin: m[2]! });
-    });
-    child.once('exit', () => reject(new Error(stderr)));
-  });
-  return { child, ...urls, stderr: () => stderr };
-}
+import { BIN, proxyProcess } from './redtail.js';
 
 /** An app that answers hello, behind the proxy. */
 async function app(): Promise<{ url: string; close(): void }> {
@@ -41,7 +25,7 @@ test('redtail proxy runs the filter on every request and its records reach the c
   const upstream = await app();
   const dir = mkdtempSync(join(tmpdir(), 'redtail-proxy-'));
   writeFileSync(join(dir, 'filter.json'), JSON.stringify({ flush: { interval_ms: 50 } }));
-  const urls = await startProxy(['--upstream', upstream.url, '--cluster', `redtail-collector=${c.url}`, '--filter-config', join(dir, 'filter.json'), '--workers', '2']);
+  const urls = await proxyProcess(['--upstream', upstream.url, '--cluster', `redtail-collector=${c.url}`, '--filter-config', join(dir, 'filter.json'), '--workers', '2']);
   const { child } = urls;
   for (let i = 0; i < 4; i++) {
     const res = await fetch(`${urls.proxy}/hi?password=hunter2`);
@@ -86,11 +70,11 @@ test('an https:// cluster: with --ca the filter ships to a collector serving TLS
   const dir = mkdtempSync(join(tmpdir(), 'redtail-proxy-'));
   writeFileSync(join(dir, 'filter.json'), JSON.stringify({ flush: { interval_ms: 50 } }));
   const common = ['--upstream', upstream.url, '--cluster', `redtail-collector=${c.url}`, '--filter-config', join(dir, 'filter.json'), '--workers', '1'];
-  const trusting = await startProxy([...common, '--ca', certs.ca]);
+  const trusting = await proxyProcess([...common, '--ca', certs.ca]);
   assert.equal(await (await fetch(`${trusting.proxy}/over-tls`)).text(), 'hello');
   await until(() => c.store.list().length > 0, 'the record stored by the collector over TLS');
   trusting.child.kill('SIGTERM');
-  const untrusting = await startProxy(common);
+  const untrusting = await proxyProcess(common);
   assert.equal(await (await fetch(`${untrusting.proxy}/refused`)).text(), 'hello', 'requests go on');
   let metrics = '';
   for (let i = 0; i < 400 && !/^redtail_batch_failures [1-9]/m.test(metrics); i++) {
