@@ -111,6 +111,12 @@ the absolute figures are the machine's as much as the proxy's; read the differen
 spread: a wide one says the machine was busy. \`--rate N\` sets the fixed rate (a note under the
 tables says when a variant could not hold it), \`--quick\` runs one short round to check the bench.
 
+With real Envoy: \`benches/envoy/\` runs the same three variants (no filter, the no-op guest,
+the redtail filter) through Envoy under Docker compose, with fortio as the load generator, and
+prints the same kind of table. It has not been run where this page was made (no Docker, no
+Envoy on this machine), so no figure on this page comes from Envoy; see
+[benches/envoy/README.md](../benches/envoy/README.md).
+
 Other SDKs' modules: \`--guest NAME=FILE\` adds any proxy-wasm module as one more variant, read
 against the no-op guest like the filter (\`npm run bench -- overhead --guest cpp=./http_headers.wasm\`).
 No Rust, Go or C++ toolchain that reaches those SDKs is available where this page was made, so

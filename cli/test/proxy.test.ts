@@ -100,7 +100,7 @@ test('--filter none: the proxy with no module passes requests and answers throug
     });
   });
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-  const urls = await startProxy(['--upstream', `http://127.0.0.1:${(echo.address() as AddressInfo).port}`, '--filter', 'none']);
+  const urls = await proxyProcess(['--upstream', `http://127.0.0.1:${(echo.address() as AddressInfo).port}`, '--filter', 'none']);
   assert.match(urls.stderr(), /no filter/);
   const res = await fetch(`${urls.proxy}/orders?page=2`, { method: 'POST', headers: { 'x-token': 't1' }, body: 'a body' });
   assert.equal(res.status, 201);

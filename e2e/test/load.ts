@@ -1,21 +1,5 @@
 // Sustained keep-alive load at a fixed rate, from autocannon (the load generator the benches use).
-
-/** The options and results of autocannon this suite uses (the package ships no types). */
-interface LoadOptions {
-  url: string;
-  connections: number;
-  overallRate: number;
-  amount: number;
-  headers: Record<string, string>;
-}
-interface LoadResult {
-  requests: { total: number; sent: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '2xx': number;
-}
-const autocannon = (await import('autocannon' as string)).default as (options: LoadOptions) => Promise<LoadResult>;
+import autocannon from 'autocannon';
 
 /** A GET carrying what the filter redacts: a bearer token, a cookie, a secret query parameter. */
 const HEADERS = {
@@ -27,6 +11,6 @@ const HEADERS = {
 };
 
 /** `amount` requests over `connections` kept-alive connections at `perSecond` in all; every answer counted. */
-export async function steadyLoad(url: string, { connections, perSecond, amount }: { connections: number; perSecond: number; amount: number }): Promise<LoadResult> {
+export async function steadyLoad(url: string, { connections, perSecond, amount }: { connections: number; perSecond: number; amount: number }) {
   return autocannon({ url: `${url}/orders/42?page=2&sort=desc&token=tok-secret-9f8e`, connections, overallRate: perSecond, amount, headers: HEADERS });
 }

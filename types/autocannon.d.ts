@@ -1,4 +1,4 @@
-// The part of autocannon's API the bench uses (the package ships no types).
+// The part of autocannon's API the overhead bench and the soak test use (the package ships no types).
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
   interface Options {
@@ -10,11 +10,14 @@ declare module 'autocannon' {
     duration?: number;
     /** Requests per second, over all connections. */
     overallRate?: number;
+    /** Requests in all, instead of a duration. */
+    amount?: number;
   }
   interface Result {
     errors: number;
     timeouts: number;
     non2xx: number;
+    '2xx': number;
   }
   interface Instance extends EventEmitter, PromiseLike<Result> {}
   function autocannon(options: Options): Instance;
