@@ -16,7 +16,7 @@ export class ByteWriter {
     if (this.len + n > this.cap) this.grow(n);
   }
 
-  private grow(n: u32): void {
+  protected grow(n: u32): void {
     let cap = this.cap << 1;
     while (cap < this.len + n) cap <<= 1;
     this.ptr = heap.realloc(this.ptr, cap);
