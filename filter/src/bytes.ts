@@ -78,6 +78,11 @@ export class ByteWriter {
     this.len = 0;
   }
 
+  /** Give the bytes back to the heap: the writer is not used again. */
+  free(): void {
+    heap.free(this.ptr);
+  }
+
   /** Bytes as an ArrayBuffer copy (for tests and small values). */
   toBuffer(): ArrayBuffer {
     const out = new ArrayBuffer(this.len);

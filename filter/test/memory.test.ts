@@ -146,3 +146,31 @@ test('body capture with more streams in flight than the filter pools: the memory
   const largest = await largestMemory({ capture: { body: { enabled: true } } }, 60, { body: bodies(1024), atOnce: 1100 });
   assert.ok(largest <= BOUND, `the VM's memory reached ${mib(largest)}`);
 });
+
+test('reconfigured again and again, with requests between: what each configuration built is given back, the memory does not grow', async () => {
+  const collector = await sink();
+  const host = new Host({ clusters: { 'redtail-collector': collector.url }, onLog: () => {}, logLevel: 'critical' });
+  // Every part a configuration builds: the redactor with an HMAC key, listed names and kept cookies, body capture.
+  const configs = [0, 1].map((k) => JSON.stringify({
+    capture: { body: { enabled: true }, request_headers: ['x-pad'] },
+    redact: { hmac: { key: `reconfigure-key-${k}-0123456789`, key_id: `k${k}` }, query_params: ['session', `extra${k}`], cookies_kept: ['lang'], rules: { EMAIL_ADDRESS: 'hmac' } },
+  }));
+  const body = bodies(1024);
+  const plugin = await host.load(FILTER).then((m) => host.startPlugin(m, { configuration: configs[0]! })).catch(async (e) => { await collector.close(); throw e; });
+  try {
+    const rounds = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        plugin.configure(configs[i % 2]!);
+        await drive(plugin, 20, body);
+      }
+    };
+    await rounds(100);
+    const settled = plugin.vm.memory.byteLength;
+    await rounds(1500);
+    const after = plugin.vm.memory.byteLength;
+    assert.ok(after <= settled, `the VM's memory grew from ${mib(settled)} to ${mib(after)} over 1,500 configurations`);
+  } finally {
+    await plugin.close(3000);
+    await collector.close();
+  }
+});
