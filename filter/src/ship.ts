@@ -1,5 +1,5 @@
 // Shipping: records are appended to an NDJSON batch per VM, sealed when the batch reaches its
-// record or byte limit or on the tick, and sent one batch at a time, in order, by proxy_http_call
+// record limit, when the next record does not fit in its byte limit, or on the tick, and sent one batch at a time, in order, by proxy_http_call
 // POST to the collector cluster. Each batch carries `x-redtail-batch: <source>/<seq>`, so a batch
 // sent again after a failure is stored once. A failed or non-2xx call keeps the batch and retries
 // with exponential backoff. The buffer is bounded: when it is full the oldest records are dropped
