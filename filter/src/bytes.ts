@@ -16,7 +16,7 @@ export class ByteWriter {
     if (this.len + n > this.cap) this.grow(n);
   }
 
-  private grow(n: u32): void {
+  protected grow(n: u32): void {
     let cap = this.cap << 1;
     while (cap < this.len + n) cap <<= 1;
     this.ptr = heap.realloc(this.ptr, cap);
@@ -76,6 +76,11 @@ export class ByteWriter {
 
   clear(): void {
     this.len = 0;
+  }
+
+  /** Give the bytes back to the heap: the writer is not used again. */
+  free(): void {
+    heap.free(this.ptr);
   }
 
   /** Bytes as an ArrayBuffer copy (for tests and small values). */

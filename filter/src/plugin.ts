@@ -52,7 +52,9 @@ export class Plugin {
   /** A new configuration: capture starts afresh; the shipper keeps what is buffered. */
   reconfigure(config: Config): void {
     const id = identityOf(config);
+    const old = this.capture;
     this.capture = captureOf(config, id);
+    old.free();
     this.shipper.reconfigure(config);
     this.config = config;
     this.bodies = new BodyCapture(config);

@@ -1,11 +1,12 @@
 // Shipping: records are appended to an NDJSON batch per VM, sealed when the batch reaches its
-// record or byte limit or on the tick, and sent one batch at a time, in order, by proxy_http_call
+// record limit, when the next record does not fit in its byte limit, or on the tick, and sent one batch at a time, in order, by proxy_http_call
 // POST to the collector cluster. Each batch carries `x-redtail-batch: <source>/<seq>`, so a batch
 // sent again after a failure is stored once. A failed or non-2xx call keeps the batch and retries
 // with exponential backoff. The buffer is bounded: when it is full the oldest records are dropped
 // and counted, and the next batch starts with a gap notice saying how many were lost.
 // Nothing here ever makes a request wait.
 import { httpCall, nowNanos, randomHex } from "../../proxy-wasm-as/hostcalls";
+import { BatchWriter, Blocks, GAP_ROOM } from "./batch";
 import { ByteWriter } from "./bytes";
 import { Config } from "./config";
 import { Metrics } from "./metrics";
@@ -28,34 +29,31 @@ enum Backoff {
   Ignore,
 }
 
-/** An open batch's buffer: its byte limit and room past it for the record that reaches it. */
-function batchBuffer(limit: u32): ByteWriter {
-  return new ByteWriter(batchBytes(limit));
-}
-
-function batchBytes(limit: u32): u32 {
-  return limit + limit / 4;
-}
-
+/** A sealed batch: its bytes are `start` to `end` in its block (the gap notice, then the records). */
 class Batch {
-  constructor(public data: ByteWriter, public records: u32, public seq: u64,
+  constructor(public block: usize, public cap: u32, public start: u32, public end: u32, public records: u32, public seq: u64,
     /** The drops its gap notice reports (0 for none), and since when. */
     public gap: u64, public gapSinceNs: i64) {}
+
+  get size(): u32 {
+    return this.end - this.start;
+  }
 }
 
 export class Shipper {
-  private open: ByteWriter;
+  private open: BatchWriter;
   private openRecords: u32 = 0;
-  /** Where the record being written starts in `open`. */
-  private recordStart: u32 = 0;
   /**
-   * A batch-sized buffer whose batch is gone (sent or dropped), kept for the next open batch:
-   * buffers this large allocated and freed again and again, among a request's small objects,
-   * leave the heap in pieces too small for the next one, and the heap grows.
+   * The blocks batches are built in, one kept when its batch is gone (sent or dropped): blocks
+   * this large allocated and freed again and again, among a request's small objects, leave the
+   * heap in pieces too small for the next one, and the heap grows.
    */
-  private spare: ByteWriter | null = null;
+  private blocks: Blocks;
+  /** Where a gap notice is written before it is put in front of its batch's records. */
+  private notice: ByteWriter = new ByteWriter(GAP_ROOM);
   private sealed: Batch[] = [];
-  private sealedBytes: u32 = 0;
+  /** The memory the sealed batches hold: their blocks. */
+  private sealedHeld: u32 = 0;
   private inFlight: Batch | null = null;
   private token: u32 = 0;
   private seq: u64 = 0;
@@ -75,7 +73,9 @@ export class Shipper {
     this.config = config;
     this.source = source;
     this.cluster = String.UTF8.encode(config.cluster);
-    this.open = batchBuffer(config.maxBatchBytes);
+    const blocks = new Blocks(config.maxBatchBytes);
+    this.blocks = blocks;
+    this.open = new BatchWriter(blocks);
     this.lastSealNs = nowNanos();
   }
 
@@ -83,10 +83,12 @@ export class Shipper {
   reconfigure(config: Config): void {
     this.config = config;
     this.cluster = String.UTF8.encode(config.cluster);
+    this.blocks.resize(config.maxBatchBytes);
   }
 
-  get bufferedBytes(): u32 {
-    return this.open.len + this.sealedBytes + (this.inFlight !== null ? this.inFlight!.data.len : 0);
+  /** The memory the batches hold (their blocks, the open one whole): what `buffer.max_bytes` bounds. */
+  get heldBytes(): u32 {
+    return this.open.cap + this.sealedHeld + (this.inFlight !== null ? this.inFlight!.cap : 0);
   }
 
   /**
@@ -94,28 +96,41 @@ export class Shipper {
    * made on its way to the collector but the proxy's). `commit` takes it, when it is complete.
    */
   next(): ByteWriter {
-    this.recordStart = this.open.len;
-    return this.open;
+    const open = this.open;
+    open.recordStart = open.len;
+    return open;
   }
 
   /** Take the record written since `next`, making room for it if the buffer is full. */
   commit(): void {
-    this.open.byte(0x0a);
+    const open = this.open;
+    open.byte(0x0a);
     this.openRecords++;
-    this.makeRoom();
-    if (this.openRecords >= this.config.maxRecords || this.open.len >= this.config.maxBatchBytes) {
-      this.seal();
-      this.send(nowNanos(), Backoff.Wait);
+    const spilled = open.full != 0;
+    if (spilled) {
+      // It did not fit: the records before it, left in the block it did not fit in, are a batch.
+      this.sealed.push(this.batchOf(open.full, open.fullCap, open.fullEnd, this.openRecords - 1));
+      open.tookFull();
+      this.openRecords = 1;
     }
+    this.makeRoom();
+    const full = this.openRecords >= this.config.maxRecords || open.len >= this.config.maxBatchBytes;
+    if (full) this.seal();
+    if (spilled || full) this.send(nowNanos(), Backoff.Wait);
   }
 
-  /** On the tick: seal what is open (or, idle for long enough, a heartbeat) and send if it is time. */
+  /**
+   * On the tick: seal what is open (or, idle for long enough, a heartbeat) and send if it is time.
+   * While batches wait to be sent (the collector down or behind), the open batch fills on instead:
+   * sealed now it would go no sooner, and would hold a block of its own, partly empty.
+   */
   tick(): void {
-    this.seal();
+    const waiting = this.sealed.length > 0 || this.inFlight !== null;
+    if (!waiting) this.seal();
     const now = nowNanos();
-    if (this.sealed.length == 0 && this.inFlight === null && now - this.lastSealNs >= <i64>this.config.heartbeatMs * 1000000) this.beat();
+    if (!waiting && this.sealed.length == 0 && now - this.lastSealNs >= <i64>this.config.heartbeatMs * 1000000) this.beat();
     this.send(now, Backoff.Wait);
-    Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
+    Metrics.set(Metrics.bufferBytes, this.heldBytes);
   }
 
   /** On shutdown: seal and send now, backoff or not. True if a call is still to be answered. */
@@ -126,28 +141,30 @@ export class Shipper {
   }
 
   /**
-   * Over the limit with the record just taken: drop the oldest records (whole sealed batches,
-   * never the one in flight), then the open batch's before the new one, until it fits.
+   * Over the limit with the record just taken: drop the oldest records, whole sealed batches
+   * (never the one in flight) until the blocks held fit, then, if the records alone still do
+   * not, the open batch's before the new one.
    */
   private makeRoom(): void {
     const limit = this.config.bufferMaxBytes;
-    while (this.bufferedBytes > limit && this.sealed.length > 0) {
+    while (this.heldBytes > limit && this.sealed.length > 0) {
       const oldest = this.sealed.shift();
-      this.sealedBytes -= oldest.data.len;
+      this.sealedHeld -= oldest.cap;
       this.noteDropped(oldest.records);
       if (oldest.gap > 0) {
         // Its gap notice goes with it: carry the count on to the next one, not to the metric again.
         this.droppedRecords += oldest.gap;
         if (oldest.gapSinceNs < this.droppedSinceNs) this.droppedSinceNs = oldest.gapSinceNs;
       }
-      this.release(oldest.data);
+      this.blocks.give(oldest.block, oldest.cap);
     }
-    if (this.bufferedBytes > limit && this.openRecords > 1) {
+    const open = this.open;
+    if (this.heldBytes - open.cap + open.len > limit && this.openRecords > 1) {
       this.noteDropped(this.openRecords - 1);
-      const start = this.recordStart;
-      const n = this.open.len - start;
-      memory.copy(this.open.ptr, this.open.ptr + start, n);
-      this.open.len = n;
+      const n = open.len - open.recordStart;
+      memory.copy(open.ptr + GAP_ROOM, open.ptr + open.recordStart, n);
+      open.len = GAP_ROOM + n;
+      open.recordStart = GAP_ROOM;
       this.openRecords = 1;
     }
   }
@@ -158,29 +175,42 @@ export class Shipper {
     Metrics.add(Metrics.dropped, records);
   }
 
+  /** Seal the open batch, if it holds records or a gap notice is due. */
   private seal(): void {
     if (this.openRecords == 0 && this.droppedRecords == 0) return;
-    const gap = this.droppedRecords;
-    const gapSinceNs = this.droppedSinceNs;
-    let data = this.open;
-    if (gap > 0 || data.len < data.cap / 2) {
-      // A copy the batch's size, led by the gap notice if there is one: a batch sealed on the
-      // tick with a few records must not hold on to a buffer made for a full one.
-      data = new ByteWriter(this.open.len + 160);
-      if (gap > 0) this.writeGap(data);
-      data.copy(this.open.ptr, this.open.len);
-      this.open.clear();
+    const open = this.open;
+    const used = open.len - GAP_ROOM;
+    if (used < open.cap / 2) {
+      // A copy the batch's size: a batch sealed on the tick with a few records must not hold on
+      // to a block made for a full one.
+      const copy = heap.alloc(open.len);
+      memory.copy(copy + GAP_ROOM, open.ptr + GAP_ROOM, used);
+      this.sealed.push(this.batchOf(copy, open.len, open.len, this.openRecords));
+      open.len = GAP_ROOM;
     } else {
-      // A full batch takes the open buffer as it is; the next one gets the spare, or a new buffer.
-      const spare = this.spare;
-      this.spare = null;
-      this.open = spare !== null ? spare : batchBuffer(this.config.maxBatchBytes);
+      // A full batch takes the open block as it is; the next one gets the spare, or a new block.
+      this.sealed.push(this.batchOf(open.ptr, open.cap, open.len, this.openRecords));
+      open.reopen();
+    }
+    this.openRecords = 0;
+  }
+
+  /** The next batch in sequence, of the records in a block up to `end`, led by the gap notice if one is due. */
+  private batchOf(block: usize, cap: u32, end: u32, records: u32): Batch {
+    const gap = this.droppedRecords;
+    let start = GAP_ROOM;
+    if (gap > 0) {
+      const notice = this.notice;
+      notice.clear();
+      this.writeGap(notice);
+      start -= notice.len;
+      memory.copy(block + start, notice.ptr, notice.len);
     }
     this.seq++;
-    this.sealed.push(new Batch(data, this.openRecords, this.seq, gap, gapSinceNs));
+    const batch = new Batch(block, cap, start, end, records, this.seq, gap, this.droppedSinceNs);
     this.lastSealNs = nowNanos();
-    this.sealedBytes += data.len;
-    this.openRecords = 0;
+    this.sealedHeld += cap;
+    return batch;
   }
 
   /**
@@ -189,7 +219,7 @@ export class Shipper {
    */
   private beat(): void {
     this.seq++;
-    this.sealed.push(new Batch(new ByteWriter(16), 0, this.seq, 0, 0));
+    this.sealed.push(new Batch(heap.alloc(0), 0, 0, 0, 0, this.seq, 0, 0));
     this.lastSealNs = nowNanos();
   }
 
@@ -212,14 +242,14 @@ export class Shipper {
     if (backoff == Backoff.Wait && now < this.nextAttemptNs) return;
     const batch = this.sealed[0];
     const headers = this.headersFor(batch);
-    const token = httpCall(this.cluster, headers, batch.data.ptr, batch.data.len, this.config.timeoutMs);
+    const token = httpCall(this.cluster, headers, batch.block + batch.start, batch.size, this.config.timeoutMs);
     if (token == 0) {
       // The proxy refused the call (no such cluster, say): try again later, as for a failure.
       this.failed(now);
       return;
     }
     this.sealed.shift();
-    this.sealedBytes -= batch.data.len;
+    this.sealedHeld -= batch.cap;
     this.inFlight = batch;
     this.token = token;
   }
@@ -231,26 +261,18 @@ export class Shipper {
     this.inFlight = null;
     const now = nowNanos();
     if (status >= 200 && status < 300) {
-      this.release(batch.data);
+      this.blocks.give(batch.block, batch.cap);
       this.failures = 0;
       this.nextAttemptNs = 0;
       Metrics.add(Metrics.batchesSent, 1);
       this.send(now, this.draining ? Backoff.Ignore : Backoff.Wait);
     } else {
       this.sealed.unshift(batch); // it goes again first: order is kept
-      this.sealedBytes += batch.data.len;
+      this.sealedHeld += batch.cap;
       this.failed(now);
       if (this.draining) this.draining = false; // no second try while shutting down
     }
-    Metrics.set(Metrics.bufferBytes, this.bufferedBytes);
-  }
-
-  /** A batch's buffer is no longer needed: kept as the spare if it is batch-sized and none is kept, else freed. */
-  private release(data: ByteWriter): void {
-    if (this.spare === null && data.cap == batchBytes(this.config.maxBatchBytes)) {
-      data.clear();
-      this.spare = data;
-    } else heap.free(data.ptr);
+    Metrics.set(Metrics.bufferBytes, this.heldBytes);
   }
 
   private failed(now: i64): void {

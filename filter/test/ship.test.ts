@@ -116,15 +116,26 @@ test('a full buffer drops the oldest records, counts them, and the next batch sa
   await collector.close();
 });
 
-test('max_bytes seals a batch once it is reached; every record whole, in order', async () => {
+test('max_bytes seals a batch when the next record does not fit; no batch is larger, every record whole, in order', async () => {
   const f = await startFilter({ flush: { interval_ms: 60000, max_bytes: 4096 }, capture: { request_headers: ['x-pad'] } });
   for (let i = 0; i < 40; i++) await f.send({ headers: { ...GET, 'x-request-id': `m${i}`, 'x-pad': 'p'.repeat(i * 7) } });
   await f.stop();
   const sizes = f.collector.batches.map((b) => Buffer.byteLength(b.raw));
   assert.ok(sizes.length >= 3, `several batches (${sizes.join(', ')} bytes)`);
-  for (const size of sizes.slice(0, -1)) assert.ok(size >= 4096 && size < 4096 + 1024, `a batch ends with the record that reaches 4096 bytes (${size})`);
+  for (const size of sizes.slice(0, -1)) assert.ok(size <= 4096 && size > 4096 - 1024, `a batch holds what fits in 4096 bytes (${size})`);
   assert.deepEqual(ids(f.collector.records()), Array.from({ length: 40 }, (_, i) => `m${i}`));
   f.collector.records().forEach((r, i) => assert.equal((r.request_headers as Record<string, string>)['x-pad'], 'p'.repeat(i * 7)));
+});
+
+test('a record larger than max_bytes goes whole, in a batch of its own', async () => {
+  const f = await startFilter({ flush: { interval_ms: 60000, max_bytes: 1024 }, capture: { request_headers: ['x-pad'] } });
+  const pads = [10, 3000, 10, 5000, 10].map((n, i) => 'abcdefgh'[i]!.repeat(n));
+  for (const [i, pad] of pads.entries()) await f.send({ headers: { ...GET, 'x-request-id': `l${i}`, 'x-pad': pad } });
+  await f.stop();
+  assert.deepEqual(ids(f.collector.records()), pads.map((_, i) => `l${i}`));
+  f.collector.records().forEach((r, i) => assert.equal((r.request_headers as Record<string, string>)['x-pad'], pads[i]));
+  const large = f.collector.batches.filter((b) => Buffer.byteLength(b.raw) > 1024);
+  assert.deepEqual(large.map((b) => b.lines.length), [1, 1], 'each large record alone in its batch');
 });
 
 test('a full buffer with nothing sealed drops the open batch\'s older records and keeps the newest whole', async () => {

@@ -41,6 +41,12 @@ export class Caller {
 
   constructor(private redactor: Redactor) {}
 
+  free(): void {
+    this.payload.free();
+    this.value.free();
+    this.scratch.free();
+  }
+
   /** The caller's claims, for a request whose Authorization header (n bytes at p) holds a bearer JWT. */
   write(w: ByteWriter, p: usize, n: u32): void {
     const token = bearerJwt(p, n);

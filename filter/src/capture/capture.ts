@@ -54,6 +54,16 @@ export class Capture {
     this.addresses = redactor.modes[Rule.IP_ADDRESS] != Mode.Off ? Value.Scanned : Value.Escaped;
   }
 
+  /**
+   * A new configuration replaced it: give back what its parts hold outside the collected heap
+   * (the collector frees only the objects, and they are built again at every configuration).
+   */
+  free(): void {
+    this.connections.free();
+    this.caller.free();
+    this.redactor.free();
+  }
+
   /** Read both header maps (one host call each). */
   readHeaders(): void {
     this.request.read();

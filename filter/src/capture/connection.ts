@@ -34,6 +34,10 @@ export class Connections {
 
   constructor(private redactor: Redactor) {}
 
+  free(): void {
+    this.scratch.free();
+  }
+
   /** This request's connection's values: from the cache by connection.id, or read (and kept) now. */
   current(): ConnectionValues {
     let id: u64 = 0;

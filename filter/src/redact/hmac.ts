@@ -24,6 +24,10 @@ export class Sha256 {
     this.reset();
   }
 
+  free(): void {
+    heap.free(this.block);
+  }
+
   reset(): void {
     this.h[0] = 0x6a09e667; this.h[1] = 0xbb67ae85; this.h[2] = 0x3c6ef372; this.h[3] = 0xa54ff53a;
     this.h[4] = 0x510e527f; this.h[5] = 0x9b05688c; this.h[6] = 0x1f83d9ab; this.h[7] = 0x5be0cd19;
@@ -89,6 +93,13 @@ export class HmacSha256 {
   private outer: usize = heap.alloc(64);
   private sha: Sha256 = new Sha256();
   private digest: usize = heap.alloc(32);
+
+  free(): void {
+    heap.free(this.inner);
+    heap.free(this.outer);
+    heap.free(this.digest);
+    this.sha.free();
+  }
 
   constructor(key: ArrayBuffer) {
     let k = changetype<usize>(key);

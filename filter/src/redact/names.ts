@@ -227,6 +227,11 @@ export class KeyList {
     }
   }
 
+  free(): void {
+    heap.free(this.start);
+    heap.free(this.data);
+  }
+
   has(p: usize, n: u32): bool {
     if (n > NAME_MAX || n == 0) return false;
     const count = load<u32>(this.start + n * 8 + 4);
@@ -271,7 +276,14 @@ export class SecretNames {
       this.listedNext += configured[i].length > 1 ? configured[i].charAt(1) : "\"'=: \\%&]";
     }
     this.setPairs(this.listedFirst, this.listedNext);
+    this.listed.free();
     this.listed = new KeyList(names);
+  }
+
+  free(): void {
+    this.listed.free();
+    heap.free(this.pairs);
+    heap.free(this.seen);
   }
 
   /**

@@ -20,6 +20,10 @@ export class Decoded {
   /** origin[i]: the offset in the original of decoded byte i; origin[len] = the original length. */
   origin: StaticArray<u32> = new StaticArray<u32>(257);
 
+  free(): void {
+    heap.free(this.ptr);
+  }
+
   private reserve(n: u32): void {
     if (n + 1 <= this.cap) return;
     let cap = this.cap;
