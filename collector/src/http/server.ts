@@ -77,7 +77,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
     audit = new AuditRecorder(config.data, key.signer, log, { refusedBytes: config.limits.auditRefusedBytes });
-    store = new Store(config.data, { pageCacheBytes: config.limits.pageCacheBytes });
+    store = new Store(config.data, { queryCacheBytes: config.limits.queryCacheBytes, pageCacheBytes: config.limits.pageCacheBytes });
     try {
       ledger = openLedger(config.data, {
         unreadable: (err, aside) => log({ level: 'error', event: 'sources_unreadable', error: err.message, moved_to: aside,

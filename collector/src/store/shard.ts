@@ -57,31 +57,54 @@ CREATE TABLE IF NOT EXISTS gaps (
 );
 `;
 
-/**
- * The blocks read last, decompressed, for all shards of a store: following pages and repeated
- * queries read the same blocks, and decompressing is most of a query's time.
- */
 /** Blocks a store keeps decompressed, unless told otherwise. */
 export const DEFAULT_CACHED_BLOCKS = 64;
 
+/** Bytes of decompressed blocks a store keeps, unless told otherwise: records with bodies make blocks of megabytes. */
+export const DEFAULT_QUERY_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The blocks read last, decompressed, for all shards of a store: following pages and repeated
+ * queries read the same blocks, and decompressing is most of a query's time. Bounded by blocks
+ * and by their decompressed bytes (the records decoded from them add as much again at most).
+ */
 export class BlockCache {
   private readonly entries = new Map<string, Unpacked>();
+  private held = 0;
+  private readonly blocks: number;
+  private readonly most: number;
 
-  /** At most `size` blocks, each a block's records decompressed; 0 keeps none. */
-  constructor(private readonly size = DEFAULT_CACHED_BLOCKS) {}
+  /** At most `blocks` blocks and `bytes` of them; 0 keeps none. */
+  constructor({ blocks = DEFAULT_CACHED_BLOCKS, bytes = DEFAULT_QUERY_CACHE_BYTES }: { blocks?: number; bytes?: number } = {}) {
+    this.blocks = blocks;
+    this.most = bytes;
+  }
 
   get(key: string, load: () => Unpacked): Unpacked {
     let records = this.entries.get(key);
     if (records === undefined) records = load();
-    else this.entries.delete(key);
+    else this.drop(key);
+    // A block larger than the whole bound is not kept.
+    if (records.size > this.most) return records;
     this.entries.set(key, records); // most recent last
-    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
+    this.held += records.size;
+    while (this.entries.size > this.blocks || this.held > this.most) this.drop(this.entries.keys().next().value!);
     return records;
+  }
+
+  /** Decompressed bytes held. */
+  bytes(): number {
+    return this.held;
   }
 
   /** Drop a removed shard's blocks: a shard made later for the same day reuses their ids. */
   forget(day: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(`${day}:`)) this.entries.delete(key);
+    for (const key of [...this.entries.keys()]) if (key.startsWith(`${day}:`)) this.drop(key);
+  }
+
+  private drop(key: string): void {
+    this.held -= this.entries.get(key)?.size ?? 0;
+    this.entries.delete(key);
   }
 }
 

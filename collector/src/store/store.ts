@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SHARD_FILE, shardDay } from './days.js';
 import type { Committed } from './blocks.js';
 import { DEFAULT_PAGE_CACHE_BYTES, PageCaches, threadShare } from './page-cache.js';
-import { BlockCache, DEFAULT_CACHED_BLOCKS, Shard } from './shard.js';
+import { BlockCache, DEFAULT_CACHED_BLOCKS, DEFAULT_QUERY_CACHE_BYTES, Shard } from './shard.js';
 import { Unreadable } from './unreadable.js';
 import type { Gap, Row } from '../ingest/validate.js';
 
@@ -49,12 +49,13 @@ export class Store {
   readonly unopenable = new Map<string, { file: string; error: string }>();
 
   /**
-   * `cachedBlocks`: blocks kept decompressed for the next queries, across shards (0: none, each
-   * query reads every block it needs). `pageCacheBytes`: SQLite's page cache for all shards, this
-   * thread's and the words worker's together (page-cache.ts).
+   * `cachedBlocks`, `queryCacheBytes`: blocks kept decompressed for the next queries, across
+   * shards, and their bytes (0: none, each query reads every block it needs). `pageCacheBytes`:
+   * SQLite's page cache for all shards, this thread's and the words worker's together (page-cache.ts).
    */
-  constructor(readonly dir: string, { cachedBlocks = DEFAULT_CACHED_BLOCKS, pageCacheBytes = DEFAULT_PAGE_CACHE_BYTES }: { cachedBlocks?: number; pageCacheBytes?: number } = {}) {
-    this.blocks = new BlockCache(cachedBlocks);
+  constructor(readonly dir: string, { cachedBlocks = DEFAULT_CACHED_BLOCKS, queryCacheBytes = DEFAULT_QUERY_CACHE_BYTES, pageCacheBytes = DEFAULT_PAGE_CACHE_BYTES }:
+    { cachedBlocks?: number; queryCacheBytes?: number; pageCacheBytes?: number } = {}) {
+    this.blocks = new BlockCache({ blocks: cachedBlocks, bytes: queryCacheBytes });
     this.pages = new PageCaches(threadShare(pageCacheBytes));
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
