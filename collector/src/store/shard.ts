@@ -15,6 +15,7 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { BlockWriter, type Committed } from './blocks.js';
 import { CURRENT_LAYOUT, LAYOUTS, unpackBlock } from './codec.js';
+import { NewestUpTo } from './newest.js';
 import { Unpacked } from './unpacked.js';
 import type { Gap, Row } from '../ingest/validate.js';
 import { wordsPath, wordsSchema } from '../search/words.js';
@@ -131,9 +132,8 @@ export class Shard {
   private readonly wordsUpToStmt: Database.Statement;
   private readonly lastBlockStmt: Database.Statement;
   private readonly rangesFromStmt: Database.Statement;
-  /** Entry i: the latest record time of blocks 1..i (made on first use, caught up on each). */
-  private newestUpTo: Float64Array = new Float64Array(1).fill(-Infinity);
-  private newestKnown = 0;
+  /** The latest record time up to each block (made on first use, caught up on each). */
+  private readonly newest = new NewestUpTo();
 
   constructor(readonly day: string, readonly path: string, private readonly cache = new BlockCache()) {
     this.db = new Database(path);
@@ -192,26 +192,12 @@ export class Shard {
    */
   newestBefore(): (id: number) => number {
     const last = (this.lastBlockStmt.get() as number | null) ?? 0;
-    const ends = last > this.newestKnown ? (this.rangesFromStmt.all(this.newestKnown, last) as number[]) : [];
+    const known = this.newest.known;
+    const ends = last > known ? (this.rangesFromStmt.all(known, last) as number[]) : [];
     // Ids are dense (rows are only ever appended), so the k-th after the last known is that id; if
     // that ever failed, blocks past the last known would get no bound (read, never skipped).
-    if (ends.length > 0 && ends.length === last - this.newestKnown) {
-      if (last + 1 > this.newestUpTo.length) {
-        const grown = new Float64Array(Math.max(last + 1, this.newestUpTo.length * 2));
-        grown.set(this.newestUpTo);
-        this.newestUpTo = grown;
-      }
-      const upTo = this.newestUpTo;
-      let running = upTo[this.newestKnown]!;
-      for (let k = 0; k < ends.length; k++) {
-        if (ends[k]! > running) running = ends[k]!;
-        upTo[this.newestKnown + 1 + k] = running;
-      }
-      this.newestKnown = last;
-    }
-    const upTo = this.newestUpTo;
-    const known = this.newestKnown;
-    return (id) => (id > known ? Infinity : upTo[id]!);
+    if (ends.length > 0 && ends.length === last - known) this.newest.add(ends);
+    return this.newest.reader((from, to) => this.rangesFromStmt.all(from, to) as number[]);
   }
 
   /** Blocks written and not in the words index yet. */
