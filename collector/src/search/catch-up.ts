@@ -9,8 +9,9 @@ import { SHARD_FILE } from '../store/days.js';
 import { DEFAULT_PAGE_CACHE_BYTES, PageCaches, threadShare } from '../store/page-cache.js';
 import { WordIndexer } from './words.js';
 
-/** Handed-over blocks kept per shard, at most: past it, blocks are read back. */
+/** Handed-over blocks kept per shard, at most, and their bytes: past either, blocks are read back. */
 const HANDED = 256;
+export const HANDED_BYTES = 16 * 1024 * 1024;
 
 export class WordsCatchUp {
   private readonly indexers = new Map<string, WordIndexer>();
@@ -30,7 +31,19 @@ export class WordsCatchUp {
   /** Blocks just committed to the shard file at `path`, with their text. */
   hand(path: string, blocks: Committed[]): void {
     const handed = this.handedTo(basename(path));
-    for (const b of blocks) if (handed.size < HANDED) handed.set(b.id, b);
+    let bytes = this.handedBytes(handed);
+    for (const b of blocks) {
+      if (handed.size >= HANDED || bytes + b.text.length > HANDED_BYTES) break;
+      handed.set(b.id, b);
+      bytes += b.text.length;
+    }
+  }
+
+  /** Bytes of the text handed over and not indexed yet, for a shard file's blocks (or every shard's). */
+  handedBytes(handed?: Map<number, Committed>): number {
+    let bytes = 0;
+    for (const blocks of handed ? [handed] : this.handed.values()) for (const b of blocks.values()) bytes += b.text.length;
+    return bytes;
   }
 
   /** Index until `deadline` (performance.now()); true when blocks remain. */
