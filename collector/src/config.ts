@@ -7,6 +7,8 @@ import { checkToken, parseTokens, type Token } from './http/auth.js';
 import { isLoopback, parseHosts } from './http/cross-site.js';
 import type { TlsFiles } from './http/tls.js';
 import { DEFAULT_MAX_DEPTH, MOST_DEPTH } from './ingest/depth.js';
+import { DEFAULT_PAGE_CACHE_BYTES } from './store/page-cache.js';
+import { DEFAULT_QUERY_CACHE_BYTES } from './store/shard.js';
 
 export { ConfigError } from './config-error.js';
 
@@ -51,6 +53,10 @@ export interface CollectorConfig {
     firstRequestMs: number;
     /** Bytes of refused requests' audit entries written whole a minute; past it they are counted (audit/refusals.ts). */
     auditRefusedBytes: number;
+    /** Bytes of blocks kept decompressed for the next queries (store/shard.ts). */
+    queryCacheBytes: number;
+    /** SQLite's page cache for all shards together, both threads that hold them (store/page-cache.ts). */
+    pageCacheBytes: number;
   };
   /** The verifiable log (log/): its signed checkpoints. */
   log: {
@@ -87,7 +93,7 @@ export const DEFAULTS: CollectorConfig = {
   limits: {
     maxBodyBytes: 16 * 1024 * 1024, maxRecordBytes: 256 * 1024, maxRecords: 20000, maxDepth: DEFAULT_MAX_DEPTH, maxClockSkewMs: 86_400_000,
     tailQueue: 10000, tailQueueBytes: 4 * 1024 * 1024, tailSubscribers: 32, maxPendingBytes: 64 * 1024 * 1024, bodyTimeoutMs: 60_000,
-    bodyIdleMs: 10_000, firstRequestMs: 10_000, auditRefusedBytes: 64 * 1024,
+    bodyIdleMs: 10_000, firstRequestMs: 10_000, auditRefusedBytes: 64 * 1024, queryCacheBytes: DEFAULT_QUERY_CACHE_BYTES, pageCacheBytes: DEFAULT_PAGE_CACHE_BYTES,
   },
   log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: undefined },
   sources: { silentAfterMs: 300_000, forgetAfterMs: 86_400_000, maxIdentities: 10_000 },
@@ -162,7 +168,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     if (o.limits !== undefined) {
       const l = o.limits as Record<string, unknown>;
       const lk = ['max_body_bytes', 'max_record_bytes', 'max_records', 'max_depth', 'max_clock_skew_ms', 'tail_queue', 'tail_queue_bytes',
-        'tail_subscribers', 'max_pending_bytes', 'body_timeout_ms', 'body_idle_ms', 'first_request_ms', 'audit_refused_bytes'];
+        'tail_subscribers', 'max_pending_bytes', 'body_timeout_ms', 'body_idle_ms', 'first_request_ms', 'audit_refused_bytes', 'query_cache_bytes', 'page_cache_bytes'];
       for (const k of Object.keys(l)) if (!lk.includes(k)) throw new ConfigError(`collector config: unknown field "limits.${k}"; known fields are ${lk.join(', ')}`);
       if (l.max_body_bytes !== undefined) c.limits.maxBodyBytes = int(l.max_body_bytes, 'limits.max_body_bytes', 1024, 1024 * 1024 * 1024);
       if (l.max_record_bytes !== undefined) c.limits.maxRecordBytes = int(l.max_record_bytes, 'limits.max_record_bytes', 1024, 16 * 1024 * 1024);
@@ -177,6 +183,8 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.body_idle_ms !== undefined) c.limits.bodyIdleMs = int(l.body_idle_ms, 'limits.body_idle_ms', 100, 3_600_000);
       if (l.first_request_ms !== undefined) c.limits.firstRequestMs = int(l.first_request_ms, 'limits.first_request_ms', 100, 3_600_000);
       if (l.audit_refused_bytes !== undefined) c.limits.auditRefusedBytes = int(l.audit_refused_bytes, 'limits.audit_refused_bytes', 1024, 1024 * 1024 * 1024);
+      if (l.query_cache_bytes !== undefined) c.limits.queryCacheBytes = int(l.query_cache_bytes, 'limits.query_cache_bytes', 0, 64 * 1024 * 1024 * 1024);
+      if (l.page_cache_bytes !== undefined) c.limits.pageCacheBytes = int(l.page_cache_bytes, 'limits.page_cache_bytes', 1024 * 1024, 64 * 1024 * 1024 * 1024);
     }
     if (o.log !== undefined) {
       const l = section(o.log, 'log', ['checkpoint_interval_ms', 'key_file', 'name']);

@@ -28,6 +28,15 @@ test('the log\'s settings: defaults, values read, mistakes refused naming the fi
   refused([], /"log" must be an object/);
 });
 
+test('the memory bounds: defaults, values read, mistakes refused naming the field', () => {
+  const { limits } = load({});
+  assert.deepEqual([limits.pageCacheBytes, limits.queryCacheBytes], [32 * 1024 * 1024, 32 * 1024 * 1024]);
+  const set = load({ limits: { page_cache_bytes: 8 * 1024 * 1024, query_cache_bytes: 0 } }).limits;
+  assert.deepEqual([set.pageCacheBytes, set.queryCacheBytes], [8 * 1024 * 1024, 0]);
+  assert.throws(() => load({ limits: { page_cache_bytes: 1000 } }), /"limits.page_cache_bytes" must be an integer from 1048576 to 68719476736, got 1000/);
+  assert.throws(() => load({ limits: { query_cache_bytes: -1 } }), /"limits.query_cache_bytes" must be an integer from 0 to/);
+});
+
 test('tls: the certificate and key from the file, the environment or the flags, both or neither', () => {
   assert.equal(load({}).tls, undefined);
   assert.deepEqual(load({ tls: { cert: '/etc/tls/tls.crt', key: '/etc/tls/tls.key' } }).tls, { cert: '/etc/tls/tls.crt', key: '/etc/tls/tls.key' });

@@ -77,7 +77,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     // The key first: refused, it leaves nothing open.
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
     audit = new AuditRecorder(config.data, key.signer, log, { refusedBytes: config.limits.auditRefusedBytes });
-    store = new Store(config.data);
+    store = new Store(config.data, { queryCacheBytes: config.limits.queryCacheBytes, pageCacheBytes: config.limits.pageCacheBytes });
     try {
       ledger = openLedger(config.data, {
         unreadable: (err, aside) => log({ level: 'error', event: 'sources_unreadable', error: err.message, moved_to: aside,
@@ -129,7 +129,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   prune();
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
-  const words = wordsWorker(config.data, store, log);
+  const words = wordsWorker(config.data, store, log, { pageCacheBytes: config.limits.pageCacheBytes });
   log({ level: 'info', event: 'log_key', key: key.signer.verifier.text, public_key_file: publicKeyFile(keyFile), created: key.created,
     hint: 'auditors check checkpoints with their own copy of this public key: redtail verify --pubkey FILE' });
   if (keyInsideData(keyFile, config.data)) {
@@ -260,9 +260,9 @@ function treeRootAt(store: Store, day: string, size: number): Hash | undefined {
  * The free-text index, built behind ingest by a worker thread on the other core (search/): handed
  * each batch's committed blocks, their text moved, not copied; stopped after its current slice.
  */
-function wordsWorker(dir: string, store: Store, log: Log): { hand(file: string, blocks: Committed[]): void; stop(): Promise<void> } {
+function wordsWorker(dir: string, store: Store, log: Log, { pageCacheBytes }: { pageCacheBytes: number }): { hand(file: string, blocks: Committed[]): void; stop(): Promise<void> } {
   store.unreadable.onReport = (event) => log({ ...event });
-  const words = new Worker(new URL('../search/words-worker.js', import.meta.url), { workerData: { dir } });
+  const words = new Worker(new URL('../search/words-worker.js', import.meta.url), { workerData: { dir, pageCacheBytes } });
   words.on('message', (m: { error?: string; unreadable?: { shard: string; block: number; error: string } }) => {
     if (m.error) log({ level: 'warn', event: 'words_index_failed', error: m.error });
     if (m.unreadable) store.unreadable.block(m.unreadable.shard, m.unreadable.block, m.unreadable.error);

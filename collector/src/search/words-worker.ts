@@ -5,9 +5,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Committed } from '../store/blocks.js';
 import { WordsCatchUp } from './catch-up.js';
 
-const catchUp = new WordsCatchUp((workerData as { dir: string }).dir, (shard, block, err) => {
+const { dir, pageCacheBytes } = workerData as { dir: string; pageCacheBytes: number };
+const catchUp = new WordsCatchUp(dir, (shard, block, err) => {
   parentPort!.postMessage({ unreadable: { shard, block, error: (err as Error).message } });
-});
+}, { pageCacheBytes });
 let stopping = false;
 let lastError = '';
 let lastSaid = 0;

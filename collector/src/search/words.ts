@@ -96,6 +96,11 @@ export class WordIndexer {
     }
   }
 
+  /** Its connections, the shard's (read) and the words file's, for their page caches to be shared out (page-cache.ts). */
+  connections(): Database.Database[] {
+    return [this.shard, this.words];
+  }
+
   close(): void {
     this.shard.close();
     this.words.close();

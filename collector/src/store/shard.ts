@@ -15,6 +15,7 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { BlockWriter, type Committed } from './blocks.js';
 import { CURRENT_LAYOUT, LAYOUTS, unpackBlock } from './codec.js';
+import { NewestUpTo } from './newest.js';
 import { Unpacked } from './unpacked.js';
 import type { Gap, Row } from '../ingest/validate.js';
 import { wordsPath, wordsSchema } from '../search/words.js';
@@ -57,31 +58,54 @@ CREATE TABLE IF NOT EXISTS gaps (
 );
 `;
 
-/**
- * The blocks read last, decompressed, for all shards of a store: following pages and repeated
- * queries read the same blocks, and decompressing is most of a query's time.
- */
 /** Blocks a store keeps decompressed, unless told otherwise. */
 export const DEFAULT_CACHED_BLOCKS = 64;
 
+/** Bytes of decompressed blocks a store keeps, unless told otherwise: records with bodies make blocks of megabytes. */
+export const DEFAULT_QUERY_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The blocks read last, decompressed, for all shards of a store: following pages and repeated
+ * queries read the same blocks, and decompressing is most of a query's time. Bounded by blocks
+ * and by their decompressed bytes (the records decoded from them add as much again at most).
+ */
 export class BlockCache {
   private readonly entries = new Map<string, Unpacked>();
+  private held = 0;
+  private readonly blocks: number;
+  private readonly most: number;
 
-  /** At most `size` blocks, each a block's records decompressed; 0 keeps none. */
-  constructor(private readonly size = DEFAULT_CACHED_BLOCKS) {}
+  /** At most `blocks` blocks and `bytes` of them; 0 keeps none. */
+  constructor({ blocks = DEFAULT_CACHED_BLOCKS, bytes = DEFAULT_QUERY_CACHE_BYTES }: { blocks?: number; bytes?: number } = {}) {
+    this.blocks = blocks;
+    this.most = bytes;
+  }
 
   get(key: string, load: () => Unpacked): Unpacked {
     let records = this.entries.get(key);
     if (records === undefined) records = load();
-    else this.entries.delete(key);
+    else this.drop(key);
+    // A block larger than the whole bound is not kept.
+    if (records.size > this.most) return records;
     this.entries.set(key, records); // most recent last
-    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
+    this.held += records.size;
+    while (this.entries.size > this.blocks || this.held > this.most) this.drop(this.entries.keys().next().value!);
     return records;
+  }
+
+  /** Decompressed bytes held. */
+  bytes(): number {
+    return this.held;
   }
 
   /** Drop a removed shard's blocks: a shard made later for the same day reuses their ids. */
   forget(day: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(`${day}:`)) this.entries.delete(key);
+    for (const key of [...this.entries.keys()]) if (key.startsWith(`${day}:`)) this.drop(key);
+  }
+
+  private drop(key: string): void {
+    this.held -= this.entries.get(key)?.size ?? 0;
+    this.entries.delete(key);
   }
 }
 
@@ -108,9 +132,8 @@ export class Shard {
   private readonly wordsUpToStmt: Database.Statement;
   private readonly lastBlockStmt: Database.Statement;
   private readonly rangesFromStmt: Database.Statement;
-  /** Entry i: the latest record time of blocks 1..i (made on first use, caught up on each). */
-  private newestUpTo: Float64Array = new Float64Array(1).fill(-Infinity);
-  private newestKnown = 0;
+  /** The latest record time up to each block (made on first use, caught up on each). */
+  private readonly newest = new NewestUpTo();
 
   constructor(readonly day: string, readonly path: string, private readonly cache = new BlockCache()) {
     this.db = new Database(path);
@@ -169,26 +192,12 @@ export class Shard {
    */
   newestBefore(): (id: number) => number {
     const last = (this.lastBlockStmt.get() as number | null) ?? 0;
-    const ends = last > this.newestKnown ? (this.rangesFromStmt.all(this.newestKnown, last) as number[]) : [];
+    const known = this.newest.known;
+    const ends = last > known ? (this.rangesFromStmt.all(known, last) as number[]) : [];
     // Ids are dense (rows are only ever appended), so the k-th after the last known is that id; if
     // that ever failed, blocks past the last known would get no bound (read, never skipped).
-    if (ends.length > 0 && ends.length === last - this.newestKnown) {
-      if (last + 1 > this.newestUpTo.length) {
-        const grown = new Float64Array(Math.max(last + 1, this.newestUpTo.length * 2));
-        grown.set(this.newestUpTo);
-        this.newestUpTo = grown;
-      }
-      const upTo = this.newestUpTo;
-      let running = upTo[this.newestKnown]!;
-      for (let k = 0; k < ends.length; k++) {
-        if (ends[k]! > running) running = ends[k]!;
-        upTo[this.newestKnown + 1 + k] = running;
-      }
-      this.newestKnown = last;
-    }
-    const upTo = this.newestUpTo;
-    const known = this.newestKnown;
-    return (id) => (id > known ? Infinity : upTo[id]!);
+    if (ends.length > 0 && ends.length === last - known) this.newest.add(ends);
+    return this.newest.reader((from, to) => this.rangesFromStmt.all(from, to) as number[]);
   }
 
   /** Blocks written and not in the words index yet. */

@@ -8,7 +8,8 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHARD_FILE, shardDay } from './days.js';
 import type { Committed } from './blocks.js';
-import { BlockCache, DEFAULT_CACHED_BLOCKS, Shard } from './shard.js';
+import { DEFAULT_PAGE_CACHE_BYTES, PageCaches, threadShare } from './page-cache.js';
+import { BlockCache, DEFAULT_CACHED_BLOCKS, DEFAULT_QUERY_CACHE_BYTES, Shard } from './shard.js';
 import { Unreadable } from './unreadable.js';
 import type { Gap, Row } from '../ingest/validate.js';
 
@@ -36,6 +37,7 @@ export class ShardUnopenable extends Error {
 export class Store {
   private readonly shards = new Map<string, Shard>();
   private readonly blocks: BlockCache;
+  private readonly pages: PageCaches;
   private anonymous = 0;
   /** Blocks and records found unreadable when read back: reported, counted, skipped. */
   readonly unreadable = new Unreadable();
@@ -46,9 +48,15 @@ export class Store {
    */
   readonly unopenable = new Map<string, { file: string; error: string }>();
 
-  /** `cachedBlocks`: blocks kept decompressed for the next queries, across shards (0: none, each query reads every block it needs). */
-  constructor(readonly dir: string, { cachedBlocks = DEFAULT_CACHED_BLOCKS }: { cachedBlocks?: number } = {}) {
-    this.blocks = new BlockCache(cachedBlocks);
+  /**
+   * `cachedBlocks`, `queryCacheBytes`: blocks kept decompressed for the next queries, across
+   * shards, and their bytes (0: none, each query reads every block it needs). `pageCacheBytes`:
+   * SQLite's page cache for all shards, this thread's and the words worker's together (page-cache.ts).
+   */
+  constructor(readonly dir: string, { cachedBlocks = DEFAULT_CACHED_BLOCKS, queryCacheBytes = DEFAULT_QUERY_CACHE_BYTES, pageCacheBytes = DEFAULT_PAGE_CACHE_BYTES }:
+    { cachedBlocks?: number; queryCacheBytes?: number; pageCacheBytes?: number } = {}) {
+    this.blocks = new BlockCache({ blocks: cachedBlocks, bytes: queryCacheBytes });
+    this.pages = new PageCaches(threadShare(pageCacheBytes));
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
       const m = SHARD_FILE.exec(name);
@@ -68,6 +76,7 @@ export class Store {
       if (bad) throw new ShardUnopenable(`the shard for ${day} (${bad.file}) could not be opened (${bad.error}): batches for that day wait until it is repaired or moved away, and the collector restarted`);
       shard = new Shard(day, join(this.dir, `redtail-${day}.db`), this.blocks);
       this.shards.set(day, shard);
+      this.pages.add(shard.db, ['main', 'w']);
     }
     return shard;
   }
@@ -110,6 +119,7 @@ export class Store {
       const files = shard.files();
       removed.push({ day: shard.day, file: shard.path, bytes: shard.bytes(), records: shard.count() });
       if (dryRun) continue;
+      this.pages.remove(shard.db);
       shard.close();
       this.shards.delete(shard.day);
       this.blocks.forget(shard.day);
@@ -119,7 +129,10 @@ export class Store {
   }
 
   close(): void {
-    for (const s of this.shards.values()) s.close();
+    for (const s of this.shards.values()) {
+      this.pages.remove(s.db);
+      s.close();
+    }
     this.shards.clear();
   }
 }

@@ -49,6 +49,11 @@ export class Unpacked {
     if (from === lines && starts.length - 1 === count) this.starts = starts;
   }
 
+  /** The block's bytes, decompressed. */
+  get size(): number {
+    return this.bytes.length;
+  }
+
   /** How many records the block's bytes hold. */
   get count(): number {
     return this.starts.length - 1;
