@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { encodePairs, HeaderMap, Host, type Plugin, type Pair } from '../host/src/index.js';
 import { REQUEST_RAW, RESPONSE_RAW } from './host.bench.js';
+import { DISTURB_KIB, disturb, disturbed } from './disturb.js';
 import { type Measurement, target, withTarget } from './measure.js';
 
 const built = (p: string) => new URL(`../../build/${p}`, import.meta.url).pathname;
@@ -40,6 +41,25 @@ function request(plugin: Plugin): void {
   s.onRequestHeaders(HeaderMap.fromEncoded(REQUEST), true);
   s.onResponseHeaders(HeaderMap.fromEncoded(RESPONSE), true);
   s.finish();
+}
+
+/**
+ * The same request with the caches disturbed before each header callback, as a proxy's own work
+ * between them does: the ns its callbacks took, the disturbance left out (its cost, far larger
+ * than a request's, would drown the difference in its own noise).
+ */
+function coldRequest(plugin: Plugin): number {
+  disturb(DISTURB_KIB / 2); // the downstream read and parse
+  let t0 = process.hrtime.bigint();
+  const s = plugin.newStream(PROPERTIES);
+  s.onRequestHeaders(HeaderMap.fromEncoded(REQUEST), true);
+  let ns = process.hrtime.bigint() - t0;
+  disturb(DISTURB_KIB / 2); // the upstream write, read and parse
+  t0 = process.hrtime.bigint();
+  s.onResponseHeaders(HeaderMap.fromEncoded(RESPONSE), true);
+  s.finish();
+  ns += process.hrtime.bigint() - t0;
+  return Number(ns);
 }
 
 /** A 4 KiB JSON body of the kind an API carries, with a few secrets in it. */
@@ -130,12 +150,16 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * does (so batches go out and answers come back as they would): the ns the requests themselves
  * took, the turns left out.
  */
-async function requests(plugin: Plugin, n: number): Promise<number> {
+async function requests(plugin: Plugin, n: number, { cold = false } = {}): Promise<number> {
   let ns = 0;
   for (let done = 0; done < n; done += 100) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < 100; i++) request(plugin);
-    ns += Number(process.hrtime.bigint() - t0);
+    if (cold) {
+      for (let i = 0; i < 100; i++) ns += coldRequest(plugin);
+    } else {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < 100; i++) request(plugin);
+      ns += Number(process.hrtime.bigint() - t0);
+    }
     await turn();
   }
   return ns;
@@ -156,17 +180,26 @@ export async function filterBench(quick: boolean): Promise<Measurement[]> {
   const noop = host.startPlugin(await host.load(built('guests/noop.wasm')));
   const calls = host.startPlugin(await host.load(built('guests/filter-calls.wasm')));
   const filter = host.startPlugin(await host.load(built('filter.wasm')), { configuration: '{}' });
+  // Each guest warm (requests back to back, the module's code and data staying in the caches)
+  // and cold (the caches disturbed between callbacks, as by a proxy's own work): the same
+  // requests, in slices taken in turn, the order turning from slice to slice.
   const plugins = [noop, calls, filter];
-  const times: [number, number, number][] = [];
+  const variants = [false, true].flatMap((cold) => plugins.map((plugin) => ({ plugin, cold })));
+  /** A round's ns a request: the no-op, calls and filter guests warm, then the same cold. */
+  type Round = [number, number, number, number, number, number];
+  const times: Round[] = [];
   for (const plugin of plugins) await requests(plugin, 5000); // warm-up
   let filtered = 5000; // records the filter has made, all of which the collector must get
   for (let r = 0; r < runs; r++) {
-    const total = [0, 0, 0];
+    const total = variants.map(() => 0);
     for (let slice = 0; slice < SLICES; slice++) {
-      for (let k = 0; k < plugins.length; k++) total[k] = total[k]! + await requests(plugins[k]!, iterations / SLICES);
+      for (let j = 0; j < variants.length; j++) {
+        const k = (j + slice + r) % variants.length;
+        total[k] = total[k]! + await requests(variants[k]!.plugin, iterations / SLICES, { cold: variants[k]!.cold });
+      }
     }
-    filtered += iterations;
-    times.push(total.map((ns) => ns / iterations) as [number, number, number]);
+    filtered += 2 * iterations;
+    times.push(total.map((ns) => ns / iterations) as Round);
   }
   const spread = (name: string, values: number[]): Measurement => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -189,7 +222,12 @@ export async function filterBench(quick: boolean): Promise<Measurement[]> {
     { ...ratio, name: `… as no-op requests: ${ratio.nsPerOp.toFixed(1)}x, which at the no-op's fastest (${fastest.toFixed(0)} ns) is ${(ratio.nsPerOp * fastest).toFixed(0)} ns` },
     spread('… of which its 10 host calls in this host (2 header maps, 6 properties, 2 clock reads)', times.map((t) => t[1] - t[0])),
     spread('… of which the filter\'s own code', times.map((t) => t[2] - t[1])),
+    spread(`cold, the caches disturbed between callbacks (${DISTURB_KIB} KiB written a request): added by the filter, paired by round`, times.map((t) => t[5] - t[3])),
+    { ...spread('', times.map((t) => (t[5] - t[3]) / (t[2] - t[0]))), unit: 'x', name: '… cold against warm, round by round' },
+    spread('… of which its host calls', times.map((t) => t[4] - t[3])),
+    spread('… of which the filter\'s own code', times.map((t) => t[5] - t[4])),
   ];
+  if (disturbed() < 0) throw new Error('unreachable: keeps the disturbance from being optimised away');
 
   // All told: the CPU the process spends (every thread) while the requests run, their batches
   // going out over loopback TCP as they fill and the answers coming back, beside the no-op's,

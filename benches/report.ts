@@ -37,6 +37,14 @@ difference within each round, and reports the rounds at full speed (the no-op wi
 run's fastest) and in slow spells apart. The filter's cost splits into its host calls (as this
 host answers them) and its own code.
 
+Back to back, the module's code and data stay in the CPU caches; in a proxy they do not, for
+between two callbacks the proxy's own work (its sockets, its HTTP parser, the client and upstream
+sharing the cores) pushes them out. So each round also times the three guests "cold", with 512
+KiB of unrelated memory written before each header callback (\`benches/disturb.ts\` says how
+that size was chosen: a probe read inside \`redtail proxy\` under load is evicted from L2 by as
+much), the callbacks alone timed. The cold figure against the warm one is how much of the
+filter's cost in a proxy is the caches' doing rather than its work.
+
 "All told" is the CPU the whole process spends (every thread) per request beyond the no-op's,
 each record shipped over loopback TCP by this host's HTTP client (Node's); in Envoy that part is
 Envoy's own C++ client. The redaction scan is timed inside a guest with no host calls, on a
