@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { counted, type Mode, type OverheadRun, METRICS, PERCENTILES, percentile, summarize } from './overhead/figures.js';
 import { cpuSeconds, peakRssBytes, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
+import { rateMissed } from './overhead/page.js';
 import { drive } from './overhead/traffic.js';
 import { type Measurement, target } from './measure.js';
 
@@ -63,7 +64,9 @@ export function overheadOptions(args: string[], { quick }: { quick: boolean }) {
     if (eq <= 0) throw new Error(`overhead: --guest must be NAME=FILE, got ${JSON.stringify(spec)}`);
     return { name: spec.slice(0, eq), label: spec.slice(0, eq), baseline: 'noop', filter: spec.slice(eq + 1) };
   });
-  const rate = Number(value('--rate')[0] ?? 2000);
+  // Below every variant's saturation on a small machine, so that the fixed-rate latencies are the
+  // proxy's and not a queue's.
+  const rate = Number(value('--rate')[0] ?? 1000);
   if (!(rate > 0)) throw new Error(`overhead: --rate must be requests per second, got ${JSON.stringify(value('--rate')[0])}`);
   return {
     variants: [...VARIANTS, ...guests],
@@ -184,5 +187,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
     bodyBytes: o.bodyBytes, bodySizes: o.bodySizes, rate: o.rate, rounds: o.rounds,
     warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB,
   };
+  const missed = rateMissed(overhead);
+  if (missed.length) process.stderr.write(`overhead: ${missed.join(', ')} did not hold ${o.rate} req/s in some round: their fixed-rate latencies are queueing (try a lower --rate)\n`);
   return { results: overheadRows(overhead), overhead };
 }

@@ -51,4 +51,6 @@ if (!pageOnly) {
   console.log('written: benches/results/latest.json');
 }
 writeBenchmarkPage();
-console.log('written: docs/benchmarks.md and its charts');
+console.log(quick && !pageOnly
+  ? 'written: docs/benchmarks.md and its charts, from each suite\'s latest full run (a quick run\'s figures are only in its results file above)'
+  : 'written: docs/benchmarks.md and its charts');

@@ -52,7 +52,8 @@ function bodyTable(d: OverheadDetail): string[] {
 }
 
 /** Fixed-rate runs that fell short of the rate: those variants saturated, and their latencies are queueing. */
-function rateMissed(d: OverheadDetail): string[] {
+/** The variants that fell short of the fixed rate in some round: their latencies there are queueing. */
+export function rateMissed(d: OverheadDetail): string[] {
   const short = counted(d.runs).filter((r) => r.mode === 'rate' && r.rps < d.rate * 0.95);
   return [...new Set(short.map((r) => d.variants.find((v) => v.name === r.variant)?.label ?? r.variant))];
 }
