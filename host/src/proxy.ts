@@ -189,8 +189,9 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
         upRes.destroy();
         return reply();
       }
-      // The filter may have changed the body: the length is the proxy's to send.
-      responseHeaders.remove('content-length');
+      // The filter may have changed the body: the length is the proxy's to send. An answer with no
+      // body keeps the upstream's (a HEAD's or a 304's says how long the body it stands for is).
+      if (bodyExpected) responseHeaders.remove('content-length');
       sendHead(res, responseHeaders);
       // An answer with no body still ends its message: read to its end, the upstream connection
       // goes back to the pool for the next request (unread, Node keeps it and opens another).

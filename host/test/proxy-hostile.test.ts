@@ -140,3 +140,15 @@ test('an upstream that does not read a large upload: the proxy reads a bounded p
   client.destroy();
   assert.ok(read < 24 * 1024 * 1024, `the proxy read ${read} bytes of an upload the upstream never reads`);
 });
+
+test('an answer to HEAD keeps the upstream\'s content-length, as Envoy forwards it', async (t) => {
+  const srv = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': '1234' });
+    res.end();
+  });
+  const { f, proxy } = await proxied(t, srv);
+  const res = await fetch(`${proxy.url}/head`, { method: 'HEAD' });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-length'), '1234');
+  assert.equal((await f.records(1))[0]!.response_code, 200);
+});
