@@ -5,7 +5,7 @@
 // round in an order that turns from round to round, with a warm-up before each measured window.
 // Then the cost against the response body's size, the no-op guest beside the filter capturing
 // bodies. npm run bench -- overhead [--quick] [--rate N] [--guest NAME=FILE ...]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { counted, type Mode, type OverheadRun, METRICS, PERCENTILES, percentile, summarize } from './overhead/figures.js';
@@ -58,16 +58,23 @@ export interface Case { variant: Variant; mode: Mode; bodyBytes: number }
 
 /** The run's shape from its flags: --rate N, --guest NAME=FILE (repeatable), and --quick. */
 export function overheadOptions(args: string[], { quick }: { quick: boolean }) {
-  const value = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]!] : []));
+  const value = (flag: string) => args.flatMap((a, i) => {
+    if (a !== flag) return [];
+    if (args[i + 1] === undefined) throw new Error(`overhead: ${flag} needs a value`);
+    return [args[i + 1]!];
+  });
   const guests: Variant[] = value('--guest').map((spec) => {
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new Error(`overhead: --guest must be NAME=FILE, got ${JSON.stringify(spec)}`);
     return { name: spec.slice(0, eq), label: spec.slice(0, eq), baseline: 'noop', filter: spec.slice(eq + 1) };
   });
+  const names = [...VARIANTS, ...guests].map((v) => v.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new Error(`overhead: --guest ${twice}: the name is taken (a variant's figures are found by its name)`);
   // Below every variant's saturation on a small machine, so that the fixed-rate latencies are the
   // proxy's and not a queue's.
   const rate = Number(value('--rate')[0] ?? 1000);
-  if (!(rate > 0)) throw new Error(`overhead: --rate must be requests per second, got ${JSON.stringify(value('--rate')[0])}`);
+  if (!(rate > 0 && Number.isFinite(rate))) throw new Error(`overhead: --rate must be requests per second, got ${JSON.stringify(value('--rate')[0])}`);
   return {
     variants: [...VARIANTS, ...guests],
     rate,
@@ -160,8 +167,27 @@ export function overheadRows(d: OverheadDetail): Measurement[] {
   return rows;
 }
 
+/**
+ * Every module the run loads, read and validated before anything starts: a file found bad when
+ * its first run comes, minutes in, would throw away the runs before it.
+ */
+export function checkModules(variants: Variant[]): void {
+  for (const v of variants) {
+    if (v.filter === 'none') continue;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(v.filter);
+    } catch (err) {
+      const hint = v.filter.startsWith(built('')) ? ': run npm run build' : '';
+      throw new Error(`overhead: ${v.label}: cannot read ${v.filter} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})${hint}`);
+    }
+    if (!WebAssembly.validate(new Uint8Array(bytes))) throw new Error(`overhead: ${v.label}: ${v.filter} is not a WebAssembly module`);
+  }
+}
+
 export async function overheadBench({ quick, args }: { quick: boolean; args: string[] }): Promise<{ results: Measurement[]; overhead: OverheadDetail }> {
   const o = overheadOptions(args, { quick });
+  checkModules(o.variants);
   const configDir = mkdtempSync(join(tmpdir(), 'redtail-overhead-config-'));
   const upstream = await startUpstream(o.bodySizes);
   const collector = await startCollector();

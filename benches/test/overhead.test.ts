@@ -2,13 +2,13 @@
 // failed requests are left out, the page and charts are made from the results alone; and one run
 // through real processes gives every figure.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { METRICS, type OverheadRun, percentile, spread, summarize } from '../overhead/figures.js';
 import { CHARTS, overheadCharts, overheadSection } from '../overhead/page.js';
-import { type OverheadDetail, overheadOptions, overheadRows, runOnce, VARIANTS } from '../overhead.bench.js';
+import { checkModules, type OverheadDetail, overheadBench, overheadOptions, overheadRows, runOnce, VARIANTS } from '../overhead.bench.js';
 import { startCollector, startUpstream } from '../overhead/processes.js';
 import { suiteResults } from '../results.js';
 
@@ -108,4 +108,24 @@ test('--guest NAME=FILE adds a module as a variant read against the no-op guest;
   assert.ok(overheadOptions([], { quick: true }).rounds < o.rounds);
   assert.throws(() => overheadOptions(['--guest', 'http_headers.wasm'], { quick: false }), /--guest must be NAME=FILE, got "http_headers.wasm"/);
   assert.throws(() => overheadOptions(['--rate', 'fast'], { quick: false }), /--rate must be requests per second, got "fast"/);
+  assert.throws(() => overheadOptions(['--rate', '0'], { quick: false }), /--rate must be requests per second, got "0"/);
+  assert.throws(() => overheadOptions(['--rate', 'Infinity'], { quick: false }), /--rate must be requests per second, got "Infinity"/);
+  assert.throws(() => overheadOptions(['--rate'], { quick: false }), /--rate needs a value/);
+  assert.throws(() => overheadOptions(['--guest'], { quick: false }), /--guest needs a value/);
+  assert.throws(() => overheadOptions(['--guest', 'filter=/tmp/other.wasm'], { quick: false }), /--guest filter: the name is taken/);
+});
+
+test('a module the run would load that is missing or not WebAssembly stops the bench before anything starts, naming it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-overhead-guest-'));
+  try {
+    const bad = join(dir, 'bad.wasm');
+    writeFileSync(bad, 'not a module');
+    await assert.rejects(overheadBench({ quick: true, args: ['--guest', `bad=${bad}`] }), new RegExp(`^Error: overhead: bad: ${bad} is not a WebAssembly module$`));
+    await assert.rejects(overheadBench({ quick: true, args: ['--guest', `gone=${dir}/gone.wasm`] }), /^Error: overhead: gone: cannot read .*gone\.wasm \(ENOENT\)$/);
+    const missing = VARIANTS.map((v) => (v.filter === 'none' ? v : { ...v, filter: v.filter.replace(/\.wasm$/, '.missing.wasm') }));
+    assert.throws(() => checkModules(missing), /^Error: overhead: no-op guest: cannot read .*noop\.missing\.wasm \(ENOENT\): run npm run build$/);
+    assert.doesNotThrow(() => checkModules(VARIANTS));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

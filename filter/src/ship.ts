@@ -2,7 +2,7 @@
 // record limit, when the next record does not fit in its byte limit, or on the tick, and sent one batch at a time, in order, by proxy_http_call
 // POST to the collector cluster. Each batch carries `x-redtail-batch: <source>/<seq>`, so a batch
 // sent again after a failure is stored once. A failed or non-2xx call keeps the batch and retries
-// with exponential backoff. The buffer is bounded: when it is full the oldest records are dropped
+// with exponential backoff, but for the collector's refusals (400, 413, 422): those are dropped. The buffer is bounded: when it is full the oldest records are dropped
 // and counted, and the next batch starts with a gap notice saying how many were lost.
 // Nothing here ever makes a request wait.
 import { httpCall, nowNanos, randomHex } from "../../proxy-wasm-as/hostcalls";
@@ -150,13 +150,7 @@ export class Shipper {
     while (this.heldBytes > limit && this.sealed.length > 0) {
       const oldest = this.sealed.shift();
       this.sealedHeld -= oldest.cap;
-      this.noteDropped(oldest.records);
-      if (oldest.gap > 0) {
-        // Its gap notice goes with it: carry the count on to the next one, not to the metric again.
-        this.droppedRecords += oldest.gap;
-        if (oldest.gapSinceNs < this.droppedSinceNs) this.droppedSinceNs = oldest.gapSinceNs;
-      }
-      this.blocks.give(oldest.block, oldest.cap);
+      this.drop(oldest);
     }
     const open = this.open;
     if (this.heldBytes - open.cap + open.len > limit && this.openRecords > 1) {
@@ -167,6 +161,17 @@ export class Shipper {
       open.recordStart = GAP_ROOM;
       this.openRecords = 1;
     }
+  }
+
+  /** A batch that will not be sent: its records counted as dropped, its block given back. */
+  private drop(batch: Batch): void {
+    this.noteDropped(batch.records);
+    if (batch.gap > 0) {
+      // Its gap notice goes with it: carry the count on to the next one, not to the metric again.
+      this.droppedRecords += batch.gap;
+      if (batch.gapSinceNs < this.droppedSinceNs) this.droppedSinceNs = batch.gapSinceNs;
+    }
+    this.blocks.give(batch.block, batch.cap);
   }
 
   private noteDropped(records: u32): void {
@@ -254,7 +259,7 @@ export class Shipper {
     this.token = token;
   }
 
-  /** The answer to a call: 2xx means stored; anything else, or no answer (status 0), means retry. */
+  /** The answer to a call: 2xx means stored; 400, 413 or 422 never storable; anything else, or no answer (status 0), means retry. */
   onResponse(token: u32, status: u32): void {
     if (this.inFlight === null || token != this.token) return;
     const batch = this.inFlight!;
@@ -265,6 +270,12 @@ export class Shipper {
       this.failures = 0;
       this.nextAttemptNs = 0;
       Metrics.add(Metrics.batchesSent, 1);
+      this.send(now, this.draining ? Backoff.Ignore : Backoff.Wait);
+    } else if (status == 400 || status == 413 || status == 422) {
+      // The collector will never store this batch (a record over its limits, say): sent again,
+      // it would hold back every batch after it for good. It is dropped, and the next says so.
+      Metrics.add(Metrics.batchFailures, 1);
+      this.drop(batch);
       this.send(now, this.draining ? Backoff.Ignore : Backoff.Wait);
     } else {
       this.sealed.unshift(batch); // it goes again first: order is kept

@@ -20,6 +20,8 @@ export class StubCollector {
   attempts: string[] = [];
   /** What to answer next: a status, or 'reset' to drop the connection. */
   answer: number | 'reset' = 200;
+  /** A batch with a longer line is refused whole with a 400, as the collector's limits.max_record_bytes does. */
+  maxRecordBytes = Infinity;
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
@@ -28,6 +30,7 @@ export class StubCollector {
       const id = String(req.headers['x-redtail-batch']);
       this.attempts.push(id);
       if (this.answer === 'reset') return req.socket.destroy();
+      if (raw.split('\n').some((l) => Buffer.byteLength(l) > this.maxRecordBytes)) return void res.writeHead(400).end();
       if (this.answer >= 200 && this.answer < 300 && !this.batches.some((b) => b.id === id)) {
         this.batches.push({ id, headers: req.headers, raw, lines: raw.split('\n').filter(Boolean).map((l) => JSON.parse(l)) });
       }

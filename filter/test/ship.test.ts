@@ -116,6 +116,28 @@ test('a full buffer drops the oldest records, counts them, and the next batch sa
   await collector.close();
 });
 
+test('a batch the collector refuses as never storable (400) is dropped and counted, not retried ahead of every batch after it', async (t) => {
+  // The collector's default limit on one record; a 64 KiB body of control bytes, escaped, is three times as large.
+  const collector = await new StubCollector().start();
+  collector.maxRecordBytes = 256 * 1024;
+  const f = await startFilter({
+    retry: { initial_ms: 10, max_ms: 20 },
+    capture: { body: { enabled: true, max_bytes: 65536, content_types: ['text/plain'] } },
+  }, { collector });
+  t.after(async () => {
+    await f.stop();
+    await collector.close();
+  });
+  const text = { 'content-type': 'text/plain' };
+  await f.send({ headers: { ...GET, ':method': 'POST', 'x-request-id': 'huge', ...text }, body: Buffer.alloc(65536, 1) });
+  await waitFor('the refused batch tried', () => collector.attempts.length > 0);
+  await f.send({ headers: { ...GET, 'x-request-id': 'after' } });
+  await waitFor('the record after it', () => collector.records().some((r) => r.request_id === 'after'));
+  const gaps = collector.batches.flatMap((b) => b.lines).filter((l) => 'gap' in l) as { gap: { dropped: number } }[];
+  assert.deepEqual(gaps.map((g) => g.gap.dropped), [1], 'the refused record is reported missing');
+  assert.deepEqual(ids(collector.records()), ['after']);
+});
+
 test('max_bytes seals a batch when the next record does not fit; no batch is larger, every record whole, in order', async () => {
   const f = await startFilter({ flush: { interval_ms: 60000, max_bytes: 4096 }, capture: { request_headers: ['x-pad'] } });
   for (let i = 0; i < 40; i++) await f.send({ headers: { ...GET, 'x-request-id': `m${i}`, 'x-pad': 'p'.repeat(i * 7) } });

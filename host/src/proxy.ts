@@ -11,6 +11,7 @@ import type { Plugin } from './plugin.js';
 import { Duration, Timestamp } from './properties.js';
 import type { FilterStatus, HttpStream } from './stream.js';
 import { passThrough } from './pass-through.js';
+import { write } from './backpressure.js';
 
 export interface ProxyOptions {
   /** The plugins to spread requests over (one per VM, like Envoy's worker threads); none: a plain pass-through. */
@@ -91,10 +92,13 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
       finished = true;
       stream.finish();
     };
+    /** The upstream request, once made: a client gone before its answer ends takes it with it. */
+    let upstreamRequest: http.ClientRequest | undefined;
     res.on('close', () => {
       if (!res.writableFinished) {
         flags |= DC;
         details = 'downstream_remote_disconnect';
+        upstreamRequest?.destroy();
       }
       finish();
     });
@@ -132,6 +136,7 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
         protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, agent,
         method: requestHeaders.get(':method'), path: requestHeaders.get(':path'), headers, setHost: false,
       });
+      upstreamRequest = up;
       // A kept-alive socket is already connected and never emits 'connect' again: read its address
       // now, and listen once only on a new one (a listener a request would pile up on the socket).
       up.on('socket', (s) => {
@@ -149,7 +154,7 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
         for await (const chunk of req) {
           const status = stream.onRequestBody(chunk as Buffer, false);
           if (status === 'reply') { up.destroy(); return reply(); }
-          if (status === 'continue') up.write(stream.requestBody.take());
+          if (status === 'continue') await write(up, stream.requestBody.take());
         }
         // As in Envoy: with trailers, the body never sees end_of_stream; the trailers end the stream.
         const trailers = trailersOf(req.rawTrailers);
@@ -184,8 +189,9 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
         upRes.destroy();
         return reply();
       }
-      // The filter may have changed the body: the length is the proxy's to send.
-      responseHeaders.remove('content-length');
+      // The filter may have changed the body: the length is the proxy's to send. An answer with no
+      // body keeps the upstream's (a HEAD's or a 304's says how long the body it stands for is).
+      if (bodyExpected) responseHeaders.remove('content-length');
       sendHead(res, responseHeaders);
       // An answer with no body still ends its message: read to its end, the upstream connection
       // goes back to the pool for the next request (unread, Node keeps it and opens another).
@@ -193,7 +199,7 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
       else {
         for await (const chunk of upRes) {
           const status = stream.onResponseBody(chunk as Buffer, false);
-          if (status === 'continue') res.write(stream.responseBody.take());
+          if (status === 'continue') await write(res, stream.responseBody.take());
         }
         const trailers = trailersOf(upRes.rawTrailers);
         await settle(trailers ? stream.onResponseTrailers(trailers) : stream.onResponseBody(Buffer.alloc(0), true), StreamType.Response);
