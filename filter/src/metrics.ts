@@ -4,7 +4,7 @@
 // Per-request counts are added up here and handed to the proxy on the tick (and on shutdown):
 // one host call per metric per tick instead of several per request.
 import { MetricType } from "../../proxy-wasm-as/enums";
-import { defineMetric, incrementMetric, recordMetric } from "../../proxy-wasm-as/hostcalls";
+import { defineMetric, incrementMetric } from "../../proxy-wasm-as/hostcalls";
 import { lowerAscii } from "./bytes";
 import { Rule, RULE_NAMES } from "./redact/rules";
 
@@ -53,8 +53,18 @@ export namespace Metrics {
     incrementMetric(id, n);
   }
 
-  export function set(id: u32, v: u64): void {
-    recordMetric(id, v);
+  let bufferReported: i64 = 0;
+
+  /**
+   * This VM's share of the buffer gauge. Every VM of the plugin adds to one gauge of that name
+   * (Envoy keeps one per name for all workers), so each reports the change in what it holds: a
+   * VM that set the gauge would hide the others' share.
+   */
+  export function reportBuffer(bytes: u32): void {
+    const change = <i64>bytes - bufferReported;
+    if (change == 0) return;
+    incrementMetric(bufferBytes, change);
+    bufferReported = bytes;
   }
 
   /** Hand the per-request counts to the proxy. */

@@ -130,7 +130,7 @@ export class Shipper {
     const now = nowNanos();
     if (!waiting && this.sealed.length == 0 && now - this.lastSealNs >= <i64>this.config.heartbeatMs * 1000000) this.beat();
     this.send(now, Backoff.Wait);
-    Metrics.set(Metrics.bufferBytes, this.heldBytes);
+    Metrics.reportBuffer(this.heldBytes);
   }
 
   /** On shutdown: seal and send now, backoff or not. True if a call is still to be answered. */
@@ -283,7 +283,7 @@ export class Shipper {
       this.failed(now);
       if (this.draining) this.draining = false; // no second try while shutting down
     }
-    Metrics.set(Metrics.bufferBytes, this.heldBytes);
+    Metrics.reportBuffer(this.heldBytes);
   }
 
   private failed(now: i64): void {

@@ -2,6 +2,7 @@
 // bounded buffer with counted drops and a gap notice, and a drain on shutdown.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runExchange } from '../../host/src/index.js';
 import { GET, startFilter, StubCollector, waitFor } from './harness.js';
 
 const ids = (records: Record<string, unknown>[]) => records.map((r) => r.request_id);
@@ -84,6 +85,26 @@ test('an unreachable collector is retried too (a refused connection is Envoy\'s 
   f.host.setCluster('redtail-collector', f.collector.url);
   const records = await f.records(1);
   assert.deepEqual(ids(records), ['lost?']);
+  await f.stop();
+});
+
+test('redtail_buffer_bytes is what every VM of the plugin holds, each adding its own change (one gauge for all workers, as in Envoy)', async () => {
+  const gone = await new StubCollector().start();
+  const url = gone.url;
+  await gone.close();
+  // Each VM may hold one block of 16 KiB (and the one record in flight): a VM alone never reaches 32 KiB.
+  const config = { flush: { interval_ms: 10, max_bytes: 16384 }, buffer: { max_bytes: 16384 }, retry: { initial_ms: 10, max_ms: 20 } };
+  const f = await startFilter(config);
+  f.host.setCluster('redtail-collector', url);
+  const second = f.host.startPlugin(f.plugin.vm.module, { configuration: JSON.stringify(config) });
+  const gauge = () => f.host.metrics.get('redtail_buffer_bytes')!.value;
+  await f.send({ headers: { ...GET, 'x-request-id': 'first' } });
+  await runExchange(second, { headers: { ...GET, 'x-request-id': 'second' } });
+  await waitFor('both VMs counted', () => gauge() >= 2 * 16384, 2000).catch(() => {});
+  assert.ok(gauge() >= 2 * 16384, `the gauge says ${gauge()} bytes: one VM's share, not both`);
+  f.host.setCluster('redtail-collector', f.collector.url);
+  await f.records(2);
+  await second.close();
   await f.stop();
 });
 
