@@ -7,7 +7,7 @@ import { ByteWriter } from "./bytes";
 
 /**
  * Room kept at the front of every block for the gap notice a batch may be sealed with, written
- * just before the batch's first record: the longest notice (a 20-digit count, two times, a
+ * just before the batch's first record: the longest notice (a 20-digit count, two times, both reasons, a
  * source name of at most 77 bytes) is shorter.
  */
 export const GAP_ROOM: u32 = 256;

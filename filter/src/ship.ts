@@ -29,11 +29,15 @@ enum Backoff {
   Ignore,
 }
 
+/** Why records were dropped, as a gap notice says it: bits, since one notice may cover both. */
+const BUFFER_FULL: u32 = 1;
+const REFUSED: u32 = 2;
+
 /** A sealed batch: its bytes are `start` to `end` in its block (the gap notice, then the records). */
 class Batch {
   constructor(public block: usize, public cap: u32, public start: u32, public end: u32, public records: u32, public seq: u64,
-    /** The drops its gap notice reports (0 for none), and since when. */
-    public gap: u64, public gapSinceNs: i64) {}
+    /** The drops its gap notice reports (0 for none), since when, and why. */
+    public gap: u64, public gapSinceNs: i64, public gapWhy: u32) {}
 
   get size(): u32 {
     return this.end - this.start;
@@ -61,6 +65,7 @@ export class Shipper {
   private nextAttemptNs: i64 = 0;
   private droppedRecords: u64 = 0;
   private droppedSinceNs: i64 = 0;
+  private droppedWhy: u32 = 0;
   /** When the latest batch was sealed: an idle VM's heartbeat is due flush.heartbeat_ms after it. */
   private lastSealNs: i64;
   private cluster: ArrayBuffer;
@@ -150,11 +155,11 @@ export class Shipper {
     while (this.heldBytes > limit && this.sealed.length > 0) {
       const oldest = this.sealed.shift();
       this.sealedHeld -= oldest.cap;
-      this.drop(oldest);
+      this.drop(oldest, BUFFER_FULL);
     }
     const open = this.open;
     if (this.heldBytes - open.cap + open.len > limit && this.openRecords > 1) {
-      this.noteDropped(this.openRecords - 1);
+      this.noteDropped(this.openRecords - 1, BUFFER_FULL);
       const n = open.len - open.recordStart;
       memory.copy(open.ptr + GAP_ROOM, open.ptr + open.recordStart, n);
       open.len = GAP_ROOM + n;
@@ -164,19 +169,21 @@ export class Shipper {
   }
 
   /** A batch that will not be sent: its records counted as dropped, its block given back. */
-  private drop(batch: Batch): void {
-    this.noteDropped(batch.records);
+  private drop(batch: Batch, why: u32): void {
+    this.noteDropped(batch.records, why);
     if (batch.gap > 0) {
       // Its gap notice goes with it: carry the count on to the next one, not to the metric again.
       this.droppedRecords += batch.gap;
+      this.droppedWhy |= batch.gapWhy;
       if (batch.gapSinceNs < this.droppedSinceNs) this.droppedSinceNs = batch.gapSinceNs;
     }
     this.blocks.give(batch.block, batch.cap);
   }
 
-  private noteDropped(records: u32): void {
+  private noteDropped(records: u32, why: u32): void {
     if (this.droppedRecords == 0) this.droppedSinceNs = nowNanos();
     this.droppedRecords += records;
+    this.droppedWhy |= why;
     Metrics.add(Metrics.dropped, records);
   }
 
@@ -203,6 +210,7 @@ export class Shipper {
   /** The next batch in sequence, of the records in a block up to `end`, led by the gap notice if one is due. */
   private batchOf(block: usize, cap: u32, end: u32, records: u32): Batch {
     const gap = this.droppedRecords;
+    const why = this.droppedWhy;
     let start = GAP_ROOM;
     if (gap > 0) {
       const notice = this.notice;
@@ -212,7 +220,7 @@ export class Shipper {
       memory.copy(block + start, notice.ptr, notice.len);
     }
     this.seq++;
-    const batch = new Batch(block, cap, start, end, records, this.seq, gap, this.droppedSinceNs);
+    const batch = new Batch(block, cap, start, end, records, this.seq, gap, this.droppedSinceNs, why);
     this.lastSealNs = nowNanos();
     this.sealedHeld += cap;
     return batch;
@@ -224,7 +232,7 @@ export class Shipper {
    */
   private beat(): void {
     this.seq++;
-    this.sealed.push(new Batch(heap.alloc(0), 0, 0, 0, 0, this.seq, 0, 0));
+    this.sealed.push(new Batch(heap.alloc(0), 0, 0, 0, 0, this.seq, 0, 0, 0));
     this.lastSealNs = nowNanos();
   }
 
@@ -238,8 +246,14 @@ export class Shipper {
     writeIsoTime(data, nowNanos());
     data.ascii("\",\"source\":\"");
     data.ascii(this.source);
-    data.ascii("\",\"reason\":\"buffer full\"}}\n");
+    data.ascii("\",\"reason\":\"");
+    const why = this.droppedWhy;
+    if (why & BUFFER_FULL) data.ascii("buffer full");
+    if (why == (BUFFER_FULL | REFUSED)) data.ascii(", ");
+    if (why & REFUSED) data.ascii("refused by the collector");
+    data.ascii("\"}}\n");
     this.droppedRecords = 0;
+    this.droppedWhy = 0;
   }
 
   private send(now: i64, backoff: Backoff): void {
@@ -275,7 +289,7 @@ export class Shipper {
       // The collector will never store this batch (a record over its limits, say): sent again,
       // it would hold back every batch after it for good. It is dropped, and the next says so.
       Metrics.add(Metrics.batchFailures, 1);
-      this.drop(batch);
+      this.drop(batch, REFUSED);
       this.send(now, this.draining ? Backoff.Ignore : Backoff.Wait);
     } else {
       this.sealed.unshift(batch); // it goes again first: order is kept

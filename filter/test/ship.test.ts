@@ -154,8 +154,9 @@ test('a batch the collector refuses as never storable (400) is dropped and count
   await waitFor('the refused batch tried', () => collector.attempts.length > 0);
   await f.send({ headers: { ...GET, 'x-request-id': 'after' } });
   await waitFor('the record after it', () => collector.records().some((r) => r.request_id === 'after'));
-  const gaps = collector.batches.flatMap((b) => b.lines).filter((l) => 'gap' in l) as { gap: { dropped: number } }[];
+  const gaps = collector.batches.flatMap((b) => b.lines).filter((l) => 'gap' in l) as { gap: { dropped: number; reason: string } }[];
   assert.deepEqual(gaps.map((g) => g.gap.dropped), [1], 'the refused record is reported missing');
+  assert.deepEqual(gaps.map((g) => g.gap.reason), ['refused by the collector']);
   assert.deepEqual(ids(collector.records()), ['after']);
 });
 
