@@ -2,6 +2,7 @@
 // stands and as the difference from its baseline in the same round (the no-op guest's from no
 // filter, every other module's from the no-op guest), so a change of the machine's speed
 // between rounds falls on both sides of a difference.
+import { median } from '../median.js';
 
 export type Mode = 'saturation' | 'rate';
 
@@ -64,9 +65,7 @@ export interface Spread {
 
 export function spread(values: number[]): Spread | null {
   if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s.at(-1)!, runs: s.length };
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
 }
 
 /** The runs that count: those with no failed requests. */
