@@ -4,17 +4,10 @@
 // baseline a module's cost is read against.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { HOP } from './proxy.js';
-
-/** Headers from Node's raw list, hop-by-hop ones left out, as a flat list for Node's writers. */
-function forwarded(raw: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) if (!HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
-  return out;
-}
+import { endToEnd } from './proxy.js';
 
 export function passThrough(req: http.IncomingMessage, res: http.ServerResponse, upstream: URL, agent: http.Agent): void {
-  const headers = forwarded(req.rawHeaders);
+  const headers = endToEnd(req.rawHeaders);
   if (req.headers['x-request-id'] === undefined) headers.push('x-request-id', randomUUID());
   headers.push('host', req.headers.host ?? upstream.host);
   const up = http.request({
@@ -22,7 +15,7 @@ export function passThrough(req: http.IncomingMessage, res: http.ServerResponse,
     method: req.method, path: req.url, headers, setHost: false,
   });
   up.on('response', (upRes) => {
-    res.writeHead(upRes.statusCode ?? 502, forwarded(upRes.rawHeaders));
+    res.writeHead(upRes.statusCode ?? 502, endToEnd(upRes.rawHeaders));
     upRes.pipe(res);
   });
   up.on('error', (err) => {

@@ -29,6 +29,12 @@ const DC = 0x4000;
 /** Hop-by-hop headers are the proxy's own business, not forwarded. (Trailer is end to end.) */
 export const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade', 'host']);
 
+/** Node's raw header list without its hop-by-hop headers, appended to `into` as a flat list. */
+export function endToEnd(raw: string[], into: string[] = []): string[] {
+  for (let i = 0; i + 1 < raw.length; i += 2) if (!HOP.has(raw[i]!.toLowerCase())) into.push(raw[i]!, raw[i + 1]!);
+  return into;
+}
+
 /** Trailers as the module sees them, or undefined when the message had none. */
 function trailersOf(raw: string[]): HeaderMap | undefined {
   if (raw.length === 0) return undefined;
@@ -121,9 +127,7 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
     };
 
     const run = async () => {
-      const raw = req.rawHeaders;
-      const flat = [':method', req.method ?? 'GET', ':path', req.url ?? '/', ':authority', req.headers.host ?? '', ':scheme', 'http'];
-      for (let i = 0; i + 1 < raw.length; i += 2) if (!HOP.has(raw[i]!.toLowerCase())) flat.push(raw[i]!, raw[i + 1]!);
+      const flat = endToEnd(req.rawHeaders, [':method', req.method ?? 'GET', ':path', req.url ?? '/', ':authority', req.headers.host ?? '', ':scheme', 'http']);
       if (req.headers['x-request-id'] === undefined) flat.push('x-request-id', randomUUID());
       const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
       const requestHeaders = HeaderMap.fromRaw(flat);
@@ -180,10 +184,7 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
         sendHead(res, headers);
         return res.end(stream.responseBody.take());
       }
-      const upRaw = upRes.rawHeaders;
-      const responseFlat = [':status', String(upRes.statusCode ?? 502)];
-      for (let i = 0; i + 1 < upRaw.length; i += 2) if (!HOP.has(upRaw[i]!.toLowerCase())) responseFlat.push(upRaw[i]!, upRaw[i + 1]!);
-      const responseHeaders = HeaderMap.fromRaw(responseFlat);
+      const responseHeaders = HeaderMap.fromRaw(endToEnd(upRes.rawHeaders, [':status', String(upRes.statusCode ?? 502)]));
       const bodyExpected = upRes.headers['content-length'] !== '0' && req.method !== 'HEAD' && upRes.statusCode !== 204 && upRes.statusCode !== 304;
       if ((await settle(stream.onResponseHeaders(responseHeaders, !bodyExpected), StreamType.Response)) === 'reply') {
         upRes.destroy();
