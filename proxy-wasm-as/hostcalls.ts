@@ -104,3 +104,26 @@ export function randomHex(n: u32): string {
   for (let i: i32 = 0; i < <i32>n; i++) out += digits.charAt(b[i] >> 4) + digits.charAt(b[i] & 15);
   return out;
 }
+
+/** The VM's environment variable `name` (Envoy hands the VM only those its vm_config lists), or null. */
+export function envVar(name: string): string | null {
+  if (abi.wasi_environ_sizes_get(OUT0, OUT1) != 0) return null;
+  const count = load<u32>(OUT0);
+  const size = load<u32>(OUT1);
+  if (count == 0) return null;
+  const array = new ArrayBuffer(<i32>count * 4);
+  const buf = new ArrayBuffer(<i32>size);
+  if (abi.wasi_environ_get(changetype<usize>(array), changetype<usize>(buf)) != 0) return null;
+  const base = changetype<usize>(buf);
+  const end = base + size;
+  const prefix = name + "=";
+  for (let i: u32 = 0; i < count; i++) {
+    const start = <usize>load<u32>(changetype<usize>(array) + <usize>i * 4);
+    if (start < base || start >= end) continue;
+    let stop = start;
+    while (stop < end && load<u8>(stop) != 0) stop++;
+    const entry = String.UTF8.decodeUnsafe(start, stop - start);
+    if (entry.startsWith(prefix)) return entry.substring(prefix.length);
+  }
+  return null;
+}

@@ -59,7 +59,10 @@
 @external("env", "proxy_set_property") export declare function proxy_set_property(pathPtr: usize, pathSize: usize, valuePtr: usize, valueSize: usize): u32;
 @external("env", "proxy_call_foreign_function") export declare function proxy_call_foreign_function(namePtr: usize, nameSize: usize, argsPtr: usize, argsSize: usize, ptrOut: usize, sizeOut: usize): u32;
 
-// WASI, the two calls an AssemblyScript module may want: process exit (a VM failure) and stdout/stderr.
+// WASI, the calls an AssemblyScript module may want: process exit (a VM failure), stdout/stderr,
+// random bytes, and the environment (Envoy's vm_config.environment_variables arrive there).
 @external("wasi_snapshot_preview1", "proc_exit") export declare function wasi_proc_exit(code: u32): void;
 @external("wasi_snapshot_preview1", "fd_write") export declare function wasi_fd_write(fd: u32, iovs: usize, iovsLen: u32, writtenOut: usize): u32;
 @external("wasi_snapshot_preview1", "random_get") export declare function wasi_random_get(ptr: usize, len: u32): u32;
+@external("wasi_snapshot_preview1", "environ_sizes_get") export declare function wasi_environ_sizes_get(countOut: usize, sizeOut: usize): u32;
+@external("wasi_snapshot_preview1", "environ_get") export declare function wasi_environ_get(arrayOut: usize, bufOut: usize): u32;

@@ -11,6 +11,8 @@ export class Config {
   authority: string = "redtail-collector";
   path: string = "/v1/ingest";
   token: string = "";
+  /** The environment variable the token is read from, so it need not be written in the configuration. */
+  tokenEnv: string = "";
   timeoutMs: u32 = 5000;
   flushIntervalMs: u32 = 1000;
   /** An idle VM sends an empty batch this often, so the collector tells a quiet proxy from a dead one. */
@@ -127,6 +129,25 @@ function isToken(s: string): bool {
   return true;
 }
 
+function isEnvName(s: string): bool {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f;
+    if (!letter && !(i > 0 && c >= 0x30 && c <= 0x39)) return false;
+  }
+  return true;
+}
+
+/** The token read from the environment variable the configuration names; the reason when it cannot be. */
+export function tokenFromEnv(c: Config, value: string | null): string {
+  if (value === null || value.length == 0) {
+    return "\"collector.token_env\" names " + c.tokenEnv + ", which the proxy's environment does not hold (Envoy: vm_config.environment_variables; Istio: the WasmPlugin's vmConfig.env with valueFrom HOST, and the variable set on the istio-proxy container)";
+  }
+  if (!isToken(value) || value.length > 4096) return "the token in " + c.tokenEnv + " must be 1 to 4096 visible ASCII characters without spaces";
+  c.token = value;
+  return "";
+}
+
 function union(base: string[], extra: string[]): string[] {
   const out = base.slice(0);
   for (let i = 0; i < extra.length; i++) if (!out.includes(extra[i])) out.push(extra[i]);
@@ -149,13 +170,16 @@ export function parseConfig(text: string): ConfigResult {
   }
 
   const collector = root.get("collector");
-  if (collector !== null && r.object(collector, "collector", ["cluster", "authority", "path", "token", "timeout_ms"])) {
+  if (collector !== null && r.object(collector, "collector", ["cluster", "authority", "path", "token", "token_env", "timeout_ms"])) {
     c.cluster = r.str(collector.get("cluster"), "collector.cluster", c.cluster, 1, 256);
     c.authority = r.str(collector.get("authority"), "collector.authority", c.authority, 1, 256);
     c.path = r.str(collector.get("path"), "collector.path", c.path, 1, 1024);
     if (!c.path.startsWith("/")) r.fail("collector.path", "a path starting with /", collector.get("path"));
     c.token = r.str(collector.get("token"), "collector.token", c.token, 0, 4096);
     if (!isToken(c.token) && c.token.length > 0) r.fail("collector.token", "visible ASCII without spaces", collector.get("token"));
+    c.tokenEnv = r.str(collector.get("token_env"), "collector.token_env", c.tokenEnv, 1, 256);
+    if (c.tokenEnv.length > 0 && !isEnvName(c.tokenEnv)) r.fail("collector.token_env", "an environment variable's name (letters, digits and _, not first a digit)", collector.get("token_env"));
+    if (c.tokenEnv.length > 0 && c.token.length > 0) r.fail("collector.token_env", "left out when collector.token is set (one source for the token)", collector.get("token_env"));
     c.timeoutMs = r.int(collector.get("timeout_ms"), "collector.timeout_ms", c.timeoutMs, 100, 60000);
   }
 

@@ -2,11 +2,11 @@
 // body capture, the shipper) and the work that belongs to no single stream's callbacks: the
 // record at log time, the tick, the collector's answers, and shutdown.
 import { BufferType, LogLevel, MapType } from "../../proxy-wasm-as/enums";
-import { done, getBuffer, getHeaderValue, log, Ret, setTickPeriod } from "../../proxy-wasm-as/hostcalls";
+import { done, envVar, getBuffer, getHeaderValue, log, Ret, setTickPeriod } from "../../proxy-wasm-as/hostcalls";
 import { BodyCapture } from "./capture/body";
 import { bytesOf, statusCode } from "./bytes";
 import { Capture } from "./capture/capture";
-import { Config, parseConfig } from "./config";
+import { Config, parseConfig, tokenFromEnv } from "./config";
 import { Exchange } from "./exchanges";
 import { Identity, identityJson, identityOf } from "./capture/identity";
 import { Metrics } from "./metrics";
@@ -30,7 +30,15 @@ export function readConfig(size: u32): Config | null {
     log(LogLevel.Error, "redtail: filter config: " + result.error);
     return null;
   }
-  return result.config;
+  const config = result.config!;
+  if (config.tokenEnv.length > 0) {
+    const error = tokenFromEnv(config, envVar(config.tokenEnv));
+    if (error.length > 0) {
+      log(LogLevel.Error, "redtail: filter config: " + error);
+      return null;
+    }
+  }
+  return config;
 }
 
 export class Plugin {

@@ -23,6 +23,20 @@ test('a batch carries its id, source and count, the token, and NDJSON', async ()
   assert.ok(!f.collector.batches.some((b) => b.raw.includes('s3cr3t-t0ken')), 'the token is not in the data');
 });
 
+test('collector.token_env: the token comes from the VM\'s environment, as Envoy\'s vm_config.environment_variables hands it', async () => {
+  const env = { host: { vmEnvironment: { OTHER: 'x', REDTAIL_INGEST_TOKEN: 'from-the-env-t0ken' } } };
+  const f = await startFilter({ collector: { token_env: 'REDTAIL_INGEST_TOKEN' } }, env);
+  await f.send({ headers: { ...GET, 'x-request-id': 'e1' } });
+  await f.records(1);
+  assert.equal(f.collector.batches[0]!.headers['authorization'], 'Bearer from-the-env-t0ken');
+  await f.stop();
+  // Absent from the environment: the configuration is refused, naming the variable and where it comes from.
+  await assert.rejects(startFilter({ collector: { token_env: 'REDTAIL_INGEST_TOKEN' } }),
+    /"collector.token_env" names REDTAIL_INGEST_TOKEN, which the proxy's environment does not hold .*vmConfig.env with valueFrom HOST/);
+  await assert.rejects(startFilter({ collector: { token_env: 'REDTAIL_INGEST_TOKEN' } }, { host: { vmEnvironment: { REDTAIL_INGEST_TOKEN: 'has space' } } }),
+    /the token in REDTAIL_INGEST_TOKEN must be 1 to 4096 visible ASCII characters without spaces/);
+});
+
 test('an idle VM sends an empty batch every flush.heartbeat_ms, in sequence, so the collector can tell quiet from dead; a busy one sends none', async () => {
   const f = await startFilter({ flush: { interval_ms: 10, heartbeat_ms: 1000 } });
   await waitFor('a heartbeat', () => f.collector.batches.length >= 1, 5000);
