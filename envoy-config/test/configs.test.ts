@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkWasm, load, TYPES, validate, type Y } from './envoy-api.js';
+import { checkWasm, load, TYPES, validate, vmEnvironment, type Y } from './envoy-api.js';
 
 const DIR = new URL('../../../envoy-config/', import.meta.url).pathname;
 
@@ -50,7 +50,8 @@ test('istio/envoyfilter.yaml: inbound, before the router, a valid configuration 
   assert.equal(patch.match.listener.filterChain.filter.subFilter.name, 'envoy.filters.http.router');
   assert.equal(patch.patch.operation, 'INSERT_BEFORE');
   assert.equal(patch.patch.value.name, 'envoy.filters.http.wasm');
-  const config = await validate(checkWasm(patch.patch.value.typed_config, 'envoyfilter.yaml'), 'envoyfilter.yaml');
+  const hostKeys = patch.patch.value.typed_config.config.vm_config.environment_variables?.host_env_keys ?? [];
+  const config = await validate(checkWasm(patch.patch.value.typed_config, 'envoyfilter.yaml'), 'envoyfilter.yaml', vmEnvironment(hostKeys));
   assert.match(config.collector.cluster, /^outbound\|\d+\|\|[a-z0-9.-]+\.svc\.cluster\.local$/, "Istio's outbound cluster name");
 });
 
@@ -66,7 +67,10 @@ test('istio/wasmplugin.yaml: the WasmPlugin fields, FAIL_OPEN, and a pluginConfi
   assert.ok(['AUTHN', 'AUTHZ', 'STATS', 'UNSPECIFIED_PHASE'].includes(spec.phase));
   assert.equal(spec.failStrategy, 'FAIL_OPEN');
   assert.ok(['IfNotPresent', 'Always'].includes(spec.imagePullPolicy));
-  const config = await validate(JSON.stringify(spec.pluginConfig), 'wasmplugin.yaml');
+  const env = (spec.vmConfig?.env ?? []) as Y[];
+  for (const e of env) assert.ok(e.valueFrom === 'HOST' && !('value' in e), `${e.name}: from the proxy's environment, never written here`);
+  const config = await validate(JSON.stringify(spec.pluginConfig), 'wasmplugin.yaml', vmEnvironment(env.map((e) => e.name)));
+  assert.ok(!('token' in config.collector), 'no token in a resource the whole mesh can read');
   assert.match(config.collector.cluster, /^outbound\|\d+\|\|[a-z0-9.-]+\.svc\.cluster\.local$/);
 });
 
