@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkWasm, load, TYPES, validate, vmEnvironment, type Y } from './envoy-api.js';
+import { checkWasm, load, TYPES, validate, type Y } from './envoy-api.js';
+import { vmEnvironment } from './workloads.js';
 
 const DIR = new URL('../../../envoy-config/', import.meta.url).pathname;
 

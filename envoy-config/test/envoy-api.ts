@@ -25,14 +25,6 @@ export function load(file: string): Y[] {
   return docs.map((d) => d.toJS() as Y);
 }
 
-/** What a sidecar's environment holds in the tests: the ingest token its pod gets from the redtail-ingest Secret. */
-export const PROXY_ENV = { REDTAIL_INGEST_TOKEN: 'the-ingest-token-of-the-secret', HOSTNAME: 'shop-7d9f-abcde' };
-
-/** The proxy's variables a VM sees: only those its configuration names (Envoy's host_env_keys, Istio's valueFrom: HOST). */
-export function vmEnvironment(names: string[]): Record<string, string> {
-  return Object.fromEntries(names.filter((n) => n in PROXY_ENV).map((n) => [n, PROXY_ENV[n as keyof typeof PROXY_ENV]]));
-}
-
 /** The filter's configuration must be one the filter itself accepts, with the environment its VM gets. */
 export async function validate(configuration: string, where: string, env: Record<string, string> = {}): Promise<Y> {
   const host = new Host({ onLog: () => {}, clusters: {}, vmEnvironment: env });
