@@ -14,7 +14,7 @@ export const READ_TOKEN = 'b'.repeat(24) + '0123456789abcdef01234567';
 
 /** The Secrets docs/deploying.md has the user create. */
 export const SECRETS: Record<string, Record<string, string>> = {
-  'redtail-tokens': { REDTAIL_TOKENS: `${INGEST_TOKEN}:ingest;${READ_TOKEN}:read`, REDTAIL_UPSTREAM_TOKEN: INGEST_TOKEN },
+  'redtail-tokens': { REDTAIL_TOKENS: `${INGEST_TOKEN}:ingest;${READ_TOKEN}:read`, RELAY_TOKENS: `${INGEST_TOKEN}:ingest`, REDTAIL_UPSTREAM_TOKEN: INGEST_TOKEN },
   'redtail-ingest': { token: INGEST_TOKEN },
 };
 
