@@ -90,6 +90,16 @@ test('every metric the collector and relay alerts read is in their /metrics, run
   assert.equal(spoolRule.expr, `redtail_relay_spool_bytes > 0.8 * ${environment(relayContainer).REDTAIL_SPOOL_MAX_BYTES}`);
 });
 
+test("Prometheus finds the collector's and the relay's /metrics from their pods' annotations", () => {
+  for (const [file, kind] of [['collector.yaml', 'StatefulSet'], ['relay.yaml', 'DaemonSet']] as const) {
+    const pod = load(join(DIR, 'k8s', file)).find((d) => d.kind === kind)!.spec.template;
+    const a = pod.metadata.annotations as Y;
+    assert.equal(a['prometheus.io/scrape'], 'true');
+    assert.equal(a['prometheus.io/path'], '/metrics');
+    assert.ok((pod.spec.containers[0].ports as Y[]).some((p) => String(p.containerPort) === a['prometheus.io/port']), `${file}: the port is the container's`);
+  }
+});
+
 test('every metric the filter alerts read is one the filter defines', async () => {
   const f = await startFilter();
   await f.send({ headers: { ...GET, 'x-request-id': 'm1' } });

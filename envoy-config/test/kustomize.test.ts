@@ -54,7 +54,8 @@ test('the sidecars of redtail\'s own pods get the ingest token from a Secret, un
   for (const r of built.filter((d) => d.kind === 'StatefulSet' || d.kind === 'DaemonSet')) {
     const proxy = containers(r).find((c) => c.name === 'istio-proxy');
     assert.ok(proxy, `${r.metadata.name}: an istio-proxy container for the injector to merge`);
-    assert.deepEqual(proxy.env, [{ name, valueFrom: { secretKeyRef: { name: 'redtail-ingest', key: 'token' } } }]);
+    // optional: a namespace without the Secret must not stop its pods from starting (the filter then stays out, and says why).
+    assert.deepEqual(proxy.env, [{ name, valueFrom: { secretKeyRef: { name: 'redtail-ingest', key: 'token', optional: true } } }]);
   }
   const [envoyFilter] = load(join(DIR, 'istio/envoyfilter.yaml'));
   const config = envoyFilter!.spec.configPatches[0].patch.value.typed_config.config;
