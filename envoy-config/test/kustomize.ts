@@ -121,7 +121,11 @@ function patch(resources: Y[], dir: string, k: Y): void {
     assert.equal(targets.length, 1, `${where} matches one resource, not ${targets.length}`);
     for (const r of targets) {
       if (Array.isArray(body)) applyOps(r, body, where);
-      else Object.assign(r, merge(r, { spec: body.spec }));
+      else {
+        // The target names the resource: the patch's own kind and name are ignored, as kustomize does.
+        const { apiVersion: _v, kind: _k, metadata: { name: _n, namespace: _ns, ...meta } = {}, ...rest } = body;
+        Object.assign(r, merge(r, { ...rest, ...(Object.keys(meta).length ? { metadata: meta } : {}) }));
+      }
     }
   }
 }
