@@ -10,6 +10,8 @@ import { verifyCommand } from './verify.js';
 import { checkpointsCommand } from './checkpoints.js';
 import { reportCommand } from './report.js';
 import { version } from './version.js';
+import { UsageError } from './args.js';
+import { closest } from './closest.js';
 import { auditCommand } from './audit.js';
 import { proveCommand } from './prove.js';
 import { verifyProofCommand } from './verify-proof.js';
@@ -33,25 +35,61 @@ function help(): string {
   const names = Object.keys(commands);
   const width = Math.max(8, ...names.map((n) => n.length));
   return [
-    'usage: redtail <command> [options]      (redtail <command> --help for its options)',
+    'usage: redtail <command> [options]',
     '',
     'commands:',
     ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`),
+    '',
+    'redtail help <command> (or redtail <command> --help) for its options; redtail --version for the version.',
   ].join('\n');
 }
 
-const [name, ...rest] = process.argv.slice(2);
-if (name === '--version' || name === '-V' || name === 'version') {
-  console.log(`redtail ${version()}`);
-  process.exit(0);
+/** A usage error: one line, and where to read how it is called; exit code 2. */
+function misused(message: string, command?: string): number {
+  console.error(`redtail${command ? ` ${command}` : ''}: ${message}\nsee: redtail help${command ? ` ${command}` : ''}`);
+  return 2;
 }
-if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-  console.log(help());
-  process.exit(0);
+
+function unknownCommand(name: string): number {
+  const near = closest(name, Object.keys(commands));
+  return misused(`unknown command ${JSON.stringify(name)}${near === undefined ? '' : `; did you mean '${near}'?`}`);
 }
-const command = commands[name];
-if (command === undefined) {
-  console.error(`redtail: unknown command "${name}"\n\n${help()}`);
-  process.exit(2);
+
+// A reader that stops early (`redtail query --json | head -1`) closes the pipe: that is the
+// reader's choice, not a failure, so the command ends quietly with 0 whatever it was doing.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }
-process.exitCode = await command.run(rest);
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    console.error(help());
+    return 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(`redtail ${version()}`);
+    return 0;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    if (rest[0] === undefined) {
+      console.log(help());
+      return 0;
+    }
+    const asked = commands[rest[0]];
+    return asked === undefined ? unknownCommand(rest[0]) : asked.run(['--help']);
+  }
+  const command = commands[name];
+  if (command === undefined) return name.startsWith('-') ? misused(`unknown option ${JSON.stringify(name)} before the command`) : unknownCommand(name);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) return misused(err.message, name);
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

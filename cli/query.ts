@@ -1,10 +1,11 @@
 // redtail query: records from the collector, newest first, as an aligned table or NDJSON.
 import { MAX_LIMIT } from '../collector/src/index.js';
-import { commandFlags } from './args.js';
+import { commandFlags, UsageError } from './args.js';
 import { ask } from './ask.js';
 import { FILTER_FLAGS, queryString, type Target, target } from './filters.js';
 import { recordLine, unreadableLine } from './format.js';
 import { printable, printableJson } from './printable.js';
+import { timeRange } from './time-range.js';
 
 const FLAGS = {
   ...FILTER_FLAGS,
@@ -20,14 +21,13 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('query', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
   const want = flags.limit === undefined ? 100 : Number(flags.limit);
-  if (!Number.isInteger(want) || want < 1) {
-    console.error(`redtail query: --limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
-    return 2;
-  }
+  if (!Number.isInteger(want) || want < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
+  timeRange(flags);
   const collector = target('query', flags);
   if (typeof collector === 'number') return collector;
-  const json = flags.json !== undefined && flags.json !== 'false';
-  if (flags.gaps !== undefined && flags.gaps !== 'false') return printGaps(collector, flags, want, json);
+  const json = flags.json !== undefined;
+  const utc = flags.utc !== undefined;
+  if (flags.gaps !== undefined) return printGaps(collector, flags, want, json);
   const color = !json && process.stdout.isTTY === true;
   let printed = 0;
   let cursor: string | null = null;
@@ -36,10 +36,14 @@ export async function queryCommand(argv: string[]): Promise<number> {
     const qs: string = `${queryString(flags, ['since', 'until'])}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
     const body: Page | number = await ask<Page>('query', collector, `/v1/logs?${qs}`);
     if (typeof body === 'number') return body;
-    for (const r of body.records ?? []) {
+    if (!Array.isArray(body.records)) {
+      console.error(`redtail query: ${collector.url} is not a redtail collector: its answer has no records; is --url right?`);
+      return 1;
+    }
+    for (const r of body.records) {
       const readable = typeof r === 'object' && r !== null && !Array.isArray(r);
       if (json) process.stdout.write(`${printableJson(r)}\n`);
-      else process.stdout.write(`${readable ? recordLine(r, { color }) : unreadableLine(JSON.stringify(r) ?? String(r), { color })}\n`);
+      else process.stdout.write(`${readable ? recordLine(r, { color, utc }) : unreadableLine(JSON.stringify(r) ?? String(r), { color })}\n`);
     }
     printed += body.records?.length ?? 0;
     cursor = body.next ?? null;

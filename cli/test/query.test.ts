@@ -11,11 +11,13 @@ test('redtail query prints an aligned table, or NDJSON with --json, following pa
   await post(c.url, ndjson(Array.from({ length: 30 }, (_, i) => record({
     request_id: `q${i}`, start_time: `2026-11-27T10:00:${String(i).padStart(2, '0')}.000Z`, response_code: i % 10 === 0 ? 500 : 200, path: `/p/${i}\r\nX`,
   }))), { 'x-redtail-batch': 'q/1' });
-  const table = await run(['query', '--url', c.url, '--limit', '25']);
+  const table = await run(['query', '--url', c.url, '--limit', '25'], { env: { TZ: 'America/St_Johns' } });
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.trim().split('\n');
   assert.equal(lines.length, 25);
-  assert.match(lines[0]!, /^2026-11-27 10:00:29\.000\s+200\s+GET\s+orders\s+3ms\s+shop\/p\/29\\r\\nX\s+q29$/);
+  assert.match(lines[0]!, /^2026-11-27 06:30:29\.000-03:30\s+200\s+GET\s+orders\s+3ms\s+shop\/p\/29\\r\\nX\s+q29$/, 'local time as TZ says, with its offset');
+  const utc = await run(['query', '--url', c.url, '--limit', '1', '--utc'], { env: { TZ: 'America/St_Johns' } });
+  assert.match(utc.stdout, /^2026-11-27 10:00:29\.000Z\s+200/);
   assert.equal(new Set(lines.map((l) => l.indexOf('GET'))).size, 1, 'columns line up');
   const errors = await run(['query', '--url', c.url, '--status', '5xx', '--json']);
   assert.deepEqual(errors.stdout.trim().split('\n').map((l) => JSON.parse(l).request_id), ['q20', 'q10', 'q0']);
@@ -117,7 +119,7 @@ test('redtail query and redtail tail show a line that is not a record as unreada
   assert.match(lines[2]!, /^\(unreadable, not a record: 5\)$/);
   const notJson = await run(['query', '--url', `${g.url}/elsewhere`]);
   assert.equal(notJson.code, 1);
-  assert.match(notJson.stderr, /the answer from .* \(HTTP 404\) is not the collector's JSON.*is --url the collector\?/);
+  assert.match(notJson.stderr, /^redtail query: http:\/\/\S+\/elsewhere is not a redtail collector: it answered HTTP 404.*is --url right\?\n$/);
 
   for (const json of [false, true]) {
     const child = spawn(process.execPath, [BIN, 'tail', '--url', g.url, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
