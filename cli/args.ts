@@ -5,9 +5,9 @@ import { closest } from './closest.js';
 /** A mistake in how a command was called: main prints it with "see: redtail help <command>" and exits 2. */
 export class UsageError extends Error {}
 
-/** value '' marks a switch (--json), which takes no value. */
+/** value '' marks a switch (--json), which takes no value; repeatable, an option given more than once (else the last one counts). */
 export interface FlagSpec {
-  [name: string]: { value: string; help: string };
+  [name: string]: { value: string; help: string; repeatable?: boolean };
 }
 
 /** What a switch's value may be written as (--json=yes, --json=0): anything else is a usage error. */
@@ -40,7 +40,7 @@ function unknownOption(name: string, spec: FlagSpec): UsageError {
   return new UsageError(`unknown option --${name}${near === undefined ? '' : `; did you mean --${near}?`}`);
 }
 
-/** The flags given: a switch present is 'true' (absent when turned off); a repeated option keeps each value, a line each. */
+/** The flags given: a switch present is 'true' (absent when turned off); a repeatable option keeps each value, a line each. */
 export function parseFlags(argv: string[], spec: FlagSpec): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -71,7 +71,7 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
     const next = argv[i + 1];
     const value = given ?? (next !== undefined && optionName(next) === undefined ? argv[++i] : undefined);
     if (value === undefined) throw new UsageError(`--${name} needs a value (${spec[name]!.value})`);
-    out[name] = name in out ? `${out[name]}\n${value}` : value;
+    out[name] = spec[name]!.repeatable && name in out ? `${out[name]}\n${value}` : value;
   }
   return out;
 }

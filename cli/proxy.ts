@@ -13,7 +13,7 @@ const FLAGS = {
   upstream: { value: 'URL', help: 'where requests go (default http://127.0.0.1:8080)' },
   filter: { value: 'FILE', help: 'the proxy-wasm module (default build/filter.wasm); none: no module, a plain pass-through' },
   'filter-config': { value: 'FILE', help: 'the filter\'s configuration (JSON; default none: the filter\'s defaults)' },
-  cluster: { value: 'NAME=URL', help: 'an Envoy cluster the filter may call (repeatable; default redtail-collector=http://127.0.0.1:9900)' },
+  cluster: { value: 'NAME=URL', help: 'an Envoy cluster the filter may call (repeatable; default redtail-collector=http://127.0.0.1:9900)', repeatable: true },
   ca: { value: 'FILE', help: 'PEM CA bundle that signed an https:// cluster\'s certificate, added to the default CAs (env REDTAIL_CA)' },
   workers: { value: 'N', help: 'VMs running the filter, like Envoy\'s worker threads (default 2)' },
   admin: { value: 'PORT', help: 'the admin port: /stats/prometheus, /ready (default 15000; 0 for any free port; off for none)' },

@@ -39,6 +39,11 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   const store = new Store(config.data);
   const shards = store.list().length;
   const keepFrom = retentionStart(days);
+  // The bound first, on stderr (stdout is what went): a surprising removal is explained before it is listed.
+  const bound = flags['retention-days'] !== undefined ? '--retention-days'
+    : process.env.REDTAIL_RETENTION_DAYS ? 'REDTAIL_RETENTION_DAYS'
+      : flags.config !== undefined ? `retention_days of ${flags.config}, or the default` : 'the default; set it with --retention-days';
+  console.error(`redtail prune: retention ${days} ${days === 1 ? 'day' : 'days'} (${bound}): keeping the UTC days from ${keepFrom} on, ${flags['dry-run'] !== undefined ? 'listing' : 'removing'} the shards before`);
   const removed = store.prune(keepFrom, { dryRun: flags['dry-run'] !== undefined });
   store.close();
   // What went is recorded beside its checkpoints, signed, as the collector's own pruning does, and
