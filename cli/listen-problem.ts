@@ -14,6 +14,6 @@ export function listenProblem(err: unknown, { flag, also }: PortFlag): string | 
   const other = `give another with ${flag} N (${flag} 0 for any free port)${also ? `, ${also}` : ''}`;
   if (code === 'EADDRINUSE') return `${where} is already in use (another redtail, or another program, listens there): stop it, or ${other}`;
   if (code === 'EACCES') return `${where} needs privileges this user lacks (ports below 1024 do): ${other}`;
-  if (code === 'EADDRNOTAVAIL') return `${address ?? 'the address'} is not an address of this machine: listen on one it has`;
+  if (code === 'EADDRNOTAVAIL') return `${address ?? 'the address'} is not an address of this machine: give --host one it has (127.0.0.1, or 0.0.0.0 for all)`;
   return undefined;
 }

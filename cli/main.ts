@@ -57,12 +57,13 @@ function unknownCommand(name: string): number {
 
 // A reader that stops early (`redtail query --json | head -1`) closes the pipe: that is the
 // reader's choice, not a failure, so the command ends quietly with 0 whatever it was doing.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
-}
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+// Whoever read the messages went away: the work goes on (a collector is not stopped by its log
+// reader's end), its messages unread.
+process.stderr.on('error', () => {});
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
