@@ -1,6 +1,7 @@
 // Flag parsing for the redtail subcommands: --name value or --name=value, switches that mean what
 // they say, and usage errors thrown as UsageError for main to print, one line and where to look.
 import { closest } from './closest.js';
+import { printable } from './printable.js';
 
 /** A mistake in how a command was called: main prints it with "see: redtail help <command>" and exits 2. */
 export class UsageError extends Error {}
@@ -37,7 +38,7 @@ export function positionals(argv: string[], spec: FlagSpec): { positional: strin
 function unknownOption(name: string, spec: FlagSpec): UsageError {
   const names = Object.keys(spec);
   const near = closest(name.replace(/^no-/, ''), names);
-  return new UsageError(`unknown option --${name}${near === undefined ? '' : `; did you mean --${near}?`}`);
+  return new UsageError(`unknown option --${printable(name)}${near === undefined ? '' : `; did you mean --${near}?`}`);
 }
 
 /** The flags given: a switch present is 'true' (absent when turned off); a repeatable option keeps each value, a line each. */

@@ -16,6 +16,7 @@ function distance(a: string, b: string): number {
 /** The candidate closest to word, when close enough to be a typo of it (or word starts it); else undefined. */
 export function closest(word: string, candidates: string[]): string | undefined {
   const w = word.toLowerCase();
+  if (w.length > 64) return undefined; // no name is that long; and the table grows with it
   const prefixed = candidates.filter((c) => w.length >= 2 && c.startsWith(w));
   if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;

@@ -36,6 +36,8 @@ test('a usage error is one line and where to read on, on stderr, exit 2; an unkn
     [['help', 'tial'], 'redtail: unknown command "tial"; did you mean \'tail\'?\nsee: redtail help\n'],
     [['frobnicate'], 'redtail: unknown command "frobnicate"\nsee: redtail help\n'],
     [['query', '--jsno'], 'redtail query: unknown option --jsno; did you mean --json?\nsee: redtail help query\n'],
+    [['query', '--\x1b[2Jx'], 'redtail query: unknown option --\\x1b[2Jx\nsee: redtail help query\n'],
+    [['query', '--limit', '5', '--limit', 'x'], 'redtail query: --limit must be a positive integer, got "x"\nsee: redtail help query\n'],
     [['query', '--limit'], 'redtail query: --limit needs a value (N)\nsee: redtail help query\n'],
     [['query', '--url', '--json'], 'redtail query: --url needs a value (URL)\nsee: redtail help query\n'],
     [['query', '--limit', 'lots'], 'redtail query: --limit must be a positive integer, got "lots"\nsee: redtail help query\n'],
