@@ -9,6 +9,7 @@ import { ask } from './ask.js';
 import { leaveForAudit } from './left-for-audit.js';
 import { FILTER_FLAGS, target } from './filters.js';
 import { printable, printableJson } from './printable.js';
+import { shownTime } from './shown-time.js';
 import { timeRange } from './time-range.js';
 
 const FLAGS = {
@@ -22,6 +23,7 @@ const FLAGS = {
   until: { value: 'TIME', help: 'until this time' },
   limit: { value: 'N', help: 'the latest N entries at most (default 1000)' },
   json: { value: '', help: 'print NDJSON, one entry a line, with its place in the log ("ref")' },
+  utc: FILTER_FLAGS.utc!,
 };
 const SUMMARY = 'Lists the audit log: who queried, tailed or was refused, retention, verify, starts and stops.';
 
@@ -66,7 +68,8 @@ export async function auditCommand(argv: string[]): Promise<number> {
     for (const l of listed) process.stdout.write(`${printableJson({ ref: l.ref, ...l.entry })}\n`);
     return 0;
   }
-  const rows = listed.map((l) => [l.entry.time, l.entry.who, l.entry.client ?? '-', l.entry.action, entryDetails(l.entry), l.ref].map((v) => printable(String(v))));
+  const utc = flags.utc !== undefined;
+  const rows = listed.map((l) => [shownTime(String(l.entry.time), { utc }), l.entry.who, l.entry.client ?? '-', l.entry.action, entryDetails(l.entry), l.ref].map((v) => printable(String(v))));
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
   for (const r of rows) process.stdout.write(`${r.slice(0, 4).map((v, i) => v.padEnd(widths[i]!)).join('  ')}  ${r[4]}  (${r[5]})\n`);
   if (listed.length === 0) console.error('redtail audit: no entries in that range');
