@@ -1,34 +1,24 @@
 // redtail: one command, subcommands per step of the data path. Each subcommand is registered
 // here when it exists; none is listed before it works.
-import { proxyCommand } from './proxy.js';
-import { pruneCommand } from './prune.js';
-import { queryCommand } from './query.js';
-import { relayCommand } from './relay.js';
-import { serve } from './serve.js';
-import { tail } from './tail.js';
-import { verifyCommand } from './verify.js';
-import { checkpointsCommand } from './checkpoints.js';
-import { reportCommand } from './report.js';
 import { version } from './version.js';
 import { UsageError } from './args.js';
 import { closest } from './closest.js';
-import { auditCommand } from './audit.js';
-import { proveCommand } from './prove.js';
-import { verifyProofCommand } from './verify-proof.js';
 
+// Each command's module is loaded when it runs: --version, help and a mistyped name answer at
+// once, without loading the collector, the host and their dependencies.
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
-  serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
-  query: { summary: 'print stored records, newest first (a table, or --json)', run: queryCommand },
-  tail: { summary: 'stream records live as they are stored', run: tail },
-  prune: { summary: 'remove shards older than the retention', run: pruneCommand },
-  verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
-  prove: { summary: 'a proof bundle: one record in the signed log, or two checkpoints consistent', run: proveCommand },
-  'verify-proof': { summary: 'check a proof bundle with the public key only, offline', run: verifyProofCommand },
-  checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: checkpointsCommand },
-  report: { summary: 'a compliance report for a period: records, redactions, gaps, retention, verification (md, json or html)', run: reportCommand },
-  audit: { summary: 'list the audit log: who read what, refused tokens, retention, verify, starts and stops', run: auditCommand },
-  relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
-  proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
+  serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: async (a) => (await import('./serve.js')).serve(a) },
+  query: { summary: 'print stored records, newest first (a table, or --json)', run: async (a) => (await import('./query.js')).queryCommand(a) },
+  tail: { summary: 'stream records live as they are stored', run: async (a) => (await import('./tail.js')).tail(a) },
+  prune: { summary: 'remove shards older than the retention', run: async (a) => (await import('./prune.js')).pruneCommand(a) },
+  verify: { summary: 'check the stored records against the signed checkpoints, offline', run: async (a) => (await import('./verify.js')).verifyCommand(a) },
+  prove: { summary: 'a proof bundle: one record in the signed log, or two checkpoints consistent', run: async (a) => (await import('./prove.js')).proveCommand(a) },
+  'verify-proof': { summary: 'check a proof bundle with the public key only, offline', run: async (a) => (await import('./verify-proof.js')).verifyProofCommand(a) },
+  checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: async (a) => (await import('./checkpoints.js')).checkpointsCommand(a) },
+  report: { summary: 'a compliance report for a period: records, redactions, gaps, retention, verification (md, json or html)', run: async (a) => (await import('./report.js')).reportCommand(a) },
+  audit: { summary: 'list the audit log: who read what, refused tokens, retention, verify, starts and stops', run: async (a) => (await import('./audit.js')).auditCommand(a) },
+  relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: async (a) => (await import('./relay.js')).relayCommand(a) },
+  proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: async (a) => (await import('./proxy.js')).proxyCommand(a) },
 };
 
 function help(): string {
