@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AUDIT, auditDir, CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, parseTime, QueryError, unsignedText } from '../collector/src/index.js';
-import { commandFlags } from './args.js';
+import { commandFlags, UsageError } from './args.js';
 import { DATA_FLAGS, dataConfig } from './data-config.js';
 
 const FLAGS = {
@@ -57,10 +57,9 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
     if (flags.since !== undefined) since = parseTime(flags.since, '--since');
   } catch (err) {
     if (!(err instanceof QueryError)) throw err;
-    console.error(`redtail checkpoints: ${err.message}`);
-    return 2;
+    throw new UsageError(err.message);
   }
-  const json = flags.json !== undefined && flags.json !== 'false';
+  const json = flags.json !== undefined;
   const records = eachCheckpoint(config.data, flags.out, { since, json });
   // The audit log's checkpoints go out too, under audit/, where verify --from-checkpoint looks for them.
   const audit = flags.out === undefined ? undefined : eachCheckpoint(auditDir(config.data), join(flags.out, AUDIT), { since, json });

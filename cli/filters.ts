@@ -1,7 +1,8 @@
 // The filter flags redtail query and redtail tail share, and how they become a query string:
 // a flag per filtered field of the record's schema (its parameter with - for _), and free text.
 import { ConfigError, FILTERED, trustedCas } from '../collector/src/index.js';
-import type { FlagSpec } from './args.js';
+import { readFileSync } from 'node:fs';
+import { type FlagSpec, UsageError } from './args.js';
 
 /** A field's flag: its query parameter, with - for _ as flags are written. */
 const flagOf = (param: string) => param.replace(/_/g, '-');
@@ -9,10 +10,12 @@ const flagOf = (param: string) => param.replace(/_/g, '-');
 export const FILTER_FLAGS: FlagSpec = {
   url: { value: 'URL', help: 'the collector (default http://127.0.0.1:9900; env REDTAIL_URL)' },
   token: { value: 'TOKEN', help: 'a bearer token with the read scope (env REDTAIL_TOKEN)' },
+  'token-file': { value: 'FILE', help: 'read the token from this file, kept out of the shell\'s history and ps (env REDTAIL_TOKEN_FILE)' },
   ca: { value: 'FILE', help: 'PEM CA bundle that signed an https:// collector\'s certificate, added to the default CAs (env REDTAIL_CA)' },
   ...Object.fromEntries(FILTERED.map((f) => [flagOf(f.filter.param), { value: f.filter.value, help: f.filter.help }])),
   q: { value: 'TEXT', help: 'text in the record, exactly, starting where a word starts' },
-  json: { value: '', help: 'print NDJSON (one record a line) instead of a table' },
+  json: { value: '', help: 'print NDJSON (one record a line, times in UTC) instead of a table' },
+  utc: { value: '', help: 'show times in UTC (default: local time, as TZ sets it, with its offset)' },
 };
 
 /** The query parameter of each flag that is one. */
@@ -33,18 +36,44 @@ export interface Target {
   tls: { ca?: string[] };
 }
 
-/** From --url, --token and --ca (or their environment variables); the exit code after saying what is wrong. */
-export function target(command: string, flags: Record<string, string>): Target | number {
-  const url = (flags.url ?? process.env.REDTAIL_URL ?? 'http://127.0.0.1:9900').replace(/\/+$/, '');
-  if (!/^(https?|wss?):\/\/[^/]/.test(url)) {
-    console.error(`redtail ${command}: --url must be the collector's http:// or https:// URL, got ${JSON.stringify(url)}`);
-    return 2;
+/** The collector's URL as given: no scheme is http:// (`localhost:9900`), ws:// and wss:// are http:// and https://. */
+export function collectorUrl(given: string): string {
+  const url = (/^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`).replace(/\/+$/, '').replace(/^ws/i, 'http');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
   }
-  const token = flags.token ?? process.env.REDTAIL_TOKEN;
+  if (parsed === undefined || !['http:', 'https:'].includes(parsed.protocol) || parsed.hostname === '') {
+    throw new UsageError(`--url must be the collector's address, http://HOST:PORT or https://HOST:PORT (or HOST:PORT), got ${JSON.stringify(given)}`);
+  }
+  return url;
+}
+
+/** The token: --token, else the file --token-file names (one line), else the environment's. */
+function tokenOf(flags: Record<string, string>): string | undefined {
+  if (flags.token !== undefined && flags['token-file'] !== undefined) throw new UsageError('give --token or --token-file, not both');
+  const file = flags['token-file'] ?? (flags.token === undefined ? process.env.REDTAIL_TOKEN_FILE : undefined);
+  if (file === undefined) return flags.token ?? process.env.REDTAIL_TOKEN;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the token file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const token = text.trim();
+  if (token === '' || /\s/.test(token)) throw new UsageError(`the token file ${file} must hold one token on one line`);
+  return token;
+}
+
+/** From --url, --token (or --token-file) and --ca, or their environment variables; the exit code after saying what is wrong. */
+export function target(command: string, flags: Record<string, string>): Target | number {
+  const url = collectorUrl(flags.url ?? process.env.REDTAIL_URL ?? 'http://127.0.0.1:9900');
+  const token = tokenOf(flags);
   try {
     const tls = trustedCas({ flag: flags.ca, env: process.env.REDTAIL_CA }, { program: `redtail ${command}` });
-    // ws:// and wss:// name the same collector as http:// and https://.
-    return { url: url.replace(/^ws/, 'http'), headers: token ? { authorization: `Bearer ${token}` } : {}, tls };
+    return { url, headers: token ? { authorization: `Bearer ${token}` } : {}, tls };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

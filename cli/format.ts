@@ -1,6 +1,7 @@
 // One record as one aligned line for people: time, status (colored on a terminal), method,
 // service, duration, authority and path, request id. Every value is printable (printable.ts).
 import { printable } from './printable.js';
+import { shownTime } from './shown-time.js';
 
 const COLORS = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
@@ -10,19 +11,20 @@ function clip(s: unknown, n: number): string {
   return t.length > n ? `${t.slice(0, n - 1)}…` : t.padEnd(n);
 }
 
-/** How a line is written: `color` for a terminal. */
+/** How a line is written: `color` for a terminal; `utc` for times in UTC rather than local time. */
 export interface LineStyle {
   color: boolean;
+  utc?: boolean;
 }
 
-export function recordLine(r: Record<string, unknown>, { color }: LineStyle): string {
+export function recordLine(r: Record<string, unknown>, { color, utc = false }: LineStyle): string {
   const code = Number(r.response_code ?? 0);
   const paint = (c: keyof typeof COLORS, s: string) => (color ? `${COLORS[c]}${s}${COLORS.reset}` : s);
   const status = printable(String(Number.isInteger(code) ? code : r.response_code)).padStart(3);
   const colored = code >= 500 || code === 0 ? paint('red', status) : code >= 400 ? paint('yellow', status) : paint('green', status);
-  const time = printable(String(r.start_time ?? '').replace('T', ' ').replace('Z', ''));
+  const time = printable(shownTime(String(r.start_time ?? ''), { utc }));
   return [
-    paint('dim', time.padEnd(23)), colored, clip(r.method, 7), clip(r.service, 16),
+    paint('dim', time.padEnd(29)), colored, clip(r.method, 7), clip(r.service, 16),
     `${printable(String(r.duration ?? '-')).padStart(6)}ms`, clip(`${r.authority ?? ''}${r.path ?? ''}`, 60), paint('dim', printable(String(r.request_id ?? ''))),
   ].join('  ');
 }

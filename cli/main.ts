@@ -1,57 +1,86 @@
 // redtail: one command, subcommands per step of the data path. Each subcommand is registered
 // here when it exists; none is listed before it works.
-import { proxyCommand } from './proxy.js';
-import { pruneCommand } from './prune.js';
-import { queryCommand } from './query.js';
-import { relayCommand } from './relay.js';
-import { serve } from './serve.js';
-import { tail } from './tail.js';
-import { verifyCommand } from './verify.js';
-import { checkpointsCommand } from './checkpoints.js';
-import { reportCommand } from './report.js';
 import { version } from './version.js';
-import { auditCommand } from './audit.js';
-import { proveCommand } from './prove.js';
-import { verifyProofCommand } from './verify-proof.js';
+import { UsageError } from './args.js';
+import { closest } from './closest.js';
 
+// Each command's module is loaded when it runs: --version, help and a mistyped name answer at
+// once, without loading the collector, the host and their dependencies.
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
-  serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: serve },
-  query: { summary: 'print stored records, newest first (a table, or --json)', run: queryCommand },
-  tail: { summary: 'stream records live as they are stored', run: tail },
-  prune: { summary: 'remove shards older than the retention', run: pruneCommand },
-  verify: { summary: 'check the stored records against the signed checkpoints, offline', run: verifyCommand },
-  prove: { summary: 'a proof bundle: one record in the signed log, or two checkpoints consistent', run: proveCommand },
-  'verify-proof': { summary: 'check a proof bundle with the public key only, offline', run: verifyProofCommand },
-  checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: checkpointsCommand },
-  report: { summary: 'a compliance report for a period: records, redactions, gaps, retention, verification (md, json or html)', run: reportCommand },
-  audit: { summary: 'list the audit log: who read what, refused tokens, retention, verify, starts and stops', run: auditCommand },
-  relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: relayCommand },
-  proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: proxyCommand },
+  serve: { summary: 'run the collector (ingest, SQLite shards, query, live tail)', run: async (a) => (await import('./serve.js')).serve(a) },
+  query: { summary: 'print stored records, newest first (a table, or --json)', run: async (a) => (await import('./query.js')).queryCommand(a) },
+  tail: { summary: 'stream records live as they are stored', run: async (a) => (await import('./tail.js')).tail(a) },
+  prune: { summary: 'remove shards older than the retention', run: async (a) => (await import('./prune.js')).pruneCommand(a) },
+  verify: { summary: 'check the stored records against the signed checkpoints, offline', run: async (a) => (await import('./verify.js')).verifyCommand(a) },
+  prove: { summary: 'a proof bundle: one record in the signed log, or two checkpoints consistent', run: async (a) => (await import('./prove.js')).proveCommand(a) },
+  'verify-proof': { summary: 'check a proof bundle with the public key only, offline', run: async (a) => (await import('./verify-proof.js')).verifyProofCommand(a) },
+  checkpoints: { summary: 'list the signed checkpoints, or copy them out to storage the collector cannot rewrite', run: async (a) => (await import('./checkpoints.js')).checkpointsCommand(a) },
+  report: { summary: 'a compliance report for a period: records, redactions, gaps, retention, verification (md, json or html)', run: async (a) => (await import('./report.js')).reportCommand(a) },
+  audit: { summary: 'list the audit log: who read what, refused tokens, retention, verify, starts and stops', run: async (a) => (await import('./audit.js')).auditCommand(a) },
+  relay: { summary: 'forward the filter\'s batches to a central collector, spooling while it is away', run: async (a) => (await import('./relay.js')).relayCommand(a) },
+  proxy: { summary: 'run a proxy-wasm filter in front of an upstream, as Envoy would', run: async (a) => (await import('./proxy.js')).proxyCommand(a) },
 };
 
 function help(): string {
   const names = Object.keys(commands);
   const width = Math.max(8, ...names.map((n) => n.length));
   return [
-    'usage: redtail <command> [options]      (redtail <command> --help for its options)',
+    'usage: redtail <command> [options]',
     '',
     'commands:',
     ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`),
+    '',
+    'redtail help <command> (or redtail <command> --help) for its options; redtail --version for the version.',
   ].join('\n');
 }
 
-const [name, ...rest] = process.argv.slice(2);
-if (name === '--version' || name === '-V' || name === 'version') {
-  console.log(`redtail ${version()}`);
-  process.exit(0);
+/** A usage error: one line, and where to read how it is called; exit code 2. */
+function misused(message: string, command?: string): number {
+  console.error(`redtail${command ? ` ${command}` : ''}: ${message}\nsee: redtail help${command ? ` ${command}` : ''}`);
+  return 2;
 }
-if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-  console.log(help());
-  process.exit(0);
+
+function unknownCommand(name: string): number {
+  const near = closest(name, Object.keys(commands));
+  return misused(`unknown command ${JSON.stringify(name)}${near === undefined ? '' : `; did you mean '${near}'?`}`);
 }
-const command = commands[name];
-if (command === undefined) {
-  console.error(`redtail: unknown command "${name}"\n\n${help()}`);
-  process.exit(2);
+
+// A reader that stops early (`redtail query --json | head -1`) closes the pipe: that is the
+// reader's choice, not a failure, so the command ends quietly with 0 whatever it was doing.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+// Whoever read the messages went away: the work goes on (a collector is not stopped by its log
+// reader's end), its messages unread.
+process.stderr.on('error', () => {});
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    console.error(help());
+    return 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(`redtail ${version()}`);
+    return 0;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    if (rest[0] === undefined) {
+      console.log(help());
+      return 0;
+    }
+    const asked = commands[rest[0]];
+    return asked === undefined ? unknownCommand(rest[0]) : asked.run(['--help']);
+  }
+  const command = commands[name];
+  if (command === undefined) return name.startsWith('-') ? misused(`unknown option ${JSON.stringify(name)} before the command`) : unknownCommand(name);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) return misused(err.message, name);
+    throw err;
+  }
 }
-process.exitCode = await command.run(rest);
+
+process.exitCode = await main(process.argv.slice(2));

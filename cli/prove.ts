@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { findRecords, formatRef, parseRef, ProofError, proveConsistency, proveInclusion, type RecordRef } from '../collector/src/index.js';
 import { leaveForAudit } from './left-for-audit.js';
-import { commandFlags, positionals } from './args.js';
+import { commandFlags, positionals, UsageError } from './args.js';
 import { DATA_FLAGS, dataConfig } from './data-config.js';
 import { printable, printableJson } from './printable.js';
 
@@ -29,15 +29,14 @@ export async function proveCommand(argv: string[]): Promise<number> {
   if (typeof flags === 'number') return flags;
   const config = dataConfig('prove', flags);
   if (typeof config === 'number') return config;
-  const json = flags.json !== undefined && flags.json !== 'false';
+  const json = flags.json !== undefined;
   const say = (ok: boolean, text: string, fields: Record<string, unknown>): void => {
     if (json) process.stdout.write(`${printableJson({ ok, ...fields, message: text })}\n`);
     else (ok ? console.log : console.error)(`redtail prove: ${printable(text)}`);
   };
-  const consistency = flags.consistency !== undefined && flags.consistency !== 'false';
+  const consistency = flags.consistency !== undefined;
   if (positional.length !== (consistency ? 2 : 1)) {
-    console.error(`redtail prove: give ${consistency ? 'two checkpoint files, OLD and NEW' : 'one request_id or <epoch>/<leaf index>'}; redtail prove --help says more`);
-    return 2;
+    throw new UsageError(`give ${consistency ? 'two checkpoint files, OLD and NEW' : 'one request_id or <epoch>/<leaf index>'}`);
   }
   if (!existsSync(config.data)) {
     console.error(`redtail prove: no data folder at ${config.data} (give the collector's with --data)`);

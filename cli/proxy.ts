@@ -5,17 +5,18 @@ import http from 'node:http';
 import { ConfigError, trustedCas } from '../collector/src/index.js';
 import { Host, PluginError, ModuleError, type Plugin, vmMemoryPrometheus } from '../host/src/index.js';
 import { startProxy } from '../host/src/proxy.js';
-import { commandFlags } from './args.js';
+import { commandFlags, UsageError } from './args.js';
+import { listenProblem, type PortFlag } from './listen-problem.js';
 
 const FLAGS = {
   listen: { value: 'PORT', help: 'the port to listen on (default 10000)' },
   upstream: { value: 'URL', help: 'where requests go (default http://127.0.0.1:8080)' },
   filter: { value: 'FILE', help: 'the proxy-wasm module (default build/filter.wasm); none: no module, a plain pass-through' },
   'filter-config': { value: 'FILE', help: 'the filter\'s configuration (JSON; default none: the filter\'s defaults)' },
-  cluster: { value: 'NAME=URL', help: 'an Envoy cluster the filter may call (repeatable; default redtail-collector=http://127.0.0.1:9900)' },
+  cluster: { value: 'NAME=URL', help: 'an Envoy cluster the filter may call (repeatable; default redtail-collector=http://127.0.0.1:9900)', repeatable: true },
   ca: { value: 'FILE', help: 'PEM CA bundle that signed an https:// cluster\'s certificate, added to the default CAs (env REDTAIL_CA)' },
   workers: { value: 'N', help: 'VMs running the filter, like Envoy\'s worker threads (default 2)' },
-  admin: { value: 'PORT', help: 'the admin port: /stats/prometheus, /ready (default 15000)' },
+  admin: { value: 'PORT', help: 'the admin port: /stats/prometheus, /ready (default 15000; 0 for any free port; off for none)' },
   'log-level': { value: 'LEVEL', help: 'trace, debug, info, warning, error, critical (default info)' },
 };
 const SUMMARY = 'Runs a proxy-wasm filter in front of an upstream, as Envoy would, for local work and demos.';
@@ -28,15 +29,16 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     return 2;
   };
   const port = Number(flags.listen ?? 10000);
-  const adminPort = Number(flags.admin ?? 15000);
+  const adminOff = flags.admin === 'off';
+  const adminPort = adminOff ? 0 : Number(flags.admin ?? 15000);
   const workers = Number(flags.workers ?? 2);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--listen must be a port, got ${JSON.stringify(flags.listen)}`);
-  if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) return fail(`--admin must be a port, got ${JSON.stringify(flags.admin)}`);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) return fail(`--workers must be 1 to 64, got ${JSON.stringify(flags.workers)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--listen must be a port from 0 to 65535, got ${JSON.stringify(flags.listen)}`);
+  if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) throw new UsageError(`--admin must be a port from 0 to 65535, or off, got ${JSON.stringify(flags.admin)}`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers must be 1 to 64, got ${JSON.stringify(flags.workers)}`);
   const clusters: Record<string, string> = {};
   for (const spec of (flags.cluster ?? 'redtail-collector=http://127.0.0.1:9900').split('\n')) {
     const eq = spec.indexOf('=');
-    if (eq <= 0) return fail(`--cluster must be NAME=URL, got ${JSON.stringify(spec)}`);
+    if (eq <= 0) throw new UsageError(`--cluster must be NAME=URL, got ${JSON.stringify(spec)}`);
     clusters[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
   let configuration = '';
@@ -73,7 +75,21 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     }
     return fail(`cannot load ${file}: ${(err as Error).message}`);
   }
-  const proxy = await startProxy({ plugins, upstream: flags.upstream ?? 'http://127.0.0.1:8080', port });
+  // A port that cannot be listened on ends the run before anything is served: the filter's VMs
+  // (and the proxy, when it is the admin port) are shut, so no half-started proxy stays.
+  const unlisten = async (err: unknown, flag: PortFlag) => {
+    const problem = listenProblem(err, flag);
+    if (problem === undefined) throw err;
+    await Promise.all(plugins.map((p) => p.close(0)));
+    console.error(`redtail proxy: ${problem}`);
+    return 1;
+  };
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    proxy = await startProxy({ plugins, upstream: flags.upstream ?? 'http://127.0.0.1:8080', port });
+  } catch (err) {
+    return unlisten(err, { flag: '--listen' });
+  }
   const admin = http.createServer((req, res) => {
     if (req.url === '/stats/prometheus') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -83,14 +99,26 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     res.writeHead(404);
     res.end('see /stats/prometheus and /ready\n');
   });
-  await new Promise<void>((r) => admin.listen(adminPort, '127.0.0.1', r));
-  const adminUrl = `http://127.0.0.1:${(admin.address() as import('node:net').AddressInfo).port}`;
-  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${flags.upstream ?? 'http://127.0.0.1:8080'}, ${plugins.length ? `${workers} workers` : 'no filter'}; admin ${adminUrl}\n`);
-  await new Promise<void>((resolve) => {
+  if (!adminOff) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        admin.once('error', reject);
+        admin.listen(adminPort, '127.0.0.1', resolve);
+      });
+    } catch (err) {
+      await proxy.close();
+      return unlisten(err, { flag: '--admin', also: 'or --admin off to run without it (a second proxy beside the first needs one of these)' });
+    }
+  }
+  const adminUrl = adminOff ? 'off' : `http://127.0.0.1:${(admin.address() as import('node:net').AddressInfo).port}`;
+  // Ready to be stopped before it says it listens: whoever reads that line may stop it at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${flags.upstream ?? 'http://127.0.0.1:8080'}, ${plugins.length ? `${workers} workers` : 'no filter'}; admin ${adminUrl}\n`);
+  await stopped;
   await proxy.close();
   admin.close();
   // Shut the filter down as Envoy drains: it sends what it holds before the VMs go.

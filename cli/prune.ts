@@ -1,7 +1,7 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
 import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, keyFileOf, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
-import { commandFlags } from './args.js';
+import { commandFlags, UsageError } from './args.js';
 import { DATA_FLAGS, dataConfig } from './data-config.js';
 
 const FLAGS = {
@@ -19,10 +19,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   const config = dataConfig('prune', flags);
   if (typeof config === 'number') return config;
   const days = flags['retention-days'] !== undefined ? Number(flags['retention-days']) : config.retentionDays;
-  if (!Number.isInteger(days) || days < 1) {
-    console.error(`redtail prune: --retention-days must be a positive integer, got ${JSON.stringify(flags['retention-days'])}`);
-    return 2;
-  }
+  if (!Number.isInteger(days) || days < 1) throw new UsageError(`--retention-days must be a positive integer, got ${JSON.stringify(flags['retention-days'])}`);
   // A folder that is not there holds nothing to prune, and is not made (a dry run least of all).
   if (!existsSync(config.data)) {
     console.error(`redtail prune: no data folder at ${config.data}: nothing to prune (give the collector's with --data)`);
@@ -42,6 +39,11 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   const store = new Store(config.data);
   const shards = store.list().length;
   const keepFrom = retentionStart(days);
+  // The bound first, on stderr (stdout is what went): a surprising removal is explained before it is listed.
+  const bound = flags['retention-days'] !== undefined ? '--retention-days'
+    : process.env.REDTAIL_RETENTION_DAYS ? 'REDTAIL_RETENTION_DAYS'
+      : flags.config !== undefined ? `retention_days of ${flags.config}, or the default` : 'the default; set it with --retention-days';
+  console.error(`redtail prune: retention ${days} ${days === 1 ? 'day' : 'days'} (${bound}): keeping the UTC days from ${keepFrom} on, ${flags['dry-run'] !== undefined ? 'listing' : 'removing'} the shards before`);
   const removed = store.prune(keepFrom, { dryRun: flags['dry-run'] !== undefined });
   store.close();
   // What went is recorded beside its checkpoints, signed, as the collector's own pruning does, and

@@ -1,10 +1,12 @@
 // redtail query: records from the collector, newest first, as an aligned table or NDJSON.
 import { MAX_LIMIT } from '../collector/src/index.js';
-import { commandFlags } from './args.js';
+import { commandFlags, UsageError } from './args.js';
 import { ask } from './ask.js';
 import { FILTER_FLAGS, queryString, type Target, target } from './filters.js';
 import { recordLine, unreadableLine } from './format.js';
 import { printable, printableJson } from './printable.js';
+import { shownTime } from './shown-time.js';
+import { timeRange } from './time-range.js';
 
 const FLAGS = {
   ...FILTER_FLAGS,
@@ -20,14 +22,13 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('query', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
   const want = flags.limit === undefined ? 100 : Number(flags.limit);
-  if (!Number.isInteger(want) || want < 1) {
-    console.error(`redtail query: --limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
-    return 2;
-  }
+  if (!Number.isInteger(want) || want < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
+  timeRange(flags);
   const collector = target('query', flags);
   if (typeof collector === 'number') return collector;
-  const json = flags.json !== undefined && flags.json !== 'false';
-  if (flags.gaps !== undefined && flags.gaps !== 'false') return printGaps(collector, flags, want, json);
+  const json = flags.json !== undefined;
+  const utc = flags.utc !== undefined;
+  if (flags.gaps !== undefined) return printGaps(collector, flags, want, { json, utc });
   const color = !json && process.stdout.isTTY === true;
   let printed = 0;
   let cursor: string | null = null;
@@ -36,10 +37,14 @@ export async function queryCommand(argv: string[]): Promise<number> {
     const qs: string = `${queryString(flags, ['since', 'until'])}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
     const body: Page | number = await ask<Page>('query', collector, `/v1/logs?${qs}`);
     if (typeof body === 'number') return body;
-    for (const r of body.records ?? []) {
+    if (!Array.isArray(body.records)) {
+      console.error(`redtail query: ${collector.url} is not a redtail collector: its answer has no records; is --url right?`);
+      return 1;
+    }
+    for (const r of body.records) {
       const readable = typeof r === 'object' && r !== null && !Array.isArray(r);
       if (json) process.stdout.write(`${printableJson(r)}\n`);
-      else process.stdout.write(`${readable ? recordLine(r, { color }) : unreadableLine(JSON.stringify(r) ?? String(r), { color })}\n`);
+      else process.stdout.write(`${readable ? recordLine(r, { color, utc }) : unreadableLine(JSON.stringify(r) ?? String(r), { color })}\n`);
     }
     printed += body.records?.length ?? 0;
     cursor = body.next ?? null;
@@ -58,18 +63,19 @@ type Completeness = {
  * --gaps: the runs of batches that never arrived and the silences in the time range, then each
  * notice of lost records, newest first, up to the limit (a page at a time).
  */
-async function printGaps(collector: Target, flags: Record<string, string>, limit: number, json: boolean): Promise<number> {
+async function printGaps(collector: Target, flags: Record<string, string>, limit: number, { json, utc }: { json: boolean; utc: boolean }): Promise<number> {
   const range = new URLSearchParams();
   for (const k of ['since', 'until']) if (flags[k] !== undefined) range.set(k, flags[k]!);
   const text = (v: unknown) => printable(String(v ?? ''));
+  const time = (v: unknown) => printable(shownTime(String(v ?? ''), { utc }));
   const known = await ask<Completeness>('query', collector, `/v1/completeness?${range}`);
   if (typeof known === 'number') return known;
   for (const m of known.missing ?? []) {
     const seqs = m.from_seq === m.to_seq ? `seq ${m.from_seq}` : `seq ${m.from_seq}-${m.to_seq}`;
-    process.stdout.write(json ? `${printableJson({ missing: m })}\n` : `${text(m.after)} .. ${text(m.found)}  ${text(m.batches)} batches missing  ${text(m.source)} (${seqs})\n`);
+    process.stdout.write(json ? `${printableJson({ missing: m })}\n` : `${time(m.after)} .. ${time(m.found)}  ${text(m.batches)} batches missing  ${text(m.source)} (${seqs})\n`);
   }
   for (const g of known.silences ?? []) {
-    process.stdout.write(json ? `${printableJson({ silence: g })}\n` : `${text(g.since)} .. ${text(g.until ?? 'now')}  silent  ${text(g.identity)}${g.until === null ? ' (still)' : ''}\n`);
+    process.stdout.write(json ? `${printableJson({ silence: g })}\n` : `${time(g.since)} .. ${time(g.until ?? 'now')}  silent  ${text(g.identity)}${g.until === null ? ' (still)' : ''}\n`);
   }
   let printed = 0;
   let cursor: string | null = null;
@@ -82,7 +88,7 @@ async function printGaps(collector: Target, flags: Record<string, string>, limit
     const gaps = body.gaps ?? [];
     const width = Math.max(0, ...gaps.map((g) => String(g.dropped).length));
     for (const g of gaps) {
-      process.stdout.write(json ? `${printableJson(g)}\n` : `${text(g.since)} .. ${text(g.until)}  ${text(g.dropped).padStart(width)} lost  ${text(g.source || '-')}  ${text(g.reason)}\n`);
+      process.stdout.write(json ? `${printableJson(g)}\n` : `${time(g.since)} .. ${time(g.until)}  ${text(g.dropped).padStart(width)} lost  ${text(g.source || '-')}  ${text(g.reason)}\n`);
     }
     printed += gaps.length;
     cursor = body.next ?? null;

@@ -4,6 +4,7 @@ import { ConfigError, stderrLog } from '../collector/src/index.js';
 import { loadRelayConfig } from '../relay/src/config.js';
 import { startRelay } from '../relay/src/relay.js';
 import { commandFlags } from './args.js';
+import { listenProblem } from './listen-problem.js';
 import { runUntilSignal } from './stop.js';
 
 const FLAGS = {
@@ -42,6 +43,12 @@ export async function relayCommand(argv: string[]): Promise<number> {
   try {
     relay = await startRelay(config, stderrLog);
   } catch (err) {
+    // The relay closes its spool and its connection upstream before this is thrown.
+    const busy = listenProblem(err, { flag: '--listen' });
+    if (busy !== undefined) {
+      console.error(`redtail relay: ${busy}`);
+      return 1;
+    }
     if (!(err instanceof ConfigError)) throw err;
     console.error(`redtail relay: ${err.message}`);
     return 2;

@@ -5,7 +5,7 @@ import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildReport, parseTime, QueryError, renderHtml, renderJson, renderMarkdown, type Report } from '../collector/src/index.js';
 import { leaveForAudit } from './left-for-audit.js';
-import { commandFlags } from './args.js';
+import { commandFlags, UsageError } from './args.js';
 import { DATA_FLAGS, dataConfig, dataVerifier } from './data-config.js';
 import { printableJsonText, printableLines } from './printable.js';
 import { version } from './version.js';
@@ -47,9 +47,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
     console.error(`redtail report: ${message}`);
     return 2;
   };
-  if (flags.from === undefined) return fail('--from is required: the period\'s start (ISO, or 7d ago)');
+  if (flags.from === undefined) throw new UsageError('--from is required: the period\'s start (ISO, or 7d ago)');
   const render = FORMATS[flags.format ?? 'md'];
-  if (render === undefined) return fail(`--format must be md, json or html, got ${JSON.stringify(flags.format)}`);
+  if (render === undefined) throw new UsageError(`--format must be md, json or html, got ${JSON.stringify(flags.format)}`);
   const now = Date.now();
   let from: number;
   let to: number;
@@ -58,9 +58,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
     to = flags.to === undefined ? now : parseTime(flags.to, '--to', now);
   } catch (err) {
     if (!(err instanceof QueryError)) throw err;
-    return fail(err.message);
+    throw new UsageError(err.message);
   }
-  if (!(from < to)) return fail(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
+  if (!(from < to)) throw new UsageError(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
   // Before the records are read (which may take long): a report with nowhere to go is a usage error.
   if (flags.out !== undefined && !statSync(dirname(flags.out), { throwIfNoEntry: false })?.isDirectory()) {
     return fail(`--out: no folder ${dirname(flags.out)} to write ${flags.out} in (make it first)`);

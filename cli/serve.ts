@@ -1,6 +1,7 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
 import { ConfigError, FolderInUse, loadConfig, NoteError, startCollector, stderrLog } from '../collector/src/index.js';
-import { commandFlags } from './args.js';
+import { commandFlags, UsageError } from './args.js';
+import { listenProblem } from './listen-problem.js';
 import { runUntilSignal } from './stop.js';
 
 const FLAGS = {
@@ -19,10 +20,7 @@ export async function serve(argv: string[]): Promise<number> {
   let port: number | undefined;
   if (flags.port !== undefined) {
     port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      console.error(`redtail serve: --port must be an integer from 0 to 65535, got ${JSON.stringify(flags.port)}`);
-      return 2;
-    }
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got ${JSON.stringify(flags.port)}`);
   }
   let config;
   try {
@@ -38,6 +36,12 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     collector = await startCollector(config);
   } catch (err) {
+    // The collector undoes what it started (the folder's lock included) before this is thrown.
+    const busy = listenProblem(err, { flag: '--port' });
+    if (busy !== undefined) {
+      console.error(`redtail serve: ${busy}`);
+      return 1;
+    }
     if (!(err instanceof FolderInUse) && !(err instanceof NoteError) && !(err instanceof ConfigError)) throw err;
     console.error(`redtail serve: ${err.message}`);
     return 2;

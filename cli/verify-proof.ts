@@ -3,7 +3,7 @@
 // the signed root, or the consistency of two signed checkpoints. Exit 0 only when all hold.
 import { existsSync, readFileSync } from 'node:fs';
 import { checkBundle, NoteError, ProofError, readVerifier } from '../collector/src/index.js';
-import { commandFlags, positionals } from './args.js';
+import { commandFlags, positionals, UsageError } from './args.js';
 import { printable, printableJson } from './printable.js';
 
 const FLAGS = {
@@ -19,8 +19,7 @@ export async function verifyProofCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('verify-proof', SUMMARY, FLAGS, rest);
   if (typeof flags === 'number') return flags;
   if (positional.length !== 1 || flags.pubkey === undefined) {
-    console.error('redtail verify-proof: give one bundle file and --pubkey FILE; redtail verify-proof --help says more');
-    return 2;
+    throw new UsageError('give one bundle file and --pubkey FILE');
   }
   const file = positional[0]!;
   if (!existsSync(file)) {
@@ -35,7 +34,7 @@ export async function verifyProofCommand(argv: string[]): Promise<number> {
     console.error(`redtail verify-proof: ${err.message}`);
     return 2;
   }
-  const json = flags.json !== undefined && flags.json !== 'false';
+  const json = flags.json !== undefined;
   try {
     let bundle: unknown;
     try {

@@ -36,7 +36,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const reports = verifyLog(config.data, verifier, { held });
   const audits = verifyAudit(config.data, verifier, { held });
   const seconds = (performance.now() - started) / 1000;
-  const json = flags.json !== undefined && flags.json !== 'false';
+  const json = flags.json !== undefined;
   const cited = deletionEntries(config.data);
   for (const r of reports) {
     const entry = r.deleted ? cited.get(r.epoch) : undefined;

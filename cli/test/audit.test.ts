@@ -104,8 +104,8 @@ test('GET /v1/audit: an admin token lists the log; a read token is refused 403, 
   const entries = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Entry);
   const refused = entries.find((e) => e.action === 'refused' && e.route === 'GET /v1/audit')!;
   assert.deepEqual([refused.who, refused.status], ['grafana', 403]);
-  const table = await run(['audit', '--url', collector.url, '--token', ADMIN]);
-  assert.match(table.stdout, /^\S+Z\s+grafana\s+127\.0\.0\.1\s+query\s+asked=\{"service":"checkout","limit":"10"\} results=3\s+\(\d{4}-\d\d-\d\d#\d+\)$/m);
+  const table = await run(['audit', '--url', collector.url, '--token', ADMIN, '--utc']);
+  assert.match(table.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z\s+grafana\s+127\.0\.0\.1\s+query\s+asked=\{"service":"checkout","limit":"10"\} results=3\s+\(\d{4}-\d\d-\d\d#\d+\)$/m);
   const metrics = await fetch(`${collector.url}/metrics`).then((m) => m.text());
   assert.match(metrics, /^redtail_audit_refused_total [1-9]/m);
   assert.match(metrics, /^redtail_audit_entries_total [1-9]/m);

@@ -11,11 +11,13 @@ test('redtail query prints an aligned table, or NDJSON with --json, following pa
   await post(c.url, ndjson(Array.from({ length: 30 }, (_, i) => record({
     request_id: `q${i}`, start_time: `2026-11-27T10:00:${String(i).padStart(2, '0')}.000Z`, response_code: i % 10 === 0 ? 500 : 200, path: `/p/${i}\r\nX`,
   }))), { 'x-redtail-batch': 'q/1' });
-  const table = await run(['query', '--url', c.url, '--limit', '25']);
+  const table = await run(['query', '--url', c.url, '--limit', '25'], { env: { TZ: 'America/St_Johns' } });
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.trim().split('\n');
   assert.equal(lines.length, 25);
-  assert.match(lines[0]!, /^2026-11-27 10:00:29\.000\s+200\s+GET\s+orders\s+3ms\s+shop\/p\/29\\r\\nX\s+q29$/);
+  assert.match(lines[0]!, /^2026-11-27 06:30:29\.000-03:30\s+200\s+GET\s+orders\s+3ms\s+shop\/p\/29\\r\\nX\s+q29$/, 'local time as TZ says, with its offset');
+  const utc = await run(['query', '--url', c.url, '--limit', '1', '--utc'], { env: { TZ: 'America/St_Johns' } });
+  assert.match(utc.stdout, /^2026-11-27 10:00:29\.000Z\s+200/);
   assert.equal(new Set(lines.map((l) => l.indexOf('GET'))).size, 1, 'columns line up');
   const errors = await run(['query', '--url', c.url, '--status', '5xx', '--json']);
   assert.deepEqual(errors.stdout.trim().split('\n').map((l) => JSON.parse(l).request_id), ['q20', 'q10', 'q0']);
@@ -23,9 +25,9 @@ test('redtail query prints an aligned table, or NDJSON with --json, following pa
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /the collector answered 400: "status" must be a code/);
   await post(c.url, ndjson([{ gap: { dropped: 7, since: '2026-11-27T09:00:00Z', until: '2026-11-27T09:00:05Z', source: 'orders-v1', reason: 'buffer_full' } }]), { 'x-redtail-batch': 'q/2' });
-  const gaps = await run(['query', '--url', c.url, '--gaps']);
+  const gaps = await run(['query', '--url', c.url, '--gaps'], { env: { TZ: 'America/St_Johns' } });
   assert.equal(gaps.code, 0, gaps.stderr);
-  assert.equal(gaps.stdout, '2026-11-27T09:00:00.000Z .. 2026-11-27T09:00:05.000Z  7 lost  orders-v1  buffer_full\n');
+  assert.equal(gaps.stdout, '2026-11-27 05:30:00.000-03:30 .. 2026-11-27 05:30:05.000-03:30  7 lost  orders-v1  buffer_full\n');
   const none = await run(['query', '--url', c.url, '--gaps', '--since', '2026-11-28T00:00:00Z', '--json']);
   assert.equal(none.stdout, '');
   const usage = await run(['query', '--nope']);
@@ -43,11 +45,11 @@ test('redtail query --gaps shows batches that never arrived and silent sources, 
     const notices = Array.from({ length: 1005 }, (_, i) => ({ gap: { dropped: 1, since: new Date(Date.now() - 60_000 + i).toISOString(), until: now(), source: src, reason: 'buffer full' } }));
     await post(c.url, ndjson(notices)); // no batch id: only orders-v1 is a source that can fall silent
     await until(() => (c.logs.some((l) => l.event === 'source_silent' && l.identity === 'orders-v1') ? true : undefined), 'orders-v1 silent');
-    const shown = await run(['query', '--url', c.url, '--gaps', '--limit', '1005']);
+    const shown = await run(['query', '--url', c.url, '--gaps', '--limit', '1005', '--utc']);
     assert.equal(shown.code, 0, shown.stderr);
     const lines = shown.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^\S+ \.\. \S+  2 batches missing  orders-v1-0123456789ab \(seq 2-3\)$/);
-    assert.match(lines[1]!, /^\S+ \.\. now  silent  orders-v1 \(still\)$/);
+    assert.match(lines[0]!, /^\S+ \S+Z \.\. \S+ \S+Z  2 batches missing  orders-v1-0123456789ab \(seq 2-3\)$/);
+    assert.match(lines[1]!, /^\S+ \S+Z \.\. now  silent  orders-v1 \(still\)$/);
     assert.equal(lines.filter((l) => l.endsWith(' lost  orders-v1-0123456789ab  buffer full')).length, 1005, 'every notice, over two pages');
     const json = await run(['query', '--url', c.url, '--gaps', '--limit', '1', '--json']);
     const objects = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, { from_seq?: number; identity?: string }>);
@@ -117,7 +119,7 @@ test('redtail query and redtail tail show a line that is not a record as unreada
   assert.match(lines[2]!, /^\(unreadable, not a record: 5\)$/);
   const notJson = await run(['query', '--url', `${g.url}/elsewhere`]);
   assert.equal(notJson.code, 1);
-  assert.match(notJson.stderr, /the answer from .* \(HTTP 404\) is not the collector's JSON.*is --url the collector\?/);
+  assert.match(notJson.stderr, /^redtail query: http:\/\/\S+\/elsewhere is not a redtail collector: it answered HTTP 404.*is --url right\?\n$/);
 
   for (const json of [false, true]) {
     const child = spawn(process.execPath, [BIN, 'tail', '--url', g.url, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -171,7 +173,7 @@ test('control characters in records and gap notices are printed as escapes by qu
   child.kill('SIGINT');
   await exited;
   const table = await run(['query', '--url', c.url]);
-  const gaps = await run(['query', '--url', c.url, '--gaps']);
+  const gaps = await run(['query', '--url', c.url, '--gaps', '--utc']);
   // Nothing but printable text and the line ends.
   for (const out of [table.stdout, gaps.stdout, tailed]) assert.doesNotMatch(out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/, JSON.stringify(out));
   const escaped = 'id-\\x1b[2J\\x1b]0;owned\\x07-\\x9b31m-\\x9d0;t\\x9c-\\x7f-\\u202eexe.txt';
@@ -179,7 +181,7 @@ test('control characters in records and gap notices are printed as escapes by qu
   assert.ok(tailed.trim().endsWith(escaped), tailed);
   assert.match(tailed, /^! 2 records lost by src\\x1b\[1A\\x9b2K between /m, 'the collector\'s notice of the lost records, escaped too');
   assert.match(table.stdout, /G\\x85T\s+svc\\x1b\[31m\s+3ms\s+a\\x1b\/p\\rX\\x00\\x08/);
-  assert.equal(gaps.stdout, '2026-11-27T09:00:00.000Z .. 2026-11-27T09:00:01.000Z  2 lost  src\\x1b[1A\\x9b2K  why\\x07\\r\n');
+  assert.equal(gaps.stdout, '2026-11-27 09:00:00.000Z .. 2026-11-27 09:00:01.000Z  2 lost  src\\x1b[1A\\x9b2K  why\\x07\\r\n');
   // --json is exact: the values come back as they were sent.
   const json = await run(['query', '--url', c.url, '--json']);
   assert.deepEqual(pickOf(JSON.parse(json.stdout) as Record<string, unknown>, Object.keys(evil)), evil);
