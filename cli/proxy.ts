@@ -14,6 +14,7 @@ const FLAGS = {
   filter: { value: 'FILE', help: 'the proxy-wasm module (default build/filter.wasm); none: no module, a plain pass-through' },
   'filter-config': { value: 'FILE', help: 'the filter\'s configuration (JSON; default none: the filter\'s defaults)' },
   cluster: { value: 'NAME=URL', help: 'an Envoy cluster the filter may call (repeatable; default redtail-collector=http://127.0.0.1:9900)', repeatable: true },
+  'vm-env': { value: 'NAME[=VALUE]', help: 'an environment variable the filter\'s VMs see (repeatable): NAME passes this process\'s own, as Envoy\'s host_env_keys; NAME=VALUE sets one, as key_values', repeatable: true },
   ca: { value: 'FILE', help: 'PEM CA bundle that signed an https:// cluster\'s certificate, added to the default CAs (env REDTAIL_CA)' },
   workers: { value: 'N', help: 'VMs running the filter, like Envoy\'s worker threads (default 2)' },
   admin: { value: 'PORT', help: 'the admin port: /stats/prometheus, /ready (default 15000; 0 for any free port; off for none)' },
@@ -41,6 +42,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     if (eq <= 0) throw new UsageError(`--cluster must be NAME=URL, got ${JSON.stringify(spec)}`);
     clusters[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
+  const vmEnvironment = vmEnv(flags['vm-env']);
   let configuration = '';
   if (flags['filter-config']) {
     try {
@@ -59,7 +61,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   }
   let host: Host;
   try {
-    host = new Host({ clusters, clusterCas: ca, logLevel: (flags['log-level'] ?? 'info') as never });
+    host = new Host({ clusters, clusterCas: ca, vmEnvironment, logLevel: (flags['log-level'] ?? 'info') as never });
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -124,4 +126,19 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   // Shut the filter down as Envoy drains: it sends what it holds before the VMs go.
   await Promise.all(plugins.map((p) => p.close(3000)));
   return 0;
+}
+
+/** The VMs' environment from --vm-env: a bare NAME must be set here, or the filter would start
+ * without what its configuration names and say so only on its first batch. */
+function vmEnv(specs: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const spec of specs?.split('\n') ?? []) {
+    const eq = spec.indexOf('=');
+    const name = eq < 0 ? spec : spec.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--vm-env must be NAME or NAME=VALUE, got ${JSON.stringify(spec)}`);
+    const value = eq < 0 ? process.env[name] : spec.slice(eq + 1);
+    if (value === undefined) throw new UsageError(`--vm-env ${name}: this process has no ${name} in its environment; set it, or give --vm-env ${name}=VALUE`);
+    env[name] = value;
+  }
+  return env;
 }

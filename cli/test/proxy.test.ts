@@ -63,6 +63,29 @@ test('a configuration the filter refuses stops the proxy with the filter\'s own 
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('--vm-env gives the filter\'s VMs the ingest token its configuration names (token_env), so it ships; without it the proxy refuses to start, naming the flag', async () => {
+  const INGEST = 'ingest-token-from-the-environment-0123';
+  const c = await collector({ tokens: [{ token: INGEST, scopes: ['ingest'] }] });
+  const upstream = await app();
+  const dir = mkdtempSync(join(tmpdir(), 'redtail-proxy-'));
+  writeFileSync(join(dir, 'filter.json'), JSON.stringify({ flush: { interval_ms: 50 }, collector: { token_env: 'REDTAIL_INGEST_TOKEN' } }));
+  const common = ['--upstream', upstream.url, '--cluster', `redtail-collector=${c.url}`, '--filter-config', join(dir, 'filter.json'), '--workers', '1'];
+  const refused = spawnSync(process.execPath, [BIN, 'proxy', '--listen', '0', '--admin', '0', ...common], { encoding: 'utf8' });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /REDTAIL_INGEST_TOKEN.*--vm-env REDTAIL_INGEST_TOKEN/);
+  const unset = spawnSync(process.execPath, [BIN, 'proxy', '--listen', '0', '--admin', '0', '--vm-env', 'REDTAIL_INGEST_TOKEN', ...common], { encoding: 'utf8', env: { ...process.env, REDTAIL_INGEST_TOKEN: undefined } });
+  assert.equal(unset.status, 2);
+  assert.match(unset.stderr, /--vm-env REDTAIL_INGEST_TOKEN: this process has no REDTAIL_INGEST_TOKEN/);
+  process.env.REDTAIL_INGEST_TOKEN = INGEST;
+  const p = await proxyProcess(['--vm-env', 'REDTAIL_INGEST_TOKEN', ...common]).finally(() => delete process.env.REDTAIL_INGEST_TOKEN);
+  assert.equal(await (await fetch(`${p.proxy}/with-env-token`)).text(), 'hello');
+  await until(() => c.store.list().length > 0, 'the record shipped with the token from the environment');
+  p.child.kill('SIGTERM');
+  upstream.close();
+  await c.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('an https:// cluster: with --ca the filter ships to a collector serving TLS; without it the calls fail and nothing ships', async () => {
   const certs = makeCertificates();
   const c = await collector({ tls: certs.server, retentionDays: 30 });

@@ -141,7 +141,7 @@ function isEnvName(s: string): bool {
 /** The token read from the environment variable the configuration names; the reason when it cannot be. */
 export function tokenFromEnv(c: Config, value: string | null): string {
   if (value === null || value.length == 0) {
-    return "\"collector.token_env\" names " + c.tokenEnv + ", which the proxy's environment does not hold (Envoy: vm_config.environment_variables; Istio: the WasmPlugin's vmConfig.env with valueFrom HOST, and the variable set on the istio-proxy container)";
+    return "\"collector.token_env\" names " + c.tokenEnv + ", which the proxy's environment does not hold (Envoy: vm_config.environment_variables; Istio: the WasmPlugin's vmConfig.env with valueFrom HOST, and the variable set on the istio-proxy container; redtail proxy: --vm-env " + c.tokenEnv + ")";
   }
   if (!isToken(value) || value.length > 4096) return "the token in " + c.tokenEnv + " must be 1 to 4096 visible ASCII characters without spaces";
   c.token = value;
