@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { counted, type Mode, type OverheadRun, METRICS, PERCENTILES, percentile, summarize } from './overhead/figures.js';
-import { cpuSeconds, peakRssBytes, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
+import { cpuNanos, peakRssBytes, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
 import { rateMissed } from './overhead/page.js';
 import { drive } from './overhead/traffic.js';
 import { type Measurement, target } from './measure.js';
@@ -111,15 +111,15 @@ export async function runOnce(c: Case, round: number, o: Pick<OverheadDetail, 'r
   try {
     const rate = c.mode === 'rate' ? o.rate : undefined;
     await drive(proxy.url, { seconds: o.warmupSeconds, rate });
-    const cpu0 = cpuSeconds(proxy.pid);
+    const cpu0 = cpuNanos(proxy.pid);
     const load = await drive(proxy.url, { seconds: o.windowSeconds, rate });
-    const cpu = cpuSeconds(proxy.pid) - cpu0;
+    const cpuNs = cpuNanos(proxy.pid) - cpu0;
     const vms = await vmMemoryBytes(proxy.admin);
     return {
       variant: c.variant.name, mode: c.mode, round, bodyBytes: c.bodyBytes,
       requests: load.ok, failed: load.failed, seconds: load.seconds, rps: load.ok / load.seconds,
       latencyMs: Object.fromEntries(PERCENTILES.map((p) => [p, percentile(load.latenciesMs, p)])),
-      cpuUsPerRequest: (cpu / load.ok) * 1e6,
+      cpuUsPerRequest: cpuNs / 1000 / load.ok,
       peakRssMiB: peakRssBytes(proxy.pid) / MiB,
       vmMemoryMiB: vms.size ? Math.max(...vms.values()) / MiB : null,
     };

@@ -2,14 +2,14 @@
 // failed requests are left out, the page and charts are made from the results alone; and one run
 // through real processes gives every figure.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { METRICS, type OverheadRun, percentile, spread, summarize } from '../overhead/figures.js';
 import { CHARTS, overheadCharts, overheadSection } from '../overhead/page.js';
 import { checkModules, type OverheadDetail, overheadBench, overheadOptions, overheadRows, runOnce, VARIANTS } from '../overhead.bench.js';
-import { startCollector, startUpstream } from '../overhead/processes.js';
+import { cpuNanos, startCollector, startUpstream } from '../overhead/processes.js';
 import { suiteResults } from '../results.js';
 
 const cpu = METRICS.find((m) => m.key === 'cpu')!;
@@ -98,6 +98,25 @@ test('a run starts a fresh proxy in front of the upstream, drives the traffic th
     await Promise.all([upstream.stop(), collector.stop()]);
     rmSync(configDir, { recursive: true, force: true });
   }
+});
+
+test('a process\'s CPU time is read finer than the clock tick, summed over its threads', () => {
+  const TICK_NS = 1e7; // 100 ticks a second: what /proc/<pid>/stat counts in
+  const deltas: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    const before = cpuNanos(process.pid);
+    let x = 0;
+    for (let j = 0; j < 200_000; j++) x += Math.sqrt(j);
+    assert.ok(x > 0);
+    // The scheduler brings a running thread's figure up to date when it stops running.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    deltas.push(cpuNanos(process.pid) - before);
+  }
+  assert.ok(deltas.every((d) => d > 0), `CPU time grows with work: ${deltas}`);
+  assert.ok(deltas.some((d) => d % TICK_NS !== 0), `not in whole ticks: ${deltas}`);
+  const main = Number(readFileSync(`/proc/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+  assert.ok(cpuNanos(process.pid) >= main, 'every thread, the main one included');
 });
 
 test('--guest NAME=FILE adds a module as a variant read against the no-op guest; --rate sets the fixed rate', () => {
