@@ -2,7 +2,7 @@
 // (`redtail serve` on a temporary data folder) and, for each run, a fresh `redtail proxy`; and
 // what the bench reads of the proxy from outside: its CPU time and peak RSS from /proc, the
 // filter's linear memory per VM from the admin's metrics.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,21 +68,12 @@ export async function startProxy({ filter, configFile, upstream, collector, node
   return { ...c, url: c.ready[1]!, admin: c.ready[2]!, pid: c.child.pid! };
 }
 
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** A process's user and system CPU time so far (every thread), in seconds, to the clock tick. */
-export function cpuSplit(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces), from field 3: utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
-}
-
 /**
- * A process's CPU time so far to the nanosecond: the scheduler's run time of each of its threads
- * (the clock-tick figures above are in 10 ms steps, too coarse for microseconds per request over a
- * few seconds). A thread that ended takes its share with it; Node's and V8's threads live as long
- * as the process.
+ * A process's CPU time so far (user and system), to the nanosecond: the scheduler's run time of
+ * each of its threads (/proc/<pid>/stat counts in clock ticks, 10 ms steps, too coarse for
+ * microseconds per request over a few seconds). A running thread's figure is brought up to date
+ * when it stops running; a thread that ended takes its share with it (Node's and V8's threads
+ * live as long as the process).
  */
 export function cpuNanos(pid: number): number {
   let ns = 0;

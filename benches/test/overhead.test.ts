@@ -10,6 +10,7 @@ import { METRICS, type OverheadRun, percentile, spread, summarize } from '../ove
 import { CHARTS, overheadCharts, overheadSection } from '../overhead/page.js';
 import { checkModules, type OverheadDetail, overheadBench, overheadOptions, overheadRows, runOnce, VARIANTS } from '../overhead.bench.js';
 import { cpuNanos, startCollector, startUpstream } from '../overhead/processes.js';
+import { pairedRounds } from '../overhead/paired.js';
 import { suiteResults } from '../results.js';
 
 const cpu = METRICS.find((m) => m.key === 'cpu')!;
@@ -59,12 +60,22 @@ test('the results rows carry units and the filter\'s CPU target; the page part h
   const detail: OverheadDetail = {
     variants: [{ name: 'none', label: 'no filter' }, { name: 'noop', label: 'no-op guest', baseline: 'none' }, { name: 'filter', label: 'redtail filter', baseline: 'noop' }, { name: 'filter-body', label: 'redtail filter, body capture', baseline: 'noop' }],
     bodyBytes: 1024, bodySizes: [0, 1024, 65536], rate: 2000, rounds: 2, warmupSeconds: 2, windowSeconds: 5, runs, collectorPeakRssMiB: 140.25,
+    paired: {
+      rounds: 3, windowSeconds: 2, results: [100, 104, 112].map((cpuUs, round) => ({
+        round, failed: round === 2 ? 1 : 0,
+        a: { cpuUs: 100, reads: 2, writes: 3, switches: 1.5, rps: 2000 },
+        b: { cpuUs: cpuUs + 8, reads: 2, writes: 3.01, switches: 1.5, rps: 1990 },
+      })),
+    },
   };
   const rows = overheadRows(detail);
-  const target = rows.find((r) => r.name === 'saturation, redtail filter: proxy CPU per request, minus the no-op guest\'s')!;
+  const target = rows.find((r) => r.name === 'paired at 2000 req/s, long-lived proxies, redtail filter: proxy CPU per request, minus the no-op guest\'s')!;
   assert.equal(target.unit, 'µs');
-  assert.equal(target.nsPerOp, 10);
+  assert.equal(target.nsPerOp, 10, 'the median of the rounds that count (the third had a failed request)');
+  assert.deepEqual([target.minNs, target.maxNs, target.runs], [8, 12, 2]);
   assert.deepEqual(target.target, { bound: '≤ 10 µs', result: '10 µs', met: true });
+  assert.equal(rows.filter((r) => r.target).length, 1, 'the target is read on the paired figure alone');
+  assert.equal(rows.find((r) => r.name === 'paired at 2000 req/s, long-lived proxies, redtail filter: write calls per request, minus the no-op guest\'s')!.unit, 'calls');
   assert.equal(rows.find((r) => r.name === 'saturation, no-op guest: throughput, minus the no filter\'s')!.unit, '%');
   assert.equal(rows.find((r) => r.name.startsWith('body of 64 KiB'))!.nsPerOp, 50);
   const page = overheadSection({ ...suiteResults('overhead', rows, { quick: false }), overhead: detail }).join('\n');
@@ -72,6 +83,8 @@ test('the results rows carry units and the filter\'s CPU target; the page part h
   assert.match(page, /The collector's peak RSS over the whole bench, every variant's records stored: 140\.3 MiB\./);
   assert.match(page, /### At saturation/);
   assert.match(page, /### At a fixed 2,000 req\/s/);
+  assert.match(page, /### Paired, at a fixed 2,000 req\/s: the target's figure\n\n2 rounds \(of 3\)/);
+  assert.match(page, /\| Δ, round by round \| \+10\.0 \[\+8\.0, \+12\.0\] \| ±0\.00 \[±0\.00, ±0\.00\] \| \+0\.01 \[\+0\.01, \+0\.01\] \|/);
   assert.match(page, /\| redtail filter \(Δ: minus the no-op guest\) \| .* \| 110\.0 \[108\.0, 112\.0\]<br>Δ \+10\.0 \[\+8\.0, \+12\.0\] \| 80\.0 \[80\.0, 80\.0\]<br>Δ ±0\.0 \[±0\.0, ±0\.0\] \| 12\.0 \[12\.0, 12\.0\] \|/);
   assert.match(page, /\| no filter \| .* \| n\/a \|/, 'no gauge: n/a');
   assert.match(page, /\| 64 KiB \| 100\.0 \[100\.0, 100\.0\] \| 150\.0 \[150\.0, 150\.0\] \| \+50\.0 \[\+50\.0, \+50\.0\] \|/);
@@ -97,6 +110,27 @@ test('a run starts a fresh proxy in front of the upstream, drives the traffic th
   } finally {
     await Promise.all([upstream.stop(), collector.stop()]);
     rmSync(configDir, { recursive: true, force: true });
+  }
+});
+
+test('paired rounds run two long-lived proxies in turn and count each one\'s CPU and calls per request', async () => {
+  const upstream = await startUpstream([1024]);
+  const collector = await startCollector();
+  try {
+    const [noop, filter] = ['noop', 'filter'].map((n) => ({ filter: VARIANTS.find((v) => v.name === n)!.filter }));
+    const seen: number[] = [];
+    const rounds = await pairedRounds({ a: noop!, b: filter!, rate: 400, rounds: 2, windowSeconds: 0.6, warmupSeconds: 0.2, upstream: upstream.urls.get(1024)!, collector: collector.url }, (r) => seen.push(r.round));
+    assert.deepEqual(seen, [0, 1]);
+    for (const r of rounds) {
+      assert.equal(r.failed, 0);
+      for (const w of [r.a, r.b]) {
+        assert.ok(w.cpuUs > 0 && w.rps > 0, JSON.stringify(w));
+        // The client's request read, the upstream's answer read; the request and the answer written.
+        assert.ok(w.reads >= 1.5 && w.writes >= 1.5 && w.switches > 0, JSON.stringify(w));
+      }
+    }
+  } finally {
+    await Promise.all([upstream.stop(), collector.stop()]);
   }
 });
 
