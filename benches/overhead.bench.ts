@@ -87,7 +87,7 @@ export function overheadOptions(args: string[], { quick }: { quick: boolean }) {
     warmupSeconds: quick ? 0.5 : 4,
     windowSeconds: quick ? 1.5 : 5,
     // Many short rounds: the spread must come out narrower than the few microseconds it measures.
-    pairedRounds: quick ? 3 : 24,
+    pairedRounds: quick ? 2 : 24,
     pairedWindowSeconds: quick ? 1 : 2,
     bodyBytes: KiB,
     bodySizes: quick ? [0, KiB, 64 * KiB] : [0, KiB, 16 * KiB, 64 * KiB],
