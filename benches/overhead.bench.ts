@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { counted, type Mode, type OverheadRun, METRICS, PERCENTILES, percentile, spread, summarize } from './overhead/figures.js';
-import { cpuNanos, peakRssBytes, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
+import { cpuNanos, peakRssBytes, PROXY_VMS, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
 import { rateMissed } from './overhead/page.js';
 import { PAIRED_KEYS, type PairedRound, pairedRounds } from './overhead/paired.js';
 import { drive } from './overhead/traffic.js';
@@ -40,6 +40,8 @@ export interface OverheadDetail {
   runs: OverheadRun[];
   /** The collector's peak RSS over the whole bench, every variant's records stored (absent in older files). */
   collectorPeakRssMiB?: number;
+  /** The VMs each proxy ran (absent in older files, whose proxies ran two). */
+  vms?: number;
   /** The no-op guest (a) and the filter (b) side by side in long-lived proxies at the fixed rate (absent in older files). */
   paired?: { rounds: number; windowSeconds: number; results: PairedRound[] };
 }
@@ -244,7 +246,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
   const overhead: OverheadDetail = {
     variants: o.variants.map(({ filter: _, ...v }) => v),
     bodyBytes: o.bodyBytes, bodySizes: o.bodySizes, rate: o.rate, rounds: o.rounds,
-    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB, paired,
+    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB, vms: PROXY_VMS, paired,
   };
   const missed = rateMissed(overhead);
   if (missed.length) process.stderr.write(`overhead: ${missed.join(', ')} did not hold ${o.rate} req/s in some round: their fixed-rate latencies are queueing (try a lower --rate)\n`);

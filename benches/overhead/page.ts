@@ -116,7 +116,7 @@ export function overheadCharts(d: OverheadDetail): Map<string, string> {
 export const OVERHEAD_ABOUT = `What a module costs the proxy it runs in, measured through \`redtail proxy\` under load, as a
 platform team would ask it. Every process is started as a user starts it: an upstream answering
 with a JSON body (its own process, keep-alive), the collector (\`redtail serve\` on a temporary
-folder), and for each run a fresh \`redtail proxy\` (two VMs) shipping to it. autocannon, in the
+folder), and for each run a fresh \`redtail proxy\` shipping to it. autocannon, in the
 bench's process, sends the same request again and again (GET, 15 headers with a bearer token
 and a cookie, 3 query parameters) on 16 keep-alive connections, as fast as the proxy answers
 (saturation) or at a fixed overall rate below every variant's saturation. The variants: no
@@ -170,8 +170,10 @@ export function overheadSection(file: SuiteResults): string[] {
   const d = file.overhead;
   if (!d) return [];
   const missed = rateMissed(d);
+  const vms = d.vms ?? 2;
   return [
-    `${d.rounds} round${d.rounds === 1 ? '' : 's'}, each run a ${d.warmupSeconds} s warm-up then a ${d.windowSeconds} s measured window; response body ${size(d.bodyBytes)}` +
+    `${d.rounds} round${d.rounds === 1 ? '' : 's'}, each run a ${d.warmupSeconds} s warm-up then a ${d.windowSeconds} s measured window; response body ${size(d.bodyBytes)}; ` +
+      `${vms === 1 ? 'one VM' : `${vms} VMs`} in each proxy` + (vms === 1 ? ', as each of Envoy\'s worker threads has' : ' taking its requests in turn on its one thread') +
       (file.machine.load ? `; the machine's load average was ${file.machine.load.join(', ')} when the run started (others' work shares its cores)` : '') +
       (d.collectorPeakRssMiB !== undefined ? `. The collector's peak RSS over the whole bench, every variant's records stored: ${fmt(d.collectorPeakRssMiB, 'MiB')} MiB.` : '.'),
     '',

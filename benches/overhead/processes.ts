@@ -54,6 +54,13 @@ export async function startCollector(): Promise<Child & { url: string }> {
   return { ...c, url: c.ready, stop: async () => { await c.stop(); rmSync(data, { recursive: true, force: true }); } };
 }
 
+/**
+ * One VM, as each of Envoy's worker threads has one: the proxy has one thread, and two VMs taking
+ * its requests in turn make a module's code and data compete for one core's caches and halve
+ * each VM's batches, costs no Envoy worker pays.
+ */
+export const PROXY_VMS = 1;
+
 export interface ProxyProcess extends Child {
   url: string;
   admin: string;
@@ -62,7 +69,7 @@ export interface ProxyProcess extends Child {
 
 /** A fresh `redtail proxy` in front of `upstream`, shipping to `collector`; `filter` is a module's path or 'none'. */
 export async function startProxy({ filter, configFile, upstream, collector, nodeArgs = [] }: { filter: string; configFile?: string; upstream: string; collector: string; nodeArgs?: string[] }): Promise<ProxyProcess> {
-  const args = [...nodeArgs, BIN, 'proxy', '--listen', '0', '--admin', '0', '--upstream', upstream, '--cluster', `redtail-collector=${collector}`, '--filter', filter];
+  const args = [...nodeArgs, BIN, 'proxy', '--listen', '0', '--admin', '0', '--workers', String(PROXY_VMS), '--upstream', upstream, '--cluster', `redtail-collector=${collector}`, '--filter', filter];
   if (configFile) args.push('--filter-config', configFile);
   const c = await start(args, (err) => /listening on (\S+) -> .*admin (\S+)/.exec(err) ?? undefined, { from: 'stderr' });
   return { ...c, url: c.ready[1]!, admin: c.ready[2]!, pid: c.child.pid! };

@@ -81,6 +81,8 @@ test('the results rows carry units and the filter\'s CPU target; the page part h
   const page = overheadSection({ ...suiteResults('overhead', rows, { quick: false }), overhead: detail }).join('\n');
   assert.equal(rows.find((r) => r.name === 'collector peak RSS over the whole bench')!.nsPerOp, 140.25);
   assert.match(page, /The collector's peak RSS over the whole bench, every variant's records stored: 140\.3 MiB\./);
+  assert.match(page, /; 2 VMs in each proxy taking its requests in turn on its one thread;/, 'a file from before the count was kept: its proxies ran two');
+  assert.match(overheadSection({ ...suiteResults('overhead', rows, { quick: false }), overhead: { ...detail, vms: 1 } }).join('\n'), /; one VM in each proxy, as each of Envoy's worker threads has;/);
   assert.match(page, /### At saturation/);
   assert.match(page, /### At a fixed 2,000 req\/s/);
   assert.match(page, /### Paired, at a fixed 2,000 req\/s: the target's figure\n\n2 rounds \(of 3\)/);
