@@ -8,9 +8,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { counted, type Mode, type OverheadRun, METRICS, PERCENTILES, percentile, summarize } from './overhead/figures.js';
-import { cpuSeconds, peakRssBytes, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
+import { counted, type Mode, type OverheadRun, METRICS, PERCENTILES, percentile, spread, summarize } from './overhead/figures.js';
+import { cpuNanos, peakRssBytes, PROXY_VMS, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
 import { rateMissed } from './overhead/page.js';
+import { PAIRED_KEYS, type PairedRound, pairedRounds } from './overhead/paired.js';
 import { drive } from './overhead/traffic.js';
 import { type Measurement, target } from './measure.js';
 
@@ -39,6 +40,10 @@ export interface OverheadDetail {
   runs: OverheadRun[];
   /** The collector's peak RSS over the whole bench, every variant's records stored (absent in older files). */
   collectorPeakRssMiB?: number;
+  /** The VMs each proxy ran (absent in older files, whose proxies ran two). */
+  vms?: number;
+  /** The no-op guest (a) and the filter (b) side by side in long-lived proxies at the fixed rate (absent in older files). */
+  paired?: { rounds: number; windowSeconds: number; results: PairedRound[] };
 }
 
 const BODY_CAPTURE = { capture: { body: { enabled: true } } };
@@ -83,6 +88,9 @@ export function overheadOptions(args: string[], { quick }: { quick: boolean }) {
     // which would be charged to whichever variant pays the most of it.
     warmupSeconds: quick ? 0.5 : 4,
     windowSeconds: quick ? 1.5 : 5,
+    // Many short rounds: the spread must come out narrower than the few microseconds it measures.
+    pairedRounds: quick ? 2 : 24,
+    pairedWindowSeconds: quick ? 1 : 2,
     bodyBytes: KiB,
     bodySizes: quick ? [0, KiB, 64 * KiB] : [0, KiB, 16 * KiB, 64 * KiB],
   };
@@ -111,15 +119,15 @@ export async function runOnce(c: Case, round: number, o: Pick<OverheadDetail, 'r
   try {
     const rate = c.mode === 'rate' ? o.rate : undefined;
     await drive(proxy.url, { seconds: o.warmupSeconds, rate });
-    const cpu0 = cpuSeconds(proxy.pid);
+    const cpu0 = cpuNanos(proxy.pid);
     const load = await drive(proxy.url, { seconds: o.windowSeconds, rate });
-    const cpu = cpuSeconds(proxy.pid) - cpu0;
+    const cpuNs = cpuNanos(proxy.pid) - cpu0;
     const vms = await vmMemoryBytes(proxy.admin);
     return {
       variant: c.variant.name, mode: c.mode, round, bodyBytes: c.bodyBytes,
       requests: load.ok, failed: load.failed, seconds: load.seconds, rps: load.ok / load.seconds,
       latencyMs: Object.fromEntries(PERCENTILES.map((p) => [p, percentile(load.latenciesMs, p)])),
-      cpuUsPerRequest: (cpu / load.ok) * 1e6,
+      cpuUsPerRequest: cpuNs / 1000 / load.ok,
       peakRssMiB: peakRssBytes(proxy.pid) / MiB,
       vmMemoryMiB: vms.size ? Math.max(...vms.values()) / MiB : null,
     };
@@ -152,9 +160,28 @@ export function overheadRows(d: OverheadDetail): Measurement[] {
         if (difference) {
           const base = d.variants.find((b) => b.name === v.baseline)!.label;
           const r = row(`${where}: ${metric.label}, minus the ${base}'s`, metric.relative ? '%' : metric.unit, difference);
-          if (v.name === 'filter' && metric.key === 'cpu') r.target = target(difference.median, 'µs', { max: 10 });
           rows.push(r);
         }
+      }
+    }
+  }
+  if (d.paired) {
+    const ok = d.paired.results.filter((r) => r.failed === 0);
+    const label: Record<(typeof PAIRED_KEYS)[number], [string, string]> = {
+      cpuUs: ['proxy CPU per request', 'µs'], reads: ['read calls per request', 'calls'], writes: ['write calls per request', 'calls'], switches: ['context switches per request', 'switches'],
+    };
+    const where = `paired at ${d.rate} req/s, long-lived proxies`;
+    for (const key of PAIRED_KEYS) {
+      const [what, unit] = label[key];
+      const noop = spread(ok.map((r) => r.a[key]));
+      const filter = spread(ok.map((r) => r.b[key]));
+      const difference = spread(ok.map((r) => r.b[key] - r.a[key]));
+      if (noop) rows.push(row(`${where}, no-op guest: ${what}`, unit, noop));
+      if (filter) rows.push(row(`${where}, redtail filter: ${what}`, unit, filter));
+      if (difference) {
+        const r = row(`${where}, redtail filter: ${what}, minus the no-op guest's`, unit, difference);
+        if (key === 'cpuUs') r.target = target(difference.median, 'µs', { max: 10 });
+        rows.push(r);
       }
     }
   }
@@ -193,6 +220,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
   const collector = await startCollector();
   const runs: OverheadRun[] = [];
   let collectorPeakRssMiB: number | undefined;
+  let paired: OverheadDetail['paired'];
   try {
     for (let round = 0; round < o.rounds; round++) {
       for (const c of roundCases(o, round)) {
@@ -201,6 +229,13 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
         process.stderr.write(progress(run, c.variant.label, o.rounds) + '\n');
       }
     }
+    const filterOf = (name: string) => o.variants.find((v) => v.name === name)!.filter;
+    const results = await pairedRounds({
+      a: { filter: filterOf('noop') }, b: { filter: filterOf('filter') }, rate: o.rate, rounds: o.pairedRounds, windowSeconds: o.pairedWindowSeconds,
+      warmupSeconds: o.warmupSeconds, upstream: upstream.urls.get(o.bodyBytes)!, collector: collector.url,
+    }, (r) => process.stderr.write(`overhead: paired at ${o.rate} req/s, round ${r.round + 1}/${o.pairedRounds}: no-op guest ${fixed(r.a.cpuUs, 1)} µs/req, redtail filter ${fixed(r.b.cpuUs, 1)} (Δ ${fixed(r.b.cpuUs - r.a.cpuUs, 1)})` +
+      `, calls per request ${fixed(r.a.reads + r.a.writes, 2)} and ${fixed(r.b.reads + r.b.writes, 2)}${r.failed ? `, ${r.failed} FAILED (left out)` : ''}\n`));
+    paired = { rounds: o.pairedRounds, windowSeconds: o.pairedWindowSeconds, results };
     collectorPeakRssMiB = peakRssBytes(collector.child.pid!) / MiB;
   } finally {
     await Promise.all([upstream.stop(), collector.stop()]);
@@ -211,7 +246,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
   const overhead: OverheadDetail = {
     variants: o.variants.map(({ filter: _, ...v }) => v),
     bodyBytes: o.bodyBytes, bodySizes: o.bodySizes, rate: o.rate, rounds: o.rounds,
-    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB,
+    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB, vms: PROXY_VMS, paired,
   };
   const missed = rateMissed(overhead);
   if (missed.length) process.stderr.write(`overhead: ${missed.join(', ')} did not hold ${o.rate} req/s in some round: their fixed-rate latencies are queueing (try a lower --rate)\n`);

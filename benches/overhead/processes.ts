@@ -2,8 +2,8 @@
 // (`redtail serve` on a temporary data folder) and, for each run, a fresh `redtail proxy`; and
 // what the bench reads of the proxy from outside: its CPU time and peak RSS from /proc, the
 // filter's linear memory per VM from the admin's metrics.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -54,6 +54,13 @@ export async function startCollector(): Promise<Child & { url: string }> {
   return { ...c, url: c.ready, stop: async () => { await c.stop(); rmSync(data, { recursive: true, force: true }); } };
 }
 
+/**
+ * One VM, as each of Envoy's worker threads has one: the proxy has one thread, and two VMs taking
+ * its requests in turn make a module's code and data compete for one core's caches and halve
+ * each VM's batches, costs no Envoy worker pays.
+ */
+export const PROXY_VMS = 1;
+
 export interface ProxyProcess extends Child {
   url: string;
   admin: string;
@@ -61,21 +68,28 @@ export interface ProxyProcess extends Child {
 }
 
 /** A fresh `redtail proxy` in front of `upstream`, shipping to `collector`; `filter` is a module's path or 'none'. */
-export async function startProxy({ filter, configFile, upstream, collector }: { filter: string; configFile?: string; upstream: string; collector: string }): Promise<ProxyProcess> {
-  const args = [BIN, 'proxy', '--listen', '0', '--admin', '0', '--upstream', upstream, '--cluster', `redtail-collector=${collector}`, '--filter', filter];
+export async function startProxy({ filter, configFile, upstream, collector, nodeArgs = [] }: { filter: string; configFile?: string; upstream: string; collector: string; nodeArgs?: string[] }): Promise<ProxyProcess> {
+  const args = [...nodeArgs, BIN, 'proxy', '--listen', '0', '--admin', '0', '--workers', String(PROXY_VMS), '--upstream', upstream, '--cluster', `redtail-collector=${collector}`, '--filter', filter];
   if (configFile) args.push('--filter-config', configFile);
   const c = await start(args, (err) => /listening on (\S+) -> .*admin (\S+)/.exec(err) ?? undefined, { from: 'stderr' });
   return { ...c, url: c.ready[1]!, admin: c.ready[2]!, pid: c.child.pid! };
 }
 
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** A process's own CPU time so far (user + system, every thread), in seconds. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces), from field 3: utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+/**
+ * A process's CPU time so far (user and system), to the nanosecond: the scheduler's run time of
+ * each of its threads (/proc/<pid>/stat counts in clock ticks, 10 ms steps, too coarse for
+ * microseconds per request over a few seconds). A running thread's figure is brought up to date
+ * when it stops running; a thread that ended takes its share with it (Node's and V8's threads
+ * live as long as the process).
+ */
+export function cpuNanos(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch { /* the thread ended between the listing and the read */ }
+  }
+  return ns;
 }
 
 /** A process's peak resident memory (VmHWM), in bytes. */

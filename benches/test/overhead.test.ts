@@ -2,14 +2,15 @@
 // failed requests are left out, the page and charts are made from the results alone; and one run
 // through real processes gives every figure.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { METRICS, type OverheadRun, percentile, spread, summarize } from '../overhead/figures.js';
 import { CHARTS, overheadCharts, overheadSection } from '../overhead/page.js';
 import { checkModules, type OverheadDetail, overheadBench, overheadOptions, overheadRows, runOnce, VARIANTS } from '../overhead.bench.js';
-import { startCollector, startUpstream } from '../overhead/processes.js';
+import { cpuNanos, startCollector, startUpstream } from '../overhead/processes.js';
+import { pairedRounds } from '../overhead/paired.js';
 import { suiteResults } from '../results.js';
 
 const cpu = METRICS.find((m) => m.key === 'cpu')!;
@@ -59,19 +60,33 @@ test('the results rows carry units and the filter\'s CPU target; the page part h
   const detail: OverheadDetail = {
     variants: [{ name: 'none', label: 'no filter' }, { name: 'noop', label: 'no-op guest', baseline: 'none' }, { name: 'filter', label: 'redtail filter', baseline: 'noop' }, { name: 'filter-body', label: 'redtail filter, body capture', baseline: 'noop' }],
     bodyBytes: 1024, bodySizes: [0, 1024, 65536], rate: 2000, rounds: 2, warmupSeconds: 2, windowSeconds: 5, runs, collectorPeakRssMiB: 140.25,
+    paired: {
+      rounds: 3, windowSeconds: 2, results: [100, 104, 112].map((cpuUs, round) => ({
+        round, failed: round === 2 ? 1 : 0,
+        a: { cpuUs: 100, reads: 2, writes: 3, switches: 1.5, rps: 2000 },
+        b: { cpuUs: cpuUs + 8, reads: 2, writes: 3.01, switches: 1.5, rps: 1990 },
+      })),
+    },
   };
   const rows = overheadRows(detail);
-  const target = rows.find((r) => r.name === 'saturation, redtail filter: proxy CPU per request, minus the no-op guest\'s')!;
+  const target = rows.find((r) => r.name === 'paired at 2000 req/s, long-lived proxies, redtail filter: proxy CPU per request, minus the no-op guest\'s')!;
   assert.equal(target.unit, 'µs');
-  assert.equal(target.nsPerOp, 10);
+  assert.equal(target.nsPerOp, 10, 'the median of the rounds that count (the third had a failed request)');
+  assert.deepEqual([target.minNs, target.maxNs, target.runs], [8, 12, 2]);
   assert.deepEqual(target.target, { bound: '≤ 10 µs', result: '10 µs', met: true });
+  assert.equal(rows.filter((r) => r.target).length, 1, 'the target is read on the paired figure alone');
+  assert.equal(rows.find((r) => r.name === 'paired at 2000 req/s, long-lived proxies, redtail filter: write calls per request, minus the no-op guest\'s')!.unit, 'calls');
   assert.equal(rows.find((r) => r.name === 'saturation, no-op guest: throughput, minus the no filter\'s')!.unit, '%');
   assert.equal(rows.find((r) => r.name.startsWith('body of 64 KiB'))!.nsPerOp, 50);
   const page = overheadSection({ ...suiteResults('overhead', rows, { quick: false }), overhead: detail }).join('\n');
   assert.equal(rows.find((r) => r.name === 'collector peak RSS over the whole bench')!.nsPerOp, 140.25);
   assert.match(page, /The collector's peak RSS over the whole bench, every variant's records stored: 140\.3 MiB\./);
+  assert.match(page, /; 2 VMs in each proxy taking its requests in turn on its one thread;/, 'a file from before the count was kept: its proxies ran two');
+  assert.match(overheadSection({ ...suiteResults('overhead', rows, { quick: false }), overhead: { ...detail, vms: 1 } }).join('\n'), /; one VM in each proxy, as each of Envoy's worker threads has;/);
   assert.match(page, /### At saturation/);
   assert.match(page, /### At a fixed 2,000 req\/s/);
+  assert.match(page, /### Paired, at a fixed 2,000 req\/s: the target's figure\n\n2 rounds \(of 3\)/);
+  assert.match(page, /\| Δ, round by round \| \+10\.0 \[\+8\.0, \+12\.0\] \| ±0\.00 \[±0\.00, ±0\.00\] \| \+0\.01 \[\+0\.01, \+0\.01\] \|/);
   assert.match(page, /\| redtail filter \(Δ: minus the no-op guest\) \| .* \| 110\.0 \[108\.0, 112\.0\]<br>Δ \+10\.0 \[\+8\.0, \+12\.0\] \| 80\.0 \[80\.0, 80\.0\]<br>Δ ±0\.0 \[±0\.0, ±0\.0\] \| 12\.0 \[12\.0, 12\.0\] \|/);
   assert.match(page, /\| no filter \| .* \| n\/a \|/, 'no gauge: n/a');
   assert.match(page, /\| 64 KiB \| 100\.0 \[100\.0, 100\.0\] \| 150\.0 \[150\.0, 150\.0\] \| \+50\.0 \[\+50\.0, \+50\.0\] \|/);
@@ -98,6 +113,46 @@ test('a run starts a fresh proxy in front of the upstream, drives the traffic th
     await Promise.all([upstream.stop(), collector.stop()]);
     rmSync(configDir, { recursive: true, force: true });
   }
+});
+
+test('paired rounds run two long-lived proxies in turn and count each one\'s CPU and calls per request', async () => {
+  const upstream = await startUpstream([1024]);
+  const collector = await startCollector();
+  try {
+    const [noop, filter] = ['noop', 'filter'].map((n) => ({ filter: VARIANTS.find((v) => v.name === n)!.filter }));
+    const seen: number[] = [];
+    const rounds = await pairedRounds({ a: noop!, b: filter!, rate: 400, rounds: 2, windowSeconds: 0.6, warmupSeconds: 0.2, upstream: upstream.urls.get(1024)!, collector: collector.url }, (r) => seen.push(r.round));
+    assert.deepEqual(seen, [0, 1]);
+    for (const r of rounds) {
+      assert.equal(r.failed, 0);
+      for (const w of [r.a, r.b]) {
+        assert.ok(w.cpuUs > 0 && w.rps > 0, JSON.stringify(w));
+        // The client's request read, the upstream's answer read; the request and the answer written.
+        assert.ok(w.reads >= 1.5 && w.writes >= 1.5 && w.switches > 0, JSON.stringify(w));
+      }
+    }
+  } finally {
+    await Promise.all([upstream.stop(), collector.stop()]);
+  }
+});
+
+test('a process\'s CPU time is read finer than the clock tick, summed over its threads', () => {
+  const TICK_NS = 1e7; // 100 ticks a second: what /proc/<pid>/stat counts in
+  const deltas: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    const before = cpuNanos(process.pid);
+    let x = 0;
+    for (let j = 0; j < 200_000; j++) x += Math.sqrt(j);
+    assert.ok(x > 0);
+    // The scheduler brings a running thread's figure up to date when it stops running.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    deltas.push(cpuNanos(process.pid) - before);
+  }
+  assert.ok(deltas.every((d) => d > 0), `CPU time grows with work: ${deltas}`);
+  assert.ok(deltas.some((d) => d % TICK_NS !== 0), `not in whole ticks: ${deltas}`);
+  const main = Number(readFileSync(`/proc/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+  assert.ok(cpuNanos(process.pid) >= main, 'every thread, the main one included');
 });
 
 test('--guest NAME=FILE adds a module as a variant read against the no-op guest; --rate sets the fixed rate', () => {
