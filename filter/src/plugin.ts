@@ -3,6 +3,7 @@
 // record at log time, the tick, the collector's answers, and shutdown.
 import { BufferType, LogLevel, MapType } from "../../proxy-wasm-as/enums";
 import { done, getBuffer, getHeaderValue, log, Ret, setTickPeriod } from "../../proxy-wasm-as/hostcalls";
+import { answerText } from "./answers";
 import { BodyCapture } from "./capture/body";
 import { bytesOf, statusCode } from "./bytes";
 import { Capture } from "./capture/capture";
@@ -96,14 +97,14 @@ export class Plugin {
   }
 
   /** The collector answered a batch (or the call failed: no headers); a deferred shutdown may finish. */
-  answered(token: u32, headers: u32): void {
+  answered(token: u32, headers: u32, bodySize: u32): void {
     let status: u32 = 0;
     if (headers > 0 && getHeaderValue(MapType.HttpCallResponseHeaders, STATUS)) {
       status = statusCode(Ret.ptr, Ret.len);
       Ret.free();
     }
     if (status < 200 || status >= 300) {
-      log(LogLevel.Warn, "redtail: the collector answered " + (status == 0 ? "nothing (the call failed)" : status.toString()) + "; the batch is kept and retried");
+      log(LogLevel.Warn, "redtail: " + answerText(status, bodySize, this.config.cluster, this.config.timeoutMs));
     }
     const shipper = this.shipper;
     const wasDraining = shipper.draining;
