@@ -4,7 +4,6 @@
 // the API's answers or in the bytes of the data folder (blocks decompressed); every look-alike
 // must be kept. And the quick start's own banner line stores nothing secret.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { collector as startTestCollector, tempDir, until } from '../../collector/test/helpers.js';
 import { corpus, CREDENTIAL_HEADERS } from './corpus.js';
+import { spawnUntil, stopped } from './spawn.js';
 import { secretsStored } from './storage.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -21,28 +21,6 @@ const demo = await import(new URL('scripts/demo.js', `file://${ROOT}`).href) as 
   curlLine(proxyUrl: string): string;
   DEMO_REQUEST: { path: string; headers: Record<string, string>; body: string };
 };
-
-/** A child process and the first line of its output that matches, as the match. */
-function spawnUntil(args: string[], pattern: RegExp, options: { cwd?: string; env?: NodeJS.ProcessEnv; stream: 'stdout' | 'stderr' }): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = spawn(process.execPath, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = out.match(pattern);
-      if (m) resolve({ child, match: m, output: () => out });
-    };
-    child[options.stream].on('data', seen);
-    child[options.stream === 'stdout' ? 'stderr' : 'stdout'].on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}`)));
-  });
-}
-
-const stopped = (child: ChildProcess) => new Promise<void>((r) => {
-  if (child.exitCode !== null) return r();
-  child.once('exit', () => r());
-  child.kill('SIGINT');
-});
 
 /** Every string in a value, decoded: what a reader of the API's answers sees. */
 function strings(v: unknown): string[] {
