@@ -18,14 +18,16 @@ export function fromDir(cwd, path) {
 
 /**
  * The banner. `cwd` is where the user typed the command (npm's INIT_CWD), `root` the clone,
- * `data` the collector's data folder as configured (relative to the process's directory).
+ * `data` the collector's data folder as configured (relative to the process's directory),
+ * `filter` the module the proxy runs ({ path, size }) and on how many workers.
  */
-export function banner({ proxyUrl, collectorUrl, upstreamPort, data, root, cwd }) {
+export function banner({ proxyUrl, collectorUrl, upstreamPort, data, filter, workers, root, cwd }) {
   const redtail = `node ${shellWord(fromDir(cwd, resolve(root, 'bin/redtail.js')))}`;
   const url = `--url '${collectorUrl}'`; // always quoted, as the curl line's URL is
   return `
 redtail is running
   proxy       ${proxyUrl}   (the filter runs here, in front of the demo upstream on :${upstreamPort}, which echoes each request)
+  filter      ${fromDir(cwd, filter.path)}   (${filter.size} bytes, on ${workers} workers)
   collector   ${collectorUrl}    (data in ${fromDir(cwd, resolve(data))})
 
 try it (the card number, the email and the tokens never reach storage, though the upstream echoes them):

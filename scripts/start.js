@@ -43,11 +43,12 @@ const upstreamPort = upstream.address().port;
 const host = new Host({ clusters: { 'redtail-collector': collector.url } });
 const module = await host.load(new URL('../build/filter.wasm', import.meta.url).pathname);
 const configuration = JSON.stringify(DEMO_FILTER_CONFIG);
-const plugins = [0, 1].map((i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
+const workers = 2;
+const plugins = Array.from({ length: workers }, (_, i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
 const proxy = await startProxy({ plugins, upstream: `http://127.0.0.1:${upstreamPort}`, port: ports.proxy }).catch(listenError('proxy', ports.proxy));
 
 console.log(banner({
-  proxyUrl: proxy.url, collectorUrl: collector.url, upstreamPort, data: config.data, root, cwd: env.INIT_CWD ?? process.cwd(),
+  proxyUrl: proxy.url, collectorUrl: collector.url, upstreamPort, data: config.data, filter: module, workers, root, cwd: env.INIT_CWD ?? process.cwd(),
 }));
 
 const parent = process.ppid;

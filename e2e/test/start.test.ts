@@ -3,7 +3,7 @@
 // and a SIGTERM to npm alone (a process manager's stop) both leave no process behind.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir, until } from '../../collector/test/helpers.js';
@@ -55,6 +55,7 @@ test('the banner\'s commands run as printed, from the clone, on the data folder 
   try {
     const banner = output();
     assert.ok(banner.includes(`(data in ${data})`), banner);
+    assert.ok(banner.includes(`filter      build/filter.wasm   (${statSync(join(ROOT, 'build/filter.wasm')).size} bytes, on 2 workers)`), banner);
     const commands = banner.split('\n').map((l) => l.trim()).filter((l) => /^(curl|node) /.test(l));
     assert.ok(commands.length >= 3, banner);
     assert.doesNotMatch(banner, /npx/);
