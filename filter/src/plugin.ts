@@ -3,13 +3,13 @@
 // record at log time, the tick, the collector's answers, and shutdown.
 import { BufferType, LogLevel, MapType } from "../../proxy-wasm-as/enums";
 import { done, getBuffer, getHeaderValue, log, Ret, setTickPeriod } from "../../proxy-wasm-as/hostcalls";
-import { answerText } from "./answers";
 import { BodyCapture } from "./capture/body";
 import { bytesOf, statusCode } from "./bytes";
 import { Capture } from "./capture/capture";
 import { Config, parseConfig } from "./config";
 import { Exchange } from "./exchanges";
 import { Identity, identityJson, identityOf } from "./capture/identity";
+import { answerText } from "./answers";
 import { Metrics } from "./metrics";
 import { hintGroups } from "./redact/candidates";
 import { KeyList, SecretNames } from "./redact/names";
