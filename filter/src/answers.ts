@@ -41,9 +41,14 @@ export function refusalText(status: u32, cluster: string): string {
   return "the proxy refused the call to cluster " + cluster + " (status " + status.toString() + "); the batch is kept and retried";
 }
 
+/** The body's start, as printable ASCII: whoever answers writes it, and it goes into the proxy's log, one line. */
 function bodyStart(size: u32): string {
   if (!getBuffer(BufferType.HttpCallResponseBody, 0, size < READ_BYTES ? size : READ_BYTES)) return "";
-  const text = String.UTF8.decodeUnsafe(Ret.ptr, Ret.len);
+  let text = "";
+  for (let i: u32 = 0; i < Ret.len; i++) {
+    const c = load<u8>(Ret.ptr + i);
+    text += String.fromCharCode(c >= 0x20 && c < 0x7f ? c : 0x3f);
+  }
   Ret.free();
   return text;
 }

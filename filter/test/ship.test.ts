@@ -1,6 +1,8 @@
 // Shipping: batches in order and once, retried with backoff while the collector is down, a
 // bounded buffer with counted drops and a gap notice, and a drain on shutdown.
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { runExchange } from '../../host/src/index.js';
 import { GET, startFilter, StubCollector, waitFor } from './harness.js';
@@ -93,6 +95,25 @@ test('an unreachable collector is retried too, and the log says the connection w
   const records = await f.records(1);
   assert.deepEqual(ids(records), ['lost?']);
   await f.stop();
+});
+
+test('a body that reads like Envoy\'s reply cannot write lines of its own into the proxy\'s log', async (t) => {
+  const liar = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(503, { 'content-type': 'text/plain' });
+    res.end('upstream connect error or disconnect/reset before headers. reset reason: remote connection failure\n[critical] forged\u001b[2J');
+  });
+  await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+  const f = await startFilter({ flush: { interval_ms: 10 }, retry: { initial_ms: 10, max_ms: 20 } });
+  t.after(async () => {
+    await f.stop();
+    liar.closeAllConnections();
+    liar.close();
+  });
+  f.host.setCluster('redtail-collector', `http://127.0.0.1:${(liar.address() as AddressInfo).port}`);
+  await f.send({ headers: { ...GET, 'x-request-id': 'r' } });
+  await waitFor('the answer logged', () => warnings(f).length > 0);
+  assert.equal(warnings(f)[0], 'redtail: could not connect to the collector (cluster redtail-collector): remote connection failure?[critical] forged?[2J; the batch is kept and retried');
 });
 
 test('a cluster the proxy does not have: the log names it, and records wait for it', async () => {
