@@ -16,6 +16,9 @@ export function fromDir(cwd, path) {
   return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
 }
 
+/** A folder as a reader takes it for one: ./data, not data. */
+const folder = (path) => (isAbsolute(path) || path.startsWith('.') ? path : `./${path}`);
+
 /**
  * The banner. `cwd` is where the user typed the command (npm's INIT_CWD), `root` the clone,
  * `data` the collector's data folder as configured (relative to the process's directory),
@@ -28,7 +31,7 @@ export function banner({ proxyUrl, collectorUrl, upstreamPort, data, filter, wor
 redtail is running
   proxy       ${proxyUrl}   (the filter runs here, in front of the demo upstream on :${upstreamPort}, which echoes each request)
   filter      ${fromDir(cwd, filter.path)}   (${filter.size} bytes, on ${workers} workers)
-  collector   ${collectorUrl}    (data in ${fromDir(cwd, resolve(data))})
+  collector   ${collectorUrl}    (data in ${folder(fromDir(cwd, resolve(data)))})
 
 try it (the card number, the email and the tokens never reach storage, though the upstream echoes them):
   ${curlLine(proxyUrl)}
