@@ -3,11 +3,21 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { runExchange } from '../../host/src/index.js';
 import { GET, startFilter, StubCollector, waitFor } from './harness.js';
 
 const ids = (records: Record<string, unknown>[]) => records.map((r) => r.request_id);
+/** A stand-in for the collector, answering as `handle` does, closed when the test is over (after what the test registered before). */
+async function standIn(t: TestContext, handle: http.RequestListener): Promise<string> {
+  const server = http.createServer(handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 /** What the filter logged as warnings: why batches did not go. */
 const warnings = (f: { logs: { level: string; source: string; message: string }[] }) => f.logs.filter((e) => e.level === 'warning' && e.source === 'wasm').map((e) => e.message);
 
@@ -97,20 +107,25 @@ test('an unreachable collector is retried too, and the log says the connection w
   await f.stop();
 });
 
+test('a collector that does not answer within collector.timeout_ms: the log says so (Envoy\'s 504), and the batch waits', async (t) => {
+  const f = await startFilter({ flush: { interval_ms: 10 }, retry: { initial_ms: 10, max_ms: 20 }, collector: { timeout_ms: 100 } });
+  t.after(() => f.stop());
+  f.host.setCluster('redtail-collector', await standIn(t, (req) => req.resume())); // never answers
+  await f.send({ headers: { ...GET, 'x-request-id': 'slow' } });
+  await waitFor('the timeout logged', () => warnings(f).length > 0);
+  assert.equal(warnings(f)[0], 'redtail: the collector (cluster redtail-collector) did not answer within collector.timeout_ms (100 ms); the batch is kept and retried');
+  f.host.setCluster('redtail-collector', f.collector.url);
+  assert.deepEqual(ids(await f.records(1)), ['slow']);
+});
+
 test('a body that reads like Envoy\'s reply cannot write lines of its own into the proxy\'s log', async (t) => {
-  const liar = http.createServer((req, res) => {
+  const f = await startFilter({ flush: { interval_ms: 10 }, retry: { initial_ms: 10, max_ms: 20 } });
+  t.after(() => f.stop());
+  f.host.setCluster('redtail-collector', await standIn(t, (req, res) => {
     req.resume();
     res.writeHead(503, { 'content-type': 'text/plain' });
     res.end('upstream connect error or disconnect/reset before headers. reset reason: remote connection failure\n[critical] forged\u001b[2J');
-  });
-  await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
-  const f = await startFilter({ flush: { interval_ms: 10 }, retry: { initial_ms: 10, max_ms: 20 } });
-  t.after(async () => {
-    await f.stop();
-    liar.closeAllConnections();
-    liar.close();
-  });
-  f.host.setCluster('redtail-collector', `http://127.0.0.1:${(liar.address() as AddressInfo).port}`);
+  }));
   await f.send({ headers: { ...GET, 'x-request-id': 'r' } });
   await waitFor('the answer logged', () => warnings(f).length > 0);
   assert.equal(warnings(f)[0], 'redtail: could not connect to the collector (cluster redtail-collector): remote connection failure?[critical] forged?[2J; the batch is kept and retried');
