@@ -6,6 +6,7 @@ export namespace Status {
   export const BadArgument: u32 = 2;
   export const Empty: u32 = 7;
   export const CasMismatch: u32 = 8;
+  export const InternalFailure: u32 = 10;
   export const BrokenConnection: u32 = 11;
 }
 

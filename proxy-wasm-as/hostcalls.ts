@@ -62,11 +62,16 @@ export function getBuffer(type: u32, start: u32, max: u32): bool {
   return took(abi.proxy_get_buffer_bytes(type, start, max, OUT0, OUT1));
 }
 
-/** Start an http call; the token, or 0 when the host refused it (unknown cluster, say). */
+/** Why the last httpCall that returned 0 was refused: its status. */
+export let httpCallRefusal: u32 = Status.Ok;
+
+/** Start an http call; the token, or 0 when the host refused it (unknown cluster, say: see httpCallRefusal). */
 export function httpCall(cluster: ArrayBuffer, headers: ArrayBuffer, body: usize, bodyLen: u32, timeoutMs: u32): u32 {
   const status = abi.proxy_http_call(changetype<usize>(cluster), cluster.byteLength, changetype<usize>(headers), headers.byteLength,
     body, bodyLen, 0, 0, timeoutMs, OUT0);
-  return status == Status.Ok ? load<u32>(OUT0) : 0;
+  if (status == Status.Ok) return load<u32>(OUT0);
+  httpCallRefusal = status;
+  return 0;
 }
 
 /** proxy_get_status: the code, with the message discarded. */

@@ -1,10 +1,24 @@
 #!/usr/bin/env node
-// npm start: builds what is missing (npm's "start" script runs the build first), then starts
-// redtail on this machine: the collector on ./data, a demo upstream that echoes each request
-// (demo.js), and the dev proxy running the filter in front of it. Ctrl-C stops everything, the
-// filter's buffer sent first. The ports can be moved (REDTAIL_PORT, REDTAIL_PROXY_PORT,
-// REDTAIL_UPSTREAM_PORT; 0 picks a free one).
-import { curlLine, DEMO_FILTER_CONFIG, echoServer } from './demo.js';
+// npm start: builds what is missing, then starts redtail on this machine: the collector on
+// ./data (REDTAIL_DATA moves it), a demo upstream that echoes each request (demo.js), and the
+// dev proxy running the filter in front of it. Ctrl-C stops everything, the filter's buffer sent
+// first. The ports can be moved (REDTAIL_PORT, REDTAIL_PROXY_PORT, REDTAIL_UPSTREAM_PORT; 0
+// picks a free one).
+//
+// This is the one process npm starts (the build runs inside it, not in a `build && start`
+// chain): a shell between npm and node would neither pass a signal sent to npm on, nor take
+// node down with it. And if whatever started us goes anyway, we stop as on Ctrl-C.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { banner } from './banner.js';
+import { DEMO_FILTER_CONFIG, echoServer } from './demo.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+try {
+  execFileSync(process.execPath, [fileURLToPath(new URL('build.js', import.meta.url)), '--if-missing'], { stdio: 'inherit' });
+} catch {
+  process.exit(1); // the build said why
+}
 
 const { loadConfig, startCollector } = await import('../dist/collector/src/index.js');
 const { Host } = await import('../dist/host/src/index.js');
@@ -18,7 +32,8 @@ const listenError = (what, port) => (err) => {
   process.exit(1);
 };
 
-const collector = await startCollector(loadConfig({ env: process.env, flags: { data: 'data', port: ports.collector } }))
+const config = loadConfig({ env: process.env, flags: { port: ports.collector } });
+const collector = await startCollector(config)
   .catch(listenError('collector', ports.collector));
 
 const upstream = echoServer();
@@ -28,29 +43,26 @@ const upstreamPort = upstream.address().port;
 const host = new Host({ clusters: { 'redtail-collector': collector.url } });
 const module = await host.load(new URL('../build/filter.wasm', import.meta.url).pathname);
 const configuration = JSON.stringify(DEMO_FILTER_CONFIG);
-const plugins = [0, 1].map((i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
+const workers = 2;
+const plugins = Array.from({ length: workers }, (_, i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
 const proxy = await startProxy({ plugins, upstream: `http://127.0.0.1:${upstreamPort}`, port: ports.proxy }).catch(listenError('proxy', ports.proxy));
 
-console.log(`
-redtail is running
-  proxy       ${proxy.url}   (the filter runs here, in front of the demo upstream on :${upstreamPort}, which echoes each request)
-  collector   ${collector.url}    (data in ./data)
+console.log(banner({
+  proxyUrl: proxy.url, collectorUrl: collector.url, upstreamPort, data: config.data, filter: module, workers, root, cwd: env.INIT_CWD ?? process.cwd(),
+}));
 
-try it (the card number, the email and the tokens never reach storage, though the upstream echoes them):
-  ${curlLine(proxy.url)}
-  npx redtail tail --url ${collector.url}            (live, in another terminal)
-  npx redtail query --url ${collector.url} --since 15m
-  web page    ${collector.url}/              (search, and Live for the live tail)
-
-Ctrl-C stops everything.
-`);
-
+const parent = process.ppid;
 await new Promise((resolve) => {
-  process.once('SIGINT', resolve);
-  process.once('SIGTERM', resolve);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, resolve);
+  // Reparented: what started us is gone, and nothing would ever send the Ctrl-C.
+  setInterval(() => process.ppid !== parent && resolve(), 500).unref();
 });
 console.log('\nstopping: sending what the filter holds, then closing');
 await proxy.close();
 await Promise.all(plugins.map((p) => p.close(3000)));
-upstream.close();
+await new Promise((resolve) => {
+  upstream.close(resolve);
+  upstream.closeAllConnections(); // the proxy, its only client, is closed
+});
 await collector.close();
+console.log('redtail stopped: the proxy, the demo upstream and the collector are closed');

@@ -35,6 +35,7 @@ export { tlsProblem, trustedCas } from './http/trust.js';
 // The HTTP helpers: a JSON answer, and Prometheus text.
 export { send } from './http/respond.js';
 export { Exposition } from './prometheus.js';
+export { REJECT_REASONS } from './metrics.js';
 
 // The record's fields (record/schema.ts): the CLI's filter flags come from them.
 export { type Field, FIELDS, type Filter, FILTERED } from './record/schema.js';

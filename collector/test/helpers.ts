@@ -188,10 +188,10 @@ export function indexWords(store: Store, budgetMs: number): boolean {
 }
 
 /** What `look` finds once it finds something, looked for every few milliseconds; fails naming `what` if it never does. */
-export async function until<T>(look: () => T | undefined | null | false, what: string, { timeoutMs = 60_000 } = {}): Promise<T> {
+export async function until<T>(look: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, { timeoutMs = 60_000 } = {}): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const found = look();
+    const found = await look();
     if (found !== undefined && found !== null && found !== false) return found;
     if (Date.now() > end) throw new Error(`never happened: ${what}`);
     await new Promise((r) => setTimeout(r, 20));

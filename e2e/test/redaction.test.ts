@@ -4,14 +4,14 @@
 // the API's answers or in the bytes of the data folder (blocks decompressed); every look-alike
 // must be kept. And the quick start's own banner line stores nothing secret.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { collector as startTestCollector, tempDir } from '../../collector/test/helpers.js';
+import { collector as startTestCollector, tempDir, until } from '../../collector/test/helpers.js';
 import { corpus, CREDENTIAL_HEADERS } from './corpus.js';
+import { spawnUntil, stopped } from './spawn.js';
 import { secretsStored } from './storage.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -21,38 +21,6 @@ const demo = await import(new URL('scripts/demo.js', `file://${ROOT}`).href) as 
   curlLine(proxyUrl: string): string;
   DEMO_REQUEST: { path: string; headers: Record<string, string>; body: string };
 };
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A child process and the first line of its output that matches, as the match. */
-function spawnUntil(args: string[], pattern: RegExp, options: { cwd?: string; env?: NodeJS.ProcessEnv; stream: 'stdout' | 'stderr' }): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = spawn(process.execPath, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = out.match(pattern);
-      if (m) resolve({ child, match: m, output: () => out });
-    };
-    child[options.stream].on('data', seen);
-    child[options.stream === 'stdout' ? 'stderr' : 'stdout'].on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}`)));
-  });
-}
-
-const stopped = (child: ChildProcess) => new Promise<void>((r) => {
-  if (child.exitCode !== null) return r();
-  child.once('exit', () => r());
-  child.kill('SIGINT');
-});
 
 /** Every string in a value, decoded: what a reader of the API's answers sees. */
 function strings(v: unknown): string[] {
@@ -89,11 +57,11 @@ test('the corpus through redtail proxy: no secret in the API\'s answers or the d
       await res.arrayBuffer();
       assert.ok(res.status < 400, `${c.place}: ${res.status}`);
     }
-    const answer = await until('every case stored', async () => {
+    const answer = await until(async () => {
       const res = await fetch(`${collector.url}/v1/logs?limit=1000&since=1h`);
       const text = await res.text();
       return (JSON.parse(text) as { records: unknown[] }).records.length >= cases.length ? text : undefined;
-    });
+    }, 'every case stored', { timeoutMs: 15_000 });
     const records = (JSON.parse(answer) as { records: Record<string, unknown>[] }).records;
     const read = strings(records).join('\n');
     const leaks = secrets.filter((s) => answer.includes(s) || read.includes(s));
@@ -129,10 +97,10 @@ test('the quick start\'s banner line stores nothing secret, though the demo upst
     const res = await fetch(`${proxyUrl}${path}`, { method: 'POST', headers, body });
     assert.equal(res.status, 200);
     assert.ok((await res.text()).includes('4111 1111 1111 1111'), 'the upstream echoes the card back');
-    const stored = await until('the banner request stored', async () => {
+    const stored = await until(async () => {
       const answer = await (await fetch(`${collectorUrl}/v1/logs?limit=10`)).text();
       return answer.includes('/checkout') ? answer : undefined;
-    });
+    }, 'the banner request stored', { timeoutMs: 15_000 });
     const secrets = ['4111 1111 1111 1111', '4111111111111111', 'abc123', 'ann@example.com', 'eyJzdWIiOiIxIn0'];
     assert.deepEqual(secrets.filter((s) => stored.includes(s)), [], stored);
     assert.match(stored, /"path":"\/checkout\?token=\[SECRET_PARAM\]"/);

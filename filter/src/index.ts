@@ -84,5 +84,5 @@ export function proxy_on_tick(root: u32): void {
 }
 
 export function proxy_on_http_call_response(root: u32, token: u32, headers: u32, bodySize: u32, trailers: u32): void {
-  if (plugin !== null) plugin!.answered(token, headers);
+  if (plugin !== null) plugin!.answered(token, headers, bodySize);
 }

@@ -9,6 +9,7 @@ import { Capture } from "./capture/capture";
 import { Config, parseConfig, tokenFromEnv } from "./config";
 import { Exchange } from "./exchanges";
 import { Identity, identityJson, identityOf } from "./capture/identity";
+import { answerText } from "./answers";
 import { Metrics } from "./metrics";
 import { hintGroups } from "./redact/candidates";
 import { KeyList, SecretNames } from "./redact/names";
@@ -104,14 +105,14 @@ export class Plugin {
   }
 
   /** The collector answered a batch (or the call failed: no headers); a deferred shutdown may finish. */
-  answered(token: u32, headers: u32): void {
+  answered(token: u32, headers: u32, bodySize: u32): void {
     let status: u32 = 0;
     if (headers > 0 && getHeaderValue(MapType.HttpCallResponseHeaders, STATUS)) {
       status = statusCode(Ret.ptr, Ret.len);
       Ret.free();
     }
     if (status < 200 || status >= 300) {
-      log(LogLevel.Warn, "redtail: the collector answered " + (status == 0 ? "nothing (the call failed)" : status.toString()) + "; the batch is kept and retried");
+      log(LogLevel.Warn, "redtail: " + answerText(status, bodySize, this.config.cluster, this.config.timeoutMs));
     }
     const shipper = this.shipper;
     const wasDraining = shipper.draining;

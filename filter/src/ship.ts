@@ -5,7 +5,9 @@
 // with exponential backoff, but for the collector's refusals (400, 413, 422): those are dropped. The buffer is bounded: when it is full the oldest records are dropped
 // and counted, and the next batch starts with a gap notice saying how many were lost.
 // Nothing here ever makes a request wait.
-import { httpCall, nowNanos, randomHex } from "../../proxy-wasm-as/hostcalls";
+import { LogLevel } from "../../proxy-wasm-as/enums";
+import { httpCall, httpCallRefusal, log, nowNanos, randomHex } from "../../proxy-wasm-as/hostcalls";
+import { refusalText, refused } from "./answers";
 import { BatchWriter, Blocks, GAP_ROOM } from "./batch";
 import { ByteWriter } from "./bytes";
 import { Config } from "./config";
@@ -264,6 +266,7 @@ export class Shipper {
     const token = httpCall(this.cluster, headers, batch.block + batch.start, batch.size, this.config.timeoutMs);
     if (token == 0) {
       // The proxy refused the call (no such cluster, say): try again later, as for a failure.
+      log(LogLevel.Warn, "redtail: " + refusalText(httpCallRefusal, this.config.cluster));
       this.failed(now);
       return;
     }
@@ -285,7 +288,7 @@ export class Shipper {
       this.nextAttemptNs = 0;
       Metrics.add(Metrics.batchesSent, 1);
       this.send(now, this.draining ? Backoff.Ignore : Backoff.Wait);
-    } else if (status == 400 || status == 413 || status == 422) {
+    } else if (refused(status)) {
       // The collector will never store this batch (a record over its limits, say): sent again,
       // it would hold back every batch after it for good. It is dropped, and the next says so.
       Metrics.add(Metrics.batchFailures, 1);

@@ -1,11 +1,25 @@
 // Shipping: batches in order and once, retried with backoff while the collector is down, a
 // bounded buffer with counted drops and a gap notice, and a drain on shutdown.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type TestContext, test } from 'node:test';
 import { runExchange } from '../../host/src/index.js';
 import { GET, startFilter, StubCollector, waitFor } from './harness.js';
 
 const ids = (records: Record<string, unknown>[]) => records.map((r) => r.request_id);
+/** A stand-in for the collector, answering as `handle` does, closed when the test is over (after what the test registered before). */
+async function standIn(t: TestContext, handle: http.RequestListener): Promise<string> {
+  const server = http.createServer(handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+/** What the filter logged as warnings: why batches did not go. */
+const warnings = (f: { logs: { level: string; source: string; message: string }[] }) => f.logs.filter((e) => e.level === 'warning' && e.source === 'wasm').map((e) => e.message);
 
 test('a batch carries its id, source and count, the token, and NDJSON', async () => {
   const f = await startFilter({ collector: { token: 's3cr3t-t0ken' } });
@@ -83,12 +97,15 @@ test('collector down, then up: every record arrives once, in order, with backoff
   assert.ok(tries >= 3, `the first batch was retried (${tries} tries)`);
   const metrics = f.host.metrics.prometheus();
   assert.match(metrics, /^redtail_batch_failures [1-9]\d*$/m);
-  assert.ok(f.logs.some((e) => e.level === 'warning' && /the collector answered 503; the batch is kept and retried/.test(e.message)));
+  const said = new Set(warnings(f));
+  assert.ok(said.has('redtail: the collector answered 503; the batch is kept and retried'), [...said].join('\n'));
+  assert.ok(said.has('redtail: the connection to the collector (cluster redtail-collector) closed before it answered: connection termination; the batch is kept and retried'), [...said].join('\n'));
+  assert.ok(![...said].some((m) => m.includes('could not connect')), 'the collector was reached every time');
   await f.stop();
   await collector.close();
 });
 
-test('an unreachable collector is retried too (a refused connection is Envoy\'s local 503)', async () => {
+test('an unreachable collector is retried too, and the log says the connection was refused, not that the collector answered 503 (what Envoy answers in its place)', async () => {
   const gone = await new StubCollector().start();
   const url = gone.url;
   await gone.close();
@@ -96,9 +113,45 @@ test('an unreachable collector is retried too (a refused connection is Envoy\'s 
   f.host.setCluster('redtail-collector', url);
   await f.send({ headers: { ...GET, 'x-request-id': 'lost?' } });
   await waitFor('failures counted', () => /^redtail_batch_failures [2-9]/m.test(f.host.metrics.prometheus()));
+  const said = new Set(warnings(f));
+  assert.deepEqual([...said], ['redtail: could not connect to the collector (cluster redtail-collector): remote connection failure, transport failure reason: delayed connect error: Connection refused; the batch is kept and retried']);
   f.host.setCluster('redtail-collector', f.collector.url);
   const records = await f.records(1);
   assert.deepEqual(ids(records), ['lost?']);
+  await f.stop();
+});
+
+test('a collector that does not answer within collector.timeout_ms: the log says so (Envoy\'s 504), and the batch waits', async (t) => {
+  const f = await startFilter({ flush: { interval_ms: 10 }, retry: { initial_ms: 10, max_ms: 20 }, collector: { timeout_ms: 100 } });
+  t.after(() => f.stop());
+  f.host.setCluster('redtail-collector', await standIn(t, (req) => req.resume())); // never answers
+  await f.send({ headers: { ...GET, 'x-request-id': 'slow' } });
+  await waitFor('the timeout logged', () => warnings(f).length > 0);
+  assert.equal(warnings(f)[0], 'redtail: the collector (cluster redtail-collector) did not answer within collector.timeout_ms (100 ms); the batch is kept and retried');
+  f.host.setCluster('redtail-collector', f.collector.url);
+  assert.deepEqual(ids(await f.records(1)), ['slow']);
+});
+
+test('a body that reads like Envoy\'s reply cannot write lines of its own into the proxy\'s log', async (t) => {
+  const f = await startFilter({ flush: { interval_ms: 10 }, retry: { initial_ms: 10, max_ms: 20 } });
+  t.after(() => f.stop());
+  f.host.setCluster('redtail-collector', await standIn(t, (req, res) => {
+    req.resume();
+    res.writeHead(503, { 'content-type': 'text/plain' });
+    res.end('upstream connect error or disconnect/reset before headers. reset reason: remote connection failure\n[critical] forged\u001b[2J');
+  }));
+  await f.send({ headers: { ...GET, 'x-request-id': 'r' } });
+  await waitFor('the answer logged', () => warnings(f).length > 0);
+  assert.equal(warnings(f)[0], 'redtail: could not connect to the collector (cluster redtail-collector): remote connection failure?[critical] forged?[2J; the batch is kept and retried');
+});
+
+test('a cluster the proxy does not have: the log names it, and records wait for it', async () => {
+  const f = await startFilter({ flush: { interval_ms: 10 }, retry: { initial_ms: 10, max_ms: 20 }, collector: { cluster: 'audit' } });
+  await f.send({ headers: { ...GET, 'x-request-id': 'waits' } });
+  await waitFor('a refused call', () => warnings(f).length > 0);
+  assert.equal(warnings(f)[0], 'redtail: the proxy has no cluster audit to send batches to (collector.cluster); they are kept and retried');
+  f.host.setCluster('audit', f.collector.url);
+  assert.deepEqual(ids(await f.records(1)), ['waits']);
   await f.stop();
 });
 
@@ -172,6 +225,8 @@ test('a batch the collector refuses as never storable (400) is dropped and count
   assert.deepEqual(gaps.map((g) => g.gap.dropped), [1], 'the refused record is reported missing');
   assert.deepEqual(gaps.map((g) => g.gap.reason), ['refused by the collector']);
   assert.deepEqual(ids(collector.records()), ['after']);
+  const said = warnings(f).filter((m) => m.includes('answered 400'));
+  assert.deepEqual(said, ['redtail: the collector answered 400; the batch is dropped, and the next one\'s gap notice counts its records']);
 });
 
 test('max_bytes seals a batch when the next record does not fit; no batch is larger, every record whole, in order', async () => {

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { HttpCallError } from './call-failure.js';
 import { flatten, type Pair } from './pairs.js';
 
 export interface HttpCallRequest {
@@ -22,13 +23,6 @@ export interface HttpCallResponse {
   headers: Pair[];
   body: Buffer;
   trailers: Pair[];
-}
-
-/** Why a call got no response: a timeout, or a failure before or after the response headers. */
-export class HttpCallError extends Error {
-  constructor(message: string, readonly beforeHeaders: boolean, readonly timedOut = false) {
-    super(message);
-  }
 }
 
 /** Connections kept for calls; an https agent with other CAs is made by clusterAgent. */
@@ -94,7 +88,7 @@ export function performHttpCall(call: HttpCallRequest): { done: Promise<HttpCall
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      reject(new HttpCallError(err.message, !gotHeaders, timedOut));
+      reject(new HttpCallError(err, !gotHeaders, timedOut));
     };
     req = mod.request({
       protocol: call.url.protocol,

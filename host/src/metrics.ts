@@ -2,8 +2,10 @@
 // stats store by name (so every VM running the plugin adds to the same counter), while each VM
 // hands out its own ids, with the type in the low two bits: counters 4, 8, …; gauges 5, 9, …;
 // histograms 6, 10, …. Exposed in Prometheus text the way Envoy exposes its "wasmcustom"
-// namespace: the name as defined, sanitized, without Envoy's `envoy_` prefix.
+// namespace: the name as defined, sanitized, without Envoy's `envoy_` prefix; with a HELP line,
+// which Envoy leaves out (metric-help.ts).
 import { MetricType, METRIC_ID_INCREMENT, METRIC_TYPE_MASK, Status } from './abi.js';
+import { metricHelp } from './metric-help.js';
 
 /** Envoy's default histogram buckets. */
 export const HISTOGRAM_BUCKETS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
@@ -50,6 +52,7 @@ export class MetricStore {
     const lines: string[] = [];
     for (const m of [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name))) {
       const name = m.name.replace(/[^a-zA-Z0-9_:]/g, '_').replace(/^([0-9])/, '_$1');
+      lines.push(`# HELP ${name} ${metricHelp(name)}`);
       if (m.type === MetricType.Histogram) {
         lines.push(`# TYPE ${name} histogram`);
         let cumulative = 0;

@@ -1,14 +1,17 @@
 // Loading a module: compile once, then check what Envoy checks before it will run it (an ABI
 // version marker, memory, an allocator). A compiled module is shared by all the VMs made from it.
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ABI_VERSIONS, type AbiVersion } from './abi.js';
 
 export interface ProxyWasmModule {
   name: string;
   compiled: WebAssembly.Module;
   abi: AbiVersion;
+  /** Bytes of the module's binary. */
   size: number;
+  /** The file it was read from, absolute; none when it was handed over as bytes. */
+  path?: string;
 }
 
 export class ModuleError extends Error {
@@ -18,7 +21,7 @@ export class ModuleError extends Error {
 }
 
 export async function loadModule(source: string | Uint8Array, name?: string): Promise<ProxyWasmModule> {
-  if (typeof source === 'string') return compileModule(await readFile(source), name ?? basename(source));
+  if (typeof source === 'string') return { ...compileModule(await readFile(source), name ?? basename(source)), path: resolve(source) };
   return compileModule(source, name ?? 'module');
 }
 

@@ -4,7 +4,8 @@ import { BufferType, MapType, Status } from './abi.js';
 import { BodyBuffer } from './buffer.js';
 import { Context } from './context.js';
 import { HeaderMap } from './headers.js';
-import { type HttpCallError, type HttpCallResponse, performHttpCall } from './http-call.js';
+import { envoyAnswerFor, type HttpCallError } from './call-failure.js';
+import { type HttpCallResponse, performHttpCall } from './http-call.js';
 import type { Pair } from './pairs.js';
 import type { PropertyMap } from './properties.js';
 import type { Vm } from './vm.js';
@@ -201,20 +202,4 @@ export class RootContext extends Context {
       };
     });
   }
-}
-
-/**
- * What Envoy's async client gives a module when the call does not get a response: a failed
- * connection or an upstream reset before headers comes back as a local 503, a timeout as a 504
- * (both as ordinary responses); a reset after the headers as a failure, (0, 0, 0).
- */
-function envoyAnswerFor(err: HttpCallError): HttpCallResponse | 'reset' {
-  const local = (status: number, body: string): HttpCallResponse => ({
-    headers: [[':status', String(status)], ['content-length', String(body.length)], ['content-type', 'text/plain']],
-    body: Buffer.from(body),
-    trailers: [],
-  });
-  if (err.timedOut) return local(504, 'upstream request timeout');
-  if (err.beforeHeaders) return local(503, `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${err.message}`);
-  return 'reset';
 }

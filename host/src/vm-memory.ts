@@ -7,7 +7,7 @@ export const VM_MEMORY_METRIC = 'redtail_host_vm_memory_bytes';
 /** One gauge line per VM, labelled with its vm_id; empty for no VMs. */
 export function vmMemoryPrometheus(vms: readonly Vm[]): string {
   if (vms.length === 0) return '';
-  const lines = [`# TYPE ${VM_MEMORY_METRIC} gauge`];
+  const lines = [`# HELP ${VM_MEMORY_METRIC} Bytes of linear memory each VM has grown to (it never shrinks).`, `# TYPE ${VM_MEMORY_METRIC} gauge`];
   for (const vm of vms) lines.push(`${VM_MEMORY_METRIC}{vm="${labelValue(vm.vmId)}"} ${vm.memory.byteLength}`);
   return lines.join('\n') + '\n';
 }

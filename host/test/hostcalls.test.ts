@@ -233,8 +233,8 @@ test('metrics: Envoy\'s id scheme, counter and gauge rules, histograms, Promethe
   assert.equal(p.answer('inc 6 1').status, Status.BadArgument);
   assert.equal(p.answer('rec 404 1').status, Status.NotFound);
   const text = p.host.metrics.prometheus();
-  assert.match(text, /^# TYPE probe_hits counter\nprobe_hits 5$/m);
-  assert.match(text, /^# TYPE probe_level gauge\nprobe_level 7$/m);
+  assert.match(text, /^# HELP probe_hits .+\n# TYPE probe_hits counter\nprobe_hits 5$/m);
+  assert.match(text, /^# HELP probe_level .+\n# TYPE probe_level gauge\nprobe_level 7$/m);
   assert.match(text, /^probe_ms_bucket\{le="1"\} 0$/m);
   assert.match(text, /^probe_ms_bucket\{le="5"\} 1$/m);
   assert.match(text, /^probe_ms_bucket\{le="50"\} 2$/m);

@@ -80,22 +80,45 @@ test('an unknown cluster or a missing :method, :path or :authority is BAD_ARGUME
   assert.equal(p.answer('http known :method=GET,:path=/').status, Status.BadArgument);
 });
 
-test('a refused connection comes back as Envoy\'s local 503, a timeout as a 504', async () => {
+/** What the probe's http_call_response handler read: `:status` and up to 200 bytes of body, per call. */
+const answers = (p: Awaited<ReturnType<typeof startProbe>>) => {
+  const read = (prefix: string) => p.logs.filter((e) => e.message.startsWith(prefix)).map((e) => Buffer.from(e.message.split(' ').at(-1)!, 'hex').toString());
+  const bodies = read('buf 4 0 200');
+  return read('get 6 :status').map((status, i) => `${status} ${bodies[i]}`);
+};
+
+test('a call that gets no response headers is Envoy\'s local reply: 503 for a refused connection, one closed before the answer, or a name that does not resolve; 504 for the timeout', async () => {
   const slow = await server(() => { /* never answers */ });
+  const hangUp = await server((req) => req.socket.destroy());
   const refused = await server(() => {});
   await refused.close(); // the port is now closed
   const p = await startProbe([
-    'configure: http down :method=GET,:path=/,:authority=a x 1000; http slow :method=GET,:path=/,:authority=a x 50',
+    'configure: http down :method=GET,:path=/,:authority=a x 1000; http slow :method=GET,:path=/,:authority=a x 50; http hangup :method=GET,:path=/,:authority=a x 1000; http nowhere :method=GET,:path=/,:authority=a x 5000',
     'http_call_response: get 6 :status; buf 4 0 200',
-  ].join('\n'), { host: { clusters: { down: refused.url, slow: slow.url } } });
-  await waitFor(() => p.lines().filter((l) => l.startsWith('cb http_call_response')).length === 2);
-  const statuses = p.logs.filter((e) => e.message.startsWith('get 6 :status')).map((e) => Buffer.from(e.message.split(' ').at(-1)!, 'hex').toString());
-  assert.deepEqual(statuses.sort(), ['503', '504']);
-  const bodies = p.logs.filter((e) => e.message.startsWith('buf 4 0 200')).map((e) => Buffer.from(e.message.split(' ').at(-1)!, 'hex').toString());
-  assert.ok(bodies.some((b) => b === 'upstream request timeout'));
-  assert.ok(bodies.some((b) => b.startsWith('upstream connect error or disconnect/reset before headers')));
+  ].join('\n'), { host: { clusters: { down: refused.url, slow: slow.url, hangup: hangUp.url, nowhere: 'http://redtail-test.invalid:9' } } });
+  await waitFor(() => p.lines().filter((l) => l.startsWith('cb http_call_response')).length === 4, 10_000);
+  assert.deepEqual(answers(p).sort(), [
+    '503 no healthy upstream',
+    '503 upstream connect error or disconnect/reset before headers. reset reason: connection termination',
+    '503 upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused',
+    '504 upstream request timeout',
+  ]);
   await p.plugin.close();
   await slow.close();
+  await hangUp.close();
+});
+
+test('the timeout after the response headers is a failure, as a reset is: (0, 0, 0) and status 11 "reset"', async () => {
+  const srv = await server((_req, res) => {
+    res.writeHead(200, { 'content-length': '100' });
+    res.write('partial'); // and never the rest
+  });
+  const p = await startProbe('configure: http c :method=GET,:path=/,:authority=a x 50\nhttp_call_response: status', { host: { clusters: { c: srv.url } } });
+  await waitFor(() => p.lines().some((l) => l.startsWith('cb http_call_response')));
+  assert.ok(p.lines().includes('cb http_call_response 1 1 0 0 0'), p.lines().join('\n'));
+  assert.deepEqual(p.answer('status'), { status: Status.Ok, result: `11 ${hex('reset')}` });
+  await p.plugin.close();
+  await srv.close();
 });
 
 test('a reset after the response headers is a failure: (0, 0, 0) and status 11 "reset"', async () => {
@@ -184,14 +207,13 @@ test('an https:// cluster: the call goes over TLS when its CA is trusted (checke
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}`;
   const script = ['configure: http c :method=GET,:path=/,:authority=redtail-collector x 2000', 'http_call_response: get 6 :status; buf 4 0 200'].join('\n');
-  const statusAndBody = (p: Awaited<ReturnType<typeof startProbe>>) => ['get 6 :status', 'buf 4 0 200'].map((m) => Buffer.from(p.logs.find((e) => e.message.startsWith(m))!.message.split(' ').at(-1)!, 'hex').toString());
   const trusted = await startProbe(script, { host: { clusters: { c: url }, clusterCas: [readFileSync(certs.ca, 'utf8')] } });
   await waitFor(() => trusted.lines().some((l) => l.startsWith('cb http_call_response')));
-  assert.deepEqual(statusAndBody(trusted), ['200', 'tls redtail-collector']);
+  assert.deepEqual(answers(trusted), ['200 tls redtail-collector']);
   await trusted.plugin.close();
   const untrusted = await startProbe(script, { host: { clusters: { c: url } } });
   await waitFor(() => untrusted.lines().some((l) => l.startsWith('cb http_call_response')));
-  assert.equal(statusAndBody(untrusted)[0], '503');
+  assert.match(answers(untrusted)[0]!, /^503 upstream connect error or disconnect\/reset before headers\. reset reason: remote connection failure, transport failure reason: TLS_error:\|\w+:TLS_error_end$/);
   await untrusted.plugin.close();
   srv.closeAllConnections();
   srv.close();

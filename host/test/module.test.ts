@@ -1,5 +1,7 @@
 // Loading modules: what Envoy refuses, the host refuses with a clear error; start functions run.
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { test } from 'node:test';
 import binaryen from 'assemblyscript/binaryen';
 import { compileModule, Host, ModuleError } from '../src/index.js';
@@ -16,6 +18,14 @@ function wat(text: string): Uint8Array {
 const MEM = '(memory (export "memory") 1) (func (export "malloc") (param i32) (result i32) (i32.const 1024))';
 
 const code = (c: string) => (err: unknown) => err instanceof ModuleError && err.code === c;
+
+test('a module read from a file knows its path and size, for the proxy to say what it runs', async () => {
+  const file = guestPath('probe');
+  const m = await new Host().load(file);
+  assert.equal(m.path, resolve(file));
+  assert.equal(m.size, statSync(file).size);
+  assert.equal(compileModule(readFileSync(file)).path, undefined, 'bytes handed over have no path');
+});
 
 test('a module without an ABI version marker is refused', async () => {
   await assert.rejects(new Host().load(guestPath('no-abi-marker')), (err: unknown) => {

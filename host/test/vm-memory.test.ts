@@ -20,6 +20,7 @@ test('each VM\'s linear memory is a gauge labelled with its vm id, and follows t
   const b = host.startPlugin(module, { vmId: 'odd "id"\\' });
   a.vm.memory.handOverText('grow', 0, 4);
   assert.equal(vmMemoryPrometheus([a.vm, b.vm]), [
+    '# HELP redtail_host_vm_memory_bytes Bytes of linear memory each VM has grown to (it never shrinks).',
     '# TYPE redtail_host_vm_memory_bytes gauge',
     'redtail_host_vm_memory_bytes{vm="worker-0"} 196608',
     'redtail_host_vm_memory_bytes{vm="odd \\"id\\"\\\\"} 131072',

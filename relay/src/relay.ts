@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { answerRefused, authorize, checkHost, createServer, cutMessage, deny, Exposition, PendingBytes, ProducerGone, readTlsFiles, receiveBatch, send, servedHosts } from '../../collector/src/index.js';
+import { answerRefused, authorize, checkHost, createServer, cutMessage, deny, Exposition, PendingBytes, ProducerGone, readTlsFiles, receiveBatch, REJECT_REASONS, send, servedHosts } from '../../collector/src/index.js';
 import type { RelayConfig } from './config.js';
 import { Forwarder } from './forward.js';
 import { Spool } from './spool.js';
@@ -75,7 +75,8 @@ export async function startRelay(config: RelayConfig, log: Log): Promise<Relay> 
       .add('redtail_relay_batches_received_total', 'counter', 'Batches committed to the spool.', counts.received)
       .add('redtail_relay_batches_duplicate_total', 'counter', 'Batches whose id was already waiting in the spool (retries).', counts.duplicate)
       .add('redtail_relay_batches_refused_total', 'counter', 'Batches refused to sidecars, by reason.',
-        ['invalid', 'unreadable', 'too_large', 'media_type', 'unauthorized', 'forbidden', 'busy', 'stalled', 'spool_full'].map((r) => `redtail_relay_batches_refused_total{reason="${r}"} ${counts.refused.get(r) ?? 0}`))
+        // The collector's reasons (the relay reads batches as it does), and its own.
+        [...REJECT_REASONS, 'spool_full'].map((r) => `redtail_relay_batches_refused_total{reason="${r}"} ${counts.refused.get(r) ?? 0}`))
       .add('redtail_relay_batches_forwarded_total', 'counter', 'Batches the collector acknowledged.', forwarder.forwarded)
       .add('redtail_relay_batches_rejected_upstream', 'gauge', 'Batches the collector refused for good, kept in the spool\'s rejected table.', spool.rejectedCount)
       .add('redtail_relay_spool_batches', 'gauge', 'Batches waiting in the spool.', spool.batches)
