@@ -67,8 +67,10 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   }
   const file = flags.filter ?? new URL('../../build/filter.wasm', import.meta.url).pathname;
   let plugins: Plugin[] = [];
+  let loaded = 'no filter';
   try {
     const module = file === 'none' ? undefined : await host.load(file);
+    if (module) loaded = `${workers} workers running ${module.path ?? file} (${module.size.toLocaleString('en-US')} bytes)`;
     if (module) plugins = Array.from({ length: workers }, (_, i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
   } catch (err) {
     if (err instanceof PluginError || err instanceof ModuleError) {
@@ -119,7 +121,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${flags.upstream ?? 'http://127.0.0.1:8080'}, ${plugins.length ? `${workers} workers` : 'no filter'}; admin ${adminUrl}\n`);
+  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${flags.upstream ?? 'http://127.0.0.1:8080'}, ${loaded}; admin ${adminUrl}\n`);
   await stopped;
   await proxy.close();
   admin.close();

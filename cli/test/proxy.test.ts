@@ -46,6 +46,7 @@ test('redtail proxy runs the filter on every request and its records reach the c
     assert.ok(size > 0 && size % 65536 === 0, `${vm}'s linear memory, whole wasm pages: ${size}`);
   }
   assert.match(urls.stderr(), /\[info\]\[wasm\] wasm log redtail redtail worker-0: redtail: configured/);
+  assert.match(urls.stderr(), /listening on \S+ -> \S+, 2 workers running \/\S+\/build\/filter\.wasm \([\d,]+ bytes\); admin /, 'the start line names the module it runs');
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
