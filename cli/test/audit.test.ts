@@ -71,7 +71,7 @@ test('a query, a refused token and a tail each write an entry with the token\'s 
   assert.equal(q.status, 200);
   assert.equal(await get(collector.url, '/v1/logs', bearer('not-a-token-0123456789')).then((r) => r.status), 401);
 
-  const ws = new WebSocket(`${collector.url.replace('http', 'ws')}/v1/tail?service=checkout&token=${READ}`);
+  const ws = new WebSocket(`${collector.url.replace('http', 'ws')}/v1/tail?service=checkout`, { headers: bearer(READ) });
   let received = 0;
   ws.on('message', (m) => (received += String(m).split('\n').length));
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
