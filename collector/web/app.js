@@ -2,7 +2,7 @@
 // filters, a chart of the live rate by status class, and the record view. The read token is sent
 // in a header (queries) or a WebSocket subprotocol (the tail), never in an address.
 import { RateChart } from './chart.js';
-import { addFieldFilters, filtersOf } from './filters.js';
+import { addFieldFilters, filtersOf, fitHints } from './filters.js';
 import { Hold } from './hold.js';
 import { BACKFILL, LiveTail } from './live.js';
 import { noticeRow, recordRow, unreadableRow } from './rows.js';
@@ -186,6 +186,7 @@ moreButton.addEventListener('click', () => search(next));
 // The filters; those from the address (so a link can share a view); then the first page.
 addFieldFilters(form).then((ok) => {
   if (!ok) say('the collector did not say which fields records have: only text and time filters', { error: true });
+  fitHints(form);
   for (const [k, v] of new URLSearchParams(location.search)) if (form.elements[k]) form.elements[k].value = v;
   search();
 });

@@ -24,7 +24,6 @@ export async function addFieldFilters(form) {
     input.placeholder = hintOf(filter);
     input.title = `${filter.label}: ${filter.help}`;
     label.append(name, input);
-    label.className = filter.match === 'range' || filter.match === 'upper' ? 'narrow' : '';
     text.before(label);
   }
   return true;
@@ -35,4 +34,15 @@ export function filtersOf(form) {
   const p = new URLSearchParams();
   for (const [k, v] of new FormData(form)) if (String(v).trim()) p.set(k, String(v).trim());
   return p;
+}
+
+/** Each input at least as wide as its hint, so the hint reads in full; the line's spare width is shared out (app.css). */
+export function fitHints(form) {
+  const context = document.createElement('canvas').getContext('2d');
+  for (const input of form.querySelectorAll('input')) {
+    const style = getComputedStyle(input);
+    context.font = `${getComputedStyle(input, '::placeholder').fontStyle} ${style.fontSize} ${style.fontFamily}`;
+    const edges = ['paddingLeft', 'paddingRight', 'borderLeftWidth', 'borderRightWidth'].reduce((n, k) => n + parseFloat(style[k]), 0);
+    input.parentElement.style.minWidth = `${Math.ceil(context.measureText(input.placeholder).width + edges) + 1}px`;
+  }
 }
