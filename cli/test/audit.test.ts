@@ -90,7 +90,7 @@ test('a query, a refused token and a tail each write an entry with the token\'s 
   assert.deepEqual([refused.who, refused.client, refused.status, refused.route], ['unknown', '127.0.0.1', 401, 'GET /v1/logs']);
   const start = entries.find((e) => e.action === 'tail_start')!;
   const end = entries.find((e) => e.action === 'tail_end')!;
-  assert.deepEqual([start.who, start.client, start.asked], ['grafana', '127.0.0.1', { service: 'checkout' }], 'the token given in the address is not written');
+  assert.deepEqual([start.who, start.client, start.asked], ['grafana', '127.0.0.1', { service: 'checkout' }], 'the token is not written');
   assert.deepEqual([end.who, end.client, end.sent], ['grafana', '127.0.0.1', 1]);
   assert.ok(typeof end.duration_ms === 'number');
   assert.ok(entries.every((e) => !JSON.stringify(e).includes(READ) && !JSON.stringify(e).includes('not-a-token')), 'no token is ever written');
