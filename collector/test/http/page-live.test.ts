@@ -32,6 +32,26 @@ test('live opens with the latest 100 records, newest on top, then streams new on
   await c.stop();
 });
 
+test('a reconnected tail fills in what was stored while it was away, and shows nothing twice', async () => {
+  const c = await collector();
+  await post(c.url, ndjson(numbered(0, 3)), { 'x-redtail-batch': 'again/1' });
+  const { page, errors } = await open(c.url);
+  await status(page, /shown/);
+  await page.click('#live');
+  await status(page, /^live · 3 records shown/);
+  c.tail.close(); // every tail's socket closed, as a collector going away does: the page reconnects
+  await status(page, /reconnecting/);
+  // Stored while the page is away, or just as it comes back: from the backfill or the stream, once either way.
+  await post(c.url, ndjson(numbered(3, 6)), { 'x-redtail-batch': 'again/2' });
+  await rows(page, 6);
+  await post(c.url, ndjson(numbered(6, 7)), { 'x-redtail-batch': 'again/3' });
+  await rows(page, 7);
+  assert.deepEqual(await ids(page), ['seq-6', 'seq-5', 'seq-4', 'seq-3', 'seq-2', 'seq-1', 'seq-0']);
+  assert.deepEqual(errors, []);
+  await page.close();
+  await c.stop();
+});
+
 test('pause holds what arrives and counts it; resume shows it; past the hold the page says how many it did not keep', async () => {
   const c = await collector();
   const { page, errors } = await open(c.url);
