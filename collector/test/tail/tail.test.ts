@@ -100,6 +100,21 @@ test('backfill=N starts with the latest N stored records, oldest first, then str
   await c.stop();
 });
 
+test('a backfill sends at most half of limits.tail_queue_bytes, its newest records, and says how many it left out', async () => {
+  const c = await collector({ limits: { tailQueueBytes: 64 * 1024 } });
+  const pad = 'x'.repeat(8000);
+  await post(c.url, ndjson(Array.from({ length: 20 }, (_, i) => record({ request_id: `big-${i}`, start_time: new Date(Date.parse('2026-11-27T10:00:00Z') + i).toISOString(), request_body: pad }))));
+  const t = await subscribe(c.url, 'backfill=20');
+  await until(() => t.messages.some((m) => typeof (m as { backfilled?: number }).backfilled === 'number'));
+  const marker = t.messages.at(-1) as { backfilled: number; left_out: number };
+  const sent = t.messages.slice(0, -1).map((m) => (m as { request_id: string }).request_id);
+  assert.equal(marker.backfilled + marker.left_out, 20);
+  assert.ok(marker.left_out > 0 && sent.length * 8000 <= 32 * 1024, `${sent.length} records of 8 kB in half of 64 KiB`);
+  assert.deepEqual(sent, Array.from({ length: marker.backfilled }, (_, k) => `big-${20 - marker.backfilled + k}`), 'the newest, oldest first');
+  t.ws.close();
+  await c.stop();
+});
+
 test('a slow subscriber loses the oldest records, is told how many, and ingest never waits', async () => {
   const c = await collector({ limits: { maxRecordBytes: 65536, tailQueue: 50 } });
   const slow = await subscribe(c.url, '');
