@@ -1,90 +1,42 @@
 // The collector's web page: search (GET /v1/logs) and live tail (GET /v1/tail) with the same
-// filters. Every value from a record goes into the page as text, never as HTML: records carry
-// whatever clients sent.
-'use strict';
+// filters, a chart of the live rate by status class, and the record view. The read token is sent
+// in a header (queries) or a WebSocket subprotocol (the tail), never in an address.
+import { RateChart } from './chart.js';
+import { addFieldFilters, filtersOf, fitHints } from './filters.js';
+import { Hold } from './hold.js';
+import { BACKFILL, LiveTail } from './live.js';
+import { noticeRow, recordRow, unreadableRow } from './rows.js';
 
 const form = document.getElementById('filters');
 const rows = document.querySelector('#records tbody');
 const statusLine = document.getElementById('status');
 const liveButton = document.getElementById('live');
+const pauseButton = document.getElementById('pause');
 const moreButton = document.getElementById('more');
 const tokenInput = document.getElementById('token');
+const rate = document.getElementById('rate');
 /** Rows kept on the page in live mode; older ones scroll away. */
 const LIVE_ROWS = 1000;
+/** Records held while paused; past it the oldest held go (and are counted). */
+const HOLD = 1000;
 
+const chart = new RateChart(document.getElementById('chart'), document.getElementById('legend'));
+const hold = new Hold(HOLD);
+const tail = new LiveTail({ onItem: arrived, onState: say, onConnect: connected });
 let next = null;
-let socket = null;
-let live = false;
+/** The live tail's state: what it has received and shown, what the collector dropped for it. */
+let live = null;
+let sliding = null;
 
 tokenInput.value = localStorage.getItem('redtail.token') || '';
 tokenInput.addEventListener('change', () => localStorage.setItem('redtail.token', tokenInput.value.trim()));
 
-/** The filled-in filters, as query parameters. */
-function filters() {
-  const p = new URLSearchParams();
-  for (const [k, v] of new FormData(form)) if (String(v).trim()) p.set(k, String(v).trim());
-  return p;
-}
-
-function say(text, error = false) {
+function say(text, { error = false } = {}) {
   statusLine.textContent = text;
   statusLine.className = error ? 'error' : '';
 }
 
-function cell(text, className) {
-  const td = document.createElement('td');
-  td.textContent = text == null ? '' : String(text);
-  if (className) td.className = className;
-  return td;
-}
-
-function row(r) {
-  const tr = document.createElement('tr');
-  tr.className = 'record';
-  const code = Number(r.response_code);
-  const time = typeof r.start_time === 'string' ? r.start_time.replace('T', ' ').replace('Z', '') : '';
-  tr.append(cell(time), cell(code, `s${Math.floor(code / 100)}`), cell(r.method), cell(r.service || r.workload),
-    cell(r.duration, 'num'), cell(`${r.authority || ''}${r.path || ''}`, 'path'), cell(r.request_id));
-  tr.addEventListener('click', () => {
-    if (tr.nextSibling && tr.nextSibling.className === 'detail') return tr.nextSibling.remove();
-    const detail = document.createElement('tr');
-    detail.className = 'detail';
-    const td = document.createElement('td');
-    td.colSpan = 7;
-    const pre = document.createElement('pre');
-    pre.textContent = JSON.stringify(r, null, 2);
-    td.append(pre);
-    detail.append(td);
-    tr.after(detail);
-  });
-  return tr;
-}
-
-function notice(text) {
-  const tr = document.createElement('tr');
-  tr.className = 'notice';
-  const td = cell(text);
-  td.colSpan = 7;
-  tr.append(td);
-  return tr;
-}
-
-/** A line as a record (a JSON object), or null when it is not one. */
-function asRecord(line) {
-  try {
-    const value = JSON.parse(line);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-/** What is shown in place of a line that is not a record: the page goes on. */
-function unreadable(text) {
-  const tr = notice(`unreadable, not a record: ${text.length > 200 ? `${text.slice(0, 199)}…` : text}`);
-  tr.classList.add('unreadable');
-  return tr;
-}
+const plural = (n, one, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 
 function authHeaders() {
   const token = tokenInput.value.trim();
@@ -92,7 +44,7 @@ function authHeaders() {
 }
 
 async function search(cursor) {
-  const p = filters();
+  const p = filtersOf(form);
   history.replaceState(null, '', `?${p}`);
   p.set('limit', '100');
   if (cursor) p.set('cursor', cursor);
@@ -103,19 +55,20 @@ async function search(cursor) {
     res = await fetch(`/v1/logs?${p}`, { headers: authHeaders() });
     body = await res.json();
   } catch (err) {
-    return say(`the collector did not answer: ${err.message}`, true);
+    return say(`the collector did not answer: ${err.message}`, { error: true });
   }
-  if (!res.ok) return say(`${res.status}: ${body.error}${body.field ? ` (${body.field}: ${body.expected})` : ''}`, true);
+  if (!res.ok) return say(`${res.status}: ${body.error}${body.field ? ` (${body.field}: ${body.expected})` : ''}`, { error: true });
   if (!cursor) {
     rows.replaceChildren();
     await showGaps();
   }
   for (const r of body.records) {
-    rows.append(typeof r === 'object' && r !== null && !Array.isArray(r) ? row(r) : unreadable(JSON.stringify(r)));
+    rows.append(typeof r === 'object' && r !== null && !Array.isArray(r) ? recordRow(r) : unreadableRow(JSON.stringify(r)));
   }
   next = body.next;
   moreButton.hidden = !next;
-  say(`${rows.querySelectorAll('tr.record').length} records, newest first${next ? '' : ' (all shown)'}`);
+  const shown = rows.querySelectorAll('tr.record').length;
+  say(`${plural(shown, 'record')} shown, newest first${next ? '; more older ones: Older records, below' : ': all that match'}`);
 }
 
 /** The records producers said they lost in the searched time range, above the results. */
@@ -126,50 +79,99 @@ async function showGaps() {
     const res = await fetch(`/v1/gaps?${p}`, { headers: authHeaders() });
     if (!res.ok) return;
     for (const g of (await res.json()).gaps) {
-      rows.append(notice(`${g.dropped} records lost by ${g.source || 'a producer'} between ${g.since} and ${g.until} (${g.reason || 'no reason given'}): this trail is incomplete there`));
+      rows.append(noticeRow(`${g.dropped} records lost by ${g.source || 'a producer'} between ${g.since} and ${g.until} (${g.reason || 'no reason given'}): this trail is incomplete there`));
     }
   } catch {
     // the records still show; the gaps are a second question
   }
 }
 
-function startLive() {
-  const p = filters();
-  history.replaceState(null, '', `?${p}`);
-  const token = tokenInput.value.trim();
-  if (token) p.set('token', token); // browsers cannot set headers on a WebSocket
-  socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/tail?${p}`);
-  socket.onopen = () => say('live: new records appear at the top');
-  socket.onmessage = (event) => {
-    for (const line of String(event.data).split('\n')) {
-      if (!line.trim()) continue;
-      const r = asRecord(line);
-      if (!r) rows.prepend(unreadable(line));
-      // The collector's notices are {"dropped": N} or {"notice": {…, "message"}} alone; a record may hold a field of that name too.
-      else if (typeof r.dropped === 'number' && Object.keys(r).length === 1) rows.prepend(notice(`${r.dropped} records dropped: this page fell behind`));
-      else if (Object.keys(r).length === 1 && r.notice && typeof r.notice.message === 'string') rows.prepend(notice(r.notice.message));
-      else rows.prepend(row(r));
+/** The live status: what is shown, what arrived, what is held while paused, what was dropped. */
+function sayLive() {
+  const parts = [`${plural(rows.querySelectorAll('tr.record').length, 'record')} shown, newest on top`, `${plural(live.received, 'record')} received`];
+  if (live.dropped > 0) parts.push(`${plural(live.dropped, 'record')} dropped by the collector: this page fell behind`);
+  if (hold.dropped > 0) parts.push(`${plural(hold.dropped, 'record')} not kept while paused (more than ${HOLD})`);
+  const head = live.paused ? `paused: ${plural(hold.size, 'new record')} held, shown on resume` : live.backfilled ? 'live' : 'live: opening with the latest records';
+  say(`${head} · ${parts.join(' · ')}`);
+}
+
+/** A row on top; the oldest go past LIVE_ROWS. */
+function show(item) {
+  if (item.record) rows.prepend(recordRow(item.record));
+  else if (item.unreadable !== undefined) rows.prepend(unreadableRow(item.unreadable));
+  else rows.prepend(noticeRow(item.notice));
+  while (rows.children.length > LIVE_ROWS) {
+    live.keys.delete(rows.lastChild.key);
+    rows.lastChild.remove();
+  }
+}
+
+/** A line of the live tail. On a reconnection the backfill repeats records already shown: they are skipped. */
+function arrived(item) {
+  if (item.backfilled !== undefined) {
+    const again = live.backfilled;
+    live.backfilled = true;
+    live.reconnecting = false;
+    if (again && live.overlap === 0 && item.backfilled === BACKFILL) {
+      item = { notice: `reconnected: more than ${BACKFILL} records may have been stored while this page was disconnected; search their time range to see them all` };
+    } else if (item.leftOut > 0) {
+      item = { notice: `the latest ${plural(item.leftOut, 'record')} before these were too many bytes to send at once; search to see them` };
+    } else return sayLive();
+  } else if (item.record) {
+    const key = JSON.stringify(item.record);
+    if (live.reconnecting && live.keys.has(key)) {
+      live.overlap++;
+      return;
     }
-    while (rows.children.length > LIVE_ROWS) rows.lastChild.remove();
-  };
-  socket.onclose = (event) => {
-    socket = null;
-    if (!live) return;
-    say(`live tail closed (${event.code}${event.reason ? `: ${event.reason}` : ''}); reconnecting…`, true);
-    setTimeout(() => { if (live && !socket) startLive(); }, 1000);
-  };
+    live.keys.add(key);
+    live.received++;
+    chart.add(item.record);
+  } else if (item.dropped !== undefined) {
+    live.dropped += item.dropped;
+    item = { notice: `${plural(item.dropped, 'record')} dropped by the collector: this page fell behind` };
+  }
+  if (live.paused) hold.push(item);
+  else show(item);
+  sayLive();
+}
+
+function setPaused(paused) {
+  live.paused = paused;
+  pauseButton.setAttribute('aria-pressed', String(paused));
+  pauseButton.textContent = paused ? 'Resume' : 'Pause';
+  if (!paused) {
+    const { items, dropped } = hold.take();
+    for (const item of items) show(item);
+    if (dropped > 0) show({ notice: `${plural(dropped, 'record')} arrived while paused beyond the ${HOLD} held: not shown here; search their time range to see them` });
+  }
+  sayLive();
 }
 
 function setLive(on) {
-  live = on;
   liveButton.setAttribute('aria-pressed', String(on));
-  if (socket) socket.close();
-  socket = null;
+  tail.stop();
+  clearInterval(sliding);
+  hold.take();
   moreButton.hidden = true;
-  if (on) {
-    rows.replaceChildren();
-    startLive();
-  } else say('live tail stopped');
+  pauseButton.hidden = !on;
+  rate.hidden = !on;
+  if (!on) {
+    live = null;
+    return say('live tail stopped');
+  }
+  live = { received: 0, dropped: 0, paused: false, backfilled: false, reconnecting: false, overlap: 0, keys: new Set() };
+  setPaused(false);
+  rows.replaceChildren();
+  chart.clear();
+  sliding = setInterval(() => chart.draw(), 5000);
+  const p = filtersOf(form);
+  history.replaceState(null, '', `?${p}`);
+  tail.start(p, tokenInput.value.trim());
+}
+
+/** Each connection of the tail starts with a backfill; after the first, what it repeats is skipped. */
+function connected() {
+  if (live && live.backfilled) Object.assign(live, { reconnecting: true, overlap: 0 });
 }
 
 form.addEventListener('submit', (e) => {
@@ -178,30 +180,13 @@ form.addEventListener('submit', (e) => {
   search();
 });
 liveButton.addEventListener('click', () => setLive(!live));
+pauseButton.addEventListener('click', () => setPaused(!live.paused));
 moreButton.addEventListener('click', () => search(next));
 
-/** An input per filtered field of the record, as the collector's schema lists them, before free text. */
-async function fieldFilters() {
-  let schema;
-  try {
-    schema = await (await fetch('/v1/schema')).json();
-  } catch {
-    return say('the collector did not say which fields records have: only text and time filters', true);
-  }
-  const text = document.getElementById('text');
-  for (const { filter } of schema.fields) {
-    if (!filter) continue;
-    const label = document.createElement('label');
-    const input = document.createElement('input');
-    input.name = filter.param;
-    if (filter.example) input.placeholder = filter.example;
-    label.append(`${filter.label} `, input);
-    text.before(label);
-  }
-}
-
 // The filters; those from the address (so a link can share a view); then the first page.
-fieldFilters().then(() => {
+addFieldFilters(form).then((ok) => {
+  if (!ok) say('the collector did not say which fields records have: only text and time filters', { error: true });
+  fitHints(form);
   for (const [k, v] of new URLSearchParams(location.search)) if (form.elements[k]) form.elements[k].value = v;
   search();
 });

@@ -47,11 +47,36 @@ export const UNKNOWN = 'unknown';
 /** The answer to a request's token, with who sent it (a token's name, never the token). */
 export type Verdict = { ok: true; who: string } | { ok: false; status: 401 | 403; error: string; who: string };
 
+/** The subprotocol a WebSocket client offers to be answered with; the collector chooses it. */
+export const PROTOCOL = 'redtail';
+/** The subprotocol that carries a token, base64url-encoded (a subprotocol may not hold every character a token may). */
+export const BEARER_PROTOCOL = 'redtail.bearer.';
+
+/** The subprotocols a browser offers for a token: browsers cannot set headers on a WebSocket. */
+export const bearerProtocols = (token: string): string[] => [PROTOCOL, `${BEARER_PROTOCOL}${Buffer.from(token).toString('base64url')}`];
+
+/**
+ * The token a request carries: `authorization: Bearer`, or on a WebSocket upgrade the
+ * `redtail.bearer.<base64url>` subprotocol. Never the address: proxies and browsers' histories keep
+ * addresses.
+ */
+function tokenOf(req: http.IncomingMessage): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (bearer !== undefined || req.headers.upgrade === undefined) return bearer;
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const carried = offered.find((p) => p.startsWith(BEARER_PROTOCOL))?.slice(BEARER_PROTOCOL.length);
+  return carried ? Buffer.from(carried, 'base64url').toString() : undefined;
+}
+
 export function authorize(tokens: Token[], req: http.IncomingMessage, scope: Scope, url?: URL): Verdict {
   if (tokens.length === 0) return { ok: true, who: ANONYMOUS }; // loopback only (checked at start)
-  // WebSocket clients in browsers cannot set headers: ?token= is accepted there.
-  const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? url?.searchParams.get('token') ?? undefined;
-  if (!given) return { ok: false, status: 401, error: 'send "authorization: Bearer <token>"', who: ANONYMOUS };
+  const given = tokenOf(req);
+  if (!given) {
+    const error = url?.searchParams.has('token')
+      ? 'a token in the address is not taken (proxies log addresses): send "authorization: Bearer <token>", or on a WebSocket the subprotocols "redtail" and "redtail.bearer.<the token in base64url>"'
+      : 'send "authorization: Bearer <token>"';
+    return { ok: false, status: 401, error, who: ANONYMOUS };
+  }
   // Compared as digests in constant time, so response timing does not reveal a token's prefix.
   const digest = createHash('sha256').update(given).digest();
   const token = tokens.find((t) => timingSafeEqual(createHash('sha256').update(t.token).digest(), digest));

@@ -7,8 +7,8 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuditAction } from '../audit/entry.js';
 import { readAudit } from '../audit/read.js';
-import { filtersFrom, QueryError } from '../query/filters.js';
-import { gaps, parseTime, query } from '../query/query.js';
+import { type Filters, filtersFrom, QueryError } from '../query/filters.js';
+import { gaps, MAX_LIMIT, parseTime, query } from '../query/query.js';
 import { completeness } from '../sources/completeness.js';
 import { publicSchema } from '../record/schema.js';
 import { ShardUnopenable } from '../store/store.js';
@@ -132,7 +132,7 @@ export function routes(parts: Parts): http.RequestListener {
     // The page is static and holds no data: it asks the API, with the user's token, for records.
     if (req.method === 'GET' && servePage(url.pathname, res)) return;
     if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/completeness, GET /v1/audit, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
-    const auth = authorize(config.tokens, req, scope);
+    const auth = authorize(config.tokens, req, scope, url);
     if (!auth.ok) {
       if (scope === 'ingest') metrics.reject(auth.status === 401 ? 'unauthorized' : 'forbidden');
       refused(parts, req, url, auth);
@@ -153,9 +153,19 @@ export function routes(parts: Parts): http.RequestListener {
   };
 }
 
+/** `backfill=N` on a tail: the latest N records the filters (and `since`, `until`) find, oldest first; undefined when not asked. */
+function backfillOf(store: Parts['store'], url: URL, filters: Filters): Buffer[] | undefined {
+  const given = url.searchParams.get('backfill');
+  if (given === null) return undefined;
+  const n = Number(given);
+  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_LIMIT)) throw new QueryError('backfill', `an integer from 0 to ${MAX_LIMIT}`, given);
+  if (n === 0) return [];
+  return query(store, { ...filters, limit: n, cursor: undefined }).records.reverse().map((r) => Buffer.from(JSON.stringify(r)));
+}
+
 /** The WebSocket upgrades: /v1/stream (ingest) and /v1/tail. */
 export function upgrades(parts: Parts): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { config, tail, log, sockets } = parts;
+  const { config, tail, log, sockets, store } = parts;
   return (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://collector');
     const refuse = (status: number, message: string, code?: string) => refuseUpgrade(socket, status, message, code);
@@ -186,19 +196,23 @@ export function upgrades(parts: Parts): (req: http.IncomingMessage, socket: Dupl
       return refuse(503, `the collector has ${tail.size} live tails, as many as limits.tail_subscribers allows: close one, or raise the limit`, 'too_many_tails');
     }
     const filters = filtersFrom(url.searchParams);
+    let backfill: Buffer[] | undefined;
     try {
       matcher(filters); // refuse bad filters before the upgrade, with a readable 400
+      // The latest records stored, queried in the turn that subscribes (handleUpgrade calls back in it): see tail.ts.
+      backfill = backfillOf(store, url, filters);
     } catch (err) {
       if (err instanceof QueryError) return refuse(400, err.message);
+      if (err instanceof ShardUnopenable) return refuse(503, err.message);
       throw err;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
-      // Browsers send the token in the address: it stays out of the logs.
+      // A token given in the address (which is refused) stays out of the logs.
       const shown = asked(url);
       const started = Date.now();
       const client = clientOf(req);
       audited(parts, req, 'tail_start', auth.who, { asked: shown });
-      tail.subscribe(ws, filters, { onEnd: (sent) => parts.audit.append({ action: 'tail_end', who: auth.who, client, asked: shown, sent, duration_ms: Date.now() - started }) });
+      tail.subscribe(ws, filters, { backfill, onEnd: (sent) => parts.audit.append({ action: 'tail_end', who: auth.who, client, asked: shown, sent, duration_ms: Date.now() - started }) });
       log({ level: 'info', event: 'tail_subscribed', filters: new URLSearchParams(shown).toString(), subscribers: tail.size });
     });
   };

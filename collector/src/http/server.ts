@@ -28,6 +28,7 @@ import { FolderLock } from '../store/lock.js';
 import { retentionStart, Store, type WriteResult } from '../store/store.js';
 import type { Committed } from '../store/blocks.js';
 import { TailHub } from '../tail/tail.js';
+import { PROTOCOL } from './auth.js';
 import { isLoopback, servedHosts } from './cross-site.js';
 import { routes, upgrades } from './routes.js';
 import { createServer, readTlsFiles } from './tls.js';
@@ -151,7 +152,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     limits,
     pending: new PendingBytes(config.limits.maxPendingBytes),
     hosts: servedHosts(config.host, config.allowedHosts),
-    sockets: new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes }),
+    // A client that offers subprotocols (a browser's, to carry its token: auth.ts) is answered with ours.
+    sockets: new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes, handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false) }),
     accept(batch, read, bytes, started) {
       const received = Date.now();
       const { file, blocks, ...result } = store.write(batch, read.rows, read.gaps, received);

@@ -28,8 +28,8 @@ export interface Filter {
   label: string;
   value: string;
   help: string;
-  /** An example of a value, shown in an empty input. */
-  example?: string;
+  /** What an empty input on the page shows: a hint of what to type that cannot be read as a value (default: the label and "…"). */
+  hint?: string;
 }
 
 export interface Field {
@@ -54,19 +54,19 @@ const BODY = 262144;
 // In the order people see the filters; the rows' kept fields in the order of their slots.
 const ENTRIES = [
   { name: 'service', type: 'string', max: NAME, kept: true, index: { term: 's' },
-    filter: { param: 'service', match: 'equals', label: 'service', value: 'NAME', help: 'only this service', example: 'checkout' } },
+    filter: { param: 'service', match: 'equals', label: 'service', value: 'NAME', help: 'only this service' } },
   { name: 'namespace', type: 'string', max: NAME, kept: true, index: { term: 'n' },
     filter: { param: 'namespace', match: 'equals', label: 'namespace', value: 'NAME', help: 'only this namespace' } },
   { name: 'workload', type: 'string', max: NAME, kept: true, index: { term: 'w' },
     filter: { param: 'workload', match: 'equals', label: 'workload', value: 'NAME', help: 'only this workload' } },
   { name: 'response_code', type: 'status', required: true, index: 'status',
-    filter: { param: 'status', match: 'range', label: 'status', value: 'CODE', help: 'a code (404), a class (5xx) or a range (400-499)', example: '5xx, 404, 400-499' } },
+    filter: { param: 'status', match: 'range', label: 'status', value: 'CODE', help: 'a code (404), a class (5xx) or a range (400-499)', hint: 'status e.g. 5xx' } },
   { name: 'method', type: 'string', max: 32, kept: true, index: { term: 'm' },
     filter: { param: 'method', match: 'upper', label: 'method', value: 'METHOD', help: 'only this method' } },
   { name: 'authority', type: 'string', max: HOST, kept: true, index: { term: 'a' },
     filter: { param: 'authority', match: 'equals', label: 'authority', value: 'HOST', help: 'only this authority (host)' } },
   { name: 'path', type: 'string', max: 8192, kept: true, index: 'path',
-    filter: { param: 'path', match: 'prefix', label: 'path', value: 'PREFIX', help: 'paths starting with this', example: '/api/' } },
+    filter: { param: 'path', match: 'prefix', label: 'path', value: 'PREFIX', help: 'paths starting with this', hint: 'path prefix' } },
   { name: 'request_id', type: 'string', max: 256, kept: true, index: 'words',
     filter: { param: 'request_id', match: 'equals', label: 'request id', value: 'ID', help: 'one request' } },
   { name: 'trace_id', type: 'string', max: 32, kept: true, index: 'words',

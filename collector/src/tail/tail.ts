@@ -9,6 +9,10 @@
 // dropped by a producer; sources/sources.ts), ahead of records and never dropped for a slow tail
 // but past the last MAX_NOTICES, or a quarter of its bytes (a producer decides how many and how
 // large: a gap notice per line).
+// A subscriber may ask to start with the latest records stored (`backfill`): they are sent, oldest
+// first, ahead of anything live, then `{"backfilled": N}`. The caller queries them in the same turn
+// of the event loop as it subscribes, and a batch commits and is published in one turn too, so
+// no record is in both, and none committed after the backfill is missed.
 // Ingest never waits for a tail. A queued record is a copy of its bytes: a record's text may be
 // a slice of its whole batch's, which would otherwise stay in memory as long as the record.
 import type { WebSocket } from 'ws';
@@ -56,6 +60,22 @@ class Subscriber {
   /** The socket may hold this much unsent before it is handed more; the rest of the bound is the queue's. */
   private get sendAhead(): number {
     return this.options.maxBytes / 4;
+  }
+
+  /**
+   * The records stored before this subscriber, oldest first, sent ahead of anything live: the
+   * newest of them that fit in half its bound, then `{"backfilled": N}` (and `"left_out"`, those
+   * that did not fit). What the socket then holds counts in `held`, so live records queue behind.
+   */
+  backfill(records: Buffer[]): void {
+    let bytes = 0;
+    let from = records.length;
+    while (from > 0 && bytes + records[from - 1]!.length <= this.options.maxBytes / 2) bytes += records[--from]!.length;
+    const lines: Buffer[] = [];
+    for (let i = from; i < records.length; i += 1) lines.push(records[i]!, NEWLINE);
+    lines.push(Buffer.from(JSON.stringify({ backfilled: records.length - from, ...(from > 0 ? { left_out: from } : {}) })));
+    this.sent += records.length - from;
+    this.socket.send(Buffer.concat(lines), { binary: false });
   }
 
   offer(record: Buffer): void {
@@ -147,9 +167,14 @@ export class TailHub {
     return n;
   }
 
-  /** A subscriber; `onEnd` is told, once, how many records it was sent when its socket goes. */
-  subscribe(socket: WebSocket, filters: Filters, { onEnd }: { onEnd?: (sent: number) => void } = {}): void {
+  /**
+   * A subscriber, sent `backfill` first when given (records stored before it, oldest first, queried
+   * in this turn of the event loop); `onEnd` is told, once, how many records it was sent when its
+   * socket goes.
+   */
+  subscribe(socket: WebSocket, filters: Filters, { onEnd, backfill }: { onEnd?: (sent: number) => void; backfill?: Buffer[] } = {}): void {
     const sub = new Subscriber(socket, matcher(filters), this.options, (n) => (this.drops += n));
+    if (backfill !== undefined) sub.backfill(backfill);
     this.subscribers.add(sub);
     let ended = false;
     const end = () => {

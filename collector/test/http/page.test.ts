@@ -3,43 +3,17 @@
 // nothing), with tokens the page works once given one, and a page of another site can neither
 // read nor write the trail.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test as it } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { FILTERED } from '../../src/record/schema.js';
+import { open as openIn, table, test, useBrowser } from '../browser.js';
 import { collector, garbledCollector, get, ndjson, post, record } from '../helpers.js';
 
-const CHROMIUM = process.env.REDTAIL_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
-// CI sets REDTAIL_REQUIRE_BROWSER, so there a missing Chromium fails; on a laptop without one
-// these tests are skipped, saying why.
-const MISSING = 'needs Chromium: apt-get install chromium, or set REDTAIL_CHROMIUM to a Chrome binary';
-if (!CHROMIUM && process.env.REDTAIL_REQUIRE_BROWSER) throw new Error(`the web page tests ${MISSING}`);
-const test = (name: string, fn: () => Promise<void>) => it(name, { skip: CHROMIUM ? false : MISSING, timeout: 30_000 }, fn);
-let browser: Browser;
 /** A name of an attacker's that the browser resolves to 127.0.0.1, as DNS rebinding makes it. */
 const REBOUND = 'rebound.evil.test';
-
-before(async () => {
-  if (CHROMIUM) browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`] });
-});
-after(async () => browser?.close());
-
-/** The record rows as their cells' text. */
-const table = (page: Page) => page.$$eval('#records tbody tr.record', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
-
-async function open(url: string): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
-  const page = await browser.newPage();
-  const dialogs: string[] = [];
-  const errors: string[] = [];
-  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  // A tab in the background gets no animation frames and slow timers: keep the tested one in front.
-  await page.bringToFront();
-  await page.goto(url);
-  return { page, dialogs, errors };
-}
+const browser = useBrowser([`--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`]);
+const open = (url: string, setup?: (page: Page) => Promise<void>) => openIn(browser(), url, setup);
 
 test('search shows stored records, filtered, as text (HTML in a record runs nothing), and where the trail has gaps', async () => {
   const c = await collector();

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
+import { bearerProtocols } from '../../src/http/auth.js';
 import { collector, collectorProcess, MiB, ndjson, post, record, residentMemory } from '../helpers.js';
 
-function subscribe(url: string, query: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: unknown[] }> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/tail?${query}`, { headers });
+function subscribe(url: string, query: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<{ ws: WebSocket; messages: unknown[] }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/tail?${query}`, protocols, { headers });
   const messages: unknown[] = [];
   ws.on('message', (data) => { for (const line of String(data).split('\n')) messages.push(JSON.parse(line)); });
   return new Promise((resolve, reject) => {
@@ -50,17 +51,67 @@ test('a subscriber gets each matching record as soon as its batch commits, and o
   await c.stop();
 });
 
-test('bad filters and missing tokens are refused before the upgrade; a token in the address is never logged', async () => {
-  const c = await collector({ tokens: [{ token: 'read-token-0123456789ab', scopes: ['read'] }] });
+test('bad filters and missing tokens are refused before the upgrade; the token is taken from a header or a subprotocol, never the address', async () => {
+  const token = 'read-token-0123456789ab';
+  const c = await collector({ tokens: [{ token, scopes: ['read'] }] });
   await assert.rejects(subscribe(c.url, ''), /HTTP 401/);
-  await assert.rejects(subscribe(c.url, 'status=teapot&token=read-token-0123456789ab'), /HTTP 400/);
-  const ok = await subscribe(c.url, 'service=orders&token=read-token-0123456789ab');
-  ok.ws.close();
-  const logged = c.logs.find((l) => l.event === 'tail_subscribed')!;
-  assert.equal(logged.filters, 'service=orders', 'the token given in the address stays out of the logs');
-  assert.ok(!JSON.stringify(c.logs).includes('read-token-0123456789ab'));
-  const viaHeader = await subscribe(c.url, '', { authorization: 'Bearer read-token-0123456789ab' });
+  await assert.rejects(subscribe(c.url, 'status=teapot', { authorization: `Bearer ${token}` }), /HTTP 400/);
+  await assert.rejects(subscribe(c.url, `service=orders&token=${token}`), /HTTP 401/, 'a token in the address is refused: proxies log addresses');
+  const viaHeader = await subscribe(c.url, 'service=orders', { authorization: `Bearer ${token}` });
   viaHeader.ws.close();
+  // A browser cannot set headers on a WebSocket: it offers the token as a subprotocol, answered with "redtail".
+  const viaProtocol = await subscribe(c.url, 'service=orders', {}, bearerProtocols(token));
+  assert.equal(viaProtocol.ws.protocol, 'redtail');
+  viaProtocol.ws.close();
+  await assert.rejects(subscribe(c.url, '', {}, bearerProtocols('not-the-token-0123456789')), /HTTP 401/);
+  const logged = c.logs.find((l) => l.event === 'tail_subscribed')!;
+  assert.equal(logged.filters, 'service=orders');
+  assert.ok(!JSON.stringify(c.logs).includes(token), 'no token in the logs');
+  await c.stop();
+});
+
+test('backfill=N starts with the latest N stored records, oldest first, then streams: under steady ingest no record is missed or sent twice', async () => {
+  const c = await collector();
+  let seq = 0;
+  const batch = () => {
+    const n = seq++;
+    return post(c.url, ndjson([record({ request_id: `seq-${n}`, start_time: new Date(Date.parse('2026-11-27T10:00:00Z') + n).toISOString() })]), { 'x-redtail-batch': `steady/${n}` });
+  };
+  for (let i = 0; i < 30; i++) await batch();
+  // Batches keep committing while tails open, so some land as each tail subscribes.
+  let ingesting = true;
+  const producer = (async () => { while (ingesting) await batch(); })();
+  const tails = [];
+  for (let i = 0; i < 8; i++) tails.push(await subscribe(c.url, 'backfill=10'));
+  ingesting = false;
+  await producer;
+  const last = seq - 1;
+  for (const t of tails) {
+    await until(() => (t.messages.at(-1) as { request_id?: string } | undefined)?.request_id === `seq-${last}`);
+    const marker = t.messages.findIndex((m) => typeof (m as { backfilled?: number }).backfilled === 'number');
+    assert.deepEqual(t.messages[marker], { backfilled: 10 });
+    const ids = t.messages.filter((_, k) => k !== marker).map((m) => Number((m as { request_id: string }).request_id.slice(4)));
+    const first = ids[0]!;
+    assert.deepEqual(ids, Array.from({ length: last - first + 1 }, (_, k) => first + k), 'every record once, in order, from the backfill on');
+    assert.ok(first >= 20, 'the backfill is the latest records');
+    t.ws.close();
+  }
+  await assert.rejects(subscribe(c.url, 'backfill=1001'), /HTTP 400/);
+  await c.stop();
+});
+
+test('a backfill sends at most half of limits.tail_queue_bytes, its newest records, and says how many it left out', async () => {
+  const c = await collector({ limits: { tailQueueBytes: 64 * 1024 } });
+  const pad = 'x'.repeat(8000);
+  await post(c.url, ndjson(Array.from({ length: 20 }, (_, i) => record({ request_id: `big-${i}`, start_time: new Date(Date.parse('2026-11-27T10:00:00Z') + i).toISOString(), request_body: pad }))));
+  const t = await subscribe(c.url, 'backfill=20');
+  await until(() => t.messages.some((m) => typeof (m as { backfilled?: number }).backfilled === 'number'));
+  const marker = t.messages.at(-1) as { backfilled: number; left_out: number };
+  const sent = t.messages.slice(0, -1).map((m) => (m as { request_id: string }).request_id);
+  assert.equal(marker.backfilled + marker.left_out, 20);
+  assert.ok(marker.left_out > 0 && sent.length * 8000 <= 32 * 1024, `${sent.length} records of 8 kB in half of 64 KiB`);
+  assert.deepEqual(sent, Array.from({ length: marker.backfilled }, (_, k) => `big-${20 - marker.backfilled + k}`), 'the newest, oldest first');
+  t.ws.close();
   await c.stop();
 });
 
