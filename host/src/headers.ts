@@ -100,19 +100,39 @@ export class HeaderMap {
   /** The pairs encoding, keys lower-cased; made once until the map changes. */
   encode(): Buffer {
     if (this.encoded !== undefined) return this.encoded;
+    const out = Buffer.allocUnsafe(this.encodedSize());
+    this.encodeInto(out, 0);
+    return (this.encoded = out);
+  }
+
+  /** How many bytes encode() gives. */
+  encodedSize(): number {
+    if (this.encoded !== undefined) return this.encoded.length;
+    const raw = this.strings();
+    if (raw.length === 0) return 0; // an empty map is no bytes, as cpp-host hands it over
+    let size = 4 + 5 * raw.length;
+    for (let i = 0; i < raw.length; i++) size += raw[i]!.length;
+    return size;
+  }
+
+  /**
+   * The pairs encoding written at `at` in out (encodedSize() bytes there), without keeping it:
+   * a module reading the map once takes it straight into its memory, with no copy made first.
+   */
+  encodeInto(out: Buffer, at: number): void {
+    if (this.encoded !== undefined) {
+      this.encoded.copy(out, at);
+      return;
+    }
     const raw = this.strings();
     const n = raw.length >> 1;
-    if (n === 0) return (this.encoded = Buffer.alloc(0));
-    let size = 4 + 10 * n;
-    for (let i = 0; i < raw.length; i++) size += raw[i]!.length;
-    const out = Buffer.allocUnsafe(size);
-    putU32(out, 0, n);
-    for (let i = 0; i < raw.length; i++) putU32(out, 4 + 4 * i, raw[i]!.length);
+    if (n === 0) return;
+    putU32(out, at, n);
+    for (let i = 0; i < raw.length; i++) putU32(out, at + 4 + 4 * i, raw[i]!.length);
     // The data section is each key and value followed by NUL: one string, one native copy
     // (byte strings, so latin1 writes each code unit as its byte).
-    out.write(raw.join('\0'), 4 + 8 * n, 'latin1');
-    out[size - 1] = 0;
-    return (this.encoded = out);
+    const data = at + 4 + 8 * n;
+    out[data + out.write(raw.join('\0'), data, 'latin1')] = 0;
   }
 
   /**

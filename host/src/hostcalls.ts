@@ -126,7 +126,8 @@ export function hostImports(vm: Vm, abi: AbiVersion): Record<string, HostFn> {
     proxy_get_header_map_pairs(type: number, ptrOut: number, sizeOut: number) {
       if (type >>> 0 > MAP_TYPE_MAX) return Status.BadArgument;
       const map = ctx()?.headerMap(type);
-      mem.handOver(map ? map.encode() : NONE, ptrOut, sizeOut);
+      if (map) mem.handOverEncoded(map, ptrOut, sizeOut);
+      else mem.handOver(NONE, ptrOut, sizeOut);
       return Status.Ok;
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number) {

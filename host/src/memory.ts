@@ -10,6 +10,12 @@ export class InvalidMemoryAccess extends Error {
   }
 }
 
+/** Something that writes its own encoding (a header map's pairs) into a buffer. */
+export interface Encodable {
+  encodedSize(): number;
+  encodeInto(out: Buffer, at: number): void;
+}
+
 export class GuestMemory {
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
@@ -116,6 +122,15 @@ export class GuestMemory {
   handOver(data: Uint8Array, ptrOut: number, sizeOut: number): void {
     const ptr = this.claim(data.length, ptrOut, sizeOut);
     if (ptr) this.bytes(ptr, data.length).set(data, ptr);
+  }
+
+  /** An encoding written straight into memory the guest allocates, with no copy made first. */
+  handOverEncoded(source: Encodable, ptrOut: number, sizeOut: number): void {
+    const size = source.encodedSize();
+    const ptr = this.claim(size, ptrOut, sizeOut);
+    if (!ptr) return;
+    this.bytes(ptr, size); // the allocation may have grown the memory: views refresh
+    source.encodeInto(this.buf, ptr);
   }
 
   /** Bytes [start, start + length) of src, handed over without making a view of them. */

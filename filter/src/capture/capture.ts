@@ -18,6 +18,7 @@ import { ConnectionValues, Connections } from "./connection";
 import * as F from "./fields";
 import { writeFlags } from "./flags";
 import { Headers } from "./headers";
+import { Repeats } from "./repeats";
 import { writeTrace } from "./trace";
 import { Value, writeProperty, writeString } from "./value";
 
@@ -28,6 +29,8 @@ const METHOD = 0, PATH = 1, AUTHORITY = 2, USER_AGENT = 3, XFF = 4, REQUEST_ID =
   AUTHORIZATION = 10;
 const RESPONSE_KEYS = [":status", "x-envoy-upstream-service-time"];
 const STATUS = 0, UPSTREAM_TIME = 1;
+// The fields whose values repeat from request to request (Repeats keeps each one's last).
+const SEEN_METHOD = 0, SEEN_XFF = 1, SEEN_USER_AGENT = 2, SEEN_AUTHORITY = 3, SEEN = 4;
 
 const P_DETAILS = bytesOf("response\0code_details");
 const P_TERMINATION = bytesOf("connection\0termination_details");
@@ -41,6 +44,7 @@ export class Capture {
   readonly response: Headers;
   private connections: Connections;
   private caller: Caller;
+  private repeats: Repeats = new Repeats(SEEN);
   /** Values Envoy takes from the peer (addresses) are scanned when the IP_ADDRESS rule is on. */
   private addresses: Value;
 
@@ -61,6 +65,9 @@ export class Capture {
   free(): void {
     this.connections.free();
     this.caller.free();
+    this.repeats.free();
+    this.request.free();
+    this.response.free();
     this.redactor.free();
   }
 
@@ -115,7 +122,7 @@ export class Capture {
     w.buf(F.START_TIME);
     writeIsoTime(w, ex.startNs);
     w.byte(0x22);
-    this.header(w, F.METHOD, this.request, METHOD, Value.Scanned);
+    this.repeated(w, F.METHOD, METHOD, SEEN_METHOD);
     this.header(w, F.PATH, this.request, PATH, Value.Url);
     const conn = this.connections.current();
     w.buf(conn.protocol);
@@ -144,10 +151,10 @@ export class Capture {
   /** The request's own headers that have fields: x_forwarded_for, user_agent, request_id, authority. */
   private fromRequest(w: ByteWriter): void {
     const rq = this.request;
-    this.header(w, F.X_FORWARDED_FOR, rq, XFF, Value.Scanned);
-    this.header(w, F.USER_AGENT, rq, USER_AGENT, Value.Scanned);
+    this.repeated(w, F.X_FORWARDED_FOR, XFF, SEEN_XFF);
+    this.repeated(w, F.USER_AGENT, USER_AGENT, SEEN_USER_AGENT);
     this.header(w, F.REQUEST_ID, rq, REQUEST_ID, Value.Scanned);
-    this.header(w, F.AUTHORITY, rq, AUTHORITY, Value.Scanned);
+    this.repeated(w, F.AUTHORITY, AUTHORITY, SEEN_AUTHORITY);
   }
 
   /** upstream_host, upstream_cluster, and why the upstream failed when a flag says it did. */
@@ -156,6 +163,16 @@ export class Capture {
     writeProperty(w, r, F.UPSTREAM_HOST, P_UPSTREAM, this.addresses);
     writeProperty(w, r, F.UPSTREAM_CLUSTER, P_CLUSTER, Value.Escaped);
     if (flags != 0) writeProperty(w, r, F.UPSTREAM_TRANSPORT_FAILURE_REASON, P_TRANSPORT_FAILURE, Value.Escaped);
+  }
+
+  /** ,"name":"value" from the request header in slot k, scanned, or as it was when that value came last. */
+  private repeated(w: ByteWriter, name: ArrayBuffer, k: i32, seen: i32): void {
+    const rq = this.request;
+    const i = rq.at(k);
+    if (i < 0) return;
+    w.buf(name);
+    this.repeats.text(w, this.redactor, seen, rq.pairs.valPtr(i), rq.pairs.valLen(i));
+    w.byte(0x22);
   }
 
   /** ,"name":"value" from the header in slot k, redacted; nothing when the header is absent. */

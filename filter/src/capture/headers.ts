@@ -8,6 +8,7 @@ import { ByteWriter, bytesOf, eqLower, KeySet, Pairs } from "../bytes";
 import { SecretNames } from "../redact/names";
 import { As, Redactor } from "../redact/redactor";
 import { Rule } from "../redact/rules";
+import { Repeats } from "./repeats";
 
 /** How an allow-listed header's value is written. */
 namespace HeaderKind {
@@ -40,6 +41,8 @@ export class Headers {
   private labels: ArrayBuffer[];
   /** Per allow-listed header, decided once: how its value is written (HeaderKind). */
   private kinds: StaticArray<u8>;
+  /** Per allow-listed header, its last value as scanned: most come again on the next request. */
+  private repeats: Repeats;
   private ptr: usize = 0;
 
   /**
@@ -60,6 +63,12 @@ export class Headers {
     this.from = own.length;
     this.labels = labels;
     this.kinds = kindsOf(captured, denied, secretNames);
+    this.repeats = new Repeats(names.length);
+  }
+
+  /** Give back what it holds outside the collected heap: it is not used again. */
+  free(): void {
+    this.repeats.free();
   }
 
   /** Read the map (one host call) and find the keys in it. */
@@ -103,7 +112,7 @@ export class Headers {
       else if (kind == HeaderKind.Cookie) r.cookie(w, p, n);
       else if (kind == HeaderKind.SetCookie) r.setCookie(w, p, n);
       else if (holdsUrl(p, n)) r.url(w, p, n);
-      else r.text(w, p, n, As.Value);
+      else this.repeats.text(w, r, k, p, n);
       w.byte(0x22);
     }
     if (opened) w.byte(0x7d);

@@ -219,6 +219,25 @@ test('values of a connection are read once per connection.id and still redacted 
   await f.stop();
 });
 
+test('a value repeated from request to request is written and counted as the first time, and a changed one afresh', async () => {
+  const f = await startFilter({ capture: { request_headers: ['x-note'] } });
+  const headers = (i: number, agent: string, note: string) => ({ ...GET, 'x-request-id': `r${i}`, 'user-agent': agent, 'x-note': note });
+  const sent: [string, string][] = [['bot bob@example.com', 'mail alice@example.org'], ['bot bob@example.com', 'mail alice@example.org'],
+    ['curl/8.5.0', 'mail alice@example.org'], ['bot bob@example.com', 'plain'], ['bot bob@example.com', 'plain']];
+  for (let i = 0; i < sent.length; i++) await f.send({ headers: headers(i, ...sent[i]!) });
+  const records = await f.records(sent.length);
+  const by = (i: number) => records.find((r) => r.request_id === `r${i}`)!;
+  for (const i of [0, 1, 3, 4]) assert.equal(by(i).user_agent, 'bot [EMAIL_ADDRESS]', `record ${i}`);
+  assert.equal(by(2).user_agent, 'curl/8.5.0');
+  for (const i of [0, 1, 2]) assert.equal((by(i).request_headers as Record<string, string>)['x-note'], 'mail [EMAIL_ADDRESS]', `record ${i}`);
+  for (const i of [3, 4]) assert.equal((by(i).request_headers as Record<string, string>)['x-note'], 'plain');
+  assert.deepEqual(by(0).redactions, { EMAIL_ADDRESS: 2 });
+  assert.deepEqual(by(1).redactions, { EMAIL_ADDRESS: 2 }, 'counted again when repeated');
+  assert.deepEqual(by(2).redactions, { EMAIL_ADDRESS: 1 });
+  assert.deepEqual(by(4).redactions, { EMAIL_ADDRESS: 1 });
+  await f.stop();
+});
+
 test('build/filter.wasm stays under 100 KiB', () => {
   assert.ok(statSync(new URL('../../../../build/filter.wasm', import.meta.url)).size < 100 * 1024);
 });
