@@ -139,13 +139,21 @@ function isEnvName(s: string): bool {
 }
 
 /** The token read from the environment variable the configuration names; the reason when it cannot be. */
-export function tokenFromEnv(c: Config, value: string | null): string {
-  if (value === null || value.length == 0) {
+export function tokenFromEnv(c: Config, raw: string | null): string {
+  // A Secret made with --from-file usually ends in a newline: only line ends are trimmed.
+  const value = raw === null ? "" : trimLineEnds(raw);
+  if (value.length == 0) {
     return "\"collector.token_env\" names " + c.tokenEnv + ", which the proxy's environment does not hold (Envoy: vm_config.environment_variables; Istio: the WasmPlugin's vmConfig.env with valueFrom HOST, and the variable set on the istio-proxy container; redtail proxy: --vm-env " + c.tokenEnv + ")";
   }
   if (!isToken(value) || value.length > 4096) return "the token in " + c.tokenEnv + " must be 1 to 4096 visible ASCII characters without spaces";
   c.token = value;
   return "";
+}
+
+function trimLineEnds(s: string): string {
+  let end = s.length;
+  while (end > 0 && (s.charCodeAt(end - 1) == 0x0a || s.charCodeAt(end - 1) == 0x0d)) end--;
+  return s.substring(0, end);
 }
 
 function union(base: string[], extra: string[]): string[] {
