@@ -39,6 +39,10 @@ export class Config {
   namespace: string = "";
   workload: string = "";
   node: string = "";
+  /** Namespaces whose proxies record nothing (skip.namespaces), checked against the proxy's own. */
+  skipNamespaces: string[] = [];
+  /** False when this proxy's namespace is skipped: decided at configure, from its identity. */
+  records: bool = true;
 }
 
 /** The configuration, or why not (in `error`). */
@@ -172,7 +176,7 @@ export function parseConfig(text: string): ConfigResult {
     return result;
   }
   const r = new Reader();
-  if (!r.object(root, "", ["collector", "flush", "buffer", "retry", "capture", "redact", "sampling", "identity"])) {
+  if (!r.object(root, "", ["collector", "flush", "buffer", "retry", "capture", "redact", "sampling", "identity", "skip"])) {
     result.error = r.error;
     return result;
   }
@@ -275,6 +279,11 @@ export function parseConfig(text: string): ConfigResult {
     c.namespace = r.str(identity.get("namespace"), "identity.namespace", "", 0, 253);
     c.workload = r.str(identity.get("workload"), "identity.workload", "", 0, 253);
     c.node = r.str(identity.get("node"), "identity.node", "", 0, 253);
+  }
+
+  const skip = root.get("skip");
+  if (skip !== null && r.object(skip, "skip", ["namespaces"])) {
+    c.skipNamespaces = r.names(skip.get("namespaces"), "skip.namespaces", c.skipNamespaces, 64);
   }
 
   if (r.error.length > 0) result.error = r.error;
