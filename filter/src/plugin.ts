@@ -8,7 +8,7 @@ import { bytesOf, statusCode } from "./bytes";
 import { Capture } from "./capture/capture";
 import { Config, parseConfig, tokenFromEnv } from "./config";
 import { Exchange } from "./exchanges";
-import { Identity, identityJson, identityOf } from "./capture/identity";
+import { Identity, identityJson, identityOf, namespaceOf } from "./capture/identity";
 import { answerText } from "./answers";
 import { Metrics } from "./metrics";
 import { hintGroups } from "./redact/candidates";
@@ -36,8 +36,8 @@ export function readConfig(size: u32): Config | null {
   }
   const config = result.config!;
   // Before the token: a skipped proxy needs none.
-  const namespace = identityOf(config).namespace;
-  if (config.skipNamespaces.includes(namespace)) {
+  const namespace = config.skipNamespaces.length > 0 ? namespaceOf(config) : "";
+  if (namespace.length > 0 && config.skipNamespaces.includes(namespace)) {
     config.records = false;
     log(LogLevel.Info, "redtail: configured; not recording: this proxy's namespace " + namespace + " is in skip.namespaces");
     return config;
