@@ -2,6 +2,7 @@
 // manifests' arguments and are scraped after a batch went through both; the filter's rules are
 // checked against the metrics the real filter defines in the host.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GET, startFilter } from '../../filter/test/harness.js';
@@ -107,4 +108,29 @@ test('every metric the filter alerts read is one the filter defines', async () =
   const served = series(f.host.metrics.prometheus());
   await f.stop();
   check(RULE!.spec.groups[2], served);
+});
+
+test('a collector or relay that is down or not scraped alerts: absent() of a metric it always serves, and up == 0 for a target that served it', () => {
+  const [collectorGroup, relayGroup] = RULE!.spec.groups as Y[];
+  for (const [group, metric] of [[collectorGroup!, 'redtail_shards_unopenable'], [relayGroup!, 'redtail_relay_upstream_connected']] as const) {
+    const exprs = (group.rules as Y[]).map((r) => r.expr as string);
+    assert.ok(exprs.includes(`absent(${metric})`), `${group.name}: absent(${metric})`);
+    assert.ok(exprs.includes(`up == 0 and on(instance) max_over_time(${metric}[1d])`), `${group.name}: up == 0 for its targets`);
+  }
+});
+
+// Envoy's CustomStatNamespace: a module's metrics are named "wasmcustom.<name>" inside Envoy, where
+// the stats matcher sees them; /stats/prometheus prints them without it.
+const ENVOY_NAME_OF = (name: string) => `wasmcustom.${name}`;
+
+test("the proxyStatsMatcher docs/deploying.md gives keeps every metric the filter's alerts read", () => {
+  const doc = readFileSync(new URL('../../../docs/deploying.md', import.meta.url), 'utf8');
+  const m = /proxyStatsMatcher: \{inclusionPrefixes: \[([^\]]+)\]\}/.exec(doc);
+  assert.ok(m, 'docs/deploying.md gives a proxyStatsMatcher');
+  const prefixes = m[1]!.split(',').map((p) => p.trim());
+  for (const rule of RULE!.spec.groups[2].rules as Y[]) {
+    for (const { name } of selectors(rule.expr)) {
+      assert.ok(prefixes.some((p) => ENVOY_NAME_OF(name).startsWith(p)), `${rule.alert}: ${ENVOY_NAME_OF(name)} is kept by ${prefixes.join(', ')}`);
+    }
+  }
 });

@@ -169,6 +169,20 @@ test('k8s/relay.yaml: a DaemonSet with a node-local Service, a spool on the node
   acceptsArgs(container.args);
 });
 
+test('a container with a read-only root has a writable /tmp of bounded size, where SQLite puts its temporary files', () => {
+  for (const [file, kind] of [['collector.yaml', 'StatefulSet'], ['relay.yaml', 'DaemonSet']] as const) {
+    const pod = load(join(DIR, 'k8s', file)).find((d) => d.kind === kind)!.spec.template.spec;
+    for (const c of pod.containers as Y[]) {
+      if (!c.securityContext?.readOnlyRootFilesystem) continue;
+      const mount = (c.volumeMounts as Y[]).find((m) => m.mountPath === '/tmp');
+      assert.ok(mount && !mount.readOnly, `${file} ${c.name}: /tmp is mounted writable`);
+      const volume = (pod.volumes as Y[]).find((v) => v.name === mount.name);
+      assert.match(String(volume?.emptyDir?.sizeLimit), /^\d+(Mi|Gi)$/, `${file} ${c.name}: /tmp is an emptyDir with a sizeLimit`);
+      for (const name of ['SQLITE_TMPDIR', 'TMPDIR']) assert.ok(!(c.env as Y[]).some((e) => e.name === name), `${file}: ${name} would move SQLite's files off /tmp`);
+    }
+  }
+});
+
 test('the image carries every WebAssembly module the collector loads, and the filter', () => {
   const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
   const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));

@@ -2,9 +2,12 @@
 // resource, the overlay's images are the base's containers' images, and the images and the
 // module's address are set in the overlay only.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
 import { test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
 import { load, type Y } from './envoy-api.js';
 import { build, containers, kustomization, kustomizations } from './kustomize.js';
 
@@ -61,4 +64,29 @@ test('the sidecars of redtail\'s own pods get the ingest token from a Secret, un
   const config = envoyFilter!.spec.configPatches[0].patch.value.typed_config.config;
   assert.equal(JSON.parse(config.configuration.value).collector.token_env, name);
   assert.deepEqual(config.vm_config.environment_variables, { host_env_keys: [name] });
+});
+
+test("the overlay copied as docs/deploying.md's step 2 says, its paths rewritten as it says, renders the same resources", (t) => {
+  const doc = readFileSync(new URL('../../../docs/deploying.md', import.meta.url), 'utf8');
+  const step = doc.slice(doc.indexOf('**Copy the overlay'), doc.indexOf('3. **Create the namespace'));
+  const rewrites = [...step.matchAll(/`(\.\.\/[\w/-]+)` becomes\s+`([^`]+)`/g)].map((m) => [m[1]!, m[2]!] as const);
+  const named = [...(kustomization(OVERLAY).resources as string[]), ...(kustomization(OVERLAY).components as string[])];
+  assert.deepEqual(rewrites.map(([from]) => from).sort(), named.sort(), 'the step rewrites every path the overlay names');
+  for (const [, to] of rewrites) assert.ok(!isAbsolute(to), `${to}: kustomize refuses absolute paths`);
+  // A clone's top: envoy-config, and the copy beside it.
+  const top = mkdtempSync(join(tmpdir(), 'redtail-clone-'));
+  t.after(() => rmSync(top, { recursive: true, force: true }));
+  cpSync(DIR, join(top, 'envoy-config'), { recursive: true, filter: (f) => !f.includes('/test') });
+  cpSync(OVERLAY, join(top, 'my-redtail'), { recursive: true });
+  const file = join(top, 'my-redtail', 'kustomization.yaml');
+  let text = readFileSync(file, 'utf8');
+  for (const [from, to] of rewrites) text = text.replace(new RegExp(`^(\\s*- )${from.replace(/[.]/g, '\\.')}$`, 'm'), `$1${to}`);
+  writeFileSync(file, text);
+  const id = (r: Y) => `${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name}`;
+  const expected = build(OVERLAY).map(id).sort();
+  assert.deepEqual(build(join(top, 'my-redtail')).map(id).sort(), expected);
+  const kubectl = spawnSync('kubectl', ['kustomize', join(top, 'my-redtail')], { encoding: 'utf8' });
+  if (kubectl.error) return t.skip('kubectl is not on PATH: rendered by the tests\' kustomize only');
+  assert.equal(kubectl.status, 0, kubectl.stderr);
+  assert.deepEqual(parseAllDocuments(kubectl.stdout).map((d) => d.toJS() as Y).map(id).sort(), expected);
 });

@@ -39,6 +39,10 @@ export class Config {
   namespace: string = "";
   workload: string = "";
   node: string = "";
+  /** Namespaces whose proxies record nothing (skip.namespaces), checked against the proxy's own. */
+  skipNamespaces: string[] = [];
+  /** False when this proxy's namespace is skipped: decided at configure, from its identity. */
+  records: bool = true;
 }
 
 /** The configuration, or why not (in `error`). */
@@ -139,13 +143,21 @@ function isEnvName(s: string): bool {
 }
 
 /** The token read from the environment variable the configuration names; the reason when it cannot be. */
-export function tokenFromEnv(c: Config, value: string | null): string {
-  if (value === null || value.length == 0) {
+export function tokenFromEnv(c: Config, raw: string | null): string {
+  // A Secret made with --from-file usually ends in a newline: only line ends are trimmed.
+  const value = raw === null ? "" : trimLineEnds(raw);
+  if (value.length == 0) {
     return "\"collector.token_env\" names " + c.tokenEnv + ", which the proxy's environment does not hold (Envoy: vm_config.environment_variables; Istio: the WasmPlugin's vmConfig.env with valueFrom HOST, and the variable set on the istio-proxy container; redtail proxy: --vm-env " + c.tokenEnv + ")";
   }
   if (!isToken(value) || value.length > 4096) return "the token in " + c.tokenEnv + " must be 1 to 4096 visible ASCII characters without spaces";
   c.token = value;
   return "";
+}
+
+function trimLineEnds(s: string): string {
+  let end = s.length;
+  while (end > 0 && (s.charCodeAt(end - 1) == 0x0a || s.charCodeAt(end - 1) == 0x0d)) end--;
+  return s.substring(0, end);
 }
 
 function union(base: string[], extra: string[]): string[] {
@@ -164,7 +176,7 @@ export function parseConfig(text: string): ConfigResult {
     return result;
   }
   const r = new Reader();
-  if (!r.object(root, "", ["collector", "flush", "buffer", "retry", "capture", "redact", "sampling", "identity"])) {
+  if (!r.object(root, "", ["collector", "flush", "buffer", "retry", "capture", "redact", "sampling", "identity", "skip"])) {
     result.error = r.error;
     return result;
   }
@@ -267,6 +279,11 @@ export function parseConfig(text: string): ConfigResult {
     c.namespace = r.str(identity.get("namespace"), "identity.namespace", "", 0, 253);
     c.workload = r.str(identity.get("workload"), "identity.workload", "", 0, 253);
     c.node = r.str(identity.get("node"), "identity.node", "", 0, 253);
+  }
+
+  const skip = root.get("skip");
+  if (skip !== null && r.object(skip, "skip", ["namespaces"])) {
+    c.skipNamespaces = r.names(skip.get("namespaces"), "skip.namespaces", c.skipNamespaces, 64);
   }
 
   if (r.error.length > 0) result.error = r.error;

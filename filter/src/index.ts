@@ -11,6 +11,8 @@ import { Plugin, readConfig } from "./plugin";
 
 let rootId: u32 = 0;
 let plugin: Plugin | null = null;
+/** The plugin of a proxy that records: null for a proxy of a skipped namespace (a pass-through). */
+let recorder: Plugin | null = null;
 const exchanges = new Exchanges();
 
 export function proxy_on_context_create(ctx: u32, parent: u32): void {
@@ -28,8 +30,14 @@ export function proxy_on_vm_start(root: u32, size: u32): u32 {
 export function proxy_on_configure(root: u32, size: u32): u32 {
   const config = readConfig(size);
   if (config === null) return 0;
+  if (!config.records) {
+    // A plugin made before keeps its tick, to send what it holds.
+    recorder = null;
+    return 1;
+  }
   if (plugin === null) plugin = new Plugin(config);
   else plugin!.reconfigure(config);
+  recorder = plugin;
   __collect();
   return 1;
 }
@@ -38,31 +46,31 @@ export function proxy_on_request_headers(ctx: u32, n: u32, eos: u32): u32 {
   const ex = exchanges.get(ctx);
   if (ex === null) return Action.Continue;
   ex.startNs = nowNanos();
-  if (plugin !== null) plugin!.bodies.starts(ex.request, MapType.RequestHeaders);
+  if (recorder !== null) recorder!.bodies.starts(ex.request, MapType.RequestHeaders);
   return Action.Continue;
 }
 
 export function proxy_on_request_body(ctx: u32, size: u32, eos: u32): u32 {
   const ex = exchanges.get(ctx);
-  if (ex !== null && plugin !== null) plugin!.bodies.chunk(ex.request, BufferType.HttpRequestBody, size);
+  if (ex !== null && recorder !== null) recorder!.bodies.chunk(ex.request, BufferType.HttpRequestBody, size);
   return Action.Continue;
 }
 
 export function proxy_on_response_headers(ctx: u32, n: u32, eos: u32): u32 {
   const ex = exchanges.get(ctx);
-  if (ex !== null && plugin !== null) plugin!.bodies.starts(ex.response, MapType.ResponseHeaders);
+  if (ex !== null && recorder !== null) recorder!.bodies.starts(ex.response, MapType.ResponseHeaders);
   return Action.Continue;
 }
 
 export function proxy_on_response_body(ctx: u32, size: u32, eos: u32): u32 {
   const ex = exchanges.get(ctx);
-  if (ex !== null && plugin !== null) plugin!.bodies.chunk(ex.response, BufferType.HttpResponseBody, size);
+  if (ex !== null && recorder !== null) recorder!.bodies.chunk(ex.response, BufferType.HttpResponseBody, size);
   return Action.Continue;
 }
 
 export function proxy_on_log(ctx: u32): void {
   const ex = exchanges.get(ctx);
-  if (ex !== null && plugin !== null) plugin!.log(ex);
+  if (ex !== null && recorder !== null) recorder!.log(ex);
 }
 
 export function proxy_on_done(ctx: u32): u32 {

@@ -8,7 +8,7 @@ import { bytesOf, statusCode } from "./bytes";
 import { Capture } from "./capture/capture";
 import { Config, parseConfig, tokenFromEnv } from "./config";
 import { Exchange } from "./exchanges";
-import { Identity, identityJson, identityOf } from "./capture/identity";
+import { Identity, identityJson, identityOf, namespaceOf } from "./capture/identity";
 import { answerText } from "./answers";
 import { Metrics } from "./metrics";
 import { hintGroups } from "./redact/candidates";
@@ -19,7 +19,10 @@ import { Shipper, sourceName } from "./ship";
 
 const STATUS = bytesOf(":status");
 
-/** The plugin's configuration, read and checked; null, with the reason logged, when it is not valid. */
+/**
+ * The plugin's configuration, read and checked; null, with the reason logged, when it is not
+ * valid. A proxy of a namespace in skip.namespaces gets one that records nothing.
+ */
 export function readConfig(size: u32): Config | null {
   let text = "";
   if (size > 0 && getBuffer(BufferType.PluginConfiguration, 0, size)) {
@@ -32,6 +35,13 @@ export function readConfig(size: u32): Config | null {
     return null;
   }
   const config = result.config!;
+  // Before the token: a skipped proxy needs none.
+  const namespace = config.skipNamespaces.length > 0 ? namespaceOf(config) : "";
+  if (namespace.length > 0 && config.skipNamespaces.includes(namespace)) {
+    config.records = false;
+    log(LogLevel.Info, "redtail: configured; not recording: this proxy's namespace " + namespace + " is in skip.namespaces");
+    return config;
+  }
   if (config.tokenEnv.length > 0) {
     const error = tokenFromEnv(config, envVar(config.tokenEnv));
     if (error.length > 0) {

@@ -24,7 +24,7 @@ test('no configuration, an empty object, and every field at its default are acce
     retry: { initial_ms: 250, max_ms: 30000 },
     capture: { request_headers: ['content-type'], response_headers: [], body: { enabled: false, max_bytes: 1024, content_types: ['application/json'] } },
     redact: { headers: ['x-internal-token'], query_params: ['otp'], rules: { EMAIL_ADDRESS: 'hmac', CREDIT_CARD: 'partial', IP_ADDRESS: 'off' }, hmac: { key: 'a-key-of-16-chars-or-more', key_id: 'k2' } },
-    sampling: { success_rate: 0.5 }, identity: { service: 's', namespace: 'n', workload: 'w', node: 'p' },
+    sampling: { success_rate: 0.5 }, identity: { service: 's', namespace: 'n', workload: 'w', node: 'p' }, skip: { namespaces: ['redtail'] },
   })]) {
     const f = await startFilter(c);
     assert.ok(f.logs.some((e) => /redtail: configured/.test(e.message)));
@@ -55,6 +55,8 @@ test('each mistake is refused with the field, the value and what was expected', 
     [{ redact: { hmac: { key: 'short' } } }, /"redact.hmac.key" must be a string of 16 to 1024 characters, got "short"/],
     [{ capture: { request_headers: ['ok', 'bad name'] } }, /"capture.request_headers\[1\]" must be a name of 1 to 128 visible ASCII characters, got "bad name"/],
     [{ sampling: { success_rate: 2 } }, /"sampling.success_rate" must be a number from 0 to 1, got 2/],
+    [{ skip: { namespaces: 'redtail' } }, /"skip.namespaces" must be an array of at most 64 names, got "redtail"/],
+    [{ skip: { namespace: ['redtail'] } }, /unknown field "skip.namespace"; known fields of "skip" are namespaces/],
     ['{"flush": {"interval_ms": 100, "interval_ms": 200}}', /the key "interval_ms" appears twice/],
   ];
   for (const [config, expected] of cases) {

@@ -51,6 +51,22 @@ test('collector.token_env: the token comes from the VM\'s environment, as Envoy\
     /the token in REDTAIL_INGEST_TOKEN must be 1 to 4096 visible ASCII characters without spaces/);
 });
 
+test('collector.token_env: a token ending in a line end (a Secret made with --from-file) is sent without it; nothing else is trimmed', async () => {
+  for (const value of ['file-t0ken\n', 'file-t0ken\r\n', 'file-t0ken\n\n']) {
+    const f = await startFilter({ collector: { token_env: 'REDTAIL_INGEST_TOKEN' } }, { host: { vmEnvironment: { REDTAIL_INGEST_TOKEN: value } } });
+    await f.send({ headers: { ...GET, 'x-request-id': 'nl1' } });
+    await f.records(1);
+    assert.equal(f.collector.batches[0]!.headers['authorization'], 'Bearer file-t0ken', JSON.stringify(value));
+    await f.stop();
+  }
+  for (const value of ['file-t0ken \n', ' file-t0ken', 'file-t0ken\t']) {
+    await assert.rejects(startFilter({ collector: { token_env: 'REDTAIL_INGEST_TOKEN' } }, { host: { vmEnvironment: { REDTAIL_INGEST_TOKEN: value } } }),
+      /the token in REDTAIL_INGEST_TOKEN must be 1 to 4096 visible ASCII characters without spaces/, JSON.stringify(value));
+  }
+  await assert.rejects(startFilter({ collector: { token_env: 'REDTAIL_INGEST_TOKEN' } }, { host: { vmEnvironment: { REDTAIL_INGEST_TOKEN: '\n' } } }),
+    /names REDTAIL_INGEST_TOKEN, which the proxy's environment does not hold/);
+});
+
 test('an idle VM sends an empty batch every flush.heartbeat_ms, in sequence, so the collector can tell quiet from dead; a busy one sends none', async () => {
   const f = await startFilter({ flush: { interval_ms: 10, heartbeat_ms: 1000 } });
   await waitFor('a heartbeat', () => f.collector.batches.length >= 1, 5000);

@@ -20,9 +20,14 @@ export class Identity {
   node: string = "";
 }
 
+/** The proxy's own namespace: the configuration's, else Istio's node metadata. */
+export function namespaceOf(c: Config): string {
+  return c.namespace.length ? c.namespace : nodeString("node\0metadata\0NAMESPACE");
+}
+
 export function identityOf(c: Config): Identity {
   const id = new Identity();
-  id.namespace = c.namespace.length ? c.namespace : nodeString("node\0metadata\0NAMESPACE");
+  id.namespace = namespaceOf(c);
   id.workload = c.workload.length ? c.workload : nodeString("node\0metadata\0WORKLOAD_NAME");
   id.node = c.node.length ? c.node : nodeString("node\0metadata\0NAME");
   id.service = c.service;
