@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, keyFileOf, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
 import { commandFlags, UsageError } from './args.js';
 import { DATA_FLAGS, dataConfig } from './data-config.js';
+import { folderProblem } from './folder-problem.js';
 
 const FLAGS = {
   data: DATA_FLAGS.data,
@@ -31,9 +32,15 @@ export async function pruneCommand(argv: string[]): Promise<number> {
     try {
       lock = FolderLock.take(config.data);
     } catch (err) {
+      // Not usage errors: the command was right, the folder is not ready for it (exit 1).
+      const problem = folderProblem(err, { what: 'data folder', folder: config.data });
+      if (problem !== undefined) {
+        console.error(`redtail prune: ${problem}`);
+        return 1;
+      }
       if (!(err instanceof FolderInUse)) throw err;
       console.error(`redtail prune: ${err.message} (the running collector prunes on its own, hourly)`);
-      return 2;
+      return 1;
     }
   }
   const store = new Store(config.data);

@@ -1,6 +1,7 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
 import { ConfigError, FolderInUse, loadConfig, NoteError, startCollector, stderrLog } from '../collector/src/index.js';
 import { commandFlags, UsageError } from './args.js';
+import { folderProblem } from './folder-problem.js';
 import { listenProblem } from './listen-problem.js';
 import { runUntilSignal } from './stop.js';
 
@@ -37,12 +38,13 @@ export async function serve(argv: string[]): Promise<number> {
     collector = await startCollector(config);
   } catch (err) {
     // The collector undoes what it started (the folder's lock included) before this is thrown.
-    const busy = listenProblem(err, { flag: '--port' });
-    if (busy !== undefined) {
-      console.error(`redtail serve: ${busy}`);
+    // Not a usage error: the command was right, the machine is not ready for it (exit 1).
+    const problem = listenProblem(err, { flag: '--port' }) ?? folderProblem(err, { what: 'data folder', folder: config.data });
+    if (problem !== undefined || err instanceof FolderInUse) {
+      console.error(`redtail serve: ${problem ?? (err as Error).message}`);
       return 1;
     }
-    if (!(err instanceof FolderInUse) && !(err instanceof NoteError) && !(err instanceof ConfigError)) throw err;
+    if (!(err instanceof NoteError) && !(err instanceof ConfigError)) throw err;
     console.error(`redtail serve: ${err.message}`);
     return 2;
   }
