@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { entryDetails, type Listed, readAudit } from '../collector/src/index.js';
 import { commandFlags, UsageError } from './args.js';
+import { integer } from './integers.js';
 import { dataConfig } from './data-config.js';
 import { ask } from './ask.js';
 import { leaveForAudit } from './left-for-audit.js';
@@ -58,8 +59,7 @@ function fromData(flags: Record<string, string>, limit: number, { since, until }
 export async function auditCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('audit', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  const limit = flags.limit === undefined ? 1000 : Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
+  const limit = integer(flags.limit ?? '1000', '--limit', { min: 1 });
   if (flags.url !== undefined && flags.data !== undefined) throw new UsageError('give --url (ask a collector) or --data (read a data folder), not both');
   const range = timeRange(flags);
   const listed = flags.data !== undefined ? fromData(flags, limit, range) : await fromCollector(flags, limit);

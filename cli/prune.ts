@@ -1,7 +1,8 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
-import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, keyFileOf, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
-import { commandFlags, UsageError } from './args.js';
+import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, keyFileOf, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, RETENTION_DAYS, retentionStart, Store } from '../collector/src/index.js';
+import { commandFlags } from './args.js';
+import { integer } from './integers.js';
 import { DATA_FLAGS, dataConfig } from './data-config.js';
 import { folderProblem } from './folder-problem.js';
 
@@ -19,8 +20,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   if (typeof flags === 'number') return flags;
   const config = dataConfig('prune', flags);
   if (typeof config === 'number') return config;
-  const days = flags['retention-days'] !== undefined ? Number(flags['retention-days']) : config.retentionDays;
-  if (!Number.isInteger(days) || days < 1) throw new UsageError(`--retention-days must be a positive integer, got ${JSON.stringify(flags['retention-days'])}`);
+  const days = flags['retention-days'] !== undefined ? integer(flags['retention-days'], '--retention-days', RETENTION_DAYS) : config.retentionDays;
   // A folder that is not there holds nothing to prune, and is not made (a dry run least of all).
   if (!existsSync(config.data)) {
     console.error(`redtail prune: no data folder at ${config.data}: nothing to prune (give the collector's with --data)`);

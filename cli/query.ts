@@ -1,6 +1,7 @@
 // redtail query: records from the collector, newest first, as an aligned table or NDJSON.
 import { MAX_LIMIT } from '../collector/src/index.js';
-import { commandFlags, UsageError } from './args.js';
+import { commandFlags } from './args.js';
+import { integer } from './integers.js';
 import { ask } from './ask.js';
 import { FILTER_FLAGS, queryString, type Target, target } from './filters.js';
 import { recordLine, unreadableLine } from './format.js';
@@ -21,8 +22,7 @@ const SUMMARY = 'Prints stored records, newest first (or, with --gaps, where the
 export async function queryCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('query', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  const want = flags.limit === undefined ? 100 : Number(flags.limit);
-  if (!Number.isInteger(want) || want < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
+  const want = integer(flags.limit ?? '100', '--limit', { min: 1 });
   timeRange(flags);
   const collector = target('query', flags);
   if (typeof collector === 'number') return collector;

@@ -1,6 +1,7 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
 import { ConfigError, FolderInUse, loadConfig, NoteError, startCollector, stderrLog } from '../collector/src/index.js';
-import { commandFlags, UsageError } from './args.js';
+import { commandFlags } from './args.js';
+import { port as portOf } from './integers.js';
 import { folderProblem } from './folder-problem.js';
 import { listenProblem } from './listen-problem.js';
 import { runUntilSignal } from './stop.js';
@@ -18,11 +19,7 @@ const SUMMARY = 'Runs the collector: POST /v1/ingest takes batches, GET /v1/logs
 export async function serve(argv: string[]): Promise<number> {
   const flags = commandFlags('serve', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  let port: number | undefined;
-  if (flags.port !== undefined) {
-    port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got ${JSON.stringify(flags.port)}`);
-  }
+  const port = flags.port === undefined ? undefined : portOf(flags.port, '--port');
   let config;
   try {
     config = loadConfig({ file: flags.config, env: process.env, flags: { data: flags.data, host: flags.host, port, tlsCert: flags['tls-cert'], tlsKey: flags['tls-key'] } });

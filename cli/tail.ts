@@ -2,7 +2,8 @@
 // with --json). A collector never reached is tried a bounded number of times, with a countdown,
 // then given up on; once it was reached, a dropped connection is retried without end, said on stderr.
 import WebSocket from 'ws';
-import { commandFlags, type FlagSpec, UsageError } from './args.js';
+import { commandFlags, type FlagSpec } from './args.js';
+import { integer } from './integers.js';
 import { tlsProblem } from '../collector/src/index.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
 import { asRecord, gapLine, isDropNotice, isNotice, noticeLine, recordLine, unreadableLine } from './format.js';
@@ -33,8 +34,7 @@ async function countdown(ms: number, line: (seconds: number) => string, stopped:
 export async function tail(argv: string[]): Promise<number> {
   const flags = commandFlags('tail', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  const retries = flags.retries === undefined ? DEFAULT_RETRIES : flags.retries === 'forever' ? Infinity : Number(flags.retries);
-  if (!(retries === Infinity || (Number.isInteger(retries) && retries >= 0))) throw new UsageError(`--retries must be a whole number or forever, got ${JSON.stringify(flags.retries)}`);
+  const retries = flags.retries === undefined ? DEFAULT_RETRIES : flags.retries === 'forever' ? Infinity : integer(flags.retries, '--retries', { min: 0, or: 'forever' });
   const collector = target('tail', flags);
   if (typeof collector === 'number') return collector;
   const { url, headers } = collector;
