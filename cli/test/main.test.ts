@@ -112,3 +112,21 @@ test('a switch means what it says: --json, =true|yes|1, =false|no|0, --no-json',
     await c.stop();
   }
 });
+
+test('help and --version take no stray words; --help=false is not asking; help help is help\'s own usage', async () => {
+  await usageErrors([
+    [['--version', 'extra'], 'redtail: --version takes nothing after it, got "extra"\nsee: redtail help\n'],
+    [['help', 'query', 'extra'], 'redtail: help takes one command, got "extra" after "query"\nsee: redtail help\n'],
+    [['query', '--help=maybe'], 'redtail query: --help is a switch: give it alone, or =true, =false (yes/no, 1/0), got "maybe"\nsee: redtail help query\n'],
+  ]);
+  for (const args of [['help', 'help'], ['help', '--help']]) {
+    const h = await run(args);
+    assert.equal(h.code, 0, args.join(' '));
+    assert.match(h.stdout, /^usage: redtail help \[<command>\]\n/, args.join(' '));
+  }
+  // Not help: the command runs, and here says no collector answers.
+  const off = await run(['query', '--help=false', '--url', 'http://127.0.0.1:9']);
+  assert.equal(off.code, 1, off.stderr);
+  assert.equal(off.stdout, '');
+  assert.match(off.stderr, /^redtail query: cannot reach the collector at http:\/\/127\.0\.0\.1:9: connection refused/);
+});
