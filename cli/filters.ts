@@ -40,7 +40,8 @@ export interface Target {
 /** The collector's URL as given: no scheme is http:// (`localhost:9900`), ws:// and wss:// are http:// and https://. */
 export function collectorUrl(given: string): string {
   // A port alone would be read as a host (http://39911 is 0.0.155.231).
-  if (/^\d+$/.test(given)) throw new UsageError(`--url ${given} is a number, not an address: did you mean localhost:${given}?`);
+  const number = /^(?:https?:\/\/)?(\d+)\/*$/i.exec(given)?.[1];
+  if (number !== undefined) throw new UsageError(`--url ${given} is a number, not an address: did you mean localhost:${number}?`);
   const url = (/^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`).replace(/\/+$/, '').replace(/^ws/i, 'http');
   const parsed = httpUrl(url);
   if (parsed === undefined) {

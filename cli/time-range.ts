@@ -16,8 +16,8 @@ export function localTime(value: string, flag: string, now = Date.now()): number
     const ms = Number((m[7] ?? '0').padEnd(3, '0'));
     const t = new Date(y!, mo! - 1, d, h, mi, s, ms);
     // Date rolls 2026-02-31 over to March: a day or an hour that does not exist is refused.
-    if (t.getFullYear() === y && t.getMonth() === mo! - 1 && t.getDate() === d && t.getHours() === h && t.getMinutes() === mi) return t.getTime();
-    throw new UsageError(`${flag} ${value} is not a time there was in this zone (${Intl.DateTimeFormat().resolvedOptions().timeZone}): no such day, or an hour skipped by a clock change`);
+    if (t.getFullYear() === y && t.getMonth() === mo! - 1 && t.getDate() === d && t.getHours() === h && t.getMinutes() === mi && t.getSeconds() === s) return t.getTime();
+    throw new UsageError(`${flag} ${value} is not a time there was in this zone (${Intl.DateTimeFormat().resolvedOptions().timeZone}): no such date or time, or one skipped when the clocks went forward`);
   }
   try {
     return parseTime(value, flag, now);

@@ -77,6 +77,7 @@ test('numbers are decimal digits within their bounds, one parser for each kind: 
 test('addresses and tokens that would quietly go wrong are usage errors: a bare port, credentials in --url (not echoed), an empty --token, a non-HTTP upstream', async () => {
   const cases: [string[], string][] = [
     [['query', '--url', '39911'], 'redtail query: --url 39911 is a number, not an address: did you mean localhost:39911?\nsee: redtail help query\n'],
+    [['query', '--url', 'http://39911/'], 'redtail query: --url http://39911/ is a number, not an address: did you mean localhost:39911?\nsee: redtail help query\n'],
     [['tail', '--url', 'http://alice:s3cret@h:9900'], 'redtail tail: --url must not carry a user or password (user:password@host): give the collector\'s token with --token-file FILE, --token TOKEN or REDTAIL_TOKEN\nsee: redtail help tail\n'],
     [['query', '--token', ''], 'redtail query: --token is empty: give the token (is the variable it came from set?), or leave --token out\nsee: redtail help query\n'],
     [['proxy', '--upstream', 'ftp://x'], 'redtail proxy: --upstream must be an http:// or https:// URL (http://127.0.0.1:8080), got "ftp://x"\nsee: redtail help proxy\n'],

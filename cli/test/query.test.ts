@@ -210,8 +210,11 @@ test('--since and --until without a zone are local time, as TZ sets it (as the t
     assert.deepEqual(await ids('--since', '2026-11-27T04:30:00+05:30'), ['at-0500Z', 'at-0400Z']);
     // A day alone is local midnight: 2026-11-27 in Kolkata began at 18:30Z the day before.
     assert.deepEqual(await ids('--until', '2026-11-27'), []);
-    const bad = await run(['query', '--url', c.url, '--since', '2026-02-31T10:00'], { env });
-    assert.equal(bad.code, 2);
+    for (const never of ['2026-02-31T10:00', '2026-11-27T10:00:61']) {
+      const bad = await run(['query', '--url', c.url, '--since', never], { env });
+      assert.equal(bad.code, 2, never);
+      assert.match(bad.stderr, /is not a time there was in this zone \(Asia\/(Kolkata|Calcutta)\)/);
+    }
   } finally {
     await c.stop();
   }
