@@ -115,7 +115,7 @@ export async function tail(argv: string[]): Promise<number> {
     }
     const wait = Math.min(1000 * 2 ** (failures - 1), 10_000);
     const of = retries === Infinity ? '' : ` of ${retries}`;
-    await countdown(wait, { why: `redtail tail: ${why}`, left: (s) => `redtail tail: trying again in ${s} s (retry ${failures}${of})` }, stopping.signal);
+    await countdown(wait, { program: 'redtail tail', why, left: (s) => `trying again in ${s} s (retry ${failures}${of})` }, stopping.signal);
   }
   // Stopped after it streamed: what was asked for was done. Stopped before it ever connected:
   // interrupted, as a shell reports it (128 + the signal's number), so a script sees it was not served.
