@@ -28,22 +28,22 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   }
   // Removing shards is writing: not under a running collector (which prunes on its own, hourly).
   let lock: FolderLock | undefined;
-  if (flags['dry-run'] === undefined) {
-    try {
-      lock = FolderLock.take(config.data);
-    } catch (err) {
-      // Not usage errors: the command was right, the folder is not ready for it (exit 1).
-      const problem = folderProblem(err, { what: 'data folder', folder: config.data });
-      if (problem !== undefined) {
-        console.error(`redtail prune: ${problem}`);
-        return 1;
-      }
-      if (!(err instanceof FolderInUse)) throw err;
-      console.error(`redtail prune: ${err.message} (the running collector prunes on its own, hourly)`);
+  let store: Store;
+  try {
+    if (flags['dry-run'] === undefined) lock = FolderLock.take(config.data);
+    store = new Store(config.data);
+  } catch (err) {
+    lock?.release();
+    // Not usage errors: the command was right, the folder is not ready for it (exit 1).
+    const problem = folderProblem(err, { what: 'data folder', folder: config.data });
+    if (problem !== undefined) {
+      console.error(`redtail prune: ${problem}`);
       return 1;
     }
+    if (!(err instanceof FolderInUse)) throw err;
+    console.error(`redtail prune: ${err.message} (the running collector prunes on its own, hourly)`);
+    return 1;
   }
-  const store = new Store(config.data);
   const shards = store.list().length;
   const keepFrom = retentionStart(days);
   // The bound first, on stderr (stdout is what went): a surprising removal is explained before it is listed.

@@ -23,8 +23,7 @@ const oneLine = (stderr: string) => assert.equal(stderr.trimEnd().split('\n').le
 test('serve and prune with a file where the data folder should be: one line naming it and EEXIST or ENOTDIR, exit 1', () => inTemp(async (dir) => {
   const file = join(dir, 'a-file');
   writeFileSync(file, 'x');
-  for (const command of ['serve', 'prune']) {
-    const extra = command === 'serve' ? ['--port', '0'] : [];
+  for (const [command, ...extra] of [['serve', '--port', '0'], ['prune'], ['prune', '--dry-run']] as [string, ...string[]][]) {
     const exists = await run([command, '--data', file, ...extra]);
     assert.equal(exists.code, 1, exists.stderr);
     assert.equal(exists.stderr, `redtail ${command}: cannot use the data folder ${file}: EEXIST: a file, not a folder, is there (give a folder)\n`);
