@@ -20,7 +20,7 @@ async function inTemp(fn: (dir: string) => Promise<void>): Promise<void> {
 
 const oneLine = (stderr: string) => assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
 
-test('serve and prune with a file where the data folder should be: one line naming it and EEXIST or ENOTDIR, exit 1', () => inTemp(async (dir) => {
+test('serve, prune and relay (its spool) with a file where the folder should be: one line naming it and EEXIST or ENOTDIR, exit 1', () => inTemp(async (dir) => {
   const file = join(dir, 'a-file');
   writeFileSync(file, 'x');
   for (const [command, ...extra] of [['serve', '--port', '0'], ['prune'], ['prune', '--dry-run']] as [string, ...string[]][]) {
@@ -28,6 +28,9 @@ test('serve and prune with a file where the data folder should be: one line nami
     assert.equal(exists.code, 1, exists.stderr);
     assert.equal(exists.stderr, `redtail ${command}: cannot use the data folder ${file}: EEXIST: a file, not a folder, is there (give a folder)\n`);
   }
+  const spool = await run(['relay', '--spool', file, '--listen', '0', '--upstream', 'ws://127.0.0.1:9/v1/stream']);
+  assert.equal(spool.code, 1, spool.stderr);
+  assert.equal(spool.stderr, `redtail relay: cannot use the spool ${file}: EEXIST: a file, not a folder, is there (give a folder)\n`);
   const under = await run(['serve', '--data', join(file, 'sub'), '--port', '0']);
   assert.equal(under.code, 1, under.stderr);
   assert.match(under.stderr, new RegExp(`^redtail serve: cannot use the data folder ${file}/sub: ENOTDIR: part of the path is a file`));
