@@ -15,6 +15,14 @@ export interface FlagSpec {
 const TRUE = ['true', 'yes', '1', 'on'];
 const FALSE = ['false', 'no', '0', 'off'];
 
+/** Whether a switch given as --name or --name=VALUE is on; a UsageError for a value a switch does not take. */
+function switchOn(name: string, given: string | undefined): boolean {
+  const v = given?.toLowerCase();
+  if (v === undefined || TRUE.includes(v)) return true;
+  if (FALSE.includes(v)) return false;
+  throw new UsageError(`--${name} is a switch: give it alone, or =true, =false (yes/no, 1/0), got ${JSON.stringify(given)}`);
+}
+
 /** `--name` of an argument, when it is an option (-h is --help). */
 const optionName = (arg: string): string | undefined => (arg === '-h' ? 'help' : arg.startsWith('--') && arg.length > 2 ? arg.slice(2).split('=')[0] : undefined);
 
@@ -50,8 +58,10 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
     if (name === undefined) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
     const eq = arg.indexOf('=');
     const given = eq < 0 ? undefined : arg.slice(eq + 1);
+    // --help is a switch like any: --help=false is not asking for it.
     if (name === 'help') {
-      out.help = 'true';
+      if (switchOn(name, given)) out.help = 'true';
+      else delete out.help;
       continue;
     }
     // --no-json: a switch turned off, as git and most tools write it.
@@ -62,10 +72,8 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
     }
     if (!(name in spec)) throw unknownOption(name, spec);
     if (spec[name]!.value === '') {
-      const v = given?.toLowerCase();
-      if (v === undefined || TRUE.includes(v)) out[name] = 'true';
-      else if (FALSE.includes(v)) delete out[name];
-      else throw new UsageError(`--${name} is a switch: give it alone, or =true, =false (yes/no, 1/0), got ${JSON.stringify(given)}`);
+      if (switchOn(name, given)) out[name] = 'true';
+      else delete out[name];
       continue;
     }
     // The next argument is the value, unless it is another option (`--url --json` forgot the URL).

@@ -4,13 +4,14 @@
 import { existsSync } from 'node:fs';
 import { entryDetails, type Listed, readAudit } from '../collector/src/index.js';
 import { commandFlags, UsageError } from './args.js';
+import { integer } from './integers.js';
 import { dataConfig } from './data-config.js';
 import { ask } from './ask.js';
 import { leaveForAudit } from './left-for-audit.js';
 import { FILTER_FLAGS, target } from './filters.js';
 import { printable, printableJson } from './printable.js';
 import { shownTime } from './shown-time.js';
-import { timeRange } from './time-range.js';
+import { rangeParams, timeRange } from './time-range.js';
 
 const FLAGS = {
   url: { value: 'URL', help: 'the collector (default http://127.0.0.1:9900; env REDTAIL_URL)' },
@@ -19,7 +20,7 @@ const FLAGS = {
   'token-file': FILTER_FLAGS['token-file']!,
   data: { value: 'DIR', help: 'read the data folder instead of asking a collector (env REDTAIL_DATA)' },
   config: { value: 'FILE', help: 'the collector\'s config file (for data, with --data)' },
-  since: { value: 'TIME', help: 'from this time: ISO, or 15m, 2h, 7d ago (default: all)' },
+  since: { value: 'TIME', help: 'from this time: ISO (local time unless it ends in Z or an offset), or 15m, 2h, 7d ago (default: all)' },
   until: { value: 'TIME', help: 'until this time' },
   limit: { value: 'N', help: 'the latest N entries at most (default 1000)' },
   json: { value: '', help: 'print NDJSON, one entry a line, with its place in the log ("ref")' },
@@ -28,11 +29,11 @@ const FLAGS = {
 const SUMMARY = 'Lists the audit log: who queried, tailed or was refused, retention, verify, starts and stops.';
 
 /** The entries, or the exit code after saying what went wrong. */
-async function fromCollector(flags: Record<string, string>, limit: number): Promise<Listed[] | number> {
+async function fromCollector(flags: Record<string, string>, limit: number, range: { since?: number; until?: number }): Promise<Listed[] | number> {
   const collector = target('audit', flags);
   if (typeof collector === 'number') return collector;
-  const qs = new URLSearchParams({ limit: String(limit) });
-  for (const k of ['since', 'until']) if (flags[k] !== undefined) qs.set(k, flags[k]!);
+  const qs = rangeParams(range);
+  qs.set('limit', String(limit));
   const body = await ask<{ entries?: Listed[] }>('audit', collector, `/v1/audit?${qs}`, { scope: 'admin' });
   if (typeof body === 'number') return body;
   if (!Array.isArray(body.entries)) {
@@ -58,11 +59,10 @@ function fromData(flags: Record<string, string>, limit: number, { since, until }
 export async function auditCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('audit', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  const limit = flags.limit === undefined ? 1000 : Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
+  const limit = integer(flags.limit ?? '1000', '--limit', { min: 1 });
   if (flags.url !== undefined && flags.data !== undefined) throw new UsageError('give --url (ask a collector) or --data (read a data folder), not both');
   const range = timeRange(flags);
-  const listed = flags.data !== undefined ? fromData(flags, limit, range) : await fromCollector(flags, limit);
+  const listed = flags.data !== undefined ? fromData(flags, limit, range) : await fromCollector(flags, limit, range);
   if (typeof listed === 'number') return listed;
   if (flags.json !== undefined) {
     for (const l of listed) process.stdout.write(`${printableJson({ ref: l.ref, ...l.entry })}\n`);

@@ -3,14 +3,15 @@
 // that a later verify can hold the records to heads the collector no longer controls.
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { AUDIT, auditDir, CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, parseTime, QueryError, unsignedText } from '../collector/src/index.js';
+import { AUDIT, auditDir, CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, unsignedText } from '../collector/src/index.js';
 import { commandFlags, UsageError } from './args.js';
+import { timeRange } from './time-range.js';
 import { DATA_FLAGS, dataConfig } from './data-config.js';
 
 const FLAGS = {
   data: DATA_FLAGS.data,
   config: { value: 'FILE', help: 'the collector\'s config file (for data)' },
-  since: { value: 'TIME', help: 'only checkpoints signed from this time: ISO, or 15m, 2h, 7d ago (default: all)' },
+  since: { value: 'TIME', help: 'only checkpoints signed from this time: ISO (local time unless it ends in Z or an offset), or 15m, 2h, 7d ago (default: all)' },
   out: { value: 'DIR', help: 'copy them to DIR/<epoch>/, and the audit log\'s to DIR/audit/<day>/ (never overwriting a different file there), with any deletion notes' },
   json: { value: '', help: 'print NDJSON, one checkpoint a line, with its whole note' },
 };
@@ -52,13 +53,7 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
     console.error(`redtail checkpoints: no checkpoints in ${config.data} (give the collector's data folder with --data)`);
     return 2;
   }
-  let since = -Infinity;
-  try {
-    if (flags.since !== undefined) since = parseTime(flags.since, '--since');
-  } catch (err) {
-    if (!(err instanceof QueryError)) throw err;
-    throw new UsageError(err.message);
-  }
+  const since = timeRange(flags).since ?? -Infinity;
   const json = flags.json !== undefined;
   const records = eachCheckpoint(config.data, flags.out, { since, json });
   // The audit log's checkpoints go out too, under audit/, where verify --from-checkpoint looks for them.

@@ -3,6 +3,7 @@
 import { ConfigError, FILTERED, trustedCas } from '../collector/src/index.js';
 import { readFileSync } from 'node:fs';
 import { type FlagSpec, UsageError } from './args.js';
+import { httpUrl } from './http-url.js';
 
 /** A field's flag: its query parameter, with - for _ as flags are written. */
 const flagOf = (param: string) => param.replace(/_/g, '-');
@@ -38,15 +39,18 @@ export interface Target {
 
 /** The collector's URL as given: no scheme is http:// (`localhost:9900`), ws:// and wss:// are http:// and https://. */
 export function collectorUrl(given: string): string {
+  // A port alone would be read as a host (http://39911 is 0.0.155.231).
+  const number = /^(?:https?:\/\/)?(\d+)\/*$/i.exec(given)?.[1];
+  if (number !== undefined) throw new UsageError(`--url ${given} is a number, not an address: did you mean localhost:${number}?`);
   const url = (/^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`).replace(/\/+$/, '').replace(/^ws/i, 'http');
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || !['http:', 'https:'].includes(parsed.protocol) || parsed.hostname === '') {
+  const parsed = httpUrl(url);
+  if (parsed === undefined) {
     throw new UsageError(`--url must be the collector's address, http://HOST:PORT or https://HOST:PORT (or HOST:PORT), got ${JSON.stringify(given)}`);
+  }
+  // user:password@ would go out as Basic auth, which the collector does not take, and come back
+  // in every error line that names the URL: refused, without repeating what was given.
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new UsageError('--url must not carry a user or password (user:password@host): give the collector\'s token with --token-file FILE, --token TOKEN or REDTAIL_TOKEN');
   }
   return url;
 }
@@ -54,6 +58,8 @@ export function collectorUrl(given: string): string {
 /** The token: --token, else the file --token-file names (one line), else the environment's. */
 function tokenOf(flags: Record<string, string>): string | undefined {
   if (flags.token !== undefined && flags['token-file'] !== undefined) throw new UsageError('give --token or --token-file, not both');
+  // An empty --token (an unset variable in `--token "$T"`) would quietly send no token at all.
+  if (flags.token !== undefined && flags.token.trim() === '') throw new UsageError('--token is empty: give the token (is the variable it came from set?), or leave --token out');
   const file = flags['token-file'] ?? (flags.token === undefined ? process.env.REDTAIL_TOKEN_FILE : undefined);
   if (file === undefined) return flags.token ?? process.env.REDTAIL_TOKEN;
   let text: string;

@@ -9,7 +9,9 @@ export interface PortFlag {
 
 /** The line for a failed listen, or undefined when err is not one. */
 export function listenProblem(err: unknown, { flag, also }: PortFlag): string | undefined {
-  const { code, port, address } = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  const { code, port, address, syscall } = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  // A folder's EACCES (mkdir, open) is not a port's: only a listen's is said here.
+  if (syscall !== 'listen' && syscall !== 'bind') return undefined;
   const where = `port ${port ?? '?'} on ${address ?? '?'}`;
   const other = `give another with ${flag} N (${flag} 0 for any free port)${also ? `, ${also}` : ''}`;
   if (code === 'EADDRINUSE') return `${where} is already in use (another redtail, or another program, listens there): stop it, or ${other}`;

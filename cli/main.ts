@@ -34,6 +34,9 @@ function help(): string {
   ].join('\n');
 }
 
+const HELP = ['help', '--help', '-h'];
+const HELP_USAGE = 'usage: redtail help [<command>]\n\nLists the commands, or prints the options of one (as redtail <command> --help does).';
+
 /** A usage error: one line, and where to read how it is called; exit code 2. */
 function misused(message: string, command?: string): number {
   console.error(`redtail${command ? ` ${command}` : ''}: ${message}\nsee: redtail help${command ? ` ${command}` : ''}`);
@@ -61,13 +64,20 @@ async function main(argv: string[]): Promise<number> {
     console.error(help());
     return 2;
   }
+  // A word after these is a mistake (a command typed after --version), not something to ignore.
   if (name === '--version' || name === '-V' || name === 'version') {
+    if (rest.length > 0) return misused(`${name} takes nothing after it, got ${JSON.stringify(rest[0])}`);
     console.log(`redtail ${version()}`);
     return 0;
   }
-  if (name === '--help' || name === '-h' || name === 'help') {
+  if (HELP.includes(name)) {
+    if (rest.length > 1) return misused(`${name} takes one command, got ${JSON.stringify(rest[1])} after ${JSON.stringify(rest[0])}`);
     if (rest[0] === undefined) {
       console.log(help());
+      return 0;
+    }
+    if (HELP.includes(rest[0])) {
+      console.log(HELP_USAGE);
       return 0;
     }
     const asked = commands[rest[0]];

@@ -6,6 +6,8 @@ import { ConfigError, trustedCas } from '../collector/src/index.js';
 import { Host, PluginError, ModuleError, type Plugin, vmMemoryPrometheus } from '../host/src/index.js';
 import { startProxy } from '../host/src/proxy.js';
 import { commandFlags, UsageError } from './args.js';
+import { httpUrl } from './http-url.js';
+import { integer, port as portOf } from './integers.js';
 import { listenProblem, type PortFlag } from './listen-problem.js';
 
 const FLAGS = {
@@ -29,19 +31,17 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     console.error(`redtail proxy: ${message}`);
     return 2;
   };
-  const port = Number(flags.listen ?? 10000);
+  const port = portOf(flags.listen ?? '10000', '--listen');
   const adminOff = flags.admin === 'off';
-  const adminPort = adminOff ? 0 : Number(flags.admin ?? 15000);
-  const workers = Number(flags.workers ?? 2);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--listen must be a port from 0 to 65535, got ${JSON.stringify(flags.listen)}`);
-  if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) throw new UsageError(`--admin must be a port from 0 to 65535, or off, got ${JSON.stringify(flags.admin)}`);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers must be 1 to 64, got ${JSON.stringify(flags.workers)}`);
+  const adminPort = adminOff ? 0 : portOf(flags.admin ?? '15000', '--admin', { or: 'off' });
+  const workers = integer(flags.workers ?? '2', '--workers', { min: 1, max: 64 });
   const clusters: Record<string, string> = {};
   for (const spec of (flags.cluster ?? 'redtail-collector=http://127.0.0.1:9900').split('\n')) {
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new UsageError(`--cluster must be NAME=URL, got ${JSON.stringify(spec)}`);
     clusters[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
+  const upstream = upstreamUrl(flags.upstream ?? 'http://127.0.0.1:8080');
   const vmEnvironment = vmEnv(flags['vm-env']);
   let configuration = '';
   if (flags['filter-config']) {
@@ -90,7 +90,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   };
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
-    proxy = await startProxy({ plugins, upstream: flags.upstream ?? 'http://127.0.0.1:8080', port });
+    proxy = await startProxy({ plugins, upstream, port });
   } catch (err) {
     return unlisten(err, { flag: '--listen' });
   }
@@ -121,7 +121,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${flags.upstream ?? 'http://127.0.0.1:8080'}, ${loaded}; admin ${adminUrl}\n`);
+  process.stderr.write(`redtail proxy: listening on ${proxy.url} -> ${upstream}, ${loaded}; admin ${adminUrl}\n`);
   await stopped;
   await proxy.close();
   admin.close();
@@ -143,4 +143,12 @@ function vmEnv(specs: string | undefined): Record<string, string> {
     env[name] = value;
   }
   return env;
+}
+
+/** The upstream: an http:// or https:// URL with a host, as the proxy forwards to nothing else. */
+function upstreamUrl(given: string): string {
+  if (httpUrl(given) === undefined) {
+    throw new UsageError(`--upstream must be an http:// or https:// URL (http://127.0.0.1:8080), got ${JSON.stringify(given)}`);
+  }
+  return given;
 }

@@ -1,8 +1,10 @@
 // redtail prune: remove the shards older than the retention, and say what went.
 import { existsSync } from 'node:fs';
-import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, keyFileOf, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, retentionStart, Store } from '../collector/src/index.js';
-import { commandFlags, UsageError } from './args.js';
+import { auditDeletion, AuditRecorder, FolderInUse, FolderLock, keyFileOf, type Log, loadOrCreateKey, osUser, postToInbox, recordDeletions, RETENTION_DAYS, retentionStart, Store } from '../collector/src/index.js';
+import { commandFlags } from './args.js';
+import { integer } from './integers.js';
 import { DATA_FLAGS, dataConfig } from './data-config.js';
+import { folderProblem } from './folder-problem.js';
 
 const FLAGS = {
   data: DATA_FLAGS.data,
@@ -18,8 +20,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   if (typeof flags === 'number') return flags;
   const config = dataConfig('prune', flags);
   if (typeof config === 'number') return config;
-  const days = flags['retention-days'] !== undefined ? Number(flags['retention-days']) : config.retentionDays;
-  if (!Number.isInteger(days) || days < 1) throw new UsageError(`--retention-days must be a positive integer, got ${JSON.stringify(flags['retention-days'])}`);
+  const days = flags['retention-days'] !== undefined ? integer(flags['retention-days'], '--retention-days', RETENTION_DAYS) : config.retentionDays;
   // A folder that is not there holds nothing to prune, and is not made (a dry run least of all).
   if (!existsSync(config.data)) {
     console.error(`redtail prune: no data folder at ${config.data}: nothing to prune (give the collector's with --data)`);
@@ -27,16 +28,22 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   }
   // Removing shards is writing: not under a running collector (which prunes on its own, hourly).
   let lock: FolderLock | undefined;
-  if (flags['dry-run'] === undefined) {
-    try {
-      lock = FolderLock.take(config.data);
-    } catch (err) {
-      if (!(err instanceof FolderInUse)) throw err;
-      console.error(`redtail prune: ${err.message} (the running collector prunes on its own, hourly)`);
-      return 2;
+  let store: Store;
+  try {
+    if (flags['dry-run'] === undefined) lock = FolderLock.take(config.data);
+    store = new Store(config.data);
+  } catch (err) {
+    lock?.release();
+    // Not usage errors: the command was right, the folder is not ready for it (exit 1).
+    const problem = folderProblem(err, { what: 'data folder', folder: config.data });
+    if (problem !== undefined) {
+      console.error(`redtail prune: ${problem}`);
+      return 1;
     }
+    if (!(err instanceof FolderInUse)) throw err;
+    console.error(`redtail prune: ${err.message} (the running collector prunes on its own, hourly)`);
+    return 1;
   }
-  const store = new Store(config.data);
   const shards = store.list().length;
   const keepFrom = retentionStart(days);
   // The bound first, on stderr (stdout is what went): a surprising removal is explained before it is listed.

@@ -1,16 +1,17 @@
 // redtail query: records from the collector, newest first, as an aligned table or NDJSON.
 import { MAX_LIMIT } from '../collector/src/index.js';
-import { commandFlags, UsageError } from './args.js';
+import { commandFlags } from './args.js';
+import { integer } from './integers.js';
 import { ask } from './ask.js';
 import { FILTER_FLAGS, queryString, type Target, target } from './filters.js';
 import { recordLine, unreadableLine } from './format.js';
 import { printable, printableJson } from './printable.js';
 import { shownTime } from './shown-time.js';
-import { timeRange } from './time-range.js';
+import { rangeParams, timeRange } from './time-range.js';
 
 const FLAGS = {
   ...FILTER_FLAGS,
-  since: { value: 'TIME', help: 'from this time: ISO, or 15m, 2h, 7d ago (default: all)' },
+  since: { value: 'TIME', help: 'from this time: ISO (local time unless it ends in Z or an offset), or 15m, 2h, 7d ago (default: all)' },
   until: { value: 'TIME', help: 'until this time' },
   limit: { value: 'N', help: 'at most N records (default 100; pages are fetched as needed)' },
   gaps: { value: '', help: 'print where the trail is incomplete in the time range instead: batches that never arrived, sources that fell silent, and the records producers said they lost (gap notices)' },
@@ -21,20 +22,19 @@ const SUMMARY = 'Prints stored records, newest first (or, with --gaps, where the
 export async function queryCommand(argv: string[]): Promise<number> {
   const flags = commandFlags('query', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  const want = flags.limit === undefined ? 100 : Number(flags.limit);
-  if (!Number.isInteger(want) || want < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
-  timeRange(flags);
+  const want = integer(flags.limit ?? '100', '--limit', { min: 1 });
+  const range = rangeParams(timeRange(flags));
   const collector = target('query', flags);
   if (typeof collector === 'number') return collector;
   const json = flags.json !== undefined;
   const utc = flags.utc !== undefined;
-  if (flags.gaps !== undefined) return printGaps(collector, flags, want, { json, utc });
+  if (flags.gaps !== undefined) return printGaps(collector, range, want, { json, utc });
   const color = !json && process.stdout.isTTY === true;
   let printed = 0;
   let cursor: string | null = null;
   do {
     const page = Math.min(MAX_LIMIT, want - printed);
-    const qs: string = `${queryString(flags, ['since', 'until'])}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
+    const qs: string = `${[queryString(flags), range.toString()].filter(Boolean).join('&')}&limit=${page}${cursor ? `&cursor=${cursor}` : ''}`;
     const body: Page | number = await ask<Page>('query', collector, `/v1/logs?${qs}`);
     if (typeof body === 'number') return body;
     if (!Array.isArray(body.records)) {
@@ -63,9 +63,7 @@ type Completeness = {
  * --gaps: the runs of batches that never arrived and the silences in the time range, then each
  * notice of lost records, newest first, up to the limit (a page at a time).
  */
-async function printGaps(collector: Target, flags: Record<string, string>, limit: number, { json, utc }: { json: boolean; utc: boolean }): Promise<number> {
-  const range = new URLSearchParams();
-  for (const k of ['since', 'until']) if (flags[k] !== undefined) range.set(k, flags[k]!);
+async function printGaps(collector: Target, range: URLSearchParams, limit: number, { json, utc }: { json: boolean; utc: boolean }): Promise<number> {
   const text = (v: unknown) => printable(String(v ?? ''));
   const time = (v: unknown) => printable(shownTime(String(v ?? ''), { utc }));
   const known = await ask<Completeness>('query', collector, `/v1/completeness?${range}`);

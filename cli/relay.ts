@@ -4,6 +4,7 @@ import { ConfigError, stderrLog } from '../collector/src/index.js';
 import { loadRelayConfig } from '../relay/src/config.js';
 import { startRelay } from '../relay/src/relay.js';
 import { commandFlags } from './args.js';
+import { folderProblem } from './folder-problem.js';
 import { listenProblem } from './listen-problem.js';
 import { runUntilSignal } from './stop.js';
 
@@ -44,9 +45,9 @@ export async function relayCommand(argv: string[]): Promise<number> {
     relay = await startRelay(config, stderrLog);
   } catch (err) {
     // The relay closes its spool and its connection upstream before this is thrown.
-    const busy = listenProblem(err, { flag: '--listen' });
-    if (busy !== undefined) {
-      console.error(`redtail relay: ${busy}`);
+    const problem = listenProblem(err, { flag: '--listen' }) ?? folderProblem(err, { what: 'spool', folder: config.spool });
+    if (problem !== undefined) {
+      console.error(`redtail relay: ${problem}`);
       return 1;
     }
     if (!(err instanceof ConfigError)) throw err;

@@ -1,6 +1,8 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
 import { ConfigError, FolderInUse, loadConfig, NoteError, startCollector, stderrLog } from '../collector/src/index.js';
-import { commandFlags, UsageError } from './args.js';
+import { commandFlags } from './args.js';
+import { port as portOf } from './integers.js';
+import { folderProblem } from './folder-problem.js';
 import { listenProblem } from './listen-problem.js';
 import { runUntilSignal } from './stop.js';
 
@@ -17,11 +19,7 @@ const SUMMARY = 'Runs the collector: POST /v1/ingest takes batches, GET /v1/logs
 export async function serve(argv: string[]): Promise<number> {
   const flags = commandFlags('serve', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  let port: number | undefined;
-  if (flags.port !== undefined) {
-    port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got ${JSON.stringify(flags.port)}`);
-  }
+  const port = flags.port === undefined ? undefined : portOf(flags.port, '--port');
   let config;
   try {
     config = loadConfig({ file: flags.config, env: process.env, flags: { data: flags.data, host: flags.host, port, tlsCert: flags['tls-cert'], tlsKey: flags['tls-key'] } });
@@ -37,12 +35,13 @@ export async function serve(argv: string[]): Promise<number> {
     collector = await startCollector(config);
   } catch (err) {
     // The collector undoes what it started (the folder's lock included) before this is thrown.
-    const busy = listenProblem(err, { flag: '--port' });
-    if (busy !== undefined) {
-      console.error(`redtail serve: ${busy}`);
+    // Not a usage error: the command was right, the machine is not ready for it (exit 1).
+    const problem = listenProblem(err, { flag: '--port' }) ?? folderProblem(err, { what: 'data folder', folder: config.data });
+    if (problem !== undefined || err instanceof FolderInUse) {
+      console.error(`redtail serve: ${problem ?? (err as Error).message}`);
       return 1;
     }
-    if (!(err instanceof FolderInUse) && !(err instanceof NoteError) && !(err instanceof ConfigError)) throw err;
+    if (!(err instanceof NoteError) && !(err instanceof ConfigError)) throw err;
     console.error(`redtail serve: ${err.message}`);
     return 2;
   }

@@ -1,10 +1,13 @@
 // redtail tail: a live stream of records from the collector, filtered, one line each (or NDJSON
 // with --json). A collector never reached is tried a bounded number of times, with a countdown,
 // then given up on; once it was reached, a dropped connection is retried without end, said on stderr.
+import { constants } from 'node:os';
 import WebSocket from 'ws';
-import { commandFlags, type FlagSpec, UsageError } from './args.js';
+import { commandFlags, type FlagSpec } from './args.js';
+import { integer } from './integers.js';
 import { tlsProblem } from '../collector/src/index.js';
 import { FILTER_FLAGS, queryString, target } from './filters.js';
+import { countdown } from './countdown.js';
 import { asRecord, gapLine, isDropNotice, isNotice, noticeLine, recordLine, unreadableLine } from './format.js';
 import { printable, printableJson } from './printable.js';
 import { notACollector, refusalHint, unreachable } from './reach.js';
@@ -19,22 +22,10 @@ const DEFAULT_RETRIES = 4;
 /** How one connection ended: fatal (give up now), or why it failed or closed. */
 type Outcome = { fatal?: string; why?: string };
 
-/** Waits ms, counting down on stderr: in place on a terminal, one line otherwise. */
-async function countdown(ms: number, line: (seconds: number) => string, stopped: () => boolean): Promise<void> {
-  const tty = process.stderr.isTTY === true;
-  if (!tty) process.stderr.write(`${line(Math.ceil(ms / 1000))}\n`);
-  for (let left = ms; left > 0 && !stopped(); left -= 1000) {
-    if (tty) process.stderr.write(`\r\x1b[K${line(Math.ceil(left / 1000))}`);
-    await new Promise((r) => setTimeout(r, Math.min(1000, left)));
-  }
-  if (tty) process.stderr.write('\r\x1b[K');
-}
-
 export async function tail(argv: string[]): Promise<number> {
   const flags = commandFlags('tail', SUMMARY, FLAGS, argv);
   if (typeof flags === 'number') return flags;
-  const retries = flags.retries === undefined ? DEFAULT_RETRIES : flags.retries === 'forever' ? Infinity : Number(flags.retries);
-  if (!(retries === Infinity || (Number.isInteger(retries) && retries >= 0))) throw new UsageError(`--retries must be a whole number or forever, got ${JSON.stringify(flags.retries)}`);
+  const retries = flags.retries === undefined ? DEFAULT_RETRIES : flags.retries === 'forever' ? Infinity : integer(flags.retries, '--retries', { min: 0, or: 'forever' });
   const collector = target('tail', flags);
   if (typeof collector === 'number') return collector;
   const { url, headers } = collector;
@@ -43,17 +34,20 @@ export async function tail(argv: string[]): Promise<number> {
   const utc = flags.utc !== undefined;
   const color = !json && process.stdout.isTTY === true;
   let delay = 250;
-  let stopping = false;
   let connected = false;
   let failures = 0;
   let current: WebSocket | undefined;
-  const stop = () => {
-    stopping = true;
+  // The signal that stopped the tail, if one did: it also cuts a countdown short.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stopping = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    stopping.abort();
     current?.close();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  while (!stopping) {
+  while (!stopping.signal.aborted) {
     const outcome = await new Promise<Outcome>((resolve) => {
       let why: string | undefined;
       const ws = new WebSocket(wsUrl, { headers, ...collector.tls });
@@ -104,7 +98,7 @@ export async function tail(argv: string[]): Promise<number> {
       console.error(`redtail tail: ${printable(outcome.fatal)}`);
       return 1;
     }
-    if (stopping) break;
+    if (stopping.signal.aborted) break;
     if (connected) {
       // It was there: it will most likely be back (a restart, a deploy), so no bound here.
       process.stderr.write(`redtail tail: disconnected from ${url}; reconnecting in ${delay} ms\n`);
@@ -121,7 +115,9 @@ export async function tail(argv: string[]): Promise<number> {
     }
     const wait = Math.min(1000 * 2 ** (failures - 1), 10_000);
     const of = retries === Infinity ? '' : ` of ${retries}`;
-    await countdown(wait, (s) => `redtail tail: ${why}; trying again in ${s} s (retry ${failures}${of})`, () => stopping);
+    await countdown(wait, { program: 'redtail tail', why, left: (s) => `trying again in ${s} s (retry ${failures}${of})` }, stopping.signal);
   }
-  return 0;
+  // Stopped after it streamed: what was asked for was done. Stopped before it ever connected:
+  // interrupted, as a shell reports it (128 + the signal's number), so a script sees it was not served.
+  return connected || stoppedBy === undefined ? 0 : 128 + constants.signals[stoppedBy];
 }

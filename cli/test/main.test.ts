@@ -30,6 +30,14 @@ test('help: redtail help <command>, <command> --help and -h print that command\'
   assert.match(none.stderr, /^usage: redtail <command>/);
 });
 
+/** Each command line is a usage error: exactly that stderr, nothing on stdout, exit 2. */
+async function usageErrors(cases: [string[], string][]): Promise<void> {
+  for (const [args, stderr] of cases) {
+    const r = await run(args);
+    assert.deepEqual(r, { code: 2, stdout: '', stderr }, args.join(' '));
+  }
+}
+
 test('a usage error is one line and where to read on, on stderr, exit 2; an unknown command names the closest', async () => {
   const cases: [string[], string][] = [
     [['quer'], 'redtail: unknown command "quer"; did you mean \'query\'?\nsee: redtail help\n'],
@@ -44,13 +52,37 @@ test('a usage error is one line and where to read on, on stderr, exit 2; an unkn
     [['query', '--json=maybe'], 'redtail query: --json is a switch: give it alone, or =true, =false (yes/no, 1/0), got "maybe"\nsee: redtail help query\n'],
     [['query', '--url', 'ftp://x'], 'redtail query: --url must be the collector\'s address, http://HOST:PORT or https://HOST:PORT (or HOST:PORT), got "ftp://x"\nsee: redtail help query\n'],
     [['serve', '--port', '70000'], 'redtail serve: --port must be an integer from 0 to 65535, got "70000"\nsee: redtail help serve\n'],
-    [['proxy', '--admin', 'none'], 'redtail proxy: --admin must be a port from 0 to 65535, or off, got "none"\nsee: redtail help proxy\n'],
-    [['tail', '--retries', '-1'], 'redtail tail: --retries must be a whole number or forever, got "-1"\nsee: redtail help tail\n'],
+    [['proxy', '--admin', 'none'], 'redtail proxy: --admin must be an integer from 0 to 65535, or off, got "none"\nsee: redtail help proxy\n'],
+    [['tail', '--retries', '-1'], 'redtail tail: --retries must be an integer of 0 or more, or forever, got "-1"\nsee: redtail help tail\n'],
   ];
-  for (const [args, stderr] of cases) {
-    const r = await run(args);
-    assert.deepEqual(r, { code: 2, stdout: '', stderr }, args.join(' '));
-  }
+  await usageErrors(cases);
+});
+
+test('numbers are decimal digits within their bounds, one parser for each kind: no 1e3, 0x10, empty or out-of-range values', async () => {
+  const cases: [string[], string][] = [
+    [['prune', '--retention-days', '1e9'], 'redtail prune: --retention-days must be an integer from 1 to 3650, got "1e9"\nsee: redtail help prune\n'],
+    [['prune', '--retention-days', '99999999'], 'redtail prune: --retention-days must be an integer from 1 to 3650, got "99999999"\nsee: redtail help prune\n'],
+    [['serve', '--port', '1e3'], 'redtail serve: --port must be an integer from 0 to 65535, got "1e3"\nsee: redtail help serve\n'],
+    [['serve', '--port', '0x10'], 'redtail serve: --port must be an integer from 0 to 65535, got "0x10"\nsee: redtail help serve\n'],
+    [['proxy', '--listen', ' 80'], 'redtail proxy: --listen must be an integer from 0 to 65535, got " 80"\nsee: redtail help proxy\n'],
+    [['proxy', '--workers', '0x2'], 'redtail proxy: --workers must be an integer from 1 to 64, got "0x2"\nsee: redtail help proxy\n'],
+    [['query', '--limit', '1e2'], 'redtail query: --limit must be a positive integer, got "1e2"\nsee: redtail help query\n'],
+    [['audit', '--limit', '0'], 'redtail audit: --limit must be a positive integer, got "0"\nsee: redtail help audit\n'],
+    [['tail', '--retries', ''], 'redtail tail: --retries must be an integer of 0 or more, or forever, got ""\nsee: redtail help tail\n'],
+    [['tail', '--retries', '1e1'], 'redtail tail: --retries must be an integer of 0 or more, or forever, got "1e1"\nsee: redtail help tail\n'],
+  ];
+  await usageErrors(cases);
+});
+
+test('addresses and tokens that would quietly go wrong are usage errors: a bare port, credentials in --url (not echoed), an empty --token, a non-HTTP upstream', async () => {
+  const cases: [string[], string][] = [
+    [['query', '--url', '39911'], 'redtail query: --url 39911 is a number, not an address: did you mean localhost:39911?\nsee: redtail help query\n'],
+    [['query', '--url', 'http://39911/'], 'redtail query: --url http://39911/ is a number, not an address: did you mean localhost:39911?\nsee: redtail help query\n'],
+    [['tail', '--url', 'http://alice:s3cret@h:9900'], 'redtail tail: --url must not carry a user or password (user:password@host): give the collector\'s token with --token-file FILE, --token TOKEN or REDTAIL_TOKEN\nsee: redtail help tail\n'],
+    [['query', '--token', ''], 'redtail query: --token is empty: give the token (is the variable it came from set?), or leave --token out\nsee: redtail help query\n'],
+    [['proxy', '--upstream', 'ftp://x'], 'redtail proxy: --upstream must be an http:// or https:// URL (http://127.0.0.1:8080), got "ftp://x"\nsee: redtail help proxy\n'],
+  ];
+  await usageErrors(cases);
 });
 
 test('--since later than --until is a usage error, not an empty answer', async () => {
@@ -80,4 +112,22 @@ test('a switch means what it says: --json, =true|yes|1, =false|no|0, --no-json',
   } finally {
     await c.stop();
   }
+});
+
+test('help and --version take no stray words; --help=false is not asking; help help is help\'s own usage', async () => {
+  await usageErrors([
+    [['--version', 'extra'], 'redtail: --version takes nothing after it, got "extra"\nsee: redtail help\n'],
+    [['help', 'query', 'extra'], 'redtail: help takes one command, got "extra" after "query"\nsee: redtail help\n'],
+    [['query', '--help=maybe'], 'redtail query: --help is a switch: give it alone, or =true, =false (yes/no, 1/0), got "maybe"\nsee: redtail help query\n'],
+  ]);
+  for (const args of [['help', 'help'], ['help', '--help']]) {
+    const h = await run(args);
+    assert.equal(h.code, 0, args.join(' '));
+    assert.match(h.stdout, /^usage: redtail help \[<command>\]\n/, args.join(' '));
+  }
+  // Not help: the command runs, and here says no collector answers.
+  const off = await run(['query', '--help=false', '--url', 'http://127.0.0.1:9']);
+  assert.equal(off.code, 1, off.stderr);
+  assert.equal(off.stdout, '');
+  assert.match(off.stderr, /^redtail query: cannot reach the collector at http:\/\/127\.0\.0\.1:9: connection refused/);
 });

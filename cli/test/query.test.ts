@@ -191,3 +191,31 @@ test('control characters in records and gap notices are printed as escapes by qu
 });
 
 const pickOf = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+
+test('--since and --until without a zone are local time, as TZ sets it (as the table shows times); Z or an offset still count', async () => {
+  const c = await collector();
+  try {
+    await post(c.url, ndjson([record({ request_id: 'at-0400Z', start_time: '2026-11-27T04:00:00.000Z' }), record({ request_id: 'at-0500Z', start_time: '2026-11-27T05:00:00.000Z' })]), { 'x-redtail-batch': 'tz/1' });
+    // Kolkata is +05:30 all year: 10:00 there is 04:30Z, between the two records.
+    const env = { TZ: 'Asia/Kolkata' };
+    const ids = async (...args: string[]) => {
+      const r = await run(['query', '--url', c.url, '--json', ...args], { env });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).request_id as string);
+    };
+    assert.deepEqual(await ids('--since', '2026-11-27T10:00'), ['at-0500Z']);
+    assert.deepEqual(await ids('--since', '2026-11-27 10:00:00'), ['at-0500Z']);
+    assert.deepEqual(await ids('--until', '2026-11-27T10:00'), ['at-0400Z']);
+    assert.deepEqual(await ids('--since', '2026-11-27T04:30:00Z'), ['at-0500Z']);
+    assert.deepEqual(await ids('--since', '2026-11-27T04:30:00+05:30'), ['at-0500Z', 'at-0400Z']);
+    // A day alone is local midnight: 2026-11-27 in Kolkata began at 18:30Z the day before.
+    assert.deepEqual(await ids('--until', '2026-11-27'), []);
+    for (const never of ['2026-02-31T10:00', '2026-11-27T10:00:61']) {
+      const bad = await run(['query', '--url', c.url, '--since', never], { env });
+      assert.equal(bad.code, 2, never);
+      assert.match(bad.stderr, /is not a time there was in this zone \(Asia\/(Kolkata|Calcutta)\)/);
+    }
+  } finally {
+    await c.stop();
+  }
+});

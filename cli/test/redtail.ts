@@ -3,10 +3,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 
 export const BIN = new URL('../../../bin/redtail.js', import.meta.url).pathname;
 
-/** `redtail <args>` as a child process, to its exit: its code and what it printed. */
-export function run(args: string[], { env = {} }: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** `redtail <args>` as a child process, to its exit: its code and what it printed; uid runs it as that user (when this one is root). */
+export function run(args: string[], { env = {}, uid }: { env?: NodeJS.ProcessEnv; uid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...(uid === undefined ? {} : { uid, gid: uid }) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

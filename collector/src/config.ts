@@ -78,8 +78,11 @@ export interface CollectorConfig {
   };
 }
 
+/** The retention a collector and `redtail prune` take, in days: at least today, at most ten years. */
+export const RETENTION_DAYS = { min: 1, max: 3650 };
+
 /** The widest skew: as far back as the longest retention, so a relay's catch-up of any age can be taken. */
-const MOST_SKEW_MS = 3650 * 86_400_000;
+const MOST_SKEW_MS = RETENTION_DAYS.max * 86_400_000;
 
 export const DEFAULTS: CollectorConfig = {
   data: './data',
@@ -152,7 +155,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     if (o.data !== undefined) c.data = typeof o.data === 'string' && o.data ? o.data : fail('data', 'a folder path', o.data);
     if (o.host !== undefined) c.host = typeof o.host === 'string' && o.host ? o.host : fail('host', 'an address to listen on', o.host);
     if (o.port !== undefined) c.port = int(o.port, 'port', 0, 65535);
-    if (o.retention_days !== undefined) c.retentionDays = int(o.retention_days, 'retention_days', 1, 3650);
+    if (o.retention_days !== undefined) c.retentionDays = int(o.retention_days, 'retention_days', RETENTION_DAYS.min, RETENTION_DAYS.max);
     if (o.allowed_hosts !== undefined) c.allowedHosts = parseHosts(o.allowed_hosts, 'allowed_hosts');
     if (o.allowed_origins !== undefined) c.allowedOrigins = parseOrigins(o.allowed_origins, 'allowed_origins');
     if (o.tls !== undefined) {
@@ -203,7 +206,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   if (env.REDTAIL_DATA) c.data = env.REDTAIL_DATA;
   if (env.REDTAIL_HOST) c.host = env.REDTAIL_HOST;
   if (env.REDTAIL_PORT) c.port = int(env.REDTAIL_PORT, 'REDTAIL_PORT', 0, 65535);
-  if (env.REDTAIL_RETENTION_DAYS) c.retentionDays = int(env.REDTAIL_RETENTION_DAYS, 'REDTAIL_RETENTION_DAYS', 1, 3650);
+  if (env.REDTAIL_RETENTION_DAYS) c.retentionDays = int(env.REDTAIL_RETENTION_DAYS, 'REDTAIL_RETENTION_DAYS', RETENTION_DAYS.min, RETENTION_DAYS.max);
   if (env.REDTAIL_ALLOWED_HOSTS) c.allowedHosts = parseHosts(env.REDTAIL_ALLOWED_HOSTS, 'REDTAIL_ALLOWED_HOSTS');
   if (env.REDTAIL_ALLOWED_ORIGINS) c.allowedOrigins = parseOrigins(env.REDTAIL_ALLOWED_ORIGINS, 'REDTAIL_ALLOWED_ORIGINS');
   if (env.REDTAIL_TOKENS) c.tokens = parseTokens(env.REDTAIL_TOKENS, 'REDTAIL_TOKENS');

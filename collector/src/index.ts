@@ -2,7 +2,7 @@
 // What is not exported here is the collector's own, free to change without them noticing.
 
 // A collector: its configuration, started on one port, and its own events.
-export { type CollectorConfig, DEFAULTS, loadConfig } from './config.js';
+export { type CollectorConfig, DEFAULTS, loadConfig, RETENTION_DAYS } from './config.js';
 export { ConfigError } from './config-error.js';
 export { type Collector, startCollector } from './http/server.js';
 export { type Log, stderrLog } from './events.js';
