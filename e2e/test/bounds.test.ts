@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FIELD, FIELDS } from '../../collector/src/record/schema.js';
@@ -24,6 +24,19 @@ test('the filter\'s bound of every string field is the collector schema\'s max',
   const strings = FIELDS.filter((f) => f.type === 'string' && !NOT_WRITTEN_BY_CAPTURE.includes(f.name)).map((f) => f.name);
   assert.deepEqual(strings.filter((n) => !bounds.has(n)), [], 'string fields of the schema without a bound in the filter');
 });
+
+/** A request through the proxy with its header's bytes as given (UTF-8: Node's client writes only Latin-1), its answer's status. */
+function sendRaw(url: string, id: string, agent: Buffer): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(Buffer.concat([
+      Buffer.from(`GET / HTTP/1.1\r\nhost: ${hostname}:${port}\r\nx-request-id: ${id}\r\nconnection: close\r\nuser-agent: `), agent, Buffer.from('\r\n\r\n')])));
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString()));
+    socket.on('end', () => resolve(Number(answer.split(' ')[1])));
+    socket.on('error', reject);
+  });
+}
 
 /** A request through the proxy with headers as given (host among them), its body read. */
 function send(url: string, path: string, headers: Record<string, string>): Promise<number> {
@@ -59,11 +72,13 @@ test('over-long values are cut at their bounds and marked TRUNCATED; no batch is
     const plain = Array.from({ length: 15 }, (_, i) => ({ id: `plain-${i}`, headers: {} as Record<string, string>, path: undefined, field: undefined }));
     const all = [...plain.slice(0, 8), ...long, ...plain.slice(8)];
     for (const r of all) assert.equal(await send(url, r.path ?? '/', { host, ...r.headers, 'x-request-id': r.id }), 200);
+    // A character of two UTF-16 units (four UTF-8 bytes) that would end past the bound is left out whole.
+    assert.equal(await sendRaw(url, 'long-emoji', Buffer.from(`x${'\u{1F600}'.repeat(1100)}`)), 200);
     const records = await until(async () => {
       const answer = await (await fetch(`${collector.url}/v1/logs?limit=1000&since=1h`)).json() as { records: Record<string, unknown>[] };
-      return answer.records.length >= all.length ? answer.records : undefined;
+      return answer.records.length >= all.length + 1 ? answer.records : undefined;
     }, 'every request stored', { timeoutMs: 15_000 });
-    assert.equal(records.length, all.length);
+    assert.equal(records.length, all.length + 1);
     assert.deepEqual(collector.logs.filter((l) => l.event === 'batch_rejected'), []);
     for (const r of long.filter((x) => x.field)) {
       const max = FIELD.get(r.field!)!.max!;
@@ -74,6 +89,9 @@ test('over-long values are cut at their bounds and marked TRUNCATED; no batch is
     }
     const agent = records.find((x) => x.request_id === 'long-agent')!.user_agent as string;
     assert.equal(agent, '\ufffd'.repeat(FIELD.get('user_agent')!.max!));
+    const emoji = records.find((x) => x.request_id === 'long-emoji')!;
+    assert.equal(emoji.user_agent, `x${'\u{1F600}'.repeat((FIELD.get('user_agent')!.max! - 2) / 2)}`);
+    assert.deepEqual(emoji.redactions, { TRUNCATED: 1 });
     const header = records.find((x) => x.request_id === 'long-header')!;
     assert.equal((header.request_headers as Record<string, string>)['x-long'], 'h'.repeat(10000), 'a header has no bound: kept whole');
     for (const p of plain) assert.equal(records.find((x) => x.request_id === p.id)!.redactions, undefined, `${p.id} is not marked`);
