@@ -5,10 +5,12 @@
 // first. The ports can be moved (REDTAIL_PORT, REDTAIL_PROXY_PORT, REDTAIL_UPSTREAM_PORT; 0
 // picks a free one).
 //
-// This is the one process npm starts (the build runs inside it, not in a `build && start`
-// chain): a shell between npm and node would neither pass a signal sent to npm on, nor take
-// node down with it. And if whatever started us goes anyway, we stop as on Ctrl-C.
+// npm runs this through `sh -c` (the build runs inside it, not in a `build && start` chain, so
+// that sh has one command). Some shells (dash) stay as node's parent and outlive npm when it is
+// killed outright: so besides signals, we stop as on Ctrl-C when our parent is reparented or
+// our parent's parent goes (npm's death, seen through the shell).
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { banner } from './banner.js';
 import { DEMO_FILTER_CONFIG, echoServer } from './demo.js';
@@ -33,8 +35,13 @@ const listenError = (what, port) => (err) => {
 };
 
 const config = loadConfig({ env: process.env, flags: { port: ports.collector } });
-const collector = await startCollector(config)
-  .catch(listenError('collector', ports.collector));
+const collector = await startCollector(config).catch((err) => {
+  if (err.code !== 'data_in_use') return listenError('collector', ports.collector)(err);
+  // npm start takes no --data: the folder is REDTAIL_DATA's (or ./data).
+  const who = err.pid === undefined ? err.message : `${config.data} is in use by redtail pid ${err.pid}`;
+  console.error(`redtail: cannot start the collector: ${who} (stop that one first, or set REDTAIL_DATA to another folder)`);
+  process.exit(1);
+});
 
 const upstream = echoServer();
 await new Promise((resolve) => upstream.once('error', listenError('demo upstream', ports.upstream)).listen(ports.upstream, '127.0.0.1', resolve));
@@ -51,11 +58,21 @@ console.log(banner({
   proxyUrl: proxy.url, collectorUrl: collector.url, upstreamPort, data: config.data, filter: module, workers, root, cwd: env.INIT_CWD ?? process.cwd(),
 }));
 
+/** The parent of process `pid` (from /proc, Linux), or undefined where that cannot be read. */
+function parentOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
 const parent = process.ppid;
+const grandparent = parentOf(parent);
 await new Promise((resolve) => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, resolve);
-  // Reparented: what started us is gone, and nothing would ever send the Ctrl-C.
-  setInterval(() => process.ppid !== parent && resolve(), 500).unref();
+  // Reparented, us or the shell between npm and us: what started us is gone, and nothing would ever send the Ctrl-C.
+  setInterval(() => (process.ppid !== parent || parentOf(parent) !== grandparent) && resolve(), 500).unref();
 });
 console.log('\nstopping: sending what the filter holds, then closing');
 await proxy.close();

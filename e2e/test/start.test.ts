@@ -2,7 +2,7 @@
 // it. The banner's commands are run as printed, through a shell; Ctrl-C (SIGINT to the group)
 // and a SIGTERM to npm alone (a process manager's stop) both leave no process behind.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -42,7 +42,14 @@ async function npmStart(data: string, cwd = ROOT): Promise<{ npm: ChildProcess; 
   npm.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise((r) => npm.once('exit', r));
   await Promise.race([until(() => out.includes('Ctrl-C stops everything'), 'the banner', { timeoutMs: 20_000 }),
-    exited.then(() => assert.fail(`npm start exited before its banner:\n${out}`))]);
+    exited.then(() => assert.fail(`npm start exited before its banner:\n${out}`))]).catch((err) => {
+    try {
+      process.kill(-npm.pid!, 'SIGKILL'); // nothing of it left behind by a failed start
+    } catch {
+      // already gone
+    }
+    throw err;
+  });
   return { npm, output: () => out };
 }
 
@@ -79,7 +86,7 @@ test('the banner\'s commands run as printed, from the clone, on the data folder 
   }
 });
 
-for (const how of ['Ctrl-C (SIGINT to the process group)', 'SIGTERM to npm alone'] as const) {
+for (const how of ['Ctrl-C (SIGINT to the process group)', 'SIGTERM to npm alone', 'SIGKILL to npm alone (its shell survives it)'] as const) {
   test(`npm start stopped by ${how}: a last line says so, and no process is left`, async () => {
     const work = tempDir();
     const { npm, output } = await npmStart(join(work.dir, 'data'));
@@ -87,6 +94,7 @@ for (const how of ['Ctrl-C (SIGINT to the process group)', 'SIGTERM to npm alone
     try {
       assert.ok(pids.length > 0);
       if (how === 'SIGTERM to npm alone') process.kill(npm.pid!, 'SIGTERM');
+      else if (how.startsWith('SIGKILL')) process.kill(npm.pid!, 'SIGKILL');
       else process.kill(-npm.pid!, 'SIGINT');
       await exit(npm);
       const left = await until(() => !pids.some(alive) && [], 'every process npm started gone', { timeoutMs: 15_000 })
@@ -100,3 +108,25 @@ for (const how of ['Ctrl-C (SIGINT to the process group)', 'SIGTERM to npm alone
     }
   });
 }
+
+test('a second npm start on a data folder in use names the folder, the pid holding it and REDTAIL_DATA', async () => {
+  const work = tempDir();
+  const data = join(work.dir, 'data');
+  const { npm } = await npmStart(data);
+  const pids = descendants(npm.pid!);
+  try {
+    const holder = (JSON.parse(readFileSync(join(data, 'redtail.lock'), 'utf8')) as { pid: number }).pid;
+    const second = spawnSync(process.execPath, [join(ROOT, 'scripts/start.js')], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, REDTAIL_PORT: '0', REDTAIL_PROXY_PORT: '0', REDTAIL_UPSTREAM_PORT: '0', REDTAIL_DATA: data },
+    });
+    assert.equal(second.status, 1, second.stderr);
+    assert.ok(second.stderr.includes(`cannot start the collector: ${data} is in use by redtail pid ${holder} `), second.stderr);
+    assert.match(second.stderr, /set REDTAIL_DATA to another folder/);
+    assert.doesNotMatch(second.stderr, /port|--data/);
+    process.kill(-npm.pid!, 'SIGINT');
+    await exit(npm);
+  } finally {
+    for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
+    work.remove();
+  }
+});

@@ -25,6 +25,10 @@ interface Holder {
 /** The data folder is held by another running collector (or a lock this host cannot check). */
 export class FolderInUse extends Error {
   readonly code = 'data_in_use';
+  /** The holder's pid, when it is a process running on this host: what a starter's own advice names. */
+  constructor(message: string, readonly pid?: number) {
+    super(message);
+  }
 }
 
 /** Whether the process `pid` on this host is running (one we may not signal is running too). */
@@ -74,7 +78,7 @@ export class FolderLock {
         throw new FolderInUse(`${dir} is in use by a redtail that has this process's pid ${holder.pid} on ${holder.host} (since ${holder.since}), in another container: one writer per data folder`);
       }
       if (holder !== undefined && holder.pid !== process.pid && running(holder.pid)) {
-        throw new FolderInUse(`${dir} is in use by redtail pid ${holder.pid} (since ${holder.since}): one writer per data folder; stop it first, or use another --data`);
+        throw new FolderInUse(`${dir} is in use by redtail pid ${holder.pid} (since ${holder.since}): one writer per data folder; stop it first, or use another --data`, holder.pid);
       }
       rmSync(file, { force: true }); // left by a process that is gone
     }

@@ -2,6 +2,7 @@
 // headers), an excerpt of it up to the configured size, read chunk by chunk as it passes, and
 // the excerpt written redacted at log time. Every body is counted, kept or not: the record's
 // bytes_received and bytes_sent.
+import { fit } from "./bounds";
 import { getBuffer, getHeaderValue, Ret } from "../../../proxy-wasm-as/hostcalls";
 import { ByteWriter, bytesOf, holdsLower, startsLower } from "../bytes";
 import { Config } from "../config";
@@ -89,8 +90,10 @@ export function writeBody(w: ByteWriter, r: Redactor, name: ArrayBuffer, body: B
   if (b === null || b.len == 0 || holdsNul(b.ptr, b.len)) return;
   const n = body.bytes > <u64>b.len ? keptOfCut(b.ptr, b.len) : b.len;
   w.buf(name);
+  const start = w.len;
   if (body.form) r.query(w, b.ptr, n);
   else r.text(w, b.ptr, n, body.json ? As.Json : As.Text);
+  fit(w, r, name, start);
   w.byte(0x22);
 }
 

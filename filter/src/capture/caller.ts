@@ -8,6 +8,7 @@
 import { getProperty, Ret } from "../../../proxy-wasm-as/hostcalls";
 import { ByteWriter, bytesOf, Pairs } from "../bytes";
 import { As, Redactor } from "../redact/redactor";
+import { fit } from "./bounds";
 import { JWT, UNVERIFIED_JWT } from "./fields";
 
 const P_JWT_AUTHN = bytesOf("metadata\0filter_metadata\0envoy.filters.http.jwt_authn");
@@ -157,7 +158,9 @@ export class Caller {
 
   private field(w: ByteWriter, name: ArrayBuffer, p: usize, n: u32): void {
     w.buf(name);
+    const start = w.len;
     this.redactor.text(w, p, n, As.Value);
+    fit(w, this.redactor, name, start);
     w.byte(0x22);
   }
 }

@@ -16,6 +16,7 @@ import { writeBody } from "./body";
 import { Caller } from "./caller";
 import { ConnectionValues, Connections } from "./connection";
 import * as F from "./fields";
+import { fit } from "./bounds";
 import { writeFlags } from "./flags";
 import { Headers } from "./headers";
 import { Repeats } from "./repeats";
@@ -171,7 +172,9 @@ export class Capture {
     const i = rq.at(k);
     if (i < 0) return;
     w.buf(name);
+    const start = w.len;
     this.repeats.text(w, this.redactor, seen, rq.pairs.valPtr(i), rq.pairs.valLen(i));
+    fit(w, this.redactor, name, start);
     w.byte(0x22);
   }
 

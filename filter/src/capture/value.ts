@@ -3,6 +3,7 @@
 // (its query parameters redacted by name).
 import { getProperty, Ret } from "../../../proxy-wasm-as/hostcalls";
 import { ByteWriter } from "../bytes";
+import { fit } from "./bounds";
 import { writeEscaped } from "../redact/escape";
 import { As, Redactor } from "../redact/redactor";
 
@@ -12,12 +13,14 @@ export enum Value {
   Url,
 }
 
-/** ,"name":"value" from n bytes at p. Inlined: it writes most fields of every record. */
+/** ,"name":"value" from n bytes at p, cut at the field's bound. Inlined: it writes most fields of every record. */
 @inline export function writeString(w: ByteWriter, r: Redactor, name: ArrayBuffer, p: usize, n: u32, how: Value): void {
   w.buf(name);
+  const start = w.len;
   if (how == Value.Scanned) r.text(w, p, n, As.Value);
   else if (how == Value.Url) r.url(w, p, n);
   else writeEscaped(w, p, n);
+  fit(w, r, name, start);
   w.byte(0x22);
 }
 

@@ -12,7 +12,7 @@ import { HmacSha256 } from "./hmac";
 import { KeyList, SecretNames } from "./names";
 import { Source, Syntax } from "./source";
 import { Decode, Decoded, needsDecoding } from "./percent";
-import { Mode, Rule, RULE_NAMES } from "./rules";
+import { Mode, Rule, RULE_NAMES, TALLIES, TRUNCATED } from "./rules";
 
 const HEXD = "0123456789abcdef";
 
@@ -44,7 +44,7 @@ enum Cookies {
 
 export class Redactor {
   modes: StaticArray<u8> = new StaticArray<u8>(0);
-  counts: StaticArray<u32> = new StaticArray<u32>(Rule.COUNT);
+  counts: StaticArray<u32> = new StaticArray<u32>(TALLIES);
   fired: u32 = 0;
   private hmac: HmacSha256 | null = null;
   private keyId: string = "";
@@ -61,6 +61,7 @@ export class Redactor {
     this.hmac = hmacKey.length > 0 ? new HmacSha256(String.UTF8.encode(hmacKey)) : null;
     this.keyId = keyId;
     for (let i = 0; i < RULE_NAMES.length; i++) this.names.push(String.UTF8.encode(RULE_NAMES[i]));
+    this.names.push(String.UTF8.encode("TRUNCATED"));
   }
 
   /** Give back what it holds outside the collected heap, and its lists': the redactor is not used again. */
@@ -76,7 +77,7 @@ export class Redactor {
   /** Start a new record's tally. */
   reset(): void {
     if (this.fired == 0) return;
-    for (let i = 0; i < Rule.COUNT; i++) unchecked(this.counts[i] = 0);
+    for (let i = 0; i < TALLIES; i++) unchecked(this.counts[i] = 0);
     this.fired = 0;
   }
 
@@ -86,23 +87,23 @@ export class Redactor {
    * every record it is written into (`add`).
    */
   keepFrom(): StaticArray<u32> {
-    const mark = new StaticArray<u32>(Rule.COUNT + 1);
-    for (let i = 0; i < Rule.COUNT; i++) unchecked(mark[i] = this.counts[i]);
-    unchecked(mark[Rule.COUNT] = this.fired);
+    const mark = new StaticArray<u32>(TALLIES + 1);
+    for (let i = 0; i < TALLIES; i++) unchecked(mark[i] = this.counts[i]);
+    unchecked(mark[TALLIES] = this.fired);
     return mark;
   }
 
   /** The redactions made since `keepFrom` gave `mark`, as pairs of rule and count, taken out of this record's tally. */
   keptSince(mark: StaticArray<u32>): StaticArray<u32> {
     const pairs: u32[] = [];
-    for (let i = 0; i < Rule.COUNT; i++) {
+    for (let i = 0; i < TALLIES; i++) {
       const n = unchecked(this.counts[i]) - unchecked(mark[i]);
       if (n == 0) continue;
       pairs.push(i);
       pairs.push(n);
       unchecked(this.counts[i] = mark[i]);
     }
-    this.fired = unchecked(mark[Rule.COUNT]);
+    this.fired = unchecked(mark[TALLIES]);
     return StaticArray.fromArray<u32>(pairs);
   }
 
@@ -265,6 +266,12 @@ export class Redactor {
     writeEscaped(w, s.ptr, s.len);
   }
 
+  /** A value was cut at its field's bound (capture/bounds.ts): tallied with the redactions, as TRUNCATED. */
+  truncated(): void {
+    unchecked(this.counts[TRUNCATED]++);
+    this.fired++;
+  }
+
   /** The replacement for a match of rule over n bytes at p. */
   private replacement(w: ByteWriter, rule: i32, p: usize, n: u32): void {
     unchecked(this.counts[rule]++);
@@ -349,7 +356,7 @@ export class Redactor {
     if (this.fired == 0) return;
     w.buf(REDACTIONS);
     let first = true;
-    for (let i = 0; i < Rule.COUNT; i++) {
+    for (let i = 0; i < TALLIES; i++) {
       const c = unchecked(this.counts[i]);
       if (c == 0) continue;
       if (!first) w.byte(0x2c);

@@ -44,6 +44,11 @@ export namespace Rule {
   export const COUNT: i32 = 24;
 }
 
+/** Not a rule: the tally of values cut at their field's bound, counted and summed with the rules' (written "TRUNCATED"). */
+export const TRUNCATED: i32 = Rule.COUNT;
+/** The tallies of a record's redactions summary: the rules', then TRUNCATED. */
+export const TALLIES: i32 = Rule.COUNT + 1;
+
 export const RULE_NAMES: string[] = [
   "EMAIL_ADDRESS", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "JWT", "BEARER_TOKEN", "BASIC_AUTH",
   "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "GITHUB_TOKEN", "SLACK_TOKEN", "STRIPE_KEY", "GOOGLE_API_KEY",
