@@ -124,13 +124,15 @@ function arrived(item) {
       return;
     }
     live.keys.add(key);
+    item.key = key;
     live.received++;
     chart.add(item.record);
   } else if (item.dropped !== undefined) {
     live.dropped += item.dropped;
     item = { notice: `${plural(item.dropped, 'record')} dropped by the collector: this page fell behind` };
   }
-  if (live.paused) hold.push(item);
+  // A record the hold lets go is never shown: its key goes too, or the keys grow for as long as the page is paused.
+  if (live.paused) live.keys.delete(hold.push(item)?.key);
   else show(item);
   sayLive();
 }
@@ -160,8 +162,8 @@ function setLive(on) {
     return say('live tail stopped');
   }
   live = { received: 0, dropped: 0, paused: false, backfilled: false, reconnecting: false, overlap: 0, keys: new Set() };
+  rows.replaceChildren(); // before the status counts its rows
   setPaused(false);
-  rows.replaceChildren();
   chart.clear();
   sliding = setInterval(() => chart.draw(), 5000);
   const p = filtersOf(form);

@@ -11,12 +11,12 @@ export class Hold {
     return this.items.length;
   }
 
+  /** Hold `item`; returns the item let go to make room, if one was. */
   push(item) {
     this.items.push(item);
-    if (this.items.length > this.max) {
-      this.items.shift();
-      this.dropped++;
-    }
+    if (this.items.length <= this.max) return undefined;
+    this.dropped++;
+    return this.items.shift();
   }
 
   /** What was held, oldest first, and how many were let go; the hold is then empty. */

@@ -3,13 +3,16 @@
 // clients sent.
 import { recordView } from './record.js';
 import { marked, rulesOf } from './redactions.js';
+import { visible } from './shown.js';
 
 const COLUMNS = 7;
 
 function cell(content, className) {
   const td = document.createElement('td');
   if (Array.isArray(content)) td.append(...content);
-  else td.textContent = content == null ? '' : String(content);
+  else td.textContent = content == null ? '' : visible(String(content));
+  // A long value is cut with an ellipsis (see app.css): the whole of it on hover, and in the record view.
+  td.title = td.textContent;
   if (className) td.className = className;
   return td;
 }

@@ -55,28 +55,31 @@ export const BEARER_PROTOCOL = 'redtail.bearer.';
 /** The subprotocols a browser offers for a token: browsers cannot set headers on a WebSocket. */
 export const bearerProtocols = (token: string): string[] => [PROTOCOL, `${BEARER_PROTOCOL}${Buffer.from(token).toString('base64url')}`];
 
+/** How to send a token, as every refusal for a missing one says. */
+const HOW = `send "authorization: Bearer <token>", or on a WebSocket the subprotocols "${PROTOCOL}" and "${BEARER_PROTOCOL}<the token in base64url>"`;
+
 /**
  * The token a request carries: `authorization: Bearer`, or on a WebSocket upgrade the
- * `redtail.bearer.<base64url>` subprotocol. Never the address: proxies and browsers' histories keep
- * addresses.
+ * `redtail.bearer.<base64url>` subprotocol offered with `redtail` (the one the collector answers
+ * with: a client offered none it accepts would fail the handshake). Never the address: proxies and
+ * browsers' histories keep addresses.
  */
-function tokenOf(req: http.IncomingMessage): string | undefined {
+function tokenOf(req: http.IncomingMessage): { token?: string; error?: string } {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (bearer !== undefined || req.headers.upgrade === undefined) return bearer;
+  if (bearer !== undefined || req.headers.upgrade === undefined) return { token: bearer };
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   const carried = offered.find((p) => p.startsWith(BEARER_PROTOCOL))?.slice(BEARER_PROTOCOL.length);
-  return carried ? Buffer.from(carried, 'base64url').toString() : undefined;
+  if (carried && !offered.includes(PROTOCOL)) return { error: `a token in a subprotocol is taken only with the subprotocol "${PROTOCOL}" offered too, which the collector answers with` };
+  return { token: carried ? Buffer.from(carried, 'base64url').toString() : undefined };
 }
 
 export function authorize(tokens: Token[], req: http.IncomingMessage, scope: Scope, url?: URL): Verdict {
+  // Refused whatever else the request carries, so that no client comes to rely on it.
+  if (url?.searchParams.has('token')) return { ok: false, status: 401, error: `a token in the address is not taken (proxies log addresses): ${HOW}`, who: ANONYMOUS };
   if (tokens.length === 0) return { ok: true, who: ANONYMOUS }; // loopback only (checked at start)
-  const given = tokenOf(req);
-  if (!given) {
-    const error = url?.searchParams.has('token')
-      ? 'a token in the address is not taken (proxies log addresses): send "authorization: Bearer <token>", or on a WebSocket the subprotocols "redtail" and "redtail.bearer.<the token in base64url>"'
-      : 'send "authorization: Bearer <token>"';
-    return { ok: false, status: 401, error, who: ANONYMOUS };
-  }
+  const { token: given, error } = tokenOf(req);
+  if (error) return { ok: false, status: 401, error, who: ANONYMOUS };
+  if (!given) return { ok: false, status: 401, error: HOW, who: ANONYMOUS };
   // Compared as digests in constant time, so response timing does not reveal a token's prefix.
   const digest = createHash('sha256').update(given).digest();
   const token = tokens.find((t) => timingSafeEqual(createHash('sha256').update(t.token).digest(), digest));

@@ -130,7 +130,8 @@ export function routes(parts: Parts): http.RequestListener {
       return res.end(text);
     }
     // The page is static and holds no data: it asks the API, with the user's token, for records.
-    if (req.method === 'GET' && servePage(url.pathname, res)) return;
+    // HEAD as GET: node leaves the body out.
+    if ((req.method === 'GET' || req.method === 'HEAD') && servePage(url.pathname, res)) return;
     if (scope === undefined) return send(res, 404, { error: `no such endpoint: ${route}; see GET / (the web page), POST /v1/ingest, GET /v1/logs, GET /v1/gaps, GET /v1/completeness, GET /v1/audit, GET /v1/tail, GET /v1/schema, GET /metrics, GET /healthz` });
     const auth = authorize(config.tokens, req, scope, url);
     if (!auth.ok) {
@@ -157,8 +158,9 @@ export function routes(parts: Parts): http.RequestListener {
 function backfillOf(store: Parts['store'], url: URL, filters: Filters): Buffer[] | undefined {
   const given = url.searchParams.get('backfill');
   if (given === null) return undefined;
-  const n = Number(given);
-  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_LIMIT)) throw new QueryError('backfill', `an integer from 0 to ${MAX_LIMIT}`, given);
+  // Digits only: Number() would also take "", " 5", "1e3" and "0x10".
+  const n = /^[0-9]{1,7}$/.test(given) ? Number(given) : NaN;
+  if (!(n <= MAX_LIMIT)) throw new QueryError('backfill', `an integer from 0 to ${MAX_LIMIT}, in digits`, given);
   if (n === 0) return [];
   return query(store, { ...filters, limit: n, cursor: undefined }).records.reverse().map((r) => Buffer.from(JSON.stringify(r)));
 }

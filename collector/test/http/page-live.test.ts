@@ -123,3 +123,24 @@ test('the chart counts the live records of the last minutes by status class, the
   await page.close();
   await c.stop();
 });
+
+test('paused under more records than it holds, the page keeps a bounded set of what it has seen (those the hold let go are forgotten), and Live counts no stale rows', async () => {
+  const c = await collector();
+  await post(c.url, ndjson(numbered(0, 1)), { 'x-redtail-batch': 'stale/0' });
+  const { page, errors } = await open(c.url);
+  await status(page, /1 record shown/);
+  await page.click('#live');
+  assert.match(await status(page, /^live/), /^live: opening with the latest records · 0 records shown|^live · 1 record shown/, 'the search\'s row is not counted as shown');
+  await status(page, /^live · 1 record shown/);
+  await page.click('#pause');
+  for (let b = 0; b < 3; b++) {
+    await post(c.url, ndjson(numbered(1 + b * 1000, 1 + (b + 1) * 1000)), { 'x-redtail-batch': `stale/${b + 1}` });
+    await status(page, new RegExp(`${(1 + (b + 1) * 1000).toLocaleString('en')} records received`));
+  }
+  const sets = await page.queryObjects(await page.evaluateHandle(() => Set.prototype));
+  const largest = await page.evaluate((all) => Math.max(...(all as unknown as Set<unknown>[]).map((s) => s.size)), sets);
+  assert.ok(largest <= 2000, `the page keeps ${largest} keys: more than the rows shown and the records held`);
+  assert.deepEqual(errors, []);
+  await page.close();
+  await c.stop();
+});

@@ -140,3 +140,26 @@ test('the read token goes in a header or the WebSocket subprotocol: no address t
   await page.close();
   await c.stop();
 });
+
+test('one long value is cut with an ellipsis, the table fitting the window; bidi and control characters show as escapes, a copy takes the real value', async () => {
+  const c = await collector();
+  await post(c.url, ndjson([
+    record({ service: 's'.repeat(253), request_id: 'r'.repeat(128) }),
+    record({ path: '/rtl/\u202Egnp.exe', request_id: '\u202Edi-tseuqer', method: 'GET\u0085' }),
+  ]));
+  const { page, errors } = await open(c.url);
+  await page.setViewport({ width: 1400, height: 800 });
+  await status(page, /2 records shown/);
+  const right = await page.$$eval('#records tbody tr.record td', (tds) => Math.max(...tds.map((td) => td.getBoundingClientRect().right)));
+  assert.ok(right <= 1400, `a cell ends at ${right}, past the 1400 px window`);
+  const cells = await page.$$eval('#records tbody tr.record td', (tds) => tds.map((td) => `${td.textContent}|${td.getAttribute('title')}`).join('\n'));
+  assert.ok(cells.includes('s'.repeat(253)), 'the whole value is in the cell (cut on screen, whole on hover)');
+  assert.ok(cells.includes('/rtl/\\u202Egnp.exe') && cells.includes('\\u202Edi-tseuqer') && cells.includes('GET\\u0085'), cells);
+  await page.$$eval('#records tbody tr.record', (trs) => trs.find((tr) => tr.textContent!.includes('rtl'))!.click());
+  const view = await page.$eval('.record-view', (v) => v.textContent!);
+  assert.ok(view.includes('\\u202Egnp.exe') && view.includes('request id \\u202Edi-tseuqer'), view);
+  assert.ok(!/[\u202A-\u202E\u0085]/.test(cells + view), 'no control character is left to act');
+  assert.deepEqual(errors, []);
+  await page.close();
+  await c.stop();
+});

@@ -80,6 +80,17 @@ test('the page has a filter for each field the record\'s schema filters by, labe
   await c.stop();
 });
 
+test('HEAD / answers as GET does, without the body (a monitor or a link checker asks it)', async () => {
+  const c = await collector();
+  const got = await fetch(`${c.url}/`);
+  const head = await fetch(`${c.url}/`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('content-length'), got.headers.get('content-length'));
+  assert.equal(head.headers.get('content-security-policy'), got.headers.get('content-security-policy'));
+  assert.equal(await head.text(), '');
+  await c.stop();
+});
+
 test('with tokens the page asks for one, and works once given a read token', async () => {
   const token = 'page-read-token-0123456789';
   const c = await collector({ tokens: [{ token, scopes: ['read', 'ingest'] }] });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import { bearerProtocols } from '../../src/http/auth.js';
-import { collector, collectorProcess, MiB, ndjson, post, record, residentMemory } from '../helpers.js';
+import { collector, collectorProcess, get, MiB, ndjson, post, record, residentMemory } from '../helpers.js';
 
 function subscribe(url: string, query: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<{ ws: WebSocket; messages: unknown[] }> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/tail?${query}`, protocols, { headers });
@@ -67,6 +67,41 @@ test('bad filters and missing tokens are refused before the upgrade; the token i
   const logged = c.logs.find((l) => l.event === 'tail_subscribed')!;
   assert.equal(logged.filters, 'service=orders');
   assert.ok(!JSON.stringify(c.logs).includes(token), 'no token in the logs');
+  await c.stop();
+});
+
+/** The status and error of an upgrade refused (or 101 when it was not). */
+async function refusal(url: string, query: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<{ status: number; error?: string }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/tail?${query}`, protocols, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => { ws.close(); resolve({ status: 101 }); });
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode!, error: (JSON.parse(body) as { error: string }).error }));
+    });
+    ws.once('error', reject);
+  });
+}
+
+test('a token in the address is refused even beside a valid one; a token subprotocol needs "redtail"; each refusal says how to send a token', async () => {
+  const token = 'read-token-0123456789ab';
+  const c = await collector({ tokens: [{ token, scopes: ['read'] }] });
+  const withProtocol = await refusal(c.url, 'token=x', {}, bearerProtocols(token));
+  assert.equal(withProtocol.status, 401, 'a valid subprotocol does not excuse ?token=');
+  assert.match(withProtocol.error!, /address/);
+  assert.equal((await get(c.url, `/v1/logs?token=${token}`, { authorization: `Bearer ${token}` })).status, 401, 'nor does a valid header');
+  const alone = await refusal(c.url, '', {}, [bearerProtocols(token)[1]!]);
+  assert.equal(alone.status, 401, 'without "redtail" the client would fail the handshake: refused, saying why');
+  assert.match(alone.error!, /"redtail"/);
+  const none = await refusal(c.url, '');
+  assert.equal(none.status, 401);
+  assert.match(none.error!, /authorization: Bearer/);
+  assert.match(none.error!, /subprotocol/, 'a tail is told of the subprotocol too: a browser cannot send the header');
+  for (const bad of ['1e3', '0x10', '%205', '', '-1', '1001']) {
+    assert.equal((await refusal(c.url, `backfill=${bad}`, { authorization: `Bearer ${token}` })).status, 400, `backfill=${bad}`);
+  }
+  assert.equal((await refusal(c.url, 'backfill=007', { authorization: `Bearer ${token}` })).status, 101);
   await c.stop();
 });
 
