@@ -6,6 +6,7 @@ import { ConfigError, fail, type Program } from './config-error.js';
 import { checkToken, parseTokens, type Token } from './http/auth.js';
 import { isLoopback, parseHosts } from './http/cross-site.js';
 import type { TlsFiles } from './http/tls.js';
+import { type ExporterConfig, parseExporters } from './export/config.js';
 import { DEFAULT_MAX_DEPTH, MOST_DEPTH } from './ingest/depth.js';
 import { DEFAULT_PAGE_CACHE_BYTES } from './store/page-cache.js';
 import { DEFAULT_QUERY_CACHE_BYTES } from './store/shard.js';
@@ -76,6 +77,8 @@ export interface CollectorConfig {
     /** Most identities /metrics shows, the latest heard: a producer naming a new one per batch cannot grow it without bound. */
     maxIdentities: number;
   };
+  /** Where stored records are sent on to (export/): OpenTelemetry, Loki. */
+  exporters: ExporterConfig[];
 }
 
 /** The retention a collector and `redtail prune` take, in days: at least today, at most ten years. */
@@ -100,6 +103,7 @@ export const DEFAULTS: CollectorConfig = {
   },
   log: { checkpointIntervalMs: 60_000, keyFile: undefined, name: undefined },
   sources: { silentAfterMs: 300_000, forgetAfterMs: 86_400_000, maxIdentities: 10_000 },
+  exporters: [],
 };
 
 function int(v: unknown, field: string, min: number, max: number): number {
@@ -141,6 +145,7 @@ export function tlsFiles(cert: unknown, key: unknown, names: { cert: string; key
 
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Pick<CollectorConfig, 'data' | 'host' | 'port'>> & { tlsCert?: string; tlsKey?: string } }): CollectorConfig {
   const c: CollectorConfig = structuredClone(DEFAULTS);
+  const env = options.env ?? {};
   if (options.file) {
     let raw: unknown;
     try {
@@ -148,7 +153,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
     } catch (err) {
       throw new ConfigError(`collector config: cannot read ${options.file}: ${(err as Error).message}`);
     }
-    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits', 'log', 'sources', 'tls'];
+    const known = ['data', 'host', 'port', 'tokens', 'retention_days', 'allowed_hosts', 'allowed_origins', 'limits', 'log', 'sources', 'tls', 'exporters'];
     const o = raw as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || Array.isArray(o)) fail('the configuration', 'a JSON object', raw);
     for (const k of Object.keys(o)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${k}"; known fields are ${known.join(', ')}`);
@@ -201,8 +206,8 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
       if (l.forget_after_ms !== undefined) c.sources.forgetAfterMs = int(l.forget_after_ms, 'sources.forget_after_ms', 1000, 366 * 86_400_000);
       if (l.max_identities !== undefined) c.sources.maxIdentities = int(l.max_identities, 'sources.max_identities', 1, 1_000_000);
     }
+    if (o.exporters !== undefined) c.exporters = parseExporters(o.exporters, env);
   }
-  const env = options.env ?? {};
   if (env.REDTAIL_DATA) c.data = env.REDTAIL_DATA;
   if (env.REDTAIL_HOST) c.host = env.REDTAIL_HOST;
   if (env.REDTAIL_PORT) c.port = int(env.REDTAIL_PORT, 'REDTAIL_PORT', 0, 65535);

@@ -1,5 +1,5 @@
 // The collector, wired: the store, the live tail, the metrics, the free-text worker (which also
-// grows the verifiable log's trees), the checkpoint signer, what is known of each source's
+// grows the verifiable log's trees), the exporters' worker, the checkpoint signer, what is known of each source's
 // completeness, and the one HTTP port whose routes (routes.ts) read batches into the store and
 // answer queries and tails. Retention, checkpoints and the watch for silent sources run here on
 // a schedule; close() takes it all down in order.
@@ -14,6 +14,7 @@ import { lastEntry } from '../audit/read.js';
 import { AuditRecorder } from '../audit/recorder.js';
 import type { CollectorConfig } from '../config.js';
 import { type Log, stderrLog } from '../events.js';
+import { checkCursors, Exporters } from '../export/exporters.js';
 import type { Gap, Limits, Row } from '../ingest/validate.js';
 import { CollectorMetrics } from '../metrics.js';
 import { Checkpointer } from '../log/checkpointer.js';
@@ -75,7 +76,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   let ledger: Ledger;
   const keyFile = keyFileOf(config);
   try {
-    // The key first: refused, it leaves nothing open.
+    // The key and the exporters' cursors first: refused, they leave nothing open.
+    checkCursors(config.data, config.exporters);
     key = loadOrCreateKey(keyFile, config.log.name ?? `redtail/${hostname()}`);
     audit = new AuditRecorder(config.data, key.signer, log, { refusedBytes: config.limits.auditRefusedBytes });
     store = new Store(config.data, { queryCacheBytes: config.limits.queryCacheBytes, pageCacheBytes: config.limits.pageCacheBytes });
@@ -131,6 +133,8 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
   const words = wordsWorker(config.data, store, log, { pageCacheBytes: config.limits.pageCacheBytes });
+  const exporters = new Exporters(config.data, config.exporters, log);
+  metrics.exporters = () => exporters.stats;
   log({ level: 'info', event: 'log_key', key: key.signer.verifier.text, public_key_file: publicKeyFile(keyFile), created: key.created,
     hint: 'auditors check checkpoints with their own copy of this public key: redtail verify --pubkey FILE' });
   if (keyInsideData(keyFile, config.data)) {
@@ -172,6 +176,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
         }
         tail.publish(read.rows);
         words.hand(file, blocks);
+        exporters.wake();
       }
       metrics.wrote(Number(process.hrtime.bigint() - started) / 1e6);
       return result;
@@ -193,7 +198,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
     clearInterval(signing);
     clearInterval(watching);
     tail.close();
-    await words.stop();
+    await Promise.all([words.stop(), exporters.stop()]);
     sources.save();
     ledger.close();
     store.close();
@@ -230,7 +235,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
       }, 2000);
       server.close(() => {
         clearTimeout(cut);
-        void words.stop().then(() => {
+        void Promise.all([words.stop(), exporters.stop()]).then(() => {
           // The last checkpoint of this run: the trees as far as they were grown.
           checkpoints.sign();
           audit.append({ action: 'stop', who: COLLECTOR, config: digest, ran_ms: Date.now() - started });

@@ -1,0 +1,147 @@
+// The "exporters" of the collector's config file: where each sends the records it stores, in what
+// format, which records, in what batches. Every mistake is refused at start, naming the field
+// (`exporters[1].endpoint`), the value and what was expected; a header's secret is read from the
+// environment (`env:NAME`) and never written anywhere.
+import { ConfigError, fail } from '../config-error.js';
+import { predicate, QueryError } from '../query/filters.js';
+import { FILTERED, type FilterParam } from '../record/schema.js';
+import { FORMATS } from './formats.js';
+
+export interface ExporterConfig {
+  /** Unique; names the cursor file (<data>/export/<name>.json) and the metrics' label. */
+  name: string;
+  /** A key of FORMATS. */
+  type: string;
+  /** The receiver's base URL; the format's path is appended. */
+  endpoint: string;
+  /** The format's own fields (FORMATS[type].options), as given. */
+  options: Record<string, unknown>;
+  /** Sent with every request; `fromEnv` names where a value came from, for the config digest. */
+  headers: { name: string; value: string; fromEnv?: string }[];
+  /** Only the records passing these, written as the query API takes them. */
+  filter: { [param in FilterParam]?: string };
+  batch: {
+    /** Most records in one request. */
+    records: number;
+    /** Most bytes in one request's body: a larger one is split. */
+    bytes: number;
+    /** Longest a record waits for a batch to fill, ms. */
+    waitMs: number;
+  };
+  /** Longest one request may take, ms. */
+  timeoutMs: number;
+  /** Longest wait between tries of a batch the receiver could not take (backoff, Retry-After), ms. */
+  maxBackoffMs: number;
+  /** Where a new exporter (no cursor file yet) starts: the oldest record kept, or the next one stored. */
+  from: 'start' | 'now';
+}
+
+/** Aimed under receivers' usual request limits (an OpenTelemetry Collector's, Loki's). */
+export const EXPORTER_DEFAULTS = { batch: { records: 1000, bytes: 1_000_000, waitMs: 1000 }, timeoutMs: 10_000, maxBackoffMs: 30_000, from: 'start' } as const;
+
+const COMMON = ['name', 'type', 'endpoint', 'headers', 'filter', 'batch', 'timeout_ms', 'max_backoff_ms', 'from'];
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+const HEADER = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+/** Set by the exporter from its endpoint and payload, not by config. */
+const RESERVED_HEADERS = ['host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection'];
+
+function int(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(field, `an integer from ${min} to ${max}`, v);
+  return v;
+}
+
+function object(v: unknown, field: string, known: string[] | undefined): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, 'an object', v);
+  if (known) for (const k of Object.keys(v)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${field}.${k}"; known fields are ${known.join(', ')}`);
+  return v as Record<string, unknown>;
+}
+
+function endpoint(v: unknown, field: string): string {
+  let url: URL | undefined;
+  try {
+    url = typeof v === 'string' ? new URL(v) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    fail(field, 'an http:// or https:// URL without query, fragment or credentials (give credentials in "headers")', v);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function headers(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterConfig['headers'] {
+  const given = object(v, field, undefined);
+  return Object.entries(given).map(([name, value]) => {
+    if (!HEADER.test(name) || RESERVED_HEADERS.includes(name.toLowerCase())) fail(`${field}`, `header names that are HTTP tokens, not one of ${RESERVED_HEADERS.join(', ')}`, name);
+    if (typeof value !== 'string') fail(`${field}.${name}`, 'a string, or "env:NAME" to read it from the environment', value);
+    const from = /^env:(.+)$/.exec(value)?.[1];
+    const resolved = from === undefined ? value : env[from];
+    if (resolved === undefined || resolved === '') fail(`${field}.${name}`, `an environment variable that is set (${from} is not)`, value);
+    // The value itself is never shown: it may be a secret.
+    if (/[\r\n\0]/.test(resolved)) throw new ConfigError(`collector config: "${field}.${name}" must be a header value without line breaks${from ? ` (from ${from})` : ''}`);
+    return from === undefined ? { name, value: resolved } : { name, value: resolved, fromEnv: from };
+  });
+}
+
+function filter(v: unknown, field: string): ExporterConfig['filter'] {
+  const params: string[] = FILTERED.map((f) => f.filter.param);
+  const given = object(v, field, params);
+  const out: ExporterConfig['filter'] = {};
+  for (const [param, value] of Object.entries(given)) {
+    if (typeof value !== 'string' || value === '') fail(`${field}.${param}`, 'a non-empty string, as the query API takes it', value);
+    out[param as FilterParam] = value;
+  }
+  try {
+    predicate(out);
+  } catch (err) {
+    if (err instanceof QueryError) fail(`${field}.${err.field}`, err.expected, err.got);
+    throw err;
+  }
+  return out;
+}
+
+function exporter(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterConfig {
+  const o = object(v, field, undefined);
+  const type = o.type;
+  if (typeof type !== 'string' || !Object.hasOwn(FORMATS, type)) fail(`${field}.type`, `one of ${Object.keys(FORMATS).map((t) => `"${t}"`).join(', ')}`, type);
+  const format = FORMATS[type]!;
+  object(o, field, [...COMMON, ...format.options]);
+  if (typeof o.name !== 'string' || !NAME.test(o.name)) fail(`${field}.name`, 'a name of letters, digits, "-" and "_" (it names the cursor file), at most 64', o.name);
+  const c: ExporterConfig = {
+    name: o.name, type, endpoint: endpoint(o.endpoint, `${field}.endpoint`),
+    options: Object.fromEntries(format.options.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])),
+    headers: o.headers === undefined ? [] : headers(o.headers, `${field}.headers`, env),
+    filter: o.filter === undefined ? {} : filter(o.filter, `${field}.filter`),
+    batch: { ...EXPORTER_DEFAULTS.batch },
+    timeoutMs: o.timeout_ms === undefined ? EXPORTER_DEFAULTS.timeoutMs : int(o.timeout_ms, `${field}.timeout_ms`, 100, 600_000),
+    maxBackoffMs: o.max_backoff_ms === undefined ? EXPORTER_DEFAULTS.maxBackoffMs : int(o.max_backoff_ms, `${field}.max_backoff_ms`, 100, 3_600_000),
+    from: EXPORTER_DEFAULTS.from,
+  };
+  if (o.from !== undefined) c.from = o.from === 'start' || o.from === 'now' ? o.from : fail(`${field}.from`, '"start" (the oldest record kept) or "now" (the next record stored)', o.from);
+  if (o.batch !== undefined) {
+    const b = object(o.batch, `${field}.batch`, ['records', 'bytes', 'wait_ms']);
+    if (b.records !== undefined) c.batch.records = int(b.records, `${field}.batch.records`, 1, 100_000);
+    if (b.bytes !== undefined) c.batch.bytes = int(b.bytes, `${field}.batch.bytes`, 1024, 64 * 1024 * 1024);
+    if (b.wait_ms !== undefined) c.batch.waitMs = int(b.wait_ms, `${field}.batch.wait_ms`, 0, 3_600_000);
+  }
+  try {
+    format.encoder(c.options);
+  } catch (err) {
+    throw new ConfigError(`collector config: "${field}" (${type}): ${(err as Error).message}`);
+  }
+  return c;
+}
+
+/** The exporters of the config file; `env` gives the headers' `env:NAME` values. */
+export function parseExporters(v: unknown, env: NodeJS.ProcessEnv): ExporterConfig[] {
+  if (!Array.isArray(v)) fail('exporters', 'a list of exporters, each { "name", "type", "endpoint", ... }', v);
+  const out = v.map((e, i) => exporter(e, `exporters[${i}]`, env));
+  const seen = new Set<string>();
+  out.forEach((e, i) => {
+    // Names are file names: two that differ only in case would share a cursor on some file systems.
+    const key = e.name.toLowerCase();
+    if (seen.has(key)) fail(`exporters[${i}].name`, 'a name no other exporter has', e.name);
+    seen.add(key);
+  });
+  return out;
+}

@@ -1,0 +1,231 @@
+// One exporter at work: it takes the next batch from the store past its cursor (take.ts), oldest
+// shard day first, encodes it, delivers it (delivery.ts), trying again with backoff while the
+// receiver cannot take it, and moves its cursor on only once the receiver accepted or refused it
+// for good. One request in flight at a time, so memory is one batch. Records arrive in the order
+// stored, per shard day; a crash sends the batch in flight again (at least once).
+import type { Log } from '../events.js';
+import { predicate, type Predicate } from '../query/filters.js';
+import type { ExporterConfig } from './config.js';
+import { type Cursor, type Position, START } from './cursor.js';
+import { backoff, deliver } from './delivery.js';
+import type { Encoder, Payload } from './encoder.js';
+import type { Shelf, ShardReader } from './shelf.js';
+import { take, type Taken } from './take.js';
+
+/** What /metrics shows of an exporter. */
+export interface ExporterStats {
+  name: string;
+  exported: number;
+  batchesRefused: number;
+  recordsRefused: number;
+  retries: number;
+  /** Records stored past the cursor (whether the filter keeps them or not). */
+  lagRecords: number;
+  /** Age of the oldest of those, s (by their time); 0 when none. */
+  lagSeconds: number;
+  /** Whether the receiver answered the last request (accepted or refused), rather than being out of reach or busy. */
+  up: boolean;
+}
+
+/** How often an idle exporter looks at the store, in case a wake-up was missed (a shard made by another route). */
+const LOOK_EVERY_MS = 1000;
+
+export class Exporter {
+  readonly stats: ExporterStats;
+  private readonly filter: Predicate;
+  private readonly headers: Record<string, string>;
+  private stopping = false;
+  private woken: (() => void) | undefined;
+  /** When the records of a batch not yet full were first seen waiting. */
+  private waitingSince: number | undefined;
+
+  constructor(readonly config: ExporterConfig, private readonly encoder: Encoder, private readonly shelf: Shelf,
+    private readonly cursor: Cursor, private readonly log: Log) {
+    this.stats = { name: config.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, lagRecords: 0, lagSeconds: 0, up: true };
+    this.filter = predicate(config.filter);
+    this.headers = Object.fromEntries(config.headers.map((h) => [h.name, h.value]));
+    if (!cursor.existed) this.begin();
+  }
+
+  /** A new exporter's cursor: every shard from its start, or from past its last block. */
+  private begin(): void {
+    if (this.config.from === 'now') for (const shard of this.shelf.shards()) this.cursor.days.set(shard.day, { block: shard.last() + 1, records: 0 });
+    this.cursor.save();
+  }
+
+  /** Records were stored: look now rather than at the next round. */
+  wake(): void {
+    this.woken?.();
+  }
+
+  /** Finish the request in flight (its answer moves the cursor), start no other. */
+  stop(): void {
+    this.stopping = true;
+    this.wake();
+  }
+
+  /** Until stopped. A failure of the store or the cursor's file is logged and tried again a round later. */
+  async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (!(await this.round())) {
+          this.measure();
+          await this.sleep(LOOK_EVERY_MS);
+        }
+      } catch (err) {
+        this.log({ level: 'error', event: 'export_failed', exporter: this.config.name, error: (err as Error).message, hint: 'tried again in a moment; records wait in the store' });
+        await this.sleep(LOOK_EVERY_MS, { wakes: false });
+      }
+    }
+  }
+
+  /** One batch taken and delivered, or waited for; false when there was none. */
+  private async round(): Promise<boolean> {
+    const next = this.next();
+    if (next === undefined) return false;
+    const { shard, taken } = next;
+    if (!taken.full && (await this.waitToFill(shard))) return true;
+    this.waitingSince = undefined;
+    let from = 0;
+    while (from < taken.records.length) {
+      const { payload, count } = this.encode(taken, from);
+      // Stopped while the receiver could not take it: the cursor stays where it is.
+      if (!(await this.send(payload, count))) return true;
+      this.advance(shard.day, taken.after[from + count - 1]!);
+      from += count;
+      if (this.stopping) return true;
+    }
+    this.advance(shard.day, taken.end);
+    this.measure();
+    return true;
+  }
+
+  /** The next batch: from the oldest shard day with records past the cursor. */
+  private next(): { shard: ShardReader; taken: Taken } | undefined {
+    const shards = this.shelf.shards();
+    this.forgetGone(shards);
+    for (const shard of shards) {
+      const at = this.position(shard);
+      if (shard.last() < at.block) continue;
+      const taken = take(shard, at, this.filter, this.config.batch, (s) => this.log({ level: 'warn', event: 'export_skipped', exporter: this.config.name, ...s }));
+      // Nothing kept (all filtered out): the cursor moves past them, and the next shard is looked at.
+      if (taken.records.length === 0) {
+        this.advance(shard.day, taken.end);
+        continue;
+      }
+      return { shard, taken };
+    }
+    return undefined;
+  }
+
+  /** Where the cursor is in a shard; a cursor past its shard's end (the shard removed and made again) starts the day over. */
+  private position(shard: ShardReader): Position {
+    const at = this.cursor.position(shard.day);
+    if (at.block <= shard.last() + 1) return at;
+    this.log({ level: 'warn', event: 'export_cursor_reset', exporter: this.config.name, shard: shard.day, cursor_block: at.block, last_block: shard.last(),
+      hint: 'the shard holds fewer blocks than were delivered: it was removed and made again; its day is sent from its start' });
+    this.cursor.days.set(shard.day, START);
+    return START;
+  }
+
+  /** Days whose shard retention removed leave the cursor. */
+  private forgetGone(shards: ShardReader[]): void {
+    const days = new Set(shards.map((s) => s.day));
+    let changed = false;
+    for (const day of [...this.cursor.days.keys()]) {
+      if (!days.has(day)) {
+        this.cursor.days.delete(day);
+        changed = true;
+      }
+    }
+    if (changed) this.cursor.save();
+  }
+
+  /**
+   * A batch not full waits up to batch.wait_ms from when its records were first seen, for more;
+   * true when it waited (to be taken again), false when its time is up (to be sent as it is).
+   */
+  private async waitToFill(shard: ShardReader): Promise<boolean> {
+    this.waitingSince ??= Date.now();
+    const until = this.waitingSince + this.config.batch.waitMs;
+    if (Date.now() >= until) return false;
+    while (!this.stopping && Date.now() < until) {
+      await this.sleep(until - Date.now());
+      // Counting records past the cursor is cheap; reading them again is not.
+      if (shard.past(this.position(shard)).records >= this.config.batch.records) break;
+    }
+    return true;
+  }
+
+  /** The records from `from` on that fit in one request, halved until the request is under batch.bytes (one record goes as it is). */
+  private encode(taken: Taken, from: number): { payload: Payload; count: number } {
+    let count = taken.records.length - from;
+    for (;;) {
+      const payload = this.encoder.encode(taken.records.slice(from, from + count));
+      if (payload.body.length <= this.config.batch.bytes || count === 1) return { payload, count };
+      count = Math.ceil(count / 2);
+    }
+  }
+
+  /** Deliver until accepted or refused for good (true), or stopped while the receiver cannot take it (false). */
+  private async send(payload: Payload, count: number): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs);
+      if (outcome.kind === 'accepted') {
+        this.stats.up = true;
+        this.stats.exported += count;
+        return true;
+      }
+      if (outcome.kind === 'refused') {
+        this.stats.up = true;
+        this.stats.batchesRefused++;
+        this.stats.recordsRefused += count;
+        this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, status: outcome.status, records: count, answer: outcome.answer,
+          hint: 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
+        return true;
+      }
+      if (this.stats.up) this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, error: outcome.why, hint: 'records wait in the store and are sent when it is back' });
+      this.stats.up = false;
+      if (this.stopping) return false;
+      this.stats.retries++;
+      this.measure();
+      await this.sleep(backoff(attempt, this.config.maxBackoffMs, outcome.retryAfter), { wakes: false });
+      if (this.stopping) return false;
+    }
+  }
+
+  private advance(day: string, to: Position): void {
+    this.cursor.days.set(day, to);
+    this.cursor.save();
+  }
+
+  /** Lag: records past the cursor in every shard, and the oldest one's age. */
+  measure(now = Date.now()): void {
+    let records = 0;
+    let oldest: number | null = null;
+    for (const shard of this.shelf.shards()) {
+      const past = shard.past(this.cursor.position(shard.day));
+      records += past.records;
+      if (past.oldest !== null && (oldest === null || past.oldest < oldest)) oldest = past.oldest;
+    }
+    this.stats.lagRecords = records;
+    this.stats.lagSeconds = oldest === null ? 0 : Math.max(0, (now - oldest) / 1000);
+  }
+
+  /** Wait `ms`, or less when woken (records stored) or stopped; `wakes: false`, only stopping cuts it short. */
+  private sleep(ms: number, { wakes = true }: { wakes?: boolean } = {}): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.woken === wake) self.woken = undefined;
+        resolve();
+      }
+      const wake = () => {
+        if (wakes || this.stopping) done();
+      };
+      this.woken = wake;
+    });
+  }
+}

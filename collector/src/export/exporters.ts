@@ -1,0 +1,65 @@
+// The exporters as the collector holds them: their cursors checked at start (one that cannot be
+// read refuses the start), the worker thread they run in (worker.ts) started, woken after each
+// commit, their latest figures kept for /metrics, and stopped with the collector.
+import { Worker } from 'node:worker_threads';
+import type { Log } from '../events.js';
+import type { ExporterConfig } from './config.js';
+import { Cursor } from './cursor.js';
+import type { ExporterStats } from './exporter.js';
+
+/** How long a stopping collector waits for a request in flight to be answered, ms; then the cursor stays before it. */
+export const STOP_GRACE_MS = 2000;
+
+/** Throws CursorUnreadable for the first exporter whose cursor file cannot be read. */
+export function checkCursors(data: string, exporters: ExporterConfig[]): void {
+  for (const e of exporters) Cursor.open(data, e.name);
+}
+
+export class Exporters {
+  /** The figures the worker sent last, an entry an exporter. */
+  stats: ExporterStats[];
+  private readonly worker: Worker | undefined;
+  private readonly gone: Promise<void>;
+  private waking = false;
+
+  constructor(data: string, exporters: ExporterConfig[], log: Log) {
+    this.stats = exporters.map((e) => ({ name: e.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, lagRecords: 0, lagSeconds: 0, up: true }));
+    if (exporters.length === 0) {
+      this.gone = Promise.resolve();
+      return;
+    }
+    const worker = (this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { data, exporters } }));
+    worker.on('message', (m: { stats?: ExporterStats[]; log?: Record<string, unknown> }) => {
+      if (m.stats) this.stats = m.stats;
+      if (m.log) log(m.log);
+    });
+    worker.on('error', (err) => log({ level: 'error', event: 'export_stopped', error: err.message,
+      hint: 'no records are exported until the collector restarts; they wait in the store, and the cursors say where each exporter stopped' }));
+    worker.unref();
+    this.gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  }
+
+  /** Records were stored: the exporters look now. Several commits in one turn of the event loop make one message. */
+  wake(): void {
+    if (this.worker === undefined || this.waking) return;
+    this.waking = true;
+    setImmediate(() => {
+      this.waking = false;
+      try {
+        this.worker!.postMessage('wake');
+      } catch {
+        // The worker is gone: nothing to wake.
+      }
+    });
+  }
+
+  /** Let a request in flight finish (and its cursor be written), for STOP_GRACE_MS at most. */
+  stop(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined) return this.gone;
+    worker.ref();
+    worker.postMessage('stop');
+    const cut = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+    return this.gone.then(() => clearTimeout(cut));
+  }
+}
