@@ -51,8 +51,9 @@ export function take(shard: ShardReader, from: Position, filter: Predicate, limi
         } catch (err) {
           skipped({ day: shard.day, block: block.id, record: i, error: (err as Error).message });
         }
-        taken.end = { block: block.id, records: i + 1 };
-        if (record === undefined || !fieldsMatch(filter, (f) => record[f]) ) continue;
+        // A block's last record done is the next block's start: one way to write each position.
+        taken.end = i + 1 === block.count ? { block: block.id + 1, records: 0 } : { block: block.id, records: i + 1 };
+        if (record === undefined || !fieldsMatch(filter, (f) => record[f])) continue;
         taken.records.push(record);
         taken.after.push(taken.end);
         bytes += line.length + 1;

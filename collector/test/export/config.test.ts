@@ -1,0 +1,65 @@
+// The exporters of the config file: defaults, secrets from the environment, and every mistake
+// refused at start naming the field, the value and what was expected.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { configDigest } from '../../src/audit/config-digest.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { parseExporters } from '../../src/export/config.js';
+import { FORMATS } from '../../src/export/formats.js';
+import { tempDir } from '../helpers.js';
+import { ndjsonEncoder } from './ndjson-receiver.js';
+
+FORMATS.ndjson ??= { options: [], encoder: () => ndjsonEncoder };
+const ENDPOINT = 'http://otel-collector:4318';
+
+test('an exporter with only a name, a type and an endpoint gets the defaults; headers come from the environment', () => {
+  const [e] = parseExporters([{ name: 'otel', type: 'ndjson', endpoint: `${ENDPOINT}/`, headers: { authorization: 'env:OTEL_AUTH', 'x-team': 'a' } }], { OTEL_AUTH: 'Bearer s3cret' });
+  assert.equal(e!.endpoint, ENDPOINT);
+  assert.deepEqual(e!.batch, { records: 1000, bytes: 1_000_000, waitMs: 1000 });
+  assert.equal(e!.from, 'start');
+  assert.deepEqual(e!.headers, [{ name: 'authorization', value: 'Bearer s3cret', fromEnv: 'OTEL_AUTH' }, { name: 'x-team', value: 'a' }]);
+});
+
+test('the config file\'s exporters: read with the environment given, and their secrets kept out of the audit log\'s digest', () => {
+  const tmp = tempDir();
+  try {
+    const file = join(tmp.dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ exporters: [{ name: 'otel', type: 'ndjson', endpoint: ENDPOINT, headers: { authorization: 'env:OTEL_AUTH' }, filter: { status: '5xx' } }] }));
+    const a = loadConfig({ file, env: { OTEL_AUTH: 'one' } });
+    assert.equal(a.exporters[0]!.headers[0]!.value, 'one');
+    assert.deepEqual(a.exporters[0]!.filter, { status: '5xx' });
+    assert.equal(configDigest(a), configDigest(loadConfig({ file, env: { OTEL_AUTH: 'two' } })));
+    assert.deepEqual(loadConfig({}).exporters, []);
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('every mistake is refused, naming the field, the value and what was expected', () => {
+  const base = { name: 'otel', type: 'ndjson', endpoint: ENDPOINT };
+  const refused = (exporters: unknown, field: RegExp, env: NodeJS.ProcessEnv = {}) =>
+    assert.throws(() => parseExporters(exporters, env), (err) => err instanceof ConfigError && field.test(err.message), `expected ${field}`);
+  refused({}, /"exporters" must be a list/);
+  refused([{ ...base, type: 'kafka' }], /"exporters\[0\]\.type" must be one of "ndjson".*got "kafka"/);
+  refused([base, { ...base, endpoint: 'ftp://x' }], /"exporters\[1\]\.endpoint" must be an http:\/\/ or https:\/\/ URL.*got "ftp:\/\/x"/);
+  refused([{ ...base, endpoint: 'http://u:p@x' }], /"exporters\[0\]\.endpoint"/);
+  refused([{ ...base, name: '../etc' }], /"exporters\[0\]\.name" must be a name of letters/);
+  refused([base, { ...base, name: 'OTEL' }], /"exporters\[1\]\.name" must be a name no other exporter has, got "OTEL"/);
+  refused([{ ...base, colour: 'red' }], /unknown field "exporters\[0\]\.colour"/);
+  refused([{ ...base, headers: { authorization: 'env:NOPE' } }], /"exporters\[0\]\.headers\.authorization" must be an environment variable that is set \(NOPE is not\)/);
+  refused([{ ...base, headers: { 'content-length': '1' } }], /"exporters\[0\]\.headers" must be header names/);
+  refused([{ ...base, headers: { a: 'env:X' } }], /without line breaks \(from X\)/, { X: 'a\r\nb: c' });
+  refused([{ ...base, filter: { status: 'bad' } }], /"exporters\[0\]\.filter\.status" must be a code \(404\), a class \(5xx\) or a range \(400-499\), got "bad"/);
+  refused([{ ...base, filter: { colour: 'red' } }], /unknown field "exporters\[0\]\.filter\.colour"/);
+  refused([{ ...base, batch: { records: 0 } }], /"exporters\[0\]\.batch\.records" must be an integer from 1/);
+  refused([{ ...base, batch: { bytes: 'big' } }], /"exporters\[0\]\.batch\.bytes"/);
+  refused([{ ...base, timeout_ms: -1 }], /"exporters\[0\]\.timeout_ms"/);
+  refused([{ ...base, from: 'yesterday' }], /"exporters\[0\]\.from" must be "start" .* or "now"/);
+});
+
+test('a secret given in the environment is never shown in a refusal', () => {
+  assert.throws(() => parseExporters([{ name: 'otel', type: 'ndjson', endpoint: ENDPOINT, headers: { authorization: 'env:T' } }], { T: 'Bearer s3cret\n' }),
+    (err) => err instanceof ConfigError && !err.message.includes('s3cret'));
+});

@@ -1,0 +1,239 @@
+// The exporter against a real receiver on loopback, over a real collector's data folder: records
+// arrive once and in order, a receiver down or busy loses nothing, a refusal is counted and
+// skipped, batches are cut to the request size, the cursor on disk says what went.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { ExporterConfig } from '../../src/export/config.js';
+import { Cursor, cursorDir } from '../../src/export/cursor.js';
+import { Exporter } from '../../src/export/exporter.js';
+import { Shelf } from '../../src/export/shelf.js';
+import { collector, ndjson, post, record, until } from '../helpers.js';
+import { type Answer, NdjsonReceiver, ndjsonEncoder } from './ndjson-receiver.js';
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+async function setup(overrides: Partial<ExporterConfig> = {}, { listen = true } = {}) {
+  const c = await collector();
+  const receiver = new NdjsonReceiver();
+  let url = await receiver.listen();
+  if (!listen) await receiver.close(); // its port, with nothing listening on it
+  url = `http://127.0.0.1:${receiver.port}`;
+  const config: ExporterConfig = {
+    name: 'test', type: 'ndjson', endpoint: url, options: {}, headers: [{ name: 'x-test', value: 'yes' }], filter: {},
+    batch: { records: 1000, bytes: 1_000_000, waitMs: 0 }, timeoutMs: 5000, maxBackoffMs: 50, from: 'start', ...overrides,
+  };
+  const logs: Record<string, unknown>[] = [];
+  const shelf = new Shelf(c.dir);
+  let seq = 0;
+  const runs: { exporter: Exporter; done: Promise<void> }[] = [];
+  return {
+    c, receiver, config, logs,
+    /** An exporter started on the data folder, from its cursor on disk. */
+    start(): Exporter {
+      const exporter = new Exporter(config, ndjsonEncoder, shelf, Cursor.open(c.dir, config.name), (e) => logs.push(e));
+      runs.push({ exporter, done: exporter.run() });
+      return exporter;
+    },
+    async stopExporters(): Promise<void> {
+      for (const r of runs.splice(0)) {
+        r.exporter.stop();
+        await r.done;
+      }
+    },
+    /** Ingest `n` records numbered from `from` (request_id r-<i>), as one batch. */
+    async ingest(from: number, n: number, fields: (i: number) => Record<string, unknown> = () => ({})): Promise<void> {
+      const records = Array.from({ length: n }, (_, k) => record({ request_id: `r-${from + k}`, ...fields(from + k) }));
+      const res = await post(c.url, ndjson(records), { 'x-redtail-batch': `test/${++seq}` });
+      assert.equal(res.status, 200, JSON.stringify(res.json));
+    },
+    async done(): Promise<void> {
+      await this.stopExporters();
+      shelf.close();
+      await receiver.close();
+      await c.stop();
+    },
+  };
+}
+
+const ids = (s: Setup) => s.receiver.accepted.map((r) => r.request_id);
+const numbered = (from: number, n: number) => Array.from({ length: n }, (_, k) => `r-${from + k}`);
+
+test('records arrive once and in order, in batches of batch.records; a new exporter goes on from the cursor on disk', async () => {
+  const s = await setup({ batch: { records: 250, bytes: 1_000_000, waitMs: 0 } });
+  try {
+    await s.ingest(0, 300);
+    await s.ingest(300, 300);
+    const e = s.start();
+    await until(() => s.receiver.accepted.length >= 600, 'the 600 records delivered');
+    assert.deepEqual(ids(s), numbered(0, 600));
+    assert.ok(s.receiver.requests.every((r) => r.records.length <= 250 && r.headers['x-test'] === 'yes'));
+    await until(() => e.stats.lagRecords === 0, 'no lag');
+    assert.equal(e.stats.exported, 600);
+    await s.stopExporters();
+    const onDisk = JSON.parse(readFileSync(join(cursorDir(s.c.dir), 'test.json'), 'utf8')) as { days: Record<string, { block: number; records: number }> };
+    assert.deepEqual(Object.keys(onDisk.days), ['2026-11-27']);
+
+    await s.ingest(600, 10);
+    s.start();
+    await until(() => s.receiver.accepted.length >= 610, 'the 10 new records delivered');
+    assert.deepEqual(ids(s), numbered(0, 610));
+  } finally {
+    await s.done();
+  }
+});
+
+test('a receiver out of reach, then back: every record arrives once, in order, and retries are counted', async () => {
+  const s = await setup({}, { listen: false });
+  try {
+    await s.ingest(0, 50);
+    const e = s.start();
+    await until(() => e.stats.retries >= 2 && !e.stats.up, 'tries against a closed port');
+    assert.equal(e.stats.lagRecords, 50);
+    await s.ingest(50, 50);
+    await s.receiver.listen(s.receiver.port);
+    await until(() => s.receiver.accepted.length >= 100, 'the 100 records delivered');
+    assert.deepEqual(ids(s), numbered(0, 100));
+    await until(() => e.stats.up && e.stats.lagRecords === 0 && e.stats.lagSeconds === 0, 'up, no lag');
+    assert.ok(s.logs.some((l) => l.event === 'export_receiver_down'));
+  } finally {
+    await s.done();
+  }
+});
+
+test('a batch refused for good (400) is counted, logged with the start of the answer, and skipped; the rest flows', async () => {
+  const s = await setup({ batch: { records: 100, bytes: 1_000_000, waitMs: 0 } });
+  try {
+    s.receiver.answers.push({ status: 400, body: `bad\u0000request ${'x'.repeat(1000)}` });
+    await s.ingest(0, 300);
+    const e = s.start();
+    await until(() => s.receiver.accepted.length >= 200, 'the last 200 records delivered');
+    assert.deepEqual(ids(s), numbered(100, 200));
+    assert.equal(e.stats.batchesRefused, 1);
+    assert.equal(e.stats.recordsRefused, 100);
+    assert.equal(e.stats.retries, 0);
+    const refused = s.logs.find((l) => l.event === 'export_refused')!;
+    assert.equal(refused.status, 400);
+    assert.match(String(refused.answer), /^bad request x+$/);
+    assert.equal(String(refused.answer).length, 200);
+  } finally {
+    await s.done();
+  }
+});
+
+test('503 with Retry-After is tried again after it, and the batch arrives once', async () => {
+  const s = await setup();
+  try {
+    s.receiver.answers.push({ status: 503, headers: { 'retry-after': '0' } }, { status: 429 });
+    await s.ingest(0, 20);
+    const e = s.start();
+    await until(() => s.receiver.accepted.length >= 20, 'the records delivered');
+    assert.equal(s.receiver.requests.length, 3);
+    assert.equal(e.stats.retries, 2);
+    assert.deepEqual(ids(s), numbered(0, 20));
+  } finally {
+    await s.done();
+  }
+});
+
+test('only the records passing the filter are sent, and the cursor moves past the others', async () => {
+  const s = await setup({ filter: { service: 'checkout', status: '5xx' } });
+  try {
+    await s.ingest(0, 40, (i) => ({ service: i % 2 ? 'checkout' : 'orders', response_code: i % 4 < 2 ? 503 : 200 }));
+    const e = s.start();
+    await until(() => e.stats.lagRecords === 0 && s.receiver.accepted.length > 0, 'the day gone through');
+    assert.deepEqual(ids(s), numbered(0, 40).filter((_, i) => i % 4 === 1));
+  } finally {
+    await s.done();
+  }
+});
+
+test('a batch whose request would pass batch.bytes is cut, every record still sent once and in order', async () => {
+  const s = await setup({ batch: { records: 1000, bytes: 4096, waitMs: 0 } });
+  try {
+    await s.ingest(0, 100, () => ({ user_agent: 'u'.repeat(200) }));
+    s.start();
+    await until(() => s.receiver.accepted.length >= 100, 'the records delivered');
+    assert.deepEqual(ids(s), numbered(0, 100));
+    assert.ok(s.receiver.requests.length > 1);
+    for (const r of s.receiver.requests) assert.ok(r.body.length <= 4096, `a request of ${r.body.length} bytes`);
+  } finally {
+    await s.done();
+  }
+});
+
+test('records of an earlier day stored late are sent too; a shard removed by retention leaves the cursor', async () => {
+  const s = await setup();
+  try {
+    await s.ingest(0, 10);
+    const e = s.start();
+    await until(() => s.receiver.accepted.length >= 10, 'the first day delivered');
+    await s.ingest(10, 10, () => ({ start_time: '2026-11-26T10:00:00.000Z' }));
+    await until(() => s.receiver.accepted.length >= 20, 'the late records delivered');
+    assert.deepEqual(ids(s), numbered(0, 20));
+    await until(() => e.stats.lagRecords === 0, 'no lag');
+    s.c.store.prune('2026-11-27');
+    await s.ingest(20, 1);
+    await until(() => s.receiver.accepted.length >= 21, 'the next record delivered');
+    await s.stopExporters();
+    const onDisk = JSON.parse(readFileSync(join(cursorDir(s.c.dir), 'test.json'), 'utf8')) as { days: object };
+    assert.deepEqual(Object.keys(onDisk.days), ['2026-11-27']);
+  } finally {
+    await s.done();
+  }
+});
+
+test('a new exporter with from "now" sends only what is stored after it started', async () => {
+  const s = await setup({ from: 'now' });
+  try {
+    await s.ingest(0, 10);
+    const e = s.start();
+    await s.ingest(10, 5);
+    await until(() => s.receiver.accepted.length >= 5 && e.stats.lagRecords === 0, 'the new records delivered');
+    assert.deepEqual(ids(s), numbered(10, 5));
+  } finally {
+    await s.done();
+  }
+});
+
+test('a cursor past its shard\'s last block (the shard made again) starts that day over', async () => {
+  const s = await setup();
+  try {
+    await s.ingest(0, 10);
+    const cursor = Cursor.open(s.c.dir, 'test');
+    cursor.days.set('2026-11-27', { block: 99, records: 0 });
+    cursor.save();
+    s.start();
+    await until(() => s.receiver.accepted.length >= 10, 'the day delivered');
+    assert.deepEqual(ids(s), numbered(0, 10));
+    assert.ok(s.logs.some((l) => l.event === 'export_cursor_reset'));
+  } finally {
+    await s.done();
+  }
+});
+
+test('stopped with a request in flight, the exporter waits for its answer and moves the cursor only if it was accepted', async () => {
+  const s = await setup();
+  try {
+    let answer!: (a: Answer) => void;
+    s.receiver.answers.push(new Promise<Answer>((r) => (answer = r)));
+    await s.ingest(0, 10);
+    s.start();
+    await until(() => s.receiver.requests.length === 1, 'the request in flight');
+    const stopping = s.stopExporters();
+    answer({ status: 200 });
+    await stopping;
+    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0 });
+
+    // Stopped while the receiver is busy: the cursor stays, the records go next time.
+    await s.ingest(10, 5);
+    s.receiver.answers.push({ status: 503 }, { status: 503 }, { status: 503 });
+    s.start();
+    await until(() => s.receiver.requests.length >= 2, 'a refusal to try again');
+    await s.stopExporters();
+    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0 });
+  } finally {
+    await s.done();
+  }
+});

@@ -1,0 +1,60 @@
+// For the exporter's tests before a real format is at hand: a tiny encoder (records as NDJSON,
+// POST /ndjson) and a loopback HTTP server that takes such requests, keeps what it accepted, and
+// answers as the test tells it (a status, headers, or holding the answer back).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Encoder, StoredRecord } from '../../src/export/encoder.js';
+
+export const ndjsonEncoder: Encoder = {
+  encode: (records: StoredRecord[]) => ({
+    path: '/ndjson', headers: { 'content-type': 'application/x-ndjson' }, body: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n'),
+  }),
+};
+
+export interface Request {
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  records: StoredRecord[];
+}
+
+/** What to answer a request: a status and headers, or a promise of them (held until it settles). */
+export type Answer = { status: number; headers?: Record<string, string>; body?: string };
+
+export class NdjsonReceiver {
+  /** Every request that came, answered or not. */
+  readonly requests: Request[] = [];
+  /** The records of the requests answered 2xx, in order. */
+  readonly accepted: StoredRecord[] = [];
+  /** How the next requests are answered, in turn; when empty, 200. */
+  readonly answers: (Answer | Promise<Answer>)[] = [];
+  private server: http.Server | undefined;
+  port = 0;
+
+  /** Listen on `port` (0: any free one). */
+  async listen(port = 0): Promise<string> {
+    const server = (this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const records = body.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as StoredRecord);
+        this.requests.push({ headers: req.headers, body, records });
+        void Promise.resolve(this.answers.shift() ?? { status: 200 }).then((a) => {
+          if (a.status >= 200 && a.status < 300) this.accepted.push(...records);
+          res.writeHead(a.status, a.headers).end(a.body ?? '');
+        });
+      });
+    }));
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    this.port = (server.address() as AddressInfo).port;
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+}
