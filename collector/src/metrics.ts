@@ -3,7 +3,7 @@
 // how long batch writes take, and each identity's completeness (batches missing, records its
 // producers dropped, seconds since its last batch, silent or not), labelled by identity only: a
 // workload or node, never one VM's source id, so the labels stay as few as the workloads.
-import type { ExporterStats } from './export/exporter.js';
+import type { ExporterFigures } from './export/exporters.js';
 import { Exposition } from './prometheus.js';
 import type { Sources } from './sources/sources.js';
 import type { Store } from './store/store.js';
@@ -24,7 +24,7 @@ export class CollectorMetrics {
   /** Requests whose token was refused (401, 403), each written to the audit log. */
   auditRefused = 0;
   /** The exporters' latest figures (export/exporters.ts). */
-  exporters: () => ExporterStats[] = () => [];
+  exporters: () => ExporterFigures[] = () => [];
   private readonly writeBuckets = WRITE_BUCKETS_MS.map(() => 0);
   private writeCount = 0;
   private writeSum = 0;
@@ -77,14 +77,14 @@ export class CollectorMetrics {
       `redtail_write_duration_ms_count ${this.writeCount}`,
     ]);
     const exporters = this.exporters();
-    const each = (name: string, value: (e: ExporterStats) => number) => exporters.map((e) => `${name}{exporter="${label(e.name)}"} ${value(e)}`);
+    const each = (name: string, value: (e: ExporterFigures) => number) => exporters.map((e) => `${name}{exporter="${label(e.name)}"} ${value(e)}`);
     metric('redtail_export_records_total', 'counter', 'Records an exporter\'s receiver accepted.', each('redtail_export_records_total', (e) => e.exported));
     metric('redtail_export_batches_refused_total', 'counter', 'Batches an exporter\'s receiver refused for good (logged as export_refused; skipped).',
       each('redtail_export_batches_refused_total', (e) => e.batchesRefused));
     metric('redtail_export_records_refused_total', 'counter', 'Records in those batches.', each('redtail_export_records_refused_total', (e) => e.recordsRefused));
     metric('redtail_export_retries_total', 'counter', 'Requests tried again because the receiver was busy or out of reach.', each('redtail_export_retries_total', (e) => e.retries));
-    metric('redtail_export_lag_records', 'gauge', 'Records stored past an exporter\'s cursor (waiting to be sent or filtered).', each('redtail_export_lag_records', (e) => e.lagRecords));
-    metric('redtail_export_lag_seconds', 'gauge', 'Age of the oldest record past an exporter\'s cursor, by its time; 0 when none waits.', each('redtail_export_lag_seconds', (e) => e.lagSeconds));
+    metric('redtail_export_lag_records', 'gauge', 'Records stored past an exporter\'s cursor (waiting to be sent or filtered).', each('redtail_export_lag_records', (e) => e.lag.records));
+    metric('redtail_export_lag_seconds', 'gauge', 'Age of the oldest record past an exporter\'s cursor, by its time; 0 when none waits.', each('redtail_export_lag_seconds', (e) => e.lag.seconds));
     metric('redtail_export_up', 'gauge', 'Whether an exporter\'s receiver answered its last request (1) or was busy or out of reach (0).', each('redtail_export_up', (e) => (e.up ? 1 : 0)));
     const { shown: figures, unshown } = sources.figures(now);
     metric('redtail_source_identities_unshown', 'gauge', 'Identities heard within sources.forget_after_ms that /metrics leaves out, past sources.max_identities (the latest heard are shown).',

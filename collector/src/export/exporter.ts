@@ -10,19 +10,16 @@ import { type Cursor, type Position, START } from './cursor.js';
 import { backoff, deliver } from './delivery.js';
 import type { Encoder, Payload } from './encoder.js';
 import type { Shelf, ShardReader } from './shelf.js';
+import { type Lag, lag, pastIn } from './lag.js';
 import { take, type Taken } from './take.js';
 
-/** What /metrics shows of an exporter. */
+/** What /metrics shows of an exporter's work (its lag is read from its cursor on disk: lag.ts). */
 export interface ExporterStats {
   name: string;
   exported: number;
   batchesRefused: number;
   recordsRefused: number;
   retries: number;
-  /** Records stored past the cursor (whether the filter keeps them or not). */
-  lagRecords: number;
-  /** Age of the oldest of those, s (by their time); 0 when none. */
-  lagSeconds: number;
   /** Whether the receiver answered the last request (accepted or refused), rather than being out of reach or busy. */
   up: boolean;
 }
@@ -40,8 +37,8 @@ export class Exporter {
   private waitingSince: number | undefined;
 
   constructor(readonly config: ExporterConfig, private readonly encoder: Encoder, private readonly shelf: Shelf,
-    private readonly cursor: Cursor, private readonly log: Log) {
-    this.stats = { name: config.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, lagRecords: 0, lagSeconds: 0, up: true };
+    private readonly cursor: Cursor, private readonly log: Log, private readonly changed: () => void = () => {}) {
+    this.stats = { name: config.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, up: true };
     this.filter = predicate(config.filter);
     this.headers = Object.fromEntries(config.headers.map((h) => [h.name, h.value]));
     if (!cursor.existed) this.begin();
@@ -68,10 +65,7 @@ export class Exporter {
   async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        if (!(await this.round())) {
-          this.measure();
-          await this.sleep(LOOK_EVERY_MS);
-        }
+        if (!(await this.round())) await this.sleep(LOOK_EVERY_MS);
       } catch (err) {
         this.log({ level: 'error', event: 'export_failed', exporter: this.config.name, error: (err as Error).message, hint: 'tried again in a moment; records wait in the store' });
         await this.sleep(LOOK_EVERY_MS, { wakes: false });
@@ -96,7 +90,6 @@ export class Exporter {
       if (this.stopping) return true;
     }
     this.advance(shard.day, taken.end);
-    this.measure();
     return true;
   }
 
@@ -152,7 +145,7 @@ export class Exporter {
     while (!this.stopping && Date.now() < until) {
       await this.sleep(until - Date.now());
       // Counting records past the cursor is cheap; reading them again is not.
-      if (shard.past(this.position(shard)).records >= this.config.batch.records) break;
+      if (pastIn(shard.db, this.position(shard)).records >= this.config.batch.records) break;
     }
     return true;
   }
@@ -167,8 +160,16 @@ export class Exporter {
     }
   }
 
-  /** Deliver until accepted or refused for good (true), or stopped while the receiver cannot take it (false). */
+  /** Deliver until accepted or refused for good (true), or stopped while the receiver cannot take it (false); the figures told as they change. */
   private async send(payload: Payload, count: number): Promise<boolean> {
+    try {
+      return await this.attempts(payload, count);
+    } finally {
+      this.changed();
+    }
+  }
+
+  private async attempts(payload: Payload, count: number): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const outcome = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs);
       if (outcome.kind === 'accepted') {
@@ -188,7 +189,7 @@ export class Exporter {
       this.stats.up = false;
       if (this.stopping) return false;
       this.stats.retries++;
-      this.measure();
+      this.changed();
       await this.sleep(backoff(attempt, this.config.maxBackoffMs, outcome.retryAfter), { wakes: false });
       if (this.stopping) return false;
     }
@@ -199,17 +200,9 @@ export class Exporter {
     this.cursor.save();
   }
 
-  /** Lag: records past the cursor in every shard, and the oldest one's age. */
-  measure(now = Date.now()): void {
-    let records = 0;
-    let oldest: number | null = null;
-    for (const shard of this.shelf.shards()) {
-      const past = shard.past(this.cursor.position(shard.day));
-      records += past.records;
-      if (past.oldest !== null && (oldest === null || past.oldest < oldest)) oldest = past.oldest;
-    }
-    this.stats.lagRecords = records;
-    this.stats.lagSeconds = oldest === null ? 0 : Math.max(0, (now - oldest) / 1000);
+  /** How far behind the receiver is, by the cursor as written. */
+  lag(now = Date.now()): Lag {
+    return lag(this.shelf.shards(), (day) => this.cursor.position(day), now);
   }
 
   /** Wait `ms`, or less when woken (records stored) or stopped; `wakes: false`, only stopping cuts it short. */

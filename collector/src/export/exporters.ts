@@ -6,6 +6,11 @@ import type { Log } from '../events.js';
 import type { ExporterConfig } from './config.js';
 import { Cursor } from './cursor.js';
 import type { ExporterStats } from './exporter.js';
+import { type Lag, lag } from './lag.js';
+import type { Shard } from '../store/shard.js';
+
+/** An exporter's figures for /metrics: its work as the worker counted it, its lag as its cursor says. */
+export type ExporterFigures = ExporterStats & { lag: Lag };
 
 /** How long a stopping collector waits for a request in flight to be answered, ms; then the cursor stays before it. */
 export const STOP_GRACE_MS = 2000;
@@ -17,13 +22,13 @@ export function checkCursors(data: string, exporters: ExporterConfig[]): void {
 
 export class Exporters {
   /** The figures the worker sent last, an entry an exporter. */
-  stats: ExporterStats[];
+  private stats: ExporterStats[];
   private readonly worker: Worker | undefined;
   private readonly gone: Promise<void>;
   private waking = false;
 
-  constructor(data: string, exporters: ExporterConfig[], log: Log) {
-    this.stats = exporters.map((e) => ({ name: e.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, lagRecords: 0, lagSeconds: 0, up: true }));
+  constructor(private readonly data: string, exporters: ExporterConfig[], log: Log) {
+    this.stats = exporters.map((e) => ({ name: e.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, up: true }));
     if (exporters.length === 0) {
       this.gone = Promise.resolve();
       return;
@@ -37,6 +42,18 @@ export class Exporters {
       hint: 'no records are exported until the collector restarts; they wait in the store, and the cursors say where each exporter stopped' }));
     worker.unref();
     this.gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  }
+
+  /** Each exporter's figures, its lag read now from its cursor file and the collector's shards; NaN when the file cannot be read. */
+  figures(shards: Shard[]): ExporterFigures[] {
+    return this.stats.map((stats) => {
+      try {
+        const cursor = Cursor.open(this.data, stats.name);
+        return { ...stats, lag: lag(shards, (day) => cursor.position(day)) };
+      } catch {
+        return { ...stats, lag: { records: NaN, seconds: NaN } };
+      }
+    });
   }
 
   /** Records were stored: the exporters look now. Several commits in one turn of the event loop make one message. */

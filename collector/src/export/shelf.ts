@@ -7,7 +7,6 @@ import Database from 'better-sqlite3';
 import { unpackBlock } from '../store/codec.js';
 import { SHARD_FILE, shardFile } from '../store/days.js';
 import { Unpacked } from '../store/unpacked.js';
-import type { Position } from './cursor.js';
 
 export interface BlockRow {
   id: number;
@@ -19,7 +18,6 @@ export class ShardReader {
   private readonly blocksAfter: Database.Statement;
   private readonly dataOf: Database.Statement;
   private readonly lastStmt: Database.Statement;
-  private readonly pastStmt: Database.Statement;
   private readonly layout: number;
 
   /** `inode`: the file's, to tell a shard removed and made again from the one opened. */
@@ -28,7 +26,6 @@ export class ShardReader {
     this.blocksAfter = db.prepare('SELECT id, count, min_time FROM blocks WHERE id >= ? ORDER BY id LIMIT ?');
     this.dataOf = db.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
     this.lastStmt = db.prepare('SELECT coalesce(max(id), 0) FROM blocks').pluck();
-    this.pastStmt = db.prepare('SELECT coalesce(sum(count), 0) AS records, min(min_time) AS oldest FROM blocks WHERE id >= ?');
   }
 
   /** The last block's id (0: none). */
@@ -46,11 +43,6 @@ export class ShardReader {
     return new Unpacked(unpackBlock(this.dataOf.get(block.id) as Buffer, this.layout), block.count);
   }
 
-  /** Records past a position, and the earliest time in the blocks holding them (null: none). */
-  past(p: Position): { records: number; oldest: number | null } {
-    const { records, oldest } = this.pastStmt.get(p.block) as { records: number; oldest: number | null };
-    return { records: Math.max(0, records - p.records), oldest: records > p.records ? oldest : null };
-  }
 }
 
 export class Shelf {

@@ -10,14 +10,14 @@ import { Exporter } from './exporter.js';
 import { FORMATS } from './formats.js';
 import { Shelf } from './shelf.js';
 
-/** How often the figures are sent, ms: /metrics shows them at most this old. */
+/** How often the figures are sent besides when they change, ms. */
 export const STATS_EVERY_MS = 500;
 
 const { data, exporters } = workerData as { data: string; exporters: ExporterConfig[] };
 const log: Log = (event) => parentPort!.postMessage({ log: event });
 const shelf = new Shelf(data);
-const running = exporters.map((c) => new Exporter(c, FORMATS[c.type]!.encoder(c.options), shelf, Cursor.open(data, c.name), log));
 const report = () => parentPort!.postMessage({ stats: running.map((e) => ({ ...e.stats })) });
+const running = exporters.map((c) => new Exporter(c, FORMATS[c.type]!.encoder(c.options), shelf, Cursor.open(data, c.name), log, report));
 const reporting = setInterval(report, STATS_EVERY_MS);
 const done = Promise.all(running.map((e) => e.run()));
 

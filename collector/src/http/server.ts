@@ -134,7 +134,7 @@ export async function startCollector(config: CollectorConfig, log: Log = stderrL
   pruning.unref();
   const words = wordsWorker(config.data, store, log, { pageCacheBytes: config.limits.pageCacheBytes });
   const exporters = new Exporters(config.data, config.exporters, log);
-  metrics.exporters = () => exporters.stats;
+  metrics.exporters = () => exporters.figures(store.list());
   log({ level: 'info', event: 'log_key', key: key.signer.verifier.text, public_key_file: publicKeyFile(keyFile), created: key.created,
     hint: 'auditors check checkpoints with their own copy of this public key: redtail verify --pubkey FILE' });
   if (keyInsideData(keyFile, config.data)) {

@@ -7,12 +7,8 @@ import { test } from 'node:test';
 import { DEFAULTS } from '../../src/config.js';
 import { parseExporters } from '../../src/export/config.js';
 import { Cursor, cursorDir, CursorUnreadable } from '../../src/export/cursor.js';
-import { FORMATS } from '../../src/export/formats.js';
 import { startCollector } from '../../src/http/server.js';
 import { tempDir } from '../helpers.js';
-import { ndjsonEncoder } from './ndjson-receiver.js';
-
-FORMATS.ndjson ??= { options: [], encoder: () => ndjsonEncoder };
 
 test('a cursor is written whole and read back as written', () => {
   const tmp = tempDir();

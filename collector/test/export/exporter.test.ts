@@ -10,7 +10,8 @@ import { Cursor, cursorDir } from '../../src/export/cursor.js';
 import { Exporter } from '../../src/export/exporter.js';
 import { Shelf } from '../../src/export/shelf.js';
 import { collector, ndjson, post, record, until } from '../helpers.js';
-import { type Answer, NdjsonReceiver, ndjsonEncoder } from './ndjson-receiver.js';
+import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
+import { ndjsonEncoder } from '../../src/export/ndjson.js';
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
@@ -69,7 +70,7 @@ test('records arrive once and in order, in batches of batch.records; a new expor
     await until(() => s.receiver.accepted.length >= 600, 'the 600 records delivered');
     assert.deepEqual(ids(s), numbered(0, 600));
     assert.ok(s.receiver.requests.every((r) => r.records.length <= 250 && r.headers['x-test'] === 'yes'));
-    await until(() => e.stats.lagRecords === 0, 'no lag');
+    await until(() => e.lag().records === 0, 'no lag');
     assert.equal(e.stats.exported, 600);
     await s.stopExporters();
     const onDisk = JSON.parse(readFileSync(join(cursorDir(s.c.dir), 'test.json'), 'utf8')) as { days: Record<string, { block: number; records: number }> };
@@ -90,12 +91,12 @@ test('a receiver out of reach, then back: every record arrives once, in order, a
     await s.ingest(0, 50);
     const e = s.start();
     await until(() => e.stats.retries >= 2 && !e.stats.up, 'tries against a closed port');
-    assert.equal(e.stats.lagRecords, 50);
+    assert.equal(e.lag().records, 50);
     await s.ingest(50, 50);
     await s.receiver.listen(s.receiver.port);
     await until(() => s.receiver.accepted.length >= 100, 'the 100 records delivered');
     assert.deepEqual(ids(s), numbered(0, 100));
-    await until(() => e.stats.up && e.stats.lagRecords === 0 && e.stats.lagSeconds === 0, 'up, no lag');
+    await until(() => e.stats.up && e.lag().records === 0 && e.lag().seconds === 0, 'up, no lag');
     assert.ok(s.logs.some((l) => l.event === 'export_receiver_down'));
   } finally {
     await s.done();
@@ -142,7 +143,7 @@ test('only the records passing the filter are sent, and the cursor moves past th
   try {
     await s.ingest(0, 40, (i) => ({ service: i % 2 ? 'checkout' : 'orders', response_code: i % 4 < 2 ? 503 : 200 }));
     const e = s.start();
-    await until(() => e.stats.lagRecords === 0 && s.receiver.accepted.length > 0, 'the day gone through');
+    await until(() => e.lag().records === 0 && s.receiver.accepted.length > 0, 'the day gone through');
     assert.deepEqual(ids(s), numbered(0, 40).filter((_, i) => i % 4 === 1));
   } finally {
     await s.done();
@@ -172,7 +173,7 @@ test('records of an earlier day stored late are sent too; a shard removed by ret
     await s.ingest(10, 10, () => ({ start_time: '2026-11-26T10:00:00.000Z' }));
     await until(() => s.receiver.accepted.length >= 20, 'the late records delivered');
     assert.deepEqual(ids(s), numbered(0, 20));
-    await until(() => e.stats.lagRecords === 0, 'no lag');
+    await until(() => e.lag().records === 0, 'no lag');
     s.c.store.prune('2026-11-27');
     await s.ingest(20, 1);
     await until(() => s.receiver.accepted.length >= 21, 'the next record delivered');
@@ -190,7 +191,7 @@ test('a new exporter with from "now" sends only what is stored after it started'
     await s.ingest(0, 10);
     const e = s.start();
     await s.ingest(10, 5);
-    await until(() => s.receiver.accepted.length >= 5 && e.stats.lagRecords === 0, 'the new records delivered');
+    await until(() => s.receiver.accepted.length >= 5 && e.lag().records === 0, 'the new records delivered');
     assert.deepEqual(ids(s), numbered(10, 5));
   } finally {
     await s.done();

@@ -1,15 +1,8 @@
-// For the exporter's tests before a real format is at hand: a tiny encoder (records as NDJSON,
-// POST /ndjson) and a loopback HTTP server that takes such requests, keeps what it accepted, and
-// answers as the test tells it (a status, headers, or holding the answer back).
+// A loopback HTTP server that takes the ndjson format's requests (export/ndjson.ts), keeps what
+// it accepted, and answers as the test tells it: a status, headers, or an answer held back.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Encoder, StoredRecord } from '../../src/export/encoder.js';
-
-export const ndjsonEncoder: Encoder = {
-  encode: (records: StoredRecord[]) => ({
-    path: '/ndjson', headers: { 'content-type': 'application/x-ndjson' }, body: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n'),
-  }),
-};
+import type { StoredRecord } from '../../src/export/encoder.js';
 
 export interface Request {
   headers: http.IncomingHttpHeaders;

@@ -1,0 +1,130 @@
+// The exporters in a collector started as a child process (`redtail serve` with exporters in its
+// config file), to loopback receivers: what it stores arrives once and in order, filtered as
+// configured; refusals and retries show in /metrics; a receiver down then up loses nothing; and
+// a collector killed (kill -9) with a request in flight sends, once restarted, that batch again
+// and everything after it: the batch in flight is the only one a receiver may see twice.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { exited, ndjson, post, record, spawnRedtail, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
+import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
+
+/** `redtail serve` on the folder `dir`, with these exporters; the same folder again after a kill. */
+async function serve(dir: string, exporters: object[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stderr: string[] }> {
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ retention_days: 3650, limits: { max_clock_skew_ms: WIDE_SKEW_MS }, exporters }));
+  return spawnRedtail(['serve', '--port', '0', '--data', join(dir, 'data'), '--config', file], env);
+}
+
+let batches = 0;
+async function ingest(url: string, from: number, n: number, fields: (i: number) => Record<string, unknown> = () => ({})): Promise<void> {
+  const records = Array.from({ length: n }, (_, k) => record({ request_id: `r-${from + k}`, ...fields(from + k) }));
+  const res = await post(url, ndjson(records), { 'x-redtail-batch': `test/${++batches}` });
+  assert.equal(res.status, 200);
+}
+
+const numbered = (from: number, n: number) => Array.from({ length: n }, (_, k) => `r-${from + k}`);
+const ids = (r: NdjsonReceiver) => r.accepted.map((x) => x.request_id);
+
+/** One sample of /metrics, or undefined when it is not there. */
+async function sample(url: string, line: string): Promise<number | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Until /metrics shows `value` for the sample: the worker's counters reach the main thread a moment after they change. */
+const reaches = (url: string, line: string, value: number) => until(async () => (await sample(url, line)) === value, `${line} ${value}`);
+
+test('a collector process exports what it stores, once and in order, filtered; a refusal and a retry show in /metrics, and the lag goes to 0', async () => {
+  const tmp = tempDir();
+  const all = new NdjsonReceiver();
+  const errors = new NdjsonReceiver();
+  let c: Awaited<ReturnType<typeof serve>> | undefined;
+  try {
+    all.answers.push({ status: 400, body: 'no such stream' }, { status: 503, headers: { 'retry-after': '1' } });
+    c = await serve(tmp.dir, [
+      { name: 'all', type: 'ndjson', endpoint: await all.listen(), headers: { authorization: 'env:TEST_EXPORT_AUTH' }, batch: { records: 100, wait_ms: 50 } },
+      { name: 'errors', type: 'ndjson', endpoint: await errors.listen(), filter: { status: '5xx' } },
+    ], { TEST_EXPORT_AUTH: 'Bearer hush-hush' });
+    for (let b = 0; b < 3; b++) await ingest(c.url, b * 200, 200, (i) => ({ response_code: i % 10 === 0 ? 503 : 200 }));
+    const url = c.url;
+    await reaches(url, 'redtail_export_lag_records{exporter="all"}', 0);
+    await reaches(url, 'redtail_export_lag_records{exporter="errors"}', 0);
+    assert.deepEqual(ids(all), numbered(100, 500));
+    assert.deepEqual(ids(errors), numbered(0, 600).filter((_, i) => i % 10 === 0));
+    assert.equal(all.requests[0]!.headers.authorization, 'Bearer hush-hush');
+    await reaches(url, 'redtail_export_records_total{exporter="all"}', 500);
+    await reaches(url, 'redtail_export_batches_refused_total{exporter="all"}', 1);
+    await reaches(url, 'redtail_export_records_refused_total{exporter="all"}', 100);
+    await reaches(url, 'redtail_export_retries_total{exporter="all"}', 1);
+    await reaches(url, 'redtail_export_records_total{exporter="errors"}', 60);
+    await reaches(url, 'redtail_export_lag_seconds{exporter="all"}', 0);
+    await reaches(url, 'redtail_export_up{exporter="all"}', 1);
+    assert.ok(c.stderr.some((l) => l.includes('"export_refused"') && l.includes('no such stream')));
+    assert.ok(!c.stderr.some((l) => l.includes('hush-hush')));
+  } finally {
+    c?.child.kill('SIGKILL');
+    if (c) await exited(c.child);
+    await all.close();
+    await errors.close();
+    tmp.remove();
+  }
+});
+
+test('a receiver out of reach, then back: the lag and "down" show in /metrics, then every record arrives once, in order', async () => {
+  const tmp = tempDir();
+  const receiver = new NdjsonReceiver();
+  let c: Awaited<ReturnType<typeof serve>> | undefined;
+  try {
+    const endpoint = await receiver.listen();
+    await receiver.close();
+    c = await serve(tmp.dir, [{ name: 'later', type: 'ndjson', endpoint, batch: { wait_ms: 0 }, max_backoff_ms: 200 }]);
+    const url = c.url;
+    await ingest(url, 0, 100);
+    await reaches(url, 'redtail_export_up{exporter="later"}', 0);
+    await reaches(url, 'redtail_export_lag_records{exporter="later"}', 100);
+    assert.ok((await sample(url, 'redtail_export_lag_seconds{exporter="later"}'))! > 0);
+    await ingest(url, 100, 100);
+    await receiver.listen(receiver.port);
+    await reaches(url, 'redtail_export_lag_records{exporter="later"}', 0);
+    assert.deepEqual(ids(receiver), numbered(0, 200));
+    await reaches(url, 'redtail_export_up{exporter="later"}', 1);
+  } finally {
+    c?.child.kill('SIGKILL');
+    if (c) await exited(c.child);
+    await receiver.close();
+    tmp.remove();
+  }
+});
+
+test('kill -9 with a request in flight: restarted, the collector sends that batch again and the rest; nothing is lost, only that batch is seen twice', async () => {
+  const tmp = tempDir();
+  const receiver = new NdjsonReceiver();
+  let c: Awaited<ReturnType<typeof serve>> | undefined;
+  try {
+    const exporters = [{ name: 'otel', type: 'ndjson', endpoint: await receiver.listen(), batch: { records: 50, wait_ms: 0 } }];
+    let answer!: (a: Answer) => void;
+    receiver.answers.push(new Promise<Answer>((r) => (answer = r)));
+    c = await serve(tmp.dir, exporters);
+    await ingest(c.url, 0, 200);
+    await until(() => receiver.requests.length === 1, 'a request in flight');
+    c.child.kill('SIGKILL');
+    await exited(c.child);
+    // The receiver took the batch in flight; the collector died before it heard so.
+    answer({ status: 200 });
+    await until(() => receiver.accepted.length === 50, 'the batch in flight taken');
+    c = await serve(tmp.dir, exporters);
+    await ingest(c.url, 200, 100);
+    const url = c.url;
+    await reaches(url, 'redtail_export_lag_records{exporter="otel"}', 0);
+    assert.deepEqual(ids(receiver), [...numbered(0, 50), ...numbered(0, 300)]);
+  } finally {
+    c?.child.kill('SIGKILL');
+    if (c) await exited(c.child);
+    await receiver.close();
+    tmp.remove();
+  }
+});
