@@ -35,8 +35,9 @@ const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
 const row = (name: string, value: number, unit: string, note?: string): Measurement =>
   ({ name: `${name} (${unit})`, nsPerOp: value, minNs: value, maxNs: value, runs: 1, iterations: 0, note });
 
-async function serve(data: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** `redtail serve` on `data` as its own process, with `args` besides (a --config). */
+export async function serve(data: string, args: string[] = []): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stderr.on('data', (c: Buffer) => {
@@ -56,7 +57,7 @@ function withId(message: Buffer, id: string): Buffer {
 }
 
 /** A gauge's value from the collector's /metrics. */
-async function metric(url: string, name: string): Promise<number> {
+export async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 }

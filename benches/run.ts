@@ -1,10 +1,11 @@
-// npm run bench [-- --quick] [-- host filter collector overhead]: runs the suites, prints their
+// npm run bench [-- --quick] [-- host filter collector export overhead]: runs the suites, prints their
 // tables, writes each suite's results to benches/results/<date>-<suite>.json (and the whole run to
 // latest.json), then makes docs/benchmarks.md and its charts again from each suite's latest file.
 // The overhead suite runs only when named (it takes minutes; see overhead.bench.ts for its flags).
 // npm run bench -- --page-only makes the page again without running anything.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { collectorBench } from './collector.bench.js';
+import { exportBench } from './export.bench.js';
 import { filterBench } from './filter.bench.js';
 import { hostBench } from './host.bench.js';
 import { formatTable, type Measurement } from './measure.js';
@@ -22,6 +23,7 @@ const suites: Record<string, Suite> = {
   host: ({ quick }) => hostBench(quick),
   filter: ({ quick }) => filterBench(quick),
   collector: ({ quick }) => collectorBench(quick),
+  export: ({ quick }) => exportBench(quick),
   overhead: overheadBench,
 };
 const onlyWhenNamed = new Set(['overhead']);
