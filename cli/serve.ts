@@ -1,5 +1,5 @@
 // redtail serve: the collector on one port, data in SQLite shards under --data.
-import { ConfigError, FolderInUse, loadConfig, NoteError, startCollector, stderrLog } from '../collector/src/index.js';
+import { ConfigError, CursorUnreadable, FolderInUse, loadConfig, NoteError, startCollector, stderrLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { port as portOf } from './integers.js';
 import { folderProblem } from './folder-problem.js';
@@ -12,7 +12,7 @@ const FLAGS = {
   host: { value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; env REDTAIL_HOST); others need tokens' },
   'tls-cert': { value: 'FILE', help: 'serve HTTPS and WSS with this PEM certificate (and chain), with --tls-key; re-read on SIGHUP and on change (env REDTAIL_TLS_CERT)' },
   'tls-key': { value: 'FILE', help: 'the PEM private key of --tls-cert (env REDTAIL_TLS_KEY)' },
-  config: { value: 'FILE', help: 'a JSON config file: tokens, retention_days, allowed_hosts, allowed_origins, tls, limits (see docs/collector.md)' },
+  config: { value: 'FILE', help: 'a JSON config file: tokens, retention_days, allowed_hosts, allowed_origins, tls, limits, exporters (see docs/collector.md)' },
 };
 const SUMMARY = 'Runs the collector: POST /v1/ingest takes batches, GET /v1/logs answers queries, GET /healthz says it is up.';
 
@@ -37,7 +37,7 @@ export async function serve(argv: string[]): Promise<number> {
     // The collector undoes what it started (the folder's lock included) before this is thrown.
     // Not a usage error: the command was right, the machine is not ready for it (exit 1).
     const problem = listenProblem(err, { flag: '--port' }) ?? folderProblem(err, { what: 'data folder', folder: config.data });
-    if (problem !== undefined || err instanceof FolderInUse) {
+    if (problem !== undefined || err instanceof FolderInUse || err instanceof CursorUnreadable) {
       console.error(`redtail serve: ${problem ?? (err as Error).message}`);
       return 1;
     }

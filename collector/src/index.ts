@@ -6,6 +6,8 @@ export { type CollectorConfig, DEFAULTS, loadConfig, RETENTION_DAYS } from './co
 export { ConfigError } from './config-error.js';
 export { type Collector, startCollector } from './http/server.js';
 export { type Log, stderrLog } from './events.js';
+// An exporter's cursor file that cannot be read refuses the start (export/cursor.ts).
+export { CursorUnreadable } from './export/cursor.js';
 
 // The data folder without a server (redtail prune, the benches): the shards, queries over them,
 // and the free-text index built in process.

@@ -5,7 +5,7 @@
 // and everything after it: the batch in flight is the only one a receiver may see twice.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exited, ndjson, post, record, spawnRedtail, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
@@ -125,6 +125,18 @@ test('kill -9 with a request in flight: restarted, the collector sends that batc
     c?.child.kill('SIGKILL');
     if (c) await exited(c.child);
     await receiver.close();
+    tmp.remove();
+  }
+});
+
+test('redtail serve refuses to start, exit 1, on a cursor file it cannot read, naming the file and what to do', async () => {
+  const tmp = tempDir();
+  try {
+    mkdirSync(join(tmp.dir, 'data', 'export'), { recursive: true });
+    writeFileSync(join(tmp.dir, 'data', 'export', 'otel.json'), '{"days": {"2026-11-27": ');
+    const refused = serve(tmp.dir, [{ name: 'otel', type: 'ndjson', endpoint: 'http://127.0.0.1:1' }]);
+    await assert.rejects(refused, /exited \(1\): redtail serve: .*export\/otel\.json cannot be read .*move it away/);
+  } finally {
     tmp.remove();
   }
 });
