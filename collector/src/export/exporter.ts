@@ -96,7 +96,7 @@ export class Exporter {
   /** The next batch: from the oldest shard day with records past the cursor. */
   private next(): { shard: ShardReader; taken: Taken } | undefined {
     const shards = this.shelf.shards();
-    this.forgetGone(shards);
+    this.forgetGone();
     for (const shard of shards) {
       const at = this.position(shard);
       if (shard.last() < at.block) continue;
@@ -121,12 +121,11 @@ export class Exporter {
     return START;
   }
 
-  /** Days whose shard retention removed leave the cursor. */
-  private forgetGone(shards: ShardReader[]): void {
-    const days = new Set(shards.map((s) => s.day));
+  /** Days whose shard retention removed leave the cursor; a shard there but unreadable keeps its place for when it is mended. */
+  private forgetGone(): void {
     let changed = false;
     for (const day of [...this.cursor.days.keys()]) {
-      if (!days.has(day)) {
+      if (!this.shelf.present.has(day)) {
         this.cursor.days.delete(day);
         changed = true;
       }

@@ -47,6 +47,8 @@ export class ShardReader {
 
 export class Shelf {
   private readonly open = new Map<string, ShardReader>();
+  /** The days whose shard file was in the folder when last looked at, read or not (a damaged one, one being made). */
+  present = new Set<string>();
 
   constructor(readonly dir: string) {}
 
@@ -58,6 +60,7 @@ export class Shelf {
       const inode = m ? statSync(join(this.dir, name), { throwIfNoEntry: false })?.ino : undefined;
       if (inode !== undefined) days.set(m![1]!, inode);
     }
+    this.present = new Set(days.keys());
     for (const [day, reader] of this.open) {
       if (days.get(day) !== reader.inode) {
         reader.db.close();

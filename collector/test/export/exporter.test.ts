@@ -2,7 +2,7 @@
 // arrive once and in order, a receiver down or busy loses nothing, a refusal is counted and
 // skipped, batches are cut to the request size, the cursor on disk says what went.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ExporterConfig } from '../../src/export/config.js';
@@ -234,6 +234,23 @@ test('stopped with a request in flight, the exporter waits for its answer and mo
     await until(() => s.receiver.requests.length >= 2, 'a refusal to try again');
     await s.stopExporters();
     assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0 });
+  } finally {
+    await s.done();
+  }
+});
+
+test('a shard file that cannot be opened keeps its place in the cursor, for when it is mended', async () => {
+  const s = await setup();
+  try {
+    writeFileSync(join(s.c.dir, 'redtail-2026-11-20.db'), 'not a database');
+    const cursor = Cursor.open(s.c.dir, 'test');
+    cursor.days.set('2026-11-20', { block: 7, records: 0 });
+    cursor.save();
+    await s.ingest(0, 10);
+    s.start();
+    await until(() => s.receiver.accepted.length >= 10, 'the readable day delivered');
+    await s.stopExporters();
+    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-20'), { block: 7, records: 0 });
   } finally {
     await s.done();
   }
