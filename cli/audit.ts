@@ -1,7 +1,6 @@
 // redtail audit: the audit log's entries (who read what, which tokens were refused, retention,
 // verify, the collector's starts and stops), from the collector over HTTP (GET /v1/audit, admin
 // scope) or from a data folder directly; an aligned table for people, NDJSON with --json.
-import { existsSync } from 'node:fs';
 import { entryDetails, type Listed, readAudit } from '../collector/src/index.js';
 import { commandFlags, UsageError } from './args.js';
 import { integer } from './integers.js';

@@ -1,7 +1,7 @@
 // redtail report: the compliance report for a period, the document an operator hands an
 // auditor, from the data folder and the log's public key (collector/src/report/). The report is
 // written whatever the verification finds; the exit code says whether it verified.
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildReport, parseTime, QueryError, renderHtml, renderJson, renderMarkdown, type Report } from '../collector/src/index.js';
 import { leaveForAudit } from './left-for-audit.js';
