@@ -88,6 +88,17 @@ test('loki receiver: slow (held until released), then down (connections refused)
   assert.equal((await response).status, 204);
   assert.equal(loki.pending, 0);
 
+  // A client that gives up while held: its push is still taken on release, as by a slow Loki.
+  const gaveUp = loki.hold();
+  const abort = new AbortController();
+  const abandoned = fetch(`${loki.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ok, signal: abort.signal });
+  await loki.until((l) => l.pending === 1);
+  abort.abort();
+  await assert.rejects(abandoned);
+  const taken = loki.received.length;
+  gaveUp();
+  await loki.until((l) => l.received.length === taken + 1);
+
   const url = loki.url;
   await loki.down();
   // A kept-alive connection may fail first as closed; a new one is refused.

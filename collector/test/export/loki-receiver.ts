@@ -9,7 +9,8 @@
 //   loki.answer(429, { 'retry-after': '1' }, { times: 1 })   the next request(s) get this
 //                        (times: default every one until answer(204))
 //   const release = loki.hold()   slow: answers wait until release() is called;
-//                        loki.pending counts the requests waiting
+//                        loki.pending counts the requests waiting; one whose client gave up
+//                        meanwhile is still taken, as by a slow Loki
 //   await loki.down(); await loki.up()   connections refused, then taken on the same port
 //   await loki.until((l) => l.entries().length >= 10)   resolves when true (checked as requests come)
 //   await loki.close()
@@ -77,9 +78,10 @@ export class LokiReceiver {
   /** Hold every answer until the returned function is called. */
   hold(): () => void {
     let release!: () => void;
-    this.held = new Promise((resolve) => (release = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.held = held;
     return () => {
-      this.held = undefined;
+      if (this.held === held) this.held = undefined;
       release();
     };
   }
@@ -111,17 +113,25 @@ export class LokiReceiver {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    if (this.held) {
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      return; // the client went away before its body was whole: no request to answer
+    }
+    const held = this.held;
+    if (held) {
       this.pending++;
       this.wake();
-      await this.held;
+      await held;
       this.pending--;
     }
+    // A client that gave up while held is answered all the same: a slow Loki stores what it got.
     const [status, headers, body] = this.respond(req, Buffer.concat(chunks));
     this.answered.push(status);
-    res.writeHead(status, { ...headers, ...(body ? { 'content-type': 'text/plain' } : {}) });
-    res.end(body);
+    if (!res.destroyed) {
+      res.writeHead(status, { ...headers, ...(body ? { 'content-type': 'text/plain' } : {}) });
+      res.end(body);
+    }
     this.wake();
   }
 
