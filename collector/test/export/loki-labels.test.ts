@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { ConfigError } from '../../src/config-error.js';
 import { checkLokiOptions, lokiEncoder } from '../../src/export/loki.js';
 import { BOUNDED_LABELS, labelText, valueOf } from '../../src/export/loki-labels.js';
+import { FIELD } from '../../src/record/schema.js';
 import { record } from '../helpers.js';
 
 const refused = (options: unknown, message: RegExp) =>
@@ -36,8 +37,16 @@ test('loki labels: metadata must be record fields of one value; the encoding mus
   assert.throws(() => lokiEncoder({ encoding: 'json', labels: ['trace_id'] }), (err: unknown) => err instanceof ConfigError && err.message.startsWith('collector config: "loki.labels[0]"'));
 });
 
-test('loki labels: every label that may be configured is a valid Loki label name, not a reserved one', () => {
-  for (const name of BOUNDED_LABELS) assert.match(name, /^[a-zA-Z_][a-zA-Z0-9_]*$/), assert.ok(!name.startsWith('__'));
+test('loki labels: every label that may be configured is a valid Loki label name, a field of the record, of values Loki takes whole', () => {
+  for (const name of BOUNDED_LABELS) {
+    assert.match(name, /^[a-zA-Z_][a-zA-Z0-9_]*$/);
+    assert.ok(!name.startsWith('__'), name);
+    if (name === 'status_class') continue;
+    const field = FIELD.get(name);
+    assert.ok(field && ['string', 'status'].includes(field.type), `${name} is a record field of one value`);
+    // Loki's max_label_value_length (2048 by default) refuses longer values.
+    assert.ok(field.type === 'status' || (field.max !== undefined && field.max <= 2048), `${name} is at most 2048 characters`);
+  }
 });
 
 test('loki labels: status class from the response code, for the classes the query filter knows', () => {
