@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { counted, type Mode, type OverheadRun, METRICS, PERCENTILES, percentile, spread, summarize } from './overhead/figures.js';
 import { cpuNanos, peakRssBytes, PROXY_VMS, startCollector, startProxy, startUpstream, vmMemoryBytes } from './overhead/processes.js';
 import { rateMissed } from './overhead/page.js';
+import { type InsideRound, insideRounds } from './overhead/inside.js';
 import { PAIRED_KEYS, type PairedRound, pairedRounds } from './overhead/paired.js';
 import { drive } from './overhead/traffic.js';
 import { type Measurement, target } from './measure.js';
@@ -44,6 +45,8 @@ export interface OverheadDetail {
   vms?: number;
   /** The no-op guest (a) and the filter (b) side by side in long-lived proxies at the fixed rate (absent in older files). */
   paired?: { rounds: number; windowSeconds: number; results: PairedRound[] };
+  /** The same two modules in proxies that time each callback and host call (absent in older files). */
+  inside?: { rounds: number; windowSeconds: number; results: InsideRound[] };
 }
 
 const BODY_CAPTURE = { capture: { body: { enabled: true } } };
@@ -91,6 +94,7 @@ export function overheadOptions(args: string[], { quick }: { quick: boolean }) {
     // Many short rounds: the spread must come out narrower than the few microseconds it measures.
     pairedRounds: quick ? 2 : 24,
     pairedWindowSeconds: quick ? 1 : 2,
+    insideRounds: quick ? 1 : 6,
     bodyBytes: KiB,
     bodySizes: quick ? [0, KiB, 64 * KiB] : [0, KiB, 16 * KiB, 64 * KiB],
   };
@@ -185,11 +189,36 @@ export function overheadRows(d: OverheadDetail): Measurement[] {
       }
     }
   }
+  if (d.inside) rows.push(...insideRows(d, row));
   if (d.collectorPeakRssMiB !== undefined) rows.push(row('collector peak RSS over the whole bench', 'MiB', { median: d.collectorPeakRssMiB, min: d.collectorPeakRssMiB, max: d.collectorPeakRssMiB, runs: 1 }));
   const cpu = METRICS.find((m) => m.key === 'cpu')!;
   for (const bodyBytes of d.bodySizes) {
     const { difference } = summarize(d.runs, { variant: 'filter-body', baseline: 'noop', mode: 'saturation', bodyBytes, metric: cpu });
     if (difference) rows.push(row(`body of ${size(bodyBytes)}, saturation: redtail filter with body capture, proxy CPU per request minus the no-op guest's`, 'µs', difference));
+  }
+  return rows;
+}
+
+type Row = (name: string, unit: string, s: { median: number; min: number; max: number; runs: number }) => Measurement;
+
+/** The profiled proxies' figures: time in each module's callbacks per request, the filter's difference, and where the filter's goes. */
+function insideRows(d: OverheadDetail, row: Row): Measurement[] {
+  const ok = d.inside!.results.filter((r) => r.failed === 0);
+  const where = `inside profiled proxies at ${d.rate} req/s`;
+  const rows: Measurement[] = [];
+  const add = (name: string, values: number[]) => {
+    const s = spread(values);
+    if (s) rows.push(row(`${where}, ${name}`, 'µs', s));
+  };
+  add('no-op guest: time in its callbacks per request', ok.map((r) => r.a.callbacksUs));
+  add('redtail filter: time in its callbacks per request', ok.map((r) => r.b.callbacksUs));
+  add('redtail filter: time in its callbacks per request, minus the no-op guest\'s', ok.map((r) => r.b.callbacksUs - r.a.callbacksUs));
+  add('redtail filter: of which in host calls', ok.map((r) => r.b.hostCallsUs));
+  const names = (pick: (r: InsideRound) => Record<string, unknown>) => [...new Set(ok.flatMap((r) => Object.keys(pick(r))))].sort();
+  for (const name of names((r) => r.b.byCallback)) add(`redtail filter: in ${name}`, ok.map((r) => r.b.byCallback[name] ?? 0));
+  for (const name of names((r) => r.b.byHostCall)) {
+    const calls = spread(ok.map((r) => r.b.byHostCall[name]?.calls ?? 0))!.median;
+    add(`redtail filter: host call ${name} (${calls.toFixed(2)} a request)`, ok.map((r) => r.b.byHostCall[name]?.us ?? 0));
   }
   return rows;
 }
@@ -221,6 +250,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
   const runs: OverheadRun[] = [];
   let collectorPeakRssMiB: number | undefined;
   let paired: OverheadDetail['paired'];
+  let insideDetail: OverheadDetail['inside'];
   try {
     for (let round = 0; round < o.rounds; round++) {
       for (const c of roundCases(o, round)) {
@@ -236,6 +266,12 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
     }, (r) => process.stderr.write(`overhead: paired at ${o.rate} req/s, round ${r.round + 1}/${o.pairedRounds}: no-op guest ${fixed(r.a.cpuUs, 1)} µs/req, redtail filter ${fixed(r.b.cpuUs, 1)} (Δ ${fixed(r.b.cpuUs - r.a.cpuUs, 1)})` +
       `, calls per request ${fixed(r.a.reads + r.a.writes, 2)} and ${fixed(r.b.reads + r.b.writes, 2)}${r.failed ? `, ${r.failed} FAILED (left out)` : ''}\n`));
     paired = { rounds: o.pairedRounds, windowSeconds: o.pairedWindowSeconds, results };
+    const inside = await insideRounds({
+      a: { filter: filterOf('noop') }, b: { filter: filterOf('filter') }, rate: o.rate, rounds: o.insideRounds, windowSeconds: o.pairedWindowSeconds,
+      warmupSeconds: o.warmupSeconds, upstream: upstream.urls.get(o.bodyBytes)!, collector: collector.url,
+    }, (r) => process.stderr.write(`overhead: profiled at ${o.rate} req/s, round ${r.round + 1}/${o.insideRounds}: in the module's callbacks, no-op guest ${fixed(r.a.callbacksUs, 2)} µs/req, ` +
+      `redtail filter ${fixed(r.b.callbacksUs, 2)} (of which host calls ${fixed(r.b.hostCallsUs, 2)})${r.failed ? `, ${r.failed} FAILED (left out)` : ''}\n`));
+    insideDetail = { rounds: o.insideRounds, windowSeconds: o.pairedWindowSeconds, results: inside };
     collectorPeakRssMiB = peakRssBytes(collector.child.pid!) / MiB;
   } finally {
     await Promise.all([upstream.stop(), collector.stop()]);
@@ -246,7 +282,7 @@ export async function overheadBench({ quick, args }: { quick: boolean; args: str
   const overhead: OverheadDetail = {
     variants: o.variants.map(({ filter: _, ...v }) => v),
     bodyBytes: o.bodyBytes, bodySizes: o.bodySizes, rate: o.rate, rounds: o.rounds,
-    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB, vms: PROXY_VMS, paired,
+    warmupSeconds: o.warmupSeconds, windowSeconds: o.windowSeconds, runs, collectorPeakRssMiB, vms: PROXY_VMS, paired, inside: insideDetail,
   };
   const missed = rateMissed(overhead);
   if (missed.length) process.stderr.write(`overhead: ${missed.join(', ')} did not hold ${o.rate} req/s in some round: their fixed-rate latencies are queueing (try a lower --rate)\n`);

@@ -1,11 +1,10 @@
 // redtail audit: the audit log's entries (who read what, which tokens were refused, retention,
 // verify, the collector's starts and stops), from the collector over HTTP (GET /v1/audit, admin
 // scope) or from a data folder directly; an aligned table for people, NDJSON with --json.
-import { existsSync } from 'node:fs';
 import { entryDetails, type Listed, readAudit } from '../collector/src/index.js';
 import { commandFlags, UsageError } from './args.js';
 import { integer } from './integers.js';
-import { dataConfig } from './data-config.js';
+import { dataConfig, dataFolderProblem } from './data-config.js';
 import { ask } from './ask.js';
 import { leaveForAudit } from './left-for-audit.js';
 import { FILTER_FLAGS, target } from './filters.js';
@@ -46,8 +45,9 @@ async function fromCollector(flags: Record<string, string>, limit: number, range
 function fromData(flags: Record<string, string>, limit: number, { since, until }: { since?: number; until?: number }): Listed[] | number {
   const config = dataConfig('audit', flags);
   if (typeof config === 'number') return config;
-  if (!existsSync(config.data)) {
-    console.error(`redtail audit: no data folder at ${config.data} (give the collector's with --data)`);
+  const missing = dataFolderProblem('audit', config.data);
+  if (missing) {
+    console.error(missing);
     return 2;
   }
   const listed = readAudit(config.data, { since, until, limit });

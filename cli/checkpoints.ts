@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { AUDIT, auditDir, CHECKPOINTS, checkpointEpochs, checkpointFiles, DELETION_FILE, parseCheckpoint, unsignedText } from '../collector/src/index.js';
 import { commandFlags, UsageError } from './args.js';
 import { timeRange } from './time-range.js';
-import { DATA_FLAGS, dataConfig } from './data-config.js';
+import { DATA_FLAGS, dataConfig, dataFolderProblem } from './data-config.js';
 
 const FLAGS = {
   data: DATA_FLAGS.data,
@@ -49,6 +49,11 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
   if (typeof flags === 'number') return flags;
   const config = dataConfig('checkpoints', flags);
   if (typeof config === 'number') return config;
+  const missing = dataFolderProblem('checkpoints', config.data);
+  if (missing) {
+    console.error(missing);
+    return 2;
+  }
   if (!existsSync(join(config.data, CHECKPOINTS))) {
     console.error(`redtail checkpoints: no checkpoints in ${config.data} (give the collector's data folder with --data)`);
     return 2;

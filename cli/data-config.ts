@@ -2,6 +2,7 @@
 // (prune, verify, prove, report, checkpoints, audit --data): the file, the environment and --data;
 // the flags they share; and the log's public key they check with. A mistake is printed as the
 // command's.
+import { statSync } from 'node:fs';
 import { type CollectorConfig, ConfigError, keyFileOf, loadConfig, NoteError, publicKeyFile, readVerifier, type Verifier } from '../collector/src/index.js';
 
 /** The flags of the commands that read a data folder. */
@@ -19,6 +20,17 @@ export function dataConfig(command: string, flags: Record<string, string>): Coll
     console.error(`redtail ${command}: ${err.message}`);
     return 2;
   }
+}
+
+/**
+ * The data folder of a command that reads one (not prune, which makes it): its absence or a file
+ * in its place said in one line, or undefined when it is a folder.
+ */
+export function dataFolderProblem(command: string, data: string): string | undefined {
+  const found = statSync(data, { throwIfNoEntry: false });
+  if (found === undefined) return `redtail ${command}: no data folder at ${data} (give the collector's with --data)`;
+  if (!found.isDirectory()) return `redtail ${command}: ${data} is a file, not a folder (give the collector's data folder with --data)`;
+  return undefined;
 }
 
 /** The public key checkpoints are checked with: --pubkey, else the .pub beside the key file; or 2 (a usage error, printed). */

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { findRecords, formatRef, parseRef, ProofError, proveConsistency, proveInclusion, type RecordRef } from '../collector/src/index.js';
 import { leaveForAudit } from './left-for-audit.js';
 import { commandFlags, positionals, UsageError } from './args.js';
-import { DATA_FLAGS, dataConfig } from './data-config.js';
+import { DATA_FLAGS, dataConfig, dataFolderProblem } from './data-config.js';
 import { printable, printableJson } from './printable.js';
 
 const FLAGS = {
@@ -38,8 +38,9 @@ export async function proveCommand(argv: string[]): Promise<number> {
   if (positional.length !== (consistency ? 2 : 1)) {
     throw new UsageError(`give ${consistency ? 'two checkpoint files, OLD and NEW' : 'one request_id or <epoch>/<leaf index>'}`);
   }
-  if (!existsSync(config.data)) {
-    console.error(`redtail prove: no data folder at ${config.data} (give the collector's with --data)`);
+  const missing = dataFolderProblem('prove', config.data);
+  if (missing) {
+    console.error(missing);
     return 2;
   }
   try {

@@ -21,6 +21,7 @@ const FLAGS = {
   workers: { value: 'N', help: 'VMs running the filter, like Envoy\'s worker threads (default 2)' },
   admin: { value: 'PORT', help: 'the admin port: /stats/prometheus, /ready (default 15000; 0 for any free port; off for none)' },
   'log-level': { value: 'LEVEL', help: 'trace, debug, info, warning, error, critical (default info)' },
+  profile: { value: '', help: 'time every callback into the filter and every host call it makes, on the admin\'s /stats/profile (JSON; each call costs a little more)' },
 };
 const SUMMARY = 'Runs a proxy-wasm filter in front of an upstream, as Envoy would, for local work and demos.';
 
@@ -61,7 +62,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   }
   let host: Host;
   try {
-    host = new Host({ clusters, clusterCas: ca, vmEnvironment, logLevel: (flags['log-level'] ?? 'info') as never });
+    host = new Host({ clusters, clusterCas: ca, vmEnvironment, profileCalls: flags.profile === 'true', logLevel: (flags['log-level'] ?? 'info') as never });
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -100,8 +101,12 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       return res.end(host.metrics.prometheus() + vmMemoryPrometheus(plugins.map((p) => p.vm)));
     }
     if (req.url === '/ready') return res.end('LIVE\n');
+    if (req.url === '/stats/profile' && host.callbackStats) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ callbacks: Object.fromEntries(host.callbackStats), hostCalls: Object.fromEntries(host.callStats!) }));
+    }
     res.writeHead(404);
-    res.end('see /stats/prometheus and /ready\n');
+    res.end(`see /stats/prometheus and /ready${host.callbackStats ? ' and /stats/profile' : ''}\n`);
   });
   if (!adminOff) {
     try {

@@ -1,12 +1,12 @@
 // redtail report: the compliance report for a period, the document an operator hands an
 // auditor, from the data folder and the log's public key (collector/src/report/). The report is
 // written whatever the verification finds; the exit code says whether it verified.
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildReport, parseTime, QueryError, renderHtml, renderJson, renderMarkdown, type Report } from '../collector/src/index.js';
 import { leaveForAudit } from './left-for-audit.js';
 import { commandFlags, UsageError } from './args.js';
-import { DATA_FLAGS, dataConfig, dataVerifier } from './data-config.js';
+import { DATA_FLAGS, dataConfig, dataFolderProblem, dataVerifier } from './data-config.js';
 import { printableJsonText, printableLines } from './printable.js';
 import { version } from './version.js';
 
@@ -67,7 +67,11 @@ export async function reportCommand(argv: string[]): Promise<number> {
   }
   const config = dataConfig('report', flags);
   if (typeof config === 'number') return config;
-  if (!existsSync(config.data)) return fail(`no data folder at ${config.data} (give the collector's with --data)`);
+  const missing = dataFolderProblem('report', config.data);
+  if (missing) {
+    console.error(missing);
+    return 2;
+  }
   const verifier = dataVerifier('report', flags, config);
   if (typeof verifier === 'number') return verifier;
   const report = buildReport({ data: config.data, verifier, from, to, now, version: version(), onProgress: progress() });

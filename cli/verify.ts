@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { COLLECTOR, type EpochReport, type Listed, readAudit, verifyAudit, verifyLog } from '../collector/src/index.js';
 import { commandFlags } from './args.js';
 import { leaveForAudit } from './left-for-audit.js';
-import { DATA_FLAGS, dataConfig, dataVerifier } from './data-config.js';
+import { DATA_FLAGS, dataConfig, dataFolderProblem, dataVerifier } from './data-config.js';
 
 const FLAGS = {
   ...DATA_FLAGS,
@@ -21,8 +21,9 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   if (typeof flags === 'number') return flags;
   const config = dataConfig('verify', flags);
   if (typeof config === 'number') return config;
-  if (!existsSync(config.data)) {
-    console.error(`redtail verify: no data folder at ${config.data} (give the collector's with --data)`);
+  const missing = dataFolderProblem('verify', config.data);
+  if (missing) {
+    console.error(missing);
     return 2;
   }
   const verifier = dataVerifier('verify', flags, config);

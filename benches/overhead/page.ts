@@ -4,6 +4,7 @@
 import { barChart, type Bar, lineChart } from '../charts.js';
 import type { OverheadDetail } from '../overhead.bench.js';
 import type { SuiteResults } from '../results.js';
+import type { InsideRound } from './inside.js';
 import type { PairedWindow } from './paired.js';
 import { counted, type Metric, METRICS, type Mode, PERCENTILES, type Spread, spread, summarize } from './figures.js';
 
@@ -84,6 +85,34 @@ function pairedTable(d: OverheadDetail): string[] {
     `| Δ, round by round | ${columns.map(([, of, unit]) => r(ok.map((x) => of(x.b) - of(x.a)), signed, unit)).join(' | ')} |`,
     '',
     ...(short ? [`**The fixed rate was not held** in ${short} of these rounds (under 95% of it on one side): the machine was too busy for the load generator or the proxy.`, ''] : []),
+  ];
+}
+
+/** The profiled proxies' table: time in each module's callbacks per request, and where the filter's goes. */
+function insideTable(d: OverheadDetail): string[] {
+  if (!d.inside) return [];
+  const ok = d.inside.results.filter((r) => r.failed === 0);
+  const r = (values: number[], f: typeof fmt = fmt) => {
+    const s = spread(values);
+    return s ? `${f(s.median, 'µs')} [${f(s.min, 'µs')}, ${f(s.max, 'µs')}]` : 'n/a';
+  };
+  const names = (pick: (x: InsideRound) => Record<string, unknown>) => [...new Set(ok.flatMap((x) => Object.keys(pick(x))))].sort();
+  const calls = (name: string) => spread(ok.map((x) => x.b.byHostCall[name]?.calls ?? 0))!.median.toFixed(2);
+  return [
+    '### Inside the proxy: where the module\'s time goes',
+    '',
+    `${ok.length} round${ok.length === 1 ? '' : 's'} (of ${d.inside.rounds}), ${d.inside.windowSeconds} s each, at ${d.rate.toLocaleString('en')} req/s, through two more long-lived proxies started with ` +
+      '`redtail proxy --profile`, which times every callback into the module (the host calls it makes included) and every host call. ' +
+      'This is the module\'s own share of the paired Δ above; the rest of that Δ is the proxy\'s own work made slower beside it ' +
+      '(its code and data pushed out of the caches), shipping\'s socket writes, and garbage collection. The timers cost a little per call.',
+    '',
+    '| per request (µs) | no-op guest | redtail filter | Δ, round by round |',
+    '| --- | ---: | ---: | ---: |',
+    `| in the module's callbacks | ${r(ok.map((x) => x.a.callbacksUs))} | ${r(ok.map((x) => x.b.callbacksUs))} | ${r(ok.map((x) => x.b.callbacksUs - x.a.callbacksUs), signed)} |`,
+    `| … of which in host calls | ${r(ok.map((x) => x.a.hostCallsUs))} | ${r(ok.map((x) => x.b.hostCallsUs))} | |`,
+    ...names((x) => x.b.byCallback).map((name) => `| ${name} | ${r(ok.map((x) => x.a.byCallback[name] ?? 0))} | ${r(ok.map((x) => x.b.byCallback[name] ?? 0))} | |`),
+    ...names((x) => x.b.byHostCall).map((name) => `| host call ${name}, ${calls(name)} a request | | ${r(ok.map((x) => x.b.byHostCall[name]?.us ?? 0))} | |`),
+    '',
   ];
 }
 
@@ -179,6 +208,7 @@ export function overheadSection(file: SuiteResults): string[] {
     '',
     ...(['saturation', 'rate'] as Mode[]).flatMap((mode) => [`### ${modeName(d, mode)[0]!.toUpperCase()}${modeName(d, mode).slice(1)}`, '', ...modeTable(d, mode), '']),
     ...pairedTable(d),
+    ...insideTable(d),
     ...(missed.length ? [`**The fixed rate was not held** by ${missed.join(', ')} (under 95% of ${d.rate.toLocaleString('en')} req/s in some round): those saturated, and their latencies are queueing; run again with a lower \`--rate\`.`, ''] : []),
     '### Cost against the response body\'s size',
     '',

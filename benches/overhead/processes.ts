@@ -68,8 +68,8 @@ export interface ProxyProcess extends Child {
 }
 
 /** A fresh `redtail proxy` in front of `upstream`, shipping to `collector`; `filter` is a module's path or 'none'. */
-export async function startProxy({ filter, configFile, upstream, collector, nodeArgs = [] }: { filter: string; configFile?: string; upstream: string; collector: string; nodeArgs?: string[] }): Promise<ProxyProcess> {
-  const args = [...nodeArgs, BIN, 'proxy', '--listen', '0', '--admin', '0', '--workers', String(PROXY_VMS), '--upstream', upstream, '--cluster', `redtail-collector=${collector}`, '--filter', filter];
+export async function startProxy({ filter, configFile, upstream, collector, nodeArgs = [], proxyArgs = [] }: { filter: string; configFile?: string; upstream: string; collector: string; nodeArgs?: string[]; proxyArgs?: string[] }): Promise<ProxyProcess> {
+  const args = [...nodeArgs, BIN, 'proxy', '--listen', '0', '--admin', '0', '--workers', String(PROXY_VMS), '--upstream', upstream, '--cluster', `redtail-collector=${collector}`, '--filter', filter, ...proxyArgs];
   if (configFile) args.push('--filter-config', configFile);
   const c = await start(args, (err) => /listening on (\S+) -> .*admin (\S+)/.exec(err) ?? undefined, { from: 'stderr' });
   return { ...c, url: c.ready[1]!, admin: c.ready[2]!, pid: c.child.pid! };

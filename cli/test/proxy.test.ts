@@ -45,6 +45,7 @@ test('redtail proxy runs the filter on every request and its records reach the c
     const size = Number(new RegExp(`^redtail_host_vm_memory_bytes\\{vm="${vm}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
     assert.ok(size > 0 && size % 65536 === 0, `${vm}'s linear memory, whole wasm pages: ${size}`);
   }
+  assert.equal((await fetch(`${urls.admin}/stats/profile`)).status, 404, 'no profile unless asked for: its timers cost a little per call');
   assert.match(urls.stderr(), /\[info\]\[wasm\] wasm log redtail redtail worker-0: redtail: configured/);
   assert.match(urls.stderr(), /listening on \S+ -> \S+, 2 workers running \/\S+\/build\/filter\.wasm \([\d,]+ bytes\); admin /, 'the start line names the module it runs');
   const exited = new Promise((r) => child.once('exit', r));
@@ -53,6 +54,22 @@ test('redtail proxy runs the filter on every request and its records reach the c
   upstream.close();
   await c.stop();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('--profile times each callback into the filter and each host call it makes, on the admin\'s /stats/profile', async () => {
+  const c = await collector();
+  const upstream = await app();
+  const urls = await proxyProcess(['--upstream', upstream.url, '--cluster', `redtail-collector=${c.url}`, '--workers', '1', '--profile']);
+  for (let i = 0; i < 3; i++) assert.equal(await (await fetch(`${urls.proxy}/hi`)).text(), 'hello');
+  type Stats = Record<string, { calls: number; ns: number }>;
+  const profile = (await (await fetch(`${urls.admin}/stats/profile`)).json()) as { callbacks: Stats; hostCalls: Stats };
+  assert.equal(profile.callbacks.proxy_on_log!.calls, 3, 'one log callback a request');
+  assert.ok(profile.callbacks.proxy_on_log!.ns > 0);
+  assert.ok(profile.hostCalls.proxy_get_header_map_pairs!.calls >= 6, 'both header maps of each request, read at log time');
+  assert.ok(profile.callbacks.proxy_on_log!.ns >= profile.hostCalls.proxy_get_header_map_pairs!.ns, 'a callback\'s time holds its host calls');
+  urls.child.kill('SIGTERM');
+  upstream.close();
+  await c.stop();
 });
 
 test('a configuration the filter refuses stops the proxy with the filter\'s own message', () => {

@@ -184,10 +184,17 @@ test('a checkpoint replaced by one signed with another key, or edited, fails nam
   for (const file of checkpointFiles(data, day)) openNote(readFileSync(file, 'utf8'), [parseVerifier(readFileSync(pubkey, 'utf8'))]);
 });
 
-test('usage errors exit 2: no data folder, no public key', async () => {
+test('usage errors exit 2: no data folder, a file in its place, no public key', async () => {
   const none = await run(['verify', '--data', join(tmp.dir, 'nothing-here')]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no data folder at/);
+  const file = join(tmp.dir, 'a-file');
+  writeFileSync(file, '');
+  for (const command of ['verify', 'audit', 'checkpoints', 'report']) {
+    const r = await run([command, '--data', file, ...(command === 'report' ? ['--from', '7d'] : [])]);
+    assert.equal(r.code, 2, command);
+    assert.equal(r.stderr, `redtail ${command}: ${file} is a file, not a folder (give the collector's data folder with --data)\n`, `${command}: one line, no stack`);
+  }
   const nokey = await run(['verify', '--data', data, '--pubkey', join(tmp.dir, 'missing.pub')]);
   assert.equal(nokey.code, 2);
   assert.match(nokey.stderr, /missing\.pub/);

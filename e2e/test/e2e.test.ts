@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { collector as startTestCollector, tempDir } from '../../collector/test/helpers.js';
+import { collector as startTestCollector, tempDir, until } from '../../collector/test/helpers.js';
 import { type Collector, DEFAULTS, startCollector } from '../../collector/src/index.js';
 import { Host } from '../../host/src/index.js';
 import { startProxy } from '../../host/src/proxy.js';
@@ -17,14 +17,6 @@ import { secretsStored } from './storage.js';
 
 const FILTER = new URL('../../../build/filter.wasm', import.meta.url).pathname;
 const SECRETS = ['4111111111111111', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJlMmUifQ.c2lnbmF0dXJl', 'carol@example.net', 'sid-9f8e7d6c5b4a', 'pw-e2e-hunter2'];
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** An upstream app and the proxy in front of it, the filter on two VMs shipping to `ship`. */
 async function mesh(ship: string) {
@@ -81,7 +73,7 @@ async function scenario(data: string, first: Collector, send: (id: string) => Pr
   const port = Number(new URL(first.url).port);
   const tail = await tailOf(first.url);
   const sentAt = await send('before-restart');
-  await until('the tail', () => tail.seen.has('before-restart'));
+  await until(() => tail.seen.has('before-restart'), 'the tail');
   assert.ok(tail.seen.get('before-restart')! - sentAt < 2000, 'tailed within 2 s of the response');
   const found = await (await fetch(`${first.url}/v1/logs?request_id=before-restart`)).json() as { records: { path: string }[] };
   assert.equal(found.records[0]!.path, '/pay?card=[CREDIT_CARD]&password=[SECRET_PARAM]');
@@ -90,7 +82,7 @@ async function scenario(data: string, first: Collector, send: (id: string) => Pr
   await first.close();
   for (let i = 0; i < 5; i++) await send(`during-${i}`);
   const second = await startCollector({ ...structuredClone(DEFAULTS), data, port }, () => {});
-  await until('the records sent while the collector was down', async () => (await requestIds(second, '&q=during-')).length === 5, 10_000);
+  await until(async () => (await requestIds(second, '&q=during-')).length === 5, 'the records sent while the collector was down', { timeoutMs: 10_000 });
   assert.deepEqual((await requestIds(second)).sort(), ['before-restart', ...[0, 1, 2, 3, 4].map((i) => `during-${i}`)].sort(), 'every request once: none lost, none twice');
   return second;
 }
@@ -114,7 +106,7 @@ test('filter -> relay -> collector: the same, with the relay spooling while the 
   const relay = await startRelay({ ...structuredClone(RELAY_DEFAULTS), port: 0, upstream: `${first.url.replace('http', 'ws')}/v1/stream`, spool: spool.dir }, () => {});
   const m = await mesh(relay.url);
   const second = await scenario(data.dir, first, m.send);
-  await until('the relay\'s spool drained', () => relay.spool.batches === 0);
+  await until(() => relay.spool.batches === 0, 'the relay\'s spool drained');
   await m.close();
   await relay.close();
   await second.close();

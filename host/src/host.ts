@@ -41,11 +41,15 @@ export interface HostOptions {
   now?: () => bigint;
   /** How many log entries `host.logs` keeps for inspection (at least this many, at most twice; default 1000). */
   keepLogs?: number;
-  /** Count and time every host call (host.callStats), to see what a filter spends in the host. Slows calls down. */
+  /**
+   * Count and time every callback into a module (host.callbackStats) and every host call it makes
+   * (host.callStats): what a filter costs inside the proxy, and how much of that is the host's.
+   * Slows each call down a little.
+   */
   profileCalls?: boolean;
 }
 
-/** Per host call: how often the modules called it and the time spent in it (ns). */
+/** Per host call or callback: how often it was called and the time spent in it (ns). */
 export type CallStats = Map<string, { calls: number; ns: number }>;
 
 export function levelNumber(name: LogLevelName): LogLevel {
@@ -74,8 +78,9 @@ export class Host {
   private readonly onLog: (entry: LogEntry) => void;
   private readonly keepLogs: number;
   readonly now: () => bigint;
-  /** Filled when profileCalls is on. */
+  /** Filled when profileCalls is on; a callback's time includes the host calls it made. */
   readonly callStats: CallStats | undefined;
+  readonly callbackStats: CallStats | undefined;
 
   constructor(options: HostOptions = {}) {
     for (const [name, url] of Object.entries(options.clusters ?? {})) this.setCluster(name, url);
@@ -87,6 +92,7 @@ export class Host {
     this.now = options.now ?? wallClock();
     this.keepLogs = options.keepLogs ?? 1000;
     this.callStats = options.profileCalls ? new Map() : undefined;
+    this.callbackStats = options.profileCalls ? new Map() : undefined;
   }
 
   setCluster(name: string, url: string): void {

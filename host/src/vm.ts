@@ -5,7 +5,7 @@
 import { LogLevel } from './abi.js';
 import { BodyBuffer } from './buffer.js';
 import { type Context, ContextTable } from './context.js';
-import type { Host } from './host.js';
+import type { CallStats, Host } from './host.js';
 import { hostImports } from './hostcalls.js';
 import { GuestMemory } from './memory.js';
 import { MetricIds } from './metrics.js';
@@ -45,6 +45,8 @@ export class Vm {
   lastGuestError: string | undefined;
   private nextContextId = 1;
   private readonly exports: WebAssembly.Exports;
+  /** Each callback's entry in host.callbackStats, when the host profiles. */
+  private readonly timed: Map<Callback, { calls: number; ns: number }> | undefined;
 
   constructor(readonly host: Host, readonly module: ProxyWasmModule, readonly vmId: string, vmConfiguration: Buffer) {
     this.metrics = new MetricIds(host.metrics);
@@ -67,6 +69,7 @@ export class Vm {
     const allocate = (this.exports.malloc ?? this.exports.proxy_on_memory_allocate) as Callback | undefined;
     this.memory.attach(memory, allocate);
     this.callbacks = Object.fromEntries(CALLBACKS.map((name) => [name, this.exports[name] as Callback | undefined])) as Callbacks;
+    if (host.callbackStats) this.timed = timedCallbacks(this.callbacks, host.callbackStats);
     this.runStart();
   }
 
@@ -115,6 +118,8 @@ export class Vm {
     const previousEffective = this.effective;
     this.current = context;
     this.effective = undefined;
+    // Only the outermost callback is timed: one the module's host calls cause is inside its time.
+    const t0 = this.timed !== undefined && previous === undefined ? process.hrtime.bigint() : 0n;
     try {
       return (callback(a!, b!, c!, d!, e!) as number | undefined) ?? 0;
     } catch (err) {
@@ -123,6 +128,11 @@ export class Vm {
     } finally {
       this.current = previous;
       this.effective = previousEffective;
+      if (t0 !== 0n) {
+        const entry = this.timed!.get(callback)!;
+        entry.ns += Number(process.hrtime.bigint() - t0);
+        entry.calls++;
+      }
     }
   }
 
@@ -143,6 +153,18 @@ export class Vm {
 function nameOf(exports: WebAssembly.Exports, fn: Function): string {
   for (const [name, value] of Object.entries(exports)) if (value === fn) return name;
   return 'callback';
+}
+
+/** Each exported callback's entry in the stats, by its function (found once, not per call). */
+function timedCallbacks(callbacks: Callbacks, stats: CallStats): Map<Callback, { calls: number; ns: number }> {
+  const timed = new Map<Callback, { calls: number; ns: number }>();
+  for (const [name, fn] of Object.entries(callbacks)) {
+    if (fn === undefined) continue;
+    let entry = stats.get(name);
+    if (entry === undefined) stats.set(name, (entry = { calls: 0, ns: 0 }));
+    timed.set(fn, entry);
+  }
+  return timed;
 }
 
 /** Wrap each host call to count it and time it. */

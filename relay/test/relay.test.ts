@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { collector, exited, MiB, ndjson, post, record, residentMemory, spawnRedtail, tempDir, upload, WIDE_SKEW_MS } from '../../collector/test/helpers.js';
+import { collector, exited, MiB, ndjson, post, record, residentMemory, spawnRedtail, tempDir, until, upload, WIDE_SKEW_MS } from '../../collector/test/helpers.js';
 import { DEFAULTS, startCollector } from '../../collector/src/index.js';
 import { loadRelayConfig, RELAY_DEFAULTS, type RelayConfig } from '../src/config.js';
 import { type Relay, startRelay } from '../src/relay.js';
@@ -30,14 +30,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Batch ids the collector stored, in the order it stored them. */
 const storedBatches = (c: { store: { list(): { db: { prepare(sql: string): { pluck(): { all(): unknown[] } } } }[] } }) =>
   c.store.list().flatMap((s) => s.db.prepare('SELECT batch FROM batches ORDER BY id').pluck().all() as string[]);
@@ -52,9 +44,9 @@ test('batches go through to the collector, acknowledged, and leave the spool', a
   const array = await post(r.url, JSON.stringify([record({ request_id: 'via-relay-2' })]));
   assert.equal(array.status, 200);
   assert.match(String(array.json.batch), /^relay-.+-[0-9a-f]{8}\/1$/, 'a batch without an id gets one of the relay\'s');
-  await until('both batches stored', () => storedBatches(c).length === 2);
+  await until(() => storedBatches(c).length === 2, 'both batches stored');
   assert.deepEqual(storedBatches(c), ['side/1', array.json.batch]);
-  await until('the spool emptied', () => r.spool.batches === 0);
+  await until(() => r.spool.batches === 0, 'the spool emptied');
   const health = await (await fetch(`${r.url}/healthz`)).json();
   assert.deepEqual(health, { ok: true, upstream: 'connected', spooled_batches: 0, spooled_bytes: 0, rejected_upstream: 0 });
   const gaps = c.store.list()[0]!.db.prepare('SELECT dropped FROM gaps').pluck().all();
@@ -84,7 +76,7 @@ test('while the collector is away batches are spooled, and drained in order when
 
   const data = tempDir();
   const c = await startCollector({ ...structuredClone(DEFAULTS), data: data.dir, port, limits: { ...DEFAULTS.limits, maxClockSkewMs: WIDE_SKEW_MS } }, () => {});
-  await until('the spool drained', () => r.spool.batches === 0, 10_000);
+  await until(() => r.spool.batches === 0, 'the spool drained', { timeoutMs: 10_000 });
   assert.deepEqual(storedBatches(c), ['side/1', 'side/2', 'side/3', 'side/4', 'side/5']);
   await r.close();
   await c.close();
@@ -109,7 +101,7 @@ test('kill -9: every batch the relay acknowledged reaches the collector after a 
       }
     }
   });
-  await until('some batches acknowledged', () => acked.length >= 40);
+  await until(() => acked.length >= 40, 'some batches acknowledged');
   const gone = exited(child.child);
   child.child.kill('SIGKILL');
   await gone;
@@ -118,7 +110,7 @@ test('kill -9: every batch the relay acknowledged reaches the collector after a 
 
   const c = await collector({ port });
   const r = await relay(c.url, tmp.dir);
-  await until('the spool drained', () => r.spool.batches === 0, 20_000);
+  await until(() => r.spool.batches === 0, 'the spool drained', { timeoutMs: 20_000 });
   const stored = new Set(storedBatches(c));
   const lost = acked.filter((id) => !stored.has(id));
   assert.deepEqual(lost, [], 'no acknowledged batch lost');
@@ -151,12 +143,12 @@ test('tokens: sidecars must present one with the ingest scope; the relay present
   assert.equal((await post(r.url, ndjson([record()]))).status, 401);
   assert.equal((await post(r.url, ndjson([record()]), { authorization: `Bearer ${TOKEN}x` })).status, 401);
   assert.equal((await post(r.url, ndjson([record()]), { authorization: `Bearer ${sidecarToken}`, 'x-redtail-batch': 'tok/1' })).status, 200);
-  await until('stored upstream with the relay\'s token', () => storedBatches(c).includes('tok/1'));
+  await until(() => storedBatches(c).includes('tok/1'), 'stored upstream with the relay\'s token');
   await r.close();
 
   const other = tempDir();
   const wrong = await relay(c.url, other.dir, { upstreamToken: 'not-the-collector-token-0000' });
-  await until('the refusal logged', () => wrong.logs.some((l) => l.event === 'upstream_refused' && l.status === 401));
+  await until(() => wrong.logs.some((l) => l.event === 'upstream_refused' && l.status === 401), 'the refusal logged');
   assert.equal(wrong.forwarder.connected, false);
   await wrong.close();
   await c.stop();
@@ -211,7 +203,7 @@ test('a batch the collector refuses for good is set aside, and the batches after
   const r = await relay(c.url, tmp.dir);
   assert.equal((await post(r.url, ndjson([record(), record(), record()]), { 'x-redtail-batch': 'big/1' })).status, 200);
   assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'ok/2' })).status, 200);
-  await until('the good batch stored and acknowledged', () => storedBatches(c).includes('ok/2') && r.spool.batches === 0);
+  await until(() => storedBatches(c).includes('ok/2') && r.spool.batches === 0, 'the good batch stored and acknowledged');
   assert.deepEqual(storedBatches(c), ['ok/2']);
   assert.equal(r.spool.rejectedCount, 1);
   assert.ok(r.logs.some((l) => l.event === 'batch_rejected_upstream' && l.batch === 'big/1'));
@@ -228,7 +220,7 @@ test('a spool older than the collector\'s clock skew (a relay back after a long 
   const old = new Date(Date.now() - 48 * 3_600_000).toISOString();
   assert.equal((await post(r.url, ndjson([record({ start_time: old })]), { 'x-redtail-batch': 'late/1' })).status, 200);
   assert.equal((await post(r.url, ndjson([record({ start_time: new Date().toISOString() })]), { 'x-redtail-batch': 'now/2' })).status, 200);
-  await until('the fresh batch stored and acknowledged', () => storedBatches(c).includes('now/2') && r.spool.batches === 0);
+  await until(() => storedBatches(c).includes('now/2') && r.spool.batches === 0, 'the fresh batch stored and acknowledged');
   assert.deepEqual(storedBatches(c), ['now/2']);
   assert.equal(r.spool.rejectedCount, 1);
   const rejected = r.logs.find((l) => l.event === 'batch_rejected_upstream');
@@ -256,11 +248,11 @@ test('a batch over the collector\'s message size is found, set aside, and does n
   const tmp = tempDir();
   const r = await relay(c.url, tmp.dir);
   // Sent while the relay is connected: the three go out together, and the collector cuts the socket.
-  await until('connected', () => r.forwarder.connected);
+  await until(() => r.forwarder.connected, 'connected');
   assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'small/1' })).status, 200);
   assert.equal((await post(r.url, ndjson(Array.from({ length: 20 }, () => record({ path: `/${'b'.repeat(500)}` }))), { 'x-redtail-batch': 'big/2' })).status, 200);
   assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'small/3' })).status, 200);
-  await until('the small ones stored and the big one set aside', () => r.spool.batches === 0, 10_000);
+  await until(() => r.spool.batches === 0, 'the small ones stored and the big one set aside', { timeoutMs: 10_000 });
   assert.deepEqual(storedBatches(c).sort(), ['small/1', 'small/3']);
   assert.equal(r.spool.rejectedCount, 1);
   assert.ok(r.logs.some((l) => l.event === 'batch_rejected_upstream' && l.batch === 'big/2'));
@@ -280,7 +272,7 @@ test('a sidecar that disconnects mid-batch leaves nothing in the spool, and the 
     });
     s.on('close', () => resolve());
   });
-  await until('the abandoned batch noted', () => r.logs.some((l) => l.event === 'batch_abandoned'));
+  await until(() => r.logs.some((l) => l.event === 'batch_abandoned'), 'the abandoned batch noted');
   assert.equal(r.spool.batches, 0);
   assert.equal((await post(r.url, ndjson([record()]), { 'x-redtail-batch': 'after/1' })).status, 200);
   assert.ok(!r.logs.some((l) => l.level === 'error'), 'not an error of the relay\'s');
@@ -312,10 +304,10 @@ test('a batch the collector fails to store, while it stores others, is set aside
   const bad = '2026-11-20';
   blockDay(c.dir, bad);
   const r = await relay(c.url, tmp.dir, { limits: { ...RELAY_DEFAULTS.limits, maxBatchErrors: 3 } });
-  await until('connected', () => r.forwarder.connected);
+  await until(() => r.forwarder.connected, 'connected');
   assert.equal((await post(r.url, onDay(bad, 'p'), { 'x-redtail-batch': 'poison/1' })).status, 200);
   assert.equal((await post(r.url, onDay('2026-11-27', 'g1'), { 'x-redtail-batch': 'good/1' })).status, 200);
-  await until('the poison set aside and the rest stored', () => r.spool.batches === 0, 10_000);
+  await until(() => r.spool.batches === 0, 'the poison set aside and the rest stored', { timeoutMs: 10_000 });
   assert.deepEqual(storedBatches(c), ['good/1']);
   assert.equal(r.spool.rejectedCount, 1);
   const rejected = r.logs.find((l) => l.event === 'batch_rejected_upstream');
@@ -324,7 +316,7 @@ test('a batch the collector fails to store, while it stores others, is set aside
   assert.equal(r.logs.filter((l) => l.event === 'upstream_retry').length, 3);
   // And it goes on: a later batch is stored.
   assert.equal((await post(r.url, onDay('2026-11-27', 'g2'), { 'x-redtail-batch': 'good/2' })).status, 200);
-  await until('the later batch stored', () => storedBatches(c).includes('good/2'));
+  await until(() => storedBatches(c).includes('good/2'), 'the later batch stored');
   await r.close();
   unblockDay(c.dir, bad);
   await c.stop();
@@ -337,16 +329,16 @@ test('when the collector fails every batch, none is set aside, the backoff grows
   const bad = '2026-11-20';
   blockDay(c.dir, bad);
   const r = await relay(c.url, tmp.dir, { limits: { ...RELAY_DEFAULTS.limits, maxBatchErrors: 2 } });
-  await until('connected', () => r.forwarder.connected);
+  await until(() => r.forwarder.connected, 'connected');
   assert.equal((await post(r.url, onDay(bad, 'a'), { 'x-redtail-batch': 'wait/1' })).status, 200);
   assert.equal((await post(r.url, onDay(bad, 'b'), { 'x-redtail-batch': 'wait/2' })).status, 200);
-  await until('several failures', () => r.logs.filter((l) => l.event === 'upstream_retry').length >= 6, 10_000);
+  await until(() => r.logs.filter((l) => l.event === 'upstream_retry').length >= 6, 'several failures', { timeoutMs: 10_000 });
   assert.equal(r.spool.rejectedCount, 0);
   // Each reconnect waited longer than the one before: the backoff is reset by an ack, not by a connection.
   const waits = r.logs.filter((l) => l.event === 'upstream_lost').map((l) => l.retry_ms);
   assert.deepEqual(waits.slice(0, 3), [100, 200, 400]);
   unblockDay(c.dir, bad);
-  await until('both stored, in order', () => r.spool.batches === 0, 10_000);
+  await until(() => r.spool.batches === 0, 'both stored, in order', { timeoutMs: 10_000 });
   assert.deepEqual(storedBatches(c), ['wait/1', 'wait/2']);
   await r.close();
   await c.stop();
@@ -376,7 +368,7 @@ test('bodies being received hold at most --max-pending-bytes: 30 sidecars that s
   for (const s of sidecars) s.cut();
   // The relay learns of each cut connection a moment later; until then it may still say 429.
   let n = 0;
-  await until('room again once they are gone', async () => (await post(url, ndjson([record()]), { 'x-redtail-batch': `after/${++n}` })).status === 200);
+  await until(async () => (await post(url, ndjson([record()]), { 'x-redtail-batch': `after/${++n}` })).status === 200, 'room again once they are gone');
 });
 
 test('batch ids go through the relay as they came: the collector sees a source\'s missing batches, and the relay\'s own ids under one identity', async () => {
@@ -386,7 +378,7 @@ test('batch ids go through the relay as they came: the collector sees a source\'
   const now = () => new Date().toISOString();
   for (const seq of [1, 2, 5]) assert.equal((await post(r.url, ndjson([record({ start_time: now() })]), { 'x-redtail-batch': `orders-v1-0123456789ab/${seq}` })).status, 200);
   for (let i = 0; i < 2; i++) assert.equal((await post(r.url, ndjson([record({ start_time: now() })]))).status, 200);
-  await until('every batch stored', () => storedBatches(c).length === 5);
+  await until(() => storedBatches(c).length === 5, 'every batch stored');
   const metrics = await (await fetch(`${c.url}/metrics`)).text();
   assert.match(metrics, /^redtail_source_batches_missing\{identity="orders-v1"\} 2$/m);
   assert.match(metrics, /^redtail_source_batches_missing\{identity="relay-[^"]+"\} 0$/m, 'the relay\'s own source, without its random part');

@@ -124,11 +124,9 @@ function exporter(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCo
     if (b.bytes !== undefined) c.batch.bytes = int(b.bytes, `${field}.batch.bytes`, 1024, 64 * 1024 * 1024);
     if (b.wait_ms !== undefined) c.batch.waitMs = int(b.wait_ms, `${field}.batch.wait_ms`, 0, 3_600_000);
   }
-  try {
-    format.encoder(c.options);
-  } catch (err) {
-    throw new ConfigError(`collector config: "${field}" (${type}): ${(err as Error).message}`);
-  }
+  // The format's own refusals name their field under this exporter's.
+  format.encoder(c.options, field);
+  for (const [name, value] of Object.entries(format.headers?.(c.options, field) ?? {})) c.headers.push({ name, value });
   return c;
 }
 

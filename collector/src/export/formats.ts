@@ -1,15 +1,34 @@
 // The receivers' formats an exporter can speak, by the config's "type": the options each takes
-// (passed to its encoder as given) and how its encoder is made. An encoder refuses options it
-// cannot use by throwing, which the config reports at start with the exporter's name.
+// (passed to its encoder as given), how its encoder is made, and the request headers its options
+// make. Each refuses options it cannot use with a ConfigError naming the field under `field`
+// (`exporters[1].encoding`).
+import { fail } from '../config-error.js';
 import type { Encoder } from './encoder.js';
+import { checkLokiOptions, lokiEncoder } from './loki.js';
 import { ndjsonEncoder } from './ndjson.js';
 
 export interface Format {
   /** The type-specific fields of an exporter's config. */
   options: string[];
-  encoder(options: Record<string, unknown>): Encoder;
+  encoder(options: Record<string, unknown>, field: string): Encoder;
+  /** Headers every request carries, from the options. */
+  headers?(options: Record<string, unknown>, field: string): Record<string, string>;
 }
 
+/** A Loki tenant id as Loki takes it (X-Scope-OrgID). */
+const TENANT = /^[A-Za-z0-9!\-_.*'()]{1,150}$/;
+
 export const FORMATS: Record<string, Format> = {
+  loki: {
+    options: ['encoding', 'labels', 'metadata', 'tenant'],
+    encoder: ({ tenant: _, ...options }, field) => lokiEncoder(checkLokiOptions(options, { field })),
+    headers: ({ tenant }, field): Record<string, string> => {
+      if (tenant === undefined) return {};
+      if (typeof tenant !== 'string' || !TENANT.test(tenant) || tenant === '.' || tenant === '..') {
+        fail(`${field}.tenant`, 'a Loki tenant id: letters, digits and !-_.*\'(), at most 150', tenant);
+      }
+      return { 'X-Scope-OrgID': tenant };
+    },
+  },
   ndjson: { options: [], encoder: () => ndjsonEncoder },
 };

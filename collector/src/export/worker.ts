@@ -17,7 +17,7 @@ const { data, exporters } = workerData as { data: string; exporters: ExporterCon
 const log: Log = (event) => parentPort!.postMessage({ log: event });
 const shelf = new Shelf(data);
 const report = () => parentPort!.postMessage({ stats: running.map((e) => ({ ...e.stats })) });
-const running = exporters.map((c) => new Exporter(c, FORMATS[c.type]!.encoder(c.options), shelf, Cursor.open(data, c.name), log, report));
+const running = exporters.map((c) => new Exporter(c, FORMATS[c.type]!.encoder(c.options, c.name), shelf, Cursor.open(data, c.name), log, report));
 const reporting = setInterval(report, STATS_EVERY_MS);
 const done = Promise.all(running.map((e) => e.run()));
 

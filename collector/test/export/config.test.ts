@@ -55,6 +55,17 @@ test('every mistake is refused, naming the field, the value and what was expecte
   refused([{ ...base, from: 'yesterday' }], /"exporters\[0\]\.from" must be "start" .* or "now"/);
 });
 
+test('a format\'s own options are checked by it, named under the exporter; a Loki tenant becomes X-Scope-OrgID', () => {
+  const loki = { name: 'loki', type: 'loki', endpoint: 'http://loki:3100', encoding: 'json' };
+  const [e] = parseExporters([{ ...loki, labels: ['service'], tenant: 'team-a' }], {});
+  assert.deepEqual(e!.options, { encoding: 'json', labels: ['service'], tenant: 'team-a' });
+  assert.deepEqual(e!.headers, [{ name: 'X-Scope-OrgID', value: 'team-a' }]);
+  assert.throws(() => parseExporters([{ ...loki, encoding: 'xml' }], {}), /"exporters\[0\]\.encoding" must be "json" or "protobuf", got "xml"/);
+  assert.throws(() => parseExporters([{ ...loki, labels: ['path'] }], {}), /"exporters\[0\]\.labels\[0\]" must be one of/);
+  assert.throws(() => parseExporters([{ ...loki, tenant: 'a/b' }], {}), /"exporters\[0\]\.tenant" must be a Loki tenant id/);
+  assert.throws(() => parseExporters([{ ...loki, labels: ['service'], encoding: 'json', format: 'x' }], {}), /unknown field "exporters\[0\]\.format"/);
+});
+
 test('a secret given in the environment is never shown in a refusal', () => {
   assert.throws(() => parseExporters([{ name: 'otel', type: 'ndjson', endpoint: ENDPOINT, headers: { authorization: 'env:T' } }], { T: 'Bearer s3cret\n' }),
     (err) => err instanceof ConfigError && !err.message.includes('s3cret'));

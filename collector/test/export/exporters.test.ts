@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exited, ndjson, post, record, spawnRedtail, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
+import { LokiReceiver } from './loki-receiver.js';
 import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
 
 /** `redtail serve` on the folder `dir`, with these exporters; the same folder again after a kill. */
@@ -137,6 +138,36 @@ test('redtail serve refuses to start, exit 1, on a cursor file it cannot read, n
     const refused = serve(tmp.dir, [{ name: 'otel', type: 'ndjson', endpoint: 'http://127.0.0.1:1' }]);
     await assert.rejects(refused, /exited \(1\): redtail serve: .*export\/otel\.json cannot be read .*move it away/);
   } finally {
+    tmp.remove();
+  }
+});
+
+test('to Loki (protobuf, a tenant): kill -9 with a push held, restarted: every record arrives, the held push again, which Loki\'s duplicate rule absorbs', async () => {
+  const tmp = tempDir();
+  const loki = await new LokiReceiver().start();
+  let c: Awaited<ReturnType<typeof serve>> | undefined;
+  try {
+    const exporters = [{ name: 'loki', type: 'loki', endpoint: loki.url, encoding: 'protobuf', tenant: 'team-a', batch: { records: 50, wait_ms: 0 } }];
+    const release = loki.hold();
+    c = await serve(tmp.dir, exporters);
+    await ingest(c.url, 1000, 120);
+    await loki.until((l) => l.pending === 1);
+    c.child.kill('SIGKILL');
+    await exited(c.child);
+    release();
+    await loki.until((l) => l.received.length === 1);
+    c = await serve(tmp.dir, exporters);
+    await ingest(c.url, 1120, 30);
+    await reaches(c.url, 'redtail_export_lag_records{exporter="loki"}', 0);
+    const entries = loki.entries();
+    const lines = entries.map((e) => (JSON.parse(e.line) as { request_id: string }).request_id);
+    assert.deepEqual(lines, [...numbered(1000, 50), ...numbered(1000, 150)]);
+    assert.equal(new Set(entries.map((e) => `${JSON.stringify(e.labels)} ${e.ns} ${e.line}`)).size, 150);
+    assert.ok(loki.received.every((p) => p.encoding === 'protobuf' && p.headers['x-scope-orgid'] === 'team-a'));
+  } finally {
+    c?.child.kill('SIGKILL');
+    if (c) await exited(c.child);
+    await loki.close();
     tmp.remove();
   }
 });
