@@ -1,6 +1,8 @@
 // One request to a receiver, and what its answer means for the batch: accepted (2xx), worth
 // trying again (429, 502, 503, 504, no answer: the receiver is busy, restarting or out of reach),
 // or refused for good (any other status: trying again would be refused again).
+import http from 'node:http';
+import https from 'node:https';
 import type { Payload } from './encoder.js';
 
 export type Outcome =
@@ -14,41 +16,48 @@ const AGAIN = [429, 502, 503, 504];
 const ANSWER_BYTES = 4096;
 const SHOWN_CHARS = 200;
 
-export async function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number): Promise<Outcome> {
-  let res: Response;
-  try {
-    res = await fetch(endpoint + payload.path, {
-      method: 'POST', body: payload.body as Uint8Array<ArrayBuffer>, headers: { ...headers, ...payload.headers }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs),
+/** Connections kept open between requests, to each receiver. */
+const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** POST the payload to endpoint + its path; the answer read within `timeoutMs` all told. */
+export function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number): Promise<Outcome> {
+  const url = new URL(endpoint + payload.path);
+  const secure = url.protocol === 'https:';
+  return new Promise<Outcome>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = (o: Outcome) => {
+      clearTimeout(timer);
+      resolve(o);
+    };
+    const req = (secure ? https : http).request(url, {
+      method: 'POST', agent: secure ? AGENTS.https : AGENTS.http,
+      headers: { ...headers, ...payload.headers, 'content-length': payload.body.length },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      const answered = () => done(outcome(res.statusCode ?? 0, res.headers['retry-after'], Buffer.concat(chunks)));
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        n += c.length;
+        // Enough of the answer to show: the rest is not read.
+        if (n >= ANSWER_BYTES) {
+          res.destroy();
+          answered();
+        }
+      });
+      res.on('end', answered);
+      res.on('error', answered);
     });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    return { kind: 'again', why: e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message) };
-  }
-  let answer = '';
-  try {
-    answer = await firstBytes(res);
-  } catch {
-    // The status is what counts; the answer is only shown.
-  }
-  if (res.status >= 200 && res.status < 300) return { kind: 'accepted', status: res.status };
-  if (AGAIN.includes(res.status)) return { kind: 'again', why: `HTTP ${res.status}`, retryAfter: retryAfter(res.headers.get('retry-after')) };
-  return { kind: 'refused', status: res.status, answer: printable(answer) };
+    timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'timeout' })), timeoutMs);
+    req.on('error', (err: NodeJS.ErrnoException) => done({ kind: 'again', why: err.code === 'timeout' ? err.message : (err.code ?? err.message) }));
+    req.end(payload.body);
+  });
 }
 
-/** The first bytes of the answer as text; the rest is not read. */
-async function firstBytes(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  while (n < ANSWER_BYTES) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    n += value.length;
-  }
-  await reader.cancel().catch(() => {});
-  return Buffer.concat(chunks).subarray(0, ANSWER_BYTES).toString('utf8');
+function outcome(status: number, retry: string | string[] | undefined, answer: Buffer): Outcome {
+  if (status >= 200 && status < 300) return { kind: 'accepted', status };
+  if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null) };
+  return { kind: 'refused', status, answer: printable(answer.subarray(0, ANSWER_BYTES).toString('utf8')) };
 }
 
 /** The answer's first characters, control characters as spaces, for one log line. */
