@@ -38,8 +38,12 @@ export class Exporters {
       if (m.stats) this.stats = m.stats;
       if (m.log) log(m.log);
     });
-    worker.on('error', (err) => log({ level: 'error', event: 'export_stopped', error: err.message,
-      hint: 'no records are exported until the collector restarts; they wait in the store, and the cursors say where each exporter stopped' }));
+    worker.on('error', (err) => {
+      // Shown as down: nothing is sent until the collector restarts.
+      this.stats = this.stats.map((s) => ({ ...s, up: false }));
+      log({ level: 'error', event: 'export_stopped', error: err.message,
+        hint: 'no records are exported until the collector restarts; they wait in the store, and the cursors say where each exporter stopped' });
+    });
     worker.unref();
     this.gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   }
