@@ -81,10 +81,17 @@ export class Exporter {
     if (!taken.full && (await this.waitToFill(shard))) return true;
     this.waitingSince = undefined;
     let from = 0;
+    let most = taken.records.length;
     while (from < taken.records.length) {
-      const { payload, count } = this.encode(taken, from);
+      const { payload, count } = this.encode(taken, from, most);
+      const sent = await this.send(payload, count);
       // Stopped while the receiver could not take it: the cursor stays where it is.
-      if (!(await this.send(payload, count))) return true;
+      if (sent === 'stopped') return true;
+      // Too large for the receiver (413): the same records again, in halves.
+      if (sent === 'too large') {
+        most = Math.ceil(count / 2);
+        continue;
+      }
       this.advance(shard.day, taken.after[from + count - 1]!);
       from += count;
       if (this.stopping) return true;
@@ -149,9 +156,9 @@ export class Exporter {
     return true;
   }
 
-  /** The records from `from` on that fit in one request, halved until the request is under batch.bytes (one record goes as it is). */
-  private encode(taken: Taken, from: number): { payload: Payload; count: number } {
-    let count = taken.records.length - from;
+  /** The records from `from` on (`most` at most) that fit in one request, halved until the request is under batch.bytes (one record goes as it is). */
+  private encode(taken: Taken, from: number, most: number): { payload: Payload; count: number } {
+    let count = Math.min(most, taken.records.length - from);
     for (;;) {
       const payload = this.encoder.encode(taken.records.slice(from, from + count));
       if (payload.body.length <= this.config.batch.bytes || count === 1) return { payload, count };
@@ -159,8 +166,11 @@ export class Exporter {
     }
   }
 
-  /** Deliver until accepted or refused for good (true), or stopped while the receiver cannot take it (false); the figures told as they change. */
-  private async send(payload: Payload, count: number): Promise<boolean> {
+  /**
+   * Deliver until accepted or refused for good ('done'; a 413 for more than one record is 'too
+   * large', to be cut), or stopped while the receiver cannot take it; the figures told as they change.
+   */
+  private async send(payload: Payload, count: number): Promise<'done' | 'too large' | 'stopped'> {
     try {
       return await this.attempts(payload, count);
     } finally {
@@ -168,29 +178,30 @@ export class Exporter {
     }
   }
 
-  private async attempts(payload: Payload, count: number): Promise<boolean> {
+  private async attempts(payload: Payload, count: number): Promise<'done' | 'too large' | 'stopped'> {
     for (let attempt = 1; ; attempt++) {
       const outcome = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs);
       if (outcome.kind === 'accepted') {
         this.stats.up = true;
         this.stats.exported += count;
-        return true;
+        return 'done';
       }
       if (outcome.kind === 'refused') {
         this.stats.up = true;
+        if (outcome.status === 413 && count > 1) return 'too large';
         this.stats.batchesRefused++;
         this.stats.recordsRefused += count;
         this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, status: outcome.status, records: count, answer: outcome.answer,
           hint: 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
-        return true;
+        return 'done';
       }
       if (this.stats.up) this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, error: outcome.why, hint: 'records wait in the store and are sent when it is back' });
       this.stats.up = false;
-      if (this.stopping) return false;
+      if (this.stopping) return 'stopped';
       this.stats.retries++;
       this.changed();
       await this.sleep(backoff(attempt, this.config.maxBackoffMs, outcome.retryAfter), { wakes: false });
-      if (this.stopping) return false;
+      if (this.stopping) return 'stopped';
     }
   }
 

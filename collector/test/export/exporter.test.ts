@@ -255,3 +255,19 @@ test('a shard file that cannot be opened keeps its place in the cursor, for when
     await s.done();
   }
 });
+
+test('a batch the receiver finds too large (413) is sent again in halves, until each is taken or one record is refused', async () => {
+  const s = await setup({ batch: { records: 8, bytes: 1_000_000, waitMs: 0 } });
+  try {
+    s.receiver.answers.push({ status: 413 }, { status: 413 });
+    await s.ingest(0, 8);
+    const e = s.start();
+    await until(() => s.receiver.accepted.length >= 8, 'the records delivered');
+    // The rest of the batch goes in requests of the size last taken.
+    assert.deepEqual(s.receiver.requests.map((r) => r.records.length), [8, 4, 2, 2, 2, 2]);
+    assert.deepEqual(ids(s), numbered(0, 8));
+    assert.equal(e.stats.batchesRefused, 0);
+  } finally {
+    await s.done();
+  }
+});
