@@ -78,7 +78,7 @@ const NOT_REPEATED = new Set(['service', 'namespace', 'workload', 'node', 'start
 /** The conventions' attributes, then `redtail.<field>` for every other field of the schema. */
 export const ATTRIBUTES: Attribute[] = [
   ...CONVENTIONS,
-  ...FIELDS.filter((f) => !NOT_REPEATED.has(f.name)).map((f): Attribute => ({ name: `redtail.${f.name}`, from: [f.name], value: (r) => (r[f.name] === undefined || r[f.name] === null ? undefined : anyValue(r[f.name])) })),
+  ...FIELDS.filter((f) => !NOT_REPEATED.has(f.name)).map((f): Attribute => ({ name: `redtail.${f.name}`, from: [f.name], how: f.type === 'object' ? 'a key-value list, as the record has it' : undefined, value: (r) => (r[f.name] === undefined || r[f.name] === null ? undefined : anyValue(r[f.name])) })),
 ];
 
 /** The key-values of a table for a record, in the table's order, those with no value left out. */

@@ -3,18 +3,22 @@
 import type { AnyValue } from './otlp-model.js';
 
 const INT64 = 2 ** 63;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A string protobuf can carry: a lone UTF-16 surrogate (JSON may escape one) is not UTF-8, and a receiver refuses the request for it. */
+const wellFormed = (s: string): string => s.replace(LONE_SURROGATE, '\ufffd');
 
 /** Any JSON value: integers that fit an int64 as intValue, other numbers as doubleValue, null as the empty value. */
 export function anyValue(v: unknown): AnyValue {
-  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'string') return { stringValue: wellFormed(v) };
   if (typeof v === 'boolean') return { boolValue: v };
   if (typeof v === 'number') return Number.isInteger(v) && v >= -INT64 && v < INT64 ? { intValue: BigInt(v).toString() } : { doubleValue: v };
   if (Array.isArray(v)) return { arrayValue: { values: v.map(anyValue) } };
-  if (v !== null && typeof v === 'object') return { kvlistValue: { values: Object.entries(v).map(([key, x]) => ({ key, value: anyValue(x) })) } };
+  if (v !== null && typeof v === 'object') return { kvlistValue: { values: Object.entries(v).map(([key, x]) => ({ key: wellFormed(key), value: anyValue(x) })) } };
   return {};
 }
 
-export const text = (v: unknown): AnyValue | undefined => (typeof v === 'string' && v !== '' ? { stringValue: v } : undefined);
+export const text = (v: unknown): AnyValue | undefined => (typeof v === 'string' && v !== '' ? { stringValue: wellFormed(v) } : undefined);
 
 export const int = (v: unknown): AnyValue | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= -INT64 && v < INT64 ? { intValue: BigInt(v).toString() } : undefined);
 
@@ -42,6 +46,6 @@ export function headers(v: unknown): [string, AnyValue][] {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return [];
   return Object.entries(v).flatMap(([name, value]) => {
     const values = (Array.isArray(value) ? value : [value]).filter((x): x is string => typeof x === 'string');
-    return values.length === 0 ? [] : [[name.toLowerCase(), { arrayValue: { values: values.map((s) => ({ stringValue: s })) } }]];
+    return values.length === 0 ? [] : [[wellFormed(name.toLowerCase()), { arrayValue: { values: values.map((s) => ({ stringValue: wellFormed(s) })) } }]];
   });
 }

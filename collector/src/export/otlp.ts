@@ -7,6 +7,8 @@ import { exportRequest } from './otlp-request.js';
 
 export interface OtlpOptions {
   encoding: 'json' | 'protobuf';
+  /** The clock observedTimeUnixNano is read from, in ms (default Date.now). */
+  now?: () => number;
 }
 
 const WRITERS = {
@@ -17,9 +19,10 @@ const WRITERS = {
 export function otlpEncoder(options: OtlpOptions): Encoder {
   const writer = WRITERS[options.encoding];
   if (!writer) throw new Error(`otlp: "encoding" must be "json" or "protobuf", got ${JSON.stringify(options.encoding)}`);
+  const now = options.now ?? Date.now;
   return {
     encode(records: StoredRecord[]): Payload {
-      return { path: '/v1/logs', headers: { 'content-type': writer.contentType }, body: writer.write(exportRequest(records, Date.now())) };
+      return { path: '/v1/logs', headers: { 'content-type': writer.contentType }, body: writer.write(exportRequest(records, now())) };
     },
   };
 }
