@@ -11,6 +11,7 @@
 //   receiver.answer(429, { 'retry-after': '1' })  // answer every request so, until answer(200)
 //   receiver.answerNext(400)     // answer only the next request so (queued, before answer's)
 //   receiver.delay(ms)           // wait this long before answering (Infinity: until close)
+//   receiver.held                // how many requests are waiting on that delay
 //   await receiver.down()        // stop listening: connections are refused
 //   await receiver.up()          // listen again on the same port
 //   await receiver.close()
@@ -168,6 +169,7 @@ export class OtlpReceiver {
   private readonly next: { status: number; headers: Record<string, string> }[] = [];
   private wait = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private forever = 0;
   private readonly server = http.createServer((req, res) => this.handle(req, res));
   private port = 0;
 
@@ -178,6 +180,7 @@ export class OtlpReceiver {
   }
 
   get url(): string { return `http://127.0.0.1:${this.port}`; }
+  get held(): number { return this.timers.size + this.forever; }
 
   records(): ReceivedRecord[] {
     return this.received.flatMap(({ request }) => ((request.resourceLogs ?? []) as Json[]).flatMap((rl) =>
@@ -199,6 +202,7 @@ export class OtlpReceiver {
   async down(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.forever = 0;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
@@ -213,7 +217,7 @@ export class OtlpReceiver {
     req.on('end', () => {
       const answer = () => this.reply(req, res, Buffer.concat(chunks), size);
       if (this.wait === 0) return answer();
-      if (this.wait === Infinity) return; // held until close
+      if (this.wait === Infinity) { this.forever++; return; } // held until down or close
       const t = setTimeout(() => { this.timers.delete(t); answer(); }, this.wait);
       this.timers.add(t);
     });
