@@ -3,10 +3,12 @@
 // base64 of Protobuf's own JSON mapping).
 import type { ExportLogsServiceRequest } from './otlp-model.js';
 
+const hex = (id: Uint8Array | undefined) => (id === undefined ? undefined : Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex'));
+
 export function otlpJson(request: ExportLogsServiceRequest): Buffer {
-  return Buffer.from(JSON.stringify(request, function (this: Record<string, unknown>, key, value: unknown) {
-    // The holder's own value: a Buffer has become {type, data} by its toJSON before this sees it.
-    const raw = this[key];
-    return raw instanceof Uint8Array ? Buffer.from(raw).toString('hex') : value;
-  }));
+  // Only the ids differ from the model: each log record is copied with them in hex.
+  const resourceLogs = request.resourceLogs.map((rl) => ({ ...rl, scopeLogs: rl.scopeLogs.map((sl) => ({
+    ...sl, logRecords: sl.logRecords.map((r) => ({ ...r, traceId: hex(r.traceId), spanId: hex(r.spanId) })),
+  })) }));
+  return Buffer.from(JSON.stringify({ resourceLogs }));
 }

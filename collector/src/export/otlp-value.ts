@@ -6,7 +6,7 @@ const INT64 = 2 ** 63;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** A string protobuf can carry: a lone UTF-16 surrogate (JSON may escape one) is not UTF-8, and a receiver refuses the request for it. */
-const wellFormed = (s: string): string => s.replace(LONE_SURROGATE, '\ufffd');
+const wellFormed = (s: string): string => (s.isWellFormed() ? s : s.replace(LONE_SURROGATE, '\ufffd'));
 
 /** Any JSON value: integers that fit an int64 as intValue, other numbers as doubleValue, null as the empty value. */
 export function anyValue(v: unknown): AnyValue {

@@ -215,6 +215,12 @@ describe('otlp encoder', () => {
     assert.deepEqual(records.map((r) => attributes(r.record.attributes)['redtail.request_id']), ['r0', 'r2', 'r1', 'r4', 'r3'].map(str));
   });
 
+  test('a start time that does not parse, or before 1970: no timeUnixNano (OpenTelemetry\'s "unknown"), the record still sent', async () => {
+    const { records } = await roundTrip([{ ...MINIMAL, start_time: 'yesterday' }, { ...MINIMAL, start_time: '1969-12-31T23:59:59.000Z' }, { ...MINIMAL, start_time: 7 }]);
+    assert.deepEqual(records.map((r) => r.record.timeUnixNano), [undefined, undefined, undefined]);
+    assert.deepEqual(records.map((r) => r.record.observedTimeUnixNano), Array(3).fill(`${OBSERVED}000000`));
+  });
+
   test('no records: an empty request, still valid in both encodings', async () => {
     const { request } = await roundTrip([]);
     assert.deepEqual(request, {});
