@@ -12,7 +12,11 @@ const wellFormed = (s: string): string => (s.isWellFormed() ? s : s.replace(LONE
 export function anyValue(v: unknown): AnyValue {
   if (typeof v === 'string') return { stringValue: wellFormed(v) };
   if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return Number.isInteger(v) && v >= -INT64 && v < INT64 ? { intValue: BigInt(v).toString() } : { doubleValue: v };
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && v >= -INT64 && v < INT64) return { intValue: BigInt(v).toString() };
+    // A JSON number past a double's range parses as Infinity, which JSON cannot write: its name, in both encodings.
+    return Number.isFinite(v) ? { doubleValue: v } : { stringValue: String(v) };
+  }
   if (Array.isArray(v)) return { arrayValue: { values: v.map(anyValue) } };
   if (v !== null && typeof v === 'object') return { kvlistValue: { values: Object.entries(v).map(([key, x]) => ({ key: wellFormed(key), value: anyValue(x) })) } };
   return {};

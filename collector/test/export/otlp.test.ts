@@ -169,7 +169,7 @@ describe('otlp encoder', () => {
     const odd: StoredRecord = {
       ...MINIMAL, path: '/ünï/🦀?q=日本語&x=\u0000', user_agent: 'مرحبا \u202e evil', service: 'søk', namespace: '名前',
       bytes_sent: 2 ** 53 + 2, bytes_received: -1, duration: 1e21, extra: { nested: [1, 'two', true, null, { deep: 1.5 }] },
-      note: 'lone \ud800 surrogate', 'key\udc00': 'v', empty: '', nothing: null,
+      note: 'lone \ud800 surrogate', 'key\udc00': 'v', empty: '', nothing: null, infinite: JSON.parse('1e400'), tiny: -0.000001,
     };
     const { records: [got] } = await roundTrip([odd]);
     assert.ok(got);
@@ -188,6 +188,8 @@ describe('otlp encoder', () => {
     assert.deepEqual(body['key\ufffd'], str('v'));
     assert.deepEqual(body.empty, str(''));
     assert.deepEqual(body.nothing, {});
+    assert.deepEqual(body.infinite, str('Infinity'));
+    assert.deepEqual(body.tiny, { doubleValue: -0.000001 });
     assert.deepEqual(fromAnyValue(body.extra as Json), { nested: [1, 'two', true, null, { deep: 1.5 }] });
   });
 
@@ -226,7 +228,23 @@ describe('otlp encoder', () => {
     assert.deepEqual(request, {});
   });
 
-  test('an encoding it does not know is refused when the encoder is made', () => {
+  test('gzip: the same request, compressed, with content-encoding', async () => {
+    for (const encoding of ['json', 'protobuf'] as const) {
+      const plain = otlpEncoder({ encoding, now }).encode([FULL]);
+      const gz = otlpEncoder({ encoding, now, compression: 'gzip' }).encode([FULL]);
+      assert.equal(gz.headers['content-encoding'], 'gzip');
+      assert.ok(gz.body.length < plain.body.length);
+      assert.equal(plain.headers['content-encoding'], undefined);
+      for (const p of [plain, gz]) {
+        const res = await fetch(`${receiver.url}${p.path}`, { method: 'POST', headers: p.headers, body: new Uint8Array(p.body) });
+        assert.equal(res.status, 200);
+      }
+      assert.deepEqual(receiver.received.at(-1)!.request, receiver.received.at(-2)!.request);
+    }
+  });
+
+  test('an encoding or a compression it does not know is refused when the encoder is made', () => {
     assert.throws(() => otlpEncoder({ encoding: 'xml' as 'json' }), /"encoding" must be "json" or "protobuf", got "xml"/);
+    assert.throws(() => otlpEncoder({ encoding: 'json', compression: 'br' as 'gzip' }), /"compression" must be "gzip" or "none", got "br"/);
   });
 });
