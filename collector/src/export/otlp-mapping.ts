@@ -83,11 +83,16 @@ export const ATTRIBUTES: Attribute[] = [
 
 /** The key-values of a table for a record, in the table's order, those with no value left out. */
 export function keyValues(table: Attribute[], r: StoredRecord): KeyValue[] {
-  return table.flatMap((a): KeyValue[] => {
-    if (a.each) return a.each(r).map(([name, value]) => ({ key: a.name.replace('<name>', name), value }));
+  const out: KeyValue[] = [];
+  for (const a of table) {
+    if (a.each) {
+      for (const [name, value] of a.each(r)) out.push({ key: a.name.replace('<name>', name), value });
+      continue;
+    }
     const value = a.value?.(r);
-    return value === undefined ? [] : [{ key: a.name, value }];
-  });
+    if (value !== undefined) out.push({ key: a.name, value });
+  }
+  return out;
 }
 
 /** OpenTelemetry's severity of a response: its status class. */

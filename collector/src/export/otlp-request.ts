@@ -17,8 +17,9 @@ function nanos(ms: number): string | undefined {
   return Number.isFinite(ms) && ms >= 0 ? (BigInt(Math.round(ms)) * 1_000_000n).toString() : undefined;
 }
 
+/** A field left undefined is not written, in either encoding. */
 export function logRecord(r: StoredRecord, observedMs: number): LogRecord {
-  const log: LogRecord = {
+  return {
     timeUnixNano: nanos(typeof r.start_time === 'string' ? Date.parse(r.start_time) : NaN),
     observedTimeUnixNano: nanos(observedMs) ?? '0',
     ...severity(r),
@@ -27,8 +28,6 @@ export function logRecord(r: StoredRecord, observedMs: number): LogRecord {
     traceId: traceId(r.trace_id),
     spanId: spanId(r.span_id),
   };
-  for (const k of ['timeUnixNano', 'traceId', 'spanId'] as const) if (log[k] === undefined) delete log[k];
-  return log;
 }
 
 export function exportRequest(records: StoredRecord[], observedMs: number): ExportLogsServiceRequest {
