@@ -9,7 +9,7 @@ import { decodeProtobuf, OtlpReceiver } from './otlp-receiver.js';
 const RECORD = { start_time: '2026-11-27T10:00:00.000Z', response_code: 200, service: 'orders', request_id: 'r-1' };
 
 let receiver: OtlpReceiver;
-before(async () => { receiver = await OtlpReceiver.start(); });
+before(async () => { receiver = await new OtlpReceiver().start(); });
 after(() => receiver.close());
 
 function post(body: Buffer | string, headers: Record<string, string>, path = '/v1/logs'): Promise<Response> {
@@ -46,21 +46,23 @@ test('refuses what a Collector refuses: another path, another content type, a bo
   const bad = await post(Buffer.from([0x0a, 0x05, 0x01]), { 'content-type': 'application/x-protobuf' });
   assert.equal(bad.status, 400);
   assert.equal(receiver.received.length, before, 'nothing refused is kept');
-  assert.deepEqual(receiver.requests.slice(-5).map((r) => r.status), [404, 415, 400, 400, 400]);
+  assert.deepEqual(receiver.answered.slice(-5), [404, 415, 400, 400, 400]);
 });
 
-test('answers as told: every request until told otherwise, or only the next ones, with their headers', async () => {
+test('answers as told: a standing answer, counted ones before it, with their headers', async () => {
   const p = payload('protobuf');
   const before = receiver.received.length;
   receiver.answer(503, { 'retry-after': '2' });
-  receiver.answerNext(400);
-  const first = await post(p.body, p.headers);
-  assert.equal(first.status, 400);
-  const second = await post(p.body, p.headers);
-  assert.equal(second.status, 503);
-  assert.equal(second.headers.get('retry-after'), '2');
-  receiver.answerNext(429, { 'retry-after': '1' });
+  receiver.answer(400, {}, { times: 1 });
+  assert.equal((await post(p.body, p.headers)).status, 400);
+  const standing = await post(p.body, p.headers);
+  assert.equal(standing.status, 503);
+  assert.equal(standing.headers.get('retry-after'), '2');
+  assert.equal((await post(p.body, p.headers)).status, 503);
+  receiver.answer(429, { 'retry-after': '1' }, { times: 2 });
   assert.equal((await post(p.body, p.headers)).status, 429);
+  assert.equal((await post(p.body, p.headers)).status, 429);
+  assert.equal((await post(p.body, p.headers)).status, 503);
   receiver.answer(200);
   assert.equal((await post(p.body, p.headers)).status, 200);
   assert.equal(receiver.received.length, before + 1, 'only the accepted request is kept');
@@ -76,15 +78,28 @@ test('down refuses connections; up listens again on the same port', async () => 
   assert.equal((await post(p.body, p.headers)).status, 200);
 });
 
-test('a delay holds the answer; close ends a held request', async () => {
-  const held = await OtlpReceiver.start();
-  held.delay(Infinity);
+test('hold keeps answers waiting until released; until resolves once its condition holds', async () => {
+  const p = payload('json');
+  const before = receiver.records().length;
+  const release = receiver.hold();
+  const answers = [post(p.body, p.headers), post(p.body, p.headers)];
+  await receiver.until(() => receiver.pending === 2);
+  assert.equal(receiver.records().length, before, 'nothing taken while held');
+  const arrived = receiver.until((r) => r.records().length === before + 2);
+  release();
+  await arrived;
+  assert.deepEqual((await Promise.all(answers)).map((r) => r.status), [200, 200]);
+  assert.equal(receiver.pending, 0);
+});
+
+test('close ends a held request', async () => {
+  const held = await new OtlpReceiver().start();
+  held.hold();
   const p = payload('json');
   const pending = fetch(`${held.url}/v1/logs`, { method: 'POST', headers: p.headers, body: new Uint8Array(p.body) });
-  while (held.held === 0) await new Promise((resolve) => setImmediate(resolve));
+  await held.until((r) => r.pending === 1);
   await held.close();
   await assert.rejects(pending);
-  assert.equal(held.received.length, 0);
 });
 
 test('the protobuf reader skips fields it does not know and refuses a truncated message', () => {

@@ -3,18 +3,19 @@
 // application/x-protobuf, gzip or not), decodes it without the encoder's code (protobuf read
 // field by field from opentelemetry-proto's numbers), and keeps what it accepted.
 //
-//   const receiver = await OtlpReceiver.start();  // on 127.0.0.1, a free port
-//   receiver.url                 // "http://127.0.0.1:PORT": the exporter's endpoint
-//   receiver.received            // each accepted request, in order: { encoding, headers, request }
-//   receiver.records()           // every accepted log record, in order, with its resource and scope
-//   receiver.requests            // every request answered: { status, encoding, bytes }
-//   receiver.answer(429, { 'retry-after': '1' })  // answer every request so, until answer(200)
-//   receiver.answerNext(400)     // answer only the next request so (queued, before answer's)
-//   receiver.delay(ms)           // wait this long before answering (Infinity: until close)
-//   receiver.held                // how many requests are waiting on that delay
-//   await receiver.down()        // stop listening: connections are refused
-//   await receiver.up()          // listen again on the same port
-//   await receiver.close()
+//   const otlp = new OtlpReceiver(); await otlp.start();  // otlp.url: http://127.0.0.1:<port>
+//   otlp.received        every request accepted (200), decoded, in the order they came:
+//                        { encoding, headers, request }
+//   otlp.records()       their log records flattened, each with its resource and scope
+//   otlp.answered        the status given to every request, refused ones too
+//   otlp.answer(429, { 'retry-after': '1' }, { times: 1 })   the next request(s) get this
+//                        (times: default every one until answer(200))
+//   const release = otlp.hold()   slow: answers wait until release() is called;
+//                        otlp.pending counts the requests waiting; one whose client gave up
+//                        meanwhile is still taken, as by a slow Collector
+//   await otlp.down(); await otlp.up()   connections refused, then taken on the same port
+//   await otlp.until((o) => o.records().length >= 10)   resolves when true (checked as requests come)
+//   await otlp.close()
 //
 // `request` is canonical OTLP/JSON whichever encoding came: lowerCamelCase names, 64-bit integers
 // as decimal strings, ids as lower-case hex, and (as proto3 has it) fields at their default value
@@ -25,7 +26,6 @@ import { gunzipSync } from 'node:zlib';
 
 export type Json = Record<string, unknown>;
 export interface Received { encoding: 'json' | 'protobuf'; headers: http.IncomingHttpHeaders; request: Json }
-export interface Answered { status: number; encoding?: 'json' | 'protobuf'; bytes: number }
 export interface ReceivedRecord { resource: Json; scope: Json; record: Json }
 
 // ---- The messages, from opentelemetry-proto: field number → [JSON name, type, repeated?] ----
@@ -160,36 +160,47 @@ export function decodeJson(v: unknown, message: Message = REQUEST): Json {
 // ---- The server ----
 
 const MAX_BODY = 64 * 1024 * 1024;
+const ACCEPT = { status: 200, headers: {} as Record<string, string>, times: Infinity };
 
 export class OtlpReceiver {
   readonly received: Received[] = [];
-  readonly requests: Answered[] = [];
-  private status = 200;
-  private statusHeaders: Record<string, string> = {};
-  private readonly next: { status: number; headers: Record<string, string> }[] = [];
-  private wait = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private forever = 0;
-  private readonly server = http.createServer((req, res) => this.handle(req, res));
+  readonly answered: number[] = [];
+  pending = 0;
+  private answers: { status: number; headers: Record<string, string>; times: number }[] = [];
+  private held: Promise<void> | undefined;
+  private releaseHeld: (() => void) | undefined;
+  private waiters: { done: (r: OtlpReceiver) => boolean; resolve: () => void }[] = [];
+  private readonly server = http.createServer((req, res) => void this.handle(req, res));
   private port = 0;
 
-  static async start(): Promise<OtlpReceiver> {
-    const r = new OtlpReceiver();
-    await r.up();
-    return r;
-  }
-
   get url(): string { return `http://127.0.0.1:${this.port}`; }
-  get held(): number { return this.timers.size + this.forever; }
+
+  async start(): Promise<this> {
+    await this.up();
+    return this;
+  }
 
   records(): ReceivedRecord[] {
     return this.received.flatMap(({ request }) => ((request.resourceLogs ?? []) as Json[]).flatMap((rl) =>
       ((rl.scopeLogs ?? []) as Json[]).flatMap((sl) => ((sl.logRecords ?? []) as Json[]).map((record) => ({ resource: (rl.resource ?? {}) as Json, scope: (sl.scope ?? {}) as Json, record })))));
   }
 
-  answer(status: number, headers: Record<string, string> = {}): void { this.status = status; this.statusHeaders = headers; }
-  answerNext(status: number, headers: Record<string, string> = {}): void { this.next.push({ status, headers }); }
-  delay(ms: number): void { this.wait = ms; }
+  /** Answer the next `times` requests (every one, by default) with this status and headers; a standing answer comes back after a counted one. */
+  answer(status: number, headers: Record<string, string> = {}, { times = Infinity }: { times?: number } = {}): void {
+    if (times === Infinity) { this.answers = [{ status, headers, times }]; return; }
+    const standing = this.answers.findIndex((a) => a.times === Infinity);
+    this.answers.splice(standing < 0 ? this.answers.length : standing, 0, { status, headers, times });
+  }
+
+  hold(): () => void {
+    if (!this.held) this.held = new Promise<void>((resolve) => { this.releaseHeld = resolve; });
+    return () => { this.held = undefined; this.releaseHeld?.(); };
+  }
+
+  until(done: (r: OtlpReceiver) => boolean): Promise<void> {
+    if (done(this)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ done, resolve }));
+  }
 
   async up(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
@@ -200,34 +211,55 @@ export class OtlpReceiver {
   }
 
   async down(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    this.forever = 0;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
   }
 
-  close(): Promise<void> { return this.down(); }
+  async close(): Promise<void> {
+    this.releaseHeld?.();
+    await this.down();
+  }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => { size += c.length; if (size <= MAX_BODY) chunks.push(c); });
-    req.on('end', () => {
-      const answer = () => this.reply(req, res, Buffer.concat(chunks), size);
-      if (this.wait === 0) return answer();
-      if (this.wait === Infinity) { this.forever++; return; } // held until down or close
-      const t = setTimeout(() => { this.timers.delete(t); answer(); }, this.wait);
-      this.timers.add(t);
+    try {
+      for await (const c of req as AsyncIterable<Buffer>) { size += c.length; if (size <= MAX_BODY) chunks.push(c); }
+    } catch {
+      return; // the client went away before its body was whole: nothing to take
+    }
+    if (this.held) {
+      this.pending++;
+      this.check();
+      await this.held;
+      this.pending--;
+    }
+    this.reply(req, res, Buffer.concat(chunks), size);
+    this.check();
+  }
+
+  /** Resolves the waiters of until() whose condition now holds. */
+  private check(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.done(this)) return true;
+      w.resolve();
+      return false;
     });
+  }
+
+  private next(): { status: number; headers: Record<string, string> } {
+    const next = this.answers[0] ?? ACCEPT;
+    if (--next.times <= 0) this.answers.shift();
+    return next;
   }
 
   private reply(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer, size: number): void {
     const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
     const encoding = type === 'application/json' ? 'json' : type === 'application/x-protobuf' ? 'protobuf' : undefined;
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
-      this.requests.push({ status, encoding, bytes: size });
+      this.answered.push(status);
+      if (res.destroyed) return;
       res.writeHead(status, { 'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json', ...headers });
       // The protobuf answers: an empty ExportLogsServiceResponse, or a google.rpc.Status with its message (field 2).
       const message = Buffer.from(body).subarray(0, 127);
@@ -237,7 +269,7 @@ export class OtlpReceiver {
     if (req.method !== 'POST' || req.url !== '/v1/logs') return send(404, `no ${req.method} ${req.url}`);
     if (!encoding) return send(415, `content-type ${type || '(none)'} is neither application/json nor application/x-protobuf`);
     if (size > MAX_BODY) return send(413, 'body too large');
-    const told = this.next.shift() ?? { status: this.status, headers: this.statusHeaders };
+    const told = this.next();
     if (told.status < 200 || told.status > 299) return send(told.status, `told to answer ${told.status}`, told.headers);
     let request: Json;
     try {

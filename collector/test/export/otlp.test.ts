@@ -70,7 +70,7 @@ function fromAnyValue(v: Json): unknown {
 }
 
 let receiver: OtlpReceiver;
-before(async () => { receiver = await OtlpReceiver.start(); });
+before(async () => { receiver = await new OtlpReceiver().start(); });
 after(() => receiver.close());
 
 /** Both encodings of the same records through the receiver; the two decoded requests, asserted equal. */
