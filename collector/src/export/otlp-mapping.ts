@@ -31,6 +31,7 @@ export const RESOURCE: Attribute[] = [
 ];
 
 const status = (r: StoredRecord): number | undefined => (typeof r.response_code === 'number' ? r.response_code : undefined);
+const serverError = (r: StoredRecord): boolean => (status(r) ?? 0) >= 500 && (status(r) ?? 0) <= 599;
 const flags = (r: StoredRecord): string | undefined => (typeof r.response_flags === 'string' && r.response_flags !== '-' && r.response_flags !== '' ? r.response_flags : undefined);
 /** The first address of X-Forwarded-For: the client behind any proxies, as the conventions ask (a client can write it). */
 const forwardedFor = (r: StoredRecord): string | undefined => (typeof r.x_forwarded_for === 'string' ? r.x_forwarded_for.split(',', 1)[0]?.trim() || undefined : undefined);
@@ -42,7 +43,7 @@ const CONVENTIONS: Attribute[] = [
   { name: 'url.query', from: ['path'], how: 'after `?` (redacted as the path is)', value: (r) => urlQuery(r.path) },
   { name: 'url.scheme', from: ['request_headers'], how: 'the `x-forwarded-proto` request header, when captured', value: (r) => text(scheme(r)) },
   { name: 'http.response.status_code', from: ['response_code'], how: 'left out when 0 (no response was sent)', value: (r) => (status(r) ? int(status(r)) : undefined) },
-  { name: 'error.type', from: ['response_code', 'response_flags'], how: 'the code for a 5xx; with no response (0), Envoy\'s response flags', value: (r) => text((status(r) ?? 0) >= 500 ? String(status(r)) : status(r) === 0 ? flags(r) : undefined) },
+  { name: 'error.type', from: ['response_code', 'response_flags'], how: 'the code of a 5xx; with no response (0), Envoy\'s response flags', value: (r) => text(serverError(r) ? String(status(r)) : status(r) === 0 ? flags(r) : undefined) },
   { name: 'client.address', from: ['x_forwarded_for', 'downstream_remote_address'], how: 'the first X-Forwarded-For address, else the peer\'s', value: (r) => text(forwardedFor(r)) ?? host(r.downstream_remote_address) },
   { name: 'client.port', from: ['downstream_remote_address'], how: 'the peer\'s, when the client address is the peer\'s', value: (r) => (forwardedFor(r) ? undefined : port(r.downstream_remote_address)) },
   { name: 'server.address', from: ['authority'], how: 'the host of `:authority`', value: (r) => host(r.authority) },
@@ -98,7 +99,7 @@ export function keyValues(table: Attribute[], r: StoredRecord): KeyValue[] {
 /** OpenTelemetry's severity of a response: its status class. */
 export function severity(r: StoredRecord): { severityNumber: number; severityText: string } {
   const code = status(r) ?? 0;
-  if (code >= 500 && code <= 599) return { severityNumber: 17, severityText: 'ERROR' };
+  if (serverError(r)) return { severityNumber: 17, severityText: 'ERROR' };
   if (code >= 400 && code <= 499) return { severityNumber: 13, severityText: 'WARN' };
   return { severityNumber: 9, severityText: 'INFO' };
 }

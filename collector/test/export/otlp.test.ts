@@ -135,6 +135,8 @@ describe('otlp encoder', () => {
     assert.equal(zero['http.response.status_code'], undefined);
     assert.deepEqual(zero['error.type'], str('DC'));
     assert.equal(attributes(records[2]!.record.attributes)['error.type'], undefined);
+    assert.deepEqual(records.map((r) => attributes(r.record.attributes)['error.type']), codes.map((c) =>
+      (c === 0 ? str('DC') : c >= 500 && c <= 599 ? str(String(c)) : undefined)));
   });
 
   test('trace and span ids: hex in JSON, bytes in protobuf; B3 64-bit ids padded; bad ones left out', async () => {
