@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FIELDS } from '../../src/record/schema.js';
 import type { StoredRecord } from '../../src/export/encoder.js';
-import { otlpEncoder } from '../../src/export/otlp.js';
+import { ConfigError } from '../../src/config-error.js';
+import { checkOtlpOptions, otlpEncoder } from '../../src/export/otlp.js';
 import { type Json, OtlpReceiver, type ReceivedRecord } from './otlp-receiver.js';
 
 const OBSERVED = Date.UTC(2026, 10, 27, 10, 0, 5);
@@ -245,8 +246,12 @@ describe('otlp encoder', () => {
     }
   });
 
-  test('an encoding or a compression it does not know is refused when the encoder is made', () => {
-    assert.throws(() => otlpEncoder({ encoding: 'xml' as 'json' }), /"encoding" must be "json" or "protobuf", got "xml"/);
-    assert.throws(() => otlpEncoder({ encoding: 'json', compression: 'br' as 'gzip' }), /"compression" must be "gzip" or "none", got "br"/);
+  test('options an exporter\'s config gets wrong are refused, naming the field', () => {
+    assert.throws(() => otlpEncoder({ encoding: 'xml' as 'json' }), /"otlp.encoding" must be "json" or "protobuf", got "xml"/);
+    assert.throws(() => checkOtlpOptions({ encoding: 'json', compression: 'br' }, { field: 'exporters[1]' }),
+      (e: Error) => e instanceof ConfigError && /"exporters\[1\].compression" must be "gzip" or "none", got "br"/.test(e.message));
+    assert.throws(() => checkOtlpOptions({}, { field: 'exporters[0]' }), /"exporters\[0\].encoding" must be "json" or "protobuf", got undefined/);
+    assert.throws(() => checkOtlpOptions('json'), /"otlp" must be an object/);
+    assert.deepEqual(checkOtlpOptions({ encoding: 'protobuf' }), { encoding: 'protobuf', compression: undefined });
   });
 });
