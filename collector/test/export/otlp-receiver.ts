@@ -157,6 +157,12 @@ export function decodeJson(v: unknown, message: Message = REQUEST): Json {
   return out;
 }
 
+/** A decoded request's log records, in order, each with its resource and scope. */
+export function logRecordsOf(request: Json): ReceivedRecord[] {
+  return ((request.resourceLogs ?? []) as Json[]).flatMap((rl) => ((rl.scopeLogs ?? []) as Json[]).flatMap((sl) =>
+    ((sl.logRecords ?? []) as Json[]).map((record) => ({ resource: (rl.resource ?? {}) as Json, scope: (sl.scope ?? {}) as Json, record }))));
+}
+
 // ---- The server ----
 
 const MAX_BODY = 64 * 1024 * 1024;
@@ -181,8 +187,7 @@ export class OtlpReceiver {
   }
 
   records(): ReceivedRecord[] {
-    return this.received.flatMap(({ request }) => ((request.resourceLogs ?? []) as Json[]).flatMap((rl) =>
-      ((rl.scopeLogs ?? []) as Json[]).flatMap((sl) => ((sl.logRecords ?? []) as Json[]).map((record) => ({ resource: (rl.resource ?? {}) as Json, scope: (sl.scope ?? {}) as Json, record })))));
+    return this.received.flatMap(({ request }) => logRecordsOf(request));
   }
 
   /** Answer the next `times` requests (every one, by default) with this status and headers; a standing answer comes back after a counted one. */

@@ -6,7 +6,7 @@ import { FIELDS } from '../../src/record/schema.js';
 import type { StoredRecord } from '../../src/export/encoder.js';
 import { ConfigError } from '../../src/config-error.js';
 import { checkOtlpOptions, otlpEncoder } from '../../src/export/otlp.js';
-import { type Json, OtlpReceiver, type ReceivedRecord } from './otlp-receiver.js';
+import { type Json, logRecordsOf, OtlpReceiver, type ReceivedRecord } from './otlp-receiver.js';
 
 const OBSERVED = Date.UTC(2026, 10, 27, 10, 0, 5);
 const now = () => OBSERVED;
@@ -91,9 +91,7 @@ async function roundTrip(records: StoredRecord[]): Promise<{ request: Json; reco
   }
   assert.deepEqual(decoded[1], decoded[0], 'protobuf and JSON decode to the same request');
   const request = decoded[0]!;
-  const recs = ((request.resourceLogs ?? []) as Json[]).flatMap((rl) => ((rl.scopeLogs as Json[]) ?? []).flatMap((sl) =>
-    ((sl.logRecords as Json[]) ?? []).map((record) => ({ resource: rl.resource as Json, scope: sl.scope as Json, record }))));
-  return { request, records: recs, json };
+  return { request, records: logRecordsOf(request), json };
 }
 
 describe('otlp encoder', () => {
