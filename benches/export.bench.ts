@@ -1,7 +1,7 @@
 // What exporting costs and sustains, with the collector as its own process as deployed: ingest's
-// rate with an exporter on against off, and the exporter's throughput while ingest runs, to a
-// receiver on loopback that takes every request. Rounds alternate which goes first (on, off;
-// off, on; …) so a machine getting slower or faster over the run weighs on both alike.
+// rate with no exporter, with an OTLP one and with a Loki one, and each exporter's throughput
+// while ingest runs, to a receiver on loopback that takes every request. Each round runs the
+// three in another order, so a machine getting slower or faster over the run weighs on all alike.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +15,12 @@ import { median } from './median.js';
 const BATCH = 500;
 /** Unacknowledged batches on the producer's connection, as in the collector suite. */
 const WINDOW = 16;
-/** The exporter measured: Loki's compact encoding, with its default labels. */
-const EXPORTER = { name: 'bench', type: 'loki', encoding: 'protobuf' };
+/** The exporters measured, each alone: the compact encodings, with their defaults. */
+const EXPORTERS = [
+  { name: 'otlp', type: 'otlp', encoding: 'protobuf' },
+  { name: 'loki', type: 'loki', encoding: 'protobuf' },
+];
+type Mode = (typeof EXPORTERS)[number] | undefined;
 
 const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
@@ -62,25 +66,26 @@ export async function exportBench(quick: boolean): Promise<Measurement[]> {
     batch: `bench/${b}`, records: Array.from({ length: BATCH }, (_, i) => sampleRecord(b * BATCH + i, now - (total - b * BATCH - i))),
   })));
   const sink = await receiver();
-  const ingestOff: number[] = [];
-  const ingestOn: number[] = [];
-  const exportRate: number[] = [];
-  const duringIngest: number[] = [];
+  const modes: Mode[] = [undefined, ...EXPORTERS];
+  const ingestRate = new Map<Mode, number[]>(modes.map((m) => [m, []]));
+  const exportRate = new Map<Mode, number[]>(modes.map((m) => [m, []]));
+  const duringIngest = new Map<Mode, number[]>(modes.map((m) => [m, []]));
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const on of round % 2 ? [true, false] : [false, true]) {
+      for (let k = 0; k < modes.length; k++) {
+        const mode = modes[(round + k) % modes.length];
         const dir = mkdtempSync(join(tmpdir(), 'redtail-bench-'));
         const config = join(dir, 'config.json');
-        writeFileSync(config, JSON.stringify({ exporters: on ? [{ ...EXPORTER, endpoint: sink.url }] : [] }));
+        writeFileSync(config, JSON.stringify({ exporters: mode ? [{ ...mode, endpoint: sink.url }] : [] }));
         const c = await serve(join(dir, 'data'), ['--config', config]);
         const t0 = performance.now();
         const ms = await ingest(c.url, messages);
-        (on ? ingestOn : ingestOff).push(perSecond(total, ms));
-        if (on) {
-          duringIngest.push(perSecond(await metric(c.url, `redtail_export_records_total{exporter="${EXPORTER.name}"}`), ms));
+        ingestRate.get(mode)!.push(perSecond(total, ms));
+        if (mode) {
+          duringIngest.get(mode)!.push(perSecond(await metric(c.url, `redtail_export_records_total{exporter="${mode.name}"}`), ms));
           // Looked at often enough for a lag of a few seconds to be timed within a few percent.
-          while ((await metric(c.url, `redtail_export_lag_records{exporter="${EXPORTER.name}"}`)) !== 0) await new Promise((r) => setTimeout(r, 50));
-          exportRate.push(perSecond(total, performance.now() - t0));
+          while ((await metric(c.url, `redtail_export_lag_records{exporter="${mode.name}"}`)) !== 0) await new Promise((r) => setTimeout(r, 50));
+          exportRate.get(mode)!.push(perSecond(total, performance.now() - t0));
         }
         await c.stop();
         rmSync(dir, { recursive: true, force: true });
@@ -92,9 +97,11 @@ export async function exportBench(quick: boolean): Promise<Measurement[]> {
   const spread = (name: string, xs: number[], unit: string): Measurement =>
     ({ name, unit, nsPerOp: median(xs), minNs: Math.min(...xs), maxNs: Math.max(...xs), runs: xs.length, iterations: total });
   return [
-    spread(`ingest over WebSocket, no exporter (${total.toLocaleString('en')} records, 500 a batch)`, ingestOff, 'records/s'),
-    spread(`… with an exporter (${EXPORTER.type}, ${EXPORTER.encoding}) to a loopback receiver`, ingestOn, 'records/s'),
-    spread('export throughput: every record delivered, from the first batch sent to a lag of 0', exportRate, 'records/s'),
-    spread('… records delivered while ingest ran, over its time', duringIngest, 'records/s'),
+    spread(`ingest over WebSocket, no exporter (${total.toLocaleString('en')} records, 500 a batch)`, ingestRate.get(undefined)!, 'records/s'),
+    ...EXPORTERS.flatMap((e) => [
+      spread(`… with an exporter: ${e.type}, ${e.encoding}, to a loopback receiver`, ingestRate.get(e)!, 'records/s'),
+      spread(`${e.type} export throughput: every record delivered, from the first batch sent to a lag of 0`, exportRate.get(e)!, 'records/s'),
+      spread(`… ${e.type} records delivered while ingest ran, over its time`, duringIngest.get(e)!, 'records/s'),
+    ]),
   ];
 }

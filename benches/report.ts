@@ -73,9 +73,9 @@ every query and the tail at p99 under 50 ms.`,
 
   export: `What exporting costs ingest and what it sustains (docs/export.md), with the collector as
 its own process: the same records ingested over WebSocket (500-record batches, at most 16
-unacknowledged) into a collector without an exporter and into one with an exporter to a loopback
-receiver that takes every request, the two alternating in each round so that a machine's drift
-weighs on both. Export throughput is every record delivered (the exporter's lag in /metrics at 0)
+unacknowledged) into a collector without an exporter, one with an OTLP exporter (protobuf) and
+one with a Loki exporter (protobuf), each to a loopback receiver that takes every request; each
+round runs the three in another order so that a machine's drift weighs on all. Export throughput is every record delivered (the exporter's lag in /metrics at 0)
 over the time from the first batch sent; the exporter runs in its own worker thread with its own
 read-only SQLite connections.`,
 

@@ -6,6 +6,7 @@ import { fail } from '../config-error.js';
 import type { Encoder } from './encoder.js';
 import { checkLokiOptions, lokiEncoder } from './loki.js';
 import { ndjsonEncoder } from './ndjson.js';
+import { checkOtlpOptions, otlpEncoder } from './otlp.js';
 
 export interface Format {
   /** The type-specific fields of an exporter's config. */
@@ -19,6 +20,10 @@ export interface Format {
 const TENANT = /^[A-Za-z0-9!\-_.*'()]{1,150}$/;
 
 export const FORMATS: Record<string, Format> = {
+  otlp: {
+    options: ['encoding', 'compression'],
+    encoder: (options, field) => otlpEncoder(checkOtlpOptions(options, { field })),
+  },
   loki: {
     options: ['encoding', 'labels', 'metadata', 'tenant'],
     encoder: ({ tenant: _, ...options }, field) => lokiEncoder(checkLokiOptions(options, { field })),

@@ -56,6 +56,10 @@ test('every mistake is refused, naming the field, the value and what was expecte
 });
 
 test('a format\'s own options are checked by it, named under the exporter; a Loki tenant becomes X-Scope-OrgID', () => {
+  const [otel] = parseExporters([{ name: 'otel', type: 'otlp', endpoint: ENDPOINT, encoding: 'protobuf', compression: 'gzip' }], {});
+  assert.deepEqual(otel!.options, { encoding: 'protobuf', compression: 'gzip' });
+  assert.throws(() => parseExporters([{ name: 'otel', type: 'otlp', endpoint: ENDPOINT }], {}), /"exporters\[0\]\.encoding" must be "json" or "protobuf", got undefined/);
+  assert.throws(() => parseExporters([{ name: 'otel', type: 'otlp', endpoint: ENDPOINT, encoding: 'json', labels: ['service'] }], {}), /unknown field "exporters\[0\]\.labels"/);
   const loki = { name: 'loki', type: 'loki', endpoint: 'http://loki:3100', encoding: 'json' };
   const [e] = parseExporters([{ ...loki, labels: ['service'], tenant: 'team-a' }], {});
   assert.deepEqual(e!.options, { encoding: 'json', labels: ['service'], tenant: 'team-a' });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { exited, ndjson, post, record, spawnRedtail, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
 import { LokiReceiver } from './loki-receiver.js';
+import { OtlpReceiver } from './otlp-receiver.js';
 import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
 
 /** `redtail serve` on the folder `dir`, with these exporters; the same folder again after a kill. */
@@ -168,6 +169,34 @@ test('to Loki (protobuf, a tenant): kill -9 with a push held, restarted: every r
     c?.child.kill('SIGKILL');
     if (c) await exited(c.child);
     await loki.close();
+    tmp.remove();
+  }
+});
+
+test('to an OpenTelemetry Collector (OTLP protobuf, gzip): down, then a 503 with Retry-After, then every record once and in order, with the header from the environment', async () => {
+  const tmp = tempDir();
+  const otlp = await new OtlpReceiver().start();
+  let c: Awaited<ReturnType<typeof serve>> | undefined;
+  try {
+    await otlp.down();
+    otlp.answer(503, { 'retry-after': '1' }, { times: 1 });
+    c = await serve(tmp.dir, [{ name: 'otel', type: 'otlp', endpoint: otlp.url, encoding: 'protobuf', compression: 'gzip', headers: { authorization: 'env:TEST_OTEL_AUTH' },
+      batch: { records: 100, wait_ms: 0 }, max_backoff_ms: 200 }], { TEST_OTEL_AUTH: 'Bearer otel-secret' });
+    const url = c.url;
+    await ingest(url, 2000, 250);
+    await reaches(url, 'redtail_export_up{exporter="otel"}', 0);
+    await otlp.up();
+    await ingest(url, 2250, 50);
+    await reaches(url, 'redtail_export_lag_records{exporter="otel"}', 0);
+    const ids = otlp.records().map((r) => ((r.record.attributes as { key: string; value: { stringValue?: string } }[]).find((a) => a.key === 'redtail.request_id')!.value.stringValue));
+    assert.deepEqual(ids, numbered(2000, 300));
+    assert.equal(otlp.answered[0], 503);
+    assert.ok(otlp.received.every((r) => r.encoding === 'protobuf' && r.headers['content-encoding'] === 'gzip' && r.headers.authorization === 'Bearer otel-secret'));
+    assert.ok(!c.stderr.some((l) => l.includes('otel-secret')));
+  } finally {
+    c?.child.kill('SIGKILL');
+    if (c) await exited(c.child);
+    await otlp.close();
     tmp.remove();
   }
 });
