@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { unpackBlock } from '../store/codec.js';
 import { SHARD_FILE, shardFile } from '../store/days.js';
+import { LEAST_PAGE_CACHE_BYTES } from '../store/page-cache.js';
 import { Unpacked } from '../store/unpacked.js';
 
 export interface BlockRow {
@@ -74,6 +75,9 @@ export class Shelf {
         let db: Database.Database | undefined;
         try {
           db = new Database(join(this.dir, shardFile(day)), { readonly: true, fileMustExist: true });
+          // Blocks are read once each, in order: a cache would not be read again, and SQLite's own
+          // default grows with every shard open (page-cache.ts).
+          db.pragma(`cache_size = -${LEAST_PAGE_CACHE_BYTES / 1024}`);
           reader = new ShardReader(day, db, inode);
         } catch {
           db?.close();

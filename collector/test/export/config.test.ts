@@ -1,7 +1,7 @@
 // The exporters of the config file: defaults, secrets from the environment, and every mistake
 // refused at start naming the field, the value and what was expected.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDigest } from '../../src/audit/config-digest.js';
@@ -73,4 +73,11 @@ test('a format\'s own options are checked by it, named under the exporter; a Lok
 test('a secret given in the environment is never shown in a refusal', () => {
   assert.throws(() => parseExporters([{ name: 'otel', type: 'ndjson', endpoint: ENDPOINT, headers: { authorization: 'env:T' } }], { T: 'Bearer s3cret\n' }),
     (err) => err instanceof ConfigError && !err.message.includes('s3cret'));
+});
+
+test('the example of docs/export.md is a config the collector takes', () => {
+  const doc = readFileSync(new URL('../../../../docs/export.md', import.meta.url), 'utf8');
+  const example = /## Delivery[\s\S]*?```json\n([\s\S]*?)```/.exec(doc)![1]!;
+  const exporters = parseExporters((JSON.parse(`{${example}}`) as { exporters: unknown }).exporters, { OTEL_AUTH: 'Bearer x' });
+  assert.deepEqual(exporters.map((e) => [e.name, e.type]), [['otel', 'otlp'], ['loki', 'loki']]);
 });
