@@ -10,7 +10,7 @@ import { type Cursor, type Position, START } from './cursor.js';
 import { backoff, deliver } from './delivery.js';
 import type { Encoder, Payload } from './encoder.js';
 import type { Shelf, ShardReader } from './shelf.js';
-import { type Lag, lag, pastIn } from './lag.js';
+import { BlockCounts, type Lag, lag } from './lag.js';
 import { take, type Taken } from './take.js';
 
 /** What /metrics shows of an exporter's work (its lag is read from its cursor on disk: lag.ts). */
@@ -33,6 +33,7 @@ export class Exporter {
   private readonly headers: Record<string, string>;
   private stopping = false;
   private woken: (() => void) | undefined;
+  private readonly counts = new BlockCounts();
   /** When the records of a batch not yet full were first seen waiting. */
   private waitingSince: number | undefined;
 
@@ -151,7 +152,7 @@ export class Exporter {
     while (!this.stopping && Date.now() < until) {
       await this.sleep(until - Date.now());
       // Counting records past the cursor is cheap; reading them again is not.
-      if (pastIn(shard.db, this.position(shard)).records >= this.config.batch.records) break;
+      if (this.counts.past(shard.db, this.position(shard)).records >= this.config.batch.records) break;
     }
     return true;
   }
@@ -212,7 +213,7 @@ export class Exporter {
 
   /** How far behind the receiver is, by the cursor as written. */
   lag(now = Date.now()): Lag {
-    return lag(this.shelf.shards(), (day) => this.cursor.position(day), now);
+    return lag(this.counts, this.shelf.shards(), (day) => this.cursor.position(day), now);
   }
 
   /** Wait `ms`, or less when woken (records stored) or stopped; `wakes: false`, only stopping cuts it short. */

@@ -6,7 +6,7 @@ import type { Log } from '../events.js';
 import type { ExporterConfig } from './config.js';
 import { Cursor } from './cursor.js';
 import type { ExporterStats } from './exporter.js';
-import { type Lag, lag } from './lag.js';
+import { BlockCounts, type Lag, lag } from './lag.js';
 import type { Shard } from '../store/shard.js';
 
 /** An exporter's figures for /metrics: its work as the worker counted it, its lag as its cursor says. */
@@ -26,6 +26,7 @@ export class Exporters {
   private readonly worker: Worker | undefined;
   private readonly gone: Promise<void>;
   private waking = false;
+  private readonly counts = new BlockCounts();
 
   constructor(private readonly data: string, exporters: ExporterConfig[], log: Log) {
     this.stats = exporters.map((e) => ({ name: e.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, up: true }));
@@ -53,7 +54,7 @@ export class Exporters {
     return this.stats.map((stats) => {
       try {
         const cursor = Cursor.open(this.data, stats.name);
-        return { ...stats, lag: lag(shards, (day) => cursor.position(day)) };
+        return { ...stats, lag: lag(this.counts, shards, (day) => cursor.position(day)) };
       } catch {
         return { ...stats, lag: { records: NaN, seconds: NaN } };
       }

@@ -11,19 +11,46 @@ export interface Lag {
   seconds: number;
 }
 
-const PAST = 'SELECT coalesce(sum(count), 0) AS records, min(min_time) AS oldest FROM blocks WHERE id >= ?';
+/**
+ * Each shard's records counted block by block from its first: a block never changes once
+ * committed, so each is read once, and the records past any position are a subtraction, however
+ * far behind an exporter is (summing the blocks' wide rows at each scrape would read the shard).
+ */
+export class BlockCounts {
+  /** By connection (a shard made again is another connection): records in blocks 1..i at [i]. */
+  private readonly upTo = new WeakMap<Database.Database, number[]>();
 
-/** Records in a shard's blocks from a position on, and the earliest time in those blocks (null: none). */
-export function pastIn(db: Database.Database, p: Position): { records: number; oldest: number | null } {
-  const { records, oldest } = db.prepare(PAST).get(p.block) as { records: number; oldest: number | null };
-  return { records: Math.max(0, records - p.records), oldest: records > p.records ? oldest : null };
+  /** Records in a shard's blocks from a position on, and the earliest time in those blocks (null: none). */
+  past(db: Database.Database, p: Position): { records: number; oldest: number | null } {
+    const sums = this.caughtUp(db);
+    const last = sums.length - 1;
+    const before = sums[Math.min(last, Math.max(0, p.block - 1))]!;
+    const records = Math.max(0, sums[last]! - before - p.records);
+    if (records === 0) return { records, oldest: null };
+    return { records, oldest: db.prepare('SELECT min(min_time) FROM ranges WHERE id >= ?').pluck().get(p.block) as number | null };
+  }
+
+  private caughtUp(db: Database.Database): number[] {
+    let sums = this.upTo.get(db);
+    if (sums === undefined) this.upTo.set(db, (sums = [0]));
+    const added = db.prepare('SELECT id, count FROM blocks WHERE id > ? ORDER BY id').all(sums.length - 1) as { id: number; count: number }[];
+    for (const b of added) {
+      // Ids are dense (shard.ts); if that ever failed, counting from here on would be wrong: start again.
+      if (b.id !== sums.length) {
+        this.upTo.delete(db);
+        return this.caughtUp(db);
+      }
+      sums.push(sums.at(-1)! + b.count);
+    }
+    return sums;
+  }
 }
 
-export function lag(shards: { day: string; db: Database.Database }[], position: (day: string) => Position, now = Date.now()): Lag {
+export function lag(counts: BlockCounts, shards: { day: string; db: Database.Database }[], position: (day: string) => Position, now = Date.now()): Lag {
   let records = 0;
   let oldest: number | null = null;
   for (const shard of shards) {
-    const past = pastIn(shard.db, position(shard.day));
+    const past = counts.past(shard.db, position(shard.day));
     records += past.records;
     if (past.oldest !== null && (oldest === null || past.oldest < oldest)) oldest = past.oldest;
   }
