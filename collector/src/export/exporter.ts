@@ -85,7 +85,7 @@ export class Exporter {
     let most = taken.records.length;
     while (from < taken.records.length) {
       const { payload, count } = this.encode(taken, from, most);
-      const sent = await this.send(payload, count);
+      const sent = payload === undefined ? 'done' : await this.send(payload, count);
       // Stopped while the receiver could not take it: the cursor stays where it is.
       if (sent === 'stopped') return true;
       // Too large for the receiver (413): the same records again, in halves.
@@ -157,11 +157,28 @@ export class Exporter {
     return true;
   }
 
-  /** The records from `from` on (`most` at most) that fit in one request, halved until the request is under batch.bytes (one record goes as it is). */
-  private encode(taken: Taken, from: number, most: number): { payload: Payload; count: number } {
+  /**
+   * The records from `from` on (`most` at most) that fit in one request, halved until the request
+   * is under batch.bytes (one record goes as it is). A record the format cannot encode is found by
+   * halving too, counted as refused and logged (no payload): it must not hold back the rest.
+   */
+  private encode(taken: Taken, from: number, most: number): { payload: Payload | undefined; count: number } {
     let count = Math.min(most, taken.records.length - from);
     for (;;) {
-      const payload = this.encoder.encode(taken.records.slice(from, from + count));
+      let payload: Payload;
+      try {
+        payload = this.encoder.encode(taken.records.slice(from, from + count));
+      } catch (err) {
+        if (count > 1) {
+          count = Math.ceil(count / 2);
+          continue;
+        }
+        this.stats.batchesRefused++;
+        this.stats.recordsRefused++;
+        this.log({ level: 'error', event: 'export_unencodable', exporter: this.config.name, type: this.config.type, error: (err as Error).message,
+          request_id: taken.records[from]!.request_id, hint: 'the format cannot encode this record: it is counted as refused and skipped' });
+        return { payload: undefined, count: 1 };
+      }
       if (payload.body.length <= this.config.batch.bytes || count === 1) return { payload, count };
       count = Math.ceil(count / 2);
     }

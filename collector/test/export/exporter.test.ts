@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ExporterConfig } from '../../src/export/config.js';
 import { Cursor, cursorDir } from '../../src/export/cursor.js';
+import type { Encoder } from '../../src/export/encoder.js';
 import { Exporter } from '../../src/export/exporter.js';
 import { Shelf } from '../../src/export/shelf.js';
 import { collector, ndjson, post, record, until } from '../helpers.js';
@@ -15,7 +16,7 @@ import { ndjsonEncoder } from '../../src/export/ndjson.js';
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
-async function setup(overrides: Partial<ExporterConfig> = {}, { listen = true } = {}) {
+async function setup(overrides: Partial<ExporterConfig> = {}, { listen = true, encoder = ndjsonEncoder }: { listen?: boolean; encoder?: Encoder } = {}) {
   const c = await collector();
   const receiver = new NdjsonReceiver();
   let url = await receiver.listen();
@@ -33,7 +34,7 @@ async function setup(overrides: Partial<ExporterConfig> = {}, { listen = true } 
     c, receiver, config, logs,
     /** An exporter started on the data folder, from its cursor on disk. */
     start(): Exporter {
-      const exporter = new Exporter(config, ndjsonEncoder, shelf, Cursor.open(c.dir, config.name), (e) => logs.push(e));
+      const exporter = new Exporter(config, encoder, shelf, Cursor.open(c.dir, config.name), (e) => logs.push(e));
       runs.push({ exporter, done: exporter.run() });
       return exporter;
     },
@@ -267,6 +268,27 @@ test('a batch the receiver finds too large (413) is sent again in halves, until 
     assert.deepEqual(s.receiver.requests.map((r) => r.records.length), [8, 4, 2, 2, 2, 2]);
     assert.deepEqual(ids(s), numbered(0, 8));
     assert.equal(e.stats.batchesRefused, 0);
+  } finally {
+    await s.done();
+  }
+});
+
+test('a record the format cannot encode is found, counted as refused and skipped; the records around it go', async () => {
+  // A format with a bug that one record's values reach.
+  const picky: Encoder = {
+    encode: (records) => {
+      if (records.some((r) => r.request_id === 'r-5')) throw new Error('cannot encode r-5');
+      return ndjsonEncoder.encode(records);
+    },
+  };
+  const s = await setup({}, { encoder: picky });
+  try {
+    await s.ingest(0, 12);
+    const e = s.start();
+    await until(() => s.receiver.accepted.length >= 11, 'the other records delivered');
+    assert.deepEqual(ids(s), numbered(0, 12).filter((id) => id !== 'r-5'));
+    assert.equal(e.stats.recordsRefused, 1);
+    assert.ok(s.logs.some((l) => l.event === 'export_unencodable' && l.request_id === 'r-5'));
   } finally {
     await s.done();
   }
