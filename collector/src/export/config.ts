@@ -78,7 +78,10 @@ function headers(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCon
     const resolved = from === undefined ? value : env[from];
     if (resolved === undefined || resolved === '') fail(`${field}.${name}`, `an environment variable that is set (${from} is not)`, value);
     // The value itself is never shown: it may be a secret.
-    if (/[\r\n\0]/.test(resolved)) throw new ConfigError(`collector config: "${field}.${name}" must be a header value without line breaks${from ? ` (from ${from})` : ''}`);
+    // What HTTP lets a header value hold (Node refuses the rest when sending).
+    if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(resolved)) {
+      throw new ConfigError(`collector config: "${field}.${name}" must be a header value of printable characters, without line breaks${from ? ` (from ${from})` : ''}`);
+    }
     return from === undefined ? { name, value: resolved } : { name, value: resolved, fromEnv: from };
   });
 }

@@ -47,6 +47,7 @@ test('every mistake is refused, naming the field, the value and what was expecte
   refused([{ ...base, headers: { authorization: 'env:NOPE' } }], /"exporters\[0\]\.headers\.authorization" must be an environment variable that is set \(NOPE is not\)/);
   refused([{ ...base, headers: { 'content-length': '1' } }], /"exporters\[0\]\.headers" must be header names/);
   refused([{ ...base, headers: { a: 'env:X' } }], /without line breaks \(from X\)/, { X: 'a\r\nb: c' });
+  refused([{ ...base, headers: { a: 'Bearer \u2603' } }], /"exporters\[0\]\.headers\.a" must be a header value of printable characters/);
   refused([{ ...base, filter: { status: 'bad' } }], /"exporters\[0\]\.filter\.status" must be a code \(404\), a class \(5xx\) or a range \(400-499\), got "bad"/);
   refused([{ ...base, filter: { colour: 'red' } }], /unknown field "exporters\[0\]\.filter\.colour"/);
   refused([{ ...base, batch: { records: 0 } }], /"exporters\[0\]\.batch\.records" must be an integer from 1/);
