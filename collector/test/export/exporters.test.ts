@@ -5,7 +5,7 @@
 // and everything after it: the batch in flight is the only one a receiver may see twice.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exited, ndjson, post, record, spawnRedtail, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
@@ -188,8 +188,8 @@ test('to an OpenTelemetry Collector (OTLP protobuf, gzip): down, then a 503 with
     await otlp.up();
     await ingest(url, 2250, 50);
     await reaches(url, 'redtail_export_lag_records{exporter="otel"}', 0);
-    const ids = otlp.records().map((r) => ((r.record.attributes as { key: string; value: { stringValue?: string } }[]).find((a) => a.key === 'redtail.request_id')!.value.stringValue));
-    assert.deepEqual(ids, numbered(2000, 300));
+    const got = otlp.records().map((r) => ((r.record.attributes as { key: string; value: { stringValue?: string } }[]).find((a) => a.key === 'redtail.request_id')!.value.stringValue));
+    assert.deepEqual(got, numbered(2000, 300));
     assert.equal(otlp.answered[0], 503);
     assert.ok(otlp.received.every((r) => r.encoding === 'protobuf' && r.headers['content-encoding'] === 'gzip' && r.headers.authorization === 'Bearer otel-secret'));
     assert.ok(!c.stderr.some((l) => l.includes('otel-secret')));
@@ -197,6 +197,33 @@ test('to an OpenTelemetry Collector (OTLP protobuf, gzip): down, then a 503 with
     c?.child.kill('SIGKILL');
     if (c) await exited(c.child);
     await otlp.close();
+    tmp.remove();
+  }
+});
+
+test('stopped (SIGTERM) with a request in flight: the collector waits a moment for the answer, then stops with the cursor before that batch', async () => {
+  const tmp = tempDir();
+  const receiver = new NdjsonReceiver();
+  let c: Awaited<ReturnType<typeof serve>> | undefined;
+  try {
+    const exporters = [{ name: 'otel', type: 'ndjson', endpoint: await receiver.listen(), batch: { records: 50, wait_ms: 0 } }];
+    let answer!: (a: Answer) => void;
+    receiver.answers.push(new Promise<Answer>((r) => (answer = r)));
+    c = await serve(tmp.dir, exporters);
+    await ingest(c.url, 0, 100);
+    await until(() => receiver.requests.length === 1, 'a request in flight');
+    c.child.kill('SIGTERM');
+    assert.equal(await exited(c.child), 0);
+    answer({ status: 200 });
+    const cursor = JSON.parse(readFileSync(join(tmp.dir, 'data', 'export', 'otel.json'), 'utf8')) as { days: object };
+    assert.deepEqual(cursor.days, {});
+    c = await serve(tmp.dir, exporters);
+    await reaches(c.url, 'redtail_export_lag_records{exporter="otel"}', 0);
+    assert.deepEqual(ids(receiver), [...numbered(0, 50), ...numbered(0, 100)]);
+  } finally {
+    c?.child.kill('SIGKILL');
+    if (c) await exited(c.child);
+    await receiver.close();
     tmp.remove();
   }
 });
