@@ -102,17 +102,24 @@ test('a receiver out of reach, then back: the lag and "down" show in /metrics, t
   }
 });
 
+/** A collector process with `n` records stored and its first request held by the receiver: answer() lets it go. */
+async function inFlight(dir: string, receiver: NdjsonReceiver, exporters: object[], n: number) {
+  let answer!: (a: Answer) => void;
+  receiver.answers.push(new Promise<Answer>((r) => (answer = r)));
+  const c = await serve(dir, exporters);
+  await ingest(c.url, 0, n);
+  await until(() => receiver.requests.length === 1, 'a request in flight');
+  return { c, answer };
+}
+
 test('kill -9 with a request in flight: restarted, the collector sends that batch again and the rest; nothing is lost, only that batch is seen twice', async () => {
   const tmp = tempDir();
   const receiver = new NdjsonReceiver();
   let c: Awaited<ReturnType<typeof serve>> | undefined;
   try {
     const exporters = [{ name: 'otel', type: 'ndjson', endpoint: await receiver.listen(), batch: { records: 50, wait_ms: 0 } }];
-    let answer!: (a: Answer) => void;
-    receiver.answers.push(new Promise<Answer>((r) => (answer = r)));
-    c = await serve(tmp.dir, exporters);
-    await ingest(c.url, 0, 200);
-    await until(() => receiver.requests.length === 1, 'a request in flight');
+    let answer: (a: Answer) => void;
+    ({ c, answer } = await inFlight(tmp.dir, receiver, exporters, 200));
     c.child.kill('SIGKILL');
     await exited(c.child);
     // The receiver took the batch in flight; the collector died before it heard so.
@@ -207,11 +214,8 @@ test('stopped (SIGTERM) with a request in flight: the collector waits a moment f
   let c: Awaited<ReturnType<typeof serve>> | undefined;
   try {
     const exporters = [{ name: 'otel', type: 'ndjson', endpoint: await receiver.listen(), batch: { records: 50, wait_ms: 0 } }];
-    let answer!: (a: Answer) => void;
-    receiver.answers.push(new Promise<Answer>((r) => (answer = r)));
-    c = await serve(tmp.dir, exporters);
-    await ingest(c.url, 0, 100);
-    await until(() => receiver.requests.length === 1, 'a request in flight');
+    let answer: (a: Answer) => void;
+    ({ c, answer } = await inFlight(tmp.dir, receiver, exporters, 100));
     c.child.kill('SIGTERM');
     assert.equal(await exited(c.child), 0);
     answer({ status: 200 });
