@@ -3,6 +3,7 @@
 // The collector sends 'wake' after a batch commits and 'stop' when it closes; the worker sends
 // back its exporters' figures for /metrics, and log events.
 import { parentPort, workerData } from 'node:worker_threads';
+import { runInBackground } from '../background.js';
 import type { Log } from '../events.js';
 import type { ExporterConfig } from './config.js';
 import { Cursor } from './cursor.js';
@@ -13,6 +14,7 @@ import { Shelf } from './shelf.js';
 /** How often the figures are sent besides when they change, ms. */
 export const STATS_EVERY_MS = 500;
 
+runInBackground();
 const { data, exporters } = workerData as { data: string; exporters: ExporterConfig[] };
 const log: Log = (event) => parentPort!.postMessage({ log: event });
 const shelf = new Shelf(data);
