@@ -13,18 +13,25 @@ export function anyValue(v: unknown): AnyValue {
   if (typeof v === 'string') return { stringValue: wellFormed(v) };
   if (typeof v === 'boolean') return { boolValue: v };
   if (typeof v === 'number') {
-    if (Number.isInteger(v) && v >= -INT64 && v < INT64) return { intValue: BigInt(v).toString() };
+    if (Number.isInteger(v) && v >= -INT64 && v < INT64) return { intValue: decimal(v) };
     // A JSON number past a double's range parses as Infinity, which JSON cannot write: its name, in both encodings.
     return Number.isFinite(v) ? { doubleValue: v } : { stringValue: String(v) };
   }
   if (Array.isArray(v)) return { arrayValue: { values: v.map(anyValue) } };
-  if (v !== null && typeof v === 'object') return { kvlistValue: { values: Object.entries(v).map(([key, x]) => ({ key: wellFormed(key), value: anyValue(x) })) } };
+  if (v !== null && typeof v === 'object') {
+    const values = [];
+    for (const key in v) values.push({ key: wellFormed(key), value: anyValue((v as Record<string, unknown>)[key]) });
+    return { kvlistValue: { values } };
+  }
   return {};
 }
 
 export const text = (v: unknown): AnyValue | undefined => (typeof v === 'string' && v !== '' ? { stringValue: wellFormed(v) } : undefined);
 
-export const int = (v: unknown): AnyValue | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= -INT64 && v < INT64 ? { intValue: BigInt(v).toString() } : undefined);
+export const int = (v: unknown): AnyValue | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= -INT64 && v < INT64 ? { intValue: decimal(v) } : undefined);
+
+/** An integer's digits: a safe one as it is, a larger one through BigInt (String(1e21) would be "1e+21"). */
+const decimal = (v: number): string => (Number.isSafeInteger(v) ? String(v) : BigInt(v).toString());
 
 /** `host:port`, `[v6]:port` or a bare host (a name, an address, a socket path). */
 export function hostPort(v: unknown): { host: string; port?: number } | undefined {
