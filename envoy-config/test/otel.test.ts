@@ -89,6 +89,8 @@ test('the backends: Loki\'s OTLP endpoint, ClickHouse\'s logs table, an Elastics
   assert.match(ch.endpoint, /^(tcp|http|https|clickhouse):\/\//);
   assert.equal(ch.password, '${env:CLICKHOUSE_PASSWORD}');
   assert.ok(!clickhouse!.processors.batch, 'ClickHouse batches in the exporter\'s queue, as its README recommends, not in a batch processor');
+  // The queue's sizer counts requests by default: a min_size of thousands would then wait for thousands of requests.
+  assert.equal(ch.sending_queue.batch.sizer, 'items', 'the batch\'s sizes count log records');
   const [elastic] = load(join(DIR, 'elasticsearch.yaml'));
   const es = elastic!.exporters.elasticsearch;
   assert.match(es.logs_index, /^logs-[^-]+-[^-]+$/, 'a data stream name: logs-<dataset>-<namespace>');

@@ -56,24 +56,32 @@ function object(v: unknown, field: string, known: string[] | undefined): Record<
   return v as Record<string, unknown>;
 }
 
-function endpoint(v: unknown, field: string): string {
+function endpoint(v: unknown, field: string, path: string): string {
   let url: URL | undefined;
   try {
     url = typeof v === 'string' ? new URL(v) : undefined;
   } catch {
     url = undefined;
   }
+  // The value as shown in the error: credentials someone put in the URL stay out of the log.
+  const shown = typeof v === 'string' ? v.replace(/\/\/[^/?#]*@/, '//***@') : v;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
-    fail(field, 'an http:// or https:// URL without query, fragment or credentials (give credentials in "headers")', v);
+    fail(field, 'an http:// or https:// URL without query, fragment or credentials (give credentials in "headers")', shown);
   }
-  return url.href.replace(/\/+$/, '');
+  const base = url.href.replace(/\/+$/, '');
+  // With the path given too, every request would go to <path><path> and be refused (404) for good.
+  if (path !== '' && url.pathname.replace(/\/+$/, '').endsWith(path)) {
+    fail(field, `the receiver's base address: the exporter adds "${path}" itself (give ${JSON.stringify(base.slice(0, -path.length) || url.origin)})`, shown);
+  }
+  return base;
 }
 
 function headers(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterConfig['headers'] {
   const given = object(v, field, undefined);
   return Object.entries(given).map(([name, value]) => {
     if (!HEADER.test(name) || RESERVED_HEADERS.includes(name.toLowerCase())) fail(`${field}`, `header names that are HTTP tokens, not one of ${RESERVED_HEADERS.join(', ')}`, name);
-    if (typeof value !== 'string') fail(`${field}.${name}`, 'a string, or "env:NAME" to read it from the environment', value);
+    // Only its type is shown: a value written as a number or a list may still be a secret.
+    if (typeof value !== 'string') fail(`${field}.${name}`, 'a string, or "env:NAME" to read it from the environment', `a ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value}`);
     const from = /^env:(.+)$/.exec(value)?.[1];
     const resolved = from === undefined ? value : env[from];
     if (resolved === undefined || resolved === '') fail(`${field}.${name}`, `an environment variable that is set (${from} is not)`, value);
@@ -111,7 +119,7 @@ function exporter(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCo
   object(o, field, [...COMMON, ...format.options]);
   if (typeof o.name !== 'string' || !NAME.test(o.name)) fail(`${field}.name`, 'a name of letters, digits, "-" and "_" (it names the cursor file), at most 64', o.name);
   const c: ExporterConfig = {
-    name: o.name, type, endpoint: endpoint(o.endpoint, `${field}.endpoint`),
+    name: o.name, type, endpoint: endpoint(o.endpoint, `${field}.endpoint`, format.path),
     options: Object.fromEntries(format.options.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])),
     headers: o.headers === undefined ? [] : headers(o.headers, `${field}.headers`, env),
     filter: o.filter === undefined ? {} : filter(o.filter, `${field}.filter`),

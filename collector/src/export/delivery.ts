@@ -1,6 +1,8 @@
 // One request to a receiver, and what its answer means for the batch: accepted (2xx), worth
-// trying again (429, 502, 503, 504, no answer: the receiver is busy, restarting or out of reach),
-// or refused for good (any other status: trying again would be refused again).
+// trying again (429, 502, 503, 504, no answer: the receiver is busy, restarting or out of reach;
+// or an answer that says the request never reached a receiver that judged its records: a
+// redirect, a wrong address, credentials refused), or refused for good (any other status, 400
+// above all: the receiver read the records and trying again would be refused again).
 import http from 'node:http';
 import https from 'node:https';
 import type { Payload } from './encoder.js';
@@ -8,10 +10,19 @@ import type { Payload } from './encoder.js';
 export type Outcome =
   | { kind: 'accepted'; status: number }
   | { kind: 'refused'; status: number; answer: string }
-  /** `retryAfter`: what the receiver asked for (Retry-After), ms. */
-  | { kind: 'again'; why: string; retryAfter?: number };
+  /**
+   * `retryAfter`: what the receiver asked for (Retry-After), ms; `misdirected`: the answer says the
+   * exporter's config is wrong (its address or credentials), with the answer's first words.
+   */
+  | { kind: 'again'; why: string; retryAfter?: number; misdirected?: { status: number; answer: string } };
 
 const AGAIN = [429, 502, 503, 504];
+/**
+ * Wrong path or method, credentials missing, refused or expired, a proxy's refusal, a redirect
+ * (not followed: a POST's body is not sent on): refusing the records for good on these would drop
+ * every one until someone mends the config, so they wait in the store as for a receiver down.
+ */
+const MISDIRECTED = (status: number) => (status >= 300 && status < 400) || [401, 403, 404, 405, 407, 421].includes(status);
 /** Of a refusal's answer, read this much: enough for its first words, not a hostile receiver's endless body. */
 const ANSWER_BYTES = 4096;
 const SHOWN_CHARS = 200;
@@ -23,8 +34,12 @@ const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Age
 export function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number): Promise<Outcome> {
   const url = new URL(endpoint + payload.path);
   const secure = url.protocol === 'https:';
+  // A receiver may echo what it was sent (a token it refused): the headers' values are masked in what is shown.
+  const secrets = Object.values(headers).flatMap((v) => [v, ...v.split(/\s+/)]).filter((v) => v.length >= 8).sort((a, b) => b.length - a.length);
   return new Promise<Outcome>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
+    /** Set once the status line arrived: the answer to give whatever happens next. */
+    let status: (() => void) | undefined;
     const done = (o: Outcome) => {
       clearTimeout(timer);
       resolve(o);
@@ -35,7 +50,9 @@ export function deliver(endpoint: string, payload: Payload, headers: Record<stri
     }, (res) => {
       const chunks: Buffer[] = [];
       let n = 0;
-      const answered = () => done(outcome(res.statusCode ?? 0, res.headers['retry-after'], Buffer.concat(chunks)));
+      // The status is the receiver's answer: a body cut short (the connection lost, the time up) does not undo it.
+      const answered = () => done(outcome(res.statusCode ?? 0, res.headers['retry-after'], Buffer.concat(chunks), secrets));
+      status = answered;
       res.on('data', (c: Buffer) => {
         chunks.push(c);
         n += c.length;
@@ -49,20 +66,27 @@ export function deliver(endpoint: string, payload: Payload, headers: Record<stri
       res.on('error', answered);
     });
     timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'timeout' })), timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => done({ kind: 'again', why: err.code === 'timeout' ? err.message : (err.code ?? err.message) }));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (status) status();
+      else done({ kind: 'again', why: err.code === 'timeout' ? err.message : (err.code ?? err.message) });
+    });
     req.end(payload.body);
   });
 }
 
-function outcome(status: number, retry: string | string[] | undefined, answer: Buffer): Outcome {
+function outcome(status: number, retry: string | string[] | undefined, body: Buffer, secrets: string[]): Outcome {
   if (status >= 200 && status < 300) return { kind: 'accepted', status };
   if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null) };
-  return { kind: 'refused', status, answer: printable(answer.subarray(0, ANSWER_BYTES).toString('utf8')) };
+  const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets);
+  if (MISDIRECTED(status)) return { kind: 'again', why: `HTTP ${status}`, misdirected: { status, answer } };
+  return { kind: 'refused', status, answer };
 }
 
-/** The answer's first characters, control characters as spaces, for one log line. */
-function printable(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim().slice(0, SHOWN_CHARS);
+/** The answer's first characters, control characters as spaces and `secrets` as ***, for one log line. */
+function printable(text: string, secrets: string[]): string {
+  let shown = text;
+  for (const s of secrets) shown = shown.split(s).join('***');
+  return shown.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim().slice(0, SHOWN_CHARS);
 }
 
 /** Retry-After as delay-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
@@ -80,7 +104,8 @@ export function retryAfter(value: string | null, now = Date.now()): number | und
  * or what the receiver asked for; either way at most `cap`.
  */
 export function backoff(attempt: number, cap: number, asked: number | undefined, random = Math.random): number {
-  if (asked !== undefined) return Math.min(asked, cap);
+  // "Retry-After: 0" or a date past would have every exporter retry at once, at once: the backoff then.
+  if (asked !== undefined && asked > 0) return Math.min(asked, cap);
   return Math.floor(random() * Math.min(cap, BASE_MS * 2 ** Math.min(attempt, 30)));
 }
 

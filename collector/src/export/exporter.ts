@@ -7,8 +7,9 @@ import type { Log } from '../events.js';
 import { predicate, type Predicate } from '../query/filters.js';
 import type { ExporterConfig } from './config.js';
 import { type Cursor, type Position, START } from './cursor.js';
-import { backoff, deliver } from './delivery.js';
+import { backoff, deliver, type Outcome } from './delivery.js';
 import type { Encoder, Payload } from './encoder.js';
+import { FORMATS } from './formats.js';
 import type { Shelf, ShardReader } from './shelf.js';
 import { BlockCounts, type Lag, lag } from './lag.js';
 import { take, type Taken } from './take.js';
@@ -20,12 +21,13 @@ export interface ExporterStats {
   batchesRefused: number;
   recordsRefused: number;
   retries: number;
-  /** Whether the receiver answered the last request (accepted or refused), rather than being out of reach or busy. */
+  /** Whether the receiver judged the last request's records (accepted or refused them), rather than being out of reach, busy, or not taking requests sent this way. */
   up: boolean;
 }
 
 /** How often an idle exporter looks at the store, in case a wake-up was missed (a shard made by another route). */
 const LOOK_EVERY_MS = 1000;
+const FAILED_AGAIN_MS = 60_000;
 
 export class Exporter {
   readonly stats: ExporterStats;
@@ -42,14 +44,21 @@ export class Exporter {
     this.stats = { name: config.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, up: true };
     this.filter = predicate(config.filter);
     this.headers = Object.fromEntries(config.headers.map((h) => [h.name, h.value]));
-    if (!cursor.existed) this.begin();
+    this.url = config.endpoint + FORMATS[config.type]!.path;
+    // A new exporter's cursor: every shard from its start, or from past its last block; written before anything is sent.
+    if (!cursor.existed) {
+      if (config.from === 'now') for (const shard of shelf.shards()) cursor.days.set(shard.day, { block: shard.last() + 1, records: 0 });
+      this.unsaved = true;
+    }
   }
 
-  /** A new exporter's cursor: every shard from its start, or from past its last block. */
-  private begin(): void {
-    if (this.config.from === 'now') for (const shard of this.shelf.shards()) this.cursor.days.set(shard.day, { block: shard.last() + 1, records: 0 });
-    this.cursor.save();
-  }
+  private readonly url: string;
+  /** The cursor moved but is not on disk (new, or its last write failed): nothing more is sent until it is. */
+  private unsaved = false;
+  /** When the receiver was first found down (or the exporter misdirected), for the log line when it is back. */
+  private downSince: number | undefined;
+  /** The last failure logged by run(), and when. */
+  private failed: { error: string; at: number } | undefined;
 
   /** Records were stored: look now rather than at the next round. */
   wake(): void {
@@ -66,9 +75,17 @@ export class Exporter {
   async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        if (!(await this.round())) await this.sleep(LOOK_EVERY_MS);
+        if (this.unsaved) this.save();
+        const sent = await this.round();
+        this.failed = undefined;
+        if (!sent) await this.sleep(LOOK_EVERY_MS);
       } catch (err) {
-        this.log({ level: 'error', event: 'export_failed', exporter: this.config.name, error: (err as Error).message, hint: 'tried again in a moment; records wait in the store' });
+        const error = (err as Error).message;
+        // The same failure each round (a folder that cannot be written) is said again once a minute, not every second.
+        if (error !== this.failed?.error || Date.now() - this.failed.at >= FAILED_AGAIN_MS) {
+          this.failed = { error, at: Date.now() };
+          this.log({ level: 'error', event: 'export_failed', exporter: this.config.name, error, hint: 'tried again in a moment; records wait in the store' });
+        }
         await this.sleep(LOOK_EVERY_MS, { wakes: false });
       }
     }
@@ -138,7 +155,7 @@ export class Exporter {
         changed = true;
       }
     }
-    if (changed) this.cursor.save();
+    if (changed) this.save();
   }
 
   /**
@@ -199,22 +216,20 @@ export class Exporter {
   private async attempts(payload: Payload, count: number): Promise<'done' | 'too large' | 'stopped'> {
     for (let attempt = 1; ; attempt++) {
       const outcome = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs);
+      if (outcome.kind !== 'again') this.back(attempt);
       if (outcome.kind === 'accepted') {
-        this.stats.up = true;
         this.stats.exported += count;
         return 'done';
       }
       if (outcome.kind === 'refused') {
-        this.stats.up = true;
         if (outcome.status === 413 && count > 1) return 'too large';
         this.stats.batchesRefused++;
         this.stats.recordsRefused += count;
-        this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, status: outcome.status, records: count, answer: outcome.answer,
+        this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, url: this.url, status: outcome.status, records: count, answer: outcome.answer,
           hint: 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
         return 'done';
       }
-      if (this.stats.up) this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, error: outcome.why, hint: 'records wait in the store and are sent when it is back' });
-      this.stats.up = false;
+      if (this.stats.up) this.down(outcome);
       if (this.stopping) return 'stopped';
       this.stats.retries++;
       this.changed();
@@ -223,9 +238,36 @@ export class Exporter {
     }
   }
 
+  /** The first try that could not be delivered, logged once until the receiver is back. */
+  private down(outcome: Extract<Outcome, { kind: 'again' }>): void {
+    this.stats.up = false;
+    this.downSince = Date.now();
+    const { misdirected: m } = outcome;
+    if (m) {
+      this.log({ level: 'error', event: 'export_misdirected', exporter: this.config.name, url: this.url, status: m.status, answer: m.answer,
+        hint: 'the receiver does not take requests sent this way: check the exporter\'s endpoint and headers (an expired credential?); records wait in the store and are sent once it takes them' });
+    } else {
+      this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, hint: 'records wait in the store and are sent when it is back' });
+    }
+  }
+
+  /** The receiver answered: if it was down, say it is back. */
+  private back(attempt: number): void {
+    if (this.stats.up) return;
+    this.stats.up = true;
+    this.log({ level: 'info', event: 'export_receiver_back', exporter: this.config.name, url: this.url, down_s: Math.round((Date.now() - (this.downSince ?? Date.now())) / 1000), tries: attempt });
+  }
+
   private advance(day: string, to: Position): void {
     this.cursor.days.set(day, to);
+    this.save();
+  }
+
+  /** The cursor written; a write that fails throws and holds the exporter where it is (run() tries again). */
+  private save(): void {
+    this.unsaved = true;
     this.cursor.save();
+    this.unsaved = false;
   }
 
   /** How far behind the receiver is, by the cursor as written. */

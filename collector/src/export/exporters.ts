@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Log } from '../events.js';
 import type { ExporterConfig } from './config.js';
 import { Cursor } from './cursor.js';
+import { FORMATS } from './formats.js';
 import type { ExporterStats } from './exporter.js';
 import { BlockCounts, type Lag, lag } from './lag.js';
 import type { Shard } from '../store/shard.js';
@@ -33,6 +34,9 @@ export class Exporters {
     if (exporters.length === 0) {
       this.gone = Promise.resolve();
       return;
+    }
+    for (const e of exporters) {
+      log({ level: 'info', event: 'export_started', exporter: e.name, type: e.type, url: e.endpoint + FORMATS[e.type]!.path, filter: e.filter, headers: e.headers.map((h) => h.name) });
     }
     const worker = (this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { data, exporters } }));
     worker.on('message', (m: { stats?: ExporterStats[]; log?: Record<string, unknown> }) => {

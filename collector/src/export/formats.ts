@@ -4,11 +4,13 @@
 // (`exporters[1].encoding`).
 import { fail } from '../config-error.js';
 import type { Encoder } from './encoder.js';
-import { checkLokiOptions, lokiEncoder } from './loki.js';
+import { checkLokiOptions, LOKI_PUSH_PATH, lokiEncoder } from './loki.js';
 import { ndjsonEncoder } from './ndjson.js';
-import { checkOtlpOptions, otlpEncoder } from './otlp.js';
+import { checkOtlpOptions, OTLP_LOGS_PATH, otlpEncoder } from './otlp.js';
 
 export interface Format {
+  /** What the exporter appends to the endpoint (the encoder's payloads carry it). */
+  path: string;
   /** The type-specific fields of an exporter's config. */
   options: string[];
   encoder(options: Record<string, unknown>, field: string): Encoder;
@@ -21,10 +23,12 @@ const TENANT = /^[A-Za-z0-9!\-_.*'()]{1,150}$/;
 
 export const FORMATS: Record<string, Format> = {
   otlp: {
+    path: OTLP_LOGS_PATH,
     options: ['encoding', 'compression'],
     encoder: (options, field) => otlpEncoder(checkOtlpOptions(options, { field })),
   },
   loki: {
+    path: LOKI_PUSH_PATH,
     options: ['encoding', 'labels', 'metadata', 'tenant'],
     encoder: ({ tenant: _, ...options }, field) => lokiEncoder(checkLokiOptions(options, { field })),
     headers: ({ tenant }, field): Record<string, string> => {
@@ -35,5 +39,5 @@ export const FORMATS: Record<string, Format> = {
       return { 'X-Scope-OrgID': tenant };
     },
   },
-  ndjson: { options: [], encoder: () => ndjsonEncoder },
+  ndjson: { path: '', options: [], encoder: () => ndjsonEncoder },
 };

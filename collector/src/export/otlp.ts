@@ -15,6 +15,8 @@ export interface OtlpOptions {
   now?: () => number;
 }
 
+export const OTLP_LOGS_PATH = '/v1/logs';
+
 const WRITERS = {
   json: { contentType: 'application/json', write: otlpJson },
   protobuf: { contentType: 'application/x-protobuf', write: otlpProtobuf },
@@ -39,8 +41,8 @@ export function otlpEncoder(options: OtlpOptions): Encoder {
     encode(records: StoredRecord[]): Payload {
       const body = writer.write(exportRequest(records, now()));
       const headers: Record<string, string> = { 'content-type': writer.contentType };
-      if (!gzip) return { path: '/v1/logs', headers, body };
-      return { path: '/v1/logs', headers: { ...headers, 'content-encoding': 'gzip' }, body: gzipSync(body) };
+      if (!gzip) return { path: OTLP_LOGS_PATH, headers, body };
+      return { path: OTLP_LOGS_PATH, headers: { ...headers, 'content-encoding': 'gzip' }, body: gzipSync(body) };
     },
   };
 }

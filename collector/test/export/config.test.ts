@@ -82,3 +82,21 @@ test('the example of docs/export.md is a config the collector takes', () => {
   const exporters = parseExporters((JSON.parse(`{${example}}`) as { exporters: unknown }).exporters, { OTEL_AUTH: 'Bearer x' });
   assert.deepEqual(exporters.map((e) => [e.name, e.type]), [['otel', 'otlp'], ['loki', 'loki']]);
 });
+
+test('credentials written into an endpoint or a header value not a string are not shown in the refusal', () => {
+  const base = { name: 'otel', type: 'ndjson', endpoint: ENDPOINT };
+  const hidden = (exporters: unknown, field: RegExp, secret: string) => assert.throws(() => parseExporters(exporters, {}),
+    (err) => err instanceof ConfigError && field.test(err.message) && !err.message.includes(secret), `expected ${field} without ${secret}`);
+  hidden([{ ...base, endpoint: 'http://admin:hunter2pass@otel:4318' }], /"exporters\[0\]\.endpoint" must be .*got "http:\/\/\*\*\*@otel:4318"/, 'hunter2pass');
+  hidden([{ ...base, headers: { 'x-api-key': 8675309123 } }], /"exporters\[0\]\.headers\.x-api-key" must be a string.*got "a number"/, '8675309123');
+});
+
+test('an endpoint that already ends in the format\'s path is refused, naming the base address to give', () => {
+  const refused = (type: string, endpoint: string, base: string) => assert.throws(() => parseExporters([{ name: 'e', type, endpoint, encoding: 'json' }], {}),
+    (err) => err instanceof ConfigError && err.message.includes('"exporters[0].endpoint" must be the receiver\'s base address') && err.message.includes(`(give "${base}")`), endpoint);
+  refused('otlp', 'http://otel:4318/v1/logs', 'http://otel:4318');
+  refused('otlp', 'https://gw.example/otlp/v1/logs/', 'https://gw.example/otlp');
+  refused('loki', 'http://loki:3100/loki/api/v1/push', 'http://loki:3100');
+  // A base with a path of its own is fine (a gateway's prefix).
+  assert.equal(parseExporters([{ name: 'e', type: 'otlp', endpoint: 'https://gw.example/otlp/', encoding: 'json' }], {})[0]!.endpoint, 'https://gw.example/otlp');
+});

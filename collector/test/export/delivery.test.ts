@@ -24,6 +24,8 @@ test('what the receiver asks is waited, up to the cap; else a random time under 
   assert.equal(backoff(2, 30_000, undefined, most), 399);
   assert.equal(backoff(20, 30_000, undefined, most), 29_999);
   assert.equal(backoff(20, 30_000, undefined, () => 0), 0);
+  // "Retry-After: 0" or a date past: every exporter retrying at once, in a loop; the backoff instead.
+  assert.equal(backoff(3, 30_000, 0, most), 799);
 });
 
 /** A server on loopback answering every request with `handle`. */
@@ -65,5 +67,48 @@ test('any port: the receiver\'s port is not checked against a browser\'s list of
     assert.deepEqual(await deliver('http://127.0.0.1:10080', payload, {}, 5000), { kind: 'accepted', status: 204 });
   } finally {
     await new Promise<void>((r) => s.close(() => r()));
+  }
+});
+
+test('the status is the answer once it arrived: a body cut short or never finished does not make an accepted batch go again', async () => {
+  const cut = await server((req, res) => {
+    res.writeHead(200, { 'content-length': 1000 });
+    res.write('partial', () => res.socket?.destroy());
+  });
+  const slow = await server((req, res) => {
+    res.writeHead(200, { 'content-length': 1000 });
+    res.write('partial');
+  });
+  try {
+    assert.deepEqual(await deliver(cut.url, payload, {}, 5000), { kind: 'accepted', status: 200 });
+    assert.deepEqual(await deliver(slow.url, payload, {}, 300), { kind: 'accepted', status: 200 });
+  } finally {
+    await cut.close();
+    await slow.close();
+  }
+});
+
+test('a redirect, a wrong path or method, refused credentials: the records wait (tried again), the answer kept to show; 400 is refused for good', async () => {
+  let status = 0;
+  const s = await server((req, res) => req.resume().on('end', () => res.writeHead(status).end(`status ${status}`)));
+  try {
+    for (status of [301, 307, 401, 403, 404, 405, 407]) {
+      assert.deepEqual(await deliver(s.url, payload, {}, 5000), { kind: 'again', why: `HTTP ${status}`, misdirected: { status, answer: `status ${status}` } }, `HTTP ${status}`);
+    }
+    for (status of [400, 413, 422, 500]) assert.deepEqual(await deliver(s.url, payload, {}, 5000), { kind: 'refused', status, answer: `status ${status}` }, `HTTP ${status}`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a receiver that echoes the credentials it was sent: their values are masked in the answer shown', async () => {
+  const s = await server((req, res) => req.resume().on('end', () => res.writeHead(401).end(`bad token in ${req.headers.authorization}; tenant key ${req.headers['x-api-key']}`)));
+  try {
+    const token = 'tok_5f2a9c81d7e04b6f';
+    const key = 'key-b71c02d9e8f6';
+    const got = await deliver(s.url, payload, { authorization: `Bearer ${token}`, 'x-api-key': key }, 5000);
+    assert.equal(got.kind === 'again' && got.misdirected?.answer, 'bad token in ***; tenant key ***');
+  } finally {
+    await s.close();
   }
 });

@@ -2,7 +2,7 @@
 // arrive once and in order, a receiver down or busy loses nothing, a refusal is counted and
 // skipped, batches are cut to the request size, the cursor on disk says what went.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ExporterConfig } from '../../src/export/config.js';
@@ -98,7 +98,8 @@ test('a receiver out of reach, then back: every record arrives once, in order, a
     await until(() => s.receiver.accepted.length >= 100, 'the 100 records delivered');
     assert.deepEqual(ids(s), numbered(0, 100));
     await until(() => e.stats.up && e.lag().records === 0 && e.lag().seconds === 0, 'up, no lag');
-    assert.ok(s.logs.some((l) => l.event === 'export_receiver_down'));
+    assert.deepEqual(s.logs.filter((l) => /^export_receiver_/.test(String(l.event))).map((l) => [l.event, l.url]),
+      [['export_receiver_down', s.config.endpoint], ['export_receiver_back', s.config.endpoint]]);
   } finally {
     await s.done();
   }
@@ -289,6 +290,59 @@ test('a record the format cannot encode is found, counted as refused and skipped
     assert.deepEqual(ids(s), numbered(0, 12).filter((id) => id !== 'r-5'));
     assert.equal(e.stats.recordsRefused, 1);
     assert.ok(s.logs.some((l) => l.event === 'export_unencodable' && l.request_id === 'r-5'));
+  } finally {
+    await s.done();
+  }
+});
+
+test('credentials refused (401), then mended: the records wait, nothing is skipped; the log says where it sent and that it is back', async () => {
+  const s = await setup({ batch: { records: 100, bytes: 1_000_000, waitMs: 0 } });
+  try {
+    for (let i = 0; i < 3; i++) s.receiver.answers.push({ status: 401, body: 'token expired' });
+    await s.ingest(0, 200);
+    const e = s.start();
+    await until(() => s.receiver.accepted.length >= 200, 'the 200 records delivered once the receiver takes them');
+    assert.deepEqual(ids(s), numbered(0, 200));
+    assert.equal(e.stats.recordsRefused, 0);
+    assert.equal(e.stats.retries, 3);
+    const said = s.logs.filter((l) => /^export_(misdirected|receiver_)/.test(String(l.event)));
+    assert.deepEqual(said.map((l) => [l.event, l.url]), [['export_misdirected', s.config.endpoint], ['export_receiver_back', s.config.endpoint]]);
+    assert.equal(said[0]!.status, 401);
+    assert.equal(said[0]!.answer, 'token expired');
+    assert.equal(said[1]!.tries, 4);
+  } finally {
+    await s.done();
+  }
+});
+
+test('a cursor that cannot be written holds its exporter where it is, saying why once, until it can: new or running, nothing thrown, lost or sent twice', async () => {
+  const s = await setup();
+  try {
+    await s.ingest(0, 20);
+    // A file where the cursors' folder goes: nothing can be written under it.
+    writeFileSync(cursorDir(s.c.dir), 'in the way');
+    const e = s.start();
+    await until(() => s.logs.some((l) => l.event === 'export_failed'), 'the failure logged');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(s.receiver.accepted.length, 0);
+    assert.equal(s.logs.filter((l) => l.event === 'export_failed').length, 1);
+    rmSync(cursorDir(s.c.dir));
+    await until(() => s.receiver.accepted.length >= 20, 'the 20 records delivered');
+    assert.deepEqual(ids(s), numbered(0, 20));
+    assert.equal(e.stats.exported, 20);
+
+    // The folder lost while running: the batch in flight is taken, the cursor cannot record it, and nothing more goes until it can.
+    await until(() => e.lag().records === 0, 'the cursor on disk at the end');
+    rmSync(cursorDir(s.c.dir), { recursive: true });
+    writeFileSync(cursorDir(s.c.dir), 'in the way');
+    await s.ingest(20, 10);
+    await until(() => s.logs.filter((l) => l.event === 'export_failed').length === 2, 'the second failure logged');
+    await s.ingest(30, 10);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(ids(s), numbered(0, 30));
+    rmSync(cursorDir(s.c.dir));
+    await until(() => s.receiver.accepted.length >= 40, 'the 10 records stored while held, delivered');
+    assert.deepEqual(ids(s), numbered(0, 40));
   } finally {
     await s.done();
   }

@@ -67,6 +67,9 @@ test('a collector process exports what it stores, once and in order, filtered; a
     await reaches(url, 'redtail_export_up{exporter="all"}', 1);
     assert.ok(c.stderr.some((l) => l.includes('"export_refused"') && l.includes('no such stream')));
     assert.ok(!c.stderr.some((l) => l.includes('hush-hush')));
+    // The start says which exporters run and where they send, the headers by name only.
+    const started = c.stderr.filter((l) => l.includes('"export_started"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(started.map((l) => [l.exporter, l.url, l.headers]), [['all', `http://127.0.0.1:${all.port}`, ['authorization']], ['errors', `http://127.0.0.1:${errors.port}`, []]]);
   } finally {
     c?.child.kill('SIGKILL');
     if (c) await exited(c.child);
