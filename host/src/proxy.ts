@@ -190,9 +190,12 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
         upRes.destroy();
         return reply();
       }
-      // The filter may have changed the body: the length is the proxy's to send. An answer with no
-      // body keeps the upstream's (a HEAD's or a 304's says how long the body it stands for is).
-      if (bodyExpected) responseHeaders.remove('content-length');
+      // As Envoy: the length goes on as the module left it in the headers (a module that changes
+      // the body removes it, and the answer is chunked). One that changed the body and kept it gets
+      // its answer cut short (reset) rather than sent with a length that is not its body's.
+      const declared = bodyExpected ? lengthOf(responseHeaders) : undefined;
+      let sent = 0;
+      const fits = (chunk: Buffer) => declared === undefined || (sent += chunk.length) <= declared;
       sendHead(res, responseHeaders);
       // An answer with no body still ends its message: read to its end, the upstream connection
       // goes back to the pool for the next request (unread, Node keeps it and opens another).
@@ -200,11 +203,15 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
       else {
         for await (const chunk of upRes) {
           const status = stream.onResponseBody(chunk as Buffer, false);
-          if (status === 'continue') await write(res, stream.responseBody.take());
+          if (status !== 'continue') continue;
+          const out = stream.responseBody.take();
+          if (!fits(out)) return void res.destroy();
+          await write(res, out);
         }
         const trailers = trailersOf(upRes.rawTrailers);
         await settle(trailers ? stream.onResponseTrailers(trailers) : stream.onResponseBody(Buffer.alloc(0), true), StreamType.Response);
         const rest = stream.responseBody.take();
+        if (!fits(rest) || (declared !== undefined && sent !== declared)) return void res.destroy();
         if (rest.length) res.write(rest);
         if (trailers) res.addTrailers(wirePairs(trailers));
       }
@@ -233,6 +240,12 @@ export async function startProxy(options: ProxyOptions): Promise<{ url: string; 
       agent.destroy();
     }),
   };
+}
+
+/** The content-length a header map declares; undefined when it declares none or one that is not a length. */
+function lengthOf(headers: HeaderMap): number | undefined {
+  const v = headers.get('content-length');
+  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : undefined;
 }
 
 /** Response headers to the client: :status as the status, pseudo-headers and hop-by-hop ones left out. */

@@ -186,3 +186,36 @@ test('trailers both ways: the module sees them last (the body never at end of st
   srv.closeAllConnections();
   srv.close();
 });
+
+test('the upstream\'s content-length goes on as the module leaves it: kept, the answer is not chunked; removed, it is; kept with a body changed, the answer is cut short, not sent wrong', async () => {
+  const srv = http.createServer((req, res) => req.resume().on('end', () => res.end('hello world')));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const p = await startProbe();
+  const proxy = await startProxy({ plugins: [p.plugin], upstream: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, port: 0 });
+  /** The answer as a raw HTTP client reads it. */
+  const get = (headers: Record<string, string>) => new Promise<{ headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    http.get(`${proxy.url}/x`, { headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ headers: res.headers, body }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+  try {
+    const kept = await get({});
+    assert.equal(kept.body, 'hello world');
+    assert.equal(kept.headers['content-length'], '11');
+    assert.equal(kept.headers['transfer-encoding'], undefined);
+    // Map 2 is the response headers, buffer 1 the response body.
+    const changed = await get({ 'x-probe-response-headers': 'remove 2 content-length', 'x-probe-response-body': 'setbuf 1 0 1000 changed' });
+    assert.equal(changed.headers['content-length'], undefined);
+    assert.equal(changed.headers['transfer-encoding'], 'chunked');
+    assert.match(changed.body, /^(changed)+$/);
+    await assert.rejects(get({ 'x-probe-response-body': 'setbuf 1 0 1000 changed' }), /aborted|ECONNRESET|socket hang up/);
+  } finally {
+    await proxy.close();
+    await p.plugin.close(10);
+    srv.closeAllConnections();
+    srv.close();
+  }
+});
