@@ -82,10 +82,10 @@ export class CollectorMetrics {
     metric('redtail_export_batches_refused_total', 'counter', 'Batches an exporter\'s receiver refused for good (logged as export_refused; skipped).',
       each('redtail_export_batches_refused_total', (e) => e.batchesRefused));
     metric('redtail_export_records_refused_total', 'counter', 'Records in those batches.', each('redtail_export_records_refused_total', (e) => e.recordsRefused));
-    metric('redtail_export_retries_total', 'counter', 'Requests tried again because the receiver was busy or out of reach.', each('redtail_export_retries_total', (e) => e.retries));
+    metric('redtail_export_retries_total', 'counter', 'Requests tried again because the receiver was busy, out of reach, or not taking requests sent this way (misdirected).', each('redtail_export_retries_total', (e) => e.retries));
     metric('redtail_export_lag_records', 'gauge', 'Records stored past an exporter\'s cursor (waiting to be sent or filtered).', each('redtail_export_lag_records', (e) => e.lag.records));
     metric('redtail_export_lag_seconds', 'gauge', 'Age of the oldest record past an exporter\'s cursor, by its time; 0 when none waits.', each('redtail_export_lag_seconds', (e) => e.lag.seconds));
-    metric('redtail_export_up', 'gauge', 'Whether an exporter\'s receiver answered its last request (1) or was busy or out of reach (0).', each('redtail_export_up', (e) => (e.up ? 1 : 0)));
+    metric('redtail_export_up', 'gauge', 'Whether an exporter\'s receiver judged its last request (1: accepted or refused it) or was busy, out of reach or misdirected (0).', each('redtail_export_up', (e) => (e.up ? 1 : 0)));
     const { shown: figures, unshown } = sources.figures(now);
     metric('redtail_source_identities_unshown', 'gauge', 'Identities heard within sources.forget_after_ms that /metrics leaves out, past sources.max_identities (the latest heard are shown).',
       [`redtail_source_identities_unshown ${unshown}`]);
