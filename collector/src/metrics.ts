@@ -81,7 +81,7 @@ export class CollectorMetrics {
     metric('redtail_export_records_total', 'counter', 'Records an exporter\'s receiver accepted.', each('redtail_export_records_total', (e) => e.exported));
     metric('redtail_export_batches_refused_total', 'counter', 'Batches an exporter\'s receiver refused for good (logged as export_refused; skipped).',
       each('redtail_export_batches_refused_total', (e) => e.batchesRefused));
-    metric('redtail_export_records_refused_total', 'counter', 'Records in those batches.', each('redtail_export_records_refused_total', (e) => e.recordsRefused));
+    metric('redtail_export_records_refused_total', 'counter', 'Records in those batches, and records a receiver took a batch without (OTLP partial success).', each('redtail_export_records_refused_total', (e) => e.recordsRefused));
     metric('redtail_export_retries_total', 'counter', 'Requests tried again because the receiver was busy, out of reach, or not taking requests sent this way (misdirected).', each('redtail_export_retries_total', (e) => e.retries));
     metric('redtail_export_lag_records', 'gauge', 'Records stored past an exporter\'s cursor (waiting to be sent or filtered).', each('redtail_export_lag_records', (e) => e.lag.records));
     metric('redtail_export_lag_seconds', 'gauge', 'Age of the oldest record past an exporter\'s cursor, by its time; 0 when none waits.', each('redtail_export_lag_seconds', (e) => e.lag.seconds));

@@ -2,6 +2,7 @@
 // format, which records, in what batches. Every mistake is refused at start, naming the field
 // (`exporters[1].endpoint`), the value and what was expected; a header's secret is read from the
 // environment (`env:NAME`) and never written anywhere.
+import { readFileSync } from 'node:fs';
 import { ConfigError, fail } from '../config-error.js';
 import { predicate, QueryError } from '../query/filters.js';
 import { FILTERED, type FilterParam } from '../record/schema.js';
@@ -34,12 +35,14 @@ export interface ExporterConfig {
   maxBackoffMs: number;
   /** Where a new exporter (no cursor file yet) starts: the oldest record kept, or the next one stored. */
   from: 'start' | 'now';
+  /** A CA bundle an https:// receiver's certificate may be signed by, besides Node's own CAs: the file named and what it held at start. */
+  ca?: { file: string; pem: string };
 }
 
 /** Aimed under receivers' usual request limits (an OpenTelemetry Collector's, Loki's). */
 export const EXPORTER_DEFAULTS = { batch: { records: 1000, bytes: 1_000_000, waitMs: 1000 }, timeoutMs: 10_000, maxBackoffMs: 30_000, from: 'start' } as const;
 
-const COMMON = ['name', 'type', 'endpoint', 'headers', 'filter', 'batch', 'timeout_ms', 'max_backoff_ms', 'from'];
+const COMMON = ['name', 'type', 'endpoint', 'headers', 'filter', 'batch', 'timeout_ms', 'max_backoff_ms', 'from', 'ca'];
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 const HEADER = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 /** Set by the exporter from its endpoint and payload, not by config. */
@@ -82,6 +85,9 @@ function headers(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCon
     if (!HEADER.test(name) || RESERVED_HEADERS.includes(name.toLowerCase())) fail(`${field}`, `header names that are HTTP tokens, not one of ${RESERVED_HEADERS.join(', ')}`, name);
     // Only its type is shown: a value written as a number or a list may still be a secret.
     if (typeof value !== 'string') fail(`${field}.${name}`, 'a string, or "env:NAME" to read it from the environment', `a ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value}`);
+    // Other tools' ways of naming a variable would be sent as written, and refused by the receiver.
+    const lookalike = /^\$\{(?:env:)?([A-Za-z_]\w*)\}$|^\$([A-Za-z_]\w*)$|^env:\s*$/.exec(value);
+    if (lookalike) fail(`${field}.${name}`, `"env:NAME" to read a value from the environment${lookalike[1] ?? lookalike[2] ? ` (here "env:${lookalike[1] ?? lookalike[2]}")` : ''}, or the value itself`, value);
     const from = /^env:(.+)$/.exec(value)?.[1];
     const resolved = from === undefined ? value : env[from];
     if (resolved === undefined || resolved === '') fail(`${field}.${name}`, `an environment variable that is set (${from} is not)`, value);
@@ -92,6 +98,18 @@ function headers(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCon
     }
     return from === undefined ? { name, value: resolved } : { name, value: resolved, fromEnv: from };
   });
+}
+
+function caBundle(v: unknown, field: string): { file: string; pem: string } {
+  if (typeof v !== 'string' || v === '') fail(field, 'the path of a PEM file of CA certificates', v);
+  let pem: string;
+  try {
+    pem = readFileSync(v, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`collector config: "${field}" names ${v}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) fail(field, 'a PEM file of CA certificates ("-----BEGIN CERTIFICATE-----")', v);
+  return { file: v, pem };
 }
 
 function filter(v: unknown, field: string): ExporterConfig['filter'] {
@@ -128,6 +146,7 @@ function exporter(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCo
     maxBackoffMs: o.max_backoff_ms === undefined ? EXPORTER_DEFAULTS.maxBackoffMs : int(o.max_backoff_ms, `${field}.max_backoff_ms`, 100, 3_600_000),
     from: EXPORTER_DEFAULTS.from,
   };
+  if (o.ca !== undefined) c.ca = caBundle(o.ca, `${field}.ca`);
   if (o.from !== undefined) c.from = o.from === 'start' || o.from === 'now' ? o.from : fail(`${field}.from`, '"start" (the oldest record kept) or "now" (the next record stored)', o.from);
   if (o.batch !== undefined) {
     const b = object(o.batch, `${field}.batch`, ['records', 'bytes', 'wait_ms']);

@@ -5,16 +5,20 @@
 // above all: the receiver read the records and trying again would be refused again).
 import http from 'node:http';
 import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { tlsProblem } from '../http/trust.js';
 import type { Payload } from './encoder.js';
 
 export type Outcome =
-  | { kind: 'accepted'; status: number }
+  /** `answer`: the answer's body (its first bytes), when it has one: a format may read a partial acceptance in it. */
+  | { kind: 'accepted'; status: number; answer?: { body: Buffer; contentType: string | undefined } }
   | { kind: 'refused'; status: number; answer: string }
   /**
    * `retryAfter`: what the receiver asked for (Retry-After), ms; `misdirected`: the answer says the
-   * exporter's config is wrong (its address or credentials), with the answer's first words.
+   * exporter's config is wrong (its address, credentials or CAs), with the answer's first words
+   * (or, for a TLS failure, what it means).
    */
-  | { kind: 'again'; why: string; retryAfter?: number; misdirected?: { status: number; answer: string } };
+  | { kind: 'again'; why: string; retryAfter?: number; misdirected?: { status?: number; answer: string } };
 
 const AGAIN = [429, 502, 503, 504];
 /**
@@ -30,8 +34,11 @@ const SHOWN_CHARS = 200;
 /** Connections kept open between requests, to each receiver. */
 const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
-/** POST the payload to endpoint + its path; the answer read within `timeoutMs` all told. */
-export function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number): Promise<Outcome> {
+/** An agent that keeps connections open and trusts Node's CAs plus `pem`. */
+export const trustingAgent = (pem: string): https.Agent => new https.Agent({ keepAlive: true, ca: [...rootCertificates, pem] });
+
+/** POST the payload to endpoint + its path; the answer read within `timeoutMs` all told. `agent`: for https, one of trustingAgent's. */
+export function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number, agent?: https.Agent): Promise<Outcome> {
   const url = new URL(endpoint + payload.path);
   const secure = url.protocol === 'https:';
   // A receiver may echo what it was sent (a token it refused): the headers' values are masked in what is shown.
@@ -45,13 +52,13 @@ export function deliver(endpoint: string, payload: Payload, headers: Record<stri
       resolve(o);
     };
     const req = (secure ? https : http).request(url, {
-      method: 'POST', agent: secure ? AGENTS.https : AGENTS.http,
+      method: 'POST', agent: secure ? (agent ?? AGENTS.https) : AGENTS.http,
       headers: { ...headers, ...payload.headers, 'content-length': payload.body.length },
     }, (res) => {
       const chunks: Buffer[] = [];
       let n = 0;
       // The status is the receiver's answer: a body cut short (the connection lost, the time up) does not undo it.
-      const answered = () => done(outcome(res.statusCode ?? 0, res.headers['retry-after'], Buffer.concat(chunks), secrets));
+      const answered = () => done(outcome(res.statusCode ?? 0, res.headers, Buffer.concat(chunks), secrets));
       status = answered;
       res.on('data', (c: Buffer) => {
         chunks.push(c);
@@ -67,15 +74,19 @@ export function deliver(endpoint: string, payload: Payload, headers: Record<stri
     });
     timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'timeout' })), timeoutMs);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (status) status();
-      else done({ kind: 'again', why: err.code === 'timeout' ? err.message : (err.code ?? err.message) });
+      if (status) return status();
+      const why = err.code === 'timeout' ? err.message : (err.code ?? err.message);
+      // A certificate not trusted, or TLS spoken to a plain port: the config's to mend, as a 401 is.
+      const tls = tlsProblem(err, url.href, 'the exporter\'s "ca" (a PEM file)', 'the receiver');
+      done(tls ? { kind: 'again', why, misdirected: { answer: tls } } : { kind: 'again', why });
     });
     req.end(payload.body);
   });
 }
 
-function outcome(status: number, retry: string | string[] | undefined, body: Buffer, secrets: string[]): Outcome {
-  if (status >= 200 && status < 300) return { kind: 'accepted', status };
+function outcome(status: number, headers: http.IncomingHttpHeaders, body: Buffer, secrets: string[]): Outcome {
+  if (status >= 200 && status < 300) return body.length ? { kind: 'accepted', status, answer: { body, contentType: headers['content-type'] } } : { kind: 'accepted', status };
+  const retry = headers['retry-after'];
   if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null) };
   const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets);
   if (MISDIRECTED(status)) return { kind: 'again', why: `HTTP ${status}`, misdirected: { status, answer } };
@@ -83,7 +94,7 @@ function outcome(status: number, retry: string | string[] | undefined, body: Buf
 }
 
 /** The answer's first characters, control characters as spaces and `secrets` as ***, for one log line. */
-function printable(text: string, secrets: string[]): string {
+export function printable(text: string, secrets: string[] = []): string {
   let shown = text;
   for (const s of secrets) shown = shown.split(s).join('***');
   return shown.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim().slice(0, SHOWN_CHARS);

@@ -14,7 +14,15 @@ export interface Payload {
   body: Buffer;
 }
 
+/** Records an accepting receiver says it did not keep after all (OTLP's partial success), and why. */
+export interface Rejected {
+  records: number;
+  message: string;
+}
+
 export interface Encoder {
   /** One request holding every record given, in the order given. */
   encode(records: StoredRecord[]): Payload;
+  /** What a 2xx answer's body says was not kept, if the format has a way to say it; undefined when all was. */
+  rejected?(body: Buffer, contentType: string | undefined): Rejected | undefined;
 }

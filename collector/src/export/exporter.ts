@@ -7,8 +7,9 @@ import type { Log } from '../events.js';
 import { predicate, type Predicate } from '../query/filters.js';
 import type { ExporterConfig } from './config.js';
 import { type Cursor, type Position, START } from './cursor.js';
-import { backoff, deliver, type Outcome } from './delivery.js';
-import type { Encoder, Payload } from './encoder.js';
+import type { Agent } from 'node:https';
+import { backoff, deliver, printable, trustingAgent, type Outcome } from './delivery.js';
+import type { Encoder, Payload, StoredRecord } from './encoder.js';
 import { FORMATS } from './formats.js';
 import type { Shelf, ShardReader } from './shelf.js';
 import { BlockCounts, type Lag, lag } from './lag.js';
@@ -23,6 +24,21 @@ export interface ExporterStats {
   retries: number;
   /** Whether the receiver judged the last request's records (accepted or refused them), rather than being out of reach, busy, or not taking requests sent this way. */
   up: boolean;
+}
+
+/** What the usual network errors mean, for the log. */
+const DOWN: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens at that address and port: is the receiver running, and is the port right?',
+  ENOTFOUND: 'the receiver\'s name does not resolve',
+  EAI_AGAIN: 'the receiver\'s name could not be resolved (DNS did not answer)',
+  ECONNRESET: 'the connection was closed: a receiver restarting, or an http:// endpoint on a port that speaks TLS (then use https://)',
+  EHOSTUNREACH: 'no route to the receiver\'s address',
+  ETIMEDOUT: 'the connection timed out: a firewall, or the wrong address',
+};
+
+/** The first and last request ids of the records of a batch, for the log line that says they were not kept. */
+function span(records: StoredRecord[]): { first_request_id?: unknown; last_request_id?: unknown } {
+  return { first_request_id: records[0]?.request_id, last_request_id: records.at(-1)?.request_id };
 }
 
 /** How often an idle exporter looks at the store, in case a wake-up was missed (a shard made by another route). */
@@ -45,6 +61,7 @@ export class Exporter {
     this.filter = predicate(config.filter);
     this.headers = Object.fromEntries(config.headers.map((h) => [h.name, h.value]));
     this.url = config.endpoint + FORMATS[config.type]!.path;
+    this.agent = config.ca ? trustingAgent(config.ca.pem) : undefined;
     // A new exporter's cursor: every shard from its start, or from past its last block; written before anything is sent.
     if (!cursor.existed) {
       if (config.from === 'now') for (const shard of shelf.shards()) cursor.days.set(shard.day, { block: shard.last() + 1, records: 0 });
@@ -53,6 +70,8 @@ export class Exporter {
   }
 
   private readonly url: string;
+  /** For an https:// receiver signed by the config's own CA. */
+  private readonly agent: Agent | undefined;
   /** The cursor moved but is not on disk (new, or its last write failed): nothing more is sent until it is. */
   private unsaved = false;
   /** When the receiver was first found down (or the exporter misdirected), for the log line when it is back. */
@@ -102,7 +121,7 @@ export class Exporter {
     let most = taken.records.length;
     while (from < taken.records.length) {
       const { payload, count } = this.encode(taken, from, most);
-      const sent = payload === undefined ? 'done' : await this.send(payload, count);
+      const sent = payload === undefined ? 'done' : await this.send(payload, taken.records.slice(from, from + count));
       // Stopped while the receiver could not take it: the cursor stays where it is.
       if (sent === 'stopped') return true;
       // Too large for the receiver (413): the same records again, in halves.
@@ -205,27 +224,35 @@ export class Exporter {
    * Deliver until accepted or refused for good ('done'; a 413 for more than one record is 'too
    * large', to be cut), or stopped while the receiver cannot take it; the figures told as they change.
    */
-  private async send(payload: Payload, count: number): Promise<'done' | 'too large' | 'stopped'> {
+  private async send(payload: Payload, records: StoredRecord[]): Promise<'done' | 'too large' | 'stopped'> {
     try {
-      return await this.attempts(payload, count);
+      return await this.attempts(payload, records);
     } finally {
       this.changed();
     }
   }
 
-  private async attempts(payload: Payload, count: number): Promise<'done' | 'too large' | 'stopped'> {
+  private async attempts(payload: Payload, records: StoredRecord[]): Promise<'done' | 'too large' | 'stopped'> {
+    const count = records.length;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs);
+      const outcome = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.agent);
       if (outcome.kind !== 'again') this.back(attempt);
       if (outcome.kind === 'accepted') {
-        this.stats.exported += count;
+        const rejected = outcome.answer && this.encoder.rejected?.(outcome.answer.body, outcome.answer.contentType);
+        const lost = Math.min(rejected?.records ?? 0, count);
+        this.stats.exported += count - lost;
+        this.stats.recordsRefused += lost;
+        if (rejected) {
+          this.log({ level: lost ? 'error' : 'warn', event: 'export_partial', exporter: this.config.name, url: this.url, records: count, rejected: lost, message: printable(rejected.message),
+            ...span(records), hint: lost ? 'the receiver took the batch but not all its records: those are counted as refused, not sent again' : 'the receiver took every record and says this' });
+        }
         return 'done';
       }
       if (outcome.kind === 'refused') {
         if (outcome.status === 413 && count > 1) return 'too large';
         this.stats.batchesRefused++;
         this.stats.recordsRefused += count;
-        this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, url: this.url, status: outcome.status, records: count, answer: outcome.answer,
+        this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, url: this.url, status: outcome.status, records: count, ...span(records), answer: outcome.answer,
           hint: 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
         return 'done';
       }
@@ -244,10 +271,10 @@ export class Exporter {
     this.downSince = Date.now();
     const { misdirected: m } = outcome;
     if (m) {
-      this.log({ level: 'error', event: 'export_misdirected', exporter: this.config.name, url: this.url, status: m.status, answer: m.answer,
-        hint: 'the receiver does not take requests sent this way: check the exporter\'s endpoint and headers (an expired credential?); records wait in the store and are sent once it takes them' });
+      this.log({ level: 'error', event: 'export_misdirected', exporter: this.config.name, url: this.url, status: m.status, error: outcome.why, answer: m.answer,
+        hint: 'the receiver does not take requests sent this way: check the exporter\'s endpoint, headers (an expired credential?) and ca; records wait in the store and are sent once it takes them' });
     } else {
-      this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, hint: 'records wait in the store and are sent when it is back' });
+      this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, hint: `${DOWN[outcome.why] ?? 'the receiver is busy or out of reach'}; records wait in the store and are sent when it is back` });
     }
   }
 

@@ -36,7 +36,8 @@ export class Exporters {
       return;
     }
     for (const e of exporters) {
-      log({ level: 'info', event: 'export_started', exporter: e.name, type: e.type, url: e.endpoint + FORMATS[e.type]!.path, filter: e.filter, headers: e.headers.map((h) => h.name) });
+      log({ level: 'info', event: 'export_started', exporter: e.name, type: e.type, url: e.endpoint + FORMATS[e.type]!.path, ...e.options, filter: e.filter, headers: e.headers.map((h) => h.name),
+        ...(e.ca ? { ca: e.ca.file } : {}) });
     }
     const worker = (this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { data, exporters } }));
     worker.on('message', (m: { stats?: ExporterStats[]; log?: Record<string, unknown> }) => {

@@ -42,12 +42,21 @@ message LogRecord {
 message ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2; string schema_url = 3; }
 message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; string schema_url = 3; }
 message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
+message ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2; }
+message ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1; }
 `;
 
 // severity_number is the enum SeverityNumber in logs.proto: an enum is written as an int32 varint,
 // and redtail sets its numbers itself (otlp-mapping.ts), so the enum's names are not needed here.
-const Request = protobuf.parse(PROTO).root.lookupType('opentelemetry.proto.ExportLogsServiceRequest');
+const { root } = protobuf.parse(PROTO);
+const Request = root.lookupType('opentelemetry.proto.ExportLogsServiceRequest');
+const Response = root.lookupType('opentelemetry.proto.ExportLogsServiceResponse');
 
 export function otlpProtobuf(request: ExportLogsServiceRequest): Buffer {
   return Buffer.from(Request.encode(request as unknown as Record<string, unknown>).finish());
+}
+
+/** An ExportLogsServiceResponse as protobuf, read as OTLP/JSON names it (`partialSuccess`); throws when it is not one. */
+export function otlpProtobufResponse(body: Buffer): unknown {
+  return Response.toObject(Response.decode(body), { longs: String });
 }

@@ -2,9 +2,9 @@
 // mapping in otlp-mapping.ts), written as OTLP/JSON or protobuf, for POST <endpoint>/v1/logs.
 import { gzipSync } from 'node:zlib';
 import { fail } from '../config-error.js';
-import type { Encoder, Payload, StoredRecord } from './encoder.js';
+import type { Encoder, Payload, Rejected, StoredRecord } from './encoder.js';
 import { otlpJson } from './otlp-json.js';
-import { otlpProtobuf } from './otlp-protobuf.js';
+import { otlpProtobuf, otlpProtobufResponse } from './otlp-protobuf.js';
 import { exportRequest } from './otlp-request.js';
 
 export interface OtlpOptions {
@@ -38,6 +38,7 @@ export function otlpEncoder(options: OtlpOptions): Encoder {
   const gzip = checked.compression === 'gzip';
   const now = checked.now ?? Date.now;
   return {
+    rejected: otlpRejected,
     encode(records: StoredRecord[]): Payload {
       const body = writer.write(exportRequest(records, now()));
       const headers: Record<string, string> = { 'content-type': writer.contentType };
@@ -45,4 +46,24 @@ export function otlpEncoder(options: OtlpOptions): Encoder {
       return { path: OTLP_LOGS_PATH, headers: { ...headers, 'content-encoding': 'gzip' }, body: gzipSync(body) };
     },
   };
+}
+
+/**
+ * OTLP's partial success: a receiver that took the request but not all its records says how many
+ * it rejected, and why, in an ExportLogsServiceResponse of the request's encoding. An answer that is
+ * not one (an empty body, a proxy's page) says nothing.
+ */
+export function otlpRejected(body: Buffer, contentType: string | undefined): Rejected | undefined {
+  let response: unknown;
+  try {
+    response = /\bjson\b/i.test(contentType ?? '') ? JSON.parse(body.toString('utf8')) : otlpProtobufResponse(body);
+  } catch {
+    return undefined;
+  }
+  const partial = (response as { partialSuccess?: { rejectedLogRecords?: unknown; errorMessage?: unknown } } | null)?.partialSuccess;
+  const records = Number(partial?.rejectedLogRecords ?? 0);
+  const message = typeof partial?.errorMessage === 'string' ? partial.errorMessage : '';
+  // A positive count rejected; 0 with a message is a warning the receiver sends with everything kept.
+  if (!(Number.isSafeInteger(records) && records > 0) && message === '') return undefined;
+  return { records: Number.isSafeInteger(records) && records > 0 ? records : 0, message };
 }

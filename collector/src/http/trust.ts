@@ -1,4 +1,4 @@
-// Reaching a collector over TLS (the CLI, the relay): which CAs its certificate may be signed by,
+// Reaching a collector over TLS (the CLI, the relay; an exporter its receiver): which CAs its certificate may be signed by,
 // and what a refused certificate means, said so the operator knows what to do. Verification is
 // always on: a CA file adds to the CAs Node trusts by default, it never turns the check off.
 import { readFileSync } from 'node:fs';
@@ -29,22 +29,23 @@ const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_
 
 /**
  * What a failed connection to `url` means when TLS is the cause, with what to do (`flag` names the
- * CA option of the program); undefined for any other failure. Looks through fetch's `cause`.
+ * CA option of the program, `peer` what is at the URL); undefined for any other failure. Looks
+ * through fetch's `cause`.
  */
-export function tlsProblem(err: unknown, url: string, flag: string): string | undefined {
+export function tlsProblem(err: unknown, url: string, flag: string, peer = 'the collector'): string | undefined {
   const e = err as { code?: string; message?: string; cert?: { subjectaltname?: string }; cause?: unknown } | undefined;
   if (e === undefined || e === null) return undefined;
   const code = e.code ?? '';
-  if (UNTRUSTED.has(code)) return `the collector's certificate is not trusted (${code}): pass ${flag} with the CA that signed it`;
-  if (code === 'CERT_HAS_EXPIRED') return 'the collector\'s certificate has expired (CERT_HAS_EXPIRED): it must be renewed (or a clock is wrong)';
-  if (code === 'CERT_NOT_YET_VALID') return 'the collector\'s certificate is not valid yet (CERT_NOT_YET_VALID): a clock is wrong, here or where it was issued';
+  if (UNTRUSTED.has(code)) return `${peer}'s certificate is not trusted (${code}): pass ${flag} with the CA that signed it`;
+  if (code === 'CERT_HAS_EXPIRED') return `${peer}'s certificate has expired (CERT_HAS_EXPIRED): it must be renewed (or a clock is wrong)`;
+  if (code === 'CERT_NOT_YET_VALID') return `${peer}'s certificate is not valid yet (CERT_NOT_YET_VALID): a clock is wrong, here or where it was issued`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     const names = e.cert?.subjectaltname ?? 'no names';
-    return `the collector's certificate is not for ${new URL(url).hostname} (it lists ${names}): reach it by a name the certificate lists, or issue one for this name`;
+    return `${peer}'s certificate is not for ${new URL(url).hostname} (it lists ${names}): reach it by a name the certificate lists, or issue one for this name`;
   }
   // A plain HTTP server's answer read as TLS: OpenSSL finds no TLS record in it.
   if (code === 'EPROTO' && /wrong version number|packet length too long/.test(e.message ?? '')) {
-    return `${new URL(url).host} does not speak TLS: use http:// or ws://, or serve TLS there with --tls-cert and --tls-key`;
+    return `${new URL(url).host} does not speak TLS: use http://${peer === 'the collector' ? ' or ws://, or serve TLS there with --tls-cert and --tls-key' : ''}`;
   }
-  return e.cause === undefined ? undefined : tlsProblem(e.cause, url, flag);
+  return e.cause === undefined ? undefined : tlsProblem(e.cause, url, flag, peer);
 }

@@ -100,3 +100,23 @@ test('an endpoint that already ends in the format\'s path is refused, naming the
   // A base with a path of its own is fine (a gateway's prefix).
   assert.equal(parseExporters([{ name: 'e', type: 'otlp', endpoint: 'https://gw.example/otlp/', encoding: 'json' }], {})[0]!.endpoint, 'https://gw.example/otlp');
 });
+
+test('a variable named as other tools name them is refused, pointing at env:NAME; "ca" names a PEM file, read at start', () => {
+  const base = { name: 'otel', type: 'ndjson', endpoint: ENDPOINT };
+  for (const [value, hint] of [['${env:OTEL_AUTH}', 'env:OTEL_AUTH'], ['${OTEL_AUTH}', 'env:OTEL_AUTH'], ['$OTEL_AUTH', 'env:OTEL_AUTH'], ['env:', undefined]] as const) {
+    assert.throws(() => parseExporters([{ ...base, headers: { authorization: value } }], { OTEL_AUTH: 'x' }),
+      (err) => err instanceof ConfigError && err.message.includes('"exporters[0].headers.authorization" must be "env:NAME"') && (hint === undefined || err.message.includes(`(here "${hint}")`)), value);
+  }
+  assert.equal(parseExporters([{ ...base, headers: { 'x-price': '$5 flat' } }], {})[0]!.headers[0]!.value, '$5 flat');
+  const tmp = tempDir();
+  try {
+    const pem = join(tmp.dir, 'ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    assert.deepEqual(parseExporters([{ ...base, ca: pem }], {})[0]!.ca, { file: pem, pem: readFileSync(pem, 'utf8') });
+    assert.throws(() => parseExporters([{ ...base, ca: join(tmp.dir, 'none.pem') }], {}), /"exporters\[0\]\.ca" names .*none\.pem, which cannot be read \(ENOENT\)/);
+    writeFileSync(pem, 'not a certificate');
+    assert.throws(() => parseExporters([{ ...base, ca: pem }], {}), /"exporters\[0\]\.ca" must be a PEM file of CA certificates/);
+  } finally {
+    tmp.remove();
+  }
+});

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { backoff, deliver, retryAfter } from '../../src/export/delivery.js';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import { backoff, deliver, retryAfter, trustingAgent } from '../../src/export/delivery.js';
+import { makeCertificates } from '../certificates.js';
 
 test('Retry-After as seconds or as an HTTP date; anything else is not read', () => {
   const now = Date.parse('2026-12-04T18:00:00Z');
@@ -80,8 +83,10 @@ test('the status is the answer once it arrived: a body cut short or never finish
     res.write('partial');
   });
   try {
-    assert.deepEqual(await deliver(cut.url, payload, {}, 5000), { kind: 'accepted', status: 200 });
-    assert.deepEqual(await deliver(slow.url, payload, {}, 300), { kind: 'accepted', status: 200 });
+    for (const [url, timeout] of [[cut.url, 5000], [slow.url, 300]] as const) {
+      const got = await deliver(url, payload, {}, timeout);
+      assert.deepEqual([got.kind, got.kind === 'accepted' && got.status], ['accepted', 200]);
+    }
   } finally {
     await cut.close();
     await slow.close();
@@ -110,5 +115,27 @@ test('a receiver that echoes the credentials it was sent: their values are maske
     assert.equal(got.kind === 'again' && got.misdirected?.answer, 'bad token in ***; tenant key ***');
   } finally {
     await s.close();
+  }
+});
+
+test('an https:// receiver whose certificate no trusted CA signed: the records wait, and the log says what to give; with its CA as "ca", accepted', async () => {
+  const certs = makeCertificates();
+  const s = https.createServer({ cert: readFileSync(certs.server.cert), key: readFileSync(certs.server.key) }, (req, res) => req.resume().on('end', () => res.writeHead(200).end()));
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  try {
+    const refused = await deliver(url, payload, {}, 5000);
+    assert.equal(refused.kind, 'again');
+    assert.match(refused.kind === 'again' ? refused.misdirected?.answer ?? '' : '', /^the receiver's certificate is not trusted \(\w+\): pass the exporter's "ca" \(a PEM file\) with the CA that signed it$/);
+    assert.deepEqual(await deliver(url, payload, {}, 5000, trustingAgent(readFileSync(certs.ca, 'utf8'))), { kind: 'accepted', status: 200 });
+    // TLS spoken to a plain port: the scheme is the config's mistake too.
+    const plain = await server((req, res) => req.resume().on('end', () => res.writeHead(200).end()));
+    const wrong = await deliver(plain.url.replace('http:', 'https:'), payload, {}, 5000);
+    await plain.close();
+    assert.match(wrong.kind === 'again' ? wrong.misdirected?.answer ?? '' : '', /does not speak TLS: use http:\/\/$/);
+  } finally {
+    s.closeAllConnections();
+    s.close();
+    certs.remove();
   }
 });

@@ -13,6 +13,7 @@ import { Shelf } from '../../src/export/shelf.js';
 import { collector, ndjson, post, record, until } from '../helpers.js';
 import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
 import { ndjsonEncoder } from '../../src/export/ndjson.js';
+import { otlpEncoder } from '../../src/export/otlp.js';
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
@@ -118,6 +119,7 @@ test('a batch refused for good (400) is counted, logged with the start of the an
     assert.equal(e.stats.retries, 0);
     const refused = s.logs.find((l) => l.event === 'export_refused')!;
     assert.equal(refused.status, 400);
+    assert.deepEqual([refused.first_request_id, refused.last_request_id], ['r-0', 'r-99']);
     assert.match(String(refused.answer), /^bad request x+$/);
     assert.equal(String(refused.answer).length, 200);
   } finally {
@@ -343,6 +345,24 @@ test('a cursor that cannot be written holds its exporter where it is, saying why
     rmSync(cursorDir(s.c.dir));
     await until(() => s.receiver.accepted.length >= 40, 'the 10 records stored while held, delivered');
     assert.deepEqual(ids(s), numbered(0, 40));
+  } finally {
+    await s.done();
+  }
+});
+
+test('a receiver that takes a batch but rejects some of its records (OTLP partial success): counted as refused, logged with the batch\'s ids, not sent again', async () => {
+  const s = await setup({ type: 'otlp', batch: { records: 10, bytes: 1_000_000, waitMs: 0 } }, { encoder: otlpEncoder({ encoding: 'json' }) });
+  try {
+    s.receiver.answers.push({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ partialSuccess: { rejectedLogRecords: '3', errorMessage: 'timestamp too old' } }) });
+    await s.ingest(0, 20);
+    const e = s.start();
+    await until(() => s.receiver.requests.length >= 2 && e.lag().records === 0, 'both batches answered');
+    assert.equal(e.stats.exported, 17);
+    assert.equal(e.stats.recordsRefused, 3);
+    assert.equal(e.stats.batchesRefused, 0);
+    const partial = s.logs.filter((l) => l.event === 'export_partial');
+    assert.deepEqual(partial.map((l) => [l.records, l.rejected, l.message, l.first_request_id, l.last_request_id]), [[10, 3, 'timestamp too old', 'r-0', 'r-9']]);
+    assert.equal(s.receiver.requests.length, 2, 'nothing sent again');
   } finally {
     await s.done();
   }

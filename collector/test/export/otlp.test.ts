@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { FIELDS } from '../../src/record/schema.js';
 import type { StoredRecord } from '../../src/export/encoder.js';
 import { ConfigError } from '../../src/config-error.js';
-import { checkOtlpOptions, otlpEncoder } from '../../src/export/otlp.js';
+import { checkOtlpOptions, otlpEncoder, otlpRejected } from '../../src/export/otlp.js';
 import { type Json, logRecordsOf, OtlpReceiver, type ReceivedRecord } from './otlp-receiver.js';
 
 const OBSERVED = Date.UTC(2026, 10, 27, 10, 0, 5);
@@ -252,4 +252,20 @@ describe('otlp encoder', () => {
     assert.throws(() => checkOtlpOptions('json'), /"otlp" must be an object/);
     assert.deepEqual(checkOtlpOptions({ encoding: 'protobuf' }), { encoding: 'protobuf', compression: undefined });
   });
+});
+
+test('a partial success, in either encoding, says how many records the receiver rejected and why; any other answer says nothing', () => {
+  const json = (o: unknown) => Buffer.from(JSON.stringify(o));
+  assert.deepEqual(otlpRejected(json({ partialSuccess: { rejectedLogRecords: '3', errorMessage: 'too old' } }), 'application/json'), { records: 3, message: 'too old' });
+  assert.deepEqual(otlpRejected(json({ partialSuccess: { rejectedLogRecords: 2 } }), 'application/json; charset=utf-8'), { records: 2, message: '' });
+  assert.deepEqual(otlpRejected(json({ partialSuccess: { errorMessage: 'deprecated field' } }), 'application/json'), { records: 0, message: 'deprecated field' });
+  // ExportLogsServiceResponse { partial_success (1) { rejected_log_records (1): 3, error_message (2): "too old" } }, written by hand.
+  const message = Buffer.from('too old');
+  const inner = Buffer.concat([Buffer.from([0x08, 0x03, 0x12, message.length]), message]);
+  assert.deepEqual(otlpRejected(Buffer.concat([Buffer.from([0x0a, inner.length]), inner]), 'application/x-protobuf'), { records: 3, message: 'too old' });
+  assert.equal(otlpRejected(Buffer.alloc(0), 'application/x-protobuf'), undefined);
+  assert.equal(otlpRejected(json({}), 'application/json'), undefined);
+  assert.equal(otlpRejected(json({ partialSuccess: {} }), 'application/json'), undefined);
+  assert.equal(otlpRejected(Buffer.from('<html>ok</html>'), 'text/html'), undefined);
+  assert.equal(otlpRejected(Buffer.from('{"partialSucc'), 'application/json'), undefined);
 });
