@@ -2,7 +2,8 @@
 // manifests' arguments and are scraped after a batch went through both; the filter's rules are
 // checked against the metrics the real filter defines in the host.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { exited, spawnRedtail, tempDir } from '../../collector/test/helpers.js';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GET, startFilter } from '../../filter/test/harness.js';
@@ -57,7 +58,7 @@ test('the PrometheusRule and the plain rules file hold the same rules', () => {
   assert.equal(RULE!.kind, 'PrometheusRule');
   assert.deepEqual(Object.keys(RULE!.spec), ['groups']);
   assert.deepEqual(PLAIN!.groups, RULE!.spec.groups);
-  assert.deepEqual(RULE!.spec.groups.map((g: Y) => g.name), ['redtail-collector', 'redtail-relay', 'redtail-filter']);
+  assert.deepEqual(RULE!.spec.groups.map((g: Y) => g.name), ['redtail-collector', 'redtail-relay', 'redtail-filter', 'redtail-export']);
 });
 
 test('every metric the collector and relay alerts read is in their /metrics, run from the manifests', async () => {
@@ -132,5 +133,20 @@ test("the proxyStatsMatcher docs/deploying.md gives keeps every metric the filte
     for (const { name } of selectors(rule.expr)) {
       assert.ok(prefixes.some((p) => ENVOY_NAME_OF(name).startsWith(p)), `${rule.alert}: ${ENVOY_NAME_OF(name)} is kept by ${prefixes.join(', ')}`);
     }
+  }
+});
+
+test('every metric the export alerts read is in the /metrics of a collector with an exporter', async () => {
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'config.json');
+  // An exporter to a port nothing listens on: its series exist from the start, as they do for any exporter.
+  writeFileSync(file, JSON.stringify({ exporters: [{ name: 'otel', type: 'otlp', encoding: 'json', endpoint: 'http://127.0.0.1:9' }] }));
+  const c = await spawnRedtail(['serve', '--port', '0', '--data', join(tmp.dir, 'data'), '--config', file]);
+  try {
+    check(RULE!.spec.groups[3], series(await (await fetch(`${c.url}/metrics`)).text()));
+  } finally {
+    c.child.kill('SIGKILL');
+    await exited(c.child);
+    tmp.remove();
   }
 });
