@@ -1,7 +1,7 @@
 // One request to a receiver, and what its answer means for the batch: accepted (2xx), worth
-// trying again (429, 502, 503, 504, no answer: the receiver is busy, restarting or out of reach;
+// trying again (408, 429, 502, 503, 504, no answer: the receiver is busy, restarting or out of reach;
 // or an answer that says the request never reached a receiver that judged its records: a
-// redirect, a wrong address, credentials refused), or refused for good (any other status, 400
+// redirect, a wrong address, credentials refused, a format or header it does not take), or refused for good (any other status, 400
 // above all: the receiver read the records and trying again would be refused again).
 import http from 'node:http';
 import https from 'node:https';
@@ -16,13 +16,18 @@ export type Outcome =
    */
   | { kind: 'again'; why: string; retryAfter?: number; misdirected?: { status: number; answer: string } };
 
-const AGAIN = [429, 502, 503, 504];
+/** Busy, restarting or out of reach; 408: the receiver gave up waiting for the request (a slow link), judging none of it. */
+const AGAIN = [408, 429, 502, 503, 504];
 /**
  * Wrong path or method, credentials missing, refused or expired, a proxy's refusal, a redirect
- * (not followed: a POST's body is not sent on): refusing the records for good on these would drop
- * every one until someone mends the config, so they wait in the store as for a receiver down.
+ * (not followed: a POST's body is not sent on); or an answer about the request's form rather than
+ * its records: a media type the receiver does not take (415: an ndjson exporter pointed at an
+ * OpenTelemetry Collector), an expectation (417), a protocol (426), headers too large (431), a
+ * method or an HTTP version not implemented (501, 505), a network's login (511). Refusing the
+ * records for good on these would drop every one until someone mends the config, so they wait in
+ * the store as for a receiver down.
  */
-const MISDIRECTED = (status: number) => (status >= 300 && status < 400) || [401, 403, 404, 405, 407, 421].includes(status);
+const MISDIRECTED = (status: number) => (status >= 300 && status < 400) || [401, 403, 404, 405, 407, 415, 417, 421, 426, 431, 501, 505, 511].includes(status);
 /** Of a refusal's answer, read this much: enough for its first words, not a hostile receiver's endless body. */
 const ANSWER_BYTES = 4096;
 const SHOWN_CHARS = 200;

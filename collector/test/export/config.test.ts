@@ -104,7 +104,7 @@ test('an endpoint that already ends in the format\'s path is refused, naming the
 test('credentials in an endpoint are not shown however the URL is written: without slashes, with backslashes, in its query or fragment', () => {
   const base = { name: 'otel', type: 'ndjson' };
   // The URL standard reads each of these with the credentials in it (a query or fragment may hold an API key).
-  for (const [endpoint, secret] of [
+  for (const [endpoint, secret] of <[string, string][]>[
     ['http:admin:hunter2pass@otel:4318', 'hunter2pass'],
     ['http:\\\\admin:hunter2pass@otel:4318', 'hunter2pass'],
     ['http:/\t/admin:hunter2pass@otel:4318', 'hunter2pass'],

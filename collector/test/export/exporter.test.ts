@@ -13,6 +13,8 @@ import { Shelf } from '../../src/export/shelf.js';
 import { collector, ndjson, post, record, until } from '../helpers.js';
 import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
 import { ndjsonEncoder } from '../../src/export/ndjson.js';
+import { otlpEncoder } from '../../src/export/otlp.js';
+import { OtlpReceiver } from './otlp-receiver.js';
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
@@ -344,6 +346,36 @@ test('a cursor that cannot be written holds its exporter where it is, saying why
     await until(() => s.receiver.accepted.length >= 40, 'the 10 records stored while held, delivered');
     assert.deepEqual(ids(s), numbered(0, 40));
   } finally {
+    await s.done();
+  }
+});
+
+test('an ndjson exporter pointed at an OpenTelemetry Collector (415, a format it does not take): the records wait, nothing refused; mended to otlp, every record arrives', async () => {
+  const s = await setup({ batch: { records: 50, bytes: 1_000_000, waitMs: 0 } });
+  const otlp = await new OtlpReceiver().start();
+  const shelf = new Shelf(s.c.dir);
+  try {
+    await s.ingest(0, 120);
+    const logs: Record<string, unknown>[] = [];
+    // Its endpoint as an ndjson exporter takes it, the path and all.
+    const wrong = new Exporter({ ...s.config, endpoint: `${otlp.url}/v1/logs` }, ndjsonEncoder, shelf, Cursor.open(s.c.dir, 'test'), (e) => logs.push(e));
+    const running = wrong.run();
+    await until(() => otlp.answered.length >= 3, 'three tries');
+    wrong.stop();
+    await running;
+    assert.deepEqual([...new Set(otlp.answered)], [415]);
+    assert.equal(wrong.stats.recordsRefused, 0);
+    assert.ok(logs.some((l) => l.event === 'export_misdirected' && l.status === 415));
+    // The config mended (the same exporter, of type otlp) and the collector restarted: nothing was skipped.
+    const mended = new Exporter({ ...s.config, type: 'otlp', endpoint: otlp.url, options: { encoding: 'json' } }, otlpEncoder({ encoding: 'json' }), shelf, Cursor.open(s.c.dir, 'test'), () => {});
+    const again = mended.run();
+    await otlp.until((o) => o.records().length >= 120);
+    mended.stop();
+    await again;
+    assert.deepEqual(otlp.records().map((r) => (r.record.attributes as { key: string; value: { stringValue?: string } }[]).find((a) => a.key === 'redtail.request_id')?.value.stringValue), numbered(0, 120));
+  } finally {
+    shelf.close();
+    await otlp.close();
     await s.done();
   }
 });
