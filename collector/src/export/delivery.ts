@@ -82,15 +82,29 @@ export function deliver(endpoint: string, payload: Payload, headers: Record<stri
 function outcome(status: number, retry: string | string[] | undefined, body: Buffer, secrets: string[]): Outcome {
   if (status >= 200 && status < 300) return { kind: 'accepted', status };
   if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null) };
-  const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets);
+  const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets, body.length >= ANSWER_BYTES);
   if (MISDIRECTED(status)) return { kind: 'again', why: `HTTP ${status}`, misdirected: { status, answer } };
   return { kind: 'refused', status, answer };
 }
 
-/** The answer's first characters, control characters as spaces and `secrets` as ***, for one log line. */
-function printable(text: string, secrets: string[]): string {
+/**
+ * The answer's first characters, control characters as spaces and `secrets` as ***, for one log
+ * line. `cut`: the answer went on past `text`, which may end in a secret's first characters.
+ */
+function printable(text: string, secrets: string[], cut: boolean): string {
   let shown = text;
   for (const s of secrets) shown = shown.split(s).join('***');
+  if (cut) {
+    shown = shown.replace(/\uFFFD+$/, ''); // a character cut in two
+    for (const s of secrets) {
+      for (let k = Math.min(s.length - 1, shown.length); k > 0; k--) {
+        if (shown.endsWith(s.slice(0, k))) {
+          shown = shown.slice(0, -k);
+          break;
+        }
+      }
+    }
+  }
   return shown.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim().slice(0, SHOWN_CHARS);
 }
 

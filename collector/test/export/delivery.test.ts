@@ -128,3 +128,19 @@ test('a receiver that echoes the credentials it was sent: their values are maske
     await s.close();
   }
 });
+
+test('a credential the receiver echoes where its answer is cut (past the first 4 KiB read): its first characters are not shown either', async () => {
+  const token = 'tok_5f2a9c81d7e04b6f';
+  // Whitespace is trimmed from what is shown: what comes after it, at the cut, is the first thing shown.
+  for (const [before, echoed] of [[4096 - 'Bearer '.length - 12, `Bearer ${token}`], [4096 - token.length + 1, token], [4096 - 3, token]] as const) {
+    const s = await server((req, res) => req.resume().on('end', () => res.writeHead(401).end(`${' '.repeat(before)}${echoed} and more`)));
+    try {
+      const got = await deliver(s.url, payload, { authorization: `Bearer ${token}` }, 5000);
+      assert.equal(got.kind, 'again');
+      const shown = got.kind === 'again' ? got.misdirected!.answer : '';
+      assert.ok(!shown.includes(token.slice(0, 3)), `${before}: ${shown}`);
+    } finally {
+      await s.close();
+    }
+  }
+});
