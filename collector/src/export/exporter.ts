@@ -47,7 +47,7 @@ export class Exporter {
     this.url = config.endpoint + FORMATS[config.type]!.path;
     // A new exporter's cursor: every shard from its start, or from past its last block; written before anything is sent.
     if (!cursor.existed) {
-      if (config.from === 'now') for (const shard of shelf.shards()) cursor.days.set(shard.day, { block: shard.last() + 1, records: 0 });
+      if (config.from === 'now') for (const shard of shelf.shards()) cursor.days.set(shard.day, anchored(shard, { block: shard.last() + 1, records: 0 }));
       this.unsaved = true;
     }
   }
@@ -110,11 +110,11 @@ export class Exporter {
         most = Math.ceil(count / 2);
         continue;
       }
-      this.advance(shard.day, taken.after[from + count - 1]!);
+      this.advance(shard, taken.after[from + count - 1]!);
       from += count;
       if (this.stopping) return true;
     }
-    this.advance(shard.day, taken.end);
+    this.advance(shard, taken.end);
     return true;
   }
 
@@ -128,7 +128,7 @@ export class Exporter {
       const taken = take(shard, at, this.filter, this.config.batch, (s) => this.log({ level: 'warn', event: 'export_skipped', exporter: this.config.name, ...s }));
       // Nothing kept (all filtered out): the cursor moves past them, and the next shard is looked at.
       if (taken.records.length === 0) {
-        this.advance(shard.day, taken.end);
+        this.advance(shard, taken.end);
         continue;
       }
       return { shard, taken };
@@ -136,12 +136,22 @@ export class Exporter {
     return undefined;
   }
 
-  /** Where the cursor is in a shard; a cursor past its shard's end (the shard removed and made again) starts the day over. */
+  /**
+   * Where the cursor is in a shard. A cursor past its shard's end, or whose last block delivered
+   * came in another batch than the shard has there (the shard removed and made again, restored
+   * from a copy, or its last commits lost to a power cut, then grown again), starts the day over:
+   * sending a day twice, rather than skipping what the shard holds now.
+   */
   private position(shard: ShardReader): Position {
     const at = this.cursor.position(shard.day);
-    if (at.block <= shard.last() + 1) return at;
-    this.log({ level: 'warn', event: 'export_cursor_reset', exporter: this.config.name, shard: shard.day, cursor_block: at.block, last_block: shard.last(),
-      hint: 'the shard holds fewer blocks than were delivered: it was removed and made again; its day is sent from its start' });
+    const last = shard.last();
+    const found = at.block > last + 1 || at.batch === undefined ? undefined : shard.batchOf(at.records > 0 ? at.block : at.block - 1);
+    if (at.block <= last + 1 && found === at.batch) return at;
+    this.log({ level: 'warn', event: 'export_cursor_reset', exporter: this.config.name, shard: shard.day, cursor_block: at.block, last_block: last,
+      ...(at.block <= last + 1 ? { cursor_batch: at.batch, shard_batch: found ?? null } : {}),
+      hint: at.block > last + 1
+        ? 'the shard holds fewer blocks than were delivered: it was removed and made again (or lost its last commits); its day is sent from its start'
+        : 'the shard holds other blocks than were delivered: it was made again, restored from a copy or lost its last commits, and has grown since; its day is sent from its start' });
     this.cursor.days.set(shard.day, START);
     return START;
   }
@@ -258,8 +268,8 @@ export class Exporter {
     this.log({ level: 'info', event: 'export_receiver_back', exporter: this.config.name, url: this.url, down_s: Math.round((Date.now() - (this.downSince ?? Date.now())) / 1000), tries: attempt });
   }
 
-  private advance(day: string, to: Position): void {
-    this.cursor.days.set(day, to);
+  private advance(shard: ShardReader, to: Position): void {
+    this.cursor.days.set(shard.day, anchored(shard, to));
     this.save();
   }
 
@@ -291,4 +301,11 @@ export class Exporter {
       this.woken = wake;
     });
   }
+}
+
+/** A position with the batch of the block of its last record (the one before it at a block's start), to tell the shard apart later. */
+function anchored(shard: ShardReader, to: Position): Position {
+  const at = to.records > 0 ? to.block : to.block - 1;
+  const batch = at >= 1 ? shard.batchOf(at) : undefined;
+  return batch === undefined ? { block: to.block, records: to.records } : { block: to.block, records: to.records, batch };
 }

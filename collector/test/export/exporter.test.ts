@@ -10,7 +10,9 @@ import { Cursor, cursorDir } from '../../src/export/cursor.js';
 import type { Encoder } from '../../src/export/encoder.js';
 import { Exporter } from '../../src/export/exporter.js';
 import { Shelf } from '../../src/export/shelf.js';
-import { collector, ndjson, post, record, until } from '../helpers.js';
+import { DEFAULTS } from '../../src/config.js';
+import { type Collector, startCollector } from '../../src/http/server.js';
+import { collector, ndjson, post, record, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
 import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
 import { ndjsonEncoder } from '../../src/export/ndjson.js';
 import { otlpEncoder } from '../../src/export/otlp.js';
@@ -229,7 +231,7 @@ test('stopped with a request in flight, the exporter waits for its answer and mo
     const stopping = s.stopExporters();
     answer({ status: 200 });
     await stopping;
-    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0 });
+    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0, batch: 'test/1' });
 
     // Stopped while the receiver is busy: the cursor stays, the records go next time.
     await s.ingest(10, 5);
@@ -237,7 +239,7 @@ test('stopped with a request in flight, the exporter waits for its answer and mo
     s.start();
     await until(() => s.receiver.requests.length >= 2, 'a refusal to try again');
     await s.stopExporters();
-    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0 });
+    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0, batch: 'test/1' });
   } finally {
     await s.done();
   }
@@ -378,5 +380,62 @@ test('an ndjson exporter pointed at an OpenTelemetry Collector (415, a format it
     shelf.close();
     await otlp.close();
     await s.done();
+  }
+});
+
+test('a shard that lost its last commits (a power cut: synchronous=NORMAL) and grew again past the cursor: the records stored since are sent, not skipped', async () => {
+  const tmp = tempDir();
+  const receiver = new NdjsonReceiver();
+  const config: ExporterConfig = {
+    name: 'test', type: 'ndjson', endpoint: await receiver.listen(), options: {}, headers: [], filter: {},
+    batch: { records: 1000, bytes: 1_000_000, waitMs: 0 }, timeoutMs: 5000, maxBackoffMs: 50, from: 'start',
+  };
+  const base = structuredClone(DEFAULTS);
+  const start = () => startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3650, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS } }, () => {});
+  let seq = 0;
+  const ingest = async (c: Collector, from: number, n: number) => {
+    const res = await post(c.url, ndjson(Array.from({ length: n }, (_, k) => record({ request_id: `r-${from + k}` }))), { 'x-redtail-batch': `test/${++seq}` });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+  };
+  const logs: Record<string, unknown>[] = [];
+  const exportAll = async (): Promise<void> => {
+    const shelf = new Shelf(tmp.dir);
+    const e = new Exporter(config, ndjsonEncoder, shelf, Cursor.open(tmp.dir, 'test'), (l) => logs.push(l));
+    const done = e.run();
+    await until(() => e.lag().records === 0 && e.stats.up, 'every record past the cursor delivered');
+    e.stop();
+    await done;
+    shelf.close();
+  };
+  const shard = join(tmp.dir, 'redtail-2026-11-27.db');
+  try {
+    let c = await start();
+    await ingest(c, 0, 10);
+    await c.close();
+    // The shard as the disk holds it when the power goes: without the commits after this one.
+    const durable = readFileSync(shard);
+    c = await start();
+    await ingest(c, 10, 10);
+    await ingest(c, 20, 10);
+    await exportAll();
+    await c.close();
+    assert.deepEqual(ids({ receiver } as Setup), numbered(0, 30));
+    writeFileSync(shard, durable);
+    for (const f of [`${shard}-wal`, `${shard}-shm`]) rmSync(f, { force: true });
+
+    // Back up: more is stored (the relays' spools flush) before the exporter first looks.
+    c = await start();
+    for (let b = 0; b < 3; b++) await ingest(c, 100 + b * 10, 10);
+    await exportAll();
+    await c.close();
+    const got = new Set(ids({ receiver } as Setup));
+    assert.deepEqual(numbered(100, 30).filter((id) => !got.has(id)), [], 'records stored after the power cut and never sent');
+    // Told apart by the batch of the block at the cursor: the day is sent again from its start, and the log says so.
+    const reset = logs.find((l) => l.event === 'export_cursor_reset');
+    assert.deepEqual([reset?.cursor_batch, reset?.shard_batch], ['test/3', 'test/5']);
+    assert.deepEqual(ids({ receiver } as Setup).slice(30), [...numbered(0, 10), ...numbered(100, 30)]);
+  } finally {
+    await receiver.close();
+    tmp.remove();
   }
 });
