@@ -36,7 +36,7 @@ export class Exporter {
   private stopping = false;
   private woken: (() => void) | undefined;
   private readonly counts = new BlockCounts();
-  /** When the records of a batch not yet full were first seen waiting. */
+  /** When the records of a batch not yet full were first seen waiting (performance.now(): the wall clock may step back by hours). */
   private waitingSince: number | undefined;
 
   constructor(readonly config: ExporterConfig, private readonly encoder: Encoder, private readonly shelf: Shelf,
@@ -82,8 +82,8 @@ export class Exporter {
       } catch (err) {
         const error = (err as Error).message;
         // The same failure each round (a folder that cannot be written) is said again once a minute, not every second.
-        if (error !== this.failed?.error || Date.now() - this.failed.at >= FAILED_AGAIN_MS) {
-          this.failed = { error, at: Date.now() };
+        if (error !== this.failed?.error || performance.now() - this.failed.at >= FAILED_AGAIN_MS) {
+          this.failed = { error, at: performance.now() };
           this.log({ level: 'error', event: 'export_failed', exporter: this.config.name, error, hint: 'tried again in a moment; records wait in the store' });
         }
         await this.sleep(LOOK_EVERY_MS, { wakes: false });
@@ -173,11 +173,11 @@ export class Exporter {
    * true when it waited (to be taken again), false when its time is up (to be sent as it is).
    */
   private async waitToFill(shard: ShardReader): Promise<boolean> {
-    this.waitingSince ??= Date.now();
+    this.waitingSince ??= performance.now();
     const until = this.waitingSince + this.config.batch.waitMs;
-    if (Date.now() >= until) return false;
-    while (!this.stopping && Date.now() < until) {
-      await this.sleep(until - Date.now());
+    if (performance.now() >= until) return false;
+    while (!this.stopping && performance.now() < until) {
+      await this.sleep(until - performance.now());
       // Counting records past the cursor is cheap; reading them again is not.
       if (this.counts.past(shard.db, this.position(shard)).records >= this.config.batch.records) break;
     }

@@ -439,3 +439,21 @@ test('a shard that lost its last commits (a power cut: synchronous=NORMAL) and g
     tmp.remove();
   }
 });
+
+test('the wall clock stepped back (NTP, a VM resumed) while a batch waits to fill: it is sent after batch.wait_ms all the same, not after the step', async (t) => {
+  const s = await setup({ batch: { records: 1000, bytes: 1_000_000, waitMs: 400 } });
+  try {
+    await s.ingest(0, 10);
+    const e = s.start();
+    await new Promise((r) => setTimeout(r, 100));
+    const now = Date.now.bind(Date);
+    t.mock.method(Date, 'now', () => now() - 3_600_000);
+    await until(() => e.stats.exported >= 10, 'the batch sent once batch.wait_ms passed', { timeoutMs: 5000 });
+    t.mock.restoreAll();
+    assert.deepEqual(ids(s), numbered(0, 10));
+    assert.equal(e.stats.exported, 10);
+  } finally {
+    t.mock.restoreAll();
+    await s.done();
+  }
+});
