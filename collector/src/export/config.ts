@@ -45,16 +45,24 @@ export const EXPORTER_DEFAULTS = { batch: { records: 1000, bytes: 1_000_000, wai
 const COMMON = ['name', 'type', 'endpoint', 'headers', 'filter', 'batch', 'timeout_ms', 'max_backoff_ms', 'from', 'ca'];
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 const HEADER = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
-/** Set by the exporter from its endpoint and payload, not by config. */
-const RESERVED_HEADERS = ['host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection'];
+/**
+ * Set by the exporter from its endpoint and payload, not by config; and the headers that change
+ * how the request itself is taken rather than what it carries: `expect` (a receiver answers a value
+ * it does not know with 417, which would refuse every batch) and the other hop-by-hop headers.
+ */
+const RESERVED_HEADERS = ['host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection',
+  'expect', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
 
 function int(v: unknown, field: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(field, `an integer from ${min} to ${max}`, v);
   return v;
 }
 
+/** What a value is, to name it in a refusal without showing it: a value in the wrong place may still hold a secret (a header's). */
+const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+
 function object(v: unknown, field: string, known: string[] | undefined): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, 'an object', v);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, 'an object', kind(v));
   if (known) for (const k of Object.keys(v)) if (!known.includes(k)) throw new ConfigError(`collector config: unknown field "${field}.${k}"; known fields are ${known.join(', ')}`);
   return v as Record<string, unknown>;
 }
@@ -66,8 +74,12 @@ function endpoint(v: unknown, field: string, path: string): string {
   } catch {
     url = undefined;
   }
-  // The value as shown in the error: credentials someone put in the URL stay out of the log.
-  const shown = typeof v === 'string' ? v.replace(/\/\/[^/?#]*@/, '//***@') : v;
+  // The value as shown in the error: credentials someone put in the URL stay out of the log, and
+  // so do a query and a fragment (an API key may be in either). The URL standard finds credentials
+  // up to the last "@" after the scheme, with or without slashes (or backslashes, tabs) before them.
+  const shown = typeof v === 'string'
+    ? v.replace(/^([^:]*:[/\\\t\n\r]*).*@/s, '$1***@').replace(/\?[^#]*/, '?***').replace(/#.*/s, '#***')
+    : v;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
     fail(field, 'an http:// or https:// URL without query, fragment or credentials (give credentials in "headers")', shown);
   }
@@ -81,10 +93,15 @@ function endpoint(v: unknown, field: string, path: string): string {
 
 function headers(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterConfig['headers'] {
   const given = object(v, field, undefined);
+  const seen = new Set<string>();
   return Object.entries(given).map(([name, value]) => {
     if (!HEADER.test(name) || RESERVED_HEADERS.includes(name.toLowerCase())) fail(`${field}`, `header names that are HTTP tokens, not one of ${RESERVED_HEADERS.join(', ')}`, name);
+    // Names are case-insensitive: of two, only one would be sent.
+    if (seen.has(name.toLowerCase())) fail(`${field}`, 'header names given once (case aside)', name);
+    seen.add(name.toLowerCase());
     // Only its type is shown: a value written as a number or a list may still be a secret.
-    if (typeof value !== 'string') fail(`${field}.${name}`, 'a string, or "env:NAME" to read it from the environment', `a ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value}`);
+    if (typeof value !== 'string') fail(`${field}.${name}`, 'a string, or "env:NAME" to read it from the environment', kind(value));
+    if (value === '') fail(`${field}.${name}`, 'a non-empty string, or "env:NAME" to read it from the environment', value);
     // Other tools' ways of naming a variable would be sent as written, and refused by the receiver.
     const lookalike = /^\$\{(?:env:)?([A-Za-z_]\w*)\}$|^\$([A-Za-z_]\w*)$|^env:\s*$/.exec(value);
     if (lookalike) fail(`${field}.${name}`, `"env:NAME" to read a value from the environment${lookalike[1] ?? lookalike[2] ? ` (here "env:${lookalike[1] ?? lookalike[2]}")` : ''}, or the value itself`, value);
@@ -156,13 +173,17 @@ function exporter(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCo
   }
   // The format's own refusals name their field under this exporter's.
   format.encoder(c.options, field);
-  for (const [name, value] of Object.entries(format.headers?.(c.options, field) ?? {})) c.headers.push({ name, value });
+  for (const [name, value] of Object.entries(format.headers?.(c.options, field) ?? {})) {
+    const given = c.headers.find((h) => h.name.toLowerCase() === name.toLowerCase());
+    if (given) fail(`${field}.headers`, `header names given once (case aside): ${name} is set from ${JSON.stringify(format.headerOptions?.[name])}`, given.name);
+    c.headers.push({ name, value });
+  }
   return c;
 }
 
 /** The exporters of the config file; `env` gives the headers' `env:NAME` values. */
 export function parseExporters(v: unknown, env: NodeJS.ProcessEnv): ExporterConfig[] {
-  if (!Array.isArray(v)) fail('exporters', 'a list of exporters, each { "name", "type", "endpoint", ... }', v);
+  if (!Array.isArray(v)) fail('exporters', 'a list of exporters, each { "name", "type", "endpoint", ... }', kind(v));
   const out = v.map((e, i) => exporter(e, `exporters[${i}]`, env));
   const seen = new Set<string>();
   out.forEach((e, i) => {

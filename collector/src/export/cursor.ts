@@ -10,6 +10,13 @@ import { replaceWhole } from '../store/whole-file.js';
 export interface Position {
   block: number;
   records: number;
+  /**
+   * The name of the batch that brought the block of the last record delivered: a shard made
+   * again, restored from a copy or that lost its last commits to a power cut has another batch
+   * there (or none), and is told apart from the one read. Absent at a day's start (and in
+   * cursors written before it was kept).
+   */
+  batch?: string;
 }
 
 /** Where a shard day starts: nothing of it delivered. */
@@ -43,11 +50,11 @@ export class Cursor {
     const days = (parsed as { days?: unknown } | null)?.days;
     if (typeof days !== 'object' || days === null || Array.isArray(days)) throw new CursorUnreadable(`${file} holds no "days" object: move it away to start exporter "${name}" from its "from" setting, or mend it`);
     for (const [day, p] of Object.entries(days)) {
-      const { block, records } = (p ?? {}) as Record<string, unknown>;
-      if (!/^\d{4}-\d\d-\d\d$/.test(day) || !isCount(block) || !isCount(records)) {
+      const { block, records, batch } = (p ?? {}) as Record<string, unknown>;
+      if (!/^\d{4}-\d\d-\d\d$/.test(day) || !isCount(block) || !isCount(records) || (batch !== undefined && typeof batch !== 'string')) {
         throw new CursorUnreadable(`${file}: day ${JSON.stringify(day)} has no valid position (${JSON.stringify(p)}): move the file away to start exporter "${name}" from its "from" setting, or mend it`);
       }
-      cursor.days.set(day, { block, records });
+      cursor.days.set(day, typeof batch === 'string' ? { block, records, batch } : { block, records });
     }
     return cursor;
   }

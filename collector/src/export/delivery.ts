@@ -1,7 +1,7 @@
 // One request to a receiver, and what its answer means for the batch: accepted (2xx), worth
-// trying again (429, 502, 503, 504, no answer: the receiver is busy, restarting or out of reach;
+// trying again (408, 429, 502, 503, 504, no answer: the receiver is busy, restarting or out of reach;
 // or an answer that says the request never reached a receiver that judged its records: a
-// redirect, a wrong address, credentials refused), or refused for good (any other status, 400
+// redirect, a wrong address, credentials refused, a format or header it does not take), or refused for good (any other status, 400
 // above all: the receiver read the records and trying again would be refused again).
 import http from 'node:http';
 import https from 'node:https';
@@ -20,13 +20,18 @@ export type Outcome =
    */
   | { kind: 'again'; why: string; retryAfter?: number; misdirected?: { status?: number; answer: string } };
 
-const AGAIN = [429, 502, 503, 504];
+/** Busy, restarting or out of reach; 408: the receiver gave up waiting for the request (a slow link), judging none of it. */
+const AGAIN = [408, 429, 502, 503, 504];
 /**
  * Wrong path or method, credentials missing, refused or expired, a proxy's refusal, a redirect
- * (not followed: a POST's body is not sent on): refusing the records for good on these would drop
- * every one until someone mends the config, so they wait in the store as for a receiver down.
+ * (not followed: a POST's body is not sent on); or an answer about the request's form rather than
+ * its records: a media type the receiver does not take (415: an ndjson exporter pointed at an
+ * OpenTelemetry Collector), an expectation (417), a protocol (426), headers too large (431), a
+ * method or an HTTP version not implemented (501, 505), a network's login (511). Refusing the
+ * records for good on these would drop every one until someone mends the config, so they wait in
+ * the store as for a receiver down.
  */
-const MISDIRECTED = (status: number) => (status >= 300 && status < 400) || [401, 403, 404, 405, 407, 421].includes(status);
+const MISDIRECTED = (status: number) => (status >= 300 && status < 400) || [401, 403, 404, 405, 407, 415, 417, 421, 426, 431, 501, 505, 511].includes(status);
 /** Of a refusal's answer, read this much: enough for its first words, not a hostile receiver's endless body. */
 const ANSWER_BYTES = 4096;
 const SHOWN_CHARS = 200;
@@ -88,15 +93,29 @@ function outcome(status: number, headers: http.IncomingHttpHeaders, body: Buffer
   if (status >= 200 && status < 300) return body.length ? { kind: 'accepted', status, answer: { body, contentType: headers['content-type'] } } : { kind: 'accepted', status };
   const retry = headers['retry-after'];
   if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null) };
-  const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets);
+  const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets, body.length >= ANSWER_BYTES);
   if (MISDIRECTED(status)) return { kind: 'again', why: `HTTP ${status}`, misdirected: { status, answer } };
   return { kind: 'refused', status, answer };
 }
 
-/** The answer's first characters, control characters as spaces and `secrets` as ***, for one log line. */
-export function printable(text: string, secrets: string[] = []): string {
+/**
+ * The answer's first characters, control characters as spaces and `secrets` as ***, for one log
+ * line. `cut`: the answer went on past `text`, which may end in a secret's first characters.
+ */
+export function printable(text: string, secrets: string[] = [], cut = false): string {
   let shown = text;
   for (const s of secrets) shown = shown.split(s).join('***');
+  if (cut) {
+    shown = shown.replace(/\uFFFD+$/, ''); // a character cut in two
+    for (const s of secrets) {
+      for (let k = Math.min(s.length - 1, shown.length); k > 0; k--) {
+        if (shown.endsWith(s.slice(0, k))) {
+          shown = shown.slice(0, -k);
+          break;
+        }
+      }
+    }
+  }
   return shown.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim().slice(0, SHOWN_CHARS);
 }
 

@@ -52,7 +52,7 @@ export class Exporter {
   private stopping = false;
   private woken: (() => void) | undefined;
   private readonly counts = new BlockCounts();
-  /** When the records of a batch not yet full were first seen waiting. */
+  /** When the records of a batch not yet full were first seen waiting (performance.now(): the wall clock may step back by hours). */
   private waitingSince: number | undefined;
 
   constructor(readonly config: ExporterConfig, private readonly encoder: Encoder, private readonly shelf: Shelf,
@@ -64,7 +64,7 @@ export class Exporter {
     this.agent = config.ca ? trustingAgent(config.ca.pem) : undefined;
     // A new exporter's cursor: every shard from its start, or from past its last block; written before anything is sent.
     if (!cursor.existed) {
-      if (config.from === 'now') for (const shard of shelf.shards()) cursor.days.set(shard.day, { block: shard.last() + 1, records: 0 });
+      if (config.from === 'now') for (const shard of shelf.shards()) cursor.days.set(shard.day, anchored(shard, { block: shard.last() + 1, records: 0 }));
       this.unsaved = true;
     }
   }
@@ -101,8 +101,8 @@ export class Exporter {
       } catch (err) {
         const error = (err as Error).message;
         // The same failure each round (a folder that cannot be written) is said again once a minute, not every second.
-        if (error !== this.failed?.error || Date.now() - this.failed.at >= FAILED_AGAIN_MS) {
-          this.failed = { error, at: Date.now() };
+        if (error !== this.failed?.error || performance.now() - this.failed.at >= FAILED_AGAIN_MS) {
+          this.failed = { error, at: performance.now() };
           this.log({ level: 'error', event: 'export_failed', exporter: this.config.name, error, hint: 'tried again in a moment; records wait in the store' });
         }
         await this.sleep(LOOK_EVERY_MS, { wakes: false });
@@ -129,11 +129,11 @@ export class Exporter {
         most = Math.ceil(count / 2);
         continue;
       }
-      this.advance(shard.day, taken.after[from + count - 1]!);
+      this.advance(shard, taken.after[from + count - 1]!);
       from += count;
       if (this.stopping) return true;
     }
-    this.advance(shard.day, taken.end);
+    this.advance(shard, taken.end);
     return true;
   }
 
@@ -147,7 +147,7 @@ export class Exporter {
       const taken = take(shard, at, this.filter, this.config.batch, (s) => this.log({ level: 'warn', event: 'export_skipped', exporter: this.config.name, ...s }));
       // Nothing kept (all filtered out): the cursor moves past them, and the next shard is looked at.
       if (taken.records.length === 0) {
-        this.advance(shard.day, taken.end);
+        this.advance(shard, taken.end);
         continue;
       }
       return { shard, taken };
@@ -155,12 +155,22 @@ export class Exporter {
     return undefined;
   }
 
-  /** Where the cursor is in a shard; a cursor past its shard's end (the shard removed and made again) starts the day over. */
+  /**
+   * Where the cursor is in a shard. A cursor past its shard's end, or whose last block delivered
+   * came in another batch than the shard has there (the shard removed and made again, restored
+   * from a copy, or its last commits lost to a power cut, then grown again), starts the day over:
+   * sending a day twice, rather than skipping what the shard holds now.
+   */
   private position(shard: ShardReader): Position {
     const at = this.cursor.position(shard.day);
-    if (at.block <= shard.last() + 1) return at;
-    this.log({ level: 'warn', event: 'export_cursor_reset', exporter: this.config.name, shard: shard.day, cursor_block: at.block, last_block: shard.last(),
-      hint: 'the shard holds fewer blocks than were delivered: it was removed and made again; its day is sent from its start' });
+    const last = shard.last();
+    const found = at.block > last + 1 || at.batch === undefined ? undefined : shard.batchOf(at.records > 0 ? at.block : at.block - 1);
+    if (at.block <= last + 1 && found === at.batch) return at;
+    this.log({ level: 'warn', event: 'export_cursor_reset', exporter: this.config.name, shard: shard.day, cursor_block: at.block, last_block: last,
+      ...(at.block <= last + 1 ? { cursor_batch: at.batch, shard_batch: found ?? null } : {}),
+      hint: at.block > last + 1
+        ? 'the shard holds fewer blocks than were delivered: it was removed and made again (or lost its last commits); its day is sent from its start'
+        : 'the shard holds other blocks than were delivered: it was made again, restored from a copy or lost its last commits, and has grown since; its day is sent from its start' });
     this.cursor.days.set(shard.day, START);
     return START;
   }
@@ -182,11 +192,11 @@ export class Exporter {
    * true when it waited (to be taken again), false when its time is up (to be sent as it is).
    */
   private async waitToFill(shard: ShardReader): Promise<boolean> {
-    this.waitingSince ??= Date.now();
+    this.waitingSince ??= performance.now();
     const until = this.waitingSince + this.config.batch.waitMs;
-    if (Date.now() >= until) return false;
-    while (!this.stopping && Date.now() < until) {
-      await this.sleep(until - Date.now());
+    if (performance.now() >= until) return false;
+    while (!this.stopping && performance.now() < until) {
+      await this.sleep(until - performance.now());
       // Counting records past the cursor is cheap; reading them again is not.
       if (this.counts.past(shard.db, this.position(shard)).records >= this.config.batch.records) break;
     }
@@ -285,8 +295,8 @@ export class Exporter {
     this.log({ level: 'info', event: 'export_receiver_back', exporter: this.config.name, url: this.url, down_s: Math.round((Date.now() - (this.downSince ?? Date.now())) / 1000), tries: attempt });
   }
 
-  private advance(day: string, to: Position): void {
-    this.cursor.days.set(day, to);
+  private advance(shard: ShardReader, to: Position): void {
+    this.cursor.days.set(shard.day, anchored(shard, to));
     this.save();
   }
 
@@ -318,4 +328,11 @@ export class Exporter {
       this.woken = wake;
     });
   }
+}
+
+/** A position with the batch of the block of its last record (the one before it at a block's start), to tell the shard apart later. */
+function anchored(shard: ShardReader, to: Position): Position {
+  const at = to.records > 0 ? to.block : to.block - 1;
+  const batch = at >= 1 ? shard.batchOf(at) : undefined;
+  return batch === undefined ? { block: to.block, records: to.records } : { block: to.block, records: to.records, batch };
 }

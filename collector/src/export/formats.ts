@@ -16,6 +16,8 @@ export interface Format {
   encoder(options: Record<string, unknown>, field: string): Encoder;
   /** Headers every request carries, from the options. */
   headers?(options: Record<string, unknown>, field: string): Record<string, string>;
+  /** Which option each of those headers comes from, to name it when the config gives the header too. */
+  headerOptions?: Record<string, string>;
 }
 
 /** A Loki tenant id as Loki takes it (X-Scope-OrgID). */
@@ -38,6 +40,7 @@ export const FORMATS: Record<string, Format> = {
       }
       return { 'X-Scope-OrgID': tenant };
     },
+    headerOptions: { 'X-Scope-OrgID': 'tenant' },
   },
   ndjson: { path: '', options: [], encoder: () => ndjsonEncoder },
 };

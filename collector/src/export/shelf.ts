@@ -19,6 +19,7 @@ export class ShardReader {
   private readonly blocksAfter: Database.Statement;
   private readonly dataOf: Database.Statement;
   private readonly lastStmt: Database.Statement;
+  private readonly batchStmt: Database.Statement;
   private readonly layout: number;
 
   /** `inode`: the file's, to tell a shard removed and made again from the one opened. */
@@ -27,6 +28,12 @@ export class ShardReader {
     this.blocksAfter = db.prepare('SELECT id, count, min_time FROM blocks WHERE id >= ? ORDER BY id LIMIT ?');
     this.dataOf = db.prepare('SELECT data FROM blocks WHERE id = ?').pluck();
     this.lastStmt = db.prepare('SELECT coalesce(max(id), 0) FROM blocks').pluck();
+    this.batchStmt = db.prepare('SELECT b.batch FROM blocks k JOIN batches b ON b.id = k.batch WHERE k.id = ?').pluck();
+  }
+
+  /** The name of the batch that brought block `id`; undefined when there is no such block. */
+  batchOf(id: number): string | undefined {
+    return this.batchStmt.get(id) as string | undefined;
   }
 
   /** The last block's id (0: none). */

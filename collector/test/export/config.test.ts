@@ -120,3 +120,52 @@ test('a variable named as other tools name them is refused, pointing at env:NAME
     tmp.remove();
   }
 });
+
+test('credentials in an endpoint are not shown however the URL is written: without slashes, with backslashes, in its query or fragment', () => {
+  const base = { name: 'otel', type: 'ndjson' };
+  // The URL standard reads each of these with the credentials in it (a query or fragment may hold an API key).
+  for (const [endpoint, secret] of <[string, string][]>[
+    ['http:admin:hunter2pass@otel:4318', 'hunter2pass'],
+    ['http:\\\\admin:hunter2pass@otel:4318', 'hunter2pass'],
+    ['http:/\t/admin:hunter2pass@otel:4318', 'hunter2pass'],
+    ['https://otel:4318/?api_key=k-5f2a9c81d7e04b6f', 'k-5f2a9c81d7e04b6f'],
+    ['https://otel:4318/#k-5f2a9c81d7e04b6f', 'k-5f2a9c81d7e04b6f'],
+    ['http://admin:hunter2pass@[bad', 'hunter2pass'],
+  ]) {
+    assert.throws(() => parseExporters([{ ...base, endpoint }], {}),
+      (err) => err instanceof ConfigError && err.message.includes('"exporters[0].endpoint" must be an http:// or https:// URL') && !err.message.includes(secret), endpoint);
+  }
+  // What is not a secret is still shown, to find the mistake by.
+  assert.throws(() => parseExporters([{ ...base, endpoint: 'https://otel:4318/?api_key=k-5f2a9c81d7e04b6f' }], {}), /got "https:\/\/otel:4318\/\?\*\*\*"/);
+});
+
+test('headers that change how a receiver takes the request are the exporter\'s own: expect (answered 417, every batch refused), hop-by-hop headers', () => {
+  const base = { name: 'otel', type: 'ndjson', endpoint: ENDPOINT };
+  for (const name of ['Expect', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']) {
+    assert.throws(() => parseExporters([{ ...base, headers: { [name]: 'x' } }], {}),
+      (err) => err instanceof ConfigError && err.message.includes('"exporters[0].headers" must be header names that are HTTP tokens, not one of') && err.message.includes(`got "${name}"`), name);
+  }
+});
+
+test('a header given twice (names differ only in case, or a Loki tenant and X-Scope-OrgID) is refused rather than one silently sent', () => {
+  const base = { name: 'otel', type: 'ndjson', endpoint: ENDPOINT };
+  assert.throws(() => parseExporters([{ ...base, headers: { Authorization: 'Bearer one-1234567', authorization: 'Bearer two-1234567' } }], {}),
+    (err) => err instanceof ConfigError && /"exporters\[0\]\.headers" must be header names given once \(case aside\), got "authorization"/.test(err.message) && !err.message.includes('1234567'));
+  assert.throws(() => parseExporters([{ name: 'loki', type: 'loki', endpoint: 'http://loki:3100', encoding: 'json', tenant: 'team-a', headers: { 'x-scope-orgid': 'team-b' } }], {}),
+    /"exporters\[0\]\.headers" must be header names given once \(case aside\).*"tenant".*got "x-scope-orgid"/);
+});
+
+test('an empty header value written in the file is refused as such, not as an environment variable', () => {
+  assert.throws(() => parseExporters([{ name: 'otel', type: 'ndjson', endpoint: ENDPOINT, headers: { 'x-team': '' } }], {}),
+    (err) => err instanceof ConfigError && /"exporters\[0\]\.headers\.x-team" must be a non-empty string/.test(err.message) && !err.message.includes('undefined'));
+});
+
+test('exporters, an exporter or its headers not of the shape expected are refused naming what was given by its kind: their values may hold secrets', () => {
+  const secret = 'Bearer literal-5f2a9c81';
+  const refused = (exporters: unknown, message: RegExp) => assert.throws(() => parseExporters(exporters, {}),
+    (err) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('5f2a9c81'), String(message));
+  // One exporter written without the list around it; headers written as curl takes them; a bare URL.
+  refused({ name: 'otel', type: 'ndjson', endpoint: ENDPOINT, headers: { authorization: secret } }, /"exporters" must be a list of exporters.*got "an object"/);
+  refused([{ name: 'otel', type: 'ndjson', endpoint: ENDPOINT, headers: [`authorization: ${secret}`] }], /"exporters\[0\]\.headers" must be an object, got "a list"/);
+  refused(['http://admin:literal-5f2a9c81@otel:4318'], /"exporters\[0\]" must be an object, got "a string"/);
+});

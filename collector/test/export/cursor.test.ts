@@ -30,6 +30,20 @@ test('a cursor is written whole and read back as written', () => {
   }
 });
 
+test('a position keeps the batch of its last block delivered, to tell its shard apart; a batch not a string is refused', () => {
+  const tmp = tempDir();
+  try {
+    const c = Cursor.open(tmp.dir, 'otel');
+    c.days.set('2026-11-27', { block: 4, records: 0, batch: 'relay-a/17' });
+    c.save();
+    assert.deepEqual(Cursor.open(tmp.dir, 'otel').position('2026-11-27'), { block: 4, records: 0, batch: 'relay-a/17' });
+    writeFileSync(join(cursorDir(tmp.dir), 'otel.json'), JSON.stringify({ days: { '2026-11-27': { block: 4, records: 0, batch: 17 } } }));
+    assert.throws(() => Cursor.open(tmp.dir, 'otel'), CursorUnreadable);
+  } finally {
+    tmp.remove();
+  }
+});
+
 test('a cursor file that cannot be read is refused, and the collector does not start', async () => {
   const tmp = tempDir();
   try {

@@ -106,6 +106,22 @@ test('a redirect, a wrong path or method, refused credentials: the records wait 
   }
 });
 
+test('an answer about the request\'s form, not its records (a media type, an expectation, a protocol, headers too large, a method or version not taken, a network login): the records wait; 408 is tried again', async () => {
+  let status = 0;
+  const s = await server((req, res) => req.resume().on('end', () => res.writeHead(status).end(`status ${status}`)));
+  try {
+    // 415: an OpenTelemetry Collector's or Loki's answer to a format it does not take (an ndjson exporter pointed at one).
+    for (status of [415, 417, 426, 431, 501, 505, 511]) {
+      assert.deepEqual(await deliver(s.url, payload, {}, 5000), { kind: 'again', why: `HTTP ${status}`, misdirected: { status, answer: `status ${status}` } }, `HTTP ${status}`);
+    }
+    // The receiver gave up waiting for the request (a slow link, a proxy's body timeout): nothing was judged.
+    status = 408;
+    assert.deepEqual(await deliver(s.url, payload, {}, 5000), { kind: 'again', why: 'HTTP 408', retryAfter: undefined });
+  } finally {
+    await s.close();
+  }
+});
+
 test('a receiver that echoes the credentials it was sent: their values are masked in the answer shown', async () => {
   const s = await server((req, res) => req.resume().on('end', () => res.writeHead(401).end(`bad token in ${req.headers.authorization}; tenant key ${req.headers['x-api-key']}`)));
   try {
@@ -137,5 +153,21 @@ test('an https:// receiver whose certificate no trusted CA signed: the records w
     s.closeAllConnections();
     s.close();
     certs.remove();
+  }
+});
+
+test('a credential the receiver echoes where its answer is cut (past the first 4 KiB read): its first characters are not shown either', async () => {
+  const token = 'tok_5f2a9c81d7e04b6f';
+  // Whitespace is trimmed from what is shown: what comes after it, at the cut, is the first thing shown.
+  for (const [before, echoed] of [[4096 - 'Bearer '.length - 12, `Bearer ${token}`], [4096 - token.length + 1, token], [4096 - 3, token]] as const) {
+    const s = await server((req, res) => req.resume().on('end', () => res.writeHead(401).end(`${' '.repeat(before)}${echoed} and more`)));
+    try {
+      const got = await deliver(s.url, payload, { authorization: `Bearer ${token}` }, 5000);
+      assert.equal(got.kind, 'again');
+      const shown = got.kind === 'again' ? got.misdirected!.answer : '';
+      assert.ok(!shown.includes(token.slice(0, 3)), `${before}: ${shown}`);
+    } finally {
+      await s.close();
+    }
   }
 });

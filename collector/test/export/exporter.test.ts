@@ -10,10 +10,13 @@ import { Cursor, cursorDir } from '../../src/export/cursor.js';
 import type { Encoder } from '../../src/export/encoder.js';
 import { Exporter } from '../../src/export/exporter.js';
 import { Shelf } from '../../src/export/shelf.js';
-import { collector, ndjson, post, record, until } from '../helpers.js';
+import { DEFAULTS } from '../../src/config.js';
+import { type Collector, startCollector } from '../../src/http/server.js';
+import { collector, ndjson, post, record, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
 import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
 import { ndjsonEncoder } from '../../src/export/ndjson.js';
 import { otlpEncoder } from '../../src/export/otlp.js';
+import { OtlpReceiver } from './otlp-receiver.js';
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
@@ -229,7 +232,7 @@ test('stopped with a request in flight, the exporter waits for its answer and mo
     const stopping = s.stopExporters();
     answer({ status: 200 });
     await stopping;
-    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0 });
+    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0, batch: 'test/1' });
 
     // Stopped while the receiver is busy: the cursor stays, the records go next time.
     await s.ingest(10, 5);
@@ -237,7 +240,7 @@ test('stopped with a request in flight, the exporter waits for its answer and mo
     s.start();
     await until(() => s.receiver.requests.length >= 2, 'a refusal to try again');
     await s.stopExporters();
-    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0 });
+    assert.deepEqual(Cursor.open(s.c.dir, 'test').position('2026-11-27'), { block: 2, records: 0, batch: 'test/1' });
   } finally {
     await s.done();
   }
@@ -331,7 +334,8 @@ test('a cursor that cannot be written holds its exporter where it is, saying why
     rmSync(cursorDir(s.c.dir));
     await until(() => s.receiver.accepted.length >= 20, 'the 20 records delivered');
     assert.deepEqual(ids(s), numbered(0, 20));
-    assert.equal(e.stats.exported, 20);
+    // The receiver keeps the records before it answers: the exporter counts them once the answer is in.
+    await until(() => e.stats.exported === 20, 'the 20 records counted');
 
     // The folder lost while running: the batch in flight is taken, the cursor cannot record it, and nothing more goes until it can.
     await until(() => e.lag().records === 0, 'the cursor on disk at the end');
@@ -364,6 +368,111 @@ test('a receiver that takes a batch but rejects some of its records (OTLP partia
     assert.deepEqual(partial.map((l) => [l.records, l.rejected, l.message, l.first_request_id, l.last_request_id]), [[10, 3, 'timestamp too old', 'r-0', 'r-9']]);
     assert.equal(s.receiver.requests.length, 2, 'nothing sent again');
   } finally {
+    await s.done();
+  }
+});
+
+test('an ndjson exporter pointed at an OpenTelemetry Collector (415, a format it does not take): the records wait, nothing refused; mended to otlp, every record arrives', async () => {
+  const s = await setup({ batch: { records: 50, bytes: 1_000_000, waitMs: 0 } });
+  const otlp = await new OtlpReceiver().start();
+  const shelf = new Shelf(s.c.dir);
+  try {
+    await s.ingest(0, 120);
+    const logs: Record<string, unknown>[] = [];
+    // Its endpoint as an ndjson exporter takes it, the path and all.
+    const wrong = new Exporter({ ...s.config, endpoint: `${otlp.url}/v1/logs` }, ndjsonEncoder, shelf, Cursor.open(s.c.dir, 'test'), (e) => logs.push(e));
+    const running = wrong.run();
+    await until(() => otlp.answered.length >= 3, 'three tries');
+    wrong.stop();
+    await running;
+    assert.deepEqual([...new Set(otlp.answered)], [415]);
+    assert.equal(wrong.stats.recordsRefused, 0);
+    assert.ok(logs.some((l) => l.event === 'export_misdirected' && l.status === 415));
+    // The config mended (the same exporter, of type otlp) and the collector restarted: nothing was skipped.
+    const mended = new Exporter({ ...s.config, type: 'otlp', endpoint: otlp.url, options: { encoding: 'json' } }, otlpEncoder({ encoding: 'json' }), shelf, Cursor.open(s.c.dir, 'test'), () => {});
+    const again = mended.run();
+    await otlp.until((o) => o.records().length >= 120);
+    mended.stop();
+    await again;
+    assert.deepEqual(otlp.records().map((r) => (r.record.attributes as { key: string; value: { stringValue?: string } }[]).find((a) => a.key === 'redtail.request_id')?.value.stringValue), numbered(0, 120));
+  } finally {
+    shelf.close();
+    await otlp.close();
+    await s.done();
+  }
+});
+
+test('a shard that lost its last commits (a power cut: synchronous=NORMAL) and grew again past the cursor: the records stored since are sent, not skipped', async () => {
+  const tmp = tempDir();
+  const receiver = new NdjsonReceiver();
+  const config: ExporterConfig = {
+    name: 'test', type: 'ndjson', endpoint: await receiver.listen(), options: {}, headers: [], filter: {},
+    batch: { records: 1000, bytes: 1_000_000, waitMs: 0 }, timeoutMs: 5000, maxBackoffMs: 50, from: 'start',
+  };
+  const base = structuredClone(DEFAULTS);
+  const start = () => startCollector({ ...base, data: tmp.dir, port: 0, retentionDays: 3650, limits: { ...base.limits, maxClockSkewMs: WIDE_SKEW_MS } }, () => {});
+  let seq = 0;
+  const ingest = async (c: Collector, from: number, n: number) => {
+    const res = await post(c.url, ndjson(Array.from({ length: n }, (_, k) => record({ request_id: `r-${from + k}` }))), { 'x-redtail-batch': `test/${++seq}` });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+  };
+  const logs: Record<string, unknown>[] = [];
+  const exportAll = async (): Promise<void> => {
+    const shelf = new Shelf(tmp.dir);
+    const e = new Exporter(config, ndjsonEncoder, shelf, Cursor.open(tmp.dir, 'test'), (l) => logs.push(l));
+    const done = e.run();
+    await until(() => e.lag().records === 0 && e.stats.up, 'every record past the cursor delivered');
+    e.stop();
+    await done;
+    shelf.close();
+  };
+  const shard = join(tmp.dir, 'redtail-2026-11-27.db');
+  try {
+    let c = await start();
+    await ingest(c, 0, 10);
+    await c.close();
+    // The shard as the disk holds it when the power goes: without the commits after this one.
+    const durable = readFileSync(shard);
+    c = await start();
+    await ingest(c, 10, 10);
+    await ingest(c, 20, 10);
+    await exportAll();
+    await c.close();
+    assert.deepEqual(ids({ receiver } as Setup), numbered(0, 30));
+    writeFileSync(shard, durable);
+    for (const f of [`${shard}-wal`, `${shard}-shm`]) rmSync(f, { force: true });
+
+    // Back up: more is stored (the relays' spools flush) before the exporter first looks.
+    c = await start();
+    for (let b = 0; b < 3; b++) await ingest(c, 100 + b * 10, 10);
+    await exportAll();
+    await c.close();
+    const got = new Set(ids({ receiver } as Setup));
+    assert.deepEqual(numbered(100, 30).filter((id) => !got.has(id)), [], 'records stored after the power cut and never sent');
+    // Told apart by the batch of the block at the cursor: the day is sent again from its start, and the log says so.
+    const reset = logs.find((l) => l.event === 'export_cursor_reset');
+    assert.deepEqual([reset?.cursor_batch, reset?.shard_batch], ['test/3', 'test/5']);
+    assert.deepEqual(ids({ receiver } as Setup).slice(30), [...numbered(0, 10), ...numbered(100, 30)]);
+  } finally {
+    await receiver.close();
+    tmp.remove();
+  }
+});
+
+test('the wall clock stepped back (NTP, a VM resumed) while a batch waits to fill: it is sent after batch.wait_ms all the same, not after the step', async (t) => {
+  const s = await setup({ batch: { records: 1000, bytes: 1_000_000, waitMs: 400 } });
+  try {
+    await s.ingest(0, 10);
+    const e = s.start();
+    await new Promise((r) => setTimeout(r, 100));
+    const now = Date.now.bind(Date);
+    t.mock.method(Date, 'now', () => now() - 3_600_000);
+    await until(() => e.stats.exported >= 10, 'the batch sent once batch.wait_ms passed', { timeoutMs: 5000 });
+    t.mock.restoreAll();
+    assert.deepEqual(ids(s), numbered(0, 10));
+    assert.equal(e.stats.exported, 10);
+  } finally {
+    t.mock.restoreAll();
     await s.done();
   }
 });
