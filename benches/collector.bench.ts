@@ -42,7 +42,8 @@ export async function serve(data: string, args: string[] = []): Promise<{ url: s
     let buf = '';
     child.stderr.on('data', (c: Buffer) => {
       buf += c;
-      const m = /"url":"([^"]+)"/.exec(buf);
+      // The listening event's url, not an earlier one's (export_started names its receiver's).
+      const m = /"event":"listening","url":"([^"]+)"/.exec(buf);
       if (m) resolve(m[1]!);
     });
     child.once('exit', () => reject(new Error(`redtail serve exited: ${buf}`)));

@@ -75,9 +75,12 @@ every query and the tail at p99 under 50 ms.`,
 its own process: the same records ingested over WebSocket (500-record batches, at most 16
 unacknowledged) into a collector without an exporter, one with an OTLP exporter (protobuf) and
 one with a Loki exporter (protobuf), each to a loopback receiver that takes every request; each
-round runs the three in another order so that a machine's drift weighs on all. Export throughput is every record delivered (the exporter's lag in /metrics at 0)
-over the time from the first batch sent; the exporter runs in its own worker thread with its own
-read-only SQLite connections.`,
+round runs the three in another order so that a machine's drift weighs on all. Export
+throughput is every record delivered (the exporter's lag in /metrics at 0) over the time from
+the first batch sent. The exporter runs in its own worker thread at a lower CPU priority, with
+its own read-only SQLite connections: while ingest keeps every core busy it yields and falls
+behind (the "while ingest ran" rows), then catches up; ingest's rate with it on against off is
+what it costs the collector.`,
 
   overhead: OVERHEAD_ABOUT,
 };
@@ -92,7 +95,8 @@ function figure(value: number): string {
 function table(rows: Measurement[]): string {
   const lines = ['| measurement | median (ns, or as named) | min | max | runs × ops |', '| --- | ---: | ---: | ---: | ---: |'];
   for (const r of rows) {
-    const name = cell(r.note ? `${r.name}: ${r.note}` : r.name);
+    const named = r.unit ? `${r.name} (${r.unit})` : r.name;
+    const name = cell(r.note ? `${named}: ${r.note}` : named);
     // A row without runs states a fact in its name (a count, a size): it has no figures of its own.
     if (r.runs === 0) lines.push(`| ${name} | | | | |`);
     else lines.push(`| ${name} | ${figure(r.nsPerOp)} | ${figure(r.minNs)} | ${figure(r.maxNs)} | ${r.iterations ? `${r.runs} × ${r.iterations.toLocaleString('en')}` : r.runs} |`);

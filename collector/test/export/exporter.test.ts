@@ -157,8 +157,10 @@ test('only the records passing the filter are sent, and the cursor moves past th
   }
 });
 
-test('a batch whose request would pass batch.bytes is cut, every record still sent once and in order', async () => {
-  const s = await setup({ batch: { records: 1000, bytes: 4096, waitMs: 0 } });
+test('a batch whose request would pass batch.bytes is cut, every record still sent once and in order, each encoded about once', async () => {
+  let encodings = 0;
+  const counting: Encoder = { ...ndjsonEncoder, encode: (records) => (encodings++, ndjsonEncoder.encode(records)) };
+  const s = await setup({ batch: { records: 1000, bytes: 4096, waitMs: 0 } }, { encoder: counting });
   try {
     await s.ingest(0, 100, () => ({ user_agent: 'u'.repeat(200) }));
     s.start();
@@ -166,6 +168,8 @@ test('a batch whose request would pass batch.bytes is cut, every record still se
     assert.deepEqual(ids(s), numbered(0, 100));
     assert.ok(s.receiver.requests.length > 1);
     for (const r of s.receiver.requests) assert.ok(r.body.length <= 4096, `a request of ${r.body.length} bytes`);
+    // The size found once is the next request's first try: not every request found by halving again.
+    assert.ok(encodings <= s.receiver.requests.length + 2, `${encodings} encodings for ${s.receiver.requests.length} requests`);
   } finally {
     await s.done();
   }
