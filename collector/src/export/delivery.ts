@@ -18,7 +18,7 @@ export type Outcome =
    * exporter's config is wrong (its address, credentials or CAs), with the answer's first words
    * (or, for a TLS failure, what it means).
    */
-  | { kind: 'again'; why: string; retryAfter?: number; misdirected?: { status?: number; answer: string } };
+  | { kind: 'again'; why: string; retryAfter?: number; misdirected?: { status?: number; answer: string; location?: string } };
 
 /** Busy, restarting or out of reach; 408: the receiver gave up waiting for the request (a slow link), judging none of it. */
 const AGAIN = [408, 429, 502, 503, 504];
@@ -94,7 +94,11 @@ function outcome(status: number, headers: http.IncomingHttpHeaders, body: Buffer
   const retry = headers['retry-after'];
   if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null) };
   const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets, body.length >= ANSWER_BYTES);
-  if (MISDIRECTED(status)) return { kind: 'again', why: `HTTP ${status}`, misdirected: { status, answer } };
+  if (MISDIRECTED(status)) {
+    // Where a redirect points is most often the mend (https://, another path): shown, masked like the answer.
+    const location = typeof headers.location === 'string' ? printable(headers.location, secrets) : undefined;
+    return { kind: 'again', why: `HTTP ${status}`, misdirected: location ? { status, answer, location } : { status, answer } };
+  }
   return { kind: 'refused', status, answer };
 }
 

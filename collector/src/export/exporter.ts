@@ -292,6 +292,7 @@ export class Exporter {
     const { misdirected: m } = outcome;
     if (m) {
       this.log({ level: 'error', event: 'export_misdirected', exporter: this.config.name, url: this.url, status: m.status, error: outcome.why, answer: m.answer,
+        ...(m.location ? { location: m.location } : {}),
         hint: 'the receiver does not take requests sent this way: check the exporter\'s endpoint, headers (an expired credential?) and ca; records wait in the store and are sent once it takes them' });
     } else {
       this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, hint: `${DOWN[outcome.why] ?? 'the receiver is busy or out of reach'}; records wait in the store and are sent when it is back` });

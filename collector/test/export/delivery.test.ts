@@ -106,6 +106,16 @@ test('a redirect, a wrong path or method, refused credentials: the records wait 
   }
 });
 
+test('a redirect\'s Location is shown beside its answer, a header\'s secret in it masked: it is most often the mend', async () => {
+  const s = await server((req, res) => req.resume().on('end', () => res.writeHead(308, { location: 'https://otel.example:4318/v1/logs?key=sk-live-0123456789' }).end('moved')));
+  try {
+    assert.deepEqual(await deliver(s.url, payload, { authorization: 'Bearer sk-live-0123456789' }, 5000),
+      { kind: 'again', why: 'HTTP 308', misdirected: { status: 308, answer: 'moved', location: 'https://otel.example:4318/v1/logs?key=***' } });
+  } finally {
+    await s.close();
+  }
+});
+
 test('an answer about the request\'s form, not its records (a media type, an expectation, a protocol, headers too large, a method or version not taken, a network login): the records wait; 408 is tried again', async () => {
   let status = 0;
   const s = await server((req, res) => req.resume().on('end', () => res.writeHead(status).end(`status ${status}`)));
