@@ -67,6 +67,15 @@ function object(v: unknown, field: string, known: string[] | undefined): Record<
   return v as Record<string, unknown>;
 }
 
+/**
+ * A URL as shown in a log line or an error: credentials in it stay out, and so do a query and a
+ * fragment (an API key may be in either). The URL standard finds credentials up to the last "@"
+ * after the scheme, with or without slashes (or backslashes, tabs) before them.
+ */
+export function maskedUrl(v: string): string {
+  return v.replace(/^([^:]*:[/\\\t\n\r]*).*@/s, '$1***@').replace(/\?[^#]*/, '?***').replace(/#.*/s, '#***');
+}
+
 function endpoint(v: unknown, field: string, path: string): string {
   let url: URL | undefined;
   try {
@@ -74,12 +83,7 @@ function endpoint(v: unknown, field: string, path: string): string {
   } catch {
     url = undefined;
   }
-  // The value as shown in the error: credentials someone put in the URL stay out of the log, and
-  // so do a query and a fragment (an API key may be in either). The URL standard finds credentials
-  // up to the last "@" after the scheme, with or without slashes (or backslashes, tabs) before them.
-  const shown = typeof v === 'string'
-    ? v.replace(/^([^:]*:[/\\\t\n\r]*).*@/s, '$1***@').replace(/\?[^#]*/, '?***').replace(/#.*/s, '#***')
-    : v;
+  const shown = typeof v === 'string' ? maskedUrl(v) : v;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
     fail(field, 'an http:// or https:// URL without query, fragment or credentials (give credentials in "headers")', shown);
   }

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { tlsProblem } from '../http/trust.js';
+import { maskedUrl } from './config.js';
 import type { Payload } from './encoder.js';
 
 export type Outcome =
@@ -95,8 +96,9 @@ function outcome(status: number, headers: http.IncomingHttpHeaders, body: Buffer
   if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null) };
   const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets, body.length >= ANSWER_BYTES);
   if (MISDIRECTED(status)) {
-    // Where a redirect points is most often the mend (https://, another path): shown, masked like the answer.
-    const location = typeof headers.location === 'string' ? printable(headers.location, secrets) : undefined;
+    // Where a redirect points is most often the mend (https://, another path): shown, its query and
+    // credentials masked as an endpoint's are (a signed URL's key), a header's secret as in the answer.
+    const location = typeof headers.location === 'string' ? printable(maskedUrl(headers.location), secrets) : undefined;
     return { kind: 'again', why: `HTTP ${status}`, misdirected: location ? { status, answer, location } : { status, answer } };
   }
   return { kind: 'refused', status, answer };

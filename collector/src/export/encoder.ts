@@ -12,6 +12,8 @@ export interface Payload {
   /** content-type, and content-encoding when the body is compressed. */
   headers: Record<string, string>;
   body: Buffer;
+  /** The body's size before compression, when compressed: what batch.bytes holds to (a receiver's limit counts it, and memory holds it). */
+  plain?: number;
 }
 
 /** Records an accepting receiver says it did not keep after all (OTLP's partial success), and why. */

@@ -228,15 +228,18 @@ export class Exporter {
           request_id: taken.records[from]!.request_id, hint: 'the format cannot encode this record: it is counted as refused and skipped' });
         return { payload: undefined, count: 1 };
       }
-      const size = payload.body.length;
-      // As many records as fit at this size a record, a tenth to spare: found in one more encoding
-      // rather than by halving, and kept as the next request's first try (records change slowly).
-      const fit = Math.max(1, Math.floor(((count * limit) / Math.max(size, 1)) * 0.9));
+      // Before compression: a receiver's limit counts the body it reads, and so does memory.
+      const size = payload.plain ?? payload.body.length;
+      // As many records as fit at this size a record: found in one more encoding rather than by
+      // halving, and kept as the next request's first try (records change slowly). Up from a
+      // request that fitted, with no margin (a request's fixed part makes that an underestimate, so
+      // it fits too: requests grow back after a large record); down, with a tenth to spare.
+      const fit = (count * limit) / Math.max(size, 1);
       if (size <= limit || count === 1) {
-        this.fits = Math.max(count, fit);
+        this.fits = Math.max(count, Math.floor(fit));
         return { payload, count };
       }
-      count = this.fits = Math.min(count - 1, fit);
+      count = this.fits = Math.max(1, Math.min(count - 1, Math.floor(fit * 0.9)));
     }
   }
 

@@ -1,7 +1,6 @@
 // Loki's protobuf push: a logproto.PushRequest (the field numbers of Loki's pkg/push/push.proto),
-// snappy-compressed in the block format, which Loki reads whatever content-encoding says.
+// which loki.ts compresses with snappy.
 import protobuf from 'protobufjs';
-import { compressSync } from 'snappy';
 import type { Stream } from './loki-streams.js';
 
 const PUSH_PROTO = `
@@ -22,6 +21,7 @@ const root = new protobuf.Root();
 root.addJSON(protobuf.common.get('google/protobuf/timestamp.proto')!.nested!);
 const PushRequest = protobuf.parse(PUSH_PROTO, root, { keepCase: true }).root.lookupType('logproto.PushRequest');
 
+/** The PushRequest, not yet compressed (loki.ts compresses it). */
 export function lokiProtobuf(streams: Stream[]): Buffer {
   const message = {
     streams: streams.map((s) => ({
@@ -36,5 +36,5 @@ export function lokiProtobuf(streams: Stream[]): Buffer {
       }),
     })),
   };
-  return compressSync(Buffer.from(PushRequest.encode(message).finish()));
+  return Buffer.from(PushRequest.encode(message).finish());
 }

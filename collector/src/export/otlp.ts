@@ -43,7 +43,7 @@ export function otlpEncoder(options: OtlpOptions): Encoder {
       const body = writer.write(exportRequest(records, now()));
       const headers: Record<string, string> = { 'content-type': writer.contentType };
       if (!gzip) return { path: OTLP_LOGS_PATH, headers, body };
-      return { path: OTLP_LOGS_PATH, headers: { ...headers, 'content-encoding': 'gzip' }, body: gzipSync(body) };
+      return { path: OTLP_LOGS_PATH, headers: { ...headers, 'content-encoding': 'gzip' }, body: gzipSync(body), plain: body.length };
     },
   };
 }

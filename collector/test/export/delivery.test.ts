@@ -106,11 +106,19 @@ test('a redirect, a wrong path or method, refused credentials: the records wait 
   }
 });
 
-test('a redirect\'s Location is shown beside its answer, a header\'s secret in it masked: it is most often the mend', async () => {
-  const s = await server((req, res) => req.resume().on('end', () => res.writeHead(308, { location: 'https://otel.example:4318/v1/logs?key=sk-live-0123456789' }).end('moved')));
+test('a redirect\'s Location is shown beside its answer, its query, credentials and a header\'s secret masked: it is most often the mend', async () => {
+  let location = '';
+  const s = await server((req, res) => req.resume().on('end', () => res.writeHead(308, { location }).end('moved')));
   try {
-    assert.deepEqual(await deliver(s.url, payload, { authorization: 'Bearer sk-live-0123456789' }, 5000),
-      { kind: 'again', why: 'HTTP 308', misdirected: { status: 308, answer: 'moved', location: 'https://otel.example:4318/v1/logs?key=***' } });
+    for (const [sent, shown] of [
+      ['https://otel.example:4318/v1/logs?sig=SUPERSECRETSIG123&token=tok_abcdef', 'https://otel.example:4318/v1/logs?***'],
+      ['https://user:pass@otel.example/v1/logs', 'https://***@otel.example/v1/logs'],
+      ['https://otel.example/sk-live-0123456789/v1/logs', 'https://otel.example/***/v1/logs'],
+    ]) {
+      location = sent!;
+      assert.deepEqual(await deliver(s.url, payload, { authorization: 'Bearer sk-live-0123456789' }, 5000),
+        { kind: 'again', why: 'HTTP 308', misdirected: { status: 308, answer: 'moved', location: shown } });
+    }
   } finally {
     await s.close();
   }

@@ -16,7 +16,7 @@ import { collector, ndjson, post, record, tempDir, until, WIDE_SKEW_MS } from '.
 import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
 import { ndjsonEncoder } from '../../src/export/ndjson.js';
 import { otlpEncoder } from '../../src/export/otlp.js';
-import { OtlpReceiver } from './otlp-receiver.js';
+import { logRecordsOf, OtlpReceiver } from './otlp-receiver.js';
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
@@ -171,6 +171,31 @@ test('a batch whose request would pass batch.bytes is cut, every record still se
     // The size found once is the next request's first try: not every request found by halving again.
     assert.ok(encodings <= s.receiver.requests.length + 2, `${encodings} encodings for ${s.receiver.requests.length} requests`);
   } finally {
+    await s.done();
+  }
+});
+
+test('with gzip, batch.bytes holds the body before compression; after a large record, requests grow back to what fits', async () => {
+  const s = await setup({ type: 'otlp', batch: { records: 1000, bytes: 4096, waitMs: 0 } }, { encoder: otlpEncoder({ encoding: 'json', compression: 'gzip' }) });
+  const otlp = await new OtlpReceiver().start();
+  const shelf = new Shelf(s.c.dir);
+  try {
+    await s.ingest(0, 30);
+    await s.ingest(30, 3, () => ({ user_agent: 'u'.repeat(2000) }));
+    await s.ingest(33, 30);
+    const e = new Exporter({ ...s.config, endpoint: otlp.url, options: { encoding: 'json', compression: 'gzip' } }, otlpEncoder({ encoding: 'json', compression: 'gzip' }), shelf, Cursor.open(s.c.dir, 'test'), () => {});
+    const running = e.run();
+    await otlp.until((o) => o.records().length >= 63);
+    e.stop();
+    await running;
+    assert.deepEqual(otlp.records().map((r) => (r.record.attributes as { key: string; value: { stringValue?: string } }[]).find((a) => a.key === 'redtail.request_id')?.value.stringValue), numbered(0, 63));
+    const perRequest = otlp.received.map((r) => logRecordsOf(r.request).length);
+    for (const [i, r] of otlp.received.entries()) assert.ok(r.size <= 4096 || perRequest[i] === 1, `request ${i}: ${r.size} bytes before gzip, ${perRequest[i]} records`);
+    // The small records after the large ones go several to a request again, not one by one.
+    assert.ok(perRequest.at(-2)! > 1, `records per request: ${perRequest.join(' ')}`);
+  } finally {
+    shelf.close();
+    await otlp.close();
     await s.done();
   }
 });

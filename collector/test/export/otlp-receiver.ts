@@ -25,7 +25,8 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
 export type Json = Record<string, unknown>;
-export interface Received { encoding: 'json' | 'protobuf'; headers: http.IncomingHttpHeaders; request: Json }
+/** `size`: the body's bytes as read, after gzip is undone. */
+export interface Received { encoding: 'json' | 'protobuf'; headers: http.IncomingHttpHeaders; request: Json; size: number }
 export interface ReceivedRecord { resource: Json; scope: Json; record: Json }
 
 // ---- The messages, from opentelemetry-proto: field number → [JSON name, type, repeated?] ----
@@ -277,13 +278,14 @@ export class OtlpReceiver {
     const told = this.next();
     if (told.status < 200 || told.status > 299) return send(told.status, `told to answer ${told.status}`, told.headers);
     let request: Json;
+    let body: Buffer;
     try {
-      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
       request = encoding === 'json' ? decodeJson(JSON.parse(body.toString('utf8'))) : decodeProtobuf(body);
     } catch (e) {
       return send(400, `undecodable ${encoding}: ${(e as Error).message}`);
     }
-    this.received.push({ encoding, headers: req.headers, request });
+    this.received.push({ encoding, headers: req.headers, request, size: body.length });
     send(told.status, '{}', told.headers);
   }
 }
