@@ -15,14 +15,15 @@ export type Outcome =
   | { kind: 'accepted'; status: number; answer?: { body: Buffer; contentType: string | undefined } }
   | { kind: 'refused'; status: number; answer: string }
   /**
-   * `retryAfter`: what the receiver asked for (Retry-After), ms; `misdirected`: the answer says the
+   * `retryAfter`: what the receiver asked for (Retry-After), ms; `answer`: what a busy receiver said
+   * (Loki's 429 says which limit); `misdirected`: the answer says the
    * exporter's config is wrong (its address, credentials or CAs), with the answer's first words
    * (or, for a TLS failure, what it means).
    */
-  | { kind: 'again'; why: string; retryAfter?: number; misdirected?: { status?: number; answer: string; location?: string } };
+  | { kind: 'again'; why: string; retryAfter?: number; answer?: string; misdirected?: { status?: number; answer: string; location?: string } };
 
 /** Busy, restarting or out of reach; 408: the receiver gave up waiting for the request (a slow link), judging none of it. */
-const AGAIN = [408, 429, 502, 503, 504];
+export const AGAIN = [408, 429, 502, 503, 504];
 /**
  * Wrong path or method, credentials missing, refused or expired, a proxy's refusal, a redirect
  * (not followed: a POST's body is not sent on); or an answer about the request's form rather than
@@ -93,8 +94,8 @@ export function deliver(endpoint: string, payload: Payload, headers: Record<stri
 function outcome(status: number, headers: http.IncomingHttpHeaders, body: Buffer, secrets: string[]): Outcome {
   if (status >= 200 && status < 300) return body.length ? { kind: 'accepted', status, answer: { body, contentType: headers['content-type'] } } : { kind: 'accepted', status };
   const retry = headers['retry-after'];
-  if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null) };
   const answer = printable(body.subarray(0, ANSWER_BYTES).toString('utf8'), secrets, body.length >= ANSWER_BYTES);
+  if (AGAIN.includes(status)) return { kind: 'again', why: `HTTP ${status}`, retryAfter: retryAfter(typeof retry === 'string' ? retry : null), ...(answer ? { answer } : {}) };
   if (MISDIRECTED(status)) {
     // Where a redirect points is most often the mend (https://, another path): shown, its query and
     // credentials masked as an endpoint's are (a signed URL's key), a header's secret as in the answer.

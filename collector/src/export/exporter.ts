@@ -8,7 +8,7 @@ import { predicate, type Predicate } from '../query/filters.js';
 import type { ExporterConfig } from './config.js';
 import { type Cursor, type Position, START } from './cursor.js';
 import type { Agent } from 'node:https';
-import { backoff, deliver, printable, trustingAgent, type Outcome } from './delivery.js';
+import { AGAIN, backoff, deliver, printable, trustingAgent, type Outcome } from './delivery.js';
 import type { Encoder, Payload, StoredRecord } from './encoder.js';
 import { FORMATS } from './formats.js';
 import type { Shelf, ShardReader } from './shelf.js';
@@ -36,6 +36,15 @@ const DOWN: Record<string, string> = {
   ETIMEDOUT: 'the connection timed out: a firewall, or the wrong address',
 };
 
+/** What a failure to deliver means, for the log. */
+function hint(why: string): string {
+  if (DOWN[why]) return DOWN[why];
+  if (why.startsWith('no answer within')) return 'the receiver did not answer in time: it is down or overloaded, or slower than the exporter\'s timeout_ms (each try sends the batch again)';
+  if (why === 'HTTP 429') return 'the receiver is over a limit (its answer says which: for Loki\'s ingestion burst or message size, lower batch.bytes)';
+  if (/^HTTP 5\d\d$/.test(why) && !AGAIN.includes(Number(why.slice(5)))) return 'the receiver failed; the batch is tried again, and refused for good after ' + SERVER_ERROR_TRIES + ' tries';
+  return 'the receiver is busy or out of reach';
+}
+
 /** The first and last request ids of the records of a batch, for the log line that says they were not kept. */
 function span(records: StoredRecord[]): { first_request_id?: unknown; last_request_id?: unknown } {
   return { first_request_id: records[0]?.request_id, last_request_id: records.at(-1)?.request_id };
@@ -43,6 +52,13 @@ function span(records: StoredRecord[]): { first_request_id?: unknown; last_reque
 
 /** How often an idle exporter looks at the store, in case a wake-up was missed (a shard made by another route). */
 const LOOK_EVERY_MS = 1000;
+/**
+ * Tries of a batch the receiver fails on (500, or another 5xx not named in delivery.ts) before it
+ * is refused for good: a failure that passes (Loki's ingesters restarting) loses nothing, one
+ * that does not (a record the receiver cannot take) holds the rest back a minute or so, not
+ * forever. With the default backoff, well under two minutes; as many as Promtail's own retries.
+ */
+export const SERVER_ERROR_TRIES = 10;
 const FAILED_AGAIN_MS = 60_000;
 
 export class Exporter {
@@ -258,8 +274,11 @@ export class Exporter {
   private async attempts(payload: Payload, records: StoredRecord[]): Promise<'done' | 'too large' | 'stopped'> {
     const count = records.length;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.agent);
-      if (outcome.kind !== 'again') this.back(attempt);
+      const answered = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.agent);
+      const failed = answered.kind === 'refused' && answered.status >= 500;
+      const outcome: Outcome = failed && attempt < SERVER_ERROR_TRIES ? { kind: 'again', why: `HTTP ${answered.status}`, answer: answered.answer } : answered;
+      // A receiver still failing after every try did not judge the batch: still down.
+      if (outcome.kind !== 'again' && !failed) this.back(attempt);
       if (outcome.kind === 'accepted') {
         const rejected = outcome.answer && this.encoder.rejected?.(outcome.answer.body, outcome.answer.contentType);
         const lost = Math.min(rejected?.records ?? 0, count);
@@ -276,7 +295,10 @@ export class Exporter {
         this.stats.batchesRefused++;
         this.stats.recordsRefused += count;
         this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, url: this.url, status: outcome.status, records: count, ...span(records), answer: outcome.answer,
-          hint: 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
+          ...(failed ? { tries: attempt } : {}),
+          hint: failed
+            ? `the receiver failed on this batch ${attempt} times: it is counted and skipped, the next ones go on; if it fails on every batch, look at the receiver's own log`
+            : 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
         return 'done';
       }
       if (this.stats.up) this.down(outcome);
@@ -298,7 +320,8 @@ export class Exporter {
         ...(m.location ? { location: m.location } : {}),
         hint: 'the receiver does not take requests sent this way: check the exporter\'s endpoint, headers (an expired credential?) and ca; records wait in the store and are sent once it takes them' });
     } else {
-      this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, hint: `${DOWN[outcome.why] ?? 'the receiver is busy or out of reach'}; records wait in the store and are sent when it is back` });
+      this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, ...(outcome.answer ? { answer: outcome.answer } : {}),
+        hint: `${hint(outcome.why)}; records wait in the store and are sent when it is back` });
     }
   }
 

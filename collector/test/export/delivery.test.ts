@@ -134,7 +134,10 @@ test('an answer about the request\'s form, not its records (a media type, an exp
     }
     // The receiver gave up waiting for the request (a slow link, a proxy's body timeout): nothing was judged.
     status = 408;
-    assert.deepEqual(await deliver(s.url, payload, {}, 5000), { kind: 'again', why: 'HTTP 408', retryAfter: undefined });
+    assert.deepEqual(await deliver(s.url, payload, {}, 5000), { kind: 'again', why: 'HTTP 408', retryAfter: undefined, answer: 'status 408' });
+    // A busy receiver's answer is kept to show: Loki's 429 says which limit the push went over.
+    status = 429;
+    assert.deepEqual(await deliver(s.url, payload, {}, 5000), { kind: 'again', why: 'HTTP 429', retryAfter: undefined, answer: 'status 429' });
   } finally {
     await s.close();
   }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { ExporterConfig } from '../../src/export/config.js';
 import { Cursor, cursorDir } from '../../src/export/cursor.js';
 import type { Encoder } from '../../src/export/encoder.js';
-import { Exporter } from '../../src/export/exporter.js';
+import { Exporter, SERVER_ERROR_TRIES } from '../../src/export/exporter.js';
 import { Shelf } from '../../src/export/shelf.js';
 import { DEFAULTS } from '../../src/config.js';
 import { type Collector, startCollector } from '../../src/http/server.js';
@@ -125,6 +125,38 @@ test('a batch refused for good (400) is counted, logged with the start of the an
     assert.deepEqual([refused.first_request_id, refused.last_request_id], ['r-0', 'r-99']);
     assert.match(String(refused.answer), /^bad request x+$/);
     assert.equal(String(refused.answer).length, 200);
+  } finally {
+    await s.done();
+  }
+});
+
+test('a receiver failing (500) for a while loses nothing; one failing on a batch every time refuses it after SERVER_ERROR_TRIES, paced, said once as down', async () => {
+  const s = await setup({ batch: { records: 100, bytes: 1_000_000, waitMs: 0 } });
+  try {
+    // Loki's ingesters restarting: a few 500s, then it takes the batch.
+    for (let i = 0; i < 3; i++) s.receiver.answers.push({ status: 500, body: 'ingester not ready' });
+    await s.ingest(0, 100);
+    const e = s.start();
+    await until(() => s.receiver.accepted.length >= 100, 'the first batch delivered');
+    // The receiver counts the batch before the exporter reads its answer.
+    await until(() => s.logs.some((l) => l.event === 'export_receiver_back'), 'back said');
+    assert.deepEqual(ids(s), numbered(0, 100));
+    assert.deepEqual([e.stats.recordsRefused, e.stats.retries, e.stats.up], [0, 3, true]);
+    assert.deepEqual(s.logs.filter((l) => /^export_(receiver|refused)/.test(String(l.event))).map((l) => [l.event, l.error, l.answer]),
+      [['export_receiver_down', 'HTTP 500', 'ingester not ready'], ['export_receiver_back', undefined, undefined]]);
+    // A batch it fails on every time: refused after the tries, and the next one flows.
+    s.logs.length = 0;
+    for (let i = 0; i < SERVER_ERROR_TRIES; i++) s.receiver.answers.push({ status: 500, body: 'cannot take this' });
+    await s.ingest(100, 100);
+    await until(() => e.stats.recordsRefused === 100, 'the batch refused');
+    assert.equal(s.receiver.requests.length, 4 + SERVER_ERROR_TRIES);
+    await s.ingest(200, 100);
+    await until(() => s.receiver.accepted.length >= 200, 'the next batch delivered');
+    await until(() => s.logs.some((l) => l.event === 'export_receiver_back'), 'back said');
+    assert.deepEqual(ids(s), [...numbered(0, 100), ...numbered(200, 100)]);
+    const said = s.logs.filter((l) => /^export_(receiver|refused)/.test(String(l.event)));
+    assert.deepEqual(said.map((l) => l.event), ['export_receiver_down', 'export_refused', 'export_receiver_back']);
+    assert.deepEqual([said[1]!.status, said[1]!.tries, said[1]!.answer], [500, SERVER_ERROR_TRIES, 'cannot take this']);
   } finally {
     await s.done();
   }
