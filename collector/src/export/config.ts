@@ -3,6 +3,7 @@
 // (`exporters[1].endpoint`), the value and what was expected; a header's secret is read from the
 // environment (`env:NAME`) and never written anywhere.
 import { readFileSync } from 'node:fs';
+import { readClientPair } from './client-tls.js';
 import { ConfigError, fail } from '../config-error.js';
 import { predicate, QueryError } from '../query/filters.js';
 import { FILTERED, type FilterParam } from '../record/schema.js';
@@ -37,12 +38,14 @@ export interface ExporterConfig {
   from: 'start' | 'now';
   /** A CA bundle an https:// receiver's certificate may be signed by, besides Node's own CAs: the file named and what it held at start. */
   ca?: { file: string; pem: string };
+  /** The PEM files of the certificate and key shown to a receiver that asks for one (mutual TLS); read again when they change. */
+  client?: { cert: string; key: string };
 }
 
 /** Aimed under receivers' usual request limits (an OpenTelemetry Collector's, Loki's). */
 export const EXPORTER_DEFAULTS = { batch: { records: 1000, bytes: 1_000_000, waitMs: 1000 }, timeoutMs: 10_000, maxBackoffMs: 30_000, from: 'start' } as const;
 
-const COMMON = ['name', 'type', 'endpoint', 'headers', 'filter', 'batch', 'timeout_ms', 'max_backoff_ms', 'from', 'ca'];
+const COMMON = ['name', 'type', 'endpoint', 'headers', 'filter', 'batch', 'timeout_ms', 'max_backoff_ms', 'from', 'ca', 'cert', 'key'];
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 const HEADER = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 /**
@@ -133,6 +136,21 @@ function caBundle(v: unknown, field: string): { file: string; pem: string } {
   return { file: v, pem };
 }
 
+function clientPair(o: Record<string, unknown>, field: string, endpoint: string): { cert: string; key: string } {
+  for (const [k, other] of [['cert', 'key'], ['key', 'cert']] as const) {
+    if (o[k] === undefined) fail(`${field}.${k}`, `the path of the PEM file of the ${k === 'cert' ? 'client certificate' : 'client certificate\'s private key'}, given with "${other}"`, undefined);
+    if (typeof o[k] !== 'string' || o[k] === '') fail(`${field}.${k}`, `the path of a PEM file`, o[k]);
+  }
+  if (!endpoint.startsWith('https://')) fail(`${field}.endpoint`, 'an https:// URL, as a client certificate ("cert", "key") is shown over TLS only', endpoint);
+  const files = { cert: o.cert as string, key: o.key as string };
+  try {
+    readClientPair(files);
+  } catch (err) {
+    throw new ConfigError(`collector config: "${field}.cert" and "${field}.key": ${(err as Error).message}`);
+  }
+  return files;
+}
+
 function filter(v: unknown, field: string): ExporterConfig['filter'] {
   const params: string[] = FILTERED.map((f) => f.filter.param);
   const given = object(v, field, params);
@@ -168,6 +186,7 @@ function exporter(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCo
     from: EXPORTER_DEFAULTS.from,
   };
   if (o.ca !== undefined) c.ca = caBundle(o.ca, `${field}.ca`);
+  if (o.cert !== undefined || o.key !== undefined) c.client = clientPair(o, field, c.endpoint);
   if (o.from !== undefined) c.from = o.from === 'start' || o.from === 'now' ? o.from : fail(`${field}.from`, '"start" (the oldest record kept) or "now" (the next record stored)', o.from);
   if (o.batch !== undefined) {
     const b = object(o.batch, `${field}.batch`, ['records', 'bytes', 'wait_ms']);

@@ -5,8 +5,8 @@
 // above all: the receiver read the records and trying again would be refused again).
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
 import { tlsProblem } from '../http/trust.js';
+import { clientCertProblem } from './client-tls.js';
 import { maskedUrl } from './config.js';
 import type { Payload } from './encoder.js';
 
@@ -41,10 +41,7 @@ const SHOWN_CHARS = 200;
 /** Connections kept open between requests, to each receiver. */
 const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
-/** An agent that keeps connections open and trusts Node's CAs plus `pem`. */
-export const trustingAgent = (pem: string): https.Agent => new https.Agent({ keepAlive: true, ca: [...rootCertificates, pem] });
-
-/** POST the payload to endpoint + its path; the answer read within `timeoutMs` all told. `agent`: for https, one of trustingAgent's. */
+/** POST the payload to endpoint + its path; the answer read within `timeoutMs` all told. `agent`: for https, the exporter's own (client-tls.ts). */
 export function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number, agent?: https.Agent): Promise<Outcome> {
   const url = new URL(endpoint + payload.path);
   const secure = url.protocol === 'https:';
@@ -84,7 +81,7 @@ export function deliver(endpoint: string, payload: Payload, headers: Record<stri
       if (status) return status();
       const why = err.code === 'timeout' ? err.message : (err.code ?? err.message);
       // A certificate not trusted, or TLS spoken to a plain port: the config's to mend, as a 401 is.
-      const tls = tlsProblem(err, url.href, 'the exporter\'s "ca" (a PEM file)', 'the receiver');
+      const tls = tlsProblem(err, url.href, 'the exporter\'s "ca" (a PEM file)', 'the receiver') ?? clientCertProblem(err);
       done(tls ? { kind: 'again', why, misdirected: { answer: tls } } : { kind: 'again', why });
     });
     req.end(payload.body);

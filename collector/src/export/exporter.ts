@@ -7,8 +7,8 @@ import type { Log } from '../events.js';
 import { predicate, type Predicate } from '../query/filters.js';
 import type { ExporterConfig } from './config.js';
 import { type Cursor, type Position, START } from './cursor.js';
-import type { Agent } from 'node:https';
-import { AGAIN, backoff, deliver, printable, trustingAgent, type Outcome } from './delivery.js';
+import { AGAIN, backoff, deliver, printable, type Outcome } from './delivery.js';
+import { ClientTls } from './client-tls.js';
 import type { Encoder, Payload, StoredRecord } from './encoder.js';
 import { FORMATS } from './formats.js';
 import type { Shelf, ShardReader } from './shelf.js';
@@ -77,7 +77,10 @@ export class Exporter {
     this.filter = predicate(config.filter);
     this.headers = Object.fromEntries(config.headers.map((h) => [h.name, h.value]));
     this.url = config.endpoint + FORMATS[config.type]!.path;
-    this.agent = config.ca ? trustingAgent(config.ca.pem) : undefined;
+    this.tls = new ClientTls(config, (error) => this.log(error === undefined
+      ? { level: 'info', event: 'export_tls_reloaded', exporter: config.name, cert: config.client?.cert }
+      : { level: 'error', event: 'export_tls_reload_failed', exporter: config.name, cert: config.client?.cert, key: config.client?.key, error,
+        hint: 'still showing the certificate loaded before; it is read again once both files are written' }));
     // A new exporter's cursor: every shard from its start, or from past its last block; written before anything is sent.
     if (!cursor.existed) {
       if (config.from === 'now') for (const shard of shelf.shards()) cursor.days.set(shard.day, anchored(shard, { block: shard.last() + 1, records: 0 }));
@@ -86,8 +89,8 @@ export class Exporter {
   }
 
   private readonly url: string;
-  /** For an https:// receiver signed by the config's own CA. */
-  private readonly agent: Agent | undefined;
+  /** Whom an https:// receiver may be signed by, and the client certificate shown to it. */
+  private readonly tls: ClientTls;
   /** The cursor moved but is not on disk (new, or its last write failed): nothing more is sent until it is. */
   private unsaved = false;
   /** When the receiver was first found down (or the exporter misdirected), for the log line when it is back. */
@@ -274,7 +277,7 @@ export class Exporter {
   private async attempts(payload: Payload, records: StoredRecord[]): Promise<'done' | 'too large' | 'stopped'> {
     const count = records.length;
     for (let attempt = 1; ; attempt++) {
-      const answered = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.agent);
+      const answered = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.tls.agent());
       const failed = answered.kind === 'refused' && answered.status >= 500;
       const outcome: Outcome = failed && attempt < SERVER_ERROR_TRIES ? { kind: 'again', why: `HTTP ${answered.status}`, answer: answered.answer } : answered;
       // A receiver still failing after every try did not judge the batch: still down.
@@ -321,7 +324,7 @@ export class Exporter {
         hint: 'the receiver does not take requests sent this way: check the exporter\'s endpoint, headers (an expired credential?) and ca; records wait in the store and are sent once it takes them' });
     } else {
       this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, ...(outcome.answer ? { answer: outcome.answer } : {}),
-        hint: `${hint(outcome.why)}; records wait in the store and are sent when it is back` });
+        hint: `${hint(outcome.why)}${outcome.why === 'ECONNRESET' && this.config.client ? ', or a receiver refusing the client certificate (expired, or signed by a CA it does not trust)' : ''}; records wait in the store and are sent when it is back` });
     }
   }
 

@@ -37,7 +37,7 @@ export class Exporters {
     }
     for (const e of exporters) {
       log({ level: 'info', event: 'export_started', exporter: e.name, type: e.type, url: e.endpoint + FORMATS[e.type]!.path, ...e.options, filter: e.filter, headers: e.headers.map((h) => h.name),
-        ...(e.ca ? { ca: e.ca.file } : {}) });
+        ...(e.ca ? { ca: e.ca.file } : {}), ...(e.client ? { cert: e.client.cert } : {}) });
     }
     const worker = (this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { data, exporters } }));
     worker.on('message', (m: { stats?: ExporterStats[]; log?: Record<string, unknown> }) => {

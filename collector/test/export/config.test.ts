@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { configDigest } from '../../src/audit/config-digest.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { parseExporters } from '../../src/export/config.js';
+import { makeCertificates } from '../certificates.js';
 import { tempDir } from '../helpers.js';
 const ENDPOINT = 'http://otel-collector:4318';
 
@@ -118,6 +119,22 @@ test('a variable named as other tools name them is refused, pointing at env:NAME
     assert.throws(() => parseExporters([{ ...base, ca: pem }], {}), /"exporters\[0\]\.ca" must be a PEM file of CA certificates/);
   } finally {
     tmp.remove();
+  }
+});
+
+test('a client certificate ("cert" and "key") is given as a pair of PEM files that belong together, for an https:// endpoint', () => {
+  const certs = makeCertificates();
+  const base = { name: 'otel', type: 'otlp', encoding: 'protobuf', endpoint: 'https://otel.example:4318' };
+  const pair = { cert: certs.renewed.cert, key: certs.renewed.key };
+  try {
+    assert.deepEqual(parseExporters([{ ...base, ...pair }], {})[0]!.client, pair);
+    assert.throws(() => parseExporters([{ ...base, cert: pair.cert }], {}), /"exporters\[0\]\.key" must be the path of the PEM file of the client certificate's private key, given with "cert"/);
+    assert.throws(() => parseExporters([{ ...base, key: pair.key }], {}), /"exporters\[0\]\.cert" must be the path of the PEM file of the client certificate, given with "key"/);
+    assert.throws(() => parseExporters([{ ...base, ...pair, endpoint: 'http://otel.example:4318' }], {}), /"exporters\[0\]\.endpoint" must be an https:\/\/ URL, as a client certificate/);
+    assert.throws(() => parseExporters([{ ...base, ...pair, key: certs.server.key }], {}), /"exporters\[0\]\.cert" and "exporters\[0\]\.key": .*renewed\.pem and .*server\.key do not make a certificate and its key/);
+    assert.throws(() => parseExporters([{ ...base, ...pair, key: join(certs.dir, 'none.key') }], {}), /none\.key cannot be read \(ENOENT\)/);
+  } finally {
+    certs.remove();
   }
 });
 

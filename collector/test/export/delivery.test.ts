@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import https from 'node:https';
-import { backoff, deliver, retryAfter, trustingAgent } from '../../src/export/delivery.js';
+import { backoff, deliver, retryAfter } from '../../src/export/delivery.js';
+import { ClientTls } from '../../src/export/client-tls.js';
 import { makeCertificates } from '../certificates.js';
 
 test('Retry-After as seconds or as an HTTP date; anything else is not read', () => {
@@ -164,12 +166,48 @@ test('an https:// receiver whose certificate no trusted CA signed: the records w
     const refused = await deliver(url, payload, {}, 5000);
     assert.equal(refused.kind, 'again');
     assert.match(refused.kind === 'again' ? refused.misdirected?.answer ?? '' : '', /^the receiver's certificate is not trusted \(\w+\): pass the exporter's "ca" \(a PEM file\) with the CA that signed it$/);
-    assert.deepEqual(await deliver(url, payload, {}, 5000, trustingAgent(readFileSync(certs.ca, 'utf8'))), { kind: 'accepted', status: 200 });
+    assert.deepEqual(await deliver(url, payload, {}, 5000, new ClientTls({ ca: { file: certs.ca, pem: readFileSync(certs.ca, 'utf8') } }).agent()), { kind: 'accepted', status: 200 });
     // TLS spoken to a plain port: the scheme is the config's mistake too.
     const plain = await server((req, res) => req.resume().on('end', () => res.writeHead(200).end()));
     const wrong = await deliver(plain.url.replace('http:', 'https:'), payload, {}, 5000);
     await plain.close();
     assert.match(wrong.kind === 'again' ? wrong.misdirected?.answer ?? '' : '', /does not speak TLS: use http:\/\/$/);
+  } finally {
+    s.closeAllConnections();
+    s.close();
+    certs.remove();
+  }
+});
+
+test('a receiver asking for a client certificate (mutual TLS): without one, the log says to give "cert" and "key"; with one its CA signed, accepted; files rotated in place are read again, a broken pair is not', async () => {
+  const certs = makeCertificates();
+  const s = https.createServer({ cert: readFileSync(certs.server.cert), key: readFileSync(certs.server.key), ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: true },
+    (req, res) => req.resume().on('end', () => res.writeHead(200).end()));
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  const ca = { file: certs.ca, pem: readFileSync(certs.ca, 'utf8') };
+  const client = { cert: join(certs.dir, 'client.pem'), key: join(certs.dir, 'client.key') };
+  const place = (pair: { cert: string; key: string }) => {
+    copyFileSync(pair.cert, client.cert);
+    copyFileSync(pair.key, client.key);
+  };
+  try {
+    const none = await deliver(url, payload, {}, 5000, new ClientTls({ ca }).agent());
+    assert.equal(none.kind === 'again' && none.misdirected?.answer,
+      'the receiver asks for a client certificate (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED): give the exporter\'s "cert" and "key"');
+    // A certificate the receiver's CA did not sign: refused (TLS 1.3 says so after the handshake, as a reset).
+    place({ cert: certs.otherCa, key: certs.otherCa.replace(/\.pem$/, '.key') });
+    const said: (string | undefined)[] = [];
+    const tls = new ClientTls({ ca, client }, (error) => said.push(error), 0);
+    assert.equal((await deliver(url, payload, {}, 5000, tls.agent())).kind, 'again');
+    // Rotated in place: read again at the next request.
+    place(certs.renewed);
+    assert.deepEqual(await deliver(url, payload, {}, 5000, tls.agent()), { kind: 'accepted', status: 200 });
+    assert.deepEqual(said, [undefined]);
+    // Half-written (a key of another certificate): said, and the pair loaded before is kept.
+    copyFileSync(certs.server.key, client.key);
+    assert.deepEqual(await deliver(url, payload, {}, 5000, tls.agent()), { kind: 'accepted', status: 200 });
+    assert.match(said[1] ?? '', /client\.pem and .*client\.key do not make a certificate and its key/);
   } finally {
     s.closeAllConnections();
     s.close();

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exited, ndjson, post, record, spawnRedtail, tempDir, until, WIDE_SKEW_MS } from '../helpers.js';
+import { makeCertificates } from '../certificates.js';
 import { LokiReceiver } from './loki-receiver.js';
 import { OtlpReceiver } from './otlp-receiver.js';
 import { type Answer, NdjsonReceiver } from './ndjson-receiver.js';
@@ -137,6 +138,27 @@ test('kill -9 with a request in flight: restarted, the collector sends that batc
     c?.child.kill('SIGKILL');
     if (c) await exited(c.child);
     await receiver.close();
+    tmp.remove();
+  }
+});
+
+test('to a receiver over mutual TLS: the collector shows the client certificate from "cert" and "key", trusts the receiver by "ca", and every record arrives', async () => {
+  const tmp = tempDir();
+  const certs = makeCertificates();
+  const receiver = new NdjsonReceiver({ cert: readFileSync(certs.server.cert), key: readFileSync(certs.server.key), ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: true });
+  let c: Awaited<ReturnType<typeof serve>> | undefined;
+  try {
+    c = await serve(tmp.dir, [{ name: 'mtls', type: 'ndjson', endpoint: await receiver.listen(), ca: certs.ca, cert: certs.renewed.cert, key: certs.renewed.key, batch: { wait_ms: 0 } }]);
+    await ingest(c.url, 0, 50);
+    await until(() => receiver.accepted.length >= 50, 'the records delivered');
+    assert.deepEqual(ids(receiver), numbered(0, 50));
+    assert.deepEqual([...new Set(receiver.requests.map((r) => r.client))], ['renewed']);
+    assert.ok(!c.stderr.join('').includes(readFileSync(certs.renewed.key, 'utf8').split('\n')[1]!), 'the key is never logged');
+  } finally {
+    c?.child.kill('SIGKILL');
+    if (c) await exited(c.child);
+    await receiver.close();
+    certs.remove();
     tmp.remove();
   }
 });

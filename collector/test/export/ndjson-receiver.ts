@@ -1,11 +1,15 @@
 // A loopback HTTP server that takes the ndjson format's requests (export/ndjson.ts), keeps what
 // it accepted, and answers as the test tells it: a status, headers, or an answer held back.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { StoredRecord } from '../../src/export/encoder.js';
 
 export interface Request {
   headers: http.IncomingHttpHeaders;
+  /** Over TLS, the client certificate's common name, if one was shown. */
+  client?: string;
   body: Buffer;
   records: StoredRecord[];
 }
@@ -23,24 +27,30 @@ export class NdjsonReceiver {
   private server: http.Server | undefined;
   port = 0;
 
+  /** `tls`: serve HTTPS with these options (a certificate; `requestCert` for mutual TLS). */
+  constructor(private readonly tls?: https.ServerOptions) {}
+
   /** Listen on `port` (0: any free one). */
   async listen(port = 0): Promise<string> {
-    const server = (this.server = http.createServer((req, res) => {
+    const handler: http.RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const records = body.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as StoredRecord);
-        this.requests.push({ headers: req.headers, body, records });
+        const cn: unknown = this.tls ? (req.socket as TLSSocket).getPeerCertificate().subject?.CN : undefined;
+        const client = typeof cn === 'string' ? cn : undefined;
+        this.requests.push({ headers: req.headers, body, records, ...(client ? { client } : {}) });
         void Promise.resolve(this.answers.shift() ?? { status: 200 }).then((a) => {
           if (a.status >= 200 && a.status < 300) this.accepted.push(...records);
           res.writeHead(a.status, a.headers).end(a.body ?? '');
         });
       });
-    }));
+    };
+    const server = (this.server = this.tls ? https.createServer(this.tls, handler) : http.createServer(handler));
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
     this.port = (server.address() as AddressInfo).port;
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   async close(): Promise<void> {
