@@ -73,10 +73,11 @@ function object(v: unknown, field: string, known: string[] | undefined): Record<
 /**
  * A URL as shown in a log line or an error: credentials in it stay out, and so do a query and a
  * fragment (an API key may be in either). The URL standard finds credentials up to the last "@"
- * after the scheme, with or without slashes (or backslashes, tabs) before them.
+ * after the scheme, with or without slashes (or backslashes, tabs) before them; a redirect's
+ * Location may also be scheme-relative (//user:pass@host).
  */
 export function maskedUrl(v: string): string {
-  return v.replace(/^([^:]*:[/\\\t\n\r]*).*@/s, '$1***@').replace(/\?[^#]*/, '?***').replace(/#.*/s, '#***');
+  return v.replace(/^([^:/\\]*:[/\\\t\n\r]*|[/\\]{2}).*@/s, '$1***@').replace(/\?[^#]*/, '?***').replace(/#.*/s, '#***');
 }
 
 function endpoint(v: unknown, field: string, path: string): string {

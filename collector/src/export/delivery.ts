@@ -45,8 +45,7 @@ const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Age
 export function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number, agent?: https.Agent): Promise<Outcome> {
   const url = new URL(endpoint + payload.path);
   const secure = url.protocol === 'https:';
-  // A receiver may echo what it was sent (a token it refused): the headers' values are masked in what is shown.
-  const secrets = Object.values(headers).flatMap((v) => [v, ...v.split(/\s+/)]).filter((v) => v.length >= 8).sort((a, b) => b.length - a.length);
+  const secrets = secretForms(Object.values(headers));
   return new Promise<Outcome>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     /** Set once the status line arrived: the answer to give whatever happens next. */
@@ -107,13 +106,13 @@ function outcome(status: number, headers: http.IncomingHttpHeaders, body: Buffer
  * line. `cut`: the answer went on past `text`, which may end in a secret's first characters.
  */
 export function printable(text: string, secrets: string[] = [], cut = false): string {
-  let shown = text;
-  for (const s of secrets) shown = shown.split(s).join('***');
+  let shown = secrets.length ? text.replace(new RegExp(secrets.map(escapeRegExp).join('|'), 'gi'), '***') : text;
   if (cut) {
     shown = shown.replace(/\uFFFD+$/, ''); // a character cut in two
+    const lower = shown.toLowerCase();
     for (const s of secrets) {
       for (let k = Math.min(s.length - 1, shown.length); k > 0; k--) {
-        if (shown.endsWith(s.slice(0, k))) {
+        if (lower.endsWith(s.slice(0, k).toLowerCase())) {
           shown = shown.slice(0, -k);
           break;
         }
@@ -122,6 +121,21 @@ export function printable(text: string, secrets: string[] = [], cut = false): st
   }
   return shown.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim().slice(0, SHOWN_CHARS);
 }
+
+/**
+ * What of the headers' values to mask in an answer shown: a receiver may echo what it was sent (a
+ * token it refused), whole or a word of it ("Bearer <token>"), as sent or URL-encoded, in any case
+ * (printable matches so). Longest first, so a value is masked whole rather than around a word of
+ * it. Values of under 4 characters, and words of under 8, are left: masking them would mask
+ * ordinary words ("Bearer" in "Bearer token expired").
+ */
+export function secretForms(values: string[]): string[] {
+  const parts = [...values.filter((v) => v.length >= 4), ...values.flatMap((v) => v.split(/\s+/)).filter((w) => w.length >= 8)];
+  const forms = new Set(parts.flatMap((p) => [p, encodeURIComponent(p)]));
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Retry-After as delay-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
 export function retryAfter(value: string | null, now = Date.now()): number | undefined {

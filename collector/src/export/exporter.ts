@@ -27,6 +27,9 @@ export interface ExporterStats {
 }
 
 /** What the usual network errors mean, for the log. */
+/** How a batch's delivery ended: 'too large' (413) and 'failing' (5xx again and again) for more than one record are sent again in halves. */
+type Sent = 'done' | 'too large' | 'failing' | 'stopped';
+
 const DOWN: Record<string, string> = {
   ECONNREFUSED: 'nothing listens at that address and port: is the receiver running, and is the port right?',
   ENOTFOUND: 'the receiver\'s name does not resolve',
@@ -38,12 +41,19 @@ const DOWN: Record<string, string> = {
 
 /** What a failure to deliver means, for the log. */
 function hint(why: string): string {
-  if (DOWN[why]) return DOWN[why];
-  if (why.startsWith('no answer within')) return 'the receiver did not answer in time: it is down or overloaded, or slower than the exporter\'s timeout_ms (each try sends the batch again)';
-  if (why === 'HTTP 429') return 'the receiver is over a limit (its answer says which: for Loki\'s ingestion burst or message size, lower batch.bytes)';
-  if (/^HTTP 5\d\d$/.test(why) && !AGAIN.includes(Number(why.slice(5)))) return 'the receiver failed; the batch is tried again, and refused for good after ' + SERVER_ERROR_TRIES + ' tries';
-  return 'the receiver is busy or out of reach';
+  const waits = 'records wait in the store and are sent when it is back';
+  if (DOWN[why]) return `${DOWN[why]}; ${waits}`;
+  if (why.startsWith('no answer within')) return `the receiver did not answer in time: it is down or overloaded, or slower than the exporter's timeout_ms (each try sends the batch again); ${waits}`;
+  if (why === 'HTTP 429') return `the receiver is over a limit (its answer says which: for Loki's ingestion burst or message size, lower batch.bytes); ${waits}`;
+  if (failing(why)) {
+    return `the receiver failed (its own log says why): the batch is tried again; after ${SERVER_ERROR_TRIES} failures in a row it is sent in halves, ` +
+      `and a single record it fails on ${SERVER_ERROR_TRIES} times is refused for good, so that one record cannot hold back the rest`;
+  }
+  return `the receiver is busy or out of reach; ${waits}`;
 }
+
+/** A 5xx not named as busy (500…): the receiver failed, on this request or on everything. */
+const failing = (why: string) => /^HTTP 5\d\d$/.test(why) && !AGAIN.includes(Number(why.slice(5)));
 
 /** The first and last request ids of the records of a batch, for the log line that says they were not kept. */
 function span(records: StoredRecord[]): { first_request_id?: unknown; last_request_id?: unknown } {
@@ -53,10 +63,12 @@ function span(records: StoredRecord[]): { first_request_id?: unknown; last_reque
 /** How often an idle exporter looks at the store, in case a wake-up was missed (a shard made by another route). */
 const LOOK_EVERY_MS = 1000;
 /**
- * Tries of a batch the receiver fails on (500, or another 5xx not named in delivery.ts) before it
- * is refused for good: a failure that passes (Loki's ingesters restarting) loses nothing, one
- * that does not (a record the receiver cannot take) holds the rest back a minute or so, not
- * forever. With the default backoff, well under two minutes; as many as Promtail's own retries.
+ * Failures in a row (500, or another 5xx not named in delivery.ts) after which a request is sent
+ * in halves, and a single record is refused for good: a failure that passes (Loki's ingesters
+ * restarting) loses nothing, one that does not (a record the receiver cannot take) costs that
+ * record, found by halving, rather than holding back the rest forever; a receiver failing on
+ * everything loses its first record only after the halving's tries (some hundred, tens of
+ * minutes with the default backoff). As many as Promtail's own retries.
  */
 export const SERVER_ERROR_TRIES = 10;
 const FAILED_AGAIN_MS = 60_000;
@@ -95,6 +107,8 @@ export class Exporter {
   private unsaved = false;
   /** When the receiver was first found down (or the exporter misdirected), for the log line when it is back. */
   private downSince: number | undefined;
+  /** stats.retries when the receiver went down: the tries until it is back, over every batch. */
+  private retriesWhenDown = 0;
   /** Records a request takes under batch.bytes, as the last encoding found (encode()). */
   private fits = Infinity;
   /** The last failure logged by run(), and when. */
@@ -145,8 +159,8 @@ export class Exporter {
       const sent = payload === undefined ? 'done' : await this.send(payload, taken.records.slice(from, from + count));
       // Stopped while the receiver could not take it: the cursor stays where it is.
       if (sent === 'stopped') return true;
-      // Too large for the receiver (413): the same records again, in halves.
-      if (sent === 'too large') {
+      // Too large for the receiver (413), or failing on them: the same records again, in halves.
+      if (sent === 'too large' || sent === 'failing') {
         most = Math.ceil(count / 2);
         continue;
       }
@@ -231,6 +245,7 @@ export class Exporter {
    */
   private encode(taken: Taken, from: number, most: number): { payload: Payload | undefined; count: number } {
     const limit = this.config.batch.bytes;
+    const before = this.fits;
     let count = Math.min(most, taken.records.length - from, this.fits);
     for (;;) {
       let payload: Payload;
@@ -252,10 +267,15 @@ export class Exporter {
       // As many records as fit at this size a record: found in one more encoding rather than by
       // halving, and kept as the next request's first try (records change slowly). Up from a
       // request that fitted, with no margin (a request's fixed part makes that an underestimate, so
-      // it fits too: requests grow back after a large record); down, with a tenth to spare.
+      // it fits too: requests grow back after large records); down, with a tenth to spare.
       const fit = (count * limit) / Math.max(size, 1);
-      if (size <= limit || count === 1) {
+      if (size <= limit) {
         this.fits = Math.max(count, Math.floor(fit));
+        return { payload, count };
+      }
+      // One record larger than the limit goes alone, and says nothing of the records after it.
+      if (count === 1) {
+        this.fits = before;
         return { payload, count };
       }
       count = this.fits = Math.max(1, Math.min(count - 1, Math.floor(fit * 0.9)));
@@ -266,7 +286,7 @@ export class Exporter {
    * Deliver until accepted or refused for good ('done'; a 413 for more than one record is 'too
    * large', to be cut), or stopped while the receiver cannot take it; the figures told as they change.
    */
-  private async send(payload: Payload, records: StoredRecord[]): Promise<'done' | 'too large' | 'stopped'> {
+  private async send(payload: Payload, records: StoredRecord[]): Promise<Sent> {
     try {
       return await this.attempts(payload, records);
     } finally {
@@ -274,14 +294,17 @@ export class Exporter {
     }
   }
 
-  private async attempts(payload: Payload, records: StoredRecord[]): Promise<'done' | 'too large' | 'stopped'> {
+  private async attempts(payload: Payload, records: StoredRecord[]): Promise<Sent> {
     const count = records.length;
+    let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const answered = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.tls.agent());
-      const failed = answered.kind === 'refused' && answered.status >= 500;
-      const outcome: Outcome = failed && attempt < SERVER_ERROR_TRIES ? { kind: 'again', why: `HTTP ${answered.status}`, answer: answered.answer } : answered;
-      // A receiver still failing after every try did not judge the batch: still down.
-      if (outcome.kind !== 'again' && !failed) this.back(attempt);
+      const failed = answered.kind === 'refused' && failing(`HTTP ${answered.status}`);
+      failures = failed ? failures + 1 : 0;
+      if (failures >= SERVER_ERROR_TRIES && count > 1) return 'failing';
+      const outcome: Outcome = failed && failures < SERVER_ERROR_TRIES ? { kind: 'again', why: `HTTP ${answered.status}`, answer: answered.answer } : answered;
+      // A receiver failing on every try did not judge the record: still down.
+      if (outcome.kind !== 'again' && !failed) this.back();
       if (outcome.kind === 'accepted') {
         const rejected = outcome.answer && this.encoder.rejected?.(outcome.answer.body, outcome.answer.contentType);
         const lost = Math.min(rejected?.records ?? 0, count);
@@ -298,9 +321,9 @@ export class Exporter {
         this.stats.batchesRefused++;
         this.stats.recordsRefused += count;
         this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, url: this.url, status: outcome.status, records: count, ...span(records), answer: outcome.answer,
-          ...(failed ? { tries: attempt } : {}),
+          ...(failed ? { tries: failures } : {}),
           hint: failed
-            ? `the receiver failed on this batch ${attempt} times: it is counted and skipped, the next ones go on; if it fails on every batch, look at the receiver's own log`
+            ? `the receiver failed on this record ${failures} times in a row, alone: it is counted and skipped, the next ones go on; if it fails on every record, look at the receiver's own log`
             : 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
         return 'done';
       }
@@ -317,6 +340,7 @@ export class Exporter {
   private down(outcome: Extract<Outcome, { kind: 'again' }>): void {
     this.stats.up = false;
     this.downSince = Date.now();
+    this.retriesWhenDown = this.stats.retries;
     const { misdirected: m } = outcome;
     if (m) {
       this.log({ level: 'error', event: 'export_misdirected', exporter: this.config.name, url: this.url, status: m.status, error: outcome.why, answer: m.answer,
@@ -324,15 +348,18 @@ export class Exporter {
         hint: 'the receiver does not take requests sent this way: check the exporter\'s endpoint, headers (an expired credential?) and ca; records wait in the store and are sent once it takes them' });
     } else {
       this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, ...(outcome.answer ? { answer: outcome.answer } : {}),
-        hint: `${hint(outcome.why)}${outcome.why === 'ECONNRESET' && this.config.client ? ', or a receiver refusing the client certificate (expired, or signed by a CA it does not trust)' : ''}; records wait in the store and are sent when it is back` });
+        hint: outcome.why === 'ECONNRESET' && this.config.client
+          ? hint(outcome.why).replace(';', ', or a receiver refusing the client certificate (expired, or signed by a CA it does not trust);')
+          : hint(outcome.why) });
     }
   }
 
   /** The receiver answered: if it was down, say it is back. */
-  private back(attempt: number): void {
+  private back(): void {
     if (this.stats.up) return;
     this.stats.up = true;
-    this.log({ level: 'info', event: 'export_receiver_back', exporter: this.config.name, url: this.url, down_s: Math.round((Date.now() - (this.downSince ?? Date.now())) / 1000), tries: attempt });
+    this.log({ level: 'info', event: 'export_receiver_back', exporter: this.config.name, url: this.url, down_s: Math.round((Date.now() - (this.downSince ?? Date.now())) / 1000),
+      tries: this.stats.retries - this.retriesWhenDown + 1 });
   }
 
   private advance(shard: ShardReader, to: Position): void {

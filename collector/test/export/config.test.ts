@@ -77,11 +77,18 @@ test('a secret given in the environment is never shown in a refusal', () => {
     (err) => err instanceof ConfigError && !err.message.includes('s3cret'));
 });
 
-test('the example of docs/export.md is a config the collector takes', () => {
+test('the example of docs/export.md is a config file the collector takes', () => {
   const doc = readFileSync(new URL('../../../../docs/export.md', import.meta.url), 'utf8');
   const example = /## Delivery[\s\S]*?```json\n([\s\S]*?)```/.exec(doc)![1]!;
-  const exporters = parseExporters((JSON.parse(`{${example}}`) as { exporters: unknown }).exporters, { OTEL_AUTH: 'Bearer x' });
-  assert.deepEqual(exporters.map((e) => [e.name, e.type]), [['otel', 'otlp'], ['loki', 'loki']]);
+  const tmp = tempDir();
+  try {
+    const file = join(tmp.dir, 'collector.json');
+    writeFileSync(file, example);
+    const { exporters } = loadConfig({ file, env: { OTEL_AUTH: 'Bearer x' } });
+    assert.deepEqual(exporters.map((e) => [e.name, e.type]), [['otel', 'otlp'], ['loki', 'loki']]);
+  } finally {
+    tmp.remove();
+  }
 });
 
 test('credentials written into an endpoint or a header value not a string are not shown in the refusal', () => {

@@ -116,6 +116,9 @@ test('a redirect\'s Location is shown beside its answer, its query, credentials 
       ['https://otel.example:4318/v1/logs?sig=SUPERSECRETSIG123&token=tok_abcdef', 'https://otel.example:4318/v1/logs?***'],
       ['https://user:pass@otel.example/v1/logs', 'https://***@otel.example/v1/logs'],
       ['https://otel.example/sk-live-0123456789/v1/logs', 'https://otel.example/***/v1/logs'],
+      // Scheme-relative: the same host's scheme, another's credentials.
+      ['//user:pa55word@otel.example/v1/logs', '//***@otel.example/v1/logs'],
+      ['/v2/logs?key=abc', '/v2/logs?***'],
     ]) {
       location = sent!;
       assert.deepEqual(await deliver(s.url, payload, { authorization: 'Bearer sk-live-0123456789' }, 5000),
@@ -145,13 +148,14 @@ test('an answer about the request\'s form, not its records (a media type, an exp
   }
 });
 
-test('a receiver that echoes the credentials it was sent: their values are masked in the answer shown', async () => {
-  const s = await server((req, res) => req.resume().on('end', () => res.writeHead(401).end(`bad token in ${req.headers.authorization}; tenant key ${req.headers['x-api-key']}`)));
+test('a receiver that echoes the credentials it was sent: their values are masked in the answer shown, short ones, URL-encoded or in another case too', async () => {
+  const s = await server((req, res) => req.resume().on('end', () => {
+    const { authorization: auth = '', 'x-api-key': key = '' } = req.headers as Record<string, string>;
+    res.writeHead(401).end(`bad token in ${auth}; tenant key ${key}; as a query: ?auth=${encodeURIComponent(auth)}; folded: ${auth.toLowerCase()}; Basic auth, not ${auth.split(' ')[1]}`);
+  }));
   try {
-    const token = 'tok_5f2a9c81d7e04b6f';
-    const key = 'key-b71c02d9e8f6';
-    const got = await deliver(s.url, payload, { authorization: `Bearer ${token}`, 'x-api-key': key }, 5000);
-    assert.equal(got.kind === 'again' && got.misdirected?.answer, 'bad token in ***; tenant key ***');
+    const got = await deliver(s.url, payload, { authorization: 'Basic dXNlcjpwYXNzd29yZA+/Q==', 'x-api-key': 'k3y1234' }, 5000);
+    assert.equal(got.kind === 'again' && got.misdirected?.answer, 'bad token in ***; tenant key ***; as a query: ?auth=***; folded: ***; Basic auth, not ***');
   } finally {
     await s.close();
   }

@@ -130,10 +130,11 @@ test('a batch refused for good (400) is counted, logged with the start of the an
   }
 });
 
-test('a receiver failing (500) for a while loses nothing; one failing on a batch every time refuses it after SERVER_ERROR_TRIES, paced, said once as down', async () => {
+test('a receiver failing (500) for a while loses nothing; a record it fails on every time is found by halving and refused alone after SERVER_ERROR_TRIES failures in a row', async () => {
   const s = await setup({ batch: { records: 100, bytes: 1_000_000, waitMs: 0 } });
   try {
-    // Loki's ingesters restarting: a few 500s, then it takes the batch.
+    // Loki restarting: out of reach (503s) for many tries, then its ingesters not ready (500s), then it takes the batch.
+    for (let i = 0; i < SERVER_ERROR_TRIES; i++) s.receiver.answers.push({ status: 503 });
     for (let i = 0; i < 3; i++) s.receiver.answers.push({ status: 500, body: 'ingester not ready' });
     await s.ingest(0, 100);
     const e = s.start();
@@ -141,22 +142,21 @@ test('a receiver failing (500) for a while loses nothing; one failing on a batch
     // The receiver counts the batch before the exporter reads its answer.
     await until(() => s.logs.some((l) => l.event === 'export_receiver_back'), 'back said');
     assert.deepEqual(ids(s), numbered(0, 100));
-    assert.deepEqual([e.stats.recordsRefused, e.stats.retries, e.stats.up], [0, 3, true]);
-    assert.deepEqual(s.logs.filter((l) => /^export_(receiver|refused)/.test(String(l.event))).map((l) => [l.event, l.error, l.answer]),
-      [['export_receiver_down', 'HTTP 500', 'ingester not ready'], ['export_receiver_back', undefined, undefined]]);
-    // A batch it fails on every time: refused after the tries, and the next one flows.
+    assert.deepEqual([e.stats.recordsRefused, e.stats.retries, e.stats.up], [0, SERVER_ERROR_TRIES + 3, true]);
+    assert.deepEqual(s.logs.filter((l) => /^export_(receiver|refused)/.test(String(l.event))).map((l) => [l.event, l.error, l.tries]),
+      [['export_receiver_down', 'HTTP 503', undefined], ['export_receiver_back', undefined, SERVER_ERROR_TRIES + 4]]);
+    // A record it fails on every time (r-105): the batch is halved until that record goes alone, and only it is refused.
     s.logs.length = 0;
-    for (let i = 0; i < SERVER_ERROR_TRIES; i++) s.receiver.answers.push({ status: 500, body: 'cannot take this' });
-    await s.ingest(100, 100);
-    await until(() => e.stats.recordsRefused === 100, 'the batch refused');
-    assert.equal(s.receiver.requests.length, 4 + SERVER_ERROR_TRIES);
-    await s.ingest(200, 100);
-    await until(() => s.receiver.accepted.length >= 200, 'the next batch delivered');
-    await until(() => s.logs.some((l) => l.event === 'export_receiver_back'), 'back said');
-    assert.deepEqual(ids(s), [...numbered(0, 100), ...numbered(200, 100)]);
-    const said = s.logs.filter((l) => /^export_(receiver|refused)/.test(String(l.event)));
-    assert.deepEqual(said.map((l) => l.event), ['export_receiver_down', 'export_refused', 'export_receiver_back']);
-    assert.deepEqual([said[1]!.status, said[1]!.tries, said[1]!.answer], [500, SERVER_ERROR_TRIES, 'cannot take this']);
+    s.receiver.judge = (records) => (records.some((r) => r.request_id === 'r-105') ? { status: 500, body: 'cannot take this' } : undefined);
+    await s.ingest(100, 8);
+    await until(() => s.receiver.accepted.length >= 107, 'the others delivered');
+    assert.deepEqual(ids(s), [...numbered(0, 100), ...numbered(100, 5), 'r-106', 'r-107']);
+    assert.equal(e.stats.recordsRefused, 1);
+    const sizes = s.receiver.requests.slice(SERVER_ERROR_TRIES + 4).map((r) => r.records.length);
+    const tries = (n: number) => Array<number>(SERVER_ERROR_TRIES).fill(n);
+    assert.deepEqual(sizes, [...tries(8), 4, ...tries(4), ...tries(2), 1, ...tries(1), 1, 1]);
+    const refused = s.logs.filter((l) => l.event === 'export_refused');
+    assert.deepEqual(refused.map((l) => [l.status, l.records, l.tries, l.first_request_id, l.answer]), [[500, 1, SERVER_ERROR_TRIES, 'r-105', 'cannot take this']]);
   } finally {
     await s.done();
   }
@@ -220,11 +220,13 @@ test('with gzip, batch.bytes holds the body before compression; after a large re
     await otlp.until((o) => o.records().length >= 63);
     e.stop();
     await running;
-    assert.deepEqual(otlp.records().map((r) => (r.record.attributes as { key: string; value: { stringValue?: string } }[]).find((a) => a.key === 'redtail.request_id')?.value.stringValue), numbered(0, 63));
+    const idOf = (r: Record<string, unknown>) => (r.attributes as { key: string; value: { stringValue?: string } }[]).find((a) => a.key === 'redtail.request_id')?.value.stringValue;
+    assert.deepEqual(otlp.records().map((r) => idOf(r.record as Record<string, unknown>)), numbered(0, 63));
     const perRequest = otlp.received.map((r) => logRecordsOf(r.request).length);
     for (const [i, r] of otlp.received.entries()) assert.ok(r.size <= 4096 || perRequest[i] === 1, `request ${i}: ${r.size} bytes before gzip, ${perRequest[i]} records`);
-    // The small records after the large ones go several to a request again, not one by one.
-    assert.ok(perRequest.at(-2)! > 1, `records per request: ${perRequest.join(' ')}`);
+    // The small record after the large ones goes with others again, not alone as the large one did.
+    const after = otlp.received.find((r) => logRecordsOf(r.request).some((x) => idOf(x.record as Record<string, unknown>) === 'r-33'))!;
+    assert.ok(logRecordsOf(after.request).length > 1, `records per request: ${perRequest.join(' ')}`);
   } finally {
     shelf.close();
     await otlp.close();

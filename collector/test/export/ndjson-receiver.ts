@@ -24,6 +24,8 @@ export class NdjsonReceiver {
   readonly accepted: StoredRecord[] = [];
   /** How the next requests are answered, in turn; when empty, 200. */
   readonly answers: (Answer | Promise<Answer>)[] = [];
+  /** Before `answers`: an answer chosen by the records a request holds (undefined: the next of `answers`). */
+  judge: ((records: StoredRecord[]) => Answer | undefined) | undefined;
   private server: http.Server | undefined;
   port = 0;
 
@@ -41,7 +43,7 @@ export class NdjsonReceiver {
         const cn: unknown = this.tls ? (req.socket as TLSSocket).getPeerCertificate().subject?.CN : undefined;
         const client = typeof cn === 'string' ? cn : undefined;
         this.requests.push({ headers: req.headers, body, records, ...(client ? { client } : {}) });
-        void Promise.resolve(this.answers.shift() ?? { status: 200 }).then((a) => {
+        void Promise.resolve(this.judge?.(records) ?? this.answers.shift() ?? { status: 200 }).then((a) => {
           if (a.status >= 200 && a.status < 300) this.accepted.push(...records);
           res.writeHead(a.status, a.headers).end(a.body ?? '');
         });
