@@ -3,7 +3,7 @@
 // ./data (REDTAIL_DATA moves it), a demo upstream that echoes each request (demo.js), and the
 // dev proxy running the filter in front of it. Ctrl-C stops everything, the filter's buffer sent
 // first. The ports can be moved (REDTAIL_PORT, REDTAIL_PROXY_PORT, REDTAIL_UPSTREAM_PORT; 0
-// picks a free one).
+// picks a free one); REDTAIL_CONFIG names a collector config file (exporters, say).
 //
 // npm runs this through `sh -c` (the build runs inside it, not in a `build && start` chain, so
 // that sh has one command). Some shells (dash) stay as node's parent and outlive npm when it is
@@ -34,7 +34,14 @@ const listenError = (what, port) => (err) => {
   process.exit(1);
 };
 
-const config = loadConfig({ env: process.env, flags: { port: ports.collector } });
+// REDTAIL_CONFIG: a collector config file (exporters, tokens, limits), as `redtail serve --config` reads.
+let config;
+try {
+  config = loadConfig({ file: env.REDTAIL_CONFIG || undefined, env: process.env, flags: { port: ports.collector } });
+} catch (err) {
+  console.error(`redtail: ${err.message}`);
+  process.exit(1);
+}
 const collector = await startCollector(config).catch((err) => {
   if (err.code !== 'data_in_use') return listenError('collector', ports.collector)(err);
   // npm start takes no --data: the folder is REDTAIL_DATA's (or ./data).

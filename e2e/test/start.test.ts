@@ -3,10 +3,11 @@
 // and a SIGTERM to npm alone (a process manager's stop) both leave no process behind.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir, until } from '../../collector/test/helpers.js';
+import { NdjsonReceiver } from '../../collector/test/export/ndjson-receiver.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -32,10 +33,10 @@ function descendants(pid: number): number[] {
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 
 /** `npm start` in a process group of its own, on free ports and a data folder in `data`; resolved when the banner is out. */
-async function npmStart(data: string, cwd = ROOT): Promise<{ npm: ChildProcess; output: () => string }> {
+async function npmStart(data: string, cwd = ROOT, env: NodeJS.ProcessEnv = {}): Promise<{ npm: ChildProcess; output: () => string }> {
   const npm = spawn('npm', ['start'], {
     cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, REDTAIL_PORT: '0', REDTAIL_PROXY_PORT: '0', REDTAIL_UPSTREAM_PORT: '0', REDTAIL_DATA: data, npm_config_update_notifier: 'false' },
+    env: { ...process.env, REDTAIL_PORT: '0', REDTAIL_PROXY_PORT: '0', REDTAIL_UPSTREAM_PORT: '0', REDTAIL_DATA: data, npm_config_update_notifier: 'false', ...env },
   });
   let out = '';
   npm.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -127,6 +128,33 @@ test('a second npm start on a data folder in use names the folder, the pid holdi
     await exit(npm);
   } finally {
     for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
+    work.remove();
+  }
+});
+
+test('npm start with REDTAIL_CONFIG: its collector takes the file (an exporter sends the curl line\'s record on); a file it refuses stops the start, saying why', async () => {
+  const work = tempDir();
+  const receiver = new NdjsonReceiver();
+  const config = join(work.dir, 'collector.json');
+  writeFileSync(config, JSON.stringify({ exporters: [{ name: 'copy', type: 'ndjson', endpoint: await receiver.listen(), batch: { wait_ms: 0 } }] }));
+  const { npm, output } = await npmStart(join(work.dir, 'data'), ROOT, { REDTAIL_CONFIG: config });
+  const pids = descendants(npm.pid!);
+  try {
+    const banner = output();
+    const curl = banner.slice(banner.indexOf('curl -s'), banner.indexOf('\n', banner.indexOf('-d \'')));
+    execFileSync('sh', ['-c', curl], { cwd: ROOT, encoding: 'utf8' });
+    await until(() => receiver.accepted.some((r) => String(r.path).startsWith('/checkout')), 'the record exported', { timeoutMs: 20_000 });
+    process.kill(-npm.pid!, 'SIGINT');
+    await exit(npm);
+    writeFileSync(config, JSON.stringify({ exporters: [{ name: 'copy', type: 'nope' }] }));
+    const refused = spawnSync(process.execPath, [join(ROOT, 'scripts/start.js')], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, REDTAIL_PORT: '0', REDTAIL_PROXY_PORT: '0', REDTAIL_UPSTREAM_PORT: '0', REDTAIL_DATA: join(work.dir, 'data'), REDTAIL_CONFIG: config },
+    });
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, /^redtail: collector config: "exporters\[0\]\.type" must be one of/m);
+  } finally {
+    for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
+    await receiver.close();
     work.remove();
   }
 });
