@@ -22,9 +22,10 @@ const folder = (path) => (isAbsolute(path) || path.startsWith('.') ? path : `./$
 /**
  * The banner. `cwd` is where the user typed the command (npm's INIT_CWD), `root` the clone,
  * `data` the collector's data folder as configured (relative to the process's directory),
- * `filter` the module the proxy runs ({ path, size }) and on how many workers.
+ * `filter` the module the proxy runs ({ path, size }) and on how many workers; `tokens`, whether
+ * the collector asks for them.
  */
-export function banner({ proxyUrl, collectorUrl, upstreamPort, data, filter, workers, root, cwd }) {
+export function banner({ proxyUrl, collectorUrl, upstreamPort, data, filter, workers, root, cwd, tokens = false }) {
   const redtail = `node ${shellWord(fromDir(cwd, resolve(root, 'bin/redtail.js')))}`;
   const url = `--url '${collectorUrl}'`; // always quoted, as the curl line's URL is
   return `
@@ -38,7 +39,7 @@ try it (the card number, the email and the tokens never reach storage, though th
   ${redtail} tail ${url}            (live, in another terminal)
   ${redtail} query ${url} --since 15m
   web page    ${collectorUrl}/              (search, and Live for the live tail)
-
+${tokens ? '  (the collector asks for tokens: give the commands one with the read scope, REDTAIL_TOKEN=… or --token)\n' : ''}
 Ctrl-C stops everything.
 `;
 }

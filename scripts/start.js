@@ -27,7 +27,7 @@ const { Host } = await import('../dist/host/src/index.js');
 const { startProxy } = await import('../dist/host/src/proxy.js');
 
 const env = process.env;
-const ports = { collector: Number(env.REDTAIL_PORT ?? 9900), upstream: Number(env.REDTAIL_UPSTREAM_PORT ?? 8080), proxy: Number(env.REDTAIL_PROXY_PORT ?? 10000) };
+const ports = { upstream: Number(env.REDTAIL_UPSTREAM_PORT ?? 8080), proxy: Number(env.REDTAIL_PROXY_PORT ?? 10000) };
 const listenError = (what, port) => (err) => {
   const variable = { collector: 'REDTAIL_PORT', upstream: 'REDTAIL_UPSTREAM_PORT', proxy: 'REDTAIL_PROXY_PORT' }[what.split(' ').at(-1)] ?? 'its port variable';
   console.error(`redtail: cannot start the ${what} on port ${port}: ${err.message} (is something else using it? set ${variable} to another port)`);
@@ -37,13 +37,14 @@ const listenError = (what, port) => (err) => {
 // REDTAIL_CONFIG: a collector config file (exporters, tokens, limits), as `redtail serve --config` reads.
 let config;
 try {
-  config = loadConfig({ file: env.REDTAIL_CONFIG || undefined, env: process.env, flags: { port: ports.collector } });
+  // The collector's port: the file's, REDTAIL_PORT over it, else the collector's default (9900).
+  config = loadConfig({ file: env.REDTAIL_CONFIG || undefined, env: process.env, flags: {} });
 } catch (err) {
   console.error(`redtail: ${err.message}`);
   process.exit(1);
 }
 const collector = await startCollector(config).catch((err) => {
-  if (err.code !== 'data_in_use') return listenError('collector', ports.collector)(err);
+  if (err.code !== 'data_in_use') return listenError('collector', config.port)(err);
   // npm start takes no --data: the folder is REDTAIL_DATA's (or ./data).
   const who = err.pid === undefined ? err.message : `${config.data} is in use by redtail pid ${err.pid}`;
   console.error(`redtail: cannot start the collector: ${who} (stop that one first, or set REDTAIL_DATA to another folder)`);
@@ -56,13 +57,15 @@ const upstreamPort = upstream.address().port;
 
 const host = new Host({ clusters: { 'redtail-collector': collector.url } });
 const module = await host.load(new URL('../build/filter.wasm', import.meta.url).pathname);
-const configuration = JSON.stringify(DEMO_FILTER_CONFIG);
+// A collector that asks for tokens (REDTAIL_CONFIG's): the filter sends one of its ingest tokens.
+const ingest = config.tokens.find((t) => t.scopes.includes('ingest'));
+const configuration = JSON.stringify({ ...DEMO_FILTER_CONFIG, ...(ingest ? { collector: { token: ingest.token } } : {}) });
 const workers = 2;
 const plugins = Array.from({ length: workers }, (_, i) => host.startPlugin(module, { name: 'redtail', rootId: 'redtail', vmId: `worker-${i}`, configuration, failOpen: true }));
 const proxy = await startProxy({ plugins, upstream: `http://127.0.0.1:${upstreamPort}`, port: ports.proxy }).catch(listenError('proxy', ports.proxy));
 
 console.log(banner({
-  proxyUrl: proxy.url, collectorUrl: collector.url, upstreamPort, data: config.data, filter: module, workers, root, cwd: env.INIT_CWD ?? process.cwd(),
+  proxyUrl: proxy.url, collectorUrl: collector.url, tokens: config.tokens.length > 0, upstreamPort, data: config.data, filter: module, workers, root, cwd: env.INIT_CWD ?? process.cwd(),
 }));
 
 /** The parent of process `pid` (from /proc, Linux), or undefined where that cannot be read. */

@@ -132,15 +132,19 @@ test('a second npm start on a data folder in use names the folder, the pid holdi
   }
 });
 
-test('npm start with REDTAIL_CONFIG: its collector takes the file (an exporter sends the curl line\'s record on); a file it refuses stops the start, saying why', async () => {
+test('npm start with REDTAIL_CONFIG: its collector takes the file (an exporter sends the curl line\'s record on; the filter sends its ingest token); a file it refuses stops the start, saying why', async () => {
   const work = tempDir();
   const receiver = new NdjsonReceiver();
   const config = join(work.dir, 'collector.json');
-  writeFileSync(config, JSON.stringify({ exporters: [{ name: 'copy', type: 'ndjson', endpoint: await receiver.listen(), batch: { wait_ms: 0 } }] }));
+  writeFileSync(config, JSON.stringify({
+    tokens: [{ name: 'demo', token: 'demo-token-5f2a9c81d7e04b6f', scopes: ['ingest', 'read'] }],
+    exporters: [{ name: 'copy', type: 'ndjson', endpoint: await receiver.listen(), batch: { wait_ms: 0 } }],
+  }));
   const { npm, output } = await npmStart(join(work.dir, 'data'), ROOT, { REDTAIL_CONFIG: config });
   const pids = descendants(npm.pid!);
   try {
     const banner = output();
+    assert.match(banner, /the collector asks for tokens: give the commands one with the read scope/);
     const curl = banner.slice(banner.indexOf('curl -s'), banner.indexOf('\n', banner.indexOf('-d \'')));
     execFileSync('sh', ['-c', curl], { cwd: ROOT, encoding: 'utf8' });
     await until(() => receiver.accepted.some((r) => String(r.path).startsWith('/checkout')), 'the record exported', { timeoutMs: 20_000 });
