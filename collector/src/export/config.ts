@@ -19,7 +19,7 @@ export interface ExporterConfig {
   /** The format's own fields (FORMATS[type].options), as given. */
   options: Record<string, unknown>;
   /** Sent with every request; `fromEnv` names where a value came from, for the config digest. */
-  headers: { name: string; value: string; fromEnv?: string }[];
+  headers: { name: string; value: string; fromEnv?: string; fromOption?: string }[];
   /** Only the records passing these, written as the query API takes them. */
   filter: { [param in FilterParam]?: string };
   batch: {
@@ -200,7 +200,7 @@ function exporter(v: unknown, field: string, env: NodeJS.ProcessEnv): ExporterCo
   for (const [name, value] of Object.entries(format.headers?.(c.options, field) ?? {})) {
     const given = c.headers.find((h) => h.name.toLowerCase() === name.toLowerCase());
     if (given) fail(`${field}.headers`, `header names given once (case aside): ${name} is set from ${JSON.stringify(format.headerOptions?.[name])}`, given.name);
-    c.headers.push({ name, value });
+    c.headers.push({ name, value, fromOption: format.headerOptions?.[name] });
   }
   return c;
 }

@@ -42,10 +42,10 @@ const SHOWN_CHARS = 200;
 const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
 /** POST the payload to endpoint + its path; the answer read within `timeoutMs` all told. `agent`: for https, the exporter's own (client-tls.ts). */
-export function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number, agent?: https.Agent): Promise<Outcome> {
+export function deliver(endpoint: string, payload: Payload, headers: Record<string, string>, timeoutMs: number, agent?: https.Agent,
+  secrets = secretForms(Object.values(headers))): Promise<Outcome> {
   const url = new URL(endpoint + payload.path);
   const secure = url.protocol === 'https:';
-  const secrets = secretForms(Object.values(headers));
   return new Promise<Outcome>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     /** Set once the status line arrived: the answer to give whatever happens next. */
@@ -95,7 +95,8 @@ function outcome(status: number, headers: http.IncomingHttpHeaders, body: Buffer
   if (MISDIRECTED(status)) {
     // Where a redirect points is most often the mend (https://, another path): shown, its query and
     // credentials masked as an endpoint's are (a signed URL's key), a header's secret as in the answer.
-    const location = typeof headers.location === 'string' ? printable(maskedUrl(headers.location), secrets) : undefined;
+    // Tabs dropped as a URL parser drops them (so "/\t/user:pass@host" is read, and masked, as "//user:pass@host").
+    const location = typeof headers.location === 'string' ? printable(maskedUrl(headers.location.replace(/[\t\n\r]/g, '')), secrets) : undefined;
     return { kind: 'again', why: `HTTP ${status}`, misdirected: location ? { status, answer, location } : { status, answer } };
   }
   return { kind: 'refused', status, answer };
@@ -106,7 +107,9 @@ function outcome(status: number, headers: http.IncomingHttpHeaders, body: Buffer
  * line. `cut`: the answer went on past `text`, which may end in a secret's first characters.
  */
 export function printable(text: string, secrets: string[] = [], cut = false): string {
-  let shown = secrets.length ? text.replace(new RegExp(secrets.map(escapeRegExp).join('|'), 'gi'), '***') : text;
+  // A short value is masked where it stands alone, not inside a word (a tenant "team" in "teamwork").
+  const pattern = secrets.map((s) => (s.length < 8 ? `(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])` : escapeRegExp(s))).join('|');
+  let shown = secrets.length ? text.replace(new RegExp(pattern, 'gi'), '***') : text;
   if (cut) {
     shown = shown.replace(/\uFFFD+$/, ''); // a character cut in two
     const lower = shown.toLowerCase();
@@ -131,7 +134,8 @@ export function printable(text: string, secrets: string[] = [], cut = false): st
  */
 export function secretForms(values: string[]): string[] {
   const parts = [...values.filter((v) => v.length >= 4), ...values.flatMap((v) => v.split(/\s+/)).filter((w) => w.length >= 8)];
-  const forms = new Set(parts.flatMap((p) => [p, encodeURIComponent(p)]));
+  // As sent; URL-encoded (a component, a form's "+" for a space, a whole URL's); in a JSON string ("\/").
+  const forms = new Set(parts.flatMap((p) => [p, encodeURIComponent(p), encodeURIComponent(p).replace(/%20/g, '+'), encodeURI(p), JSON.stringify(p).slice(1, -1).replace(/\//g, '\\/')]));
   return [...forms].sort((a, b) => b.length - a.length);
 }
 

@@ -7,7 +7,7 @@ import type { Log } from '../events.js';
 import { predicate, type Predicate } from '../query/filters.js';
 import type { ExporterConfig } from './config.js';
 import { type Cursor, type Position, START } from './cursor.js';
-import { AGAIN, backoff, deliver, printable, type Outcome } from './delivery.js';
+import { AGAIN, backoff, deliver, printable, secretForms, type Outcome } from './delivery.js';
 import { ClientTls } from './client-tls.js';
 import type { Encoder, Payload, StoredRecord } from './encoder.js';
 import { FORMATS } from './formats.js';
@@ -27,8 +27,8 @@ export interface ExporterStats {
 }
 
 /** What the usual network errors mean, for the log. */
-/** How a batch's delivery ended: 'too large' (413) and 'failing' (5xx again and again) for more than one record are sent again in halves. */
-type Sent = 'done' | 'too large' | 'failing' | 'stopped';
+/** How a batch's delivery ended ('done': accepted; 'refused': for good): 'too large' (413) and 'failing' (5xx again and again) for more than one record are sent again in halves. */
+type Sent = 'done' | 'refused' | 'too large' | 'failing' | 'stopped';
 
 const DOWN: Record<string, string> = {
   ECONNREFUSED: 'nothing listens at that address and port: is the receiver running, and is the port right?',
@@ -88,6 +88,8 @@ export class Exporter {
     this.stats = { name: config.name, exported: 0, batchesRefused: 0, recordsRefused: 0, retries: 0, up: true };
     this.filter = predicate(config.filter);
     this.headers = Object.fromEntries(config.headers.map((h) => [h.name, h.value]));
+    // A format's own header (Loki's tenant) is no secret: masking "team" would garble the answers it is in.
+    this.secrets = secretForms(config.headers.filter((h) => h.fromOption === undefined).map((h) => h.value));
     this.url = config.endpoint + FORMATS[config.type]!.path;
     this.tls = new ClientTls(config, (error) => this.log(error === undefined
       ? { level: 'info', event: 'export_tls_reloaded', exporter: config.name, cert: config.client?.cert }
@@ -101,6 +103,13 @@ export class Exporter {
   }
 
   private readonly url: string;
+  /** What of the headers' values an answer shown must not hold (delivery.ts). */
+  private readonly secrets: string[];
+  /**
+   * While a batch is sent in halves to find the records the receiver fails on: each half taken or
+   * failed is not logged as back or down (the refusal says what was found), only the end of it.
+   */
+  private isolating: { quietBack: boolean } | undefined;
   /** Whom an https:// receiver may be signed by, and the client certificate shown to it. */
   private readonly tls: ClientTls;
   /** The cursor moved but is not on disk (new, or its last write failed): nothing more is sent until it is. */
@@ -153,20 +162,39 @@ export class Exporter {
     if (!taken.full && (await this.waitToFill(shard))) return true;
     this.waitingSince = undefined;
     let from = 0;
+    // Too large (413): the receiver's limit, kept for the rest of the batch. Failing: the halves of
+    // one request, until what it failed on is found; then the rest goes at full size again.
     let most = taken.records.length;
-    while (from < taken.records.length) {
-      const { payload, count } = this.encode(taken, from, most);
-      const sent = payload === undefined ? 'done' : await this.send(payload, taken.records.slice(from, from + count));
-      // Stopped while the receiver could not take it: the cursor stays where it is.
-      if (sent === 'stopped') return true;
-      // Too large for the receiver (413), or failing on them: the same records again, in halves.
-      if (sent === 'too large' || sent === 'failing') {
-        most = Math.ceil(count / 2);
-        continue;
+    let half = Infinity;
+    try {
+      while (from < taken.records.length) {
+        const { payload, count } = this.encode(taken, from, Math.min(most, half));
+        const sent = payload === undefined ? 'done' : await this.send(payload, taken.records.slice(from, from + count));
+        // Stopped while the receiver could not take it: the cursor stays where it is.
+        if (sent === 'stopped') return true;
+        if (sent === 'too large') {
+          most = Math.ceil(count / 2);
+          continue;
+        }
+        if (sent === 'failing') {
+          half = Math.ceil(count / 2);
+          this.isolating ??= { quietBack: false };
+          continue;
+        }
+        // A record refused for good: what the halves were looking for is found.
+        if (sent === 'refused') half = Infinity;
+        this.advance(shard, taken.after[from + count - 1]!);
+        from += count;
+        if (this.stopping) return true;
       }
-      this.advance(shard, taken.after[from + count - 1]!);
-      from += count;
-      if (this.stopping) return true;
+    } finally {
+      const quiet = this.isolating;
+      this.isolating = undefined;
+      // Back while the halves went: said once, now.
+      if (quiet?.quietBack && this.stats.up) {
+        this.stats.up = false;
+        this.back();
+      }
     }
     this.advance(shard, taken.end);
     return true;
@@ -298,9 +326,10 @@ export class Exporter {
     const count = records.length;
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
-      const answered = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.tls.agent());
+      const answered = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.tls.agent(), this.secrets);
       const failed = answered.kind === 'refused' && failing(`HTTP ${answered.status}`);
-      failures = failed ? failures + 1 : 0;
+      // Counted over the request's tries: a 503 or a reset between them neither counts nor starts the count again.
+      if (failed) failures++;
       if (failures >= SERVER_ERROR_TRIES && count > 1) return 'failing';
       const outcome: Outcome = failed && failures < SERVER_ERROR_TRIES ? { kind: 'again', why: `HTTP ${answered.status}`, answer: answered.answer } : answered;
       // A receiver failing on every try did not judge the record: still down.
@@ -311,7 +340,7 @@ export class Exporter {
         this.stats.exported += count - lost;
         this.stats.recordsRefused += lost;
         if (rejected) {
-          this.log({ level: lost ? 'error' : 'warn', event: 'export_partial', exporter: this.config.name, url: this.url, records: count, rejected: lost, message: printable(rejected.message),
+          this.log({ level: lost ? 'error' : 'warn', event: 'export_partial', exporter: this.config.name, url: this.url, records: count, rejected: lost, message: printable(rejected.message, this.secrets),
             ...span(records), hint: lost ? 'the receiver took the batch but not all its records: those are counted as refused, not sent again' : 'the receiver took every record and says this' });
         }
         return 'done';
@@ -325,7 +354,7 @@ export class Exporter {
           hint: failed
             ? `the receiver failed on this record ${failures} times in a row, alone: it is counted and skipped, the next ones go on; if it fails on every record, look at the receiver's own log`
             : 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
-        return 'done';
+        return 'refused';
       }
       if (this.stats.up) this.down(outcome);
       if (this.stopping) return 'stopped';
@@ -339,6 +368,7 @@ export class Exporter {
   /** The first try that could not be delivered, logged once until the receiver is back. */
   private down(outcome: Extract<Outcome, { kind: 'again' }>): void {
     this.stats.up = false;
+    if (this.isolating) return; // down since before the halving, as logged then
     this.downSince = Date.now();
     this.retriesWhenDown = this.stats.retries;
     const { misdirected: m } = outcome;
@@ -358,6 +388,10 @@ export class Exporter {
   private back(): void {
     if (this.stats.up) return;
     this.stats.up = true;
+    if (this.isolating) {
+      this.isolating.quietBack = true;
+      return;
+    }
     this.log({ level: 'info', event: 'export_receiver_back', exporter: this.config.name, url: this.url, down_s: Math.round((Date.now() - (this.downSince ?? Date.now())) / 1000),
       tries: this.stats.retries - this.retriesWhenDown + 1 });
   }

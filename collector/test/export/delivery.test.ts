@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
-import { backoff, deliver, retryAfter } from '../../src/export/delivery.js';
+import { backoff, deliver, printable, retryAfter, secretForms } from '../../src/export/delivery.js';
 import { ClientTls } from '../../src/export/client-tls.js';
 import { makeCertificates } from '../certificates.js';
 
@@ -119,6 +119,8 @@ test('a redirect\'s Location is shown beside its answer, its query, credentials 
       // Scheme-relative: the same host's scheme, another's credentials.
       ['//user:pa55word@otel.example/v1/logs', '//***@otel.example/v1/logs'],
       ['/v2/logs?key=abc', '/v2/logs?***'],
+      // A tab, which a URL parser drops: read as //user:…@host.
+      ['/\t/user:pa55word@otel.example/v1/logs', '//***@otel.example/v1/logs'],
     ]) {
       location = sent!;
       assert.deepEqual(await deliver(s.url, payload, { authorization: 'Bearer sk-live-0123456789' }, 5000),
@@ -159,6 +161,12 @@ test('a receiver that echoes the credentials it was sent: their values are maske
   } finally {
     await s.close();
   }
+});
+
+test('the forms of a header value masked: URL-encoded as a component, a form or a URL, in a JSON string; a short value only where it stands alone', () => {
+  const secrets = secretForms(['Bearer tok1xyz/a+b=', 'team']);
+  const shown = printable('form auth=Bearer+tok1xyz%2Fa%2Bb%3D; url Bearer%20tok1xyz/a+b=; json "Bearer tok1xyz\\/a+b="; tenant team, not teamwork', secrets);
+  assert.equal(shown, 'form auth=***; url ***; json "***"; tenant ***, not teamwork');
 });
 
 test('an https:// receiver whose certificate no trusted CA signed: the records wait, and the log says what to give; with its CA as "ca", accepted', async () => {

@@ -154,7 +154,10 @@ test('a receiver failing (500) for a while loses nothing; a record it fails on e
     assert.equal(e.stats.recordsRefused, 1);
     const sizes = s.receiver.requests.slice(SERVER_ERROR_TRIES + 4).map((r) => r.records.length);
     const tries = (n: number) => Array<number>(SERVER_ERROR_TRIES).fill(n);
-    assert.deepEqual(sizes, [...tries(8), 4, ...tries(4), ...tries(2), 1, ...tries(1), 1, 1]);
+    // Once r-105 is found and refused, the rest goes at full size again.
+    assert.deepEqual(sizes, [...tries(8), 4, ...tries(4), ...tries(2), 1, ...tries(1), 2]);
+    // Said once down, once back: the halves' own answers are not logged.
+    assert.deepEqual(s.logs.filter((l) => /^export_(receiver|refused)/.test(String(l.event))).map((l) => l.event), ['export_receiver_down', 'export_refused', 'export_receiver_back']);
     const refused = s.logs.filter((l) => l.event === 'export_refused');
     assert.deepEqual(refused.map((l) => [l.status, l.records, l.tries, l.first_request_id, l.answer]), [[500, 1, SERVER_ERROR_TRIES, 'r-105', 'cannot take this']]);
   } finally {
@@ -418,9 +421,10 @@ test('a cursor that cannot be written holds its exporter where it is, saying why
 });
 
 test('a receiver that takes a batch but rejects some of its records (OTLP partial success): counted as refused, logged with the batch\'s ids, not sent again', async () => {
-  const s = await setup({ type: 'otlp', batch: { records: 10, bytes: 1_000_000, waitMs: 0 } }, { encoder: otlpEncoder({ encoding: 'json' }) });
+  const s = await setup({ type: 'otlp', batch: { records: 10, bytes: 1_000_000, waitMs: 0 }, headers: [{ name: 'x-api-key', value: 'k3y1234' }] }, { encoder: otlpEncoder({ encoding: 'json' }) });
   try {
-    s.receiver.answers.push({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ partialSuccess: { rejectedLogRecords: '3', errorMessage: 'timestamp too old' } }) });
+    // Its message echoes the key it was sent: masked, as a refusal's answer is.
+    s.receiver.answers.push({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ partialSuccess: { rejectedLogRecords: '3', errorMessage: 'timestamp too old (key k3y1234)' } }) });
     await s.ingest(0, 20);
     const e = s.start();
     await until(() => s.receiver.requests.length >= 2 && e.lag().records === 0, 'both batches answered');
@@ -428,7 +432,7 @@ test('a receiver that takes a batch but rejects some of its records (OTLP partia
     assert.equal(e.stats.recordsRefused, 3);
     assert.equal(e.stats.batchesRefused, 0);
     const partial = s.logs.filter((l) => l.event === 'export_partial');
-    assert.deepEqual(partial.map((l) => [l.records, l.rejected, l.message, l.first_request_id, l.last_request_id]), [[10, 3, 'timestamp too old', 'r-0', 'r-9']]);
+    assert.deepEqual(partial.map((l) => [l.records, l.rejected, l.message, l.first_request_id, l.last_request_id]), [[10, 3, 'timestamp too old (key ***)', 'r-0', 'r-9']]);
     assert.equal(s.receiver.requests.length, 2, 'nothing sent again');
   } finally {
     await s.done();
