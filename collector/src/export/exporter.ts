@@ -39,21 +39,23 @@ const DOWN: Record<string, string> = {
   ETIMEDOUT: 'the connection timed out: a firewall, or the wrong address',
 };
 
-/** What a failure to deliver means, for the log. */
-function hint(why: string): string {
+/** What a failure to deliver means, for the log; `client`: the exporter shows a client certificate. */
+function hint(why: string, client: boolean): string {
   const waits = 'records wait in the store and are sent when it is back';
+  // TLS 1.3 refuses a client certificate after the handshake: the client sees a reset.
+  if (why === 'ECONNRESET' && client) return `${DOWN[why]}, or a receiver refusing the client certificate (expired, or signed by a CA it does not trust); ${waits}`;
   if (DOWN[why]) return `${DOWN[why]}; ${waits}`;
   if (why.startsWith('no answer within')) return `the receiver did not answer in time: it is down or overloaded, or slower than the exporter's timeout_ms (each try sends the batch again); ${waits}`;
   if (why === 'HTTP 429') return `the receiver is over a limit (its answer says which: for Loki's ingestion burst or message size, lower batch.bytes); ${waits}`;
-  if (failing(why)) {
-    return `the receiver failed (its own log says why): the batch is tried again; after ${SERVER_ERROR_TRIES} failures in a row it is sent in halves, ` +
+  if (failing(Number(/^HTTP (\d+)$/.exec(why)?.[1]))) {
+    return `the receiver failed (its own log says why): the batch is tried again; after ${SERVER_ERROR_TRIES} failures of one request it is sent in halves, ` +
       `and a single record it fails on ${SERVER_ERROR_TRIES} times is refused for good, so that one record cannot hold back the rest`;
   }
   return `the receiver is busy or out of reach; ${waits}`;
 }
 
 /** A 5xx not named as busy (500…): the receiver failed, on this request or on everything. */
-const failing = (why: string) => /^HTTP 5\d\d$/.test(why) && !AGAIN.includes(Number(why.slice(5)));
+const failing = (status: number) => status >= 500 && status < 600 && !AGAIN.includes(status);
 
 /** The first and last request ids of the records of a batch, for the log line that says they were not kept. */
 function span(records: StoredRecord[]): { first_request_id?: unknown; last_request_id?: unknown } {
@@ -63,7 +65,7 @@ function span(records: StoredRecord[]): { first_request_id?: unknown; last_reque
 /** How often an idle exporter looks at the store, in case a wake-up was missed (a shard made by another route). */
 const LOOK_EVERY_MS = 1000;
 /**
- * Failures in a row (500, or another 5xx not named in delivery.ts) after which a request is sent
+ * Failures of one request (500, or another 5xx not named in delivery.ts) after which it is sent
  * in halves, and a single record is refused for good: a failure that passes (Loki's ingesters
  * restarting) loses nothing, one that does not (a record the receiver cannot take) costs that
  * record, found by halving, rather than holding back the rest forever; a receiver failing on
@@ -191,10 +193,7 @@ export class Exporter {
       const quiet = this.isolating;
       this.isolating = undefined;
       // Back while the halves went: said once, now.
-      if (quiet?.quietBack && this.stats.up) {
-        this.stats.up = false;
-        this.back();
-      }
+      if (quiet?.quietBack && this.stats.up) this.sayBack();
     }
     this.advance(shard, taken.end);
     return true;
@@ -327,7 +326,7 @@ export class Exporter {
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const answered = await deliver(this.config.endpoint, payload, this.headers, this.config.timeoutMs, this.tls.agent(), this.secrets);
-      const failed = answered.kind === 'refused' && failing(`HTTP ${answered.status}`);
+      const failed = answered.kind === 'refused' && failing(answered.status);
       // Counted over the request's tries: a 503 or a reset between them neither counts nor starts the count again.
       if (failed) failures++;
       if (failures >= SERVER_ERROR_TRIES && count > 1) return 'failing';
@@ -352,7 +351,7 @@ export class Exporter {
         this.log({ level: 'error', event: 'export_refused', exporter: this.config.name, url: this.url, status: outcome.status, records: count, ...span(records), answer: outcome.answer,
           ...(failed ? { tries: failures } : {}),
           hint: failed
-            ? `the receiver failed on this record ${failures} times in a row, alone: it is counted and skipped, the next ones go on; if it fails on every record, look at the receiver's own log`
+            ? `the receiver failed on this record ${failures} times, alone: it is counted and skipped, the next ones go on; if it fails on every record, look at the receiver's own log`
             : 'the receiver refused this batch for good: it is counted and skipped, the next ones go on' });
         return 'refused';
       }
@@ -378,9 +377,7 @@ export class Exporter {
         hint: 'the receiver does not take requests sent this way: check the exporter\'s endpoint, headers (an expired credential?) and ca; records wait in the store and are sent once it takes them' });
     } else {
       this.log({ level: 'warn', event: 'export_receiver_down', exporter: this.config.name, url: this.url, error: outcome.why, ...(outcome.answer ? { answer: outcome.answer } : {}),
-        hint: outcome.why === 'ECONNRESET' && this.config.client
-          ? hint(outcome.why).replace(';', ', or a receiver refusing the client certificate (expired, or signed by a CA it does not trust);')
-          : hint(outcome.why) });
+        hint: hint(outcome.why, this.config.client !== undefined) });
     }
   }
 
@@ -388,10 +385,11 @@ export class Exporter {
   private back(): void {
     if (this.stats.up) return;
     this.stats.up = true;
-    if (this.isolating) {
-      this.isolating.quietBack = true;
-      return;
-    }
+    if (this.isolating) this.isolating.quietBack = true;
+    else this.sayBack();
+  }
+
+  private sayBack(): void {
     this.log({ level: 'info', event: 'export_receiver_back', exporter: this.config.name, url: this.url, down_s: Math.round((Date.now() - (this.downSince ?? Date.now())) / 1000),
       tries: this.stats.retries - this.retriesWhenDown + 1 });
   }
