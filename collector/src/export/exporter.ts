@@ -69,7 +69,7 @@ const LOOK_EVERY_MS = 1000;
  * in halves, and a single record is refused for good: a failure that passes (Loki's ingesters
  * restarting) loses nothing, one that does not (a record the receiver cannot take) costs that
  * record, found by halving, rather than holding back the rest forever; a receiver failing on
- * everything loses its first record only after the halving's tries (some hundred, tens of
+ * everything loses its first record only after the halving's tries (some hundred, about ten
  * minutes with the default backoff). As many as Promtail's own retries.
  */
 export const SERVER_ERROR_TRIES = 10;
